@@ -1,0 +1,319 @@
+/*
+ * FIFOs. Three traps shape this file. First, open() blocks until the other end is opened too,
+ * and Linux has no way to wait for that with a timeout: a timed open therefore blocks in open()
+ * while a helper thread, at the deadline, opens the other end itself to release it (no signals,
+ * so the caller's handlers are untouched). Second, a path in a shared directory such as /tmp can
+ * be swapped for a symbolic link or a device by another user: the FIFO is pinned with an O_PATH
+ * descriptor that never follows links, checked with fstat(), and reopened through
+ * /proc/self/fd, so the file checked is the file opened. Third, a FIFO left behind is litter that
+ * confuses the next user, so a channel removes the FIFO it created, and only that one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "lipc/fifo.h"
+
+int lipc_fifo_create(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (lipc__check_path(path) < 0)
+		return -1;
+	if (mkfifo(path, mode ? mode : 0600) == 0)
+		return 1;
+	if (errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (!S_ISFIFO(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
+int lipc_fifo_unlink(const char *path)
+{
+	struct stat st;
+
+	if (lipc__check_path(path) < 0 || lstat(path, &st) < 0)
+		return -1;
+	if (!S_ISFIFO(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return unlink(path);
+}
+
+/* Open the FIFO with an O_PATH descriptor (no I/O, no blocking, no link following) and check it. */
+static int pin(const char *path, struct stat *st)
+{
+	int fd;
+
+	if (lipc__check_path(path) < 0)
+		return -1;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		goto out_close;
+	if (!S_ISFIFO(st->st_mode)) {
+		errno = S_ISLNK(st->st_mode) ? ELOOP : EEXIST;
+		goto out_close;
+	}
+	return fd;
+
+out_close:
+	lipc__close(fd);
+	return -1;
+}
+
+/* The helper thread of a timed open. */
+struct waker {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* on CLOCK_MONOTONIC, so a change of the wall clock does no harm */
+	struct timespec deadline;
+	const char *path;
+	int release_flags; /* the other end's mode, non-blocking */
+	bool done, fired;
+	int fd;
+};
+
+static void *waker_main(void *arg)
+{
+	struct waker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline) == ETIMEDOUT &&
+		    !w->done) {
+			/*
+			 * Opening the other end releases the blocked open: a blocked reader
+			 * already counts as a reader, so even a non-blocking write open succeeds.
+			 */
+			w->fired = true;
+			w->fd = open(w->path, w->release_flags | O_NONBLOCK | O_CLOEXEC);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int open_blocking(const char *path, int flags)
+{
+	int fd;
+
+	do
+		fd = open(path, flags | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	return fd;
+}
+
+static int open_timed(const char *path, int flags, int timeout_ms)
+{
+	struct waker w = { .path = path, .fd = -1 };
+	struct lipc__deadline d;
+	sigset_t all, old;
+	pthread_condattr_t ca;
+	pthread_t thread;
+	int fd, err;
+
+	w.release_flags = (flags & O_ACCMODE) == O_RDONLY ? O_WRONLY : O_RDONLY;
+	lipc__deadline_start(&d, timeout_ms);
+	w.deadline = d.at;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w.cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* Signals for the process must keep going to the caller's threads, never to the helper. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&thread, NULL, waker_main, &w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		fd = -1;
+		goto out_destroy;
+	}
+
+	fd = open_blocking(path, flags);
+	err = errno;
+	pthread_mutex_lock(&w.lock);
+	w.done = true;
+	pthread_cond_signal(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	pthread_join(thread, NULL);
+
+	lipc__close(w.fd);
+	if (w.fired) {
+		/* Released by the helper (or by a peer in the same instant): the wait ran out. */
+		lipc__close(fd);
+		fd = -1;
+		err = ETIMEDOUT;
+	}
+	errno = err;
+out_destroy:
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+	return fd;
+}
+
+int lipc_fifo_open(const char *path, int flags, int timeout_ms)
+{
+	struct stat pinned, opened;
+	char proc[32];
+	const char *how = path;
+	int pfd, fd, acc = flags & O_ACCMODE;
+
+	if ((acc != O_RDONLY && acc != O_WRONLY) || (flags & ~(O_ACCMODE | O_NONBLOCK))) {
+		errno = EINVAL;
+		return -1;
+	}
+	pfd = pin(path, &pinned);
+	if (pfd < 0)
+		return -1;
+	/* Reopen the very inode we checked; without /proc, fall back to the (checked) path. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	if (access(proc, F_OK) == 0)
+		how = proc;
+	else
+		flags |= O_NOFOLLOW;
+
+	if (timeout_ms == 0 || (flags & O_NONBLOCK))
+		fd = open(how, flags | O_NONBLOCK | O_CLOEXEC);
+	else if (timeout_ms < 0)
+		fd = open_blocking(how, flags);
+	else
+		fd = open_timed(how, flags, timeout_ms);
+	lipc__close(pfd);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &opened) < 0)
+		goto out_close;
+	if (opened.st_dev != pinned.st_dev || opened.st_ino != pinned.st_ino) {
+		/* Only possible without /proc: the name was swapped while we waited. */
+		errno = EEXIST;
+		goto out_close;
+	}
+	return fd;
+
+out_close:
+	lipc__close(fd);
+	return -1;
+}
+
+/* The fifo: transport. */
+
+static int fifo_parse(struct lipc_addr *a, const char *where)
+{
+	if (lipc__check_path(where) < 0) {
+		if (errno == ENOENT)
+			errno = EINVAL;
+		return -1;
+	}
+	strcpy(a->path, where);
+	return 0;
+}
+
+static void fifo_disown(struct lipc_chan *c)
+{
+	struct stat st;
+
+	if (!c->owned_path)
+		return;
+	/* Remove the FIFO only if it is still the one we made, never a successor under that name.
+	 */
+	if (lstat(c->owned_path, &st) == 0 && st.st_dev == c->owned_dev &&
+	    st.st_ino == c->owned_ino)
+		lipc__unlink(c->owned_path);
+	free(c->owned_path);
+	c->owned_path = NULL;
+}
+
+static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struct lipc_chan_opts *o)
+{
+	int flags = c->role == LIPC_CHAN_RECV ? O_RDONLY : O_WRONLY;
+
+	/*
+	 * Whichever end comes first creates the FIFO and will remove it. Should that end close
+	 * and remove it between our create and our open, create it again.
+	 */
+	for (int tries = 0; tries < 3; tries++) {
+		int created = lipc_fifo_create(a->path, o->mode);
+
+		if (created < 0)
+			return -1;
+		if (created) {
+			struct stat st;
+
+			c->owned_path = strdup(a->path);
+			if (!c->owned_path || lstat(a->path, &st) < 0) {
+				lipc__unlink(a->path);
+				free(c->owned_path);
+				c->owned_path = NULL;
+				return -1;
+			}
+			c->owned_dev = st.st_dev;
+			c->owned_ino = st.st_ino;
+			if (o->on_create)
+				o->on_create(c->owned_path, o->on_create_arg);
+		}
+		c->fd = lipc_fifo_open(a->path, flags, o->timeout_ms);
+		if (c->fd >= 0)
+			break;
+		fifo_disown(c);
+		if (errno != ENOENT)
+			return -1;
+	}
+	if (c->fd < 0)
+		return -1;
+	/* A timeout of 0 left the descriptor non-blocking already; others choose their mode. */
+	return lipc__stream_set_timeout(c, o->timeout_ms);
+}
+
+static int fifo_close(struct lipc_chan *c)
+{
+	int ret = close(c->fd);
+
+	fifo_disown(c);
+	return ret;
+}
+
+static const char *fifo_explain(int err)
+{
+	switch (err) {
+	case EEXIST:
+		return "exists and is not a FIFO";
+	case ELOOP:
+		return "is a symbolic link, which is not followed";
+	case ENXIO:
+		return "no process has the FIFO open for reading";
+	case EPIPE:
+		return "the reader closed the FIFO";
+	default:
+		return NULL;
+	}
+}
+
+const struct lipc_transport lipc__fifo_transport = {
+	.scheme = "fifo",
+	.id = LIPC_SCHEME_FIFO,
+	.parse = fifo_parse,
+	.open = fifo_open,
+	.send = lipc__stream_send,
+	.recv = lipc__stream_recv,
+	.set_timeout = lipc__stream_set_timeout,
+	.close = fifo_close,
+	.explain = fifo_explain,
+};

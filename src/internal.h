@@ -1,0 +1,95 @@
+/*
+ * Private to liblipc: helpers shared by the modules, the transport table behind the channel, and
+ * the channel's state. Names here start with lipc__ so the shared library's version script
+ * (liblipc.map) keeps them out of the public interface.
+ */
+#ifndef LIPC_INTERNAL_H
+#define LIPC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "lipc/chan.h"
+
+/* util.c: I/O that survives partial transfers and EINTR, errno-keeping cleanup, checks. */
+
+/* Read until len bytes or end of file; returns the count read (short only at EOF), or -1. */
+ssize_t lipc__read_full(int fd, void *buf, size_t len);
+/* Write all len bytes; returns len, or -1 (EPIPE, ENOSPC, ...). */
+ssize_t lipc__write_full(int fd, const void *buf, size_t len);
+/* close() and unlink() that leave errno as it was, for error paths. close is never retried. */
+void lipc__close(int fd);
+void lipc__unlink(const char *path);
+
+/* A deadline for timeout_ms (-1: none); lipc__remaining_ms() counts down to 0, or is -1. */
+struct lipc__deadline {
+	struct timespec at;
+	bool never;
+};
+void lipc__deadline_start(struct lipc__deadline *d, int timeout_ms);
+int lipc__remaining_ms(const struct lipc__deadline *d);
+
+/* Wait until fd is ready for events or the deadline passes: 1 ready, 0 timed out, -1 error. */
+int lipc__wait_fd(int fd, short events, const struct lipc__deadline *d);
+
+/* Set or clear O_NONBLOCK. */
+int lipc__set_nonblock(int fd, bool on);
+
+/* A path: not empty and shorter than PATH_MAX (ENOENT / ENAMETOOLONG). */
+int lipc__check_path(const char *path);
+/*
+ * A POSIX IPC name (shm_open, sem_open, mq_open): one leading slash, then 1 to NAME_MAX - 4
+ * bytes with no other slash, and not "." or ".." (EINVAL / ENAMETOOLONG). Checked here so
+ * every module gives the same answer, where glibc and musl differ in the corner cases.
+ */
+int lipc__check_name(const char *name);
+
+/*
+ * A transport: how one mechanism opens, sends, receives and closes. Each module fills one in;
+ * chan.c parses the address and picks the table by its scheme.
+ */
+struct lipc_transport {
+	const char *scheme;
+	enum lipc_scheme id;
+	int (*parse)(struct lipc_addr *addr, const char *where);
+	int (*open)(struct lipc_chan *chan, const struct lipc_addr *addr,
+		    const struct lipc_chan_opts *opts);
+	int (*send)(struct lipc_chan *chan, const void *data, size_t len);
+	int (*recv)(struct lipc_chan *chan, struct lipc_msg *msg);
+	int (*set_timeout)(struct lipc_chan *chan, int timeout_ms);
+	int (*close)(struct lipc_chan *chan);
+	/* What err means for this mechanism, or NULL to use strerror(). */
+	const char *(*explain)(int err);
+};
+
+extern const struct lipc_transport lipc__fifo_transport;
+extern const struct lipc_transport lipc__fd_transport;
+
+struct lipc_chan {
+	const struct lipc_transport *t;
+	int role;
+	unsigned flags;
+	int timeout_ms;
+	size_t max_msg;
+	int fd;
+
+	/* Byte streams: received bytes not yet handed out are buf[head, tail). */
+	char *buf;
+	size_t cap, head, tail;
+	bool eof;
+	int error; /* a framing error is sticky: the stream has lost its place */
+
+	/* What the channel created and must remove on close (a FIFO), identified by inode. */
+	char *owned_path;
+	dev_t owned_dev;
+	ino_t owned_ino;
+};
+
+/* stream.c: lines or length-prefixed frames over any byte-stream descriptor (chan->fd). */
+int lipc__stream_send(struct lipc_chan *chan, const void *data, size_t len);
+int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *msg);
+int lipc__stream_set_timeout(struct lipc_chan *chan, int timeout_ms);
+
+#endif

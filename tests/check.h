@@ -1,0 +1,125 @@
+/*
+ * check.h: LinuxIPC's test harness, in the manner of the kernel's selftest harness.
+ *
+ * A test file lists its tests with CHECK_MAIN(TEST(a), TEST(b), ...). Each test runs in a forked
+ * child that leads its own process group; the runner kills the whole group when the test ends
+ * or runs out of time, so a hung peer cannot outlive its test. `test_x -t NAME` runs one test in
+ * the calling process, for gdb; `-l` lists the tests. Exit status 77 means skipped (CTest's
+ * SKIP_RETURN_CODE): a test calls CHECK_SKIP() when the kernel lacks what it needs.
+ *
+ * Every IPC object a test creates carries the test's pid in its name (check_name, check_path,
+ * check_key). After each test the runner removes whatever is left under that pid, and a test
+ * that passed but left something behind fails: objects are cleaned up even when a test dies,
+ * and leaks are still caught. tests/leakcheck runs last and fails on any object of ours.
+ */
+#ifndef LIPC_CHECK_H
+#define LIPC_CHECK_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+struct check_test {
+	const char *name;
+	void (*fn)(void);
+	int timeout_s;
+};
+
+#define TEST(fn)                                                                                   \
+	{                                                                                          \
+#fn, fn, 60                                                                        \
+	}
+#define TEST_T(fn, secs)                                                                           \
+	{                                                                                          \
+#fn, fn, secs                                                                      \
+	}
+#define CHECK_MAIN(...)                                                                            \
+	int main(int argc, char **argv)                                                            \
+	{                                                                                          \
+		static const struct check_test tests_[] = { __VA_ARGS__ };                         \
+		return check_main(argc, argv, tests_, sizeof(tests_) / sizeof(tests_[0]));         \
+	}
+
+int check_main(int argc, char **argv, const struct check_test *tests, size_t n);
+
+_Noreturn void check_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+_Noreturn void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+long long check_sys(long long v, const char *expr, const char *file, int line);
+void check_err(long long v, int err, const char *expr, const char *file, int line);
+const char *check_errname(int err);
+
+#define CHECK(cond) ((cond) ? (void)0 : check_fail(__FILE__, __LINE__, "CHECK(%s)", #cond))
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (a_ != b_)                                                                      \
+			check_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);  \
+	} while (0)
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *a_ = (a), *b_ = (b);                                                   \
+		if (strcmp(a_, b_))                                                                \
+			check_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, a_,   \
+				   b_);                                                            \
+	} while (0)
+#define CHECK_CONTAINS(hay, needle)                                                                \
+	do {                                                                                       \
+		const char *h_ = (hay), *n_ = (needle);                                            \
+		if (!strstr(h_, n_))                                                               \
+			check_fail(__FILE__, __LINE__, "%s holds \"%s\": it is \"%s\"", #hay, n_,  \
+				   h_);                                                            \
+	} while (0)
+/* A call that must succeed (not -1); yields its value. */
+#define CHECK_SYS(expr) check_sys((long long)(expr), #expr, __FILE__, __LINE__)
+/* A call that must fail with -1 and exactly errno err. */
+#define CHECK_ERR(expr, err) check_err((long long)(expr), err, #expr, __FILE__, __LINE__)
+#define CHECK_SKIP(...)	     check_skip(__VA_ARGS__)
+
+/* The pid of the running test: every name it makes carries it. */
+extern pid_t check_pid;
+
+/* "lipc-test-PID-what", in buf. */
+char *check_name(char *buf, size_t size, const char *what);
+/* "$LIPC_TEST_DIR/lipc-test-PID-what" (LIPC_TEST_DIR defaults to /tmp), in buf. */
+char *check_path(char *buf, size_t size, const char *what);
+/* A System V key of this test: 0x4C, then 16 bits of the pid, then n. */
+key_t check_key(unsigned n);
+
+/* fork(), or fail the test. A CHECK that fails in the child ends the child with status 1. */
+pid_t check_fork(void);
+/* Wait for a child: its exit status, or 128 + the signal that killed it. */
+int check_wait(pid_t pid);
+
+/* A command run with its output captured. */
+struct check_cmd {
+	pid_t pid;
+	int out_fd, err_fd; /* memfds that collect standard output and standard error */
+	int status;	    /* after check_cmd_wait: exit status, or 128 + signal */
+	char *out, *err;    /* after check_cmd_wait: what it wrote, NUL-terminated */
+};
+/* Start argv[0] (looked up in PATH) with input as standard input (NULL: /dev/null). */
+void check_cmd_start(struct check_cmd *cmd, const char *input, const char *const argv[]);
+/* Wait for it and collect its output; returns its status. */
+int check_cmd_wait(struct check_cmd *cmd);
+/* Start and wait. */
+int check_cmd_run(struct check_cmd *cmd, const char *input, const char *const argv[]);
+void check_cmd_free(struct check_cmd *cmd);
+
+/* Block until path exists (inotify on its directory: no sleeping, no polling). */
+void check_wait_for_path(const char *path);
+
+/* The lipc binary under test ($LIPC), and an argv for it: LIPC_ARGV("recv", "fifo:x"). */
+const char *check_lipc(void);
+#define LIPC_ARGV(...) ((const char *const[]){ check_lipc(), __VA_ARGS__, NULL })
+
+/*
+ * Remove the IPC objects of the test with this pid (0: of every test), printing each to report
+ * when it is not NULL. Returns how many there were.
+ */
+int check_sweep(pid_t pid, FILE *report);
+
+#endif

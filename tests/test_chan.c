@@ -1,0 +1,500 @@
+/* The channel: addresses, and the fifo: transport with lines and frames, across processes. */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/chan.h"
+#include "lipc/fifo.h"
+#include "lipc/pipe.h"
+
+static char addr_buf[PATH_MAX + 8];
+
+/* "fifo:$LIPC_TEST_DIR/lipc-test-PID-what" */
+static const char *fifo_addr(const char *what)
+{
+	char path[PATH_MAX];
+
+	snprintf(addr_buf, sizeof(addr_buf), "fifo:%s", check_path(path, sizeof(path), what));
+	return addr_buf;
+}
+
+static void addresses(void)
+{
+	static char long_addr[PATH_MAX + 16];
+	struct lipc_addr a;
+
+	CHECK_SYS(lipc_addr_parse(&a, "fifo:/tmp/x"));
+	CHECK_EQ(a.scheme, LIPC_SCHEME_FIFO);
+	CHECK_STR(a.path, "/tmp/x");
+	CHECK_SYS(lipc_addr_parse(&a, "fifo:relative/x:y"));
+	CHECK_STR(a.path, "relative/x:y");
+	CHECK_ERR(lipc_addr_parse(&a, "fifo:"), EINVAL);
+	CHECK_ERR(lipc_addr_parse(&a, "fifo"), EINVAL);
+	CHECK_ERR(lipc_addr_parse(&a, ":/tmp/x"), EINVAL);
+	CHECK_ERR(lipc_addr_parse(&a, ""), EINVAL);
+	CHECK_ERR(lipc_addr_parse(&a, "nope:/tmp/x"), EPROTONOSUPPORT);
+	CHECK_ERR(lipc_addr_parse(&a, "FIFO:/tmp/x"), EPROTONOSUPPORT);
+	memcpy(long_addr, "fifo:", 5);
+	memset(long_addr + 5, 'a', PATH_MAX);
+	CHECK_ERR(lipc_addr_parse(&a, long_addr), ENAMETOOLONG);
+	CHECK_CONTAINS(lipc_addr_schemes(), "fifo");
+	CHECK_STR(lipc_addr_strerror(&a, ENXIO), "no process has the FIFO open for reading");
+	CHECK_STR(lipc_addr_strerror(&a, ENOENT), strerror(ENOENT));
+}
+
+static void open_refuses_bad_arguments(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+
+	CHECK(!lipc_chan_open(fifo_addr("f"), 3, NULL) && errno == EINVAL);
+	o.flags = 0x100;
+	CHECK(!lipc_chan_open(fifo_addr("f"), LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	o.flags = 0;
+	o.timeout_ms = -2;
+	CHECK(!lipc_chan_open(fifo_addr("f"), LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open("nope:x", LIPC_CHAN_RECV, NULL) && errno == EPROTONOSUPPORT);
+}
+
+/* A sender process sends msgs[0..n) with opts; returns its pid. */
+static pid_t sender(const char *addr, const struct lipc_chan_opts *o, const char *const *msgs,
+		    size_t n)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_chan *c = lipc_chan_open(addr, LIPC_CHAN_SEND, o);
+
+		CHECK(c != NULL);
+		for (size_t i = 0; i < n; i++)
+			CHECK_SYS(lipc_chan_send(c, msgs[i], strlen(msgs[i])));
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	return pid;
+}
+
+static void expect(struct lipc_chan *c, const char *text)
+{
+	struct lipc_msg m;
+
+	CHECK_EQ(lipc_chan_recv(c, &m), 1);
+	CHECK_EQ(m.len, strlen(text));
+	CHECK(!memcmp(m.data, text, m.len));
+}
+
+static void fifo_round_trip(void)
+{
+	static const char *const msgs[] = { "hello", "", "three words here" };
+	const char *addr = fifo_addr("fifo");
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	pid_t pid = sender(addr, NULL, msgs, 3);
+
+	c = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+	CHECK(c != NULL);
+	for (int i = 0; i < 3; i++)
+		expect(c, msgs[i]);
+	CHECK_EQ(lipc_chan_recv(c, &m), 0); /* every sender gone: end of stream */
+	CHECK_EQ(lipc_chan_recv(c, &m), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+/* A cheap checksum (FNV-1a) over a message body. */
+static uint32_t fnv(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+/*
+ * n sequence-numbered, checksummed messages of pseudo-random sizes: "SEQ SUM BODY". In framed
+ * mode the body is any byte, newlines and NULs included. None may be lost, duplicated, reordered
+ * or corrupted.
+ */
+static void many_messages(unsigned flags, long n, size_t max_body)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	const char *addr = fifo_addr("fifo");
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	pid_t pid;
+
+	o.flags = flags;
+	pid = check_fork();
+	if (pid == 0) {
+		unsigned char body[4096];
+		char msg[4200];
+		uint32_t rnd = 1;
+
+		c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		CHECK(c != NULL);
+		for (long seq = 0; seq < n; seq++) {
+			size_t len;
+			int h;
+
+			rnd = rnd * 1103515245u + 12345u;
+			len = (rnd >> 8) % (max_body + 1);
+			for (size_t i = 0; i < len; i++) {
+				rnd = rnd * 1103515245u + 12345u;
+				body[i] = flags & LIPC_CHAN_FRAMED
+						  ? (unsigned char)(rnd >> 16)
+						  : (unsigned char)('a' + (rnd >> 16) % 26);
+			}
+			h = snprintf(msg, sizeof(msg), "%ld %08x ", seq, fnv(body, len));
+			memcpy(msg + h, body, len);
+			CHECK_SYS(lipc_chan_send(c, msg, (size_t)h + len));
+		}
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	for (long seq = 0;; seq++) {
+		unsigned long sum;
+		long got;
+		int h = 0;
+		int r = lipc_chan_recv(c, &m);
+		char head[40];
+
+		CHECK_SYS(r);
+		if (r == 0) {
+			CHECK_EQ(seq, n);
+			break;
+		}
+		CHECK(seq < n);
+		memcpy(head, m.data, m.len < sizeof(head) - 1 ? m.len : sizeof(head) - 1);
+		head[m.len < sizeof(head) - 1 ? m.len : sizeof(head) - 1] = '\0';
+		/* "%n" right after the sum: the body may itself start with blanks. */
+		CHECK_EQ(sscanf(head, "%ld %lx%n", &got, &sum, &h), 2);
+		h++;
+		CHECK_EQ(got, seq);
+		CHECK_EQ(sum, fnv((const unsigned char *)m.data + h, m.len - (size_t)h));
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static void hundred_thousand_lines(void)
+{
+	many_messages(0, 100000, 200);
+}
+
+static void hundred_thousand_frames(void)
+{
+	many_messages(LIPC_CHAN_FRAMED, 100000, 2000);
+}
+
+/* A newline would split a message at the receiver, so line mode refuses it, sending nothing. */
+static void newline_refused_in_line_mode(void)
+{
+	int p[2];
+	struct lipc_chan *tx, *rx;
+
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	tx = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
+	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, NULL);
+	CHECK(tx && rx);
+	CHECK_ERR(lipc_chan_send(tx, "two\nlines", 9), EINVAL);
+	CHECK_SYS(lipc_chan_send(tx, "whole", 5));
+	CHECK_SYS(lipc_chan_close(tx));
+	expect(rx, "whole");
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+static void framed_carries_any_byte(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	static const char bin[] = "a\nb\0c\r\n";
+	struct lipc_chan *tx, *rx;
+	struct lipc_msg m;
+	int p[2];
+
+	o.flags = LIPC_CHAN_FRAMED;
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	tx = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, &o);
+	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, &o);
+	CHECK(tx && rx);
+	CHECK_SYS(lipc_chan_send(tx, bin, sizeof(bin)));
+	CHECK_SYS(lipc_chan_send(tx, "", 0));
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+	CHECK_EQ(m.len, sizeof(bin));
+	CHECK(!memcmp(m.data, bin, sizeof(bin)));
+	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+	CHECK_EQ(m.len, 0);
+	CHECK_EQ(lipc_chan_recv(rx, &m), 0);
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+/* A channel reading what another program wrote raw into the pipe. */
+static struct lipc_chan *reader_of(const char *raw, size_t len, const struct lipc_chan_opts *o)
+{
+	struct lipc_chan *rx;
+	int p[2];
+
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	CHECK_EQ(write(p[1], raw, len), len);
+	close(p[1]);
+	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, o);
+	CHECK(rx != NULL);
+	return rx;
+}
+
+/* "printf 'a\nlast' > fifo": the last line has no newline and is still a message. */
+static void last_line_without_newline(void)
+{
+	struct lipc_chan *rx = reader_of("a\nlast", 6, NULL);
+	struct lipc_msg m;
+
+	expect(rx, "a");
+	expect(rx, "last");
+	CHECK_EQ(lipc_chan_recv(rx, &m), 0);
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+static void oversize_line_is_refused(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx;
+	struct lipc_msg m;
+
+	o.max_msg = 8;
+	rx = reader_of("12345678\n123456789\nok\n", 22, &o);
+	expect(rx, "12345678");
+	CHECK_ERR(lipc_chan_recv(rx, &m), EMSGSIZE);
+	CHECK_ERR(lipc_chan_recv(rx, &m), EMSGSIZE); /* the stream lost its place: sticky */
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+/* A hostile length is refused before any allocation; a cut frame is a protocol error. */
+static void bad_frames(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx;
+	struct lipc_msg m;
+
+	o.flags = LIPC_CHAN_FRAMED;
+	rx = reader_of("\xff\xff\xff\xff"
+		       "abc",
+		       7, &o);
+	CHECK_ERR(lipc_chan_recv(rx, &m), EMSGSIZE);
+	CHECK_SYS(lipc_chan_close(rx));
+
+	rx = reader_of("\0\0\0\x02hi\0\0\0\x0a"
+		       "abc",
+		       13, &o);
+	expect(rx, "hi");
+	CHECK_ERR(lipc_chan_recv(rx, &m), EPROTO);
+	CHECK_ERR(lipc_chan_recv(rx, &m), EPROTO);
+	CHECK_SYS(lipc_chan_close(rx));
+
+	rx = reader_of("\0\0", 2, &o);
+	CHECK_ERR(lipc_chan_recv(rx, &m), EPROTO);
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+/* A message near max_msg makes the buffer grow past its first size. */
+static void large_message(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	const size_t len = LIPC_MSG_MAX_DEFAULT;
+	const char *addr = fifo_addr("fifo");
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	char *big = malloc(len);
+	pid_t pid;
+
+	CHECK(big != NULL);
+	for (size_t i = 0; i < len; i++)
+		big[i] = (char)('a' + i % 26);
+	o.flags = LIPC_CHAN_FRAMED;
+	pid = check_fork();
+	if (pid == 0) {
+		c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		CHECK(c != NULL);
+		CHECK_SYS(lipc_chan_send(c, big, len));
+		CHECK_SYS(lipc_chan_send(c, big, len));
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(lipc_chan_recv(c, &m), 1);
+		CHECK_EQ(m.len, len);
+		CHECK(!memcmp(m.data, big, len));
+	}
+	CHECK_EQ(lipc_chan_recv(c, &m), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(c));
+	free(big);
+}
+
+static void recv_times_out(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	const char *addr = fifo_addr("fifo");
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	int p[2];
+
+	/* Nobody opens the other end: the open itself runs out of time. */
+	o.timeout_ms = 50;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &o) && errno == ETIMEDOUT);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == ETIMEDOUT);
+
+	/* A silent writer: each wait runs out. */
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	c = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	CHECK_ERR(lipc_chan_recv(c, &m), ETIMEDOUT);
+	CHECK_SYS(lipc_chan_set_timeout(c, 0));
+	CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+	CHECK_ERR(lipc_chan_set_timeout(c, -5), EINVAL);
+	CHECK_SYS(lipc_chan_close(c));
+	close(p[1]);
+}
+
+/* With a timeout of 0, a FIFO with no writer yet is "nothing yet", not end of stream. */
+static void nonblocking_recv_before_any_writer(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *c;
+	struct lipc_msg m;
+
+	o.timeout_ms = 0;
+	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+/* A full pipe and a receiver that takes nothing: a timed send gives up. */
+static void send_times_out(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	static char chunk[1000];
+	struct lipc_chan *c;
+	int p[2], r;
+
+	memset(chunk, 'x', sizeof(chunk));
+	o.timeout_ms = 20;
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	c = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, &o);
+	CHECK(c != NULL);
+	while ((r = lipc_chan_send(c, chunk, sizeof(chunk))) == 0)
+		;
+	CHECK_EQ(errno, ETIMEDOUT);
+	CHECK_SYS(lipc_chan_close(c));
+	close(p[0]);
+}
+
+static void send_to_closed_reader_is_epipe(void)
+{
+	struct lipc_chan *c;
+	int p[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	close(p[0]);
+	c = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
+	CHECK(c != NULL);
+	CHECK_ERR(lipc_chan_send(c, "x", 1), EPIPE);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static void wrong_direction(void)
+{
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	int p[2];
+
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	c = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, NULL);
+	CHECK(c != NULL);
+	CHECK_ERR(lipc_chan_send(c, "x", 1), EBADF);
+	CHECK_SYS(lipc_chan_close(c));
+	c = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
+	CHECK(c != NULL);
+	CHECK_ERR(lipc_chan_recv(c, &m), EBADF);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static int hook_calls;
+
+static void count_created(const char *path, void *arg)
+{
+	CHECK_STR(path, (const char *)arg);
+	hook_calls++;
+}
+
+/* The end that created the FIFO removes it; a FIFO someone else made stays. */
+static void creator_removes_fifo(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char path[PATH_MAX];
+	struct lipc_chan *c;
+	struct stat st;
+	mode_t mask = umask(022);
+
+	umask(mask);
+	check_path(path, sizeof(path), "fifo");
+	o.timeout_ms = 0;
+	o.on_create = count_created;
+	o.on_create_arg = path;
+	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	CHECK_EQ(hook_calls, 1);
+	CHECK_SYS(lstat(path, &st));
+	CHECK_EQ(st.st_mode & 0777, 0600 & ~mask);
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK_ERR(lstat(path, &st), ENOENT);
+
+	CHECK_SYS(mkfifo(path, 0600));
+	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	CHECK_EQ(hook_calls, 1);
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK_SYS(lstat(path, &st));
+	CHECK_SYS(unlink(path));
+
+	/* A timed-out open removes what it created. */
+	o.timeout_ms = 10;
+	CHECK(!lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_SEND, &o) && errno == ETIMEDOUT);
+	CHECK_ERR(lstat(path, &st), ENOENT);
+}
+
+static void open_fifo_errors(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 8];
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+
+	check_path(path, sizeof(path), "file");
+	close((int)CHECK_SYS(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
+	snprintf(addr, sizeof(addr), "fifo:%s", path);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == EEXIST);
+	CHECK_SYS(unlink(path));
+	CHECK(!lipc_chan_open(fifo_addr("no-dir/f"), LIPC_CHAN_RECV, NULL) && errno == ENOENT);
+
+	/* Sending with no reader and no wait: ENXIO, and the FIFO made for it is gone again. */
+	o.timeout_ms = 0;
+	CHECK(!lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_SEND, &o) && errno == ENXIO);
+	check_path(path, sizeof(path), "fifo");
+	CHECK_ERR(access(path, F_OK), ENOENT);
+}
+
+CHECK_MAIN(TEST(addresses), TEST(open_refuses_bad_arguments), TEST(fifo_round_trip),
+	   TEST_T(hundred_thousand_lines, 120), TEST_T(hundred_thousand_frames, 120),
+	   TEST(newline_refused_in_line_mode), TEST(framed_carries_any_byte),
+	   TEST(last_line_without_newline), TEST(oversize_line_is_refused), TEST(bad_frames),
+	   TEST(large_message), TEST(recv_times_out), TEST(nonblocking_recv_before_any_writer),
+	   TEST(send_times_out), TEST(send_to_closed_reader_is_epipe), TEST(wrong_direction),
+	   TEST(creator_removes_fifo), TEST(open_fifo_errors))

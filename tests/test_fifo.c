@@ -1,0 +1,169 @@
+/* FIFOs: creation rules, the blocking and timed opens, and the refusals. */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/fifo.h"
+
+static void create_mode_and_reuse(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	umask(0);
+	check_path(path, sizeof(path), "fifo");
+	CHECK_EQ(lipc_fifo_create(path, 0), 1);
+	CHECK_SYS(lstat(path, &st));
+	CHECK(S_ISFIFO(st.st_mode));
+	CHECK_EQ(st.st_mode & 07777, 0600);
+	CHECK_EQ(lipc_fifo_create(path, 0), 0); /* an existing FIFO is reused */
+	CHECK_SYS(lipc_fifo_unlink(path));
+	CHECK_EQ(lipc_fifo_create(path, 0640), 1);
+	CHECK_SYS(lstat(path, &st));
+	CHECK_EQ(st.st_mode & 07777, 0640);
+	CHECK_SYS(lipc_fifo_unlink(path));
+	CHECK_ERR(lstat(path, &st), ENOENT);
+}
+
+static void create_refuses_non_fifo(void)
+{
+	char file[PATH_MAX], dir[PATH_MAX], link[PATH_MAX], fifo[PATH_MAX];
+
+	check_path(file, sizeof(file), "file");
+	check_path(dir, sizeof(dir), "dir");
+	check_path(link, sizeof(link), "link");
+	check_path(fifo, sizeof(fifo), "fifo");
+	close((int)CHECK_SYS(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
+	CHECK_SYS(mkdir(dir, 0700));
+	CHECK_SYS(mkfifo(fifo, 0600));
+	CHECK_SYS(symlink(fifo, link));
+
+	CHECK_ERR(lipc_fifo_create(file, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_create(dir, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_create(link, 0), EEXIST); /* a link, even to a FIFO */
+	CHECK_ERR(lipc_fifo_open(file, O_RDONLY, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_open(dir, O_RDONLY, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_open(link, O_WRONLY, -1), ELOOP);
+	CHECK_ERR(lipc_fifo_unlink(file), EEXIST);
+	CHECK_ERR(lipc_fifo_unlink(link), EEXIST);
+
+	CHECK_SYS(unlink(link));
+	CHECK_SYS(unlink(fifo));
+	CHECK_SYS(unlink(file));
+	CHECK_SYS(rmdir(dir));
+}
+
+static void missing_directory(void)
+{
+	char path[PATH_MAX];
+
+	check_path(path, sizeof(path), "no-such-dir/fifo");
+	CHECK_ERR(lipc_fifo_create(path, 0), ENOENT);
+	CHECK_ERR(lipc_fifo_open(path, O_RDONLY, 0), ENOENT);
+	CHECK_ERR(lipc_fifo_create("", 0), ENOENT);
+}
+
+static void bad_flags(void)
+{
+	CHECK_ERR(lipc_fifo_open("/tmp", O_RDWR, 0), EINVAL);
+	CHECK_ERR(lipc_fifo_open("/tmp", O_WRONLY | O_APPEND, 0), EINVAL);
+}
+
+static void nonblocking_write_open_without_reader(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	check_path(path, sizeof(path), "fifo");
+	CHECK_EQ(lipc_fifo_create(path, 0), 1);
+	CHECK_ERR(lipc_fifo_open(path, O_WRONLY, 0), ENXIO);
+	CHECK_ERR(lipc_fifo_open(path, O_WRONLY | O_NONBLOCK, -1), ENXIO);
+	/* With a reader there, the same open succeeds. */
+	fd = (int)CHECK_SYS(lipc_fifo_open(path, O_RDONLY, 0));
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close((int)CHECK_SYS(lipc_fifo_open(path, O_WRONLY, 0)));
+	close(fd);
+	CHECK_SYS(lipc_fifo_unlink(path));
+}
+
+/* Count this process's open descriptors, to prove a timed open leaves none behind. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void timed_open_times_out(void)
+{
+	char path[PATH_MAX];
+	int before = open_fds();
+
+	check_path(path, sizeof(path), "fifo");
+	CHECK_EQ(lipc_fifo_create(path, 0), 1);
+	CHECK_ERR(lipc_fifo_open(path, O_RDONLY, 50), ETIMEDOUT);
+	CHECK_ERR(lipc_fifo_open(path, O_WRONLY, 50), ETIMEDOUT);
+	CHECK_EQ(open_fds(), before);
+	CHECK_SYS(lipc_fifo_unlink(path));
+}
+
+/* A blocking or timed open completes when another process opens the other end. */
+static void open_meets_peer(int mine, int theirs, int timeout_ms)
+{
+	char path[PATH_MAX], buf[8] = { 0 };
+	int fd;
+	pid_t pid;
+
+	check_path(path, sizeof(path), "fifo");
+	CHECK_EQ(lipc_fifo_create(path, 0), 1);
+	pid = check_fork();
+	if (pid == 0) {
+		fd = (int)CHECK_SYS(lipc_fifo_open(path, theirs, -1));
+		if (theirs == O_WRONLY)
+			CHECK_EQ(write(fd, "peer", 4), 4);
+		else
+			CHECK_EQ(read(fd, buf, sizeof(buf)), 4);
+		_exit(0);
+	}
+	fd = (int)CHECK_SYS(lipc_fifo_open(path, mine, timeout_ms));
+	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	if (mine == O_WRONLY) {
+		CHECK_EQ(write(fd, "peer", 4), 4);
+	} else {
+		CHECK_EQ(read(fd, buf, sizeof(buf)), 4);
+		CHECK_STR(buf, "peer");
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	close(fd);
+	CHECK_SYS(lipc_fifo_unlink(path));
+}
+
+static void blocking_open_meets_writer(void)
+{
+	open_meets_peer(O_RDONLY, O_WRONLY, -1);
+}
+
+static void blocking_open_meets_reader(void)
+{
+	open_meets_peer(O_WRONLY, O_RDONLY, -1);
+}
+
+static void timed_open_meets_writer(void)
+{
+	open_meets_peer(O_RDONLY, O_WRONLY, 30000);
+}
+
+static void timed_open_meets_reader(void)
+{
+	open_meets_peer(O_WRONLY, O_RDONLY, 30000);
+}
+
+CHECK_MAIN(TEST(create_mode_and_reuse), TEST(create_refuses_non_fifo), TEST(missing_directory),
+	   TEST(bad_flags), TEST(nonblocking_write_open_without_reader), TEST(timed_open_times_out),
+	   TEST(blocking_open_meets_writer), TEST(blocking_open_meets_reader),
+	   TEST(timed_open_meets_writer), TEST(timed_open_meets_reader))
