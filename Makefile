@@ -7,7 +7,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 CONFIGURE = cmake -S . -DLIPC_WERROR=$(WERROR) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-.PHONY: all test sanitize install clean
+.PHONY: all test tour sanitize install clean
 
 all:
 	$(CONFIGURE) -B $(BUILD)
@@ -15,6 +15,9 @@ all:
 
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+tour: all
+	$(BUILD)/lipc tour
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own directory.
 sanitize:

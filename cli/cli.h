@@ -1,0 +1,64 @@
+/*
+ * The lipc command: shared pieces of the subcommands. Conventions (util-linux, git): --help goes
+ * to standard output with status 0; a usage error prints one line and a "Try" hint to standard
+ * error with status 2; a failure prints "lipc: WHAT: WHY" with status 1.
+ */
+#ifndef LIPC_CLI_H
+#define LIPC_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "lipc/chan.h"
+
+#define EXIT_USAGE 2
+
+/* The subcommand being run, for messages ("send"), or NULL before one is chosen. */
+extern const char *cli_cmd;
+
+/* Subcommands: argv[0] is the subcommand's name. */
+int cmd_demo(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_tour(int argc, char **argv);
+
+/* "lipc: MESSAGE" and the Try hint, exit 2. */
+_Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "lipc: MESSAGE", exit 1. */
+_Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "lipc: MESSAGE" on standard error, nothing else (for callers that clean up before exiting). */
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * getopt_long() for a subcommand: handles -h/--help (printing help, exit 0) and turns unknown
+ * options and missing arguments into usage errors. Returns the option, or -1 at the operands.
+ */
+int next_option(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		const char *help);
+
+/* Parse-or-die: junk, overflow and out-of-range values are usage errors naming the option. */
+long parse_long(const char *what, const char *s, long min, long max);
+/* Seconds with up to three decimals ("0.2"), as milliseconds. */
+int parse_seconds(const char *what, const char *s);
+/* An octal permission mode such as 0600. */
+mode_t parse_mode(const char *what, const char *s);
+
+/* Parse an address, or exit 2 with the reason. */
+void parse_address(struct lipc_addr *addr, const char *text);
+
+/*
+ * Remove path if a fatal signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) ends the process: give it as
+ * a channel's on_create hook, and close that channel with close_channel().
+ */
+void remove_on_signal(const char *path, void *unused);
+/* lipc_chan_close(), with the signal-time removal dropped in the same instant. */
+int close_channel(struct lipc_chan *chan);
+
+/* Write a message and a newline to standard output: 0, or -1 after saying why it failed. */
+int print_msg(const void *data, size_t len);
+/* Set once a write error on standard output has been reported. */
+extern bool stdout_failed;
+
+#endif

@@ -1,0 +1,118 @@
+/* lipc send: each operand, or each line of standard input, is one message to ADDRESS. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+	"Usage: lipc send [OPTIONS] ADDRESS [MESSAGE...]\n"
+	"Send each MESSAGE to ADDRESS; with no MESSAGE, send each line of standard input.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --framed           length-prefixed frames instead of lines, so a message may\n"
+	"                         hold newlines (the receiver needs --framed too)\n"
+	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
+	"  -t, --timeout SECONDS  wait at most SECONDS for a receiver, and for room for each\n"
+	"                         message; 0 does not wait (default: wait for ever)\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Put -- before messages that begin with '-'. A FIFO (fifo:PATH) is created when\n"
+	"missing and removed again by the process that created it.\n"
+	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
+
+static const struct option longopts[] = {
+	{ "framed", no_argument, NULL, 'f' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* Send one message; on failure print why and return -1. */
+static int send_one(struct lipc_chan *c, const struct lipc_addr *a, const char *address,
+		    const char *timeout, const void *data, size_t len)
+{
+	if (lipc_chan_send(c, data, len) == 0)
+		return 0;
+	if (errno == ETIMEDOUT || errno == EAGAIN)
+		warn_msg("%s: the receiver took nothing for %s s", address, timeout);
+	else
+		warn_msg("cannot send to %s: %s", address, lipc_addr_strerror(a, errno));
+	return -1;
+}
+
+int cmd_send(int argc, char **argv)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	const char *address, *timeout = NULL;
+	struct lipc_addr a;
+	struct lipc_chan *c;
+	int opt, ret = EXIT_SUCCESS;
+
+	while ((opt = next_option(argc, argv, "fm:t:", longopts, help)) != -1) {
+		switch (opt) {
+		case 'f':
+			o.flags |= LIPC_CHAN_FRAMED;
+			break;
+		case 'm':
+			o.mode = parse_mode("mode", optarg);
+			break;
+		case 't':
+			timeout = optarg;
+			o.timeout_ms = parse_seconds("timeout", optarg);
+			break;
+		}
+	}
+	if (optind >= argc)
+		usage_error("send: missing ADDRESS");
+	address = argv[optind++];
+	parse_address(&a, address);
+	/* Check every message before sending any, so a bad one cannot leave a half-done job. */
+	if (!(o.flags & LIPC_CHAN_FRAMED)) {
+		for (int i = optind; i < argc; i++)
+			if (strchr(argv[i], '\n'))
+				usage_error(
+					"message %d holds a newline, which would split it in two "
+					"(use --framed)",
+					i - optind + 1);
+	}
+
+	/* A receiver that goes away must be an error message, not a silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	o.on_create = remove_on_signal;
+	c = lipc_chan_open(address, LIPC_CHAN_SEND, &o);
+	if (!c) {
+		if (errno == ETIMEDOUT)
+			fail("%s: no receiver within %s s", address, timeout);
+		fail("cannot open %s: %s", address, lipc_addr_strerror(&a, errno));
+	}
+
+	if (optind < argc) {
+		for (int i = optind; i < argc && ret == EXIT_SUCCESS; i++)
+			if (send_one(c, &a, address, timeout, argv[i], strlen(argv[i])) < 0)
+				ret = EXIT_FAILURE;
+	} else {
+		char *line = NULL;
+		size_t size = 0;
+		ssize_t n;
+
+		while (ret == EXIT_SUCCESS && (n = getline(&line, &size, stdin)) >= 0) {
+			if (n > 0 && line[n - 1] == '\n')
+				n--;
+			if (send_one(c, &a, address, timeout, line, (size_t)n) < 0)
+				ret = EXIT_FAILURE;
+		}
+		if (ret == EXIT_SUCCESS && ferror(stdin)) {
+			warn_msg("cannot read standard input: %s", strerror(errno));
+			ret = EXIT_FAILURE;
+		}
+		free(line);
+	}
+	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
+		warn_msg("cannot close %s: %s", address, lipc_addr_strerror(&a, errno));
+		ret = EXIT_FAILURE;
+	}
+	return ret;
+}

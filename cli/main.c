@@ -1,0 +1,70 @@
+/* lipc: every Linux IPC technique from one command. main() dispatches on the table below. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "send", cmd_send, "send messages to an address" },
+	{ "recv", cmd_recv, "print the messages that arrive at an address" },
+	{ "demo", cmd_demo, "show one technique live between real processes" },
+	{ "tour", cmd_tour, "show every technique, in the guide's order" },
+};
+
+static void help(void)
+{
+	printf("Usage: lipc COMMAND [ARGUMENTS]\n"
+	       "Linux IPC techniques, live between real processes.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\nAddresses (send, recv):\n"
+	       "  fifo:PATH  a named pipe; created when missing, removed by its creator\n"
+	       "\nRun 'lipc COMMAND --help' for the options of a command.\n"
+	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+/* A full disk or a closed descriptor behind standard output must not pass for success. */
+static void close_stdout(void)
+{
+	if (stdout_failed)
+		return; /* already said, and the status already says it */
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno != EPIPE)
+			fprintf(stderr, "lipc: write error: %s\n", strerror(errno));
+		_exit(EXIT_FAILURE);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	atexit(close_stdout);
+	if (!name)
+		usage_error("missing command");
+	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+		help();
+		return EXIT_SUCCESS;
+	}
+	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+		printf("lipc %s\n", LIPC_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (name[0] == '-')
+		usage_error("unknown option '%s'", name);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(name, commands[i].name)) {
+			cli_cmd = commands[i].name;
+			return commands[i].run(argc - 1, argv + 1);
+		}
+	}
+	usage_error("'%s' is not a lipc command", name);
+}

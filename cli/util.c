@@ -1,0 +1,209 @@
+/* Messages, option and number parsing, and signal-time cleanup shared by the subcommands. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *cli_cmd;
+
+__attribute__((format(printf, 1, 0))) static void vmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("lipc: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void warn_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	if (cli_cmd)
+		fprintf(stderr, "Try 'lipc %s --help'.\n", cli_cmd);
+	else
+		fputs("Try 'lipc --help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(EXIT_FAILURE);
+}
+
+int next_option(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		const char *help)
+{
+	char opts[64];
+	int c;
+
+	/*
+	 * Options may follow operands (GNU style) unless shortopts starts with '+', for commands
+	 * that run another command whose options are its own. ':' reports a missing argument.
+	 */
+	if (shortopts[0] == '+')
+		snprintf(opts, sizeof(opts), "+:%sh", shortopts + 1);
+	else
+		snprintf(opts, sizeof(opts), ":%sh", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	switch (c) {
+	case 'h':
+		fputs(help, stdout);
+		exit(EXIT_SUCCESS);
+	case ':':
+		usage_error("option '%s' needs an argument", argv[optind - 1]);
+	case '?':
+		if (optopt && optopt != '?')
+			usage_error("unknown option '-%c'", optopt);
+		usage_error("unknown option '%s'", argv[optind - 1]);
+	default:
+		return c;
+	}
+}
+
+long parse_long(const char *what, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	/* strtol skips leading blanks and accepts a sign; a count is plain digits. */
+	if (!*s || end == s || *end || !(s[0] >= '0' && s[0] <= '9'))
+		usage_error("%s '%s' is not a number", what, s);
+	if (errno == ERANGE || v < min || v > max)
+		usage_error("%s '%s' is out of range (%ld to %ld)", what, s, min, max);
+	return v;
+}
+
+int parse_seconds(const char *what, const char *s)
+{
+	const long max_ms = 7L * 24 * 3600 * 1000; /* a week: far below INT_MAX milliseconds */
+	const char *p = s;
+	long ms = 0;
+	int decimals = 0;
+
+	if (!(*p >= '0' && *p <= '9'))
+		usage_error("%s '%s' is not a number of seconds", what, s);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		ms = ms * 10 + (*p - '0');
+		if (ms > max_ms / 1000)
+			usage_error("%s '%s' is too long (at most a week)", what, s);
+	}
+	ms *= 1000;
+	if (*p == '.') {
+		long scale = 100;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, decimals++) {
+			if (decimals < 3)
+				ms += (*p - '0') * scale;
+			scale /= 10;
+		}
+		if (decimals == 0)
+			usage_error("%s '%s' is not a number of seconds", what, s);
+	}
+	if (*p)
+		usage_error("%s '%s' is not a number of seconds", what, s);
+	return (int)ms;
+}
+
+mode_t parse_mode(const char *what, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (!*s || *end || !(s[0] >= '0' && s[0] <= '7') || errno || v > 07777)
+		usage_error("%s '%s' is not an octal mode such as 0600", what, s);
+	return (mode_t)v;
+}
+
+void parse_address(struct lipc_addr *addr, const char *text)
+{
+	if (lipc_addr_parse(addr, text) == 0)
+		return;
+	if (errno == EPROTONOSUPPORT)
+		usage_error("'%s': unknown address type (known: %s)", text, lipc_addr_schemes());
+	if (errno == ENAMETOOLONG)
+		usage_error("'%s': %s", text, strerror(errno));
+	usage_error("'%s' is not an address (SCHEME:WHERE, such as fifo:/tmp/f)", text);
+}
+
+/* The path to remove if a signal ends us; set before the channel waits, cleared after close. */
+static char created[PATH_MAX];
+static volatile sig_atomic_t have_created;
+
+static void on_fatal_signal(int sig)
+{
+	/* Only async-signal-safe calls here: unlink(), then die of the same signal. */
+	if (have_created)
+		unlink(created);
+	raise(sig);
+}
+
+void remove_on_signal(const char *path, void *unused)
+{
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa = { .sa_handler = on_fatal_signal, .sa_flags = SA_RESETHAND };
+
+	(void)unused;
+	if (strlen(path) >= sizeof(created))
+		return;
+	strcpy(created, path);
+	have_created = 1;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		struct sigaction old;
+
+		/* Leave alone what the caller's caller chose to ignore (nohup, SIGPIPE in send). */
+		if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(fatal[i], &sa, NULL);
+	}
+}
+
+int close_channel(struct lipc_chan *chan)
+{
+	sigset_t all, old;
+	int ret;
+
+	/* A signal between the close's unlink() and ours could remove someone else's new file. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	ret = lipc_chan_close(chan);
+	have_created = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+bool stdout_failed;
+
+int print_msg(const void *data, size_t len)
+{
+	if (fwrite(data, 1, len, stdout) == len && putchar('\n') != EOF && !ferror(stdout))
+		return 0;
+	warn_msg("write error: %s", strerror(errno));
+	stdout_failed = true;
+	return -1;
+}
