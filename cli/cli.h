@@ -45,8 +45,31 @@ int parse_seconds(const char *what, const char *s);
 /* An octal permission mode such as 0600. */
 mode_t parse_mode(const char *what, const char *s);
 
-/* Parse an address, or exit 2 with the reason. */
-void parse_address(struct lipc_addr *addr, const char *text);
+/* The channel options that send and recv share, and the channel they open. */
+#define CHAN_SHORTOPTS "fm:t:"
+/* clang-format off */
+#define CHAN_LONGOPTS                                   \
+	{ "framed", no_argument, NULL, 'f' },           \
+	{ "mode", required_argument, NULL, 'm' },       \
+	{ "timeout", required_argument, NULL, 't' }
+/* clang-format on */
+
+struct chan_args {
+	struct lipc_chan_opts opts;
+	const char *timeout; /* -t as given, for messages */
+	const char *address;
+	struct lipc_addr addr;
+};
+
+void chan_args_init(struct chan_args *ca);
+/* Take one of the shared options: true when opt was one of them. */
+bool chan_option(struct chan_args *ca, int opt, const char *arg);
+/* Parse the address, or exit 2 with the reason. */
+void chan_address(struct chan_args *ca, const char *text);
+/* Open the channel at the parsed address, or exit 1 saying why. */
+struct lipc_chan *open_channel(struct chan_args *ca, int role);
+/* Why a send or recv failed: "WHAT: WHY" with the mechanism's meaning of errno. */
+const char *chan_strerror(const struct chan_args *ca, int err);
 
 /*
  * Remove path if a fatal signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) ends the process: give it as

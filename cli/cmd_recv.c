@@ -30,47 +30,28 @@ static const struct option longopts[] = {
 
 int cmd_recv(int argc, char **argv)
 {
-	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	const char *address, *timeout = NULL;
-	struct lipc_addr a;
+	struct chan_args ca;
 	struct lipc_chan *c;
 	struct lipc_msg m;
 	long count = -1, got = 0;
 	int opt, r = 0, ret = EXIT_SUCCESS;
 
-	while ((opt = next_option(argc, argv, "fm:n:t:", longopts, help)) != -1) {
-		switch (opt) {
-		case 'f':
-			o.flags |= LIPC_CHAN_FRAMED;
-			break;
-		case 'm':
-			o.mode = parse_mode("mode", optarg);
-			break;
-		case 'n':
+	chan_args_init(&ca);
+	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "n:", longopts, help)) != -1) {
+		if (opt == 'n')
 			count = parse_long("count", optarg, 1, LONG_MAX);
-			break;
-		case 't':
-			timeout = optarg;
-			o.timeout_ms = parse_seconds("timeout", optarg);
-			break;
-		}
+		else
+			chan_option(&ca, opt, optarg);
 	}
 	if (optind >= argc)
 		usage_error("recv: missing ADDRESS");
 	if (optind + 1 < argc)
 		usage_error("recv: unexpected argument '%s'", argv[optind + 1]);
-	address = argv[optind];
-	parse_address(&a, address);
+	chan_address(&ca, argv[optind]);
 
 	/* Messages go out as they come, even into a pipe: a reader downstream is waiting. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	o.on_create = remove_on_signal;
-	c = lipc_chan_open(address, LIPC_CHAN_RECV, &o);
-	if (!c) {
-		if (errno == ETIMEDOUT)
-			fail("%s: no sender within %s s", address, timeout);
-		fail("cannot open %s: %s", address, lipc_addr_strerror(&a, errno));
-	}
+	c = open_channel(&ca, LIPC_CHAN_RECV);
 	while (got != count && (r = lipc_chan_recv(c, &m)) == 1) {
 		if (print_msg(m.data, m.len) < 0) {
 			ret = EXIT_FAILURE;
@@ -80,14 +61,14 @@ int cmd_recv(int argc, char **argv)
 	}
 	if (r < 0) {
 		if (errno == ETIMEDOUT || errno == EAGAIN)
-			warn_msg("%s: no message within %s s", address, timeout);
+			warn_msg("%s: no message within %s s", ca.address, ca.timeout);
 		else
-			warn_msg("cannot receive from %s: %s", address,
-				 lipc_addr_strerror(&a, errno));
+			warn_msg("cannot receive from %s: %s", ca.address,
+				 chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
 	}
 	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
-		warn_msg("cannot close %s: %s", address, lipc_addr_strerror(&a, errno));
+		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
 	}
 	return ret;

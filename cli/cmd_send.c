@@ -23,54 +23,37 @@ static const char help[] =
 	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
 
 static const struct option longopts[] = {
-	{ "framed", no_argument, NULL, 'f' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "timeout", required_argument, NULL, 't' },
+	CHAN_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
 /* Send one message; on failure print why and return -1. */
-static int send_one(struct lipc_chan *c, const struct lipc_addr *a, const char *address,
-		    const char *timeout, const void *data, size_t len)
+static int send_one(struct lipc_chan *c, const struct chan_args *ca, const void *data, size_t len)
 {
 	if (lipc_chan_send(c, data, len) == 0)
 		return 0;
 	if (errno == ETIMEDOUT || errno == EAGAIN)
-		warn_msg("%s: the receiver took nothing for %s s", address, timeout);
+		warn_msg("%s: the receiver took nothing for %s s", ca->address, ca->timeout);
 	else
-		warn_msg("cannot send to %s: %s", address, lipc_addr_strerror(a, errno));
+		warn_msg("cannot send to %s: %s", ca->address, chan_strerror(ca, errno));
 	return -1;
 }
 
 int cmd_send(int argc, char **argv)
 {
-	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	const char *address, *timeout = NULL;
-	struct lipc_addr a;
+	struct chan_args ca;
 	struct lipc_chan *c;
 	int opt, ret = EXIT_SUCCESS;
 
-	while ((opt = next_option(argc, argv, "fm:t:", longopts, help)) != -1) {
-		switch (opt) {
-		case 'f':
-			o.flags |= LIPC_CHAN_FRAMED;
-			break;
-		case 'm':
-			o.mode = parse_mode("mode", optarg);
-			break;
-		case 't':
-			timeout = optarg;
-			o.timeout_ms = parse_seconds("timeout", optarg);
-			break;
-		}
-	}
+	chan_args_init(&ca);
+	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS, longopts, help)) != -1)
+		chan_option(&ca, opt, optarg);
 	if (optind >= argc)
 		usage_error("send: missing ADDRESS");
-	address = argv[optind++];
-	parse_address(&a, address);
+	chan_address(&ca, argv[optind++]);
 	/* Check every message before sending any, so a bad one cannot leave a half-done job. */
-	if (!(o.flags & LIPC_CHAN_FRAMED)) {
+	if (!(ca.opts.flags & LIPC_CHAN_FRAMED)) {
 		for (int i = optind; i < argc; i++)
 			if (strchr(argv[i], '\n'))
 				usage_error(
@@ -81,17 +64,10 @@ int cmd_send(int argc, char **argv)
 
 	/* A receiver that goes away must be an error message, not a silent death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	o.on_create = remove_on_signal;
-	c = lipc_chan_open(address, LIPC_CHAN_SEND, &o);
-	if (!c) {
-		if (errno == ETIMEDOUT)
-			fail("%s: no receiver within %s s", address, timeout);
-		fail("cannot open %s: %s", address, lipc_addr_strerror(&a, errno));
-	}
-
+	c = open_channel(&ca, LIPC_CHAN_SEND);
 	if (optind < argc) {
 		for (int i = optind; i < argc && ret == EXIT_SUCCESS; i++)
-			if (send_one(c, &a, address, timeout, argv[i], strlen(argv[i])) < 0)
+			if (send_one(c, &ca, argv[i], strlen(argv[i])) < 0)
 				ret = EXIT_FAILURE;
 	} else {
 		char *line = NULL;
@@ -101,7 +77,7 @@ int cmd_send(int argc, char **argv)
 		while (ret == EXIT_SUCCESS && (n = getline(&line, &size, stdin)) >= 0) {
 			if (n > 0 && line[n - 1] == '\n')
 				n--;
-			if (send_one(c, &a, address, timeout, line, (size_t)n) < 0)
+			if (send_one(c, &ca, line, (size_t)n) < 0)
 				ret = EXIT_FAILURE;
 		}
 		if (ret == EXIT_SUCCESS && ferror(stdin)) {
@@ -111,7 +87,7 @@ int cmd_send(int argc, char **argv)
 		free(line);
 	}
 	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
-		warn_msg("cannot close %s: %s", address, lipc_addr_strerror(&a, errno));
+		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
 	}
 	return ret;
