@@ -141,60 +141,6 @@ mode_t parse_mode(const char *what, const char *s)
 	return (mode_t)v;
 }
 
-void chan_args_init(struct chan_args *ca)
-{
-	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT };
-}
-
-bool chan_option(struct chan_args *ca, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'f':
-		ca->opts.flags |= LIPC_CHAN_FRAMED;
-		return true;
-	case 'm':
-		ca->opts.mode = parse_mode("mode", arg);
-		return true;
-	case 't':
-		ca->timeout = arg;
-		ca->opts.timeout_ms = parse_seconds("timeout", arg);
-		return true;
-	default:
-		return false;
-	}
-}
-
-void chan_address(struct chan_args *ca, const char *text)
-{
-	ca->address = text;
-	if (lipc_addr_parse(&ca->addr, text) == 0)
-		return;
-	if (errno == EPROTONOSUPPORT)
-		usage_error("'%s': unknown address type (known: %s)", text, lipc_addr_schemes());
-	if (errno == ENAMETOOLONG)
-		usage_error("'%s': %s", text, strerror(errno));
-	usage_error("'%s' is not an address (SCHEME:WHERE, such as fifo:/tmp/f)", text);
-}
-
-struct lipc_chan *open_channel(struct chan_args *ca, int role)
-{
-	struct lipc_chan *c;
-
-	ca->opts.on_create = remove_on_signal;
-	c = lipc_chan_open(ca->address, role, &ca->opts);
-	if (c)
-		return c;
-	if (errno == ETIMEDOUT)
-		fail("%s: no %s within %s s", ca->address,
-		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
-	fail("cannot open %s: %s", ca->address, chan_strerror(ca, errno));
-}
-
-const char *chan_strerror(const struct chan_args *ca, int err)
-{
-	return lipc_addr_strerror(&ca->addr, err);
-}
-
 /* The path to remove if a signal ends us; set before the channel waits, cleared after close. */
 static char created[PATH_MAX];
 static volatile sig_atomic_t have_created;
@@ -238,6 +184,61 @@ int close_channel(struct lipc_chan *chan)
 	have_created = 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
+}
+
+void chan_args_init(struct chan_args *ca)
+{
+	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT };
+}
+
+bool chan_option(struct chan_args *ca, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'f':
+		ca->opts.flags |= LIPC_CHAN_FRAMED;
+		return true;
+	case 'm':
+		ca->opts.mode = parse_mode("mode", arg);
+		return true;
+	case 't':
+		ca->timeout = arg;
+		ca->opts.timeout_ms = parse_seconds("timeout", arg);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void chan_address(struct chan_args *ca, const char *text)
+{
+	ca->address = text;
+	if (lipc_addr_parse(&ca->addr, text) == 0)
+		return;
+	if (errno == EPROTONOSUPPORT)
+		usage_error("'%s': unknown address type (known: %s)", text, lipc_addr_schemes());
+	if (errno == ENAMETOOLONG)
+		usage_error("'%s': %s", text, strerror(errno));
+	usage_error("'%s' is not an address (SCHEME:WHERE, such as fifo:/tmp/f)", text);
+}
+
+struct lipc_chan *open_channel(struct chan_args *ca, int role)
+{
+	struct lipc_chan *c;
+
+	ca->opts.on_create = remove_on_signal;
+	c = lipc_chan_open(ca->address, role, &ca->opts);
+	if (c)
+		return c;
+	have_created = 0; /* a failed open removed what it made */
+	if (errno == ETIMEDOUT)
+		fail("%s: no %s within %s s", ca->address,
+		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
+	fail("cannot open %s: %s", ca->address, chan_strerror(ca, errno));
+}
+
+const char *chan_strerror(const struct chan_args *ca, int err)
+{
+	return lipc_addr_strerror(&ca->addr, err);
 }
 
 bool stdout_failed;

@@ -232,8 +232,7 @@ static void fifo_disown(struct lipc_chan *c)
 
 	if (!c->owned_path)
 		return;
-	/* Remove the FIFO only if it is still the one we made, never a successor under that name.
-	 */
+	/* Remove only the FIFO we made, never a successor under the same name. */
 	if (lstat(c->owned_path, &st) == 0 && st.st_dev == c->owned_dev &&
 	    st.st_ino == c->owned_ino)
 		lipc__unlink(c->owned_path);
@@ -279,7 +278,12 @@ static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 	if (c->fd < 0)
 		return -1;
 	/* A timeout of 0 left the descriptor non-blocking already; others choose their mode. */
-	return lipc__stream_set_timeout(c, o->timeout_ms);
+	if (lipc__stream_set_timeout(c, o->timeout_ms) < 0) {
+		lipc__close(c->fd);
+		fifo_disown(c);
+		return -1;
+	}
+	return 0;
 }
 
 static int fifo_close(struct lipc_chan *c)
