@@ -34,7 +34,7 @@ int lipc_fifo_create(const char *path, mode_t mode)
 	if (lstat(path, &st) < 0)
 		return -1;
 	if (!S_ISFIFO(st.st_mode)) {
-		errno = EEXIST;
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
 		return -1;
 	}
 	return 0;

@@ -167,6 +167,13 @@ static void not_a_fifo(void)
 	check_failure(&c, "exists and is not a FIFO");
 	check_cmd_free(&c);
 	CHECK_SYS(unlink(fifo_path));
+
+	/* A symbolic link, even to a real FIFO, is not followed. */
+	CHECK_SYS(symlink("/tmp", fifo_path));
+	check_cmd_run(&c, NULL, LIPC_ARGV("recv", fifo_addr));
+	check_failure(&c, "is a symbolic link, which is not followed");
+	check_cmd_free(&c);
+	CHECK_SYS(unlink(fifo_path));
 }
 
 static void missing_directory(void)

@@ -12,7 +12,8 @@
 /*
  * Create a FIFO at path with mode (0 means 0600; the umask applies as for mkfifo(2)).
  * Returns 1 when it was created, 0 when a FIFO already exists there (it is reused), or -1 with
- * errno: EEXIST when something that is not a FIFO (a symbolic link included) is there.
+ * errno: EEXIST when something that is not a FIFO is there, ELOOP when a symbolic link is (it
+ * is never followed).
  */
 int lipc_fifo_create(const char *path, mode_t mode);
 
