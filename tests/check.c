@@ -94,9 +94,12 @@ void check_err(long long v, int err, const char *expr, const char *file, int lin
 			   check_errname(errno), strerror(errno));
 }
 
+static void registry_add(char kind, const char *what);
+
 char *check_name(char *buf, size_t size, const char *what)
 {
 	snprintf(buf, size, PREFIX "%d-%s", (int)check_pid, what);
+	registry_add('n', buf);
 	return buf;
 }
 
@@ -120,7 +123,12 @@ static key_t key_of(pid_t pid)
 
 key_t check_key(unsigned n)
 {
-	return key_of(check_pid) | (key_t)(n & 0xFFu);
+	key_t key = key_of(check_pid) | (key_t)(n & 0xFFu);
+	char text[16];
+
+	snprintf(text, sizeof(text), "%x", (unsigned)key);
+	registry_add('k', text);
+	return key;
 }
 
 pid_t check_fork(void)
@@ -242,14 +250,27 @@ void check_wait_for_path(const char *path)
 	close(in);
 }
 
-/* The sweep. */
+/*
+ * The sweep. A test's objects are found by its pid: by name in the test directory, /dev/shm and
+ * /dev/mqueue, by key among System V objects, and through the run's registry of every name and
+ * key handed out by check_name() and check_key(), which finds POSIX queues even where
+ * /dev/mqueue is not mounted. The whole-run sweep (pid 0) looks only at this run's directory and
+ * registry, so two suites may run at once (make test beside make sanitize) without one removing
+ * the other's objects.
+ */
 
 static bool ours(const char *name, const char *prefix)
 {
 	return !strncmp(name, prefix, strlen(prefix));
 }
 
-static int sweep_dir(const char *dir, const char *prefix, bool mqueue, FILE *report)
+static void report_one(FILE *report, const char *what, const char *name)
+{
+	if (report)
+		fprintf(report, "left behind: %s %s\n", what, name);
+}
+
+static int sweep_dir(const char *dir, const char *prefix, FILE *report)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -260,56 +281,134 @@ static int sweep_dir(const char *dir, const char *prefix, bool mqueue, FILE *rep
 	while ((e = readdir(d))) {
 		/* POSIX named semaphores live in /dev/shm as sem.NAME. */
 		const char *name = ours(e->d_name, "sem.") ? e->d_name + 4 : e->d_name;
-		char path[4096];
+		char path[PATH_MAX];
 
 		if (!ours(name, prefix))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (report)
-			fprintf(report, "left behind: %s\n", path);
-		if (mqueue) {
-			char q[300];
-
-			snprintf(q, sizeof(q), "/%s", e->d_name);
-			mq_unlink(q);
-		} else if (unlink(path) < 0 && errno == EISDIR) {
+		report_one(report, "file", path);
+		if (unlink(path) < 0 && errno == EISDIR)
 			rmdir(path);
-		}
 		n++;
 	}
 	closedir(d);
 	return n;
 }
 
-static int sweep_sysv(const char *kind, pid_t pid, FILE *report)
+/* Remove the System V objects with this key: how many there were. */
+static int sweep_key(key_t key, FILE *report)
 {
-	char file[64], line[512];
+	char name[32];
+	int id, n = 0;
+
+	snprintf(name, sizeof(name), "0x%08x", (unsigned)key);
+	if ((id = msgget(key, 0)) >= 0 && msgctl(id, IPC_RMID, NULL) == 0) {
+		report_one(report, "System V message queue", name);
+		n++;
+	}
+	if ((id = semget(key, 0, 0)) >= 0 && semctl(id, 0, IPC_RMID) == 0) {
+		report_one(report, "System V semaphore set", name);
+		n++;
+	}
+	if ((id = shmget(key, 0, 0)) >= 0 && shmctl(id, IPC_RMID, NULL) == 0) {
+		report_one(report, "System V shared memory", name);
+		n++;
+	}
+	return n;
+}
+
+/* System V objects whose key carries this pid. */
+static int sweep_sysv_of(pid_t pid, FILE *report)
+{
+	static const char *const kinds[] = { "msg", "sem", "shm" };
+	int n = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char file[64], line[512];
+		FILE *f;
+
+		snprintf(file, sizeof(file), "/proc/sysvipc/%s", kinds[k]);
+		f = fopen(file, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			long long key;
+
+			/* The header line does not parse. */
+			if (sscanf(line, "%lld", &key) == 1 &&
+			    ((key_t)key & ~(key_t)0xFF) == key_of(pid))
+				n += sweep_key((key_t)key, report);
+		}
+		fclose(f);
+	}
+	return n;
+}
+
+/* A POSIX shared memory object, named semaphore or message queue with this name. */
+static int sweep_name(const char *name, FILE *report)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/%s", name);
+	if (mq_unlink(path) == 0) {
+		report_one(report, "POSIX message queue", path);
+		n++;
+	}
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	if (unlink(path) == 0) {
+		report_one(report, "file", path);
+		n++;
+	}
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", name);
+	if (unlink(path) == 0) {
+		report_one(report, "file", path);
+		n++;
+	}
+	return n;
+}
+
+static void registry_path(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/.lipc-test-registry", test_dir());
+}
+
+static void registry_add(char kind, const char *what)
+{
+	char path[PATH_MAX], line[512];
+	int fd, len;
+
+	registry_path(path, sizeof(path));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return; /* no registry: the pid-based sweep still finds most */
+	len = snprintf(line, sizeof(line), "%c %s\n", kind, what);
+	(void)!write(fd, line, (size_t)len); /* O_APPEND and one write: lines never mix */
+	close(fd);
+}
+
+/* What the registry lists for this pid (0: for everyone). */
+static int sweep_registry(pid_t pid, FILE *report)
+{
+	char path[PATH_MAX], line[512], prefix[64];
 	FILE *f;
 	int n = 0;
 
-	snprintf(file, sizeof(file), "/proc/sysvipc/%s", kind);
-	f = fopen(file, "r");
+	registry_path(path, sizeof(path));
+	f = fopen(path, "r");
 	if (!f)
 		return 0;
+	snprintf(prefix, sizeof(prefix), PREFIX "%d-", (int)pid);
 	while (fgets(line, sizeof(line), f)) {
-		long long key;
-		int id;
+		char *what = line + 2;
+		unsigned long key;
 
-		if (sscanf(line, "%lld %d", &key, &id) != 2)
-			continue; /* the header */
-		if (pid ? ((key_t)key & ~(key_t)0xFF) != key_of(pid)
-			: ((unsigned)key & KEY_MASK) != KEY_TAG)
-			continue;
-		if (report)
-			fprintf(report, "left behind: System V %s key 0x%08llx id %d\n", kind, key,
-				id);
-		if (!strcmp(kind, "msg"))
-			msgctl(id, IPC_RMID, NULL);
-		else if (!strcmp(kind, "sem"))
-			semctl(id, 0, IPC_RMID);
-		else
-			shmctl(id, IPC_RMID, NULL);
-		n++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == 'n' && (!pid || ours(what, prefix)))
+			n += sweep_name(what, report);
+		else if (line[0] == 'k' && sscanf(what, "%lx", &key) == 1 &&
+			 (!pid || ((key_t)key & ~(key_t)0xFF) == key_of(pid)))
+			n += sweep_key((key_t)key, report);
 	}
 	fclose(f);
 	return n;
@@ -320,17 +419,26 @@ int check_sweep(pid_t pid, FILE *report)
 	char prefix[64];
 	int n = 0;
 
-	if (pid)
-		snprintf(prefix, sizeof(prefix), PREFIX "%d-", (int)pid);
-	else
-		snprintf(prefix, sizeof(prefix), PREFIX);
-	n += sweep_dir(test_dir(), prefix, false, report);
-	n += sweep_dir("/dev/shm", prefix, false, report);
-	n += sweep_dir("/dev/mqueue", prefix, true, report);
-	n += sweep_sysv("msg", pid, report);
-	n += sweep_sysv("sem", pid, report);
-	n += sweep_sysv("shm", pid, report);
+	if (!pid) {
+		n += sweep_dir(test_dir(), PREFIX, report);
+		n += sweep_registry(0, report);
+		return n;
+	}
+	snprintf(prefix, sizeof(prefix), PREFIX "%d-", (int)pid);
+	n += sweep_dir(test_dir(), prefix, report);
+	n += sweep_dir("/dev/shm", prefix, report);
+	n += sweep_dir("/dev/mqueue", prefix, report);
+	n += sweep_sysv_of(pid, report);
+	n += sweep_registry(pid, report);
 	return n;
+}
+
+void check_sweep_reset(void)
+{
+	char path[PATH_MAX];
+
+	registry_path(path, sizeof(path));
+	unlink(path);
 }
 
 /* The runner. */

@@ -82,7 +82,7 @@ const char *check_errname(int err);
 /* The pid of the running test: every name it makes carries it. */
 extern pid_t check_pid;
 
-/* "lipc-test-PID-what", in buf. */
+/* "lipc-test-PID-what", in buf: a name for shm_open, sem_open or mq_open (after a '/'). */
 char *check_name(char *buf, size_t size, const char *what);
 /* "$LIPC_TEST_DIR/lipc-test-PID-what" (LIPC_TEST_DIR defaults to /tmp), in buf. */
 char *check_path(char *buf, size_t size, const char *what);
@@ -117,9 +117,11 @@ const char *check_lipc(void);
 #define LIPC_ARGV(...) ((const char *const[]){ check_lipc(), __VA_ARGS__, NULL })
 
 /*
- * Remove the IPC objects of the test with this pid (0: of every test), printing each to report
- * when it is not NULL. Returns how many there were.
+ * Remove the IPC objects of the test with this pid (0: of every test of this run), printing each
+ * to report when it is not NULL. Returns how many there were.
  */
 int check_sweep(pid_t pid, FILE *report);
+/* Start a new run: forget the names and keys the last one handed out. */
+void check_sweep_reset(void);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * leakcheck: the first and the last test. With --setup it creates the test directory and clears
- * what an interrupted earlier run may have left; without, it fails if any IPC object named for
- * a test (System V keys 0x4Cxxxxxx, /dev/shm, /dev/mqueue, files in the test directory) is left.
+ * what an interrupted earlier run may have left; without, it fails if any IPC object this run's
+ * tests named (check_name, check_key: POSIX shared memory, semaphores and queues, System V
+ * objects) or any file in the test directory is left.
  */
 #include <sys/stat.h>
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
 		n = check_sweep(0, stderr);
 		if (n)
 			fprintf(stderr, "leakcheck: removed %d object(s) an earlier run left\n", n);
+		check_sweep_reset();
 		return 0;
 	}
 	n = check_sweep(0, stderr);
