@@ -4,6 +4,7 @@
 
 #include "lipc/chan.h"
 #include "lipc/fifo.h"
+#include "lipc/key.h"
 #include "lipc/pipe.h"
 
 #endif
