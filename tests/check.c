@@ -226,6 +226,43 @@ void check_cmd_free(struct check_cmd *c)
 	c->out = c->err = NULL;
 }
 
+static char *example_path(char *buf, size_t size, const char *name)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "bin-%s", name);
+	return check_path(buf, size, what);
+}
+
+const char *check_example(const char *name)
+{
+	static char bin[PATH_MAX];
+	const char *cc = getenv("LIPC_CC"), *src = getenv("LIPC_SOURCE_DIR");
+	char source[PATH_MAX];
+	struct check_cmd c;
+
+	if (!cc || !src)
+		check_fail(__FILE__, __LINE__,
+			   "LIPC_CC and LIPC_SOURCE_DIR unset: run through ctest");
+	snprintf(source, sizeof(source), "%s/examples/%s.c", src, name);
+	example_path(bin, sizeof(bin), name);
+	if (access(bin, X_OK) != 0) {
+		check_cmd_run(&c, NULL, (const char *const[]){ cc, "-o", bin, source, NULL });
+		if (c.status != 0 || c.err[0])
+			check_fail(__FILE__, __LINE__, "cc -o %s %s: status %d\n%s", name, source,
+				   c.status, c.err);
+		check_cmd_free(&c);
+	}
+	return bin;
+}
+
+void check_example_remove(const char *name)
+{
+	char bin[PATH_MAX];
+
+	unlink(example_path(bin, sizeof(bin), name));
+}
+
 void check_wait_for_path(const char *path)
 {
 	char dir[PATH_MAX], *slash;

@@ -109,6 +109,14 @@ int check_cmd_wait(struct check_cmd *cmd);
 int check_cmd_run(struct check_cmd *cmd, const char *input, const char *const argv[]);
 void check_cmd_free(struct check_cmd *cmd);
 
+/*
+ * Build examples/NAME.c with the bare compiler, exactly as its header says (`cc -o NAME NAME.c`,
+ * no flags), into the test directory; fails the test if it does not build cleanly. Returns the
+ * binary's path (a static buffer). check_example_remove() deletes the binary.
+ */
+const char *check_example(const char *name);
+void check_example_remove(const char *name);
+
 /* Block until path exists (inotify on its directory: no sleeping, no polling). */
 void check_wait_for_path(const char *path);
 

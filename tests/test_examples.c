@@ -9,42 +9,14 @@
 
 #include "check.h"
 
-static char bin[PATH_MAX];
-
-/* Compile examples/NAME.c with the bare compiler into the test directory; the binary's path. */
-static const char *example(const char *name)
-{
-	const char *cc = getenv("LIPC_CC"), *src = getenv("LIPC_SOURCE_DIR");
-	char source[PATH_MAX], what[64];
-	struct check_cmd c;
-
-	if (!cc || !src)
-		check_fail(__FILE__, __LINE__,
-			   "LIPC_CC and LIPC_SOURCE_DIR unset: run through ctest");
-	snprintf(source, sizeof(source), "%s/examples/%s.c", src, name);
-	snprintf(what, sizeof(what), "bin-%s", name);
-	check_path(bin, sizeof(bin), what);
-	if (access(bin, X_OK) != 0) {
-		check_cmd_run(&c, NULL, (const char *const[]){ cc, "-o", bin, source, NULL });
-		if (c.status != 0 || c.err[0])
-			check_fail(__FILE__, __LINE__, "cc -o %s %s: status %d\n%s", name, source,
-				   c.status, c.err);
-		check_cmd_free(&c);
-	}
-	return bin;
-}
-
-/* Remove the binaries example() built. */
+/* Remove the binaries check_example() built. */
 static void remove_binaries(void)
 {
 	static const char *const names[] = { "pipe_parent_child", "pipe_filter", "fifo_reader",
 					     "fifo_writer" };
-	char what[64];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(what, sizeof(what), "bin-%s", names[i]);
-		unlink(check_path(bin, sizeof(bin), what));
-	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		check_example_remove(names[i]);
 }
 
 /* Replace every run of digits in s with "N", so pids do not matter. */
@@ -70,7 +42,7 @@ static void pipe_parent_child(void)
 	struct check_cmd c;
 
 	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ example("pipe_parent_child"), NULL }),
+			       (const char *const[]){ check_example("pipe_parent_child"), NULL }),
 		 0);
 	CHECK_STR(no_numbers(c.out), "parent N: writing N lines to child N\n"
 				     "child  N: got first line\n"
@@ -94,9 +66,9 @@ static void pipe_filter(void)
 		snprintf(file, sizeof(file), "%s/f%d", dir, i);
 		close((int)CHECK_SYS(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
 	}
-	CHECK_EQ(
-		check_cmd_run(&c, NULL, (const char *const[]){ example("pipe_filter"), dir, NULL }),
-		0);
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       (const char *const[]){ check_example("pipe_filter"), dir, NULL }),
+		 0);
 	CHECK_STR(c.out, "3\n");
 	check_cmd_free(&c);
 	for (int i = 0; i < 3; i++) {
@@ -115,11 +87,11 @@ static void reader_and_writer(const char *path, const char *input, const char *c
 	char reader[PATH_MAX], expected[PATH_MAX + 256];
 	struct check_cmd r, w;
 
-	snprintf(reader, sizeof(reader), "%s", example("fifo_reader"));
+	snprintf(reader, sizeof(reader), "%s", check_example("fifo_reader"));
 	check_cmd_start(&r, NULL, (const char *const[]){ reader, path, NULL });
 	if (!fifo_exists)
 		check_wait_for_path(path); /* the writer needs the reader's FIFO */
-	argv[0] = example("fifo_writer");
+	argv[0] = check_example("fifo_writer");
 	for (int i = 0; args[i]; i++)
 		argv[i + 2] = args[i];
 	CHECK_EQ(check_cmd_run(&w, input, argv), 0);
