@@ -12,6 +12,10 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"  -n, --count COUNT      exit after COUNT messages\n"
+	"  -k, --keep             go on when the last sender leaves (no end of stream)\n"
+	"  -v, --verbose          put what the kernel tells of each message before it:\n"
+	"                         len=BYTES and, where the mechanism has them, priority=,\n"
+	"                         type=, pid= uid= gid=, then a tab\n"
 	"  -f, --framed           length-prefixed frames instead of lines (binary safe)\n"
 	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
 	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
@@ -23,10 +27,26 @@ static const char help[] =
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
 static const struct option longopts[] = {
-	{ "count", required_argument, NULL, 'n' }, { "framed", no_argument, NULL, 'f' },
-	{ "mode", required_argument, NULL, 'm' },  { "timeout", required_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },	   { 0 },
+	CHAN_LONGOPTS,
+	{ "count", required_argument, NULL, 'n' },
+	{ "keep", no_argument, NULL, 'k' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
 };
+
+/* "len=5 priority=3\t": what -v shows before a message. */
+static void print_meta(const struct lipc_msg *m)
+{
+	printf("len=%zu", m->len);
+	if (m->has & LIPC_MSG_PRIORITY)
+		printf(" priority=%u", m->priority);
+	if (m->has & LIPC_MSG_TYPE)
+		printf(" type=%ld", m->type);
+	if (m->has & LIPC_MSG_CRED)
+		printf(" pid=%d uid=%u gid=%u", (int)m->pid, (unsigned)m->uid, (unsigned)m->gid);
+	putchar('\t');
+}
 
 int cmd_recv(int argc, char **argv)
 {
@@ -35,11 +55,16 @@ int cmd_recv(int argc, char **argv)
 	struct lipc_msg m;
 	long count = -1, got = 0;
 	int opt, r = 0, ret = EXIT_SUCCESS;
+	bool verbose = false;
 
 	chan_args_init(&ca);
-	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "n:", longopts, help)) != -1) {
+	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "kn:v", longopts, help)) != -1) {
 		if (opt == 'n')
 			count = parse_long("count", optarg, 1, LONG_MAX);
+		else if (opt == 'k')
+			ca.opts.flags |= LIPC_CHAN_KEEP;
+		else if (opt == 'v')
+			verbose = true;
 		else
 			chan_option(&ca, opt, optarg);
 	}
@@ -53,6 +78,8 @@ int cmd_recv(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	c = open_channel(&ca, LIPC_CHAN_RECV);
 	while (got != count && (r = lipc_chan_recv(c, &m)) == 1) {
+		if (verbose)
+			print_meta(&m);
 		if (print_msg(m.data, m.len) < 0) {
 			ret = EXIT_FAILURE;
 			break;

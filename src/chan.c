@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -76,13 +77,15 @@ const char *lipc_addr_strerror(const struct lipc_addr *a, int err)
 	return s ? s : strerror(err);
 }
 
+#define KNOWN_FLAGS (LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP | LIPC_CHAN_NOERROR | LIPC_CHAN_ALLOW_UID)
+
 static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 				  const struct lipc_chan_opts *o)
 {
 	struct lipc_chan *c;
 
-	if ((role != LIPC_CHAN_SEND && role != LIPC_CHAN_RECV) || (o->flags & ~LIPC_CHAN_FRAMED) ||
-	    o->timeout_ms < -1) {
+	if ((role != LIPC_CHAN_SEND && role != LIPC_CHAN_RECV) || (o->flags & ~KNOWN_FLAGS) ||
+	    o->timeout_ms < -1 || o->max_msgs < 0 || o->msg_size < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -94,13 +97,18 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 	c->flags = o->flags;
 	c->timeout_ms = o->timeout_ms;
 	c->max_msg = o->max_msg ? o->max_msg : LIPC_MSG_MAX_DEFAULT;
-	c->fd = -1;
+	c->priority = o->priority;
+	c->type = o->type;
+	c->allow_uid = o->allow_uid;
+	c->handle = -1;
+	lipc__stream_init(&c->st, -1, false);
 	return c;
 }
 
+static const struct lipc_chan_opts defaults = LIPC_CHAN_OPTS_INIT;
+
 struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts)
 {
-	static const struct lipc_chan_opts defaults = LIPC_CHAN_OPTS_INIT;
 	const struct lipc_chan_opts *o = opts ? opts : &defaults;
 	struct lipc_addr a;
 	struct lipc_chan *c;
@@ -113,6 +121,7 @@ struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lip
 	if (c->t->open(c, &a, o) < 0) {
 		int err = errno;
 
+		lipc__stream_free(&c->st);
 		free(c);
 		errno = err;
 		return NULL;
@@ -123,7 +132,7 @@ struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lip
 /* A channel over a descriptor the caller already has: a pipe end, one half of a socketpair. */
 static int fd_close(struct lipc_chan *c)
 {
-	return close(c->fd);
+	return close(c->st.fd);
 }
 
 const struct lipc_transport lipc__fd_transport = {
@@ -136,15 +145,16 @@ const struct lipc_transport lipc__fd_transport = {
 
 struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opts *opts)
 {
-	static const struct lipc_chan_opts defaults = LIPC_CHAN_OPTS_INIT;
 	const struct lipc_chan_opts *o = opts ? opts : &defaults;
 	struct lipc_chan *c = chan_new(&lipc__fd_transport, role, o);
+	int type;
+	socklen_t len = sizeof(type);
 
 	if (!c) {
 		lipc__close(fd);
 		return NULL;
 	}
-	c->fd = fd;
+	lipc__stream_init(&c->st, fd, getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
 	if (lipc__stream_set_timeout(c, o->timeout_ms) < 0) {
 		lipc_chan_close(c);
 		return NULL;
@@ -154,11 +164,24 @@ struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opt
 
 int lipc_chan_send(struct lipc_chan *c, const void *data, size_t len)
 {
+	struct lipc_msg m = { .data = data, .len = len };
+
+	return lipc_chan_sendmsg(c, &m);
+}
+
+int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
+{
+	struct lipc_msg m = *msg;
+
 	if (c->role != LIPC_CHAN_SEND) {
 		errno = EBADF;
 		return -1;
 	}
-	return c->t->send(c, data, len);
+	if (!(m.has & LIPC_MSG_PRIORITY))
+		m.priority = c->priority;
+	if (!(m.has & LIPC_MSG_TYPE))
+		m.type = c->type;
+	return c->t->send(c, &m);
 }
 
 int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
@@ -167,6 +190,7 @@ int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 		errno = EBADF;
 		return -1;
 	}
+	msg->has = 0;
 	return c->t->recv(c, msg);
 }
 
@@ -179,6 +203,20 @@ int lipc_chan_set_timeout(struct lipc_chan *c, int timeout_ms)
 	return c->t->set_timeout(c, timeout_ms);
 }
 
+size_t lipc_chan_max_msg(const struct lipc_chan *c)
+{
+	return c->max_msg;
+}
+
+int lipc_chan_address(const struct lipc_chan *c, char *buf, size_t size)
+{
+	if (!c->t->address) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return c->t->address(c, buf, size);
+}
+
 int lipc_chan_close(struct lipc_chan *c)
 {
 	int ret;
@@ -186,7 +224,7 @@ int lipc_chan_close(struct lipc_chan *c)
 	if (!c)
 		return 0;
 	ret = c->t->close(c);
-	free(c->buf);
+	lipc__stream_free(&c->st);
 	free(c);
 	return ret;
 }

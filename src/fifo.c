@@ -213,7 +213,7 @@ out_close:
 	return -1;
 }
 
-/* The fifo: transport. */
+/* The fifo: transport; chan->handle is a receiver's own write end with LIPC_CHAN_KEEP. */
 
 static int fifo_parse(struct lipc_addr *a, const char *where)
 {
@@ -238,6 +238,37 @@ static void fifo_disown(struct lipc_chan *c)
 		lipc__unlink(c->owned_path);
 	free(c->owned_path);
 	c->owned_path = NULL;
+}
+
+static int fifo_close(struct lipc_chan *c)
+{
+	int ret = close(c->st.fd);
+
+	lipc__close(c->handle);
+	fifo_disown(c);
+	return ret;
+}
+
+/*
+ * Open our end. A receiver told to keep going (LIPC_CHAN_KEEP) holds a write end of its own, so
+ * that the last sender's close is not an end of file: it opens its read end without waiting,
+ * and its write end then finds a reader, itself.
+ */
+static int open_end(struct lipc_chan *c, const char *path, int flags, int timeout_ms)
+{
+	int fd;
+
+	if (!(c->role == LIPC_CHAN_RECV && (c->flags & LIPC_CHAN_KEEP)))
+		return lipc_fifo_open(path, flags, timeout_ms);
+	fd = lipc_fifo_open(path, O_RDONLY, 0);
+	if (fd < 0)
+		return -1;
+	c->handle = lipc_fifo_open(path, O_WRONLY, 0);
+	if (c->handle < 0) {
+		lipc__close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struct lipc_chan_opts *o)
@@ -268,30 +299,21 @@ static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 			if (o->on_create)
 				o->on_create(c->owned_path, o->on_create_arg);
 		}
-		c->fd = lipc_fifo_open(a->path, flags, o->timeout_ms);
-		if (c->fd >= 0)
+		c->st.fd = open_end(c, a->path, flags, o->timeout_ms);
+		if (c->st.fd >= 0)
 			break;
 		fifo_disown(c);
 		if (errno != ENOENT)
 			return -1;
 	}
-	if (c->fd < 0)
+	if (c->st.fd < 0)
 		return -1;
 	/* A timeout of 0 left the descriptor non-blocking already; others choose their mode. */
 	if (lipc__stream_set_timeout(c, o->timeout_ms) < 0) {
-		lipc__close(c->fd);
-		fifo_disown(c);
+		fifo_close(c);
 		return -1;
 	}
 	return 0;
-}
-
-static int fifo_close(struct lipc_chan *c)
-{
-	int ret = close(c->fd);
-
-	fifo_disown(c);
-	return ret;
 }
 
 static const char *fifo_explain(int err)

@@ -46,6 +46,45 @@ int lipc__check_path(const char *path);
  */
 int lipc__check_name(const char *name);
 
+/* ETIMEDOUT, or EAGAIN when the caller asked not to wait at all (timeout 0); returns -1. */
+int lipc__timed_out(int timeout_ms);
+
+/*
+ * A byte stream that carries messages: lines, or frames with a 4-byte big-endian length. The
+ * channel has one; a listening socket has one per connection.
+ */
+struct lipc__stream {
+	int fd;
+	bool socket; /* sent with MSG_NOSIGNAL: a gone peer is EPIPE, never SIGPIPE */
+	char *buf;   /* received bytes not yet handed out are buf[head, tail) */
+	size_t cap, head, tail;
+	bool eof;
+	int error; /* a framing error is sticky: the stream has lost its place */
+};
+
+enum {
+	LIPC__MORE,
+	LIPC__GOT,
+	LIPC__END
+}; /* what lipc__stream_take() found */
+
+void lipc__stream_init(struct lipc__stream *s, int fd, bool socket);
+/* Free the buffer; the descriptor is the owner's to close. */
+void lipc__stream_free(struct lipc__stream *s);
+/* Frame and write one message, waiting at most timeout_ms for room: 0, or -1 with errno. */
+int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, const void *data,
+		       size_t len);
+/*
+ * The next whole message already buffered: LIPC__GOT (in *m, valid until the next fill),
+ * LIPC__MORE (read more first), LIPC__END (the writer closed and all was handed out), or -1.
+ */
+int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m);
+/* One read() into the buffer, which grows up to max_msg: 0 (data or EOF), or -1 (EAGAIN...). */
+int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg);
+/* Take, reading and waiting at most timeout_ms as needed: 1 message, 0 end of stream, -1. */
+int lipc__stream_next(struct lipc__stream *s, unsigned flags, size_t max_msg, int timeout_ms,
+		      struct lipc_msg *m);
+
 /*
  * A transport: how one mechanism opens, sends, receives and closes. Each module fills one in;
  * chan.c parses the address and picks the table by its scheme.
@@ -56,12 +95,15 @@ struct lipc_transport {
 	int (*parse)(struct lipc_addr *addr, const char *where);
 	int (*open)(struct lipc_chan *chan, const struct lipc_addr *addr,
 		    const struct lipc_chan_opts *opts);
-	int (*send)(struct lipc_chan *chan, const void *data, size_t len);
-	int (*recv)(struct lipc_chan *chan, struct lipc_msg *msg);
+	/* m->priority and m->type are filled in: the message's own, or the channel's defaults. */
+	int (*send)(struct lipc_chan *chan, const struct lipc_msg *m);
+	int (*recv)(struct lipc_chan *chan, struct lipc_msg *m);
 	int (*set_timeout)(struct lipc_chan *chan, int timeout_ms);
 	int (*close)(struct lipc_chan *chan);
 	/* What err means for this mechanism, or NULL to use strerror(). */
 	const char *(*explain)(int err);
+	/* Optional: the address the channel is bound to ("tcp:127.0.0.1:40123"). */
+	int (*address)(const struct lipc_chan *chan, char *buf, size_t size);
 };
 
 extern const struct lipc_transport lipc__fifo_transport;
@@ -72,14 +114,14 @@ struct lipc_chan {
 	int role;
 	unsigned flags;
 	int timeout_ms;
-	size_t max_msg;
-	int fd;
+	size_t max_msg;	   /* the largest message recv accepts (or send may send) */
+	unsigned priority; /* defaults for sent messages, and the receive selector (type) */
+	long type;
+	uid_t allow_uid; /* with LIPC_CHAN_ALLOW_UID */
 
-	/* Byte streams: received bytes not yet handed out are buf[head, tail). */
-	char *buf;
-	size_t cap, head, tail;
-	bool eof;
-	int error; /* a framing error is sticky: the stream has lost its place */
+	struct lipc__stream st; /* byte-stream transports: the stream */
+	int handle;		/* other transports: their descriptor or id (mqd_t, msqid) */
+	void *priv;		/* transport state that does not fit the above */
 
 	/* What the channel created and must remove on close (a FIFO), identified by inode. */
 	char *owned_path;
@@ -87,9 +129,9 @@ struct lipc_chan {
 	ino_t owned_ino;
 };
 
-/* stream.c: lines or length-prefixed frames over any byte-stream descriptor (chan->fd). */
-int lipc__stream_send(struct lipc_chan *chan, const void *data, size_t len);
-int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *msg);
+/* The hooks of transports that are one byte stream (chan->st). */
+int lipc__stream_send(struct lipc_chan *chan, const struct lipc_msg *m);
+int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *m);
 int lipc__stream_set_timeout(struct lipc_chan *chan, int timeout_ms);
 
 #endif

@@ -1,19 +1,22 @@
 /*
- * Messages over a byte stream (FIFO, pipe). A stream has no message boundaries, so the channel
- * adds them: a newline after each message (line mode, readable by cat, echo and every shell), or
- * a 4-byte big-endian length before it (framed mode, binary safe). Each message leaves in one
- * writev(), so on a pipe or FIFO a message of at most PIPE_BUF bytes, newline or length included,
- * is never interleaved with another writer's. The receiver reads as much as the kernel has into
- * one buffer and hands messages out of it, so a burst of small messages costs one read().
+ * Messages over a byte stream (FIFO, pipe, stream socket). A stream has no message boundaries,
+ * so the channel adds them: a newline after each message (line mode, readable by cat, echo and
+ * every shell), or a 4-byte big-endian length before it (framed mode, binary safe). Each message
+ * leaves in one writev() or sendmsg(), so on a pipe or FIFO a message of at most PIPE_BUF bytes,
+ * newline or length included, is never interleaved with another writer's. The receiver reads as
+ * much as the kernel has into one buffer and hands messages out of it, so a burst of small
+ * messages costs one read().
  *
- * Trap: a receiver must never trust a length it reads, since the writer may be buggy or hostile;
- * lengths over max_msg are refused before any allocation.
+ * Traps: a receiver must never trust a length it reads, since the writer may be buggy or
+ * hostile, so lengths over max_msg are refused before any allocation; and a send to a socket
+ * whose peer is gone raises SIGPIPE unless it says MSG_NOSIGNAL.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -22,32 +25,52 @@
 #define FRAME_HDR  4
 #define FIRST_READ ((size_t)64 * 1024) /* a pipe's default capacity: most reads fit at once */
 
-static int timed_out(const struct lipc_chan *c)
+void lipc__stream_init(struct lipc__stream *s, int fd, bool socket)
 {
-	errno = c->timeout_ms == 0 ? EAGAIN : ETIMEDOUT;
+	*s = (struct lipc__stream){ .fd = fd, .socket = socket };
+}
+
+void lipc__stream_free(struct lipc__stream *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->cap = s->head = s->tail = 0;
+}
+
+int lipc__timed_out(int timeout_ms)
+{
+	errno = timeout_ms == 0 ? EAGAIN : ETIMEDOUT;
+	return -1;
+}
+
+static int fail_sticky(struct lipc__stream *s, int err)
+{
+	s->error = err;
+	errno = err;
 	return -1;
 }
 
 /* Write every byte of iov[0..cnt) or fail; a partial message leaves the stream unusable. */
-static int writev_all(struct lipc_chan *c, struct iovec *iov, int cnt)
+static int write_all(struct lipc__stream *s, struct iovec *iov, int cnt, int timeout_ms)
 {
 	struct lipc__deadline d;
 	size_t sent = 0;
 
-	lipc__deadline_start(&d, c->timeout_ms);
+	lipc__deadline_start(&d, timeout_ms);
 	while (cnt > 0) {
-		ssize_t n = writev(c->fd, iov, cnt);
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+		ssize_t n = s->socket ? sendmsg(s->fd, &mh, MSG_NOSIGNAL) : writev(s->fd, iov, cnt);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN && c->timeout_ms != 0) {
-				int r = lipc__wait_fd(c->fd, POLLOUT, &d);
+			if (errno == EAGAIN && timeout_ms != 0) {
+				int r = lipc__wait_fd(s->fd, POLLOUT, &d);
 
 				if (r > 0)
 					continue;
 				if (r == 0)
-					timed_out(c);
+					lipc__timed_out(timeout_ms);
 			}
 			goto out_failed;
 		}
@@ -70,20 +93,21 @@ out_failed:
 	 * to it would forge a message, so this end refuses to send any more.
 	 */
 	if (sent > 0)
-		c->error = errno;
+		s->error = errno;
 	return -1;
 }
 
-int lipc__stream_send(struct lipc_chan *c, const void *data, size_t len)
+int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, const void *data,
+		       size_t len)
 {
 	unsigned char hdr[FRAME_HDR];
 	struct iovec iov[2];
 
-	if (c->error) {
-		errno = c->error;
+	if (s->error) {
+		errno = s->error;
 		return -1;
 	}
-	if (c->flags & LIPC_CHAN_FRAMED) {
+	if (flags & LIPC_CHAN_FRAMED) {
 		if (len > UINT32_MAX) {
 			errno = EMSGSIZE;
 			return -1;
@@ -103,137 +127,141 @@ int lipc__stream_send(struct lipc_chan *c, const void *data, size_t len)
 		iov[0] = (struct iovec){ (void *)(uintptr_t)data, len };
 		iov[1] = (struct iovec){ (void *)(uintptr_t) "\n", 1 };
 	}
-	return writev_all(c, iov, 2);
+	return write_all(s, iov, 2, timeout_ms);
 }
 
-static int fail_sticky(struct lipc_chan *c, int err)
+int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m)
 {
-	c->error = err;
-	errno = err;
-	return -1;
-}
+	const unsigned char *p = (const unsigned char *)s->buf + s->head;
+	size_t avail = s->tail - s->head;
 
-/* Hand out the next whole message in the buffer: 1 done, 0 need more bytes, -1 error. */
-static int take(struct lipc_chan *c, struct lipc_msg *m)
-{
-	const unsigned char *p = (const unsigned char *)c->buf + c->head;
-	size_t avail = c->tail - c->head;
-
+	if (s->error)
+		return fail_sticky(s, s->error);
 	if (avail == 0)
-		return 0; /* also before the first read, when there is no buffer yet */
-	if (c->flags & LIPC_CHAN_FRAMED) {
+		return s->eof ? LIPC__END : LIPC__MORE; /* also before the first read: no buffer */
+	if (flags & LIPC_CHAN_FRAMED) {
 		size_t len;
 
 		if (avail < FRAME_HDR)
-			return 0;
+			goto out_short;
 		len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-		if (len > c->max_msg)
-			return fail_sticky(c, EMSGSIZE);
+		if (len > max_msg)
+			return fail_sticky(s, EMSGSIZE);
 		if (avail - FRAME_HDR < len)
-			return 0;
+			goto out_short;
 		m->data = p + FRAME_HDR;
 		m->len = len;
-		c->head += FRAME_HDR + len;
-		return 1;
+		s->head += FRAME_HDR + len;
+		return LIPC__GOT;
 	} else {
 		const unsigned char *nl = memchr(p, '\n', avail);
 
-		if (!nl)
-			return avail > c->max_msg ? fail_sticky(c, EMSGSIZE) : 0;
+		if (!nl) {
+			if (avail > max_msg)
+				return fail_sticky(s, EMSGSIZE);
+			goto out_short;
+		}
 		m->data = p;
 		m->len = (size_t)(nl - p);
-		c->head += m->len + 1;
-		return 1;
+		s->head += m->len + 1;
+		return LIPC__GOT;
 	}
+
+out_short:
+	if (!s->eof)
+		return LIPC__MORE;
+	/* The writer left in the middle of a message. */
+	if (flags & LIPC_CHAN_FRAMED)
+		return fail_sticky(s, EPROTO);
+	/* A last line without its newline ("printf x > fifo") is still a message. */
+	m->data = p;
+	m->len = avail;
+	s->head = s->tail;
+	return LIPC__GOT;
 }
 
-/* Make room in the buffer, then read what the kernel has: 0, or -1 with errno. */
-static int fill(struct lipc_chan *c, const struct lipc__deadline *d)
+int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg)
 {
-	size_t limit = c->max_msg + (c->flags & LIPC_CHAN_FRAMED ? FRAME_HDR : 1);
+	size_t limit = max_msg + (flags & LIPC_CHAN_FRAMED ? FRAME_HDR : 1);
+	ssize_t n;
 
 	/* The message handed out last is no longer needed: drop what was consumed. */
-	if (c->head > 0) {
-		memmove(c->buf, c->buf + c->head, c->tail - c->head);
-		c->tail -= c->head;
-		c->head = 0;
+	if (s->head > 0) {
+		memmove(s->buf, s->buf + s->head, s->tail - s->head);
+		s->tail -= s->head;
+		s->head = 0;
 	}
-	if (c->tail == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : FIRST_READ;
+	if (s->tail == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : FIRST_READ;
 		char *buf;
 
 		if (cap > limit)
 			cap = limit;
-		buf = realloc(c->buf, cap);
+		buf = realloc(s->buf, cap);
 		if (!buf)
 			return -1;
-		c->buf = buf;
-		c->cap = cap;
+		s->buf = buf;
+		s->cap = cap;
 	}
-	/*
-	 * With a timeout, wait for data before reading. On a FIFO this also matters before the
-	 * first writer arrives: read() would report end of file, poll() waits for a writer.
-	 */
-	for (bool wait = c->timeout_ms >= 0;; wait = true) {
-		ssize_t n;
+	do
+		n = read(s->fd, s->buf + s->tail, s->cap - s->tail);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		s->eof = true;
+	s->tail += (size_t)n;
+	return 0;
+}
 
+int lipc__stream_next(struct lipc__stream *s, unsigned flags, size_t max_msg, int timeout_ms,
+		      struct lipc_msg *m)
+{
+	struct lipc__deadline d;
+	bool wait = timeout_ms >= 0;
+
+	lipc__deadline_start(&d, timeout_ms);
+	for (;;) {
+		int r = lipc__stream_take(s, flags, max_msg, m);
+
+		if (r != LIPC__MORE)
+			return r == LIPC__GOT ? 1 : r == LIPC__END ? 0 : -1;
+		/*
+		 * With a timeout, wait for data before reading. On a FIFO this also matters
+		 * before the first writer arrives: read() would report end of file, poll() waits
+		 * for a writer.
+		 */
 		if (wait) {
-			int r = lipc__wait_fd(c->fd, POLLIN, d);
-
+			r = lipc__wait_fd(s->fd, POLLIN, &d);
 			if (r < 0)
 				return -1;
 			if (r == 0)
-				return timed_out(c);
+				return lipc__timed_out(timeout_ms);
 		}
-		n = read(c->fd, c->buf + c->tail, c->cap - c->tail);
-		if (n > 0) {
-			c->tail += (size_t)n;
-			return 0;
+		if (lipc__stream_fill(s, flags, max_msg) < 0) {
+			if (errno != EAGAIN)
+				return -1;
+			wait = true;
 		}
-		if (n == 0) {
-			c->eof = true;
-			return 0;
-		}
-		if (errno != EINTR && errno != EAGAIN)
-			return -1;
 	}
+}
+
+/* The hooks of transports that are one byte stream (chan->st). */
+
+int lipc__stream_send(struct lipc_chan *c, const struct lipc_msg *m)
+{
+	return lipc__stream_write(&c->st, c->flags, c->timeout_ms, m->data, m->len);
 }
 
 int lipc__stream_recv(struct lipc_chan *c, struct lipc_msg *m)
 {
-	struct lipc__deadline d;
-
-	if (c->error) {
-		errno = c->error;
-		return -1;
-	}
-	lipc__deadline_start(&d, c->timeout_ms);
-	for (;;) {
-		int r = take(c, m);
-
-		if (r != 0)
-			return r;
-		if (c->eof)
-			break;
-		if (fill(c, &d) < 0)
-			return -1;
-	}
-	if (c->head == c->tail)
-		return 0;
-	/* The writer left in the middle of a message. */
-	if (c->flags & LIPC_CHAN_FRAMED)
-		return fail_sticky(c, EPROTO);
-	/* A last line without its newline ("printf x > fifo") is still a message. */
-	m->data = c->buf + c->head;
-	m->len = c->tail - c->head;
-	c->head = c->tail;
-	return 1;
+	return lipc__stream_next(&c->st, c->flags, c->max_msg, c->timeout_ms, m);
 }
 
 int lipc__stream_set_timeout(struct lipc_chan *c, int timeout_ms)
 {
 	/* Timed waits poll() and then read or write without blocking; untimed ones just block. */
-	if (lipc__set_nonblock(c->fd, timeout_ms >= 0) < 0)
+	if (lipc__set_nonblock(c->st.fd, timeout_ms >= 0) < 0)
 		return -1;
 	c->timeout_ms = timeout_ms;
 	return 0;

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -491,10 +492,81 @@ static void open_fifo_errors(void)
 	CHECK_ERR(access(path, F_OK), ENOENT);
 }
 
+/* With LIPC_CHAN_KEEP, a FIFO receiver goes on after its sender leaves, and meets the next one. */
+static void keep_receiving_across_senders(void)
+{
+	static const char *const first[] = { "one" }, *const second[] = { "two" };
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	const char *addr = fifo_addr("fifo");
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	pid_t pid;
+
+	o.flags = LIPC_CHAN_KEEP;
+	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	CHECK(c != NULL);
+	pid = sender(addr, NULL, first, 1);
+	expect(c, "one");
+	CHECK_EQ(check_wait(pid), 0); /* the sender is gone: without KEEP, this is the end */
+	pid = sender(addr, NULL, second, 1);
+	expect(c, "two");
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_set_timeout(c, 0));
+	CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN); /* no end of stream, just nothing yet */
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+/* A socket end is written with MSG_NOSIGNAL: a gone peer is EPIPE, and SIGPIPE never comes. */
+static void socket_peer_gone_is_epipe_without_sigpipe(void)
+{
+	struct lipc_chan *c;
+	int sv[2];
+
+	signal(SIGPIPE, SIG_DFL);
+	CHECK_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	close(sv[1]);
+	c = lipc_chan_open_fd(sv[0], LIPC_CHAN_SEND, NULL);
+	CHECK(c != NULL);
+	CHECK_ERR(lipc_chan_send(c, "x", 1), EPIPE);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+/* On a stream, priority and type mean nothing; the accessors answer for every channel. */
+static void sendmsg_and_accessors(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_msg m = { .data = "prio", .len = 4, .has = LIPC_MSG_PRIORITY, .priority = 7 };
+	struct lipc_chan *tx, *rx;
+	char buf[64];
+	int p[2];
+
+	o.max_msg = 100;
+	CHECK_SYS(lipc_pipe_open(p, 0));
+	tx = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
+	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, &o);
+	CHECK(tx && rx);
+	CHECK_EQ(lipc_chan_max_msg(rx), 100);
+	CHECK_EQ(lipc_chan_max_msg(tx), LIPC_MSG_MAX_DEFAULT);
+	CHECK_ERR(lipc_chan_address(rx, buf, sizeof(buf)), ENOTSUP);
+	CHECK_SYS(lipc_chan_sendmsg(tx, &m));
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+	CHECK_EQ(m.has, 0);
+	CHECK_EQ(m.len, 4);
+	CHECK_SYS(lipc_chan_close(rx));
+
+	o.flags = 0x100;
+	CHECK(!lipc_chan_open_fd(-1, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	o.flags = 0;
+	o.max_msgs = -1;
+	CHECK(!lipc_chan_open_fd(-1, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+}
+
 CHECK_MAIN(TEST(addresses), TEST(open_refuses_bad_arguments), TEST(fifo_round_trip),
 	   TEST_T(hundred_thousand_lines, 120), TEST_T(hundred_thousand_frames, 120),
 	   TEST(newline_refused_in_line_mode), TEST(framed_carries_any_byte),
 	   TEST(last_line_without_newline), TEST(oversize_line_is_refused), TEST(bad_frames),
 	   TEST(large_message), TEST(recv_times_out), TEST(nonblocking_recv_before_any_writer),
 	   TEST(send_times_out), TEST(send_to_closed_reader_is_epipe), TEST(wrong_direction),
-	   TEST(creator_removes_fifo), TEST(open_fifo_errors))
+	   TEST(creator_removes_fifo), TEST(open_fifo_errors), TEST(keep_receiving_across_senders),
+	   TEST(socket_peer_gone_is_epipe_without_sigpipe), TEST(sendmsg_and_accessors))

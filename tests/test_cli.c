@@ -228,6 +228,23 @@ static void two_lipc_processes(void)
 	CHECK(!exists(fifo_path));
 }
 
+/* recv --keep meets sender after sender; -v puts the length (and what else there is) first. */
+static void keep_and_verbose(void)
+{
+	struct check_cmd rx, tx;
+
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "--keep", "-v", "-n", "2", fifo()));
+	check_wait_for_path(fifo_path); /* the receiver made the FIFO, so no sender removes it */
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", fifo_addr, "one")), 0);
+	check_cmd_free(&tx);
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", fifo_addr, "two words")), 0);
+	check_cmd_free(&tx);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_STR(rx.out, "len=3\tone\nlen=9\ttwo words\n");
+	check_cmd_free(&rx);
+	CHECK(!exists(fifo_path));
+}
+
 /* The README's promise: plain tools talk to lipc through a FIFO. */
 static void plain_tools(void)
 {
@@ -343,5 +360,5 @@ static void demos_and_tour(void)
 
 CHECK_MAIN(TEST(help_and_version), TEST(misuse_is_exit_2), TEST(recv_times_out), TEST(not_a_fifo),
 	   TEST(missing_directory), TEST(send_without_reader), TEST(two_lipc_processes),
-	   TEST(plain_tools), TEST_T(hundred_thousand_through_the_cli, 120),
+	   TEST(keep_and_verbose), TEST(plain_tools), TEST_T(hundred_thousand_through_the_cli, 120),
 	   TEST(recv_to_full_stdout), TEST(interrupted_recv_removes_its_fifo), TEST(demos_and_tour))

@@ -1,10 +1,11 @@
 /*
- * The channel: every message-passing mechanism behind one address syntax and four calls, so a
+ * The channel: every message-passing mechanism behind one address syntax and a few calls, so a
  * program (lipc send/recv, the benchmark, the tests) treats them alike. An address is
- * SCHEME:WHERE, for example fifo:/tmp/jobs. Byte streams (FIFOs, pipes) carry one message per
- * line by default, so plain tools such as cat and echo can talk to a channel; with
- * LIPC_CHAN_FRAMED each message is a 4-byte big-endian length and that many bytes, so messages
- * may hold any byte, newlines included.
+ * SCHEME:WHERE, for example fifo:/tmp/jobs. Byte streams (FIFOs, pipes, stream sockets) carry
+ * one message per line by default, so plain tools such as cat and echo can talk to a channel;
+ * with LIPC_CHAN_FRAMED each message is a 4-byte big-endian length and that many bytes, so
+ * messages may hold any byte, newlines included. Mechanisms with their own message boundaries
+ * (queues, datagrams) carry any byte either way.
  */
 #ifndef LIPC_CHAN_H
 #define LIPC_CHAN_H
@@ -15,19 +16,28 @@
 
 /* The mechanism an address names. */
 enum lipc_scheme {
-	LIPC_SCHEME_FIFO, /* fifo:PATH */
+	LIPC_SCHEME_FIFO,	    /* fifo:PATH */
+	LIPC_SCHEME_MQ,		    /* mq:/NAME, a POSIX message queue */
+	LIPC_SCHEME_SYSV_MQ,	    /* sysv-mq:KEY, a System V message queue */
+	LIPC_SCHEME_UNIX,	    /* unix:PATH or unix:@NAME, a Unix stream socket */
+	LIPC_SCHEME_UNIX_DGRAM,	    /* unix-dgram:PATH or unix-dgram:@NAME */
+	LIPC_SCHEME_UNIX_SEQPACKET, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
+	LIPC_SCHEME_TCP,	    /* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
 };
 
 /* A parsed address. */
 struct lipc_addr {
 	enum lipc_scheme scheme;
-	char path[PATH_MAX];
+	char path[PATH_MAX]; /* fifo and unix*: the path, or @NAME (abstract); mq: /NAME; tcp: host
+			      */
+	char port[8];	     /* tcp: the port, digits */
+	key_t key;	     /* sysv-mq */
 };
 
 /*
  * Parse "SCHEME:WHERE" into addr. Returns 0, or -1 with errno: EPROTONOSUPPORT for an unknown
  * scheme (lipc_addr_schemes() lists the known ones), EINVAL for a malformed address,
- * ENAMETOOLONG for a path too long for the mechanism.
+ * ENAMETOOLONG for a path or name too long for the mechanism.
  */
 int lipc_addr_parse(struct lipc_addr *addr, const char *text);
 
@@ -44,17 +54,30 @@ const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 #define LIPC_CHAN_SEND 1
 #define LIPC_CHAN_RECV 2
 
-/* Options flags. */
-#define LIPC_CHAN_FRAMED 0x1 /* length-prefixed frames instead of lines on byte streams */
+/* Option flags. */
+#define LIPC_CHAN_FRAMED    0x1 /* byte streams: length-prefixed frames instead of lines */
+#define LIPC_CHAN_KEEP	    0x2 /* recv: go on when the last sender leaves (no end of stream) */
+#define LIPC_CHAN_NOERROR   0x4 /* sysv-mq recv: truncate a message over max_msg (MSG_NOERROR) */
+#define LIPC_CHAN_ALLOW_UID 0x8 /* unix* recv: accept only senders whose uid is allow_uid */
 
 /* The largest message recv accepts unless told otherwise. */
 #define LIPC_MSG_MAX_DEFAULT (1u << 20)
 
 struct lipc_chan_opts {
-	int timeout_ms; /* how long open, send and recv wait: -1 for ever, 0 not at all */
-	unsigned flags; /* LIPC_CHAN_* flags */
-	mode_t mode;	/* permissions of an object the channel creates; 0 means 0600 */
-	size_t max_msg; /* the largest message recv accepts; 0 means LIPC_MSG_MAX_DEFAULT */
+	int timeout_ms;	   /* how long open, send and recv wait: -1 for ever, 0 not at all */
+	unsigned flags;	   /* LIPC_CHAN_* flags */
+	mode_t mode;	   /* permissions of an object the channel creates; 0 means 0600 */
+	size_t max_msg;	   /* the largest message recv accepts; 0 means LIPC_MSG_MAX_DEFAULT */
+	unsigned priority; /* mq send: the priority of each message (0 lowest) */
+	/*
+	 * sysv-mq send: the type of each message (0 means 1); sysv-mq recv: which to take, as
+	 * msgrcv(2) has it: 0 the first of any type, N > 0 the first of type N, -N the first of
+	 * the lowest type up to N.
+	 */
+	long type;
+	long max_msgs;	 /* mq, when the queue is created: its capacity (0: the system default) */
+	long msg_size;	 /* mq, when the queue is created: its largest message (0: the default) */
+	uid_t allow_uid; /* with LIPC_CHAN_ALLOW_UID */
 	/*
 	 * Called, when not NULL, right after the channel has created a file-system object that
 	 * its close will remove, before it waits for the peer. A program that can be killed by a
@@ -70,10 +93,25 @@ struct lipc_chan_opts {
 		.timeout_ms = -1                                                                   \
 	}
 
-/* A received message; data stays valid until the next lipc_chan_recv() or lipc_chan_close(). */
+/* What a received message carries besides its bytes (struct lipc_msg's has). */
+#define LIPC_MSG_PRIORITY 0x1 /* priority: mq */
+#define LIPC_MSG_TYPE	  0x2 /* type: sysv-mq */
+#define LIPC_MSG_CRED	  0x4 /* pid, uid, gid: the sender's, as the kernel vouches (unix*) */
+
+/*
+ * A message. Received, data stays valid until the next lipc_chan_recv() or lipc_chan_close(),
+ * and has says which other fields the mechanism filled in. To send, fill data and len, and set
+ * priority or type with their bit in has to override the channel's defaults.
+ */
 struct lipc_msg {
 	const void *data;
 	size_t len;
+	unsigned has;
+	unsigned priority;
+	long type;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
 };
 
 struct lipc_chan;
@@ -93,23 +131,36 @@ struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opt
 
 /*
  * Send one message. Returns 0, or -1 with errno: EINVAL for a message holding a newline on a
- * line-mode stream (it is never split), EPIPE when no receiver is left (SIGPIPE is raised too
+ * line-mode stream (it is never split), EMSGSIZE for one over the mechanism's limit
+ * (lipc_chan_max_msg), EPIPE when no receiver is left (on a pipe or FIFO, SIGPIPE is raised too
  * unless the caller ignores it), ETIMEDOUT or EAGAIN when the wait ran out. When a wait runs
  * out after part of a message has gone, every later send fails the same way, so the receiver
  * never sees that part glued to the next message.
  */
 int lipc_chan_send(struct lipc_chan *chan, const void *data, size_t len);
+/* The same, with the priority or type that msg->has marks. */
+int lipc_chan_sendmsg(struct lipc_chan *chan, const struct lipc_msg *msg);
 
 /*
  * Receive one message into *msg. Returns 1 when a message arrived, 0 at the end of the stream
- * (every sender is gone), or -1 with errno: ETIMEDOUT (EAGAIN with a timeout of 0), EMSGSIZE for
- * a message over max_msg, EPROTO for a stream that ends inside a frame. After EMSGSIZE or EPROTO
- * the stream has lost its place and every later call fails the same way.
+ * (every sender is gone, unless LIPC_CHAN_KEEP), or -1 with errno: ETIMEDOUT (EAGAIN with a
+ * timeout of 0), EMSGSIZE for a message over max_msg, EPROTO for a stream that ends inside a
+ * frame. After EMSGSIZE or EPROTO on a byte stream the stream has lost its place and every
+ * later call fails the same way.
  */
 int lipc_chan_recv(struct lipc_chan *chan, struct lipc_msg *msg);
 
 /* Change how long later sends and receives wait (see lipc_chan_opts). Returns 0, or -1. */
 int lipc_chan_set_timeout(struct lipc_chan *chan, int timeout_ms);
+
+/* The largest message this channel's mechanism carries (for a queue, its message size). */
+size_t lipc_chan_max_msg(const struct lipc_chan *chan);
+
+/*
+ * The address the channel ended up at, such as "tcp:127.0.0.1:40123" after asking for port 0.
+ * Returns 0, or -1 with errno (ENOTSUP for mechanisms with nothing to add to their address).
+ */
+int lipc_chan_address(const struct lipc_chan *chan, char *buf, size_t size);
 
 /* Close the channel, removing what it created. Returns 0, or -1 with errno (it is freed anyway). */
 int lipc_chan_close(struct lipc_chan *chan);
