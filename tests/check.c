@@ -287,6 +287,101 @@ void check_wait_for_path(const char *path)
 	close(in);
 }
 
+/* A cheap checksum (FNV-1a) over a message body. */
+static uint32_t fnv(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+static void traffic_send(const struct check_traffic *t, const char *address)
+{
+	unsigned char body[65536];
+	char msg[sizeof(body) + 64];
+	struct lipc_chan *c = lipc_chan_open(address, LIPC_CHAN_SEND, &t->opts);
+	uint32_t rnd = 1;
+
+	if (!c)
+		check_fail(__FILE__, __LINE__, "sender: cannot open %s: %s", address,
+			   strerror(errno));
+	CHECK(t->max_body <= sizeof(body));
+	for (long seq = 0; seq < t->count; seq++) {
+		size_t len;
+		int h;
+
+		rnd = rnd * 1103515245u + 12345u;
+		len = (rnd >> 8) % (t->max_body + 1);
+		for (size_t i = 0; i < len; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			body[i] = t->binary ? (unsigned char)(rnd >> 16)
+					    : (unsigned char)('a' + (rnd >> 16) % 26);
+		}
+		h = snprintf(msg, sizeof(msg), "%ld %08x ", seq, fnv(body, len));
+		memcpy(msg + h, body, len);
+		if (lipc_chan_send(c, msg, (size_t)h + len) < 0)
+			check_fail(__FILE__, __LINE__, "sender: message %ld: %s", seq,
+				   strerror(errno));
+	}
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+void check_traffic(const struct check_traffic *t)
+{
+	struct lipc_chan *c = NULL;
+	struct lipc_msg m;
+	char address[PATH_MAX + 64];
+	pid_t pid;
+
+	snprintf(address, sizeof(address), "%s", t->address);
+	if (t->recv_first) {
+		c = lipc_chan_open(address, LIPC_CHAN_RECV, &t->opts);
+		if (!c)
+			check_fail(__FILE__, __LINE__, "cannot open %s: %s", address,
+				   strerror(errno));
+		/* A listener asked for port 0 tells where it really is. */
+		if (lipc_chan_address(c, address, sizeof(address)) < 0)
+			CHECK_EQ(errno, ENOTSUP);
+	}
+	pid = check_fork();
+	if (pid == 0) {
+		if (c)
+			lipc_chan_close(c); /* the child's copy: it never receives */
+		traffic_send(t, address);
+		_exit(0);
+	}
+	if (!c) {
+		c = lipc_chan_open(address, LIPC_CHAN_RECV, &t->opts);
+		if (!c)
+			check_fail(__FILE__, __LINE__, "cannot open %s: %s", address,
+				   strerror(errno));
+	}
+	for (long seq = 0; seq < t->count; seq++) {
+		unsigned long sum;
+		long got;
+		int h = 0;
+		char head[40];
+		size_t n;
+
+		if (lipc_chan_recv(c, &m) != 1)
+			check_fail(__FILE__, __LINE__, "message %ld of %ld did not come: %s", seq,
+				   t->count, strerror(errno));
+		n = m.len < sizeof(head) - 1 ? m.len : sizeof(head) - 1;
+		memcpy(head, m.data, n);
+		head[n] = '\0';
+		/* "%n" right after the sum: the body may itself start with blanks. */
+		CHECK_EQ(sscanf(head, "%ld %lx%n", &got, &sum, &h), 2);
+		CHECK_EQ(got, seq);
+		CHECK_EQ(sum, fnv((const unsigned char *)m.data + h + 1, m.len - (size_t)h - 1));
+	}
+	if (t->stream_end)
+		CHECK_EQ(lipc_chan_recv(c, &m), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
 /*
  * The sweep. A test's objects are found by its pid: by name in the test directory, /dev/shm and
  * /dev/mqueue, by key among System V objects, and through the run's registry of every name and

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "lipc/chan.h"
+
 struct check_test {
 	const char *name;
 	void (*fn)(void);
@@ -123,6 +125,22 @@ void check_wait_for_path(const char *path);
 /* The lipc binary under test ($LIPC), and an argv for it: LIPC_ARGV("recv", "fifo:x"). */
 const char *check_lipc(void);
 #define LIPC_ARGV(...) ((const char *const[]){ check_lipc(), __VA_ARGS__, NULL })
+
+/*
+ * Traffic through a channel: a sender process sends count sequence-numbered, checksummed
+ * messages ("SEQ SUM BODY", bodies of pseudo-random length up to max_body) and the receiver
+ * checks that none is lost, duplicated, reordered or corrupted.
+ */
+struct check_traffic {
+	const char *address;
+	struct lipc_chan_opts opts; /* for both ends */
+	long count;
+	size_t max_body;
+	bool binary;	 /* bodies hold any byte, newlines and NULs included */
+	bool recv_first; /* open the receiver before the sender starts (a listener, a queue) */
+	bool stream_end; /* after the last message, recv reports the end of the stream */
+};
+void check_traffic(const struct check_traffic *t);
 
 /*
  * Remove the IPC objects of the test with this pid (0: of every test of this run), printing each

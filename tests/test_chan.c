@@ -105,92 +105,29 @@ static void fifo_round_trip(void)
 	CHECK_SYS(lipc_chan_close(c));
 }
 
-/* A cheap checksum (FNV-1a) over a message body. */
-static uint32_t fnv(const unsigned char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *p++) * 16777619u;
-	return h;
-}
-
-/*
- * n sequence-numbered, checksummed messages of pseudo-random sizes: "SEQ SUM BODY". In framed
- * mode the body is any byte, newlines and NULs included. None may be lost, duplicated, reordered
- * or corrupted.
- */
-static void many_messages(unsigned flags, long n, size_t max_body)
-{
-	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	const char *addr = fifo_addr("fifo");
-	struct lipc_chan *c;
-	struct lipc_msg m;
-	pid_t pid;
-
-	o.flags = flags;
-	pid = check_fork();
-	if (pid == 0) {
-		unsigned char body[4096];
-		char msg[4200];
-		uint32_t rnd = 1;
-
-		c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
-		CHECK(c != NULL);
-		for (long seq = 0; seq < n; seq++) {
-			size_t len;
-			int h;
-
-			rnd = rnd * 1103515245u + 12345u;
-			len = (rnd >> 8) % (max_body + 1);
-			for (size_t i = 0; i < len; i++) {
-				rnd = rnd * 1103515245u + 12345u;
-				body[i] = flags & LIPC_CHAN_FRAMED
-						  ? (unsigned char)(rnd >> 16)
-						  : (unsigned char)('a' + (rnd >> 16) % 26);
-			}
-			h = snprintf(msg, sizeof(msg), "%ld %08x ", seq, fnv(body, len));
-			memcpy(msg + h, body, len);
-			CHECK_SYS(lipc_chan_send(c, msg, (size_t)h + len));
-		}
-		CHECK_SYS(lipc_chan_close(c));
-		_exit(0);
-	}
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
-	CHECK(c != NULL);
-	for (long seq = 0;; seq++) {
-		unsigned long sum;
-		long got;
-		int h = 0;
-		int r = lipc_chan_recv(c, &m);
-		char head[40];
-
-		CHECK_SYS(r);
-		if (r == 0) {
-			CHECK_EQ(seq, n);
-			break;
-		}
-		CHECK(seq < n);
-		memcpy(head, m.data, m.len < sizeof(head) - 1 ? m.len : sizeof(head) - 1);
-		head[m.len < sizeof(head) - 1 ? m.len : sizeof(head) - 1] = '\0';
-		/* "%n" right after the sum: the body may itself start with blanks. */
-		CHECK_EQ(sscanf(head, "%ld %lx%n", &got, &sum, &h), 2);
-		h++;
-		CHECK_EQ(got, seq);
-		CHECK_EQ(sum, fnv((const unsigned char *)m.data + h, m.len - (size_t)h));
-	}
-	CHECK_EQ(check_wait(pid), 0);
-	CHECK_SYS(lipc_chan_close(c));
-}
-
+/* 100,000 messages through a FIFO, as lines and as binary frames. */
 static void hundred_thousand_lines(void)
 {
-	many_messages(0, 100000, 200);
+	struct check_traffic t = { .address = fifo_addr("fifo"),
+				   .opts = LIPC_CHAN_OPTS_INIT,
+				   .count = 100000,
+				   .max_body = 200,
+				   .stream_end = true };
+
+	check_traffic(&t);
 }
 
 static void hundred_thousand_frames(void)
 {
-	many_messages(LIPC_CHAN_FRAMED, 100000, 2000);
+	struct check_traffic t = { .address = fifo_addr("fifo"),
+				   .opts = LIPC_CHAN_OPTS_INIT,
+				   .count = 100000,
+				   .max_body = 2000,
+				   .binary = true,
+				   .stream_end = true };
+
+	t.opts.flags = LIPC_CHAN_FRAMED;
+	check_traffic(&t);
 }
 
 /* A newline would split a message at the receiver, so line mode refuses it, sending nothing. */
