@@ -397,6 +397,8 @@ static bool parse_lock(const char *s, struct lipc_lock_owner *o, unsigned *maj, 
 	long long start;
 	int pid;
 
+	/* A waiter is "-> ", indented one more space for each waiter it waits behind. */
+	s += strspn(s, " ");
 	o->waiting = !strncmp(s, "-> ", 3);
 	if (o->waiting)
 		s += 3;
