@@ -287,8 +287,8 @@ int cmd_lock(int argc, char **argv)
 		if (errno == ETIMEDOUT)
 			busy(path, &lk);
 		if (errno == EBADF)
-			fail("%s: cannot take an exclusive %s lock without write permission (try "
-			     "-s)",
+			fail("%s: an exclusive %s lock needs write permission (try -s or --kind "
+			     "flock)",
 			     path, lipc_lock_kind_name(lk.kind));
 		fail("cannot lock %s: %s", path, strerror(errno));
 	}

@@ -292,7 +292,7 @@ static int wait_in_process(const struct lipc_lock *lk, const struct lipc__deadli
 int lipc_lock_lock(const struct lipc_lock *lk, int timeout_ms)
 {
 	struct lipc__deadline d;
-	int r;
+	int r, err, cancel_state;
 
 	if (check(lk) < 0)
 		return -1;
@@ -306,7 +306,14 @@ int lipc_lock_lock(const struct lipc_lock *lk, int timeout_ms)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	return lk->kind == LIPC_LOCK_POSIX ? wait_in_thread(lk, &d) : wait_in_process(lk, &d);
+	/* A caller cancelled mid-wait would leave the helper behind, free to take the lock later.
+	 */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	r = lk->kind == LIPC_LOCK_POSIX ? wait_in_thread(lk, &d) : wait_in_process(lk, &d);
+	err = errno;
+	pthread_setcancelstate(cancel_state, NULL);
+	errno = err;
+	return r;
 }
 
 int lipc_lock_try_lock(const struct lipc_lock *lk)

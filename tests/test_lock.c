@@ -841,6 +841,18 @@ static void cli_cannot_open(void)
 	check_failure(&c, "No such file or directory");
 	CHECK_CONTAINS(c.err, path);
 	check_cmd_free(&c);
+
+	/* A directory opens read-only: shared and flock locks work, exclusive fcntl ones cannot. */
+	check_path(path, sizeof(path), "dir");
+	CHECK_SYS(mkdir(path, 0700));
+	check_cmd_run(&c, NULL, LIPC_ARGV("lock", path, "true"));
+	check_failure(&c, "an exclusive ofd lock needs write permission (try -s or --kind flock)");
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "-s", path, "true")), 0);
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "-k", "flock", path, "true")), 0);
+	check_cmd_free(&c);
+	CHECK_SYS(rmdir(path));
 }
 
 static void demo(void)

@@ -52,7 +52,8 @@ struct lipc_lock_owner {
  * and it neither installs signal handlers nor sends the caller a SIGCHLD: for OFD and flock locks
  * a helper process (no exit signal, invisible to waitpid(-1)) waits on the shared open file
  * description and is killed at the deadline; for POSIX locks, which belong to the process, a
- * helper thread waits and is cancelled at the deadline.
+ * helper thread waits and is cancelled at the deadline. A timed wait is not a cancellation point
+ * (a wait for ever is, as fcntl() and flock() are).
  */
 int lipc_lock_lock(const struct lipc_lock *lock, int timeout_ms);
 
