@@ -694,7 +694,7 @@ static void cli_and_python_lockf(void)
 			 1);
 		check_cmd_free(&c);
 	}
-	/* A byte range elsewhere leaves Python's whole-file lock... blocked all the same. */
+	/* A lock on byte 100 alone is enough to stop Python's lock of the whole file. */
 	CHECK_EQ(check_cmd_run(&c, NULL,
 			       LIPC_ARGV("lock", "-r", "100:1", path, "python3", "-c", py, path)),
 		 1);
