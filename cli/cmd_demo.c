@@ -11,6 +11,7 @@
 
 /* In the order of the guide (README.md). */
 static const struct demo demos[] = {
+	{ "lock", "File Locking", demo_lock },
 	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
 	{ "fifo", "FIFO (named pipe)", demo_fifo },
 };
