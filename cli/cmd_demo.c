@@ -13,6 +13,7 @@
 static const struct demo demos[] = {
 	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
 	{ "fifo", "FIFO (named pipe)", demo_fifo },
+	{ "sem", "Semaphore", demo_sem },
 };
 
 #define N_DEMOS (sizeof(demos) / sizeof(demos[0]))
