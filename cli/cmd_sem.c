@@ -12,7 +12,7 @@
 
 static const char help[] =
 	"Usage: lipc sem ACTION NAME [VALUE]\n"
-	"Create, post, wait on, read or remove a semaphore that any process can find by NAME.\n"
+	"Create, post, wait on, read or remove a semaphore that processes find by NAME.\n"
 	"\n"
 	"Actions:\n"
 	"  create NAME [VALUE]  create NAME with VALUE (default 0); fails if NAME exists\n"
@@ -22,9 +22,10 @@ static const char help[] =
 	"  rm NAME              remove NAME (System V: its waiters fail at once)\n"
 	"\n"
 	"Names:\n"
-	"  /NAME     a POSIX named semaphore (the file /dev/shm/sem.NAME); VALUE up to 2147483647\n"
-	"  sysv:KEY  semaphore 0 of a System V set, KEY decimal, 0x hex, or @PATH[:PROJ] for\n"
-	"            ftok(PATH, PROJ); VALUE up to 32767\n"
+	"  /NAME     a POSIX named semaphore, the file /dev/shm/sem.NAME\n"
+	"            (VALUE 0 to 2147483647)\n"
+	"  sysv:KEY  semaphore 0 of a System V set (VALUE 0 to 32767); KEY is decimal,\n"
+	"            0x hex, or @PATH[:PROJ] for ftok(PATH, PROJ)\n"
 	"\n"
 	"Options:\n"
 	"  -m, --mode MODE        create: permissions (octal, default 0600)\n"

@@ -44,6 +44,16 @@ union semun {
 	unsigned short *array;
 };
 
+/* sem_clockwait() came with glibc 2.30; elsewhere sem_timedwait() on the wall clock must do. */
+#ifdef __GLIBC_PREREQ
+#if __GLIBC_PREREQ(2, 30)
+#define HAVE_SEM_CLOCKWAIT 1
+#endif
+#endif
+#ifndef HAVE_SEM_CLOCKWAIT
+#define HAVE_SEM_CLOCKWAIT 0
+#endif
+
 /* How long an opener waits for the creator of a System V set to initialise it. */
 #define SYSV_INIT_WAIT_MS 1000
 
@@ -300,7 +310,7 @@ static int posix_take(sem_t *sem, int timeout_ms)
 	}
 	lipc__deadline_start(&d, timeout_ms);
 	for (;;) {
-#if defined(__GLIBC_PREREQ) && __GLIBC_PREREQ(2, 30)
+#if HAVE_SEM_CLOCKWAIT
 		ret = sem_clockwait(sem, CLOCK_MONOTONIC, &d.at);
 #else
 		/* Only CLOCK_REALTIME here: aim at now + what is left, afresh after each signal. */

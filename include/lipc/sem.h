@@ -44,9 +44,10 @@ struct lipc_sem;
  * A System V set is created with IPC_EXCL, set to value, then operated on once so that its
  * sem_otime becomes non-zero; a process that finds the set existing waits up to a second for
  * that mark before it uses the set. Returns the handle, or NULL with errno: EINVAL for a bad
- * name, bad flags, or a value above the family's maximum; ENOENT without O_CREAT when there is
- * no such semaphore; EEXIST; EACCES; ETIMEDOUT when a System V set exists but was never
- * initialised (its creator died first, or another program made it and never operated on it).
+ * name, bad flags or mode, or a value above the family's maximum; ENAMETOOLONG; ENOENT without
+ * O_CREAT when there is no such semaphore (or when the PATH of "sysv:@PATH" does not exist);
+ * EEXIST; EACCES; ETIMEDOUT when a System V set exists but was never initialised (its creator
+ * died first, or another program made it and never operated on it).
  */
 struct lipc_sem *lipc_sem_open(const char *name, int flags, mode_t mode, unsigned value);
 
@@ -79,7 +80,10 @@ int lipc_sem_post(struct lipc_sem *sem);
  */
 int lipc_sem_wait(struct lipc_sem *sem);
 
-/* Take 1 if the value is above 0, without waiting: 1 taken, 0 busy (value 0), -1 error. */
+/*
+ * Take 1 if the value is above 0, without waiting: 1 taken, 0 busy (the value is 0; errno is
+ * EAGAIN, as sem_trywait() and IPC_NOWAIT say it), -1 error.
+ */
 int lipc_sem_trywait(struct lipc_sem *sem);
 
 /*
