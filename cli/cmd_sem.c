@@ -68,8 +68,8 @@ static void check_name(const char *name)
 		if (lipc_key_parse(name + 5, &key) == 0)
 			return;
 		if (errno == EINVAL)
-			usage_error("sem: '%s': KEY is a number (decimal or 0x hex, not 0) or "
-				    "@PATH[:PROJ]",
+			usage_error("sem: '%s': KEY is a number of 32 bits but 0 (decimal or 0x "
+				    "hex), or @PATH[:PROJ]",
 				    name);
 		fail("%s: %s", name, strerror(errno)); /* @PATH that ftok() cannot use */
 	}
