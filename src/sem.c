@@ -141,8 +141,7 @@ static int sysv_open(struct lipc_sem *s, key_t key, int flags, mode_t mode, unsi
 				if (sysv_init(s->id, value) < 0) {
 					int err = errno;
 
-					/* Half made: remove it, or its openers would wait for it.
-					 */
+					/* Half made: openers would wait for it. */
 					semctl(s->id, 0, IPC_RMID);
 					errno = err;
 					return -1;
