@@ -7,5 +7,6 @@
 #include "lipc/key.h"
 #include "lipc/lock.h"
 #include "lipc/pipe.h"
+#include "lipc/sem.h"
 
 #endif
