@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,10 +18,21 @@
 
 #define SENDS 3
 
+/* "once", "twice", "3 times", in buf (24 bytes). */
+static const char *times(int n, char *buf)
+{
+	static const char *const words[] = { "never", "once", "twice" };
+
+	if (n >= 0 && n < 3)
+		return words[n];
+	snprintf(buf, 24, "%d times", n);
+	return buf;
+}
+
 /* Block the two signals, say so, then read what is pending once the parent says it is done. */
 static void receiver(int ready, int done)
 {
-	char name[LIPC_SIGNAL_NAME_MAX], c;
+	char name[LIPC_SIGNAL_NAME_MAX], n1[24], n2[24], c;
 	struct lipc_signal_info si;
 	int fd, usr1 = 0, rt = 0;
 	sigset_t set;
@@ -31,8 +43,8 @@ static void receiver(int ready, int done)
 	fd = lipc_signal_open(&set, NULL);
 	if (fd < 0)
 		_exit(demo_fail("signalfd"));
-	say("receiver", "blocked SIGUSR1 and SIGRTMIN and opened a signalfd: they will wait, "
-			"pending, until read");
+	say("reader", "blocked SIGUSR1 and SIGRTMIN and opened a signalfd: they will wait, "
+		      "pending, until read");
 	close(ready); /* tells the parent it may send */
 	if (read(done, &c, 1) != 1)
 		_exit(1); /* the parent gave up */
@@ -41,14 +53,14 @@ static void receiver(int ready, int done)
 			usr1++;
 		else
 			rt++;
-		say("receiver", "read() %s from pid %d, %s, value %d",
+		say("reader", "read() %s from pid %d, %s, value %d",
 		    lipc_signal_name(si.signo, name), (int)si.pid,
 		    lipc_signal_code_name(si.signo, si.code), si.value);
 	}
 	if (errno != EAGAIN)
 		_exit(demo_fail("read"));
-	say("receiver", "nothing more pending: SIGUSR1 arrived %d time(s) of %d, SIGRTMIN %d of %d",
-	    usr1, SENDS, rt, SENDS);
+	say("reader", "nothing more pending: of %d sends each, SIGUSR1 arrived %s, SIGRTMIN %s",
+	    SENDS, times(usr1, n1), times(rt, n2));
 	demo_exit();
 }
 

@@ -891,18 +891,18 @@ static void demo_and_tour(void)
 	CHECK_STR(normalise(c.out),
 		  "\n"
 		  "Signal\n"
-		  " [receiver N] blocked SIGUSRN and SIGRTMIN and opened a signalfd: they will "
+		  " [reader N] blocked SIGUSRN and SIGRTMIN and opened a signalfd: they will "
 		  "wait, pending, until read\n"
 		  " [parent N] pidfd_open(N): a descriptor for that very process, whatever its pid "
 		  "later names\n"
 		  " [parent N] pidfd_send_signal() SIGUSRN N times, then SIGRTMIN N times, with "
 		  "values N to N (SI_QUEUE, as sigqueue() sends)\n"
-		  " [receiver N] read() SIGUSRN from pid N, SI_QUEUE, value N\n"
-		  " [receiver N] read() SIGRTMIN from pid N, SI_QUEUE, value N\n"
-		  " [receiver N] read() SIGRTMIN from pid N, SI_QUEUE, value N\n"
-		  " [receiver N] read() SIGRTMIN from pid N, SI_QUEUE, value N\n"
-		  " [receiver N] nothing more pending: SIGUSRN arrived N time(s) of N, SIGRTMIN N "
-		  "of N\n"
+		  " [reader N] read() SIGUSRN from pid N, SI_QUEUE, value N\n"
+		  " [reader N] read() SIGRTMIN from pid N, SI_QUEUE, value N\n"
+		  " [reader N] read() SIGRTMIN from pid N, SI_QUEUE, value N\n"
+		  " [reader N] read() SIGRTMIN from pid N, SI_QUEUE, value N\n"
+		  " [reader N] nothing more pending: of N sends each, SIGUSRN arrived once, "
+		  "SIGRTMIN N times\n"
 		  " [victim N] sigaction(SIGKILL, SIG_IGN) fails with EINVAL; sigprocmask() "
 		  "silently leaves SIGKILL out of the mask\n"
 		  " [parent N] pidfd_send_signal(SIGKILL); poll() on the pidfd says the victim has "
@@ -915,7 +915,7 @@ static void demo_and_tour(void)
 		  "caught, blocked or ignored.\n");
 	check_cmd_free(&c);
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("demo", "signal")), 0);
-	CHECK_CONTAINS(c.out, "SIGUSR1 arrived 1 time(s) of 3, SIGRTMIN 3 of 3\n");
+	CHECK_CONTAINS(c.out, "of 3 sends each, SIGUSR1 arrived once, SIGRTMIN 3 times\n");
 	CHECK_CONTAINS(c.out, "SIGRTMIN from pid");
 	check_cmd_free(&c);
 
