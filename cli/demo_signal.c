@@ -45,7 +45,10 @@ static void receiver(int ready, int done)
 		_exit(demo_fail("signalfd"));
 	say("reader", "blocked SIGUSR1 and SIGRTMIN and opened a signalfd: they will wait, "
 		      "pending, until read");
-	close(ready); /* tells the parent it may send */
+	/* The byte tells the parent it may send; end of file alone means we failed. */
+	if (write(ready, "k", 1) != 1)
+		_exit(1);
+	close(ready);
 	if (read(done, &c, 1) != 1)
 		_exit(1); /* the parent gave up */
 	while (lipc_signal_recv(fd, &si, 0) > 0) {
@@ -201,12 +204,18 @@ int demo_signal(void)
 	}
 	close(ready[1]);
 	close(done[0]);
-	(void)!read(ready[0], &c, 1); /* end of file: the receiver's signals are blocked */
+	/* One byte: the reader's signals are blocked. End of file: it failed, and said why. */
+	if (read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		close(done[1]);
+		demo_wait(pid);
+		return 1;
+	}
 	close(ready[0]);
 	ret = queue_signals(pid);
 	if (ret == 0 && write(done[1], "k", 1) != 1)
 		ret = demo_fail("write");
-	close(done[1]); /* without the byte, the receiver gives up */
+	close(done[1]); /* without the byte, the reader gives up */
 	if (demo_wait(pid) != 0)
 		ret = 1;
 	if (ret || kill_victim())

@@ -22,14 +22,23 @@
 /* The kernel never hands out a pid this large (PID_MAX_LIMIT): no process has it. */
 #define NO_SUCH_PID 4194304
 
-/* A pidfd for pid, or skip the test on a kernel older than Linux 5.3. */
-static int pidfd_or_skip(pid_t pid)
+/* Skip the test on a kernel without pidfds (Linux 5.3), before it forks a child that needs them. */
+static void need_pidfds(void)
 {
-	int fd = lipc_signal_pidfd_open(pid);
+	int fd = lipc_signal_pidfd_open(getpid());
 
 	if (fd < 0 && errno == ENOSYS)
 		CHECK_SKIP("pidfd_open needs Linux 5.3");
-	return (int)CHECK_SYS(fd);
+	CHECK_SYS(fd);
+	if (lipc_signal_send(fd, 0, NULL) < 0 && errno == ENOSYS)
+		CHECK_SKIP("pidfd_send_signal needs Linux 5.1");
+	close(fd);
+}
+
+/* A pidfd for pid, in a test that called need_pidfds(). */
+static int pidfd_of(pid_t pid)
+{
+	return (int)CHECK_SYS(lipc_signal_pidfd_open(pid));
 }
 
 /* The set of one or two signals. */
@@ -156,9 +165,10 @@ static void payload_crosses_processes(void)
 	pid_t receiver = getpid(), sender;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 
+	need_pidfds();
 	sender = check_fork();
 	if (sender == 0) {
-		int pidfd = pidfd_or_skip(receiver);
+		int pidfd = pidfd_of(receiver);
 
 		CHECK_SYS(lipc_signal_send(pidfd, SIGUSR1, &(union sigval){ .sival_int = 42 }));
 		CHECK_SYS(lipc_signal_send(pidfd, SIGUSR2, NULL));
@@ -192,10 +202,11 @@ static int send_while_blocked(int sig, int count, int *values)
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL)), done[2], got = 0;
 	char c;
 
+	need_pidfds();
 	CHECK_SYS(pipe2(done, O_CLOEXEC));
 	sender = check_fork();
 	if (sender == 0) {
-		int pidfd = pidfd_or_skip(receiver);
+		int pidfd = pidfd_of(receiver);
 
 		for (int i = 0; i < count; i++)
 			CHECK_SYS(lipc_signal_send(pidfd, sig, &(union sigval){ .sival_int = i }));
@@ -299,13 +310,12 @@ static void pidfd_refusals(void)
 	int fds[2], pidfd;
 	pid_t child;
 
+	need_pidfds();
 	CHECK_ERR(lipc_signal_pidfd_open(0), EINVAL);
 	CHECK_ERR(lipc_signal_pidfd_open(-1), EINVAL);
-	if (lipc_signal_pidfd_open(NO_SUCH_PID) < 0 && errno == ENOSYS)
-		CHECK_SKIP("pidfd_open needs Linux 5.3");
 	CHECK_ERR(lipc_signal_pidfd_open(NO_SUCH_PID), ESRCH);
 
-	pidfd = pidfd_or_skip(getpid());
+	pidfd = pidfd_of(getpid());
 	CHECK(fcntl(pidfd, F_GETFD) & FD_CLOEXEC);
 	CHECK_SYS(lipc_signal_send(pidfd, 0, NULL)); /* we exist */
 	CHECK_ERR(lipc_signal_send(pidfd, 0, &(union sigval){ .sival_int = 1 }), EINVAL);
@@ -321,7 +331,7 @@ static void pidfd_refusals(void)
 	child = check_fork();
 	if (child == 0)
 		_exit(0);
-	pidfd = pidfd_or_skip(child);
+	pidfd = pidfd_of(child);
 	CHECK_EQ(check_wait(child), 0);
 	CHECK_ERR(lipc_signal_send(pidfd, SIGTERM, NULL), ESRCH);
 	CHECK_ERR(lipc_signal_send(pidfd, 0, NULL), ESRCH);
@@ -343,13 +353,14 @@ static void other_users_process_is_eperm(void)
 	pid_t target = getpid(), child;
 	int fd;
 
+	need_pidfds();
 	if (geteuid() != 0)
 		CHECK_SKIP("needs root, to become another user");
 	/* Blocked, so that a wrongly delivered signal shows up instead of killing the test. */
 	fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 	child = check_fork();
 	if (child == 0) {
-		int pidfd = pidfd_or_skip(target);
+		int pidfd = pidfd_of(target);
 
 		drop_privileges();
 		CHECK_ERR(lipc_signal_send(pidfd, SIGUSR1, NULL), EPERM);
@@ -372,9 +383,10 @@ static void queued_sender_is_a_claim(void)
 	pid_t receiver = getpid(), sender;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 
+	need_pidfds();
 	sender = check_fork();
 	if (sender == 0) {
-		int pidfd = pidfd_or_skip(receiver);
+		int pidfd = pidfd_of(receiver);
 		siginfo_t info;
 
 		memset(&info, 0, sizeof(info));
@@ -590,10 +602,9 @@ static void cli_no_such_process(void)
 	char pid[16];
 	struct check_cmd c;
 
+	need_pidfds();
 	snprintf(pid, sizeof(pid), "%d", NO_SUCH_PID);
 	check_cmd_run(&c, NULL, LIPC_ARGV("signal", "send", pid, "TERM"));
-	if (c.status == 1 && strstr(c.err, "Linux 5.3"))
-		CHECK_SKIP("pidfd_open needs Linux 5.3");
 	check_failure(&c, "cannot signal process 4194304: no such process");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("signal", "send", pid, "0"));
@@ -658,14 +669,13 @@ static void cli_send_and_wait(void)
 	pid_t waiter;
 	int out;
 
+	need_pidfds();
 	out = start_piped(LIPC_ARGV("signal", "wait", "-n", "3", "RTMIN+1", "SIGUSR1"), &waiter);
 	snprintf(expected, sizeof(expected), "pid %d waiting for SIGUSR1 SIGRTMIN+1", (int)waiter);
 	CHECK_STR(read_line(out, line, sizeof(line)), expected);
 	/* From here on the waiter has them blocked. Lowest first, then the queue in order. */
 	snprintf(pid, sizeof(pid), "%d", (int)waiter);
 	check_cmd_run(&tx[0], NULL, LIPC_ARGV("signal", "send", pid, "USR1", "--value", "7"));
-	if (tx[0].status == 1 && strstr(tx[0].err, "Linux 5.3"))
-		CHECK_SKIP("pidfd_open needs Linux 5.3");
 	CHECK_EQ(tx[0].status, 0);
 	CHECK_EQ(
 		check_cmd_run(&tx[1], NULL, LIPC_ARGV("signal", "send", pid, "RTMIN+1", "-v", "8")),
@@ -760,13 +770,12 @@ static void cli_other_users_process(void)
 	char pid[16];
 	int fd;
 
+	need_pidfds();
 	if (geteuid() != 0)
 		CHECK_SKIP("needs root, to become another user");
 	fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "USR1"));
-	if (c.status == 1 && strstr(c.err, "Linux 5.3"))
-		CHECK_SKIP("pidfd_open needs Linux 5.3");
 	check_failure(&c, "cannot send SIGUSR1 to process");
 	CHECK_CONTAINS(c.err, "not permitted: only root, or a process of the same user, may "
 			      "signal it");
@@ -886,6 +895,7 @@ static void demo_and_tour(void)
 	struct check_cmd c;
 	char *fifo, *signal;
 
+	need_pidfds();
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("demo", "signal")), 0);
 	CHECK_STR(c.err, "");
 	CHECK_STR(normalise(c.out),
