@@ -12,6 +12,7 @@
 #ifndef LIPC_SIGNAL_H
 #define LIPC_SIGNAL_H
 
+/* sigset_t and union sigval are POSIX: under -std=c17, define _POSIX_C_SOURCE first. */
 #include <signal.h>
 #include <sys/types.h>
 
