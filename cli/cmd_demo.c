@@ -14,6 +14,7 @@ static const struct demo demos[] = {
 	{ "lock", "File Locking", demo_lock },
 	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
 	{ "fifo", "FIFO (named pipe)", demo_fifo },
+	{ "signal", "Signal", demo_signal },
 	{ "sem", "Semaphore", demo_sem },
 };
 

@@ -20,6 +20,7 @@ struct demo {
 int demo_fifo(void);
 int demo_lock(void);
 int demo_pipe(void);
+int demo_signal(void);
 int demo_sem(void);
 
 /* "  [who pid] text": one narrated step. */

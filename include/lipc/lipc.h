@@ -8,5 +8,6 @@
 #include "lipc/lock.h"
 #include "lipc/pipe.h"
 #include "lipc/sem.h"
+#include "lipc/signal.h"
 
 #endif
