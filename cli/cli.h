@@ -22,6 +22,7 @@ extern const char *cli_cmd;
 int cmd_demo(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_send(int argc, char **argv);
+int cmd_shm(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 
 /* "lipc: MESSAGE" and the Try hint, exit 2. */

@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
 	{ "send", cmd_send, "send messages to an address" },
 	{ "recv", cmd_recv, "print the messages that arrive at an address" },
+	{ "shm", cmd_shm, "create, write, read and remove shared memory objects" },
 	{ "demo", cmd_demo, "show one technique live between real processes" },
 	{ "tour", cmd_tour, "show every technique, in the guide's order" },
 };
