@@ -13,11 +13,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -497,39 +500,72 @@ int lipc_shm_mutex_unlock(struct lipc_shm_mutex *m)
 	return lock_result(pthread_mutex_unlock(&m->mutex));
 }
 
+/*
+ * The condition variable is a sequence number and a futex, not a pthread_cond_t. glibc's
+ * condition variable (since 2.25) counts its waiters in groups, and a process-shared one whose
+ * waiter is killed in its wait keeps counting the dead waiter: a later signal goes to it and is
+ * lost, and the signal or broadcast after that waits for the dead waiter to leave its group, for
+ * ever. Here a waiter leaves nothing behind: it sleeps in the kernel's futex queue, which drops
+ * it when it dies, and a signal wakes whoever is queued.
+ */
+static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *at)
+{
+	return syscall(SYS_futex, word, op, val, at, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
 int lipc_shm_cond_init(struct lipc_shm_cond *c)
 {
-	pthread_condattr_t attr;
-	int err = pthread_condattr_init(&attr);
-
-	if (err)
-		goto out;
-	/* A monotonic clock, so that setting the wall clock neither cuts nor stretches a wait. */
-	if (!(err = pthread_condattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) &&
-	    !(err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)))
-		err = pthread_cond_init(&c->cond, &attr);
-	pthread_condattr_destroy(&attr);
-out:
-	return lock_result(err);
+	__atomic_store_n(&c->seq, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int timeout_ms)
 {
 	struct lipc__deadline d;
+	uint32_t seq;
+	int r, err = 0;
 
-	/* Relocking after the wait may find the mutex's owner dead: EOWNERDEAD, as for a lock. */
-	if (timeout_ms < 0)
-		return lock_result(pthread_cond_wait(&c->cond, &m->mutex));
+	/*
+	 * Read under the mutex: a signaller changes the predicate under it, then the sequence, so
+	 * a signal between our unlock and our sleep changes the word and the sleep returns at once.
+	 */
+	seq = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
 	lipc__deadline_start(&d, timeout_ms);
-	return lock_result(pthread_cond_timedwait(&c->cond, &m->mutex, &d.at));
+	if (lipc_shm_mutex_unlock(m) < 0)
+		return -1;
+	for (;;) {
+		/* FUTEX_WAIT_BITSET takes an absolute deadline, on CLOCK_MONOTONIC. */
+		if (futex(&c->seq, FUTEX_WAIT_BITSET, seq, timeout_ms < 0 ? NULL : &d.at) == 0 ||
+		    errno == EAGAIN)
+			break;
+		if (errno != EINTR) {
+			err = errno;
+			break;
+		}
+	}
+	/* The owner's death outranks a timeout, as in pthread_cond_timedwait(). */
+	r = lipc_shm_mutex_lock(m, -1);
+	if (r != 0)
+		return r;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int wake(struct lipc_shm_cond *c, int how_many)
+{
+	__atomic_fetch_add(&c->seq, 1, __ATOMIC_RELAXED);
+	return futex(&c->seq, FUTEX_WAKE, (uint32_t)how_many, NULL) < 0 ? -1 : 0;
 }
 
 int lipc_shm_cond_signal(struct lipc_shm_cond *c)
 {
-	return lock_result(pthread_cond_signal(&c->cond));
+	return wake(c, 1);
 }
 
 int lipc_shm_cond_broadcast(struct lipc_shm_cond *c)
 {
-	return lock_result(pthread_cond_broadcast(&c->cond));
+	return wake(c, INT_MAX);
 }

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A mapped shared memory object, of any family. */
@@ -132,14 +133,17 @@ struct lipc_shm_mutex {
 };
 
 /*
- * The condition variable is process-shared and times its waits on CLOCK_MONOTONIC. It cannot be
- * robust: a process that dies before it signals leaves its waiters asleep, and one that dies
- * while waiting may still count as a waiter, so that a later lipc_shm_cond_signal() wakes the
- * dead process and nobody else. So: wait with a timeout and check, on every wake-up, the
- * predicate and whether the peers still live; and wake with lipc_shm_cond_broadcast().
+ * The condition variable works across processes, and times its waits on CLOCK_MONOTONIC. It is a
+ * sequence number and a futex rather than a pthread_cond_t: glibc's process-shared condition
+ * variable goes on counting a waiter that was killed in its wait, so that a later signal is lost
+ * on the dead and the signal after that blocks the signaller for ever. This one keeps no record
+ * of its waiters, so a dead one costs nothing. No condition variable can be robust, though: a
+ * process that dies before it signals leaves its waiters asleep. So wait with a timeout where a
+ * peer may die, and check on every wake-up the predicate and whether the peers still live.
+ * Wake-ups may be spurious; all-zero memory is an initialised condition variable.
  */
 struct lipc_shm_cond {
-	pthread_cond_t cond;
+	uint32_t seq; /* changed by signals; only through the functions below */
 };
 
 /* lipc_shm_mutex_lock() and lipc_shm_cond_wait(): locked, but its last owner died holding it. */
@@ -162,19 +166,23 @@ int lipc_shm_mutex_consistent(struct lipc_shm_mutex *m);
 /* Unlock. Returns 0, or -1 with errno: EPERM when the caller does not hold it. */
 int lipc_shm_mutex_unlock(struct lipc_shm_mutex *m);
 
-/* Initialise a condition variable in shared memory, once, as the mutex. 0, or -1 with errno. */
+/* Initialise a condition variable in shared memory, once, as the mutex. Returns 0. */
 int lipc_shm_cond_init(struct lipc_shm_cond *c);
 
 /*
  * Unlock m, wait for a signal or broadcast on c, and lock m again, waiting at most timeout_ms
- * milliseconds (-1: for ever). The caller must hold m. Wake-ups may be spurious: check the
- * predicate in a loop. Returns with m held: 0, LIPC_SHM_OWNER_DIED (as for
- * lipc_shm_mutex_lock()), or -1 with errno ETIMEDOUT (m is held). Returns with m not held: -1
- * with ENOTRECOVERABLE, or EPERM when the caller did not hold m.
+ * milliseconds (-1: for ever) for the signal. The caller must hold m, consistent (after
+ * LIPC_SHM_OWNER_DIED, repair first: the unlock here would make it unrecoverable). Wake-ups may
+ * be spurious: check the predicate in a loop. Returns with m held: 0, LIPC_SHM_OWNER_DIED (as
+ * for lipc_shm_mutex_lock()), or -1 with errno ETIMEDOUT (m is held). Returns with m not held:
+ * -1 with ENOTRECOVERABLE, or EPERM when the caller did not hold m.
  */
 int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int timeout_ms);
 
-/* Wake one waiter, or every waiter. Returns 0, or -1 with errno. */
+/*
+ * Wake one waiter, or every waiter; change the predicate under the mutex first, or a waiter may
+ * miss it. Returns 0, or -1 with errno.
+ */
 int lipc_shm_cond_signal(struct lipc_shm_cond *c);
 int lipc_shm_cond_broadcast(struct lipc_shm_cond *c);
 
