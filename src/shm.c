@@ -9,7 +9,8 @@
  * object instead of killing us. Creation is exclusive (O_EXCL, IPC_EXCL) and undone whole on
  * failure, so a caller never inherits someone else's size, mode or contents. Finally a lock in
  * shared memory outlives the processes that take it: the mutex here is robust, so the death of
- * its holder is reported to the next locker (EOWNERDEAD) rather than hanging everyone for ever.
+ * its holder is reported to the next locker (EOWNERDEAD) rather than hanging everyone for ever,
+ * and the condition variable keeps no record of its waiters, so the death of one breaks nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -528,6 +529,8 @@ int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int ti
 	/*
 	 * Read under the mutex: a signaller changes the predicate under it, then the sequence, so
 	 * a signal between our unlock and our sleep changes the word and the sleep returns at once.
+	 * Relaxed, like the increment in wake(): the mutex orders the predicate, and the futex
+	 * compares the word under the kernel's own lock, so no other ordering is needed.
 	 */
 	seq = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
 	lipc__deadline_start(&d, timeout_ms);
@@ -556,6 +559,7 @@ int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int ti
 
 static int wake(struct lipc_shm_cond *c, int how_many)
 {
+	/* Pairs with the relaxed load in lipc_shm_cond_wait(): see there. */
 	__atomic_fetch_add(&c->seq, 1, __ATOMIC_RELAXED);
 	return futex(&c->seq, FUTEX_WAKE, (uint32_t)how_many, NULL) < 0 ? -1 : 0;
 }
