@@ -25,6 +25,7 @@ int cmd_recv(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_signal(int argc, char **argv);
+int cmd_shm(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 
 /* "lipc: MESSAGE" and the Try hint, exit 2. */

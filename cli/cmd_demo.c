@@ -16,6 +16,7 @@ static const struct demo demos[] = {
 	{ "fifo", "FIFO (named pipe)", demo_fifo },
 	{ "signal", "Signal", demo_signal },
 	{ "sem", "Semaphore", demo_sem },
+	{ "shm", "Shared Memory", demo_shm },
 };
 
 #define N_DEMOS (sizeof(demos) / sizeof(demos[0]))

@@ -9,5 +9,6 @@
 #include "lipc/pipe.h"
 #include "lipc/sem.h"
 #include "lipc/signal.h"
+#include "lipc/shm.h"
 
 #endif
