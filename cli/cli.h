@@ -20,8 +20,12 @@ extern const char *cli_cmd;
 
 /* Subcommands: argv[0] is the subcommand's name. */
 int cmd_demo(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
+int cmd_sem(int argc, char **argv);
 int cmd_send(int argc, char **argv);
+int cmd_signal(int argc, char **argv);
+int cmd_shm(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 
 /* "lipc: MESSAGE" and the Try hint, exit 2. */

@@ -18,7 +18,11 @@ struct demo {
 };
 
 int demo_fifo(void);
+int demo_lock(void);
 int demo_pipe(void);
+int demo_signal(void);
+int demo_sem(void);
+int demo_shm(void);
 
 /* "  [who pid] text": one narrated step. */
 void say(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,6 +15,10 @@ struct command {
 static const struct command commands[] = {
 	{ "send", cmd_send, "send messages to an address" },
 	{ "recv", cmd_recv, "print the messages that arrive at an address" },
+	{ "lock", cmd_lock, "run a command while holding a file lock, or show the locks" },
+	{ "signal", cmd_signal, "send a signal to a process, or wait for signals" },
+	{ "sem", cmd_sem, "create, post, wait on, read or remove a semaphore" },
+	{ "shm", cmd_shm, "create, write, read and remove shared memory objects" },
 	{ "demo", cmd_demo, "show one technique live between real processes" },
 	{ "tour", cmd_tour, "show every technique, in the guide's order" },
 };

@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/types.h>
 
 /* The mechanism an address names. */

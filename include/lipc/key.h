@@ -8,6 +8,7 @@
 #ifndef LIPC_KEY_H
 #define LIPC_KEY_H
 
+#include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/types.h>
 
 /*

@@ -5,7 +5,11 @@
 #include "lipc/chan.h"
 #include "lipc/fifo.h"
 #include "lipc/key.h"
+#include "lipc/lock.h"
 #include "lipc/pipe.h"
 #include "lipc/ring.h"
+#include "lipc/sem.h"
+#include "lipc/signal.h"
+#include "lipc/shm.h"
 
 #endif

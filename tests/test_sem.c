@@ -1,0 +1,1079 @@
+/*
+ * Semaphores: the three families across real processes, the refusals, timed waits, SEM_UNDO,
+ * removal under a waiter, the System V initialisation protocol, the examples, and lipc sem.
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/sem.h"
+
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+/* Names of this test: "/lipc-test-PID-what" and "sysv:0x4C......". */
+static char *posix_name(char *buf, size_t size, const char *what)
+{
+	char n[128];
+
+	snprintf(buf, size, "/%s", check_name(n, sizeof(n), what));
+	return buf;
+}
+
+static char *sysv_name(char *buf, size_t size, unsigned n)
+{
+	snprintf(buf, size, "sysv:0x%x", (unsigned)check_key(n));
+	return buf;
+}
+
+/* The three families: a named POSIX semaphore, an unnamed one (NULL), a System V set. */
+struct family {
+	const char *label;
+	char name[128];
+	const char *arg; /* what lipc_sem_open takes: name, or NULL */
+};
+
+static void families(struct family f[3])
+{
+	f[0].label = "posix";
+	f[0].arg = posix_name(f[0].name, sizeof(f[0].name), "sem");
+	f[1].label = "unnamed";
+	f[1].arg = NULL;
+	f[2].label = "sysv";
+	f[2].arg = sysv_name(f[2].name, sizeof(f[2].name), 1);
+}
+
+static void remove_sem(const struct family *f)
+{
+	if (f->arg)
+		CHECK_SYS(lipc_sem_unlink(f->arg));
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Is pid asleep in the kernel (state S)? */
+static bool sleeping(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/* Wait until pid sleeps in a wait on s: GETNCNT where the kernel counts, else /proc. */
+static void wait_for_sleeper(struct lipc_sem *s, pid_t pid)
+{
+	if (lipc_sem_waiters(s) >= 0) {
+		while (CHECK_SYS(lipc_sem_waiters(s)) == 0)
+			sched_yield();
+		return;
+	}
+	CHECK_EQ(errno, ENOTSUP);
+	while (!sleeping(pid))
+		sched_yield();
+}
+
+/* N processes x M increments of a shared counter under the semaphore end at exactly N x M. */
+static void counter_under_semaphore(int flags)
+{
+	enum {
+		N = 4,
+		M = 20000
+	};
+	struct family f[3];
+
+	families(f);
+	for (int k = 0; k < 3; k++) {
+		struct lipc_sem *s;
+		pid_t pids[N];
+		long *counter;
+
+		if (k != 2 && (flags & LIPC_SEM_UNDO))
+			continue; /* System V only */
+		counter = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		CHECK(counter != MAP_FAILED);
+		s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL | flags, 0600, 1);
+		CHECK(s != NULL);
+		for (int i = 0; i < N; i++) {
+			pids[i] = check_fork();
+			if (pids[i] == 0) {
+				/* A named semaphore is found by name, as an unrelated process
+				 * would. */
+				struct lipc_sem *mine =
+					f[k].arg ? lipc_sem_open(f[k].arg, flags, 0, 0) : s;
+
+				CHECK(mine != NULL);
+				for (int j = 0; j < M; j++) {
+					CHECK_SYS(lipc_sem_wait(mine));
+					++*(volatile long *)counter;
+					CHECK_SYS(lipc_sem_post(mine));
+				}
+				_exit(0);
+			}
+		}
+		for (int i = 0; i < N; i++)
+			CHECK_EQ(check_wait(pids[i]), 0);
+		if (*counter != N * M)
+			check_fail(__FILE__, __LINE__, "%s: counter %ld, expected %d", f[k].label,
+				   *counter, N * M);
+		CHECK_EQ(lipc_sem_value(s), 1);
+		CHECK_SYS(lipc_sem_close(s));
+		remove_sem(&f[k]);
+		munmap(counter, sizeof(long));
+	}
+}
+
+static void counter_is_exact(void)
+{
+	counter_under_semaphore(0);
+}
+
+static void counter_is_exact_with_undo(void)
+{
+	counter_under_semaphore(LIPC_SEM_UNDO);
+}
+
+/* At zero, a try-wait is "busy" (errno EAGAIN, as sem_trywait and IPC_NOWAIT say it). */
+static void trywait_at_zero(void)
+{
+	struct family f[3];
+
+	families(f);
+	for (int k = 0; k < 3; k++) {
+		struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+
+		CHECK(s != NULL);
+		errno = 0;
+		CHECK_EQ(lipc_sem_trywait(s), 0);
+		CHECK_EQ(errno, EAGAIN);
+		CHECK_SYS(lipc_sem_post(s));
+		CHECK_EQ(lipc_sem_value(s), 1);
+		CHECK_EQ(lipc_sem_trywait(s), 1);
+		CHECK_EQ(lipc_sem_value(s), 0);
+		CHECK_EQ(lipc_sem_trywait(s), 0);
+		CHECK_SYS(lipc_sem_close(s));
+		remove_sem(&f[k]);
+	}
+
+	/* The calls underneath say EAGAIN themselves. */
+	{
+		char name[128];
+		struct sembuf down = { 0, -1, IPC_NOWAIT };
+		sem_t *raw;
+		int id;
+
+		raw = sem_open(posix_name(name, sizeof(name), "raw"), O_CREAT | O_EXCL, 0600, 0);
+		CHECK(raw != SEM_FAILED);
+		CHECK_ERR(sem_trywait(raw), EAGAIN);
+		CHECK_SYS(sem_close(raw));
+		CHECK_SYS(sem_unlink(name));
+		id = (int)CHECK_SYS(semget(check_key(2), 1, IPC_CREAT | IPC_EXCL | 0600));
+		CHECK_ERR(semop(id, &down, 1), EAGAIN);
+		CHECK_SYS(semctl(id, 0, IPC_RMID));
+	}
+}
+
+/* A timed wait at zero fails with ETIMEDOUT, never before its deadline. */
+static void timed_wait_times_out(void)
+{
+	struct family f[3];
+
+	families(f);
+	for (int k = 0; k < 3; k++) {
+		struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+		double start;
+
+		CHECK(s != NULL);
+		start = now();
+		CHECK_ERR(lipc_sem_timedwait(s, 50), ETIMEDOUT);
+		CHECK(now() - start >= 0.050);
+		CHECK_ERR(lipc_sem_timedwait(s, 0), ETIMEDOUT);
+		CHECK_SYS(lipc_sem_post(s));
+		CHECK_SYS(lipc_sem_timedwait(s, 50));
+		CHECK_SYS(lipc_sem_close(s));
+		remove_sem(&f[k]);
+	}
+}
+
+static volatile sig_atomic_t signals_seen;
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+/*
+ * A post from another process wakes a blocked wait, and a timed one; a signal handler installed
+ * without SA_RESTART interrupts neither (semop is never restarted by the kernel: we retry).
+ */
+static void post_wakes_waiter_across_signals(void)
+{
+	struct sigaction sa = { .sa_handler = count_signal };
+	struct family f[3];
+
+	CHECK_SYS(sigaction(SIGUSR1, &sa, NULL));
+	families(f);
+	for (int k = 0; k < 3; k++) {
+		for (int timed = 0; timed < 2; timed++) {
+			struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+			pid_t parent = getpid(), pid;
+
+			CHECK(s != NULL);
+			signals_seen = 0;
+			pid = check_fork();
+			if (pid == 0) {
+				wait_for_sleeper(s, parent);
+				CHECK_SYS(kill(parent, SIGUSR1));
+				/* Back asleep after the handler: the wait went on. */
+				wait_for_sleeper(s, parent);
+				CHECK_SYS(lipc_sem_post(s));
+				_exit(0);
+			}
+			if (timed)
+				CHECK_SYS(lipc_sem_timedwait(s, 30000));
+			else
+				CHECK_SYS(lipc_sem_wait(s));
+			CHECK_EQ(signals_seen, 1);
+			CHECK_EQ(check_wait(pid), 0);
+			CHECK_EQ(lipc_sem_value(s), 0);
+			CHECK_SYS(lipc_sem_close(s));
+			remove_sem(&f[k]);
+		}
+	}
+}
+
+/* Has the peer closed its end of this pipe? */
+static bool closed(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return CHECK_SYS(poll(&p, 1, 0)) == 1;
+}
+
+/* A timed wait interrupted by a signal still ends at its deadline with ETIMEDOUT. */
+static void timed_wait_interrupted_still_times_out(void)
+{
+	struct sigaction sa = { .sa_handler = count_signal };
+	struct family f[3];
+
+	CHECK_SYS(sigaction(SIGUSR1, &sa, NULL));
+	families(f);
+	for (int k = 0; k < 3; k++) {
+		struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+		pid_t parent = getpid(), pid;
+		int done[2];
+		double start;
+
+		CHECK(s != NULL);
+		CHECK_SYS(pipe2(done, O_CLOEXEC));
+		signals_seen = 0;
+		pid = check_fork();
+		if (pid == 0) {
+			close(done[1]);
+			/* Signal the wait once it sleeps (or at once if it is over already). */
+			while (!closed(done[0])) {
+				int n = lipc_sem_waiters(s);
+
+				if (n > 0 || (n < 0 && sleeping(parent)))
+					break;
+				sched_yield();
+			}
+			CHECK_SYS(kill(parent, SIGUSR1));
+			_exit(0);
+		}
+		close(done[0]);
+		start = now();
+		CHECK_ERR(lipc_sem_timedwait(s, 500), ETIMEDOUT);
+		CHECK(now() - start >= 0.500);
+		close(done[1]);
+		CHECK_EQ(check_wait(pid), 0);
+		CHECK_EQ(signals_seen, 1);
+		CHECK_SYS(lipc_sem_close(s));
+		remove_sem(&f[k]);
+	}
+}
+
+static void excl_and_existing(void)
+{
+	char names[2][128];
+
+	posix_name(names[0], sizeof(names[0]), "sem");
+	sysv_name(names[1], sizeof(names[1]), 1);
+	for (int k = 0; k < 2; k++) {
+		struct lipc_sem *s, *t;
+
+		errno = 0;
+		CHECK(lipc_sem_open(names[k], 0, 0, 0) == NULL);
+		CHECK_EQ(errno, ENOENT);
+		s = lipc_sem_open(names[k], O_CREAT | O_EXCL, 0600, 3);
+		CHECK(s != NULL);
+		errno = 0;
+		CHECK(lipc_sem_open(names[k], O_CREAT | O_EXCL, 0600, 5) == NULL);
+		CHECK_EQ(errno, EEXIST);
+		/* O_CREAT alone opens the existing one, and its value stays. */
+		t = lipc_sem_open(names[k], O_CREAT, 0600, 5);
+		CHECK(t != NULL);
+		CHECK_EQ(lipc_sem_value(t), 3);
+		CHECK_SYS(lipc_sem_close(t));
+		t = lipc_sem_open(names[k], 0, 0, 0);
+		CHECK(t != NULL);
+		CHECK_SYS(lipc_sem_post(t));
+		CHECK_EQ(lipc_sem_value(s), 4);
+		CHECK_SYS(lipc_sem_close(t));
+		CHECK_SYS(lipc_sem_close(s));
+		CHECK_SYS(lipc_sem_unlink(names[k]));
+		CHECK_ERR(lipc_sem_unlink(names[k]), ENOENT);
+	}
+}
+
+static void mode_is_applied(void)
+{
+	char name[128], file[160];
+	struct lipc_sem *s;
+	struct semid_ds ds;
+	struct stat st;
+
+	umask(022);
+	s = lipc_sem_open(posix_name(name, sizeof(name), "sem"), O_CREAT | O_EXCL, 0, 0);
+	CHECK(s != NULL);
+	/* A named semaphore is the file /dev/shm/sem.NAME. */
+	snprintf(file, sizeof(file), "/dev/shm/sem.%s", name + 1);
+	CHECK_SYS(stat(file, &st));
+	CHECK_EQ(st.st_mode & 0777, 0600);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_ERR(stat(file, &st), ENOENT);
+
+	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0640, 0);
+	CHECK(s != NULL);
+	CHECK_SYS(semctl(semget(check_key(1), 0, 0), 0, IPC_STAT, (union semun){ .buf = &ds }));
+	CHECK_EQ(ds.sem_perm.mode & 0777, 0640);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(name));
+}
+
+static void values_above_the_maximum(void)
+{
+	char names[2][128];
+	struct lipc_sem *s;
+
+	posix_name(names[0], sizeof(names[0]), "sem");
+	sysv_name(names[1], sizeof(names[1]), 1);
+	errno = 0;
+	CHECK(lipc_sem_open(names[0], O_CREAT | O_EXCL, 0, (unsigned)SEM_VALUE_MAX + 1) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK(lipc_sem_open(NULL, 0, 0, (unsigned)SEM_VALUE_MAX + 1) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK(lipc_sem_open(names[1], O_CREAT | O_EXCL, 0, LIPC_SEM_SYSV_VALUE_MAX + 1) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	/* Nothing was created by the refusals. */
+	CHECK(lipc_sem_open(names[0], 0, 0, 0) == NULL);
+	CHECK(lipc_sem_open(names[1], 0, 0, 0) == NULL);
+
+	/* At the maximum, a post overflows, in both families alike. */
+	s = lipc_sem_open(names[0], O_CREAT | O_EXCL, 0, SEM_VALUE_MAX);
+	CHECK(s != NULL);
+	CHECK_EQ(lipc_sem_value(s), SEM_VALUE_MAX);
+	CHECK_ERR(lipc_sem_post(s), EOVERFLOW);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(names[0]));
+	s = lipc_sem_open(names[1], O_CREAT | O_EXCL, 0, LIPC_SEM_SYSV_VALUE_MAX);
+	CHECK(s != NULL);
+	CHECK_EQ(lipc_sem_value(s), LIPC_SEM_SYSV_VALUE_MAX);
+	CHECK_ERR(lipc_sem_post(s), EOVERFLOW);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(names[1]));
+}
+
+static void bad_names_and_flags(void)
+{
+	static const char *const bad[] = {
+		"",	      "x",	   "/",	       "/a/b",
+		"/.",	      "/..",	   "sysv:",    "sysv:0",
+		"sysv:junk",  "sysv:-1",   "sysv:@",   "sysv: 1",
+		"sysv:0x1:2", "SYSV:1234", "posix:/x", "sysv:0x100000000",
+	};
+	char name[128], longname[300];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		if (lipc_sem_open(bad[i], O_CREAT, 0, 0) != NULL || errno != EINVAL)
+			check_fail(__FILE__, __LINE__, "\"%s\" was not refused with EINVAL (%s)",
+				   bad[i], check_errname(errno));
+		CHECK_ERR(lipc_sem_unlink(bad[i]), EINVAL);
+	}
+	longname[0] = '/';
+	memset(longname + 1, 'a', 260);
+	longname[261] = '\0';
+	errno = 0;
+	CHECK(lipc_sem_open(longname, O_CREAT, 0, 0) == NULL);
+	CHECK_EQ(errno, ENAMETOOLONG);
+	errno = 0;
+	CHECK(lipc_sem_open("sysv:@/no/such/path", O_CREAT, 0, 0) == NULL);
+	CHECK_EQ(errno, ENOENT);
+
+	posix_name(name, sizeof(name), "sem");
+	errno = 0;
+	CHECK(lipc_sem_open(name, O_CREAT | O_RDWR, 0, 0) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK(lipc_sem_open(name, O_CREAT | LIPC_SEM_UNDO, 0, 0) == NULL);
+	CHECK_EQ(errno, EINVAL); /* POSIX semaphores have no undo */
+	errno = 0;
+	CHECK(lipc_sem_open(NULL, LIPC_SEM_UNDO, 0, 0) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK(lipc_sem_open(name, O_CREAT, 04600, 0) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_ERR(lipc_sem_unlink(NULL), EINVAL);
+	CHECK_ERR(lipc_sem_unlink(name), ENOENT);
+}
+
+/* What only System V tells: the sleepers and the last pid; POSIX says ENOTSUP. */
+static void waiters_and_last_pid(void)
+{
+	char name[128];
+	struct lipc_sem *s = lipc_sem_open(NULL, 0, 0, 0);
+	pid_t pid;
+
+	CHECK(s != NULL);
+	CHECK_ERR(lipc_sem_waiters(s), ENOTSUP);
+	CHECK_ERR(lipc_sem_last_pid(s), ENOTSUP);
+	CHECK_SYS(lipc_sem_close(s));
+
+	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 0);
+	CHECK(s != NULL);
+	CHECK_EQ(lipc_sem_waiters(s), 0);
+	CHECK_EQ(lipc_sem_last_pid(s), getpid()); /* the creator's initialising operation */
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK_SYS(lipc_sem_wait(s));
+		_exit(0);
+	}
+	while (CHECK_SYS(lipc_sem_waiters(s)) == 0)
+		sched_yield();
+	CHECK_EQ(lipc_sem_waiters(s), 1);
+	CHECK_SYS(lipc_sem_post(s));
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_EQ(lipc_sem_last_pid(s), pid);
+	CHECK_EQ(lipc_sem_waiters(s), 0);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(name));
+}
+
+/* The child takes the semaphore, says so on the pipe, and waits to be killed. */
+static pid_t holder(const char *name, int flags)
+{
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_sem *s = lipc_sem_open(name, flags, 0, 0);
+
+		CHECK(s != NULL);
+		CHECK_SYS(lipc_sem_wait(s));
+		close(fds[1]);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	CHECK_EQ(read(fds[0], &c, 1), 0);
+	close(fds[0]);
+	return pid;
+}
+
+/* A process killed after a SEM_UNDO decrement has it undone; without SEM_UNDO it stays. */
+static void undo_after_kill(void)
+{
+	char name[128], pname[128];
+	struct lipc_sem *s;
+	pid_t pid;
+
+	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 1);
+	CHECK(s != NULL);
+	pid = holder(name, LIPC_SEM_UNDO);
+	CHECK_EQ(lipc_sem_value(s), 0);
+	CHECK_SYS(kill(pid, SIGKILL));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(lipc_sem_value(s), 1);
+
+	pid = holder(name, 0);
+	CHECK_SYS(kill(pid, SIGKILL));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(lipc_sem_value(s), 0); /* lost for good */
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(name));
+
+	/* A POSIX semaphore has no undo: a dead holder keeps it. */
+	s = lipc_sem_open(posix_name(pname, sizeof(pname), "sem"), O_CREAT | O_EXCL, 0, 1);
+	CHECK(s != NULL);
+	pid = holder(pname, 0);
+	CHECK_SYS(kill(pid, SIGKILL));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(lipc_sem_value(s), 0);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(pname));
+}
+
+/*
+ * The limits of SEM_UNDO the guide teaches: SETVAL clears every process's adjustment, an
+ * adjustment past 32767 is ERANGE, and an undo that would go below zero stops at zero.
+ */
+static void undo_limits(void)
+{
+	struct sembuf big_up = { 0, LIPC_SEM_SYSV_VALUE_MAX, 0 };
+	struct sembuf big_down = { 0, -LIPC_SEM_SYSV_VALUE_MAX, SEM_UNDO };
+	struct sembuf up = { 0, 1, 0 }, down = { 0, -1, SEM_UNDO };
+	char name[128];
+	struct lipc_sem *s;
+	pid_t pid;
+	int id;
+
+	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 1);
+	CHECK(s != NULL);
+	id = (int)CHECK_SYS(semget(check_key(1), 0, 0));
+
+	/* SETVAL while the holder lives: its +1 to undo is forgotten. */
+	pid = holder(name, LIPC_SEM_UNDO);
+	CHECK_SYS(semctl(id, 0, SETVAL, (union semun){ .val = 0 }));
+	CHECK_SYS(kill(pid, SIGKILL));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(lipc_sem_value(s), 0);
+
+	/* A post with SEM_UNDO is taken back at exit, so a process cannot leave a post behind. */
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_sem *u = lipc_sem_open(name, LIPC_SEM_UNDO, 0, 0);
+
+		CHECK(u != NULL);
+		CHECK_SYS(lipc_sem_post(u)); /* value 1, adjustment -1 */
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_EQ(lipc_sem_value(s), 0);
+
+	/* An undo that would go below zero stops at zero, and the exit does not wait. */
+	{
+		int go[2], posted[2];
+		char c;
+
+		CHECK_SYS(pipe2(go, O_CLOEXEC));
+		CHECK_SYS(pipe2(posted, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			struct lipc_sem *u = lipc_sem_open(name, LIPC_SEM_UNDO, 0, 0);
+
+			CHECK(u != NULL);
+			CHECK_SYS(lipc_sem_post(u)); /* value 1, adjustment -1 */
+			close(posted[1]);
+			close(go[1]);
+			CHECK_EQ(read(go[0], &c, 1), 0);
+			_exit(0);
+		}
+		close(posted[1]);
+		close(go[0]);
+		CHECK_EQ(read(posted[0], &c, 1), 0);
+		CHECK_EQ(lipc_sem_trywait(s), 1); /* value 0: the -1 to undo cannot be done */
+		close(go[1]);
+		close(posted[0]);
+		CHECK_EQ(check_wait(pid), 0);
+		CHECK_EQ(lipc_sem_value(s), 0);
+	}
+
+	/* The adjustment range: 32767 taken with SEM_UNDO, then one more is ERANGE. */
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK_SYS(semop(id, &big_up, 1));
+		CHECK_SYS(semop(id, &big_down, 1)); /* adjustment +32767 */
+		CHECK_SYS(semop(id, &up, 1));
+		CHECK_ERR(semop(id, &down, 1), ERANGE);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	/* Its exit gives the 32767 back to the 1 posted without SEM_UNDO, stopping at the maximum.
+	 */
+	CHECK_EQ(lipc_sem_value(s), LIPC_SEM_SYSV_VALUE_MAX);
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(name));
+}
+
+/* Removing a set while a waiter blocks wakes it with EIDRM; the handle then says EIDRM. */
+static void rmid_wakes_waiter(void)
+{
+	char name[128];
+	struct lipc_sem *s;
+	pid_t pid;
+
+	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 0);
+	CHECK(s != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK_ERR(lipc_sem_wait(s), EIDRM);
+		_exit(0);
+	}
+	while (CHECK_SYS(lipc_sem_waiters(s)) == 0)
+		sched_yield();
+	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_ERR(lipc_sem_post(s), EIDRM);
+	CHECK_ERR(lipc_sem_wait(s), EIDRM);
+	CHECK_ERR(lipc_sem_trywait(s), EIDRM);
+	CHECK_ERR(lipc_sem_timedwait(s, 10), EIDRM);
+	CHECK_ERR(lipc_sem_value(s), EIDRM);
+	CHECK_SYS(lipc_sem_close(s));
+}
+
+/* sem_unlink() removes the name only: a process that has it open keeps using it. */
+static void posix_unlink_keeps_open_ones(void)
+{
+	char name[128];
+	struct lipc_sem *s;
+
+	s = lipc_sem_open(posix_name(name, sizeof(name), "sem"), O_CREAT | O_EXCL, 0, 0);
+	CHECK(s != NULL);
+	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK(lipc_sem_open(name, 0, 0, 0) == NULL);
+	CHECK_SYS(lipc_sem_post(s));
+	CHECK_EQ(lipc_sem_trywait(s), 1);
+	CHECK_SYS(lipc_sem_close(s));
+}
+
+/*
+ * The System V initialisation protocol. A set created by someone else and not yet operated on
+ * keeps an opener waiting until its creator's first semop, and one never operated on is refused
+ * with ETIMEDOUT.
+ */
+static void sysv_opener_waits_for_creator(void)
+{
+	struct sembuf init[2] = { { 0, 1, 0 }, { 0, -1, 0 } };
+	char name[128];
+	struct lipc_sem *s;
+	pid_t pid;
+	int id, fds[2];
+	char c;
+
+	sysv_name(name, sizeof(name), 1);
+	id = (int)CHECK_SYS(semget(check_key(1), 1, IPC_CREAT | IPC_EXCL | 0600));
+	errno = 0;
+	CHECK(lipc_sem_open(name, O_CREAT, 0, 9) == NULL);
+	CHECK_EQ(errno, ETIMEDOUT);
+
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		close(fds[0]);
+		close(fds[1]); /* about to open */
+		s = lipc_sem_open(name, O_CREAT, 0, 9);
+		CHECK(s != NULL);
+		CHECK_EQ(lipc_sem_value(s), 5); /* the creator's value, not its own 9 */
+		_exit(0);
+	}
+	close(fds[1]);
+	CHECK_EQ(read(fds[0], &c, 1), 0);
+	close(fds[0]);
+	while (!sleeping(pid)) /* in its wait for sem_otime */
+		sched_yield();
+	CHECK_SYS(semctl(id, 0, SETVAL, (union semun){ .val = 5 }));
+	CHECK_SYS(semop(id, init, 2));
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_sem_unlink(name));
+	/* Unlink works on a set that was never initialised, too. */
+	CHECK_SYS(semget(check_key(1), 1, IPC_CREAT | IPC_EXCL | 0600));
+	CHECK_SYS(lipc_sem_unlink(name));
+}
+
+/* Permissions, as an unprivileged process sees them. */
+static void permissions(void)
+{
+	char pname[128], sname[128];
+	struct lipc_sem *p, *s;
+	pid_t pid;
+
+	p = lipc_sem_open(posix_name(pname, sizeof(pname), "sem"), O_CREAT | O_EXCL, 0600, 1);
+	s = lipc_sem_open(sysv_name(sname, sizeof(sname), 1), O_CREAT | O_EXCL, 0644, 1);
+	CHECK(p != NULL && s != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_sem *t;
+
+		CHECK_SYS(setgroups(0, NULL));
+		CHECK_SYS(setgid(65534));
+		CHECK_SYS(setuid(65534));
+		errno = 0;
+		CHECK(lipc_sem_open(pname, 0, 0, 0) == NULL);
+		CHECK_EQ(errno, EACCES);
+		CHECK_ERR(lipc_sem_unlink(sname), EPERM);
+		t = lipc_sem_open(sname, 0, 0, 0); /* 0644: others may read */
+		CHECK(t != NULL);
+		CHECK_EQ(lipc_sem_value(t), 1);
+		CHECK_ERR(lipc_sem_post(t), EACCES); /* but not alter */
+		CHECK_ERR(lipc_sem_trywait(t), EACCES);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_sem_close(p));
+	CHECK_SYS(lipc_sem_close(s));
+	CHECK_SYS(lipc_sem_unlink(pname));
+	CHECK_SYS(lipc_sem_unlink(sname));
+}
+
+/* The examples build alone and print what the guide shows. */
+
+/* Replace every run of digits in s with "N", so pids do not matter. */
+static char *no_numbers(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (*r >= '0' && *r <= '9') {
+			while (*r >= '0' && *r <= '9')
+				r++;
+			*w++ = 'N';
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+static void example_sem_posix(void)
+{
+	char name[128], expected[512];
+	struct check_cmd c;
+
+	posix_name(name, sizeof(name), "example");
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       (const char *const[]){ check_example("sem_posix"), name, NULL }),
+		 0);
+	snprintf(expected, sizeof(expected),
+		 "parent N: created %s, value 1; 4 children add 1 to a counter 100000 times "
+		 "each\n"
+		 "parent N: counter = 400000, expected 400000\n"
+		 "parent N: sem_unlink(\"%s\"): removed from /dev/shm\n",
+		 name, name);
+	CHECK_STR(no_numbers(c.out), no_numbers(expected));
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+	check_example_remove("sem_posix");
+}
+
+static void example_sem_sysv(void)
+{
+	char key[32], expected[512];
+	struct check_cmd c;
+
+	snprintf(key, sizeof(key), "0x%x", (unsigned)check_key(1));
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       (const char *const[]){ check_example("sem_sysv"), key, NULL }),
+		 0);
+	snprintf(expected, sizeof(expected),
+		 "parent N: created set %s, initialised to 1\n"
+		 "child  N: took it with SEM_UNDO\n"
+		 "parent N: killed it; value 1: the kernel undid its -1\n"
+		 "child  N: took it\n"
+		 "parent N: it exited; value 0: taken for good\n",
+		 key);
+	CHECK_STR(no_numbers(c.out), no_numbers(expected));
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+	check_example_remove("sem_sysv");
+}
+
+/* lipc sem, as a user runs it. */
+
+static void check_usage_error(struct check_cmd *c, const char *message)
+{
+	CHECK_EQ(c->status, 2);
+	CHECK_STR(c->out, "");
+	CHECK(!strncmp(c->err, "lipc: ", 6));
+	CHECK_CONTAINS(c->err, message);
+	CHECK_CONTAINS(c->err, "\nTry 'lipc sem --help'.\n");
+}
+
+static void check_failure(struct check_cmd *c, const char *message)
+{
+	if (c->status != 1)
+		check_fail(__FILE__, __LINE__, "status %d, stderr: %s", c->status, c->err);
+	CHECK(!strncmp(c->err, "lipc: ", 6));
+	CHECK_CONTAINS(c->err, message);
+	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
+}
+
+/* Run lipc sem ARGS; expect status 0 and stdout out (NULL: anything). */
+static void lipc_ok(const char *out, const char *const argv[])
+{
+	struct check_cmd c;
+
+	check_cmd_run(&c, NULL, argv);
+	if (c.status != 0)
+		check_fail(__FILE__, __LINE__, "%s %s: status %d, stderr: %s", argv[1], argv[2],
+			   c.status, c.err);
+	if (out)
+		CHECK_STR(c.out, out);
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+}
+
+static void cli_life_cycle(void)
+{
+	char names[2][128];
+	struct check_cmd c;
+
+	posix_name(names[0], sizeof(names[0]), "sem");
+	sysv_name(names[1], sizeof(names[1]), 1);
+	for (int k = 0; k < 2; k++) {
+		const char *n = names[k];
+
+		lipc_ok("", LIPC_ARGV("sem", "create", n, "2"));
+		lipc_ok("2\n", LIPC_ARGV("sem", "get", n));
+		lipc_ok("", LIPC_ARGV("sem", "post", n));
+		lipc_ok("3\n", LIPC_ARGV("sem", "get", n));
+		lipc_ok("", LIPC_ARGV("sem", "wait", n));
+		lipc_ok("", LIPC_ARGV("sem", "wait", "-n", n));
+		lipc_ok("", LIPC_ARGV("sem", "wait", "-t", "1", n));
+		lipc_ok("0\n", LIPC_ARGV("sem", "get", n));
+
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "wait", "-n", n));
+		check_failure(&c, "the value is 0: not taken");
+		check_cmd_free(&c);
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "wait", "--timeout", "0.1", n));
+		check_failure(&c, "not posted within 0.1 s");
+		check_cmd_free(&c);
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", n));
+		check_failure(&c, "already exists");
+		check_cmd_free(&c);
+
+		lipc_ok("", LIPC_ARGV("sem", "rm", n));
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "rm", n));
+		check_failure(&c, "no such semaphore");
+		check_cmd_free(&c);
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", n));
+		check_failure(&c, "no such semaphore");
+		check_cmd_free(&c);
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "wait", n));
+		check_failure(&c, "no such semaphore");
+		check_cmd_free(&c);
+
+		/* The default value is 0, and -m sets the mode. */
+		lipc_ok("", LIPC_ARGV("sem", "create", "-m", "0640", n));
+		lipc_ok("0\n", LIPC_ARGV("sem", "get", n));
+		lipc_ok("", LIPC_ARGV("sem", "rm", n));
+	}
+}
+
+/* A blocked lipc sem wait is released by a lipc sem post from another process. */
+static void cli_wait_and_post(void)
+{
+	char name[128];
+	struct check_cmd w;
+	struct lipc_sem *s;
+
+	lipc_ok("", LIPC_ARGV("sem", "create", sysv_name(name, sizeof(name), 1)));
+	s = lipc_sem_open(name, 0, 0, 0);
+	CHECK(s != NULL);
+	check_cmd_start(&w, NULL, LIPC_ARGV("sem", "wait", name));
+	while (CHECK_SYS(lipc_sem_waiters(s)) == 0)
+		sched_yield();
+	lipc_ok("", LIPC_ARGV("sem", "post", name));
+	CHECK_EQ(check_cmd_wait(&w), 0);
+	CHECK_STR(w.err, "");
+	check_cmd_free(&w);
+
+	/* Removed under a waiter: it fails at once, saying so. */
+	check_cmd_start(&w, NULL, LIPC_ARGV("sem", "wait", "-t", "60", name));
+	while (CHECK_SYS(lipc_sem_waiters(s)) == 0)
+		sched_yield();
+	lipc_ok("", LIPC_ARGV("sem", "rm", name));
+	check_cmd_wait(&w);
+	check_failure(&w, "the semaphore set was removed while lipc waited");
+	check_cmd_free(&w);
+	CHECK_SYS(lipc_sem_close(s));
+}
+
+static void cli_limits_and_keys(void)
+{
+	char name[128], big[32];
+	struct check_cmd c;
+	int id;
+
+	/* The largest value of each family, and one more. */
+	posix_name(name, sizeof(name), "sem");
+	snprintf(big, sizeof(big), "%d", SEM_VALUE_MAX);
+	lipc_ok("", LIPC_ARGV("sem", "create", name, big));
+	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", name));
+	check_failure(&c, "the value is at its maximum (2147483647)");
+	check_cmd_free(&c);
+	lipc_ok("", LIPC_ARGV("sem", "rm", name));
+	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", name, "2147483648"));
+	check_usage_error(&c, "value '2147483648' is out of range (0 to 2147483647)");
+	check_cmd_free(&c);
+	sysv_name(name, sizeof(name), 1);
+	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", name, "32768"));
+	check_usage_error(&c, "value '32768' is out of range (0 to 32767)");
+	check_cmd_free(&c);
+	lipc_ok("", LIPC_ARGV("sem", "create", name, "32767"));
+	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", name));
+	check_failure(&c, "the value is at its maximum (32767)");
+	check_cmd_free(&c);
+	lipc_ok("", LIPC_ARGV("sem", "rm", name));
+
+	/* A set that nobody initialised: refused in a second, with the way out. */
+	id = (int)CHECK_SYS(semget(check_key(1), 1, IPC_CREAT | IPC_EXCL | 0600));
+	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "get", name));
+	check_failure(&c, "exists but was never initialised");
+	check_cmd_free(&c);
+	lipc_ok("", LIPC_ARGV("sem", "rm", name));
+	CHECK_ERR(semctl(id, 0, GETVAL), EINVAL);
+}
+
+static void cli_misuse(void)
+{
+	static const struct {
+		const char *message;
+		const char *argv[8];
+	} cases[] = {
+		{ "missing ACTION", { "sem" } },
+		{ "unknown action 'frob'", { "sem", "frob", "/x" } },
+		{ "missing NAME", { "sem", "post" } },
+		{ "unexpected argument 'more'", { "sem", "post", "/x", "more" } },
+		{ "unexpected argument 'more'", { "sem", "create", "/x", "1", "more" } },
+		{ "'x' is not a semaphore name", { "sem", "get", "x" } },
+		{ "'/a/b' is not a semaphore name", { "sem", "get", "/a/b" } },
+		{ "'/' is not a semaphore name", { "sem", "rm", "/" } },
+		{ "KEY is a number", { "sem", "get", "sysv:0" } },
+		{ "KEY is a number", { "sem", "get", "sysv:zz" } },
+		{ "KEY is a number", { "sem", "get", "sysv:" } },
+		{ "is not a valid semaphore name", { "sem", "get", "/.." } },
+		{ "value 'abc' is not a number", { "sem", "create", "/x", "abc" } },
+		{ "unknown option '-1'", { "sem", "create", "/x", "-1" } },
+		{ "not a number of seconds", { "sem", "wait", "-t", "soon", "/x" } },
+		{ "--no-wait and --timeout exclude", { "sem", "wait", "-n", "-t", "1", "/x" } },
+		{ "--no-wait applies to wait only", { "sem", "post", "-n", "/x" } },
+		{ "--timeout applies to wait only", { "sem", "get", "-t", "1", "/x" } },
+		{ "--mode applies to create only", { "sem", "post", "-m", "0600", "/x" } },
+		{ "not a permission mode", { "sem", "create", "-m", "4755", "/x" } },
+		{ "not an octal mode", { "sem", "create", "-m", "9", "/x" } },
+		{ "needs an argument", { "sem", "wait", "/x", "-t" } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[10] = { check_lipc() };
+		struct check_cmd c;
+
+		for (int j = 0; cases[i].argv[j]; j++)
+			argv[j + 1] = cases[i].argv[j];
+		check_cmd_run(&c, NULL, argv);
+		if (c.status != 2)
+			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
+				c.status, c.err);
+		check_usage_error(&c, cases[i].message);
+		check_cmd_free(&c);
+	}
+	/* None of them created anything. */
+	CHECK_ERR(access("/dev/shm/sem.x", F_OK), ENOENT);
+
+	{
+		struct check_cmd c;
+
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "get", "sysv:@/no/such/file"));
+		check_failure(&c, "sysv:@/no/such/file: No such file or directory");
+		check_cmd_free(&c);
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "--help"));
+		CHECK_EQ(c.status, 0);
+		CHECK(!strncmp(c.out, "Usage: lipc sem ACTION NAME", 27));
+		check_cmd_free(&c);
+	}
+}
+
+static void cli_permission_denied(void)
+{
+	char name[128];
+	struct check_cmd c;
+	pid_t pid;
+
+	posix_name(name, sizeof(name), "sem");
+	lipc_ok("", LIPC_ARGV("sem", "create", name));
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK_SYS(setgroups(0, NULL));
+		CHECK_SYS(setgid(65534));
+		CHECK_SYS(setuid(65534));
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", name));
+		check_failure(&c, "cannot post");
+		CHECK_CONTAINS(c.err, "Permission denied");
+		check_cmd_free(&c);
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "rm", name));
+		check_failure(&c, "cannot remove");
+		check_cmd_free(&c);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	lipc_ok("", LIPC_ARGV("sem", "rm", name));
+}
+
+static void demo_and_tour(void)
+{
+	struct check_cmd c;
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("demo", "sem")), 0);
+	CHECK_STR(c.err, "");
+	CHECK_CONTAINS(c.out, "the counter is 60000, exactly 3 x 20000");
+	CHECK_CONTAINS(c.out, "sem_wait() returned: the post woke it");
+	CHECK_CONTAINS(c.out, "semctl(GETNCNT) = 1");
+	CHECK_CONTAINS(c.out, "the kernel undid the dead holder's -1");
+	CHECK_CONTAINS(c.out, "=> ");
+	/* The story is told in the same order every time. */
+	CHECK(strstr(c.out, "sem_post(): the value goes 0 -> 1") <
+	      strstr(c.out, "sem_wait() returned"));
+	CHECK(strstr(c.out, "kill(") < strstr(c.out, "semop(-1) returned"));
+	check_cmd_free(&c);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour")), 0);
+	CHECK(strstr(c.out, "FIFO (named pipe)") < strstr(c.out, "\nSemaphore\n"));
+	check_cmd_free(&c);
+}
+
+CHECK_MAIN(TEST(counter_is_exact), TEST(counter_is_exact_with_undo), TEST(trywait_at_zero),
+	   TEST(timed_wait_times_out), TEST(post_wakes_waiter_across_signals),
+	   TEST(timed_wait_interrupted_still_times_out), TEST(excl_and_existing),
+	   TEST(mode_is_applied), TEST(values_above_the_maximum), TEST(bad_names_and_flags),
+	   TEST(waiters_and_last_pid), TEST(undo_after_kill), TEST(undo_limits),
+	   TEST(rmid_wakes_waiter), TEST(posix_unlink_keeps_open_ones),
+	   TEST(sysv_opener_waits_for_creator), TEST(permissions), TEST(example_sem_posix),
+	   TEST(example_sem_sysv), TEST(cli_life_cycle), TEST(cli_wait_and_post),
+	   TEST(cli_limits_and_keys), TEST(cli_misuse), TEST(cli_permission_denied),
+	   TEST(demo_and_tour))
