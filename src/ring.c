@@ -59,8 +59,8 @@
 #define LINE	       128 /* two cache lines: adjacent-line prefetch must not share them */
 #define REC_HDR	       8u
 #define WRAP	       0xffffffffu /* a record length that means: continue at offset 0 */
-#define CAPACITY_MIN   ((uint64_t)4096)
-#define CAPACITY_MAX   ((uint64_t)1 << 30)
+#define CAPACITY_MIN   ((uint64_t)LIPC_RING_CAPACITY_MIN)
+#define CAPACITY_MAX   ((uint64_t)LIPC_RING_CAPACITY_MAX)
 #define SPIN_MIN       16
 #define SPIN_START     1024
 #define SPIN_MAX       16384
@@ -107,7 +107,14 @@ struct lipc_ring {
 	uint64_t peer;	   /* the other side's position, as last read */
 	uint64_t held;	   /* producer: bytes reserved; consumer: bytes peeked, not released */
 	uint32_t held_len; /* the length of that record */
-	bool ended;	   /* consumer: the end of producer ended_gen was reported */
+	/*
+	 * Consumer: which producers' ends are ours to report. A producer that came and went
+	 * before we attached, leaving nothing we read, is none of ours: we wait for the next.
+	 */
+	uint32_t base_gen; /* the producer generation when we attached */
+	uint32_t seen_gen; /* a producer we saw attached, or whose records we read */
+	bool consumed;	   /* records were read since seen_gen was last updated */
+	bool ended;	   /* the end of producer ended_gen was reported */
 	uint32_t ended_gen;
 	int spin;     /* the adaptive spin budget */
 	int check_ms; /* how long a sleeper waits before it tests the peer's lock */
@@ -196,10 +203,10 @@ static int read_peer(struct lipc_ring *r)
 
 /*
  * Has the other side gone? For the consumer: 1 when the producer closed cleanly (the end of its
- * stream), -1 with ECONNRESET when it died, each reported once per producer (generation); a
- * ring no producer ever attached to is simply waited on. For the producer: -1 with EPIPE while
- * a consumer that was attached is gone. 0 otherwise. The lock is only tested when test_lock says
- * so, since it costs a system call.
+ * stream), -1 with ECONNRESET when it died, each reported once per producer (generation), and
+ * only for a producer it met (see base_gen); otherwise it waits for a producer to come. For the
+ * producer: -1 with EPIPE while a consumer that was attached is gone. 0 otherwise. The lock is only
+ * tested when test_lock says so, since it costs a system call.
  */
 static int peer_gone(struct lipc_ring *r, bool test_lock)
 {
@@ -218,7 +225,12 @@ static int peer_gone(struct lipc_ring *r, bool test_lock)
 	}
 	/* A producer clears "closed" before it counts itself in (see lipc_ring_open). */
 	gen = atomic_load_explicit(&sh->producer_gen, memory_order_acquire);
-	if (gen == 0 || (r->ended && gen == r->ended_gen))
+	if (r->consumed) {
+		r->seen_gen = gen;
+		r->consumed = false;
+	}
+	if (gen == 0 || (r->ended && gen == r->ended_gen) ||
+	    (gen == r->base_gen && gen != r->seen_gen))
 		return 0;
 	if (atomic_load_explicit(&sh->producer_closed, memory_order_acquire)) {
 		alive = 1;
@@ -226,6 +238,8 @@ static int peer_gone(struct lipc_ring *r, bool test_lock)
 		if (!test_lock)
 			return 0;
 		alive = peer_attached(r);
+		if (alive > 0)
+			r->seen_gen = gen;
 		if (alive != 0)
 			return alive < 0 ? -1 : 0;
 		errno = ECONNRESET;
@@ -451,6 +465,7 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 		return corrupt(r, EBADMSG);
 	r->held = skip + rec;
 	r->held_len = n;
+	r->consumed = true;
 
 out_record:
 	idx = (r->pos + r->held - record_size(r->held_len)) & r->mask;
@@ -664,6 +679,9 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 		atomic_fetch_add_explicit(&r->sh->producer_gen, 1, memory_order_seq_cst);
 	} else {
 		atomic_fetch_add_explicit(&r->sh->consumer_gen, 1, memory_order_seq_cst);
+		r->base_gen = atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire);
+		if (peer_attached(r) == 1)
+			r->seen_gen = r->base_gen;
 	}
 	return r;
 

@@ -462,7 +462,41 @@ static void channel_traffic(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/* lipc send and recv on a ring: messages wait in it; a second reader is refused. */
+static void through_the_cli(void)
+{
+	char addr[sizeof(ring_name) + 8], path[PATH_MAX];
+	struct check_cmd tx, rx;
+	struct lipc_ring *mine;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", "-c", "64K", addr, "a", "", "c")), 0);
+	CHECK_STR(tx.err, "");
+	check_cmd_free(&tx);
+	/* The writer is gone: the reader gets what waits in the ring, then the end. */
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-v", addr)), 0);
+	CHECK_STR(rx.out, "len=1\ta\nlen=0\t\nlen=1\tc\n");
+	check_cmd_free(&rx);
+
+	/* One reader at a time. */
+	mine = open_ring(LIPC_RING_CONSUMER, 0);
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK(!strncmp(rx.err, "lipc: cannot open shm:/lipc-test-", 33));
+	CHECK_CONTAINS(rx.err, ": another process is attached to the ring in that role\n");
+	check_cmd_free(&rx);
+	CHECK_SYS(lipc_ring_close(mine));
+
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0.1", addr)), 1);
+	CHECK_CONTAINS(rx.err, "no message within 0.1 s");
+	check_cmd_free(&rx);
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("shm", "rm", ring_name)), 0);
+	check_cmd_free(&rx);
+	CHECK_ERR(access(path, F_OK), ENOENT);
+}
+
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
-	   TEST_T(corruption_is_an_error, 200), TEST(full_dev_shm_is_enospc), TEST(channel_traffic))
+	   TEST_T(corruption_is_an_error, 200), TEST(full_dev_shm_is_enospc), TEST(channel_traffic),
+	   TEST(through_the_cli))

@@ -27,8 +27,10 @@ struct lipc_ring;
 #define LIPC_RING_CREATE   0x4 /* create the ring when it does not exist */
 #define LIPC_RING_SPIN	   0x8 /* busy-poll, never sleep: lowest latency, one CPU burnt */
 
-/* The capacity lipc_ring_open() gives a ring it creates when asked for 0. */
+/* The capacity lipc_ring_open() gives a ring it creates when asked for 0, and the limits. */
 #define LIPC_RING_CAPACITY_DEFAULT ((size_t)1 << 20)
+#define LIPC_RING_CAPACITY_MIN	   ((size_t)4096)
+#define LIPC_RING_CAPACITY_MAX	   ((size_t)1 << 30)
 
 /*
  * Attach to the ring named name ("/NAME", as for shm_open) as its producer or its consumer.
