@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -576,12 +577,83 @@ static int round_capacity(size_t want, uint64_t *cap)
 	return 0;
 }
 
+/*
+ * The rings this process has mapped. Handles of one process on the same ring share one mapping:
+ * a producer thread and a consumer thread then touch the same addresses, which is also what lets
+ * ThreadSanitizer relate them, and a process never maps one ring twice.
+ */
+struct mapping {
+	dev_t dev;
+	ino_t ino;
+	size_t size;
+	void *base;
+	int refs;
+	struct mapping *next;
+};
+
+static pthread_mutex_t mappings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mapping *mappings;
+
+/*
+ * Map the object, with one page more than it reserved and left inaccessible: should a check
+ * ever miss, an overrun faults at once instead of reading a neighbouring mapping.
+ */
+static void *map_object(int fd, const struct stat *st, size_t *map_size)
+{
+	struct mapping *m;
+	void *base = NULL;
+
+	*map_size = (size_t)st->st_size + DATA_OFFSET;
+	pthread_mutex_lock(&mappings_lock);
+	for (m = mappings; m; m = m->next) {
+		if (m->dev == st->st_dev && m->ino == st->st_ino && m->size == *map_size) {
+			m->refs++;
+			base = m->base;
+			goto out_unlock;
+		}
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		goto out_unlock;
+	base = mmap(NULL, *map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		if (base != MAP_FAILED)
+			munmap(base, *map_size);
+		free(m);
+		base = NULL;
+		goto out_unlock;
+	}
+	*m = (struct mapping){ st->st_dev, st->st_ino, *map_size, base, 1, mappings };
+	mappings = m;
+out_unlock:
+	pthread_mutex_unlock(&mappings_lock);
+	return base;
+}
+
+static void unmap_object(void *base)
+{
+	struct mapping **p, *m;
+
+	pthread_mutex_lock(&mappings_lock);
+	for (p = &mappings; (m = *p); p = &m->next) {
+		if (m->base == base) {
+			if (--m->refs == 0) {
+				*p = m->next;
+				munmap(m->base, m->size);
+				free(m);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mappings_lock);
+}
+
 /* Map the object and check its header; the peer's positions are checked as they are used. */
 static int attach(struct lipc_ring *r)
 {
 	struct ring_shared hdr;
 	struct stat st;
-	void *base;
 
 	if (fstat(r->fd, &st) < 0)
 		return -1;
@@ -590,21 +662,9 @@ static int attach(struct lipc_ring *r)
 		errno = EPROTO;
 		return -1;
 	}
-	/*
-	 * Reserve one page more than the object and leave it inaccessible: should a check ever
-	 * miss, an overrun faults at once instead of reading a neighbouring mapping.
-	 */
-	r->map_size = (size_t)st.st_size + DATA_OFFSET;
-	base = mmap(NULL, r->map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
+	r->sh = map_object(r->fd, &st, &r->map_size);
+	if (!r->sh)
 		return -1;
-	r->sh = mmap(base, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		     r->fd, 0);
-	if (r->sh == MAP_FAILED) {
-		munmap(base, r->map_size);
-		r->sh = NULL;
-		return -1;
-	}
 	memcpy(&hdr, r->sh, offsetof(struct ring_shared, pad0));
 	if (hdr.magic != RING_MAGIC || hdr.version != RING_VERSION ||
 	    hdr.data_offset != DATA_OFFSET || hdr.capacity < CAPACITY_MIN ||
@@ -687,7 +747,7 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 
 out_close:
 	if (r->sh)
-		munmap(r->sh, r->map_size);
+		unmap_object(r->sh);
 	lipc__close(r->fd);
 out_free:
 	free(r);
@@ -705,7 +765,7 @@ int lipc_ring_close(struct lipc_ring *r)
 		atomic_store_explicit(&r->sh->producer_closed, 1, memory_order_seq_cst);
 		wake_peer(r);
 	}
-	munmap(r->sh, r->map_size);
+	unmap_object(r->sh);
 	ret = close(r->fd); /* drops the role lock */
 	free(r);
 	return ret;
