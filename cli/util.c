@@ -169,7 +169,7 @@ size_t parse_size(const char *what, const char *s, size_t min)
 	if (v > max / unit)
 		usage_error("%s '%s' is too large", what, s);
 	if (v * unit < min)
-		usage_error("%s '%s' is too small (at least %zu)", what, s, min);
+		usage_error("%s '%s' is out of range (at least %zu)", what, s, min);
 	return (size_t)(v * unit);
 }
 
