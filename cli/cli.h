@@ -46,16 +46,19 @@ int next_option(int argc, char **argv, const char *shortopts, const struct optio
 long parse_long(const char *what, const char *s, long min, long max);
 /* Seconds with up to three decimals ("0.2"), as milliseconds. */
 int parse_seconds(const char *what, const char *s);
+/* Bytes, or K, M or G of them ("4096", "64K", "1M"), at least min and at most what off_t holds. */
+size_t parse_size(const char *what, const char *s, size_t min);
 /* An octal permission mode such as 0600. */
 mode_t parse_mode(const char *what, const char *s);
 
 /* The channel options that send and recv share, and the channel they open. */
-#define CHAN_SHORTOPTS "fm:t:"
+#define CHAN_SHORTOPTS "c:fm:t:"
 /* clang-format off */
 #define CHAN_LONGOPTS                                   \
 	{ "framed", no_argument, NULL, 'f' },           \
 	{ "mode", required_argument, NULL, 'm' },       \
-	{ "timeout", required_argument, NULL, 't' }
+	{ "timeout", required_argument, NULL, 't' },    \
+	{ "capacity", required_argument, NULL, 'c' }
 /* clang-format on */
 
 struct chan_args {

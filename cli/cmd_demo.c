@@ -11,12 +11,9 @@
 
 /* In the order of the guide (README.md). */
 static const struct demo demos[] = {
-	{ "lock", "File Locking", demo_lock },
-	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
-	{ "fifo", "FIFO (named pipe)", demo_fifo },
-	{ "signal", "Signal", demo_signal },
-	{ "sem", "Semaphore", demo_sem },
-	{ "shm", "Shared Memory", demo_shm },
+	{ "lock", "File Locking", demo_lock },	    { "pipe", "Pipe (anonymous pipe)", demo_pipe },
+	{ "fifo", "FIFO (named pipe)", demo_fifo }, { "signal", "Signal", demo_signal },
+	{ "sem", "Semaphore", demo_sem },	    { "shm", "Shared Memory", demo_shm },
 };
 
 #define N_DEMOS (sizeof(demos) / sizeof(demos[0]))

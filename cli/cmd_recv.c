@@ -18,12 +18,15 @@ static const char help[] =
 	"                         type=, pid= uid= gid=, then a tab\n"
 	"  -f, --framed           length-prefixed frames instead of lines (binary safe)\n"
 	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
+	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
 	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
 	"                         (default: wait for ever)\n"
 	"  -h, --help             show this help\n"
 	"\n"
-	"A FIFO (fifo:PATH) is created when missing and removed again by the process that\n"
-	"created it; a FIFO's stream ends when its last writer closes it.\n"
+	"ADDRESS takes the forms 'lipc --help' lists. A FIFO (fifo:PATH) is created when\n"
+	"missing and removed again by the process that created it; its stream ends when its\n"
+	"last writer closes it. A ring (shm:/NAME) is created when missing and kept; its stream\n"
+	"ends when its writer closes it and everything was read.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
 static const struct option longopts[] = {

@@ -14,12 +14,15 @@ static const char help[] =
 	"  -f, --framed           length-prefixed frames instead of lines, so a message may\n"
 	"                         hold newlines (the receiver needs --framed too)\n"
 	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
+	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
 	"  -t, --timeout SECONDS  wait at most SECONDS for a receiver, and for room for each\n"
 	"                         message; 0 does not wait (default: wait for ever)\n"
 	"  -h, --help             show this help\n"
 	"\n"
-	"Put -- before messages that begin with '-'. A FIFO (fifo:PATH) is created when\n"
-	"missing and removed again by the process that created it.\n"
+	"Put -- before messages that begin with '-'. ADDRESS takes the forms 'lipc --help'\n"
+	"lists. A FIFO (fifo:PATH) is created when missing and removed again by the process\n"
+	"that created it; a ring (shm:/NAME) is created when missing and keeps its messages\n"
+	"until it is read or removed ('lipc shm rm /NAME').\n"
 	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
 
 static const struct option longopts[] = {

@@ -154,48 +154,6 @@ static void check_refusal(const char *name, int err)
 			    name);
 }
 
-/* Bytes, or K, M or G of them: strict, at most what off_t holds. */
-static size_t parse_size(const char *what, const char *s, size_t min)
-{
-	const uintmax_t max = INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX;
-	uintmax_t v = 0, unit = 1;
-	const char *p = s;
-
-	if (!(*p >= '0' && *p <= '9'))
-		usage_error("%s '%s' is not a size (bytes, or K, M or G: 4096, 64K, 1M)", what, s);
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (max - (uintmax_t)(*p - '0')) / 10)
-			usage_error("%s '%s' is too large", what, s);
-		v = v * 10 + (uintmax_t)(*p - '0');
-	}
-	switch (*p) {
-	case 'K':
-	case 'k':
-		unit = 1u << 10;
-		p++;
-		break;
-	case 'M':
-	case 'm':
-		unit = 1u << 20;
-		p++;
-		break;
-	case 'G':
-	case 'g':
-		unit = 1u << 30;
-		p++;
-		break;
-	default:
-		break;
-	}
-	if (*p)
-		usage_error("%s '%s' is not a size (bytes, or K, M or G: 4096, 64K, 1M)", what, s);
-	if (v > max / unit)
-		usage_error("%s '%s' is too large", what, s);
-	if (v * unit < min)
-		usage_error("%s '%s' is out of range (at least %zu byte)", what, s, min);
-	return (size_t)(v * unit);
-}
-
 /* Open NAME, or exit saying why. */
 static void open_object(struct lipc_shm *shm, const char *name, int flags)
 {

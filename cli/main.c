@@ -31,6 +31,8 @@ static void help(void)
 		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
 	printf("\nAddresses (send, recv):\n"
 	       "  fifo:PATH  a named pipe; created when missing, removed by its creator\n"
+	       "  shm:/NAME  the LinuxIPC shared-memory ring; created when missing (see\n"
+	       "             --capacity), kept until 'lipc shm rm /NAME'\n"
 	       "\nRun 'lipc COMMAND --help' for the options of a command.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }

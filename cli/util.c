@@ -3,11 +3,13 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "lipc/ring.h"
 
 const char *cli_cmd;
 
@@ -129,6 +131,48 @@ int parse_seconds(const char *what, const char *s)
 	return (int)ms;
 }
 
+/* Bytes, or K, M or G of them: strict, at most what off_t holds. */
+size_t parse_size(const char *what, const char *s, size_t min)
+{
+	const uintmax_t max = INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX;
+	uintmax_t v = 0, unit = 1;
+	const char *p = s;
+
+	if (!(*p >= '0' && *p <= '9'))
+		usage_error("%s '%s' is not a size (bytes, or K, M or G: 4096, 64K, 1M)", what, s);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (max - (uintmax_t)(*p - '0')) / 10)
+			usage_error("%s '%s' is too large", what, s);
+		v = v * 10 + (uintmax_t)(*p - '0');
+	}
+	switch (*p) {
+	case 'K':
+	case 'k':
+		unit = 1u << 10;
+		p++;
+		break;
+	case 'M':
+	case 'm':
+		unit = 1u << 20;
+		p++;
+		break;
+	case 'G':
+	case 'g':
+		unit = 1u << 30;
+		p++;
+		break;
+	default:
+		break;
+	}
+	if (*p)
+		usage_error("%s '%s' is not a size (bytes, or K, M or G: 4096, 64K, 1M)", what, s);
+	if (v > max / unit)
+		usage_error("%s '%s' is too large", what, s);
+	if (v * unit < min)
+		usage_error("%s '%s' is out of range (at least %zu)", what, s, min);
+	return (size_t)(v * unit);
+}
+
 mode_t parse_mode(const char *what, const char *s)
 {
 	char *end;
@@ -203,6 +247,11 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 	case 't':
 		ca->timeout = arg;
 		ca->opts.timeout_ms = parse_seconds("timeout", arg);
+		return true;
+	case 'c':
+		ca->opts.capacity = parse_size("capacity", arg, LIPC_RING_CAPACITY_MIN);
+		if (ca->opts.capacity > LIPC_RING_CAPACITY_MAX)
+			usage_error("capacity '%s' is out of range (4K to 1G)", arg);
 		return true;
 	default:
 		return false;

@@ -15,6 +15,7 @@
 
 static const struct lipc_transport *const transports[] = {
 	&lipc__fifo_transport,
+	&lipc__shm_transport,
 };
 
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
@@ -77,7 +78,9 @@ const char *lipc_addr_strerror(const struct lipc_addr *a, int err)
 	return s ? s : strerror(err);
 }
 
-#define KNOWN_FLAGS (LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP | LIPC_CHAN_NOERROR | LIPC_CHAN_ALLOW_UID)
+#define KNOWN_FLAGS                                                                                \
+	(LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP | LIPC_CHAN_NOERROR | LIPC_CHAN_ALLOW_UID |             \
+	 LIPC_CHAN_SPIN)
 
 static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 				  const struct lipc_chan_opts *o)

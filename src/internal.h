@@ -107,6 +107,7 @@ struct lipc_transport {
 };
 
 extern const struct lipc_transport lipc__fifo_transport;
+extern const struct lipc_transport lipc__shm_transport;
 extern const struct lipc_transport lipc__fd_transport;
 
 struct lipc_chan {

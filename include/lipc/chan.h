@@ -24,6 +24,7 @@ enum lipc_scheme {
 	LIPC_SCHEME_UNIX_DGRAM,	    /* unix-dgram:PATH or unix-dgram:@NAME */
 	LIPC_SCHEME_UNIX_SEQPACKET, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
 	LIPC_SCHEME_TCP,	    /* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
+	LIPC_SCHEME_SHM,	    /* shm:/NAME, the LinuxIPC shared-memory ring */
 };
 
 /* A parsed address. */
@@ -56,10 +57,11 @@ const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 #define LIPC_CHAN_RECV 2
 
 /* Option flags. */
-#define LIPC_CHAN_FRAMED    0x1 /* byte streams: length-prefixed frames instead of lines */
-#define LIPC_CHAN_KEEP	    0x2 /* recv: go on when the last sender leaves (no end of stream) */
-#define LIPC_CHAN_NOERROR   0x4 /* sysv-mq recv: truncate a message over max_msg (MSG_NOERROR) */
-#define LIPC_CHAN_ALLOW_UID 0x8 /* unix* recv: accept only senders whose uid is allow_uid */
+#define LIPC_CHAN_FRAMED    0x1	 /* byte streams: length-prefixed frames instead of lines */
+#define LIPC_CHAN_KEEP	    0x2	 /* recv: go on when the last sender leaves (no end of stream) */
+#define LIPC_CHAN_NOERROR   0x4	 /* sysv-mq recv: truncate a message over max_msg (MSG_NOERROR) */
+#define LIPC_CHAN_ALLOW_UID 0x8	 /* unix* recv: accept only senders whose uid is allow_uid */
+#define LIPC_CHAN_SPIN	    0x10 /* shm: busy-poll instead of sleeping (one CPU burnt) */
 
 /* The largest message recv accepts unless told otherwise. */
 #define LIPC_MSG_MAX_DEFAULT (1u << 20)
@@ -79,6 +81,8 @@ struct lipc_chan_opts {
 	long max_msgs;	 /* mq, when the queue is created: its capacity (0: the system default) */
 	long msg_size;	 /* mq, when the queue is created: its largest message (0: the default) */
 	uid_t allow_uid; /* with LIPC_CHAN_ALLOW_UID */
+	size_t capacity; /* shm, when the ring is created: its bytes (0: LIPC_RING_CAPACITY_DEFAULT)
+			  */
 	/*
 	 * Called, when not NULL, right after the channel has created a file-system object that
 	 * its close will remove, before it waits for the peer. A program that can be killed by a

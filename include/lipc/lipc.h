@@ -7,6 +7,7 @@
 #include "lipc/key.h"
 #include "lipc/lock.h"
 #include "lipc/pipe.h"
+#include "lipc/ring.h"
 #include "lipc/sem.h"
 #include "lipc/signal.h"
 #include "lipc/shm.h"

@@ -1,0 +1,90 @@
+/*
+ * The LinuxIPC ring: the fastest way to move messages between two processes on one machine. A
+ * single producer and a single consumer share a ring of variable-length records in a POSIX
+ * shared-memory object; a record is written in place and published with one atomic store, so a
+ * message costs no system call while the other side is awake. A side that must wait spins
+ * briefly, then sleeps on a futex in the shared page, and the other side wakes it only when it
+ * sleeps. Records keep their boundaries and never split across the end of the ring.
+ *
+ * The ring is a persistent object, like a message queue: it outlives its processes until
+ * lipc_ring_unlink(). One producer and one consumer may be attached at a time; each holds a lock
+ * for as long as it is attached, so the other side learns that it died (the kernel drops the
+ * lock) without any timeout a debugger pause could trip, and a new producer or consumer can
+ * take its place. The consumer never trusts the shared memory: every index and length it reads
+ * is checked, and a corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
+ */
+#ifndef LIPC_RING_H
+#define LIPC_RING_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct lipc_ring;
+
+/* lipc_ring_open() flags: the role (exactly one), and options. */
+#define LIPC_RING_PRODUCER 0x1
+#define LIPC_RING_CONSUMER 0x2
+#define LIPC_RING_CREATE   0x4 /* create the ring when it does not exist */
+#define LIPC_RING_SPIN	   0x8 /* busy-poll, never sleep: lowest latency, one CPU burnt */
+
+/* The capacity lipc_ring_open() gives a ring it creates when asked for 0, and the limits. */
+#define LIPC_RING_CAPACITY_DEFAULT ((size_t)1 << 20)
+#define LIPC_RING_CAPACITY_MIN	   ((size_t)4096)
+#define LIPC_RING_CAPACITY_MAX	   ((size_t)1 << 30)
+
+/*
+ * Attach to the ring named name ("/NAME", as for shm_open) as its producer or its consumer.
+ * With LIPC_RING_CREATE a missing ring is created with room for capacity bytes of records
+ * (rounded up to a power of two, 4 KiB to 1 GiB; 0 means LIPC_RING_CAPACITY_DEFAULT) and
+ * permissions mode (0 means 0600); its pages are reserved at once, so a full /dev/shm is ENOSPC
+ * here rather than SIGBUS later. Returns the ring, or NULL with errno: EBUSY when the role is
+ * taken, ENOENT, EINVAL for a bad name or capacity, EPROTO when the object is not a ring of
+ * this version.
+ */
+struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode);
+
+/*
+ * Detach. A producer's close is the end of the stream for the consumer (once it has read what is
+ * left); a record reserved and not committed is dropped. A record the consumer peeked and did
+ * not release is delivered again to the next consumer. Returns 0, or -1 with errno.
+ */
+int lipc_ring_close(struct lipc_ring *ring);
+
+/* Remove the ring's name; attached processes keep it until they close. Returns 0 or -1. */
+int lipc_ring_unlink(const char *name);
+
+/* The largest record the ring takes (half its capacity, less a record header). */
+size_t lipc_ring_max_record(const struct lipc_ring *ring);
+
+/*
+ * Producer. Copy len bytes into the ring as one record, waiting at most timeout_ms for room (-1
+ * for ever, 0 not at all). Returns 0, or -1 with errno: EAGAIN (timeout 0) or ETIMEDOUT, EMSGSIZE
+ * over lipc_ring_max_record(), EPIPE when the ring is full and its consumer has gone.
+ */
+int lipc_ring_push(struct lipc_ring *ring, const void *data, size_t len, int timeout_ms);
+
+/*
+ * Producer, without a copy: room for a record of len bytes, to be filled and then published by
+ * lipc_ring_commit(). Returns the record's bytes (8-byte aligned), or NULL with errno as
+ * lipc_ring_push() (EINVAL when a record is already reserved).
+ */
+void *lipc_ring_reserve(struct lipc_ring *ring, size_t len, int timeout_ms);
+int lipc_ring_commit(struct lipc_ring *ring);
+
+/*
+ * Consumer. Copy the next record into buf (at most size bytes) and set *len. Returns 1 with a
+ * record, 0 at the end of the stream (the producer closed and everything was read), or -1 with
+ * errno: EAGAIN or ETIMEDOUT, EMSGSIZE when the record does not fit (it stays in the ring; *len
+ * says how long it is), ECONNRESET when the producer died, EPROTO or EBADMSG when the ring is
+ * corrupt. After 0 or ECONNRESET the consumer waits for a new producer.
+ */
+int lipc_ring_pop(struct lipc_ring *ring, void *buf, size_t size, size_t *len, int timeout_ms);
+
+/*
+ * Consumer, without a copy: the next record in place, valid until lipc_ring_release(); returns
+ * as lipc_ring_pop(). Peeking again before the release returns the same record.
+ */
+int lipc_ring_peek(struct lipc_ring *ring, const void **data, size_t *len, int timeout_ms);
+int lipc_ring_release(struct lipc_ring *ring);
+
+#endif

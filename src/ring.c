@@ -1,0 +1,875 @@
+/*
+ * The ring: a single-producer single-consumer queue of variable-length records in a POSIX
+ * shared-memory object, with futex wake-up. The layout (private to this file, versioned):
+ *
+ *   page 0   static header (magic, version, capacity, max record), written once by the creator
+ *            line   head: bytes committed by the producer      (written by the producer only)
+ *            line   tail: bytes released by the consumer      (written by the consumer only)
+ *            line   the consumer's "sleeping" flag and cpu   (written by the consumer, rarely)
+ *            line   the producer's "sleeping" flag, cpu and "closed" flag (by the producer)
+ *   page 1.. data: capacity bytes; a record is an 8-byte header (its length) and its bytes,
+ *            padded to 8. A record that would cross the end is preceded by a wrap marker and
+ *            starts again at offset 0, so a record is never split.
+ *
+ * head and tail count bytes since creation (64 bits never wrap); their difference is what the
+ * ring holds. Each side keeps its own position privately and only publishes it, so the only
+ * shared values a side reads are the other side's position and the records themselves, and it
+ * checks both before use: a buggy or hostile peer can make it fail (EPROTO, EBADMSG), never
+ * read or write outside the mapping or loop for ever.
+ *
+ * Waking: a side that finds nothing to do spins for a while (not when the peer last ran on the
+ * same CPU, where spinning only burns the time slice the peer needs; the budget halves when
+ * spinning did not pay and doubles when it did), then raises its sleeping flag and sleeps on
+ * the futex that is the low word of the position it waits for. The other side stores its
+ * position, then reads the flag, and calls FUTEX_WAKE only when it is raised: a fence on each
+ * side (store, fence, load: Dekker's pattern) guarantees that one of them sees the other.
+ *
+ * Liveness: each side holds an open-file-description lock on one byte of the object for as long
+ * as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the lock when
+ * the process dies, however it dies; a second producer or consumer finds the byte locked
+ * (EBUSY). A sleeper wakes now and then (10 ms at first, backing off to 250 ms) to test the
+ * peer's lock; a peer stopped in a debugger still holds it and is not taken for dead.
+ *
+ * What the checks cannot stop: a peer with write access that truncates the object makes our
+ * next access to the lost pages SIGBUS. The object's mode (0600 by default) is the defence; a
+ * process of the same user could as well ptrace us.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "lipc/ring.h"
+
+#define RING_MAGIC     0x474e49524350494cull /* "LIPCRING" */
+#define RING_VERSION   1
+#define DATA_OFFSET    4096u
+#define LINE	       128 /* two cache lines: adjacent-line prefetch must not share them */
+#define REC_HDR	       8u
+#define WRAP	       0xffffffffu /* a record length that means: continue at offset 0 */
+#define CAPACITY_MIN   ((uint64_t)LIPC_RING_CAPACITY_MIN)
+#define CAPACITY_MAX   ((uint64_t)LIPC_RING_CAPACITY_MAX)
+#define SPIN_MIN       16
+#define SPIN_START     1024
+#define SPIN_MAX       16384
+#define CHECK_FIRST_MS 10
+#define CHECK_MAX_MS   250
+
+struct ring_shared {
+	/* Written once, before the object gets its name. */
+	uint64_t magic;
+	uint32_t version;
+	uint32_t data_offset;
+	uint64_t capacity;
+	uint64_t max_record;
+	char pad0[LINE - 32];
+
+	_Atomic uint64_t head;
+	char pad1[LINE - 8];
+	_Atomic uint64_t tail;
+	char pad2[LINE - 8];
+	_Atomic uint32_t consumer_sleeping;
+	_Atomic int32_t consumer_cpu;
+	_Atomic uint32_t consumer_gen; /* how many consumers have attached */
+	char pad3[LINE - 12];
+	_Atomic uint32_t producer_sleeping;
+	_Atomic int32_t producer_cpu;
+	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
+	_Atomic uint32_t producer_closed; /* the current producer detached cleanly */
+	char pad4[LINE - 16];
+};
+
+_Static_assert(sizeof(struct ring_shared) <= DATA_OFFSET, "the header fits its page");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics work across processes");
+
+struct lipc_ring {
+	int fd;
+	int role;
+	bool spin_only;
+	int error; /* a corrupt ring stays an error */
+	struct ring_shared *sh;
+	unsigned char *data;
+	size_t map_size;
+	uint64_t cap, mask, max_record; /* private copies: the shared ones could change */
+	uint64_t pos;	   /* producer: head; consumer: tail (the shared one is only published) */
+	uint64_t peer;	   /* the other side's position, as last read */
+	uint64_t held;	   /* producer: bytes reserved; consumer: bytes peeked, not released */
+	uint32_t held_len; /* the length of that record */
+	/*
+	 * Consumer: which producers' ends are ours to report. A producer that came and went
+	 * before we attached, leaving nothing we read, is none of ours: we wait for the next.
+	 */
+	uint32_t base_gen; /* the producer generation when we attached */
+	uint32_t seen_gen; /* a producer we saw attached, or whose records we read */
+	bool consumed;	   /* records were read since seen_gen was last updated */
+	bool ended;	   /* the end of producer ended_gen was reported */
+	uint32_t ended_gen;
+	int spin;     /* the adaptive spin budget */
+	int check_ms; /* how long a sleeper waits before it tests the peer's lock */
+};
+
+static uint64_t record_size(uint64_t len)
+{
+	return (REC_HDR + len + 7) & ~(uint64_t)7;
+}
+
+/* The futex is the low 32 bits of a position: they change whenever the position does. */
+static uint32_t *futex_word(_Atomic uint64_t *pos)
+{
+	return (uint32_t *)(uintptr_t)pos + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+}
+
+static int futex_wait(_Atomic uint64_t *pos, uint32_t seen, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+
+	/* Shared, not FUTEX_PRIVATE: the waker is another process. */
+	return (int)syscall(SYS_futex, futex_word(pos), FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint64_t *pos)
+{
+	syscall(SYS_futex, futex_word(pos), FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* Is the other side's lock byte held? 1 yes, 0 no, -1 error. */
+static int peer_attached(const struct lipc_ring *r)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = r->role == LIPC_RING_PRODUCER ? 1 : 0,
+		.l_len = 1,
+	};
+
+	if (fcntl(r->fd, F_OFD_GETLK, &fl) < 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
+static int corrupt(struct lipc_ring *r, int err)
+{
+	r->error = err;
+	errno = err;
+	return -1;
+}
+
+static _Atomic uint64_t *my_pos(struct lipc_ring *r)
+{
+	return r->role == LIPC_RING_PRODUCER ? &r->sh->head : &r->sh->tail;
+}
+
+static _Atomic uint64_t *peer_pos(struct lipc_ring *r)
+{
+	return r->role == LIPC_RING_PRODUCER ? &r->sh->tail : &r->sh->head;
+}
+
+/*
+ * Read the other side's position and check it against ours: the producer is never behind the
+ * consumer, nor ahead of it by more than the capacity.
+ */
+static int read_peer(struct lipc_ring *r)
+{
+	uint64_t p = atomic_load_explicit(peer_pos(r), memory_order_acquire);
+	uint64_t head = r->role == LIPC_RING_PRODUCER ? r->pos : p;
+	uint64_t tail = r->role == LIPC_RING_PRODUCER ? p : r->pos;
+
+	if (head - tail > r->cap)
+		return corrupt(r, EPROTO);
+	r->peer = p;
+	return 0;
+}
+
+/*
+ * Has the other side gone? For the consumer: 1 when the producer closed cleanly (the end of its
+ * stream), -1 with ECONNRESET when it died, each reported once per producer (generation), and
+ * only for a producer it met (see base_gen); otherwise it waits for a producer to come. For the
+ * producer: -1 with EPIPE while a consumer that was attached is gone. 0 otherwise. The lock is only
+ * tested when test_lock says so, since it costs a system call.
+ */
+static int peer_gone(struct lipc_ring *r, bool test_lock)
+{
+	struct ring_shared *sh = r->sh;
+	uint32_t gen;
+	int alive;
+
+	if (r->role == LIPC_RING_PRODUCER) {
+		if (!test_lock || !atomic_load_explicit(&sh->consumer_gen, memory_order_acquire))
+			return 0;
+		alive = peer_attached(r);
+		if (alive != 0)
+			return alive < 0 ? -1 : 0;
+		errno = EPIPE;
+		return -1;
+	}
+	/* A producer clears "closed" before it counts itself in (see lipc_ring_open). */
+	gen = atomic_load_explicit(&sh->producer_gen, memory_order_acquire);
+	if (r->consumed) {
+		r->seen_gen = gen;
+		r->consumed = false;
+	}
+	if (gen == 0 || (r->ended && gen == r->ended_gen) ||
+	    (gen == r->base_gen && gen != r->seen_gen))
+		return 0;
+	if (atomic_load_explicit(&sh->producer_closed, memory_order_acquire)) {
+		alive = 1;
+	} else {
+		if (!test_lock)
+			return 0;
+		alive = peer_attached(r);
+		if (alive > 0)
+			r->seen_gen = gen;
+		if (alive != 0)
+			return alive < 0 ? -1 : 0;
+		errno = ECONNRESET;
+		alive = -1;
+	}
+	r->ended = true;
+	r->ended_gen = gen;
+	return alive;
+}
+
+/*
+ * Wait until the other side's position moves from what r->peer says. Returns 1 when it did (or
+ * may have: the caller looks again), 0 when the producer closed (the consumer's end of stream),
+ * -1 with errno.
+ */
+static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int timeout_ms)
+{
+	struct ring_shared *sh = r->sh;
+	_Atomic uint32_t *sleeping =
+		r->role == LIPC_RING_PRODUCER ? &sh->producer_sleeping : &sh->consumer_sleeping;
+	_Atomic int32_t *cpu =
+		r->role == LIPC_RING_PRODUCER ? &sh->producer_cpu : &sh->consumer_cpu;
+	_Atomic int32_t *peer_cpu =
+		r->role == LIPC_RING_PRODUCER ? &sh->consumer_cpu : &sh->producer_cpu;
+	uint64_t seen = r->peer;
+	int me = sched_getcpu(), budget, gone;
+
+	if (timeout_ms == 0) {
+		gone = peer_gone(r, true);
+		if (gone)
+			return gone > 0 ? 0 : -1;
+		errno = EAGAIN;
+		return -1;
+	}
+	atomic_store_explicit(cpu, me, memory_order_relaxed);
+	budget = r->spin_only						      ? INT_MAX
+		 : me == atomic_load_explicit(peer_cpu, memory_order_relaxed) ? 0
+									      : r->spin;
+	for (unsigned long i = 0; r->spin_only || i < (unsigned long)budget; i++) {
+		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
+			r->spin = r->spin * 2 > SPIN_MAX ? SPIN_MAX : r->spin * 2;
+			return 1;
+		}
+		cpu_relax();
+		/* A busy-poller still notices a gone peer and its own deadline. */
+		if (r->spin_only && (i & 0xfffff) == 0xfffff) {
+			gone = peer_gone(r, true);
+			if (gone)
+				return gone > 0 ? 0 : -1;
+			if (lipc__remaining_ms(d) == 0)
+				return lipc__timed_out(timeout_ms);
+		}
+	}
+	if (budget > 0)
+		r->spin = r->spin / 2 < SPIN_MIN ? SPIN_MIN : r->spin / 2;
+
+	for (bool test_lock = false;;) {
+		int left = lipc__remaining_ms(d), chunk, ret;
+
+		/* Raise the flag, then look once more: the waker stores, then reads the flag. */
+		atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(peer_pos(r), memory_order_seq_cst) != seen)
+			goto out_awake;
+		gone = peer_gone(r, test_lock);
+		test_lock = false;
+		if (gone) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return gone > 0 ? 0 : -1;
+		}
+		if (left == 0) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return lipc__timed_out(timeout_ms);
+		}
+		chunk = left < 0 || left > r->check_ms ? r->check_ms : left;
+		ret = futex_wait(peer_pos(r), (uint32_t)seen, chunk);
+		atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+		if (ret == 0 || errno == EAGAIN)
+			goto out_awake_cleared;
+		if (errno != ETIMEDOUT && errno != EINTR)
+			return -1;
+		if (errno == ETIMEDOUT && chunk == r->check_ms) {
+			/* Slept a whole check interval: test the peer's lock, then back off. */
+			test_lock = true;
+			r->check_ms =
+				r->check_ms * 2 > CHECK_MAX_MS ? CHECK_MAX_MS : r->check_ms * 2;
+		}
+	}
+
+out_awake:
+	atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+out_awake_cleared:
+	r->check_ms = CHECK_FIRST_MS;
+	return 1;
+}
+
+/* After publishing our position: wake the other side if it sleeps on it. */
+static void wake_peer(struct lipc_ring *r)
+{
+	_Atomic uint32_t *sleeping = r->role == LIPC_RING_PRODUCER ? &r->sh->consumer_sleeping
+								   : &r->sh->producer_sleeping;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(sleeping, memory_order_relaxed))
+		futex_wake(my_pos(r));
+}
+
+void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
+{
+	struct lipc__deadline d;
+	uint64_t rec, need, idx;
+
+	if (r->role != LIPC_RING_PRODUCER) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (r->error) {
+		errno = r->error;
+		return NULL;
+	}
+	if (r->held) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (len > r->max_record) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	rec = record_size(len);
+	idx = r->pos & r->mask;
+	/* A record that would cross the end goes to offset 0, behind a wrap marker. */
+	need = idx + rec > r->cap ? r->cap - idx + rec : rec;
+
+	lipc__deadline_start(&d, timeout_ms);
+	while (r->cap - (r->pos - r->peer) < need) {
+		int ret;
+
+		if (read_peer(r) < 0)
+			return NULL;
+		if (r->cap - (r->pos - r->peer) >= need)
+			break;
+		ret = wait_peer(r, &d, timeout_ms);
+		if (ret < 0)
+			return NULL;
+	}
+	if (need != rec) {
+		uint32_t wrap = WRAP;
+
+		memcpy(r->data + idx, &wrap, sizeof(wrap));
+		idx = 0;
+	}
+	memcpy(r->data + idx, &(uint32_t){ (uint32_t)len }, sizeof(uint32_t));
+	r->held = need;
+	r->held_len = (uint32_t)len;
+	return r->data + idx + REC_HDR;
+}
+
+int lipc_ring_commit(struct lipc_ring *r)
+{
+	if (r->role != LIPC_RING_PRODUCER || !r->held) {
+		errno = r->role != LIPC_RING_PRODUCER ? EBADF : EINVAL;
+		return -1;
+	}
+	r->pos += r->held;
+	r->held = 0;
+	/* Pairs with the consumer's acquire load of head: the record is written before. */
+	atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
+	wake_peer(r);
+	return 0;
+}
+
+int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeout_ms)
+{
+	void *p = lipc_ring_reserve(r, len, timeout_ms);
+
+	if (!p)
+		return -1;
+	memcpy(p, data, len);
+	return lipc_ring_commit(r);
+}
+
+int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+{
+	struct lipc__deadline d;
+	uint64_t idx, skip = 0, rec;
+	uint32_t n;
+
+	if (r->role != LIPC_RING_CONSUMER) {
+		errno = EBADF;
+		return -1;
+	}
+	if (r->error)
+		return corrupt(r, r->error);
+	lipc__deadline_start(&d, timeout_ms);
+	if (r->held)
+		goto out_record; /* the same record again */
+	while (r->pos == r->peer) {
+		int ret;
+
+		if (read_peer(r) < 0)
+			return -1;
+		if (r->pos != r->peer)
+			break;
+		ret = wait_peer(r, &d, timeout_ms);
+		if (ret <= 0)
+			return ret;
+	}
+
+	/* Everything below comes from the producer: check it all before use. */
+	idx = r->pos & r->mask;
+	memcpy(&n, r->data + idx, sizeof(n));
+	if (n == WRAP) {
+		skip = r->cap - idx;
+		if (r->peer - r->pos <= skip)
+			return corrupt(r, EBADMSG); /* a wrap marker as the last thing written */
+		idx = 0;
+		memcpy(&n, r->data, sizeof(n));
+	}
+	if (n > r->max_record)
+		return corrupt(r, EBADMSG);
+	rec = record_size(n);
+	if (idx + rec > r->cap || r->peer - r->pos < skip + rec)
+		return corrupt(r, EBADMSG);
+	r->held = skip + rec;
+	r->held_len = n;
+	r->consumed = true;
+
+out_record:
+	idx = (r->pos + r->held - record_size(r->held_len)) & r->mask;
+	*data = r->data + idx + REC_HDR;
+	*len = r->held_len;
+	return 1;
+}
+
+int lipc_ring_release(struct lipc_ring *r)
+{
+	if (r->role != LIPC_RING_CONSUMER || !r->held) {
+		errno = r->role != LIPC_RING_CONSUMER ? EBADF : EINVAL;
+		return -1;
+	}
+	r->pos += r->held;
+	r->held = 0;
+	/* Pairs with the producer's acquire load of tail: we are done reading the record. */
+	atomic_store_explicit(&r->sh->tail, r->pos, memory_order_release);
+	wake_peer(r);
+	return 0;
+}
+
+int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
+{
+	const void *p;
+	int ret = lipc_ring_peek(r, &p, len, timeout_ms);
+
+	if (ret <= 0)
+		return ret;
+	if (*len > size) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(buf, p, *len);
+	return lipc_ring_release(r) < 0 ? -1 : 1;
+}
+
+size_t lipc_ring_max_record(const struct lipc_ring *r)
+{
+	return (size_t)r->max_record;
+}
+
+/* Open /dev/shm/NAME the way shm_open does, without following a link planted there. */
+static int shm_path(char *buf, size_t size, const char *name)
+{
+	if (lipc__check_name(name) < 0)
+		return -1;
+	snprintf(buf, size, "/dev/shm%s", name);
+	return 0;
+}
+
+/*
+ * Create the ring fully before it has a name: an unnamed file (O_TMPFILE) is sized, its pages
+ * reserved and its header written, then linked under the name. Whoever opens the name finds a
+ * whole ring, never a half-made one; if two processes create at once, one link wins and the
+ * other opens the winner's ring.
+ */
+static int create(const char *path, uint64_t cap, mode_t mode)
+{
+	struct ring_shared *sh;
+	char proc[64];
+	int fd, err;
+
+	fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, mode ? mode : 0600);
+	if (fd < 0)
+		return -1;
+	err = posix_fallocate(fd, 0, (off_t)(DATA_OFFSET + cap));
+	if (err) {
+		errno = err;
+		goto out_close;
+	}
+	sh = mmap(NULL, DATA_OFFSET, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sh == MAP_FAILED)
+		goto out_close;
+	sh->version = RING_VERSION;
+	sh->data_offset = DATA_OFFSET;
+	sh->capacity = cap;
+	sh->max_record = cap / 2 - REC_HDR;
+	sh->magic = RING_MAGIC;
+	munmap(sh, DATA_OFFSET);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0) {
+		if (errno != EEXIST)
+			goto out_close;
+		close(fd);
+		return open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC); /* another creator won */
+	}
+	return fd;
+
+out_close:
+	lipc__close(fd);
+	return -1;
+}
+
+static int round_capacity(size_t want, uint64_t *cap)
+{
+	uint64_t c = CAPACITY_MIN;
+
+	if (want == 0)
+		want = LIPC_RING_CAPACITY_DEFAULT;
+	if (want > CAPACITY_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (c < want)
+		c <<= 1;
+	*cap = c;
+	return 0;
+}
+
+/*
+ * The rings this process has mapped. Handles of one process on the same ring share one mapping:
+ * a producer thread and a consumer thread then touch the same addresses, which is also what lets
+ * ThreadSanitizer relate them, and a process never maps one ring twice.
+ */
+struct mapping {
+	dev_t dev;
+	ino_t ino;
+	size_t size;
+	void *base;
+	int refs;
+	struct mapping *next;
+};
+
+static pthread_mutex_t mappings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mapping *mappings;
+
+/*
+ * Map the object, with one page more than it reserved and left inaccessible: should a check
+ * ever miss, an overrun faults at once instead of reading a neighbouring mapping.
+ */
+static void *map_object(int fd, const struct stat *st, size_t *map_size)
+{
+	struct mapping *m;
+	void *base = NULL;
+
+	*map_size = (size_t)st->st_size + DATA_OFFSET;
+	pthread_mutex_lock(&mappings_lock);
+	for (m = mappings; m; m = m->next) {
+		if (m->dev == st->st_dev && m->ino == st->st_ino && m->size == *map_size) {
+			m->refs++;
+			base = m->base;
+			goto out_unlock;
+		}
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		goto out_unlock;
+	base = mmap(NULL, *map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		if (base != MAP_FAILED)
+			munmap(base, *map_size);
+		free(m);
+		base = NULL;
+		goto out_unlock;
+	}
+	*m = (struct mapping){ st->st_dev, st->st_ino, *map_size, base, 1, mappings };
+	mappings = m;
+out_unlock:
+	pthread_mutex_unlock(&mappings_lock);
+	return base;
+}
+
+static void unmap_object(void *base)
+{
+	struct mapping **p, *m;
+
+	pthread_mutex_lock(&mappings_lock);
+	for (p = &mappings; (m = *p); p = &m->next) {
+		if (m->base == base) {
+			if (--m->refs == 0) {
+				*p = m->next;
+				munmap(m->base, m->size);
+				free(m);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mappings_lock);
+}
+
+/* Map the object and check its header; the peer's positions are checked as they are used. */
+static int attach(struct lipc_ring *r)
+{
+	struct ring_shared hdr;
+	struct stat st;
+
+	if (fstat(r->fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)DATA_OFFSET + (off_t)CAPACITY_MIN ||
+	    st.st_size > (off_t)(DATA_OFFSET + CAPACITY_MAX)) {
+		errno = EPROTO;
+		return -1;
+	}
+	r->sh = map_object(r->fd, &st, &r->map_size);
+	if (!r->sh)
+		return -1;
+	memcpy(&hdr, r->sh, offsetof(struct ring_shared, pad0));
+	if (hdr.magic != RING_MAGIC || hdr.version != RING_VERSION ||
+	    hdr.data_offset != DATA_OFFSET || hdr.capacity < CAPACITY_MIN ||
+	    hdr.capacity > CAPACITY_MAX || (hdr.capacity & (hdr.capacity - 1)) ||
+	    hdr.max_record != hdr.capacity / 2 - REC_HDR ||
+	    (uint64_t)st.st_size != DATA_OFFSET + hdr.capacity) {
+		errno = EPROTO;
+		return -1;
+	}
+	r->cap = hdr.capacity;
+	r->mask = hdr.capacity - 1;
+	r->max_record = hdr.max_record;
+	r->data = (unsigned char *)r->sh + DATA_OFFSET;
+	return 0;
+}
+
+/* Take our role's lock byte for as long as we are attached. */
+static int lock_role(struct lipc_ring *r)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = r->role == LIPC_RING_PRODUCER ? 0 : 1,
+		.l_len = 1,
+	};
+
+	if (fcntl(r->fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		errno = EBUSY;
+	return -1;
+}
+
+struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
+{
+	int role = flags & (LIPC_RING_PRODUCER | LIPC_RING_CONSUMER);
+	char path[PATH_MAX];
+	struct lipc_ring *r;
+	uint64_t cap;
+
+	if ((role != LIPC_RING_PRODUCER && role != LIPC_RING_CONSUMER) ||
+	    (flags &
+	     ~(LIPC_RING_PRODUCER | LIPC_RING_CONSUMER | LIPC_RING_CREATE | LIPC_RING_SPIN))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (shm_path(path, sizeof(path), name) < 0 || round_capacity(capacity, &cap) < 0)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->role = role;
+	r->spin_only = flags & LIPC_RING_SPIN;
+	r->spin = SPIN_START;
+	r->check_ms = CHECK_FIRST_MS;
+	r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_RING_CREATE))
+		r->fd = create(path, cap, mode);
+	if (r->fd < 0)
+		goto out_free;
+	if (attach(r) < 0 || lock_role(r) < 0)
+		goto out_close;
+
+	/* Start where the last holder of our role stopped, if the position is sane. */
+	r->pos = atomic_load_explicit(my_pos(r), memory_order_acquire);
+	r->peer = r->pos;
+	if (read_peer(r) < 0)
+		goto out_close;
+	/* Count ourselves in; a producer first clears "closed", which was its predecessor's. */
+	if (role == LIPC_RING_PRODUCER) {
+		atomic_store_explicit(&r->sh->producer_closed, 0, memory_order_seq_cst);
+		atomic_fetch_add_explicit(&r->sh->producer_gen, 1, memory_order_seq_cst);
+	} else {
+		atomic_fetch_add_explicit(&r->sh->consumer_gen, 1, memory_order_seq_cst);
+		r->base_gen = atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire);
+		if (peer_attached(r) == 1)
+			r->seen_gen = r->base_gen;
+	}
+	return r;
+
+out_close:
+	if (r->sh)
+		unmap_object(r->sh);
+	lipc__close(r->fd);
+out_free:
+	free(r);
+	return NULL;
+}
+
+int lipc_ring_close(struct lipc_ring *r)
+{
+	int ret;
+
+	if (!r)
+		return 0;
+	if (r->role == LIPC_RING_PRODUCER && r->sh) {
+		/* The consumer's end of stream: it reads what is left, then sees this. */
+		atomic_store_explicit(&r->sh->producer_closed, 1, memory_order_seq_cst);
+		wake_peer(r);
+	}
+	unmap_object(r->sh);
+	ret = close(r->fd); /* drops the role lock */
+	free(r);
+	return ret;
+}
+
+int lipc_ring_unlink(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (shm_path(path, sizeof(path), name) < 0)
+		return -1;
+	return unlink(path);
+}
+
+/*
+ * The shm: transport. The channel peeks a record and releases it at the next receive, so a
+ * message is handed out in place, without a copy; chan->priv is the ring.
+ */
+
+static int shm_parse(struct lipc_addr *a, const char *where)
+{
+	if (lipc__check_name(where) < 0)
+		return -1;
+	strcpy(a->path, where);
+	return 0;
+}
+
+static int shm_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
+			 const struct lipc_chan_opts *o)
+{
+	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
+		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
+	struct lipc_ring *r = lipc_ring_open(a->path, flags, o->capacity, o->mode);
+
+	if (!r)
+		return -1;
+	c->priv = r;
+	c->max_msg = lipc_ring_max_record(r);
+	return 0;
+}
+
+static int shm_send(struct lipc_chan *c, const struct lipc_msg *m)
+{
+	return lipc_ring_push(c->priv, m->data, m->len, c->timeout_ms);
+}
+
+static int shm_recv(struct lipc_chan *c, struct lipc_msg *m)
+{
+	struct lipc_ring *r = c->priv;
+
+	if (r->held && lipc_ring_release(r) < 0)
+		return -1;
+	for (;;) {
+		int ret = lipc_ring_peek(r, &m->data, &m->len, c->timeout_ms);
+
+		/* Told to keep going, a receiver outlives its producers, dead or closed. */
+		if ((c->flags & LIPC_CHAN_KEEP) && (ret == 0 || (ret < 0 && errno == ECONNRESET)))
+			continue;
+		return ret;
+	}
+}
+
+static int shm_set_timeout(struct lipc_chan *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms;
+	return 0;
+}
+
+static int shm_close(struct lipc_chan *c)
+{
+	struct lipc_ring *r = c->priv;
+
+	/* The last message handed out was received: release it, or the next reader gets it too. */
+	if (r->held && r->role == LIPC_RING_CONSUMER)
+		lipc_ring_release(r);
+	return lipc_ring_close(r);
+}
+
+static const char *shm_explain(int err)
+{
+	switch (err) {
+	case EBUSY:
+		return "another process is attached to the ring in that role";
+	case ECONNRESET:
+		return "the writer died";
+	case EPIPE:
+		return "the ring is full and its reader has gone";
+	case EPROTO:
+		return "not a LinuxIPC ring of this version, or a corrupt one";
+	case EBADMSG:
+		return "the ring holds a corrupt record";
+	default:
+		return NULL;
+	}
+}
+
+const struct lipc_transport lipc__shm_transport = {
+	.scheme = "shm",
+	.id = LIPC_SCHEME_SHM,
+	.parse = shm_parse,
+	.open = shm_open_chan,
+	.send = shm_send,
+	.recv = shm_recv,
+	.set_timeout = shm_set_timeout,
+	.close = shm_close,
+	.explain = shm_explain,
+};

@@ -1,0 +1,502 @@
+/* The LinuxIPC ring: across processes, at volume, under failure, and against a hostile peer. */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/ring.h"
+
+static char ring_name[300];
+
+/* "/lipc-test-PID-ring" */
+static const char *ring(void)
+{
+	char name[256];
+
+	snprintf(ring_name, sizeof(ring_name), "/%s", check_name(name, sizeof(name), "ring"));
+	return ring_name;
+}
+
+static struct lipc_ring *open_ring(int flags, size_t capacity)
+{
+	struct lipc_ring *r = lipc_ring_open(ring_name, flags | LIPC_RING_CREATE, capacity, 0);
+
+	if (!r)
+		check_fail(__FILE__, __LINE__, "lipc_ring_open %s: %s", ring_name, strerror(errno));
+	return r;
+}
+
+/* A cheap, position-dependent checksum, eight bytes at a time. */
+static uint32_t sum(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	while (n--)
+		h = (h ^ *p++) * 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/* Record seq: 8 bytes of seq, 4 of checksum, then pseudo-random bytes; len is at least 12. */
+static size_t make_record(unsigned char *buf, uint64_t seq, size_t len)
+{
+	uint64_t x = seq * 0x9E3779B97F4A7C15ull + 1;
+	uint32_t h;
+
+	for (size_t i = 12; i < len; i += 8) {
+		size_t n = len - i < 8 ? len - i : 8;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(buf + i, &x, n);
+	}
+	memcpy(buf, &seq, 8);
+	h = sum(buf + 12, len - 12);
+	memcpy(buf + 8, &h, 4);
+	return len;
+}
+
+static void check_record(const unsigned char *buf, size_t len, uint64_t want)
+{
+	uint64_t seq;
+	uint32_t h;
+
+	if (len < 12)
+		check_fail(__FILE__, __LINE__, "record %llu: %zu bytes", (unsigned long long)want,
+			   len);
+	memcpy(&seq, buf, 8);
+	memcpy(&h, buf + 8, 4);
+	if (seq != want)
+		check_fail(__FILE__, __LINE__,
+			   "record %llu came as %llu: lost, duplicated or reordered",
+			   (unsigned long long)want, (unsigned long long)seq);
+	if (h != sum(buf + 12, len - 12))
+		check_fail(__FILE__, __LINE__, "record %llu is corrupt", (unsigned long long)seq);
+}
+
+/* Record sizes from 12 to max, skewed towards small ones, reproducible from the sequence. */
+static size_t size_of(uint64_t seq, size_t max)
+{
+	uint32_t x = (uint32_t)(seq * 0x9E3779B97F4A7C15ull >> 32);
+
+	return 12 + (x % 4 ? x % 200 : x % (max - 12));
+}
+
+/* A producer process: records first..first+count-1, then a clean close. */
+static pid_t producer(uint64_t first, uint64_t count, size_t capacity, size_t max)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_ring *r = open_ring(LIPC_RING_PRODUCER, capacity);
+
+		for (uint64_t seq = first; seq < first + count; seq++) {
+			size_t len = size_of(seq, max);
+			void *p = lipc_ring_reserve(r, len, -1);
+
+			if (!p)
+				check_fail(__FILE__, __LINE__, "reserve: %s", strerror(errno));
+			make_record(p, seq, len);
+			CHECK_SYS(lipc_ring_commit(r));
+		}
+		CHECK_SYS(lipc_ring_close(r));
+		_exit(0);
+	}
+	return pid;
+}
+
+static void round_trip_across_processes(void)
+{
+	unsigned char buf[4096];
+	struct lipc_ring *c;
+	size_t len;
+	pid_t pid;
+
+	ring();
+	c = open_ring(LIPC_RING_CONSUMER, 0);
+	CHECK_EQ(lipc_ring_max_record(c), LIPC_RING_CAPACITY_DEFAULT / 2 - 8);
+	pid = producer(0, 1000, 0, sizeof(buf));
+	for (uint64_t seq = 0; seq < 1000; seq++) {
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 1);
+		check_record(buf, len, seq);
+	}
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 0); /* the producer closed */
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* 10 million records of random sizes, zero-copy on both sides, through a small ring. */
+static void ten_million_records(void)
+{
+	const uint64_t n = 10 * 1000 * 1000;
+	struct lipc_ring *c;
+	const void *p;
+	size_t len;
+	pid_t pid;
+
+	ring();
+	c = open_ring(LIPC_RING_CONSUMER, 64 * 1024);
+	pid = producer(0, n, 64 * 1024, 4000);
+	for (uint64_t seq = 0; seq < n; seq++) {
+		if (lipc_ring_peek(c, &p, &len, -1) != 1)
+			check_fail(__FILE__, __LINE__, "record %llu: %s", (unsigned long long)seq,
+				   strerror(errno));
+		check_record(p, len, seq);
+		CHECK_SYS(lipc_ring_release(c));
+	}
+	CHECK_EQ(lipc_ring_peek(c, &p, &len, -1), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+static void limits_and_timeouts(void)
+{
+	struct lipc_ring *p, *c;
+	unsigned char *big, small[16];
+	size_t max, len;
+	int full = 0;
+
+	ring();
+	p = open_ring(LIPC_RING_PRODUCER, 4096);
+	c = open_ring(LIPC_RING_CONSUMER, 4096);
+	max = lipc_ring_max_record(p);
+	CHECK_EQ(max, 2048 - 8);
+	big = calloc(1, max + 1);
+	CHECK(big != NULL);
+
+	/* Empty: no wait is EAGAIN, a short one ETIMEDOUT. */
+	CHECK_ERR(lipc_ring_pop(c, small, sizeof(small), &len, 0), EAGAIN);
+	CHECK_ERR(lipc_ring_pop(c, small, sizeof(small), &len, 20), ETIMEDOUT);
+
+	/* Too big for the ring; too big for the buffer (the record stays). */
+	CHECK_ERR(lipc_ring_push(p, big, max + 1, 0), EMSGSIZE);
+	CHECK_SYS(lipc_ring_push(p, big, max, 0));
+	CHECK_ERR(lipc_ring_pop(c, small, sizeof(small), &len, 0), EMSGSIZE);
+	CHECK_EQ(len, max);
+	CHECK_EQ(lipc_ring_pop(c, big, max, &len, 0), 1);
+	CHECK_EQ(len, max);
+
+	/* Zero-length records exist. */
+	CHECK_SYS(lipc_ring_push(p, "", 0, 0));
+	CHECK_EQ(lipc_ring_pop(c, small, sizeof(small), &len, 0), 1);
+	CHECK_EQ(len, 0);
+
+	/* Full: EAGAIN without waiting, ETIMEDOUT with a wait; room comes back on release. */
+	while (lipc_ring_push(p, big, 1000, 0) == 0)
+		full++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(full >= 3);
+	CHECK_ERR(lipc_ring_push(p, big, 1000, 20), ETIMEDOUT);
+	CHECK_EQ(lipc_ring_pop(c, big, max, &len, 0), 1);
+	CHECK_SYS(lipc_ring_push(p, big, 1000, 0));
+
+	/* The roles are taken; misuse of each role's calls. */
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EBUSY);
+	CHECK_ERR(lipc_ring_pop(p, small, sizeof(small), &len, 0), EBADF);
+	CHECK_ERR(lipc_ring_push(c, "x", 1, 0), EBADF);
+	CHECK_ERR(lipc_ring_commit(p), EINVAL);
+	CHECK_ERR(lipc_ring_release(c), EINVAL);
+	CHECK(lipc_ring_reserve(p, 8, 0) != NULL);
+	CHECK(!lipc_ring_reserve(p, 8, 0) && errno == EINVAL);
+
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+	free(big);
+}
+
+static void bad_arguments(void)
+{
+	ring();
+	CHECK(!lipc_ring_open("noslash", LIPC_RING_CONSUMER, 0, 0) && errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_PRODUCER, 0, 0) &&
+	      errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, 0, 0, 0) && errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == ENOENT);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, (size_t)1 << 31,
+			      0) &&
+	      errno == EINVAL);
+	CHECK_ERR(lipc_ring_unlink(ring_name), ENOENT);
+}
+
+/* Something in /dev/shm that is not a ring is refused, not mapped blindly. */
+static void not_a_ring(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/shm%s", ring());
+	fd = (int)CHECK_SYS(open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600));
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EPROTO);
+	CHECK_SYS(ftruncate(fd, 1 << 20));
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0) &&
+	      errno == EPROTO);
+	close(fd);
+	CHECK_SYS(unlink(path));
+}
+
+/*
+ * The producer dies at a random point, 100 times (sometimes between reserve and commit): the
+ * consumer reads every committed record, then learns of the death, and a new producer resumes.
+ */
+static void producer_killed_anywhere(void)
+{
+	unsigned char buf[4096];
+	struct lipc_ring *c;
+	uint64_t next = 0;
+	uint32_t rnd = 12345;
+	size_t len;
+
+	ring();
+	c = open_ring(LIPC_RING_CONSUMER, 16 * 1024);
+	for (int round = 0; round < 100; round++) {
+		uint64_t die_at;
+		pid_t pid;
+
+		rnd = rnd * 1103515245u + 12345u;
+		die_at = next + (rnd >> 8) % 3000;
+		pid = check_fork();
+		if (pid == 0) {
+			struct lipc_ring *p = open_ring(LIPC_RING_PRODUCER, 0);
+
+			for (uint64_t seq = next;; seq++) {
+				size_t n = size_of(seq, sizeof(buf));
+				void *rec = lipc_ring_reserve(p, n, -1);
+
+				CHECK(rec != NULL);
+				make_record(rec, seq, n);
+				if (seq == die_at && (rnd & 0x100))
+					raise(SIGKILL); /* reserved, written, never committed */
+				CHECK_SYS(lipc_ring_commit(p));
+				if (seq == die_at)
+					raise(SIGKILL);
+			}
+		}
+		for (;;) {
+			int r = lipc_ring_pop(c, buf, sizeof(buf), &len, -1);
+
+			if (r < 0 && errno == ECONNRESET)
+				break;
+			if (r != 1)
+				check_fail(__FILE__, __LINE__, "round %d: %d, %s", round, r,
+					   strerror(errno));
+			check_record(buf, len, next++);
+		}
+		CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+		/* Every committed record arrived: up to die_at, or one less when it died first. */
+		CHECK(next == die_at + 1 || (next == die_at && (rnd & 0x100)));
+	}
+	/* A new producer takes over where the last one stopped. */
+	pid_t pid = producer(next, 1000, 0, sizeof(buf));
+
+	for (uint64_t seq = next; seq < next + 1000; seq++) {
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 1);
+		check_record(buf, len, seq);
+	}
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* The consumer dies: a producer blocked on a full ring gets EPIPE, not a hang. */
+static void consumer_killed(void)
+{
+	static unsigned char rec[1000];
+	struct lipc_ring *p;
+	int ready[2];
+	pid_t pid;
+
+	ring();
+	p = open_ring(LIPC_RING_PRODUCER, 4096);
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_ring *c = open_ring(LIPC_RING_CONSUMER, 0);
+		size_t len;
+
+		CHECK_EQ(lipc_ring_pop(c, rec, sizeof(rec), &len, -1), 1);
+		raise(SIGKILL);
+	}
+	while (lipc_ring_push(p, rec, sizeof(rec), -1) == 0)
+		;
+	CHECK_EQ(errno, EPIPE);
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/*
+ * A hostile peer: 100,000 rounds of random bytes written over the ring's positions, record
+ * headers and static header. The consumer must answer each with a record that checks out or an
+ * error, never a fault or an endless loop (an overrun would hit the guard page and crash).
+ */
+static void corruption_is_an_error(void)
+{
+	const size_t cap = 4096;
+	unsigned char buf[4096], saved[4096];
+	char path[PATH_MAX];
+	uint32_t rnd = 1;
+	unsigned char *m;
+	int fd, errors = 0, records = 0;
+
+	ring();
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, cap)));
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+	m = mmap(NULL, 4096 + cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED);
+	memcpy(saved, m, sizeof(saved));
+
+	for (int round = 0; round < 100000; round++) {
+		struct lipc_ring *p, *c;
+		size_t len;
+		int hits;
+
+		memcpy(m, saved, sizeof(saved)); /* a sane header, empty ring */
+		p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+		c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+		CHECK(p && c);
+		for (int i = 0; i < 5; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			if (lipc_ring_push(p, buf, (rnd >> 8) % 700, 0) < 0)
+				break;
+		}
+		/*
+		 * 1 to 4 random bytes, aimed: the producer's position (offset 128), the first
+		 * record headers, the static header, or anywhere at all.
+		 */
+		rnd = rnd * 1103515245u + 12345u;
+		hits = 1 + (int)(rnd >> 30);
+		for (int i = 0; i < hits; i++) {
+			static const size_t base[] = { 128, 4096, 0 };
+			static const size_t span[] = { 8, 64, 32 };
+			unsigned where;
+
+			rnd = rnd * 1103515245u + 12345u;
+			where = (rnd >> 2) % 4;
+			m[where < 3 ? base[where] + (rnd >> 8) % span[where]
+				    : (rnd >> 8) % (4096 + cap)] = (unsigned char)(rnd >> 24);
+		}
+		/* A bounded number of reads: a corrupt ring must not make one of them spin. */
+		for (int i = 0; i < 10; i++) {
+			int r = lipc_ring_pop(c, buf, sizeof(buf), &len, 0);
+
+			if (r == 1) {
+				records++;
+				CHECK(len < cap / 2);
+				continue;
+			}
+			if (r < 0 && errno != EAGAIN && errno != EPROTO && errno != EBADMSG &&
+			    errno != EMSGSIZE)
+				check_fail(__FILE__, __LINE__, "round %d: %s", round,
+					   strerror(errno));
+			errors += r < 0 && errno != EAGAIN;
+			break;
+		}
+		lipc_ring_close(p);
+		lipc_ring_close(c);
+		/* A corrupt static header is refused at attach. */
+		if (memcmp(m, saved, 32)) { /* magic, version, data offset, capacity, max record */
+			errno = 0;
+			c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+			CHECK(c == NULL && errno == EPROTO);
+		}
+	}
+	CHECK(errors > 1000); /* the corruption was noticed, often */
+	CHECK(records > 1000);
+	munmap(m, 4096 + cap);
+	close(fd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
+ * A full /dev/shm is ENOSPC when the ring is created, never SIGBUS later. In a private mount
+ * namespace, a 64 KiB tmpfs over /dev/shm; skipped where this process may not mount.
+ */
+static void full_dev_shm_is_enospc(void)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=64k") < 0)
+			CHECK_SKIP("cannot mount a small tmpfs here: %s", strerror(errno));
+		CHECK(!lipc_ring_open("/full", LIPC_RING_PRODUCER | LIPC_RING_CREATE, 1 << 20, 0) &&
+		      errno == ENOSPC);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+}
+
+static void channel_traffic(void)
+{
+	char addr[sizeof(ring_name) + 8];
+	struct check_traffic t = { .address = addr,
+				   .opts = LIPC_CHAN_OPTS_INIT,
+				   .count = 100000,
+				   .max_body = 3000,
+				   .binary = true,
+				   .stream_end = true };
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	t.opts.capacity = 64 * 1024;
+	check_traffic(&t);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* lipc send and recv on a ring: messages wait in it; a second reader is refused. */
+static void through_the_cli(void)
+{
+	char addr[sizeof(ring_name) + 8], path[PATH_MAX];
+	struct check_cmd tx, rx;
+	struct lipc_ring *mine;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", "-c", "64K", addr, "a", "", "c")), 0);
+	CHECK_STR(tx.err, "");
+	check_cmd_free(&tx);
+	/* The writer is gone: the reader gets what waits in the ring, then the end. */
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-v", addr)), 0);
+	CHECK_STR(rx.out, "len=1\ta\nlen=0\t\nlen=1\tc\n");
+	check_cmd_free(&rx);
+
+	/* One reader at a time. */
+	mine = open_ring(LIPC_RING_CONSUMER, 0);
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK(!strncmp(rx.err, "lipc: cannot open shm:/lipc-test-", 33));
+	CHECK_CONTAINS(rx.err, ": another process is attached to the ring in that role\n");
+	check_cmd_free(&rx);
+	CHECK_SYS(lipc_ring_close(mine));
+
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0.1", addr)), 1);
+	CHECK_CONTAINS(rx.err, "no message within 0.1 s");
+	check_cmd_free(&rx);
+	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("shm", "rm", ring_name)), 0);
+	check_cmd_free(&rx);
+	CHECK_ERR(access(path, F_OK), ENOENT);
+}
+
+CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
+	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
+	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
+	   TEST_T(corruption_is_an_error, 200), TEST(full_dev_shm_is_enospc), TEST(channel_traffic),
+	   TEST(through_the_cli))
