@@ -287,6 +287,77 @@ void check_wait_for_path(const char *path)
 	close(in);
 }
 
+char *check_no_numbers(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (*r >= '0' && *r <= '9') {
+			while (*r >= '0' && *r <= '9')
+				r++;
+			*w++ = 'N';
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+int check_open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+bool check_asleep(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	buf[n] = '\0';
+	/* The state follows the command name, which is in parentheses and may hold anything. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+void check_usage_error_(const struct check_cmd *c, const char *cmd, const char *message,
+			const char *file, int line)
+{
+	char try[64];
+	const char *nl = strchr(c->err, '\n');
+
+	snprintf(try, sizeof(try), "Try 'lipc%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+	if (c->status != 2 || c->out[0] || strncmp(c->err, "lipc: ", 6) ||
+	    !strstr(c->err, message) || !nl || strcmp(nl + 1, try))
+		check_fail(
+			file, line,
+			"expected a usage error (status 2, \"lipc: ...%s...\" and \"%.*s\"), got "
+			"status %d, stdout \"%s\", stderr \"%s\"",
+			message, (int)strlen(try) - 1, try, c->status, c->out, c->err);
+}
+
+void check_failure_(const struct check_cmd *c, const char *message, const char *file, int line)
+{
+	size_t len = strlen(c->err);
+
+	if (c->status != 1 || strncmp(c->err, "lipc: ", 6) || !strstr(c->err, message) ||
+	    strchr(c->err, '\n') != c->err + len - 1)
+		check_fail(file, line,
+			   "expected a failure (status 1, one line \"lipc: ...%s...\"), got status "
+			   "%d, stderr \"%s\"",
+			   message, c->status, c->err);
+}
+
 /* A cheap checksum (FNV-1a) over a message body. */
 static uint32_t fnv(const unsigned char *p, size_t n)
 {

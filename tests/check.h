@@ -122,6 +122,22 @@ void check_example_remove(const char *name);
 /* Block until path exists (inotify on its directory: no sleeping, no polling). */
 void check_wait_for_path(const char *path);
 
+/* Replace each run of digits in s with "N" (pids vary from run to run); returns s. */
+char *check_no_numbers(char *s);
+/* How many descriptors this process has open: to prove that a call leaks none. */
+int check_open_fds(void);
+/* Is process pid asleep in the kernel (state S in /proc/PID/stat)? */
+bool check_asleep(pid_t pid);
+
+/* A lipc usage error: status 2, nothing on stdout, "lipc: ...message..." and the Try line. */
+#define CHECK_USAGE_ERROR(cmd_run, cmd, message)                                                   \
+	check_usage_error_(cmd_run, cmd, message, __FILE__, __LINE__)
+/* A lipc failure: status 1 and one line on stderr, "lipc: ...message...". */
+#define CHECK_FAILURE(cmd_run, message) check_failure_(cmd_run, message, __FILE__, __LINE__)
+void check_usage_error_(const struct check_cmd *c, const char *cmd, const char *message,
+			const char *file, int line);
+void check_failure_(const struct check_cmd *c, const char *message, const char *file, int line);
+
 /* The lipc binary under test ($LIPC), and an argv for it: LIPC_ARGV("recv", "fifo:x"). */
 const char *check_lipc(void);
 #define LIPC_ARGV(...) ((const char *const[]){ check_lipc(), __VA_ARGS__, NULL })

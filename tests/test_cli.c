@@ -24,30 +24,6 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* Standard error holds exactly "lipc: ...MESSAGE...\nTry 'lipc CMD --help'.\n". */
-static void check_usage_error(struct check_cmd *c, const char *cmd, const char *message)
-{
-	char try[64], *nl;
-
-	CHECK_EQ(c->status, 2);
-	CHECK_STR(c->out, "");
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	nl = strchr(c->err, '\n');
-	CHECK(nl != NULL);
-	snprintf(try, sizeof(try), "Try 'lipc%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
-	CHECK_STR(nl + 1, try);
-}
-
-/* Standard error holds exactly one line, "lipc: ...MESSAGE...", and the status is 1. */
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 1);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
-
 /* Every command that `lipc --help` lists has its own --help, and -h too. */
 static void help_and_version(void)
 {
@@ -127,7 +103,7 @@ static void misuse_is_exit_2(void)
 		if (c.status != 2)
 			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
 				c.status, c.err);
-		check_usage_error(&c, cases[i].cmd, cases[i].message);
+		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
 		check_cmd_free(&c);
 	}
 	/* None of them created anything. */
@@ -140,7 +116,7 @@ static void recv_times_out(void)
 	int fd;
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0.2", fifo()));
-	check_failure(&c, "no sender within 0.2 s");
+	CHECK_FAILURE(&c, "no sender within 0.2 s");
 	CHECK(!exists(fifo_path)); /* it made the FIFO, and removed it */
 	check_cmd_free(&c);
 
@@ -149,7 +125,7 @@ static void recv_times_out(void)
 	check_cmd_start(&c, NULL, LIPC_ARGV("recv", "-t", "0.2", fifo()));
 	fd = (int)CHECK_SYS(open(fifo_path, O_WRONLY | O_CLOEXEC));
 	check_cmd_wait(&c);
-	check_failure(&c, "no message within 0.2 s");
+	CHECK_FAILURE(&c, "no message within 0.2 s");
 	close(fd);
 	CHECK(exists(fifo_path)); /* not its own: left alone */
 	CHECK_SYS(unlink(fifo_path));
@@ -163,17 +139,17 @@ static void not_a_fifo(void)
 	fifo();
 	close((int)CHECK_SYS(open(fifo_path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", fifo_addr));
-	check_failure(&c, "exists and is not a FIFO");
+	CHECK_FAILURE(&c, "exists and is not a FIFO");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", fifo_addr, "x"));
-	check_failure(&c, "exists and is not a FIFO");
+	CHECK_FAILURE(&c, "exists and is not a FIFO");
 	check_cmd_free(&c);
 	CHECK_SYS(unlink(fifo_path));
 
 	/* A symbolic link, even to a real FIFO, is not followed. */
 	CHECK_SYS(symlink("/tmp", fifo_path));
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", fifo_addr));
-	check_failure(&c, "is a symbolic link, which is not followed");
+	CHECK_FAILURE(&c, "is a symbolic link, which is not followed");
 	check_cmd_free(&c);
 	CHECK_SYS(unlink(fifo_path));
 }
@@ -185,7 +161,7 @@ static void missing_directory(void)
 
 	snprintf(addr, sizeof(addr), "fifo:%s", check_path(path, sizeof(path), "nodir/f"));
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", addr));
-	check_failure(&c, "No such file or directory");
+	CHECK_FAILURE(&c, "No such file or directory");
 	CHECK_CONTAINS(c.err, path);
 	check_cmd_free(&c);
 }
@@ -197,10 +173,10 @@ static void send_without_reader(void)
 	fifo();
 	CHECK_SYS(mkfifo(fifo_path, 0600));
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", "-t", "0", fifo_addr, "hello"));
-	check_failure(&c, "no process has the FIFO open for reading");
+	CHECK_FAILURE(&c, "no process has the FIFO open for reading");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", "-t", "0.1", fifo_addr, "hello"));
-	check_failure(&c, "no receiver within 0.1 s");
+	CHECK_FAILURE(&c, "no receiver within 0.1 s");
 	check_cmd_free(&c);
 	CHECK_SYS(unlink(fifo_path));
 }
@@ -306,7 +282,7 @@ static void recv_to_full_stdout(void)
 					       check_lipc(), fifo(), NULL });
 	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", fifo_addr, "hello")), 0);
 	check_cmd_wait(&rx);
-	check_failure(&rx, "write error: No space left on device");
+	CHECK_FAILURE(&rx, "write error: No space left on device");
 	CHECK(!exists(fifo_path));
 	check_cmd_free(&tx);
 	check_cmd_free(&rx);
@@ -354,7 +330,7 @@ static void demos_and_tour(void)
 	check_cmd_run(&c, NULL,
 		      (const char *const[]){ "sh", "-c", "exec \"$0\" tour > /dev/full",
 					     check_lipc(), NULL });
-	check_failure(&c, "write error");
+	CHECK_FAILURE(&c, "write error");
 	check_cmd_free(&c);
 }
 

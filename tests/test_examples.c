@@ -19,24 +19,6 @@ static void remove_binaries(void)
 		check_example_remove(names[i]);
 }
 
-/* Replace every run of digits in s with "N", so pids do not matter. */
-static char *no_numbers(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (*r >= '0' && *r <= '9') {
-			while (*r >= '0' && *r <= '9')
-				r++;
-			*w++ = 'N';
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return s;
-}
-
 static void pipe_parent_child(void)
 {
 	struct check_cmd c;
@@ -44,12 +26,12 @@ static void pipe_parent_child(void)
 	CHECK_EQ(check_cmd_run(&c, NULL,
 			       (const char *const[]){ check_example("pipe_parent_child"), NULL }),
 		 0);
-	CHECK_STR(no_numbers(c.out), "parent N: writing N lines to child N\n"
-				     "child  N: got first line\n"
-				     "child  N: got second line\n"
-				     "child  N: got third line\n"
-				     "child  N: end of file\n"
-				     "parent N: child exited with status N\n");
+	CHECK_STR(check_no_numbers(c.out), "parent N: writing N lines to child N\n"
+					   "child  N: got first line\n"
+					   "child  N: got second line\n"
+					   "child  N: got third line\n"
+					   "child  N: end of file\n"
+					   "parent N: child exited with status N\n");
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
 	remove_binaries();
@@ -103,7 +85,7 @@ static void reader_and_writer(const char *path, const char *input, const char *c
 		 "reader N: \"world\"\n"
 		 "reader N: end of file: every writer has closed the FIFO\n",
 		 path);
-	CHECK_STR(no_numbers(r.out), no_numbers(expected));
+	CHECK_STR(check_no_numbers(r.out), check_no_numbers(expected));
 	check_cmd_free(&w);
 	check_cmd_free(&r);
 }

@@ -88,27 +88,16 @@ static void nonblocking_write_open_without_reader(void)
 	CHECK_SYS(lipc_fifo_unlink(path));
 }
 
-/* Count this process's open descriptors, to prove a timed open leaves none behind. */
-static int open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
-}
-
 static void timed_open_times_out(void)
 {
 	char path[PATH_MAX];
-	int before = open_fds();
+	int before = check_open_fds();
 
 	check_path(path, sizeof(path), "fifo");
 	CHECK_EQ(lipc_fifo_create(path, 0), 1);
 	CHECK_ERR(lipc_fifo_open(path, O_RDONLY, 50), ETIMEDOUT);
 	CHECK_ERR(lipc_fifo_open(path, O_WRONLY, 50), ETIMEDOUT);
-	CHECK_EQ(open_fds(), before);
+	CHECK_EQ(check_open_fds(), before);
 	CHECK_SYS(lipc_fifo_unlink(path));
 }
 

@@ -105,16 +105,6 @@ static void wait_for_waiter(const char *path)
 	}
 }
 
-static int open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
-}
-
 static void shared_and_exclusive(void)
 {
 	const char *path = lock_file();
@@ -364,7 +354,7 @@ static void timed_wait_times_out(void)
 	for (size_t k = 0; k < N_KINDS; k++) {
 		struct lipc_lock lk = lock_of(fd, kinds[k], false, 0, 0);
 		struct holder h = hold(path, lk);
-		int fds = open_fds();
+		int fds = check_open_fds();
 
 		sigchld_seen = 0;
 		CHECK_SYS(sigaction(SIGCHLD, NULL, &before));
@@ -373,7 +363,7 @@ static void timed_wait_times_out(void)
 		CHECK_SYS(sigaction(SIGCHLD, NULL, &after));
 		CHECK(before.sa_handler == after.sa_handler);
 		CHECK_EQ(sigchld_seen, 0);
-		CHECK_EQ(open_fds(), fds);
+		CHECK_EQ(check_open_fds(), fds);
 		/* No helper process is left, reaped or not; and waitpid(-1) never saw one. */
 		CHECK_ERR(waitpid(-1, &status, WNOHANG | __WCLONE), ECHILD);
 		CHECK_EQ(waitpid(-1, &status, WNOHANG), 0);
@@ -513,14 +503,6 @@ static void bad_input(void)
 
 /* The command. */
 
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 1);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
-
 static void cli_runs_command(void)
 {
 	const char *path = lock_file();
@@ -584,7 +566,7 @@ static void cli_busy_and_timeout(void)
 		snprintf(expected, sizeof(expected), "lipc: %s: locked by pid %d\n", path,
 			 (int)h.pid);
 		check_cmd_run(&c, NULL, LIPC_ARGV("lock", "-k", names[k], "-n", path, "true"));
-		check_failure(&c, "locked by pid");
+		CHECK_FAILURE(&c, "locked by pid");
 		CHECK_STR(c.err, expected);
 		CHECK_STR(c.out, "");
 		check_cmd_free(&c);
@@ -636,7 +618,7 @@ static void cli_and_flock1(void)
 		      (const char *const[]){ "flock", path, "sh", "-c", script, ready, fifo, NULL },
 		      ready);
 	check_cmd_run(&c, NULL, LIPC_ARGV("lock", "--kind", "flock", "-n", path, "true"));
-	check_failure(&c, "locked by pid");
+	CHECK_FAILURE(&c, "locked by pid");
 	check_cmd_free(&c);
 	/* The other kinds are separate locks, which flock(1) does not stop. */
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "-n", path, "true")), 0);
@@ -750,7 +732,7 @@ static void cli_status(void)
 	close(fd);
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("lock", "--status", "/nonexistent/lipc"));
-	check_failure(&c, "cannot open /nonexistent/lipc: No such file or directory");
+	CHECK_FAILURE(&c, "cannot open /nonexistent/lipc: No such file or directory");
 	check_cmd_free(&c);
 	CHECK_SYS(unlink(path));
 }
@@ -838,7 +820,7 @@ static void cli_cannot_open(void)
 
 	check_path(path, sizeof(path), "nodir/lock");
 	check_cmd_run(&c, NULL, LIPC_ARGV("lock", path, "true"));
-	check_failure(&c, "No such file or directory");
+	CHECK_FAILURE(&c, "No such file or directory");
 	CHECK_CONTAINS(c.err, path);
 	check_cmd_free(&c);
 
@@ -846,7 +828,7 @@ static void cli_cannot_open(void)
 	check_path(path, sizeof(path), "dir");
 	CHECK_SYS(mkdir(path, 0700));
 	check_cmd_run(&c, NULL, LIPC_ARGV("lock", path, "true"));
-	check_failure(&c, "an exclusive ofd lock needs write permission (try -s or --kind flock)");
+	CHECK_FAILURE(&c, "an exclusive ofd lock needs write permission (try -s or --kind flock)");
 	check_cmd_free(&c);
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "-s", path, "true")), 0);
 	check_cmd_free(&c);
@@ -869,24 +851,6 @@ static void demo(void)
 	check_cmd_free(&c);
 }
 
-/* Replace every run of digits in s with "N", so pids do not matter. */
-static char *no_numbers(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (*r >= '0' && *r <= '9') {
-			while (*r >= '0' && *r <= '9')
-				r++;
-			*w++ = 'N';
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return s;
-}
-
 static void example_lock_fcntl(void)
 {
 	char counter[PATH_MAX], expected[PATH_MAX + 256];
@@ -901,7 +865,7 @@ static void example_lock_fcntl(void)
 		 "lock\n"
 		 "parent N: the counter is 20000 (20000 expected)\n",
 		 counter);
-	CHECK_STR(no_numbers(c.out), no_numbers(expected));
+	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
 	CHECK_SYS(unlink(counter));

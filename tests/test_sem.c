@@ -70,22 +70,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Is pid asleep in the kernel (state S)? */
-static bool sleeping(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 /* Wait until pid sleeps in a wait on s: GETNCNT where the kernel counts, else /proc. */
 static void wait_for_sleeper(struct lipc_sem *s, pid_t pid)
 {
@@ -95,7 +79,7 @@ static void wait_for_sleeper(struct lipc_sem *s, pid_t pid)
 		return;
 	}
 	CHECK_EQ(errno, ENOTSUP);
-	while (!sleeping(pid))
+	while (!check_asleep(pid))
 		sched_yield();
 }
 
@@ -302,7 +286,7 @@ static void timed_wait_interrupted_still_times_out(void)
 			while (!closed(done[0])) {
 				int n = lipc_sem_waiters(s);
 
-				if (n > 0 || (n < 0 && sleeping(parent)))
+				if (n > 0 || (n < 0 && check_asleep(parent)))
 					break;
 				sched_yield();
 			}
@@ -704,7 +688,7 @@ static void sysv_opener_waits_for_creator(void)
 	close(fds[1]);
 	CHECK_EQ(read(fds[0], &c, 1), 0);
 	close(fds[0]);
-	while (!sleeping(pid)) /* in its wait for sem_otime */
+	while (!check_asleep(pid)) /* in its wait for sem_otime */
 		sched_yield();
 	CHECK_SYS(semctl(id, 0, SETVAL, (union semun){ .val = 5 }));
 	CHECK_SYS(semop(id, init, 2));
@@ -752,24 +736,6 @@ static void permissions(void)
 
 /* The examples build alone and print what the guide shows. */
 
-/* Replace every run of digits in s with "N", so pids do not matter. */
-static char *no_numbers(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (*r >= '0' && *r <= '9') {
-			while (*r >= '0' && *r <= '9')
-				r++;
-			*w++ = 'N';
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return s;
-}
-
 static void example_sem_posix(void)
 {
 	char name[128], expected[512];
@@ -785,7 +751,7 @@ static void example_sem_posix(void)
 		 "parent N: counter = 400000, expected 400000\n"
 		 "parent N: sem_unlink(\"%s\"): removed from /dev/shm\n",
 		 name, name);
-	CHECK_STR(no_numbers(c.out), no_numbers(expected));
+	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
 	check_example_remove("sem_posix");
@@ -807,31 +773,13 @@ static void example_sem_sysv(void)
 		 "child  N: took it\n"
 		 "parent N: it exited; value 0: taken for good\n",
 		 key);
-	CHECK_STR(no_numbers(c.out), no_numbers(expected));
+	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
 	check_example_remove("sem_sysv");
 }
 
 /* lipc sem, as a user runs it. */
-
-static void check_usage_error(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 2);
-	CHECK_STR(c->out, "");
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK_CONTAINS(c->err, "\nTry 'lipc sem --help'.\n");
-}
-
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	if (c->status != 1)
-		check_fail(__FILE__, __LINE__, "status %d, stderr: %s", c->status, c->err);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
 
 /* Run lipc sem ARGS; expect status 0 and stdout out (NULL: anything). */
 static void lipc_ok(const char *out, const char *const argv[])
@@ -868,24 +816,24 @@ static void cli_life_cycle(void)
 		lipc_ok("0\n", LIPC_ARGV("sem", "get", n));
 
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "wait", "-n", n));
-		check_failure(&c, "the value is 0: not taken");
+		CHECK_FAILURE(&c, "the value is 0: not taken");
 		check_cmd_free(&c);
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "wait", "--timeout", "0.1", n));
-		check_failure(&c, "not posted within 0.1 s");
+		CHECK_FAILURE(&c, "not posted within 0.1 s");
 		check_cmd_free(&c);
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", n));
-		check_failure(&c, "already exists");
+		CHECK_FAILURE(&c, "already exists");
 		check_cmd_free(&c);
 
 		lipc_ok("", LIPC_ARGV("sem", "rm", n));
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "rm", n));
-		check_failure(&c, "no such semaphore");
+		CHECK_FAILURE(&c, "no such semaphore");
 		check_cmd_free(&c);
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", n));
-		check_failure(&c, "no such semaphore");
+		CHECK_FAILURE(&c, "no such semaphore");
 		check_cmd_free(&c);
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "wait", n));
-		check_failure(&c, "no such semaphore");
+		CHECK_FAILURE(&c, "no such semaphore");
 		check_cmd_free(&c);
 
 		/* The default value is 0, and -m sets the mode. */
@@ -919,7 +867,7 @@ static void cli_wait_and_post(void)
 		sched_yield();
 	lipc_ok("", LIPC_ARGV("sem", "rm", name));
 	check_cmd_wait(&w);
-	check_failure(&w, "the semaphore set was removed while lipc waited");
+	CHECK_FAILURE(&w, "the semaphore set was removed while lipc waited");
 	check_cmd_free(&w);
 	CHECK_SYS(lipc_sem_close(s));
 }
@@ -935,26 +883,26 @@ static void cli_limits_and_keys(void)
 	snprintf(big, sizeof(big), "%d", SEM_VALUE_MAX);
 	lipc_ok("", LIPC_ARGV("sem", "create", name, big));
 	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", name));
-	check_failure(&c, "the value is at its maximum (2147483647)");
+	CHECK_FAILURE(&c, "the value is at its maximum (2147483647)");
 	check_cmd_free(&c);
 	lipc_ok("", LIPC_ARGV("sem", "rm", name));
 	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", name, "2147483648"));
-	check_usage_error(&c, "value '2147483648' is out of range (0 to 2147483647)");
+	CHECK_USAGE_ERROR(&c, "sem", "value '2147483648' is out of range (0 to 2147483647)");
 	check_cmd_free(&c);
 	sysv_name(name, sizeof(name), 1);
 	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", name, "32768"));
-	check_usage_error(&c, "value '32768' is out of range (0 to 32767)");
+	CHECK_USAGE_ERROR(&c, "sem", "value '32768' is out of range (0 to 32767)");
 	check_cmd_free(&c);
 	lipc_ok("", LIPC_ARGV("sem", "create", name, "32767"));
 	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", name));
-	check_failure(&c, "the value is at its maximum (32767)");
+	CHECK_FAILURE(&c, "the value is at its maximum (32767)");
 	check_cmd_free(&c);
 	lipc_ok("", LIPC_ARGV("sem", "rm", name));
 
 	/* A set that nobody initialised: refused in a second, with the way out. */
 	id = (int)CHECK_SYS(semget(check_key(1), 1, IPC_CREAT | IPC_EXCL | 0600));
 	check_cmd_run(&c, NULL, LIPC_ARGV("sem", "get", name));
-	check_failure(&c, "exists but was never initialised");
+	CHECK_FAILURE(&c, "exists but was never initialised");
 	check_cmd_free(&c);
 	lipc_ok("", LIPC_ARGV("sem", "rm", name));
 	CHECK_ERR(semctl(id, 0, GETVAL), EINVAL);
@@ -1000,7 +948,7 @@ static void cli_misuse(void)
 		if (c.status != 2)
 			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
 				c.status, c.err);
-		check_usage_error(&c, cases[i].message);
+		CHECK_USAGE_ERROR(&c, "sem", cases[i].message);
 		check_cmd_free(&c);
 	}
 	/* None of them created anything. */
@@ -1010,7 +958,7 @@ static void cli_misuse(void)
 		struct check_cmd c;
 
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "get", "sysv:@/no/such/file"));
-		check_failure(&c, "sysv:@/no/such/file: No such file or directory");
+		CHECK_FAILURE(&c, "sysv:@/no/such/file: No such file or directory");
 		check_cmd_free(&c);
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "--help"));
 		CHECK_EQ(c.status, 0);
@@ -1033,11 +981,11 @@ static void cli_permission_denied(void)
 		CHECK_SYS(setgid(65534));
 		CHECK_SYS(setuid(65534));
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "post", name));
-		check_failure(&c, "cannot post");
+		CHECK_FAILURE(&c, "cannot post");
 		CHECK_CONTAINS(c.err, "Permission denied");
 		check_cmd_free(&c);
 		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "rm", name));
-		check_failure(&c, "cannot remove");
+		CHECK_FAILURE(&c, "cannot remove");
 		check_cmd_free(&c);
 		_exit(0);
 	}

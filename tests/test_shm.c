@@ -67,16 +67,6 @@ static void await(int fd)
 	CHECK_EQ(read(fd, &c, 1), 1);
 }
 
-static int open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
-}
-
 static void posix_round_trip(void)
 {
 	char name[64], path[128], buf[4];
@@ -329,7 +319,7 @@ static void memfd_refusals(void)
 {
 	struct lipc_shm shm, s;
 	char proc[64];
-	int before = open_fds(), fd, ro;
+	int before = check_open_fds(), fd, ro;
 
 	/* A memfd that is not sealed could be truncated by its sender: refused. */
 	fd = (int)CHECK_SYS(memfd_create("unsealed", MFD_CLOEXEC));
@@ -358,7 +348,7 @@ static void memfd_refusals(void)
 
 	CHECK_ERR(lipc_shm_create_memfd(&shm, NULL, 0), EINVAL);
 	CHECK_ERR(lipc_shm_create_memfd(&shm, NULL, SIZE_MAX), EFBIG);
-	CHECK_EQ(open_fds(), before); /* every failure closed what it opened */
+	CHECK_EQ(check_open_fds(), before); /* every failure closed what it opened */
 }
 
 static void anon_shared_across_fork(void)
@@ -847,22 +837,6 @@ static void cond_wait_hears_owner_death(void)
 	CHECK_SYS(lipc_shm_close(&shm));
 }
 
-/* Is pid asleep in the kernel (state S)? From /proc/PID/stat. */
-static bool sleeping(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 /* A child that waits on g->c until g->count changes; returns once it sleeps in the wait. */
 static pid_t cond_waiter(struct guarded *g)
 {
@@ -896,7 +870,7 @@ static pid_t cond_waiter(struct guarded *g)
 		sched_yield();
 	}
 	/* ...and once it sleeps, it sleeps in the futex. */
-	while (!sleeping(pid))
+	while (!check_asleep(pid))
 		sched_yield();
 	return pid;
 }
@@ -938,24 +912,6 @@ static void cond_survives_dead_waiter(void)
 	CHECK_EQ(check_wait(live), 0);
 	cond_wake(g, true); /* nobody waits: returns at once */
 	CHECK_SYS(lipc_shm_close(&shm));
-}
-
-/* Replace every run of digits in s with "N", so pids, ids and keys do not matter. */
-static char *no_numbers(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (*r >= '0' && *r <= '9') {
-			while (*r >= '0' && *r <= '9')
-				r++;
-			*w++ = 'N';
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return s;
 }
 
 /* Replace the number after "parent ", "child  ", "writer ", "reader " and "segment " with N. */
@@ -1008,7 +964,7 @@ static void example_shm_posix(void)
 		 "reader N: read \"bye\"\n"
 		 "writer N: reader exited with status 0; removed %s\n",
 		 name, name);
-	CHECK_STR(no_numbers(c.out), no_numbers(expected));
+	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
 	CHECK_ERR(lipc_shm_open(&shm, name, O_RDONLY), ENOENT);
@@ -1071,30 +1027,6 @@ static void example_shm_robust_mutex(void)
 	check_example_remove("shm_robust_mutex");
 }
 
-/* Standard error holds exactly "lipc: ...MESSAGE...\nTry 'lipc CMD --help'.\n". */
-static void check_usage_error(struct check_cmd *c, const char *cmd, const char *message)
-{
-	char try[64], *nl;
-
-	CHECK_EQ(c->status, 2);
-	CHECK_STR(c->out, "");
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	nl = strchr(c->err, '\n');
-	CHECK(nl != NULL);
-	snprintf(try, sizeof(try), "Try 'lipc %s --help'.\n", cmd);
-	CHECK_STR(nl + 1, try);
-}
-
-/* Standard error holds exactly one line, "lipc: ...MESSAGE...", and the status is 1. */
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 1);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
-
 /* Run lipc with argv and check that it succeeds, printing out (NULL: anything) and no error. */
 static void lipc_ok(const char *input, const char *const argv[], const char *out)
 {
@@ -1117,7 +1049,7 @@ static void lipc_fails(const char *input, const char *const argv[], const char *
 
 	check_cmd_run(&c, input, argv);
 	CHECK_STR(c.out, "");
-	check_failure(&c, message);
+	CHECK_FAILURE(&c, message);
 	check_cmd_free(&c);
 }
 
@@ -1332,14 +1264,14 @@ static void cli_misuse_is_exit_2(void)
 		if (c.status != 2)
 			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
 				c.status, c.err);
-		check_usage_error(&c, cases[i].cmd, cases[i].message);
+		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
 		check_cmd_free(&c);
 	}
 	long_name[0] = '/';
 	memset(long_name + 1, 'n', NAME_MAX);
 	long_name[NAME_MAX + 1] = '\0';
 	check_cmd_run(&c, NULL, LIPC_ARGV("shm", "create", long_name, "1"));
-	check_usage_error(&c, "shm create", "too long for a POSIX shared memory name");
+	CHECK_USAGE_ERROR(&c, "shm create", "too long for a POSIX shared memory name");
 	check_cmd_free(&c);
 
 	/* Help for the command and for each action, on standard output. */
@@ -1400,7 +1332,7 @@ static void demo(void)
 	/* Every run tells the same story, in the same order: only the numbers differ. */
 	CHECK_EQ(check_cmd_run(&again, NULL, LIPC_ARGV("demo", "shm")), 0);
 	if (strstr(c.out, "updates were lost") && strstr(again.out, "updates were lost"))
-		CHECK_STR(no_numbers(c.out), no_numbers(again.out));
+		CHECK_STR(check_no_numbers(c.out), check_no_numbers(again.out));
 	check_cmd_free(&again);
 	check_cmd_free(&c);
 

@@ -427,12 +427,7 @@ static bool asleep_in(pid_t pid, long nr)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	if (!strrchr(buf, ')') || strrchr(buf, ')')[2] != 'S')
+	if (!check_asleep(pid))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -487,30 +482,6 @@ static void sysv_calls_ignore_sa_restart(void)
 }
 
 /* Command-line tests. */
-
-/* Standard error holds exactly "lipc: ...MESSAGE...\nTry 'lipc CMD --help'.\n"; status 2. */
-static void check_usage_error(struct check_cmd *c, const char *cmd, const char *message)
-{
-	char try[64], *nl;
-
-	CHECK_EQ(c->status, 2);
-	CHECK_STR(c->out, "");
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	nl = strchr(c->err, '\n');
-	CHECK(nl != NULL);
-	snprintf(try, sizeof(try), "Try 'lipc %s --help'.\n", cmd);
-	CHECK_STR(nl + 1, try);
-}
-
-/* Standard error holds exactly one line, "lipc: ...MESSAGE...", and the status is 1. */
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 1);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
 
 static void cli_misuse_is_exit_2(void)
 {
@@ -585,14 +556,14 @@ static void cli_misuse_is_exit_2(void)
 		if (c.status != 2 || !strstr(c.err, cases[i].message))
 			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
 				c.status, c.err);
-		check_usage_error(&c, cases[i].cmd, cases[i].message);
+		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
 		check_cmd_free(&c);
 	}
 	if (SIGRTMIN > 32) {
 		struct check_cmd c;
 
 		check_cmd_run(&c, NULL, LIPC_ARGV("signal", "wait", "32"));
-		check_usage_error(&c, "signal wait", "signal 32 is reserved by the C library");
+		CHECK_USAGE_ERROR(&c, "signal wait", "signal 32 is reserved by the C library");
 		check_cmd_free(&c);
 	}
 }
@@ -605,10 +576,10 @@ static void cli_no_such_process(void)
 	need_pidfds();
 	snprintf(pid, sizeof(pid), "%d", NO_SUCH_PID);
 	check_cmd_run(&c, NULL, LIPC_ARGV("signal", "send", pid, "TERM"));
-	check_failure(&c, "cannot signal process 4194304: no such process");
+	CHECK_FAILURE(&c, "cannot signal process 4194304: no such process");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("signal", "send", pid, "0"));
-	check_failure(&c, "no such process");
+	CHECK_FAILURE(&c, "no such process");
 	check_cmd_free(&c);
 
 	/* Signal 0: the process exists (this one), and nothing is sent. */
@@ -702,12 +673,12 @@ static void cli_wait_times_out(void)
 	struct check_cmd c;
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("signal", "wait", "-t", "0.1", "USR1"));
-	check_failure(&c, "no signal within 0.1 s");
+	CHECK_FAILURE(&c, "no signal within 0.1 s");
 	CHECK(!strncmp(c.out, "pid ", 4));
 	CHECK_CONTAINS(c.out, " waiting for SIGUSR1\n");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("signal", "wait", "-t", "0", "USR2", "HUP"));
-	check_failure(&c, "no signal within 0 s");
+	CHECK_FAILURE(&c, "no signal within 0 s");
 	CHECK_CONTAINS(c.out, " waiting for SIGHUP SIGUSR2\n");
 	check_cmd_free(&c);
 }
@@ -738,7 +709,7 @@ static void cli_wait_to_full_stdout(void)
 	check_cmd_run(&c, NULL,
 		      (const char *const[]){ "sh", "-c", "exec \"$0\" signal wait USR1 > /dev/full",
 					     check_lipc(), NULL });
-	check_failure(&c, "write error: No space left on device");
+	CHECK_FAILURE(&c, "write error: No space left on device");
 	check_cmd_free(&c);
 }
 
@@ -776,12 +747,12 @@ static void cli_other_users_process(void)
 	fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "USR1"));
-	check_failure(&c, "cannot send SIGUSR1 to process");
+	CHECK_FAILURE(&c, "cannot send SIGUSR1 to process");
 	CHECK_CONTAINS(c.err, "not permitted: only root, or a process of the same user, may "
 			      "signal it");
 	check_cmd_free(&c);
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "0"));
-	check_failure(&c, "not permitted");
+	CHECK_FAILURE(&c, "not permitted");
 	check_cmd_free(&c);
 	CHECK_ERR(lipc_signal_recv(fd, &(struct lipc_signal_info){ 0 }, 0), EAGAIN);
 	close(fd);

@@ -17,22 +17,6 @@ static void count_signal(int sig)
 	signals_seen++;
 }
 
-/* Is pid asleep in the kernel (state S)? Read from /proc/PID/stat. */
-static bool sleeping(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 /* read_full gathers a message that arrives in pieces, across a signal that interrupts it. */
 static void read_full_partial_and_eintr(void)
 {
@@ -48,7 +32,7 @@ static void read_full_partial_and_eintr(void)
 		close(fds[0]);
 		/* Wait until the parent sleeps in read(), then interrupt it, then write in pieces.
 		 */
-		while (!sleeping(parent))
+		while (!check_asleep(parent))
 			sched_yield();
 		CHECK_SYS(kill(parent, SIGUSR1));
 		CHECK_SYS(write(fds[1], "hello ", 6));
