@@ -5,6 +5,7 @@
 #include "lipc/chan.h"
 #include "lipc/fifo.h"
 #include "lipc/key.h"
+#include "lipc/msgq.h"
 #include "lipc/pipe.h"
 
 #endif
