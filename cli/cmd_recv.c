@@ -20,14 +20,28 @@ static const char help[] =
 	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
 	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
 	"                         (default: wait for ever)\n"
+	"      --type N           sysv-mq: which message to take, as msgrcv(2) picks it: 0\n"
+	"                         (the default) the first of any type, N the first of type N,\n"
+	"                         -N the first of the lowest type up to N\n"
+	"      --truncate BYTES   sysv-mq: take at most BYTES of each message and drop the\n"
+	"                         rest (MSG_NOERROR); without it, nothing is ever cut\n"
+	"      --max-msgs N       mq: a queue lipc creates holds N messages (default: the\n"
+	"                         system's, /proc/sys/fs/mqueue/msg_default)\n"
+	"      --msg-size BYTES   mq: a queue lipc creates takes messages of up to BYTES\n"
+	"                         (default: /proc/sys/fs/mqueue/msgsize_default)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"A FIFO (fifo:PATH) is created when missing and removed again by the process that\n"
 	"created it; a FIFO's stream ends when its last writer closes it.\n"
+	"A queue (mq:/NAME, sysv-mq:KEY) is created when missing too, and stays until it\n"
+	"is removed; an existing queue keeps its own size. A queue has no end: recv waits\n"
+	"for the next message until COUNT messages have come or the timeout runs out.\n"
+	"An mq: receiver gets the message of the highest priority first.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,
+	{ "truncate", required_argument, NULL, OPT_TRUNCATE },
 	{ "count", required_argument, NULL, 'n' },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -57,7 +71,7 @@ int cmd_recv(int argc, char **argv)
 	int opt, r = 0, ret = EXIT_SUCCESS;
 	bool verbose = false;
 
-	chan_args_init(&ca);
+	chan_args_init(&ca, LIPC_CHAN_RECV);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "kn:v", longopts, help)) != -1) {
 		if (opt == 'n')
 			count = parse_long("count", optarg, 1, LONG_MAX);
