@@ -18,6 +18,7 @@ struct demo {
 };
 
 int demo_fifo(void);
+int demo_mq(void);
 int demo_pipe(void);
 
 /* "  [who pid] text": one narrated step. */
