@@ -16,6 +16,8 @@
 #include "lipc/msgq.h"
 
 #define MSG_SIZE 64
+/* How long a send may wait for room: never, unless the system's queues are tiny. */
+#define PATIENCE_MS 10000
 
 static const struct {
 	const char *text;
@@ -27,12 +29,17 @@ static const struct {
 	long type;
 } sysv_msgs[] = { { "for type 1", 1 }, { "for type 2", 2 }, { "for type 3", 3 } };
 
-/* Fork a child that runs fn(arg) and exits; the child's pid, or -1. */
-static pid_t spawn(void (*fn)(long arg, int fd), long arg, int fd)
+/*
+ * Fork a child that runs fn(arg, fd) and exits; the child's pid, or -1. The child first closes
+ * other, the parent's end of a pipe, so that it sees end of file should the parent die.
+ */
+static pid_t spawn(void (*fn)(long arg, int fd), long arg, int fd, int other)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		if (other >= 0)
+			close(other);
 		fn(arg, fd);
 		demo_exit();
 	}
@@ -46,8 +53,8 @@ static void posix_writer(long mq, int unused)
 		say("writer", "mq_send(\"%s\", priority %u)", posix_msgs[i].text,
 		    posix_msgs[i].priority);
 		if (lipc_msgq_posix_send((mqd_t)mq, posix_msgs[i].text, strlen(posix_msgs[i].text),
-					 posix_msgs[i].priority, -1) < 0)
-			_exit(1);
+					 posix_msgs[i].priority, PATIENCE_MS) < 0)
+			_exit(demo_fail("mq_send"));
 	}
 	say("writer", "exits");
 }
@@ -60,14 +67,14 @@ static void posix_reader(long mq, int unused)
 	ssize_t n;
 
 	(void)unused;
-	if (lipc_msgq_posix_getattr((mqd_t)mq, &attr) < 0 || attr.mq_msgsize > MSG_SIZE)
-		_exit(1);
+	if (lipc_msgq_posix_getattr((mqd_t)mq, &attr) < 0)
+		_exit(demo_fail("mq_getattr"));
 	say("reader", "mq_getattr(): %ld messages waiting, mq_msgsize %ld, so a %ld-byte buffer",
 	    attr.mq_curmsgs, attr.mq_msgsize, attr.mq_msgsize);
 	while ((n = lipc_msgq_posix_recv((mqd_t)mq, buf, sizeof(buf), &prio, 0)) >= 0)
 		say("reader", "mq_receive() -> \"%.*s\", priority %u", (int)n, buf, prio);
 	if (errno != EAGAIN)
-		_exit(1);
+		_exit(demo_fail("mq_receive"));
 	say("reader", "mq_receive() -> EAGAIN: the queue is empty");
 }
 
@@ -77,8 +84,8 @@ static void sysv_writer(long id, int unused)
 	for (size_t i = 0; i < sizeof(sysv_msgs) / sizeof(sysv_msgs[0]); i++) {
 		say("writer", "msgsnd(type %ld, \"%s\")", sysv_msgs[i].type, sysv_msgs[i].text);
 		if (lipc_msgq_sysv_send((int)id, sysv_msgs[i].type, sysv_msgs[i].text,
-					strlen(sysv_msgs[i].text), -1) < 0)
-			_exit(1);
+					strlen(sysv_msgs[i].text), PATIENCE_MS) < 0)
+			_exit(demo_fail("msgsnd"));
 	}
 }
 
@@ -101,7 +108,7 @@ static void sysv_reader(long id, int unused)
 						0, 0);
 
 		if (n < 0)
-			_exit(1);
+			_exit(demo_fail("msgrcv"));
 		say("reader", "msgrcv(msgtyp %ld) -> \"%.*s\" (type %ld): %s", picks[i].select,
 		    (int)n, buf, type, picks[i].why);
 	}
@@ -113,40 +120,40 @@ static void notify_writer(long mq, int go)
 	char c;
 
 	say("writer", "mq_send(\"ping\") to the empty queue");
-	if (lipc_msgq_posix_send((mqd_t)mq, "ping", 4, 0, -1) < 0 || read(go, &c, 1) != 1)
-		_exit(1);
+	if (lipc_msgq_posix_send((mqd_t)mq, "ping", 4, 0, PATIENCE_MS) < 0)
+		_exit(demo_fail("mq_send"));
+	if (read(go, &c, 1) != 1)
+		_exit(1); /* the parent gave up, and said why */
 	say("writer", "mq_send(\"pong\") to the empty queue, then exits");
-	if (lipc_msgq_posix_send((mqd_t)mq, "pong", 4, 0, -1) < 0)
-		_exit(1);
+	if (lipc_msgq_posix_send((mqd_t)mq, "pong", 4, 0, PATIENCE_MS) < 0)
+		_exit(demo_fail("mq_send"));
 }
 
+/* Run a child to its end: 0, or 1 when it failed (it said why) or could not start. */
 static int run_child(void (*fn)(long arg, int fd), long arg, int fd)
 {
-	pid_t pid = spawn(fn, arg, fd);
+	pid_t pid = spawn(fn, arg, fd, -1);
 
 	if (pid < 0)
 		return demo_fail("fork");
-	if (demo_wait(pid) != 0) {
-		errno = ECHILD;
-		return demo_fail("child");
-	}
-	return 0;
+	return demo_wait(pid) == 0 ? 0 : 1;
 }
 
 static int notification(mqd_t mq)
 {
-	struct timespec zero = { 0, 0 };
+	/* Long enough for any machine; only a broken writer makes us wait that long. */
+	struct timespec zero = { 0, 0 }, patience = { PATIENCE_MS / 1000, 0 };
 	sigset_t usr1, old;
 	siginfo_t si;
 	char buf[MSG_SIZE];
-	int go[2], ret = 1;
+	int go[2], status, ret = 1;
 	pid_t pid;
 
-	/* Blocked, the signal waits for sigwaitinfo() instead of killing us. */
+	/* Blocked, the signal waits for sigtimedwait() instead of killing us. */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, &old);
-	if (pipe(go) < 0) {
+	if (pipe2(go, O_CLOEXEC) < 0) {
 		demo_fail("pipe");
 		goto out_mask;
 	}
@@ -155,26 +162,31 @@ static int notification(mqd_t mq)
 		goto out_pipe;
 	}
 	say("parent", "mq_notify(SIGUSR1): signal me when a message lands on the empty queue");
-	pid = spawn(notify_writer, mq, go[0]);
+	pid = spawn(notify_writer, mq, go[0], go[1]);
 	if (pid < 0) {
 		demo_fail("fork");
 		goto out_pipe;
 	}
-	while (sigwaitinfo(&usr1, &si) < 0 && errno == EINTR)
-		;
+	while (sigtimedwait(&usr1, &si, &patience) < 0) {
+		if (errno != EINTR) {
+			demo_fail("no notification came");
+			goto out_writer;
+		}
+	}
 	say("parent", "SIGUSR1 arrived, si_code %s, from pid %d",
 	    si.si_code == SI_MESGQ ? "SI_MESGQ" : "?", (int)si.si_pid);
-	if (lipc_msgq_posix_recv(mq, buf, sizeof(buf), NULL, -1) < 0 || write(go[1], "", 1) != 1) {
+	if (lipc_msgq_posix_recv(mq, buf, sizeof(buf), NULL, 0) < 0) {
 		demo_fail("mq_receive");
-		kill(pid, SIGKILL);
-		demo_wait(pid);
-		goto out_pipe;
+		goto out_writer;
 	}
-	if (demo_wait(pid) != 0) {
-		errno = ECHILD;
-		demo_fail("child");
-		goto out_pipe;
+	if (write(go[1], "", 1) != 1) {
+		demo_fail("write");
+		goto out_writer;
 	}
+	status = demo_wait(pid);
+	pid = -1; /* waited for: nothing to kill */
+	if (status != 0)
+		goto out_pipe;
 	say("parent", "%s",
 	    sigtimedwait(&usr1, NULL, &zero) < 0 && errno == EAGAIN
 		    ? "no signal for \"pong\": a notification fires once; mq_notify() re-arms it"
@@ -184,6 +196,11 @@ static int notification(mqd_t mq)
 		goto out_pipe;
 	}
 	ret = 0;
+out_writer:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		demo_wait(pid);
+	}
 out_pipe:
 	close(go[0]);
 	close(go[1]);
@@ -194,16 +211,22 @@ out_mask:
 
 int demo_mq(void)
 {
+	struct mq_attr attr;
 	char name[32];
 	mqd_t mq;
 	int id, ret = 1;
 
 	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)getpid());
-	mq = lipc_msgq_posix_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, 10, MSG_SIZE);
+	/* As many messages as the system gives by default (10), of up to 64 bytes. */
+	mq = lipc_msgq_posix_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, 0, MSG_SIZE);
 	if (mq < 0)
 		return demo_fail("mq_open");
-	say("parent", "mq_open(\"%s\", O_CREAT): a queue of 10 messages of up to %d bytes", name,
-	    MSG_SIZE);
+	if (lipc_msgq_posix_getattr(mq, &attr) < 0) {
+		demo_fail("mq_getattr");
+		goto out_unlink;
+	}
+	say("parent", "mq_open(\"%s\", O_CREAT): a queue of %ld messages of up to %ld bytes", name,
+	    attr.mq_maxmsg, attr.mq_msgsize);
 	if (run_child(posix_writer, mq, -1) || run_child(posix_reader, mq, -1))
 		goto out_unlink;
 	say("parent", "the reader got them by priority, and after the writer had gone");

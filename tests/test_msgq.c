@@ -1291,9 +1291,10 @@ static void demo(void)
 		"=> ",
 	};
 	struct check_cmd c;
+	struct msqid_ds ds;
 	const char *p;
 	char name[64];
-	int pid;
+	int pid, id;
 
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("demo", "mq")), 0);
 	CHECK_STR(c.err, "");
@@ -1311,6 +1312,10 @@ static void demo(void)
 	CHECK_EQ(sscanf(p, "mq_open(\"/lipc-demo-%d\"", &pid), 1);
 	snprintf(name, sizeof(name), "/lipc-demo-%d", pid);
 	CHECK_ERR(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0), ENOENT);
+	p = strstr(c.out, "a System V queue, id ");
+	CHECK(p != NULL);
+	CHECK_EQ(sscanf(p, "a System V queue, id %d", &id), 1);
+	CHECK_ERR(msgctl(id, IPC_STAT, &ds), EINVAL);
 	CHECK(!strstr(c.out, "unexpected"));
 	check_cmd_free(&c);
 }
