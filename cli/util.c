@@ -215,25 +215,26 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 	if (opt >= OPT_PRIORITY && opt <= OPT_TRUNCATE)
 		ca->given |= GIVEN(opt);
 	switch (opt) {
+	/* A minus sign is read, so that "-1" is out of range rather than not a number. */
 	case OPT_PRIORITY:
 		ca->opts.priority =
-			(unsigned)parse_long("priority", arg, 0, sysconf(_SC_MQ_PRIO_MAX) - 1);
+			(unsigned)parse_signed("priority", arg, 0, sysconf(_SC_MQ_PRIO_MAX) - 1);
 		return true;
 	case OPT_TYPE:
 		/* A message's type is 1 or more; a receiver's selector may be 0 or -N too. */
 		if (ca->role == LIPC_CHAN_SEND)
-			ca->opts.type = parse_long("type", arg, 1, LONG_MAX);
+			ca->opts.type = parse_signed("type", arg, 1, LONG_MAX);
 		else
 			ca->opts.type = parse_signed("type", arg, -LONG_MAX, LONG_MAX);
 		return true;
 	case OPT_MAX_MSGS:
-		ca->opts.max_msgs = parse_long("max-msgs", arg, 1, LONG_MAX);
+		ca->opts.max_msgs = parse_signed("max-msgs", arg, 1, LONG_MAX);
 		return true;
 	case OPT_MSG_SIZE:
-		ca->opts.msg_size = parse_long("msg-size", arg, 1, LONG_MAX);
+		ca->opts.msg_size = parse_signed("msg-size", arg, 1, LONG_MAX);
 		return true;
 	case OPT_TRUNCATE:
-		ca->opts.max_msg = (size_t)parse_long("truncate", arg, 1, INT_MAX);
+		ca->opts.max_msg = (size_t)parse_signed("truncate", arg, 1, INT_MAX);
 		ca->opts.flags |= LIPC_CHAN_NOERROR;
 		return true;
 	case 'f':

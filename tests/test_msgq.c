@@ -1188,18 +1188,20 @@ static void cli_bad_input(void)
 		const char *cmd, *message;
 		const char *argv[6];
 	} usage[] = {
-		{ "send", "priority '-1' is not a number", { "--priority", "-1", "mq:/x", "a" } },
+		{ "send",
+		  "priority '-1' is out of range (0 to 32767)",
+		  { "--priority", "-1", "mq:/x", "a" } },
 		{ "send", "priority 'x' is not a number", { "--priority", "x", "mq:/x", "a" } },
 		{ "send", "priority '32768' is out of range", { "--priority", "32768", "mq:/x" } },
 		{ "send", "type '0' is out of range (1 to", { "--type", "0", "sysv-mq:1", "a" } },
-		{ "send", "type '-2' is not a number", { "--type", "-2", "sysv-mq:1", "a" } },
+		{ "send", "type '-2' is out of range (1 to", { "--type", "-2", "sysv-mq:1", "a" } },
 		{ "recv", "type '-' is not a number", { "--type", "-", "sysv-mq:1" } },
 		{ "recv", "type '2x' is not a number", { "--type", "2x", "sysv-mq:1" } },
 		{ "recv",
 		  "type '-9999999999999999999' is out of range",
 		  { "--type", "-9999999999999999999", "sysv-mq:1" } },
 		{ "recv", "max-msgs '0' is out of range", { "--max-msgs", "0", "mq:/x" } },
-		{ "recv", "msg-size '-5' is not a number", { "--msg-size", "-5", "mq:/x" } },
+		{ "recv", "msg-size '-5' is out of range (1 to", { "--msg-size", "-5", "mq:/x" } },
 		{ "recv", "truncate '0' is out of range", { "--truncate", "0", "sysv-mq:1" } },
 		{ "recv", "unknown option '--priority'", { "--priority", "1", "mq:/x" } },
 		{ "send", "unknown option '--truncate'", { "--truncate", "1", "sysv-mq:1" } },
