@@ -209,7 +209,8 @@ out_mask:
 	return ret;
 }
 
-int demo_mq(void)
+/* The demo proper; demo_mq() runs it with the fatal signals held back. */
+static int run(void)
 {
 	struct mq_attr attr;
 	char name[32];
@@ -255,5 +256,26 @@ out_unlink:
 			 "POSIX hands them out by priority, System V lets the receiver pick by "
 			 "type.");
 	}
+	return ret;
+}
+
+int demo_mq(void)
+{
+	sigset_t fatal, old;
+	int ret;
+
+	/*
+	 * Killed halfway, the demo would leave its queues to the next reboot. Ctrl+C, a closed
+	 * standard output (lipc demo mq | head) and the like are held back, in the children too,
+	 * and take effect once the queues are removed: a few milliseconds later.
+	 */
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	sigaddset(&fatal, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &fatal, &old);
+	ret = run();
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }

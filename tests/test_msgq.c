@@ -1322,6 +1322,27 @@ static void demo(void)
 	check_cmd_free(&c);
 }
 
+/* lipc demo mq | head: the closed pipe still ends lipc, but only after its queue is gone. */
+static void demo_into_closed_pipe(void)
+{
+	char name[64];
+	int p[2];
+	pid_t pid;
+
+	CHECK_SYS(pipe2(p, O_CLOEXEC));
+	close(p[0]);
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK_SYS(dup2(p[1], STDOUT_FILENO));
+		execl(check_lipc(), check_lipc(), "demo", "mq", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	CHECK_EQ(check_wait(pid), 128 + SIGPIPE);
+	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)pid); /* exec keeps the pid */
+	CHECK_ERR(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0), ENOENT);
+}
+
 /* examples/: they build alone and print what the guide says. */
 
 /* Replace every run of digits in s with "N", so pids do not matter. */
@@ -1416,5 +1437,5 @@ CHECK_MAIN(TEST(posix_open_attrs_unlink), TEST(posix_default_sizes), TEST(posix_
 	   TEST_T(sysv_hundred_thousand_timed, 120), TEST(sysv_channel_types),
 	   TEST(sysv_channel_sizes), TEST(sysv_channel_removed), TEST(cli_priorities),
 	   TEST(cli_recv_first), TEST(cli_types), TEST(cli_limits_named), TEST(cli_removed_queue),
-	   TEST(cli_bad_input), TEST(cli_help), TEST(demo), TEST(example_posix_send_and_recv),
-	   TEST(example_sysv))
+	   TEST(cli_bad_input), TEST(cli_help), TEST(demo), TEST(demo_into_closed_pipe),
+	   TEST(example_posix_send_and_recv), TEST(example_sysv))
