@@ -44,6 +44,8 @@ int next_option(int argc, char **argv, const char *shortopts, const struct optio
 
 /* Parse-or-die: junk, overflow and out-of-range values are usage errors naming the option. */
 long parse_long(const char *what, const char *s, long min, long max);
+/* The same, allowing a minus sign. */
+long parse_signed(const char *what, const char *s, long min, long max);
 /* Seconds with up to three decimals ("0.2"), as milliseconds. */
 int parse_seconds(const char *what, const char *s);
 /* Bytes, or K, M or G of them ("4096", "64K", "1M"), at least min and at most what off_t holds. */
@@ -53,26 +55,44 @@ mode_t parse_mode(const char *what, const char *s);
 
 /* The channel options that send and recv share, and the channel they open. */
 #define CHAN_SHORTOPTS "c:fm:t:"
+/* Options with no short form. */
+enum {
+	OPT_PRIORITY = 0x100, /* send, mq */
+	OPT_TYPE,	      /* sysv-mq */
+	OPT_MAX_MSGS,	      /* mq */
+	OPT_MSG_SIZE,	      /* mq */
+	OPT_TRUNCATE,	      /* recv, sysv-mq */
+};
 /* clang-format off */
 #define CHAN_LONGOPTS                                   \
 	{ "framed", no_argument, NULL, 'f' },           \
 	{ "mode", required_argument, NULL, 'm' },       \
 	{ "timeout", required_argument, NULL, 't' },    \
-	{ "capacity", required_argument, NULL, 'c' }
+	{ "capacity", required_argument, NULL, 'c' },   \
+	{ "type", required_argument, NULL, OPT_TYPE },  \
+	{ "max-msgs", required_argument, NULL, OPT_MAX_MSGS }, \
+	{ "msg-size", required_argument, NULL, OPT_MSG_SIZE }
 /* clang-format on */
 
 struct chan_args {
 	struct lipc_chan_opts opts;
+	int role;	     /* LIPC_CHAN_SEND or LIPC_CHAN_RECV */
+	unsigned given;	     /* the OPT_* options given, as 1 << (OPT - OPT_PRIORITY) */
 	const char *timeout; /* -t as given, for messages */
 	const char *address;
 	struct lipc_addr addr;
 };
 
-void chan_args_init(struct chan_args *ca);
+void chan_args_init(struct chan_args *ca, int role);
 /* Take one of the shared options: true when opt was one of them. */
 bool chan_option(struct chan_args *ca, int opt, const char *arg);
-/* Parse the address, or exit 2 with the reason. */
+/*
+ * Parse the address, or exit 2 with the reason (or 1 when it names a file that cannot be used,
+ * as sysv-mq:@PATH may); options that do not apply to its mechanism are usage errors.
+ */
 void chan_address(struct chan_args *ca, const char *text);
+/* The mechanism keeps message boundaries itself (a queue): a message may hold any byte. */
+bool chan_keeps_boundaries(const struct chan_args *ca);
 /* Open the channel at the parsed address, or exit 1 saying why. */
 struct lipc_chan *open_channel(struct chan_args *ca, int role);
 /* Why a send or recv failed: "WHAT: WHY" with the mechanism's meaning of errno. */

@@ -1,5 +1,6 @@
 /* lipc demo NAME and lipc tour: the demonstrations, one by one or all in the guide's order. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,17 @@
 #include "demo.h"
 
 /* In the order of the guide (README.md). */
+/* clang-format off */
 static const struct demo demos[] = {
-	{ "lock", "File Locking", demo_lock },	    { "pipe", "Pipe (anonymous pipe)", demo_pipe },
-	{ "fifo", "FIFO (named pipe)", demo_fifo }, { "signal", "Signal", demo_signal },
-	{ "sem", "Semaphore", demo_sem },	    { "shm", "Shared Memory", demo_shm },
+	{ "lock", "File Locking", demo_lock },
+	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
+	{ "fifo", "FIFO (named pipe)", demo_fifo },
+	{ "signal", "Signal", demo_signal },
+	{ "sem", "Semaphore", demo_sem },
+	{ "mq", "Message Queue (POSIX and System V)", demo_mq },
+	{ "shm", "Shared Memory", demo_shm },
 };
+/* clang-format on */
 
 #define N_DEMOS (sizeof(demos) / sizeof(demos[0]))
 
@@ -93,16 +100,34 @@ int demo_wait(pid_t pid)
 
 void demo_exit(void)
 {
-	_exit(write_failed ? 1 : 0);
+	/* A line that could not be written is the parent's to report: it writes there too. */
+	_exit(0);
 }
 
+/*
+ * Run one demo with the fatal signals held back. Killed halfway, a demo would leave its IPC
+ * objects behind, and a child blocked in open() or a wait for ever: Ctrl+C, a closed standard
+ * output (lipc tour | head) and the like take effect when the demo has cleaned up, a few
+ * milliseconds later. The children inherit the mask, so they finish their part too.
+ */
 static int run(const struct demo *d)
 {
+	sigset_t fatal, old;
+	int ret;
+
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	sigaddset(&fatal, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &fatal, &old);
 	current = d;
 	/* Anything stdio still holds would be written twice by each forked child. */
 	fflush(stdout);
 	outf("\n%s\n", d->title);
-	return d->run();
+	ret = d->run();
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 /* The exit status of a demo command: a narration that could not be written is a failure. */

@@ -21,16 +21,30 @@ static const char help[] =
 	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
 	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
 	"                         (default: wait for ever)\n"
+	"      --type N           sysv-mq: which message to take, as msgrcv(2) picks it: 0\n"
+	"                         (the default) the first of any type, N the first of type N,\n"
+	"                         -N the first of the lowest type up to N\n"
+	"      --truncate BYTES   sysv-mq: take at most BYTES of each message and drop the\n"
+	"                         rest (MSG_NOERROR); without it, nothing is ever cut\n"
+	"      --max-msgs N       mq: a queue lipc creates holds N messages (default: the\n"
+	"                         system's, /proc/sys/fs/mqueue/msg_default)\n"
+	"      --msg-size BYTES   mq: a queue lipc creates takes messages of up to BYTES\n"
+	"                         (default: /proc/sys/fs/mqueue/msgsize_default)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"ADDRESS takes the forms 'lipc --help' lists. A FIFO (fifo:PATH) is created when\n"
 	"missing and removed again by the process that created it; its stream ends when its\n"
-	"last writer closes it. A ring (shm:/NAME) is created when missing and kept; its stream\n"
-	"ends when its writer closes it and everything was read.\n"
+	"last writer closes it. A queue (mq:/NAME, sysv-mq:KEY) is created when missing too,\n"
+	"and stays until it is removed; an existing queue keeps its own size. A queue has no\n"
+	"end: recv waits for the next message until COUNT messages have come or the timeout\n"
+	"runs out; an mq: receiver gets the message of the highest priority first. A ring\n"
+	"(shm:/NAME) is created when missing and kept; its stream ends when its writer closes\n"
+	"it and everything was read.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,
+	{ "truncate", required_argument, NULL, OPT_TRUNCATE },
 	{ "count", required_argument, NULL, 'n' },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -60,7 +74,7 @@ int cmd_recv(int argc, char **argv)
 	int opt, r = 0, ret = EXIT_SUCCESS;
 	bool verbose = false;
 
-	chan_args_init(&ca);
+	chan_args_init(&ca, LIPC_CHAN_RECV);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "kn:v", longopts, help)) != -1) {
 		if (opt == 'n')
 			count = parse_long("count", optarg, 1, LONG_MAX);

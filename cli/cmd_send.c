@@ -17,16 +17,26 @@ static const char help[] =
 	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
 	"  -t, --timeout SECONDS  wait at most SECONDS for a receiver, and for room for each\n"
 	"                         message; 0 does not wait (default: wait for ever)\n"
+	"      --priority N       mq: send each message with priority N, 0 (the default) to\n"
+	"                         32767; the receiver gets the highest priority first\n"
+	"      --type N           sysv-mq: send each message as type N, 1 (the default) or more\n"
+	"      --max-msgs N       mq: a queue lipc creates holds N messages (default: the\n"
+	"                         system's, /proc/sys/fs/mqueue/msg_default)\n"
+	"      --msg-size BYTES   mq: a queue lipc creates takes messages of up to BYTES\n"
+	"                         (default: /proc/sys/fs/mqueue/msgsize_default)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Put -- before messages that begin with '-'. ADDRESS takes the forms 'lipc --help'\n"
 	"lists. A FIFO (fifo:PATH) is created when missing and removed again by the process\n"
-	"that created it; a ring (shm:/NAME) is created when missing and keeps its messages\n"
-	"until it is read or removed ('lipc shm rm /NAME').\n"
+	"that created it. A queue (mq:/NAME, sysv-mq:KEY) or a ring (shm:/NAME) is created\n"
+	"when missing too (with --mode, and --max-msgs and --msg-size for mq:, --capacity for\n"
+	"shm:), and stays, with the messages no one has taken yet, until it is removed; an\n"
+	"existing one keeps its own size. Messages to a queue or a ring may hold any byte.\n"
 	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -34,12 +44,22 @@ static const struct option longopts[] = {
 /* Send one message; on failure print why and return -1. */
 static int send_one(struct lipc_chan *c, const struct chan_args *ca, const void *data, size_t len)
 {
+	struct lipc_chan_stat st;
+	bool queue;
+	int err;
+
 	if (lipc_chan_send(c, data, len) == 0)
 		return 0;
-	if (errno == ETIMEDOUT || errno == EAGAIN)
+	err = errno;
+	/* A queue needs no receiver, only room, and names its own limit (chan_strerror). */
+	queue = lipc_chan_stat(c, &st) == 0;
+	if (err == ETIMEDOUT && queue)
+		warn_msg("%s: no room within %s s: %s", ca->address, ca->timeout,
+			 chan_strerror(ca, err));
+	else if ((err == ETIMEDOUT || err == EAGAIN) && !queue)
 		warn_msg("%s: the receiver took nothing for %s s", ca->address, ca->timeout);
 	else
-		warn_msg("cannot send to %s: %s", ca->address, chan_strerror(ca, errno));
+		warn_msg("cannot send to %s: %s", ca->address, chan_strerror(ca, err));
 	return -1;
 }
 
@@ -49,14 +69,14 @@ int cmd_send(int argc, char **argv)
 	struct lipc_chan *c;
 	int opt, ret = EXIT_SUCCESS;
 
-	chan_args_init(&ca);
+	chan_args_init(&ca, LIPC_CHAN_SEND);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS, longopts, help)) != -1)
 		chan_option(&ca, opt, optarg);
 	if (optind >= argc)
 		usage_error("send: missing ADDRESS");
 	chan_address(&ca, argv[optind++]);
 	/* Check every message before sending any, so a bad one cannot leave a half-done job. */
-	if (!(ca.opts.flags & LIPC_CHAN_FRAMED)) {
+	if (!(ca.opts.flags & LIPC_CHAN_FRAMED) && !chan_keeps_boundaries(&ca)) {
 		for (int i = optind; i < argc; i++)
 			if (strchr(argv[i], '\n'))
 				usage_error(

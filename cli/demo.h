@@ -19,6 +19,7 @@ struct demo {
 
 int demo_fifo(void);
 int demo_lock(void);
+int demo_mq(void);
 int demo_pipe(void);
 int demo_signal(void);
 int demo_sem(void);
@@ -32,7 +33,7 @@ void takeaway(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int demo_fail(const char *what);
 /* Wait for a child of the demo; its exit status, or -1 when it did not exit normally. */
 int demo_wait(pid_t pid);
-/* A child's exit: 0, or 1 when one of its lines could not be written. */
+/* A child's exit once its part is done (its failures are reported before, with demo_fail). */
 _Noreturn void demo_exit(void);
 
 #endif

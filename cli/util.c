@@ -100,6 +100,23 @@ long parse_long(const char *what, const char *s, long min, long max)
 	return v;
 }
 
+long parse_signed(const char *what, const char *s, long min, long max)
+{
+	if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (*end)
+			usage_error("%s '%s' is not a number", what, s);
+		if (errno == ERANGE || v < min || v > max)
+			usage_error("%s '%s' is out of range (%ld to %ld)", what, s, min, max);
+		return v;
+	}
+	return parse_long(what, s, min, max);
+}
+
 int parse_seconds(const char *what, const char *s)
 {
 	const long max_ms = 7L * 24 * 3600 * 1000; /* a week: far below INT_MAX milliseconds */
@@ -230,14 +247,40 @@ int close_channel(struct lipc_chan *chan)
 	return ret;
 }
 
-void chan_args_init(struct chan_args *ca)
+void chan_args_init(struct chan_args *ca, int role)
 {
-	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT };
+	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT, .role = role };
 }
+
+#define GIVEN(opt) (1u << ((opt)-OPT_PRIORITY))
 
 bool chan_option(struct chan_args *ca, int opt, const char *arg)
 {
+	if (opt >= OPT_PRIORITY && opt <= OPT_TRUNCATE)
+		ca->given |= GIVEN(opt);
 	switch (opt) {
+	/* A minus sign is read, so that "-1" is out of range rather than not a number. */
+	case OPT_PRIORITY:
+		ca->opts.priority =
+			(unsigned)parse_signed("priority", arg, 0, sysconf(_SC_MQ_PRIO_MAX) - 1);
+		return true;
+	case OPT_TYPE:
+		/* A message's type is 1 or more; a receiver's selector may be 0 or -N too. */
+		if (ca->role == LIPC_CHAN_SEND)
+			ca->opts.type = parse_signed("type", arg, 1, LONG_MAX);
+		else
+			ca->opts.type = parse_signed("type", arg, -LONG_MAX, LONG_MAX);
+		return true;
+	case OPT_MAX_MSGS:
+		ca->opts.max_msgs = parse_signed("max-msgs", arg, 1, LONG_MAX);
+		return true;
+	case OPT_MSG_SIZE:
+		ca->opts.msg_size = parse_signed("msg-size", arg, 1, LONG_MAX);
+		return true;
+	case OPT_TRUNCATE:
+		ca->opts.max_msg = (size_t)parse_signed("truncate", arg, 1, INT_MAX);
+		ca->opts.flags |= LIPC_CHAN_NOERROR;
+		return true;
 	case 'f':
 		ca->opts.flags |= LIPC_CHAN_FRAMED;
 		return true;
@@ -258,16 +301,65 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 	}
 }
 
+/* The queue options, and the one mechanism each applies to. */
+static const struct {
+	int opt;
+	const char *name;
+	enum lipc_scheme scheme;
+} scheme_options[] = {
+	{ OPT_PRIORITY, "--priority", LIPC_SCHEME_MQ },
+	{ OPT_MAX_MSGS, "--max-msgs", LIPC_SCHEME_MQ },
+	{ OPT_MSG_SIZE, "--msg-size", LIPC_SCHEME_MQ },
+	{ OPT_TYPE, "--type", LIPC_SCHEME_SYSV_MQ },
+	{ OPT_TRUNCATE, "--truncate", LIPC_SCHEME_SYSV_MQ },
+};
+
 void chan_address(struct chan_args *ca, const char *text)
 {
 	ca->address = text;
-	if (lipc_addr_parse(&ca->addr, text) == 0)
+	if (lipc_addr_parse(&ca->addr, text) < 0) {
+		if (errno == EPROTONOSUPPORT)
+			usage_error("'%s': unknown address type (known: %s)", text,
+				    lipc_addr_schemes());
+		if (errno == ENAMETOOLONG)
+			usage_error("'%s': %s", text, strerror(errno));
+		if (errno != EINVAL) /* sysv-mq:@PATH names a file that cannot be used */
+			fail("%s: %s", text, strerror(errno));
+		if (!strncmp(text, "mq:", 3))
+			usage_error("'%s' is not an address (mq:/NAME: one slash, then a name)",
+				    text);
+		if (!strncmp(text, "sysv-mq:", 8))
+			usage_error("'%s' is not an address (sysv-mq:KEY: a number, 0x hex, or "
+				    "@PATH[:PROJ])",
+				    text);
+		usage_error("'%s' is not an address (SCHEME:WHERE, such as fifo:/tmp/f)", text);
+	}
+	/* An option the mechanism has no use for would be silently ignored: refuse it. */
+	for (size_t i = 0; i < sizeof(scheme_options) / sizeof(scheme_options[0]); i++)
+		if ((ca->given & GIVEN(scheme_options[i].opt)) &&
+		    ca->addr.scheme != scheme_options[i].scheme)
+			usage_error("%s applies to %s: addresses only", scheme_options[i].name,
+				    scheme_options[i].scheme == LIPC_SCHEME_MQ ? "mq" : "sysv-mq");
+}
+
+bool chan_keeps_boundaries(const struct chan_args *ca)
+{
+	return ca->addr.scheme == LIPC_SCHEME_MQ || ca->addr.scheme == LIPC_SCHEME_SYSV_MQ;
+}
+
+/* A queue that existed keeps its size: say so when the one asked for did not apply. */
+static void check_queue_size(const struct chan_args *ca, struct lipc_chan *c)
+{
+	struct lipc_chan_stat st;
+
+	if (!(ca->given & (GIVEN(OPT_MAX_MSGS) | GIVEN(OPT_MSG_SIZE))) ||
+	    lipc_chan_stat(c, &st) < 0 || st.created)
 		return;
-	if (errno == EPROTONOSUPPORT)
-		usage_error("'%s': unknown address type (known: %s)", text, lipc_addr_schemes());
-	if (errno == ENAMETOOLONG)
-		usage_error("'%s': %s", text, strerror(errno));
-	usage_error("'%s' is not an address (SCHEME:WHERE, such as fifo:/tmp/f)", text);
+	if ((ca->opts.max_msgs && ca->opts.max_msgs != st.max_msgs) ||
+	    (ca->opts.msg_size && (size_t)ca->opts.msg_size != st.msg_size))
+		warn_msg("%s exists already, with its own size: %ld messages of up to %zu bytes "
+			 "(--max-msgs and --msg-size apply only to a new queue)",
+			 ca->address, st.max_msgs, st.msg_size);
 }
 
 struct lipc_chan *open_channel(struct chan_args *ca, int role)
@@ -276,8 +368,10 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 
 	ca->opts.on_create = remove_on_signal;
 	c = lipc_chan_open(ca->address, role, &ca->opts);
-	if (c)
+	if (c) {
+		check_queue_size(ca, c);
 		return c;
+	}
 	have_created = 0; /* a failed open removed what it made */
 	if (errno == ETIMEDOUT)
 		fail("%s: no %s within %s s", ca->address,

@@ -15,6 +15,8 @@
 
 static const struct lipc_transport *const transports[] = {
 	&lipc__fifo_transport,
+	&lipc__mq_transport,
+	&lipc__sysv_mq_transport,
 	&lipc__shm_transport,
 };
 
@@ -209,6 +211,15 @@ int lipc_chan_set_timeout(struct lipc_chan *c, int timeout_ms)
 size_t lipc_chan_max_msg(const struct lipc_chan *c)
 {
 	return c->max_msg;
+}
+
+int lipc_chan_stat(const struct lipc_chan *c, struct lipc_chan_stat *st)
+{
+	if (!c->t->stat) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return c->t->stat(c, st);
 }
 
 int lipc_chan_address(const struct lipc_chan *c, char *buf, size_t size)

@@ -100,15 +100,19 @@ struct lipc_transport {
 	int (*recv)(struct lipc_chan *chan, struct lipc_msg *m);
 	int (*set_timeout)(struct lipc_chan *chan, int timeout_ms);
 	int (*close)(struct lipc_chan *chan);
-	/* What err means for this mechanism, or NULL to use strerror(). */
+	/* What err means for this mechanism, or NULL to use strerror(); see lipc_addr_strerror. */
 	const char *(*explain)(int err);
 	/* Optional: the address the channel is bound to ("tcp:127.0.0.1:40123"). */
 	int (*address)(const struct lipc_chan *chan, char *buf, size_t size);
+	/* Optional: the queue behind the channel (lipc_chan_stat). */
+	int (*stat)(const struct lipc_chan *chan, struct lipc_chan_stat *st);
 };
 
 extern const struct lipc_transport lipc__fifo_transport;
 extern const struct lipc_transport lipc__shm_transport;
 extern const struct lipc_transport lipc__fd_transport;
+extern const struct lipc_transport lipc__mq_transport;
+extern const struct lipc_transport lipc__sysv_mq_transport;
 
 struct lipc_chan {
 	const struct lipc_transport *t;

@@ -512,24 +512,65 @@ static void find_ofd_holders(const struct file_id *id, struct lipc_lock_owner *o
 		closedir(proc);
 }
 
+/*
+ * /proc/locks in one read(): the kernel writes the whole list while it holds the lock tables, so
+ * one read is a consistent snapshot. Read in pieces (as stdio does), the list can change between
+ * two of them, and a lock that moved is listed twice or not at all. Returns a NUL-terminated
+ * buffer to free(), or NULL with errno.
+ */
+static char *read_proc_locks(void)
+{
+	for (size_t size = 64 * 1024; size <= 64u * 1024 * 1024; size *= 4) {
+		int fd = open("/proc/locks", O_RDONLY | O_CLOEXEC);
+		char *buf = malloc(size);
+		ssize_t n;
+
+		if (fd < 0 || !buf) {
+			lipc__close(fd);
+			free(buf);
+			return NULL;
+		}
+		do
+			n = read(fd, buf, size);
+		while (n < 0 && errno == EINTR);
+		lipc__close(fd);
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < size) {
+			buf[n] = '\0';
+			return buf;
+		}
+		free(buf); /* it may not all have fitted: again, with more room */
+	}
+	errno = EFBIG;
+	return NULL;
+}
+
 int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 {
 	struct file_id id;
-	char line[256];
+	char *all, *line, *next;
 	size_t n = 0;
-	FILE *f;
 
 	if (file_id_of(fd, &id) < 0)
 		return -1;
-	f = fopen("/proc/locks", "re");
-	if (!f)
+	all = read_proc_locks();
+	if (!all)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
+	for (line = all; *line; line = next) {
 		struct lipc_lock_owner o;
 		unsigned maj, min;
 		unsigned long ino;
-		const char *s = after_id(line);
+		const char *s;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		s = after_id(line);
 		if (!s || !parse_lock(s, &o, &maj, &min, &ino) || maj != id.major ||
 		    min != id.minor || ino != id.ino)
 			continue;
@@ -538,7 +579,7 @@ int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 		if (n < INT_MAX)
 			n++;
 	}
-	fclose(f);
+	free(all);
 	find_ofd_holders(&id, owners, n < max ? n : max);
 	return (int)n;
 }

@@ -473,6 +473,25 @@ static void report_one(FILE *report, const char *what, const char *name)
 		fprintf(report, "left behind: %s %s\n", what, name);
 }
 
+/* A test's directory and the files in it (tests make them one level deep). */
+static void remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char file[PATH_MAX + sizeof(e->d_name) + 1];
+
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+			unlink(file);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
 static int sweep_dir(const char *dir, const char *prefix, FILE *report)
 {
 	DIR *d = opendir(dir);
@@ -491,7 +510,7 @@ static int sweep_dir(const char *dir, const char *prefix, FILE *report)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		report_one(report, "file", path);
 		if (unlink(path) < 0 && errno == EISDIR)
-			rmdir(path);
+			remove_dir(path);
 		n++;
 	}
 	closedir(d);

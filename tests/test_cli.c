@@ -332,6 +332,18 @@ static void demos_and_tour(void)
 					     check_lipc(), NULL });
 	CHECK_FAILURE(&c, "write error");
 	check_cmd_free(&c);
+
+	/*
+	 * lipc tour | head -c 1: the reader goes away; each demo still cleans up (no process,
+	 * FIFO or queue left), then lipc dies of SIGPIPE as a pipeline expects, saying nothing.
+	 */
+	check_cmd_run(&c, NULL,
+		      (const char *const[]){
+			      "sh", "-c", "{ \"$0\" tour; echo $? >&2; } | head -c 1 > /dev/null",
+			      check_lipc(), NULL });
+	CHECK_EQ(c.status, 0);
+	CHECK_STR(c.err, "141\n");
+	check_cmd_free(&c);
 }
 
 CHECK_MAIN(TEST(help_and_version), TEST(misuse_is_exit_2), TEST(recv_times_out), TEST(not_a_fifo),

@@ -11,6 +11,7 @@
 #define LIPC_CHAN_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/types.h>
@@ -48,7 +49,9 @@ const char *lipc_addr_schemes(void);
 
 /*
  * Describe err as it applies to the mechanism of addr (for example ENXIO on a FIFO: "no process
- * has the FIFO open for reading"); falls back to strerror(err).
+ * has the FIFO open for reading"); falls back to strerror(err). Right after a channel call of
+ * this thread failed, the text may name the limit behind the failure and its value ("message of
+ * 9000 bytes is over the queue's limit of 8192 bytes (mq_msgsize)").
  */
 const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 
@@ -124,7 +127,11 @@ struct lipc_chan;
 /*
  * Open one end of the channel at address (opts may be NULL for the defaults). A FIFO is created
  * when missing and then removed again by the close of the channel that created it, so neither
- * end has to start first and nothing is left behind. Returns the channel, or NULL with errno.
+ * end has to start first and nothing is left behind. A queue (mq:, sysv-mq:) is created when
+ * missing too, with the size asked for, but it is never removed on close: its messages outlive
+ * every process until someone removes the queue (lipc_msgq_posix_unlink, lipc_msgq_sysv_unlink).
+ * An existing queue keeps its own size. A queue has no end of stream: recv waits for the next
+ * message for ever, or until the timeout. Returns the channel, or NULL with errno.
  */
 struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts);
 
@@ -160,6 +167,23 @@ int lipc_chan_set_timeout(struct lipc_chan *chan, int timeout_ms);
 
 /* The largest message this channel's mechanism carries (for a queue, its message size). */
 size_t lipc_chan_max_msg(const struct lipc_chan *chan);
+
+/* What lipc_chan_stat() tells of the queue behind a channel. */
+struct lipc_chan_stat {
+	bool created;		    /* this channel created the queue; else it existed */
+	long msgs;		    /* the messages it holds now */
+	long max_msgs;		    /* mq: how many messages it holds (mq_maxmsg); else -1 */
+	long max_bytes;		    /* sysv-mq: how many bytes it holds (msg_qbytes); else -1 */
+	size_t msg_size;	    /* the largest message a sender may send */
+	const char *msg_size_limit; /* what sets msg_size: "mq_msgsize", "msgmax", "msg_qbytes" */
+};
+
+/*
+ * Describe the queue behind a channel, as the kernel has it now. Returns 0, or -1 with errno:
+ * ENOTSUP for mechanisms that keep no messages of their own (FIFOs, sockets), EIDRM when the
+ * queue was removed.
+ */
+int lipc_chan_stat(const struct lipc_chan *chan, struct lipc_chan_stat *st);
 
 /*
  * The address the channel ended up at, such as "tcp:127.0.0.1:40123" after asking for port 0.

@@ -6,6 +6,7 @@
 #include "lipc/fifo.h"
 #include "lipc/key.h"
 #include "lipc/lock.h"
+#include "lipc/msgq.h"
 #include "lipc/pipe.h"
 #include "lipc/ring.h"
 #include "lipc/sem.h"
