@@ -13,9 +13,16 @@
 
 #include "internal.h"
 
+/* One transport a line, so that each module adds its own. */
+/* clang-format off */
 static const struct lipc_transport *const transports[] = {
 	&lipc__fifo_transport,
+	&lipc__unix_transport,
+	&lipc__unix_dgram_transport,
+	&lipc__unix_seqpacket_transport,
+	&lipc__tcp_transport,
 };
+/* clang-format on */
 
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
 

@@ -108,6 +108,10 @@ struct lipc_transport {
 
 extern const struct lipc_transport lipc__fifo_transport;
 extern const struct lipc_transport lipc__fd_transport;
+extern const struct lipc_transport lipc__unix_transport;
+extern const struct lipc_transport lipc__unix_dgram_transport;
+extern const struct lipc_transport lipc__unix_seqpacket_transport;
+extern const struct lipc_transport lipc__tcp_transport;
 
 struct lipc_chan {
 	const struct lipc_transport *t;

@@ -6,5 +6,6 @@
 #include "lipc/fifo.h"
 #include "lipc/key.h"
 #include "lipc/pipe.h"
+#include "lipc/sock.h"
 
 #endif
