@@ -13,21 +13,37 @@ static const char help[] =
 	"Options:\n"
 	"  -n, --count COUNT      exit after COUNT messages\n"
 	"  -k, --keep             go on when the last sender leaves (no end of stream)\n"
+	"      --allow-uid UID    unix, unix-dgram, unix-seqpacket: take messages only from\n"
+	"                         processes of user UID (others are disconnected, their\n"
+	"                         datagrams dropped)\n"
 	"  -v, --verbose          put what the kernel tells of each message before it:\n"
 	"                         len=BYTES and, where the mechanism has them, priority=,\n"
-	"                         type=, pid= uid= gid=, then a tab\n"
-	"  -f, --framed           length-prefixed frames instead of lines (binary safe)\n"
-	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
+	"                         type=, pid= uid= gid=, then a tab; on a socket, first\n"
+	"                         say where it listens (\"lipc: listening on ADDRESS\")\n"
+	"  -f, --framed           byte streams (fifo, unix, tcp): length-prefixed frames\n"
+	"                         instead of lines (binary safe)\n"
+	"  -m, --mode MODE        permissions of a FIFO or socket file lipc creates (octal,\n"
+	"                         default 0600)\n"
 	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
 	"                         (default: wait for ever)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"A FIFO (fifo:PATH) is created when missing and removed again by the process that\n"
 	"created it; a FIFO's stream ends when its last writer closes it.\n"
+	"A socket receiver listens, and removes its socket file at the end; a stale file is\n"
+	"replaced, a live listener's never. unix: and unix-seqpacket: serve every client at\n"
+	"once and end when the last one has gone (unless --keep); unix-dgram: never ends.\n"
+	"tcp::PORT listens on 127.0.0.1 only (tcp:0.0.0.0:PORT on every interface); port 0\n"
+	"picks a free port, which -v tells.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
+
+enum {
+	OPT_ALLOW_UID = 0x100
+}; /* long options without a letter */
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,
+	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 	{ "count", required_argument, NULL, 'n' },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -48,6 +64,32 @@ static void print_meta(const struct lipc_msg *m)
 	putchar('\t');
 }
 
+static bool is_unix_socket(enum lipc_scheme s)
+{
+	return s == LIPC_SCHEME_UNIX || s == LIPC_SCHEME_UNIX_DGRAM ||
+	       s == LIPC_SCHEME_UNIX_SEQPACKET;
+}
+
+static void allow_uid(struct chan_args *ca, const char *arg)
+{
+	/* (uid_t)-1 is no user: chown(2) takes it as "leave alone". */
+	ca->opts.allow_uid = (uid_t)parse_long("uid", arg, 0, (long)(uid_t)-2);
+	ca->opts.flags |= LIPC_CHAN_ALLOW_UID;
+}
+
+/*
+ * "lipc: listening on tcp:127.0.0.1:40123" before any message, so that a script that asked for
+ * port 0 learns the real one.
+ */
+static void say_where(const struct lipc_chan *c, const struct chan_args *ca)
+{
+	char where[PATH_MAX + 64];
+
+	if ((is_unix_socket(ca->addr.scheme) || ca->addr.scheme == LIPC_SCHEME_TCP) &&
+	    lipc_chan_address(c, where, sizeof(where)) == 0)
+		warn_msg("listening on %s", where);
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	struct chan_args ca;
@@ -65,6 +107,8 @@ int cmd_recv(int argc, char **argv)
 			ca.opts.flags |= LIPC_CHAN_KEEP;
 		else if (opt == 'v')
 			verbose = true;
+		else if (opt == OPT_ALLOW_UID)
+			allow_uid(&ca, optarg);
 		else
 			chan_option(&ca, opt, optarg);
 	}
@@ -73,10 +117,15 @@ int cmd_recv(int argc, char **argv)
 	if (optind + 1 < argc)
 		usage_error("recv: unexpected argument '%s'", argv[optind + 1]);
 	chan_address(&ca, argv[optind]);
+	if ((ca.opts.flags & LIPC_CHAN_ALLOW_UID) && !is_unix_socket(ca.addr.scheme))
+		usage_error("--allow-uid needs a unix, unix-dgram or unix-seqpacket address: only "
+			    "they know who sent a message");
 
 	/* Messages go out as they come, even into a pipe: a reader downstream is waiting. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	c = open_channel(&ca, LIPC_CHAN_RECV);
+	if (verbose)
+		say_where(c, &ca);
 	while (got != count && (r = lipc_chan_recv(c, &m)) == 1) {
 		if (verbose)
 			print_meta(&m);

@@ -27,6 +27,10 @@ static void help(void)
 		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
 	printf("\nAddresses (send, recv):\n"
 	       "  fifo:PATH  a named pipe; created when missing, removed by its creator\n"
+	       "  unix:PATH  a Unix stream socket: recv listens, send connects; unix:@NAME\n"
+	       "             is abstract (no file)\n"
+	       "  unix-dgram:PATH, unix-seqpacket:PATH  datagram and seqpacket sockets\n"
+	       "  tcp:HOST:PORT  TCP; HOST may be [IPV6]; tcp::PORT is loopback\n"
 	       "\nRun 'lipc COMMAND --help' for the options of a command.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
