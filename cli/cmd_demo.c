@@ -13,6 +13,7 @@
 static const struct demo demos[] = {
 	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
 	{ "fifo", "FIFO (named pipe)", demo_fifo },
+	{ "socket", "Socket (Unix domain and TCP)", demo_socket },
 };
 
 #define N_DEMOS (sizeof(demos) / sizeof(demos[0]))

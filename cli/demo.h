@@ -19,6 +19,7 @@ struct demo {
 
 int demo_fifo(void);
 int demo_pipe(void);
+int demo_socket(void);
 
 /* "  [who pid] text": one narrated step. */
 void say(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
