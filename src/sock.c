@@ -89,7 +89,7 @@ static int tcp_parse(struct lipc_addr *a, const char *where)
 	hlen = (size_t)(end - host);
 	plen = strlen(port);
 	/* An IPv6 address needs its brackets: "::1:80" could be read two ways. */
-	if (memchr(host, ':', hlen) || plen == 0 || plen > 5)
+	if ((host == where && memchr(host, ':', hlen)) || plen == 0 || plen > 5)
 		goto out_inval;
 	for (const char *p = port; *p; p++) {
 		if (*p < '0' || *p > '9')
@@ -104,7 +104,12 @@ static int tcp_parse(struct lipc_addr *a, const char *where)
 	}
 	memcpy(a->path, host, hlen);
 	a->path[hlen] = '\0';
-	snprintf(a->port, sizeof(a->port), "%ld", v);
+	/* The digits without leading zeros ("080" is 80), at most 5 of them. */
+	while (plen > 1 && *port == '0') {
+		port++;
+		plen--;
+	}
+	memcpy(a->port, port, plen + 1);
 	return 0;
 
 out_inval:
@@ -612,6 +617,7 @@ struct sock {
 	bool served;	 /* a client was accepted: the last one leaving ends the stream */
 	char *buf;	 /* datagrams and records: the last one received */
 	size_t buf_size; /* max_msg */
+	pid_t creator;	 /* the process that made the socket file, and alone removes it */
 };
 
 static void conn_close(struct conn *cn)
@@ -993,14 +999,19 @@ static int sock_set_timeout(struct lipc_chan *c, int timeout_ms)
 	return 0;
 }
 
-/* Remove the socket file this channel created, and only that one, not a successor's. */
+/*
+ * Remove the socket file this channel created, and only that one, not a successor's. A child
+ * that inherited the listener through fork() and closes its copy leaves the file alone: the
+ * socket behind it still listens in its creator.
+ */
 static void disown(struct lipc_chan *c)
 {
+	struct sock *s = c->priv;
 	struct stat st;
 
 	if (!c->owned_path)
 		return;
-	if (lstat(c->owned_path, &st) == 0 && st.st_dev == c->owned_dev &&
+	if (s->creator == getpid() && lstat(c->owned_path, &st) == 0 && st.st_dev == c->owned_dev &&
 	    st.st_ino == c->owned_ino)
 		lipc__unlink(c->owned_path);
 	free(c->owned_path);
@@ -1080,6 +1091,7 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 		}
 		c->owned_dev = st.st_dev;
 		c->owned_ino = st.st_ino;
+		s->creator = getpid();
 		if (o->on_create)
 			o->on_create(c->owned_path, o->on_create_arg);
 	}
