@@ -56,6 +56,9 @@ int cmd_send(int argc, char **argv)
 	if (optind >= argc)
 		usage_error("send: missing ADDRESS");
 	chan_address(&ca, argv[optind++]);
+	if (ca.addr.scheme == LIPC_SCHEME_TCP && !strcmp(ca.addr.port, "0"))
+		usage_error("send: port 0 is for a receiver, which then says its real port "
+			    "(lipc recv -v)");
 	/* Check every message before sending any, so a bad one cannot leave a half-done job. */
 	if (!(ca.opts.flags & LIPC_CHAN_FRAMED)) {
 		for (int i = optind; i < argc; i++)
