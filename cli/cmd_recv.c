@@ -37,9 +37,10 @@ static const char help[] =
 	"picks a free port, which -v tells.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
+/* Long options without a short one. */
 enum {
-	OPT_ALLOW_UID = 0x100
-}; /* long options without a letter */
+	OPT_ALLOW_UID = 0x100,
+};
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,

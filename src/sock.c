@@ -646,6 +646,7 @@ static void sweep(struct sock *s)
 static int accept_all(struct lipc_chan *c)
 {
 	struct sock *s = c->priv;
+	int one = 1;
 
 	for (;;) {
 		struct conn cn = { .ready = true };
@@ -668,6 +669,15 @@ static int accept_all(struct lipc_chan *c)
 		if ((c->flags & LIPC_CHAN_ALLOW_UID) && cn.cred.uid != c->allow_uid) {
 			close(fd);
 			continue;
+		}
+		/*
+		 * Recent kernels copy SO_PASSCRED from the listener; setting it here does not
+		 * depend on that, and packet_take() needs it to tell an empty record from the end.
+		 */
+		if (s->type == SOCK_SEQPACKET &&
+		    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+			lipc__close(fd);
+			return -1;
 		}
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 4;

@@ -970,6 +970,42 @@ static void recv_times_out(void)
 	}
 }
 
+/* A receiver that takes nothing: timed sends give up once the socket's buffers are full. */
+static void send_times_out(void)
+{
+	static const char *const schemes[] = { "unix", "unix-dgram", "unix-seqpacket", "tcp" };
+	static char chunk[4000];
+
+	for (size_t s = 0; s < sizeof(schemes) / sizeof(schemes[0]); s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *rx, *tx;
+		long sent = 0;
+
+		if (!strcmp(schemes[s], "tcp"))
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[s], "full");
+		rx = receiver(addr, NULL);
+		CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
+		o.timeout_ms = 20;
+		o.flags = LIPC_CHAN_FRAMED;
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		CHECK(tx != NULL);
+		while (lipc_chan_send(tx, chunk, sizeof(chunk)) == 0)
+			sent++;
+		CHECK_EQ(errno, ETIMEDOUT);
+		CHECK(sent > 0);
+		CHECK_SYS(lipc_chan_set_timeout(tx, 0));
+		/* A stream that stopped inside a message stays stopped; a datagram socket may go
+		 * on. */
+		CHECK(lipc_chan_send(tx, chunk, sizeof(chunk)) < 0);
+		CHECK(errno == EAGAIN || errno == ETIMEDOUT);
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
 /*
  * A listener whose backlog is full: a connect waits for room, for as long as it was told, and
  * a timed connect that succeeds leaves no send timeout behind.
@@ -1495,7 +1531,7 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST(abstract_names_leave_no_file), TEST(client_of_dead_server),
 	   TEST(sender_to_closed_reader_gets_epipe), TEST(sender_to_killed_reader_gets_epipe),
 	   TEST(record_boundaries_and_truncation), TEST(datagram_size_limit),
-	   TEST(keep_serves_client_after_client), TEST(recv_times_out),
+	   TEST(keep_serves_client_after_client), TEST(recv_times_out), TEST(send_times_out),
 	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
 	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
 	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_interrupted_recv_removes_its_socket),
