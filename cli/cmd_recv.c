@@ -34,7 +34,8 @@ static const char help[] =
 	"replaced, a live listener's never. unix: and unix-seqpacket: serve every client at\n"
 	"once and end when the last one has gone (unless --keep); unix-dgram: never ends.\n"
 	"tcp::PORT listens on 127.0.0.1 only (tcp:0.0.0.0:PORT on every interface); port 0\n"
-	"picks a free port, which -v tells.\n"
+	"picks a free port, which -v tells. A sender whose message is broken or too long\n"
+	"is disconnected and the others served; the exit status is then 1.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
 /* Long options without a short one. */
@@ -91,6 +92,17 @@ static void say_where(const struct lipc_chan *c, const struct chan_args *ca)
 		warn_msg("listening on %s", where);
 }
 
+/*
+ * A socket receiver that lost one message goes on: a sender whose stream broke (EPROTO) or
+ * went past max_msg (EMSGSIZE) has been disconnected, an oversized datagram dropped, and the
+ * other senders are still served. (On a FIFO such an error is for good: it stops.)
+ */
+static bool lost_one(const struct chan_args *ca, int err)
+{
+	return (err == EPROTO || err == EMSGSIZE) &&
+	       (is_unix_socket(ca->addr.scheme) || ca->addr.scheme == LIPC_SCHEME_TCP);
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	struct chan_args ca;
@@ -127,7 +139,15 @@ int cmd_recv(int argc, char **argv)
 	c = open_channel(&ca, LIPC_CHAN_RECV);
 	if (verbose)
 		say_where(c, &ca);
-	while (got != count && (r = lipc_chan_recv(c, &m)) == 1) {
+	while (got != count && (r = lipc_chan_recv(c, &m)) != 0) {
+		if (r < 0) {
+			if (!lost_one(&ca, errno))
+				break;
+			warn_msg("%s: a message was lost: %s", ca.address,
+				 chan_strerror(&ca, errno));
+			ret = EXIT_FAILURE;
+			continue;
+		}
 		if (verbose)
 			print_meta(&m);
 		if (print_msg(m.data, m.len) < 0) {

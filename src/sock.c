@@ -1194,6 +1194,8 @@ static const char *sock_explain(int err)
 		return "a Unix socket path or name holds at most 107 bytes";
 	case ENXIO:
 		return "unknown host";
+	case EPROTO:
+		return "a sender left in the middle of a message, and was disconnected";
 	default:
 		return NULL;
 	}

@@ -1350,6 +1350,48 @@ static void cli_keep(void)
 	check_cmd_free(&rx);
 }
 
+/*
+ * One sender breaks off in the middle of a frame, another sends too much: each is disconnected
+ * and said so, and a third is still served. The exit status tells that messages were lost.
+ */
+static void cli_broken_sender_does_not_stop_recv(void)
+{
+	char addr[PATH_MAX], said[PATH_MAX];
+	struct check_cmd rx, tx;
+	struct lipc_chan *c;
+	int fd;
+
+	abstract_addr(addr, sizeof(addr), "unix", "broken");
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", "-k", "-f", "-n", "2", addr));
+	wait_listening(&rx, said, sizeof(said));
+	/* A frame, then half of one. */
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	CHECK_EQ(write(fd,
+		       "\0\0\0\x05"
+		       "hello"
+		       "\0\0\0\x10"
+		       "abc",
+		       16),
+		 16);
+	close(fd);
+	wait_for_line(&rx, rx.err_fd, "in the middle of a message", said, sizeof(said));
+	/* A line where a frame should be: "line" reads as a length of 1.8 GB. */
+	c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(c != NULL);
+	CHECK_SYS(lipc_chan_send(c, "line", 4));
+	CHECK_SYS(lipc_chan_close(c));
+	wait_for_line(&rx, rx.err_fd, "Message too long", said, sizeof(said));
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", "-f", addr, "after")), 0);
+	check_cmd_free(&tx);
+	CHECK_EQ(check_cmd_wait(&rx), 1);
+	CHECK_CONTAINS(rx.out, "len=5");
+	CHECK_CONTAINS(rx.out, "\thello\n");
+	CHECK_CONTAINS(rx.out, "\tafter\n");
+	CHECK_CONTAINS(rx.err, "a message was lost: a sender left in the middle of a message");
+	CHECK_CONTAINS(rx.err, "a message was lost: Message too long");
+	check_cmd_free(&rx);
+}
+
 /* Plain tools talk to lipc: here Python's socket module, when there is a python3. */
 static void cli_plain_tools(void)
 {
@@ -1535,5 +1577,5 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
 	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
 	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_interrupted_recv_removes_its_socket),
-	   TEST(cli_keep), TEST(cli_plain_tools), TEST(demo_socket),
-	   TEST(example_echo_server_and_client), TEST(example_fd_pass))
+	   TEST(cli_keep), TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools),
+	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass))

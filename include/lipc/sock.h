@@ -7,6 +7,16 @@
  * across machines. The channel (lipc/chan.h) speaks all of them through the addresses
  * unix:PATH, unix-dgram:PATH, unix-seqpacket:PATH (PATH or @NAME) and tcp:HOST:PORT; the
  * functions here are for programs that want the sockets themselves.
+ *
+ * Through the channel, a receiver listens (removing its socket file at close) and serves every
+ * client at once, each on its own connection, so each client's messages stay whole and in
+ * order; Unix messages carry their sender's pid, uid and gid. The stream ends when the last
+ * client has gone, unless LIPC_CHAN_KEEP; unix-dgram: has no end. Unlike a single stream, a
+ * listener goes on after an error of one client: a client whose stream breaks off inside a
+ * message (EPROTO) or that sends more than max_msg (EMSGSIZE) is disconnected, that one
+ * lipc_chan_recv() fails, and the next serves the others; an oversized datagram or record is
+ * dropped the same way. A sender connects; when the receiver has gone, sends fail with EPIPE
+ * and never raise SIGPIPE.
  */
 #ifndef LIPC_SOCK_H
 #define LIPC_SOCK_H
