@@ -20,6 +20,7 @@ static const struct demo demos[] = {
 	{ "sem", "Semaphore", demo_sem },
 	{ "mq", "Message Queue (POSIX and System V)", demo_mq },
 	{ "shm", "Shared Memory", demo_shm },
+	{ "socket", "Socket (Unix domain and TCP)", demo_socket },
 };
 /* clang-format on */
 

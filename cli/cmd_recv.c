@@ -13,11 +13,17 @@ static const char help[] =
 	"Options:\n"
 	"  -n, --count COUNT      exit after COUNT messages\n"
 	"  -k, --keep             go on when the last sender leaves (no end of stream)\n"
+	"      --allow-uid UID    unix, unix-dgram, unix-seqpacket: take messages only from\n"
+	"                         processes of user UID (others are disconnected, their\n"
+	"                         datagrams dropped)\n"
 	"  -v, --verbose          put what the kernel tells of each message before it:\n"
 	"                         len=BYTES and, where the mechanism has them, priority=,\n"
-	"                         type=, pid= uid= gid=, then a tab\n"
-	"  -f, --framed           length-prefixed frames instead of lines (binary safe)\n"
-	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
+	"                         type=, pid= uid= gid=, then a tab; on a socket, first\n"
+	"                         say where it listens (\"lipc: listening on ADDRESS\")\n"
+	"  -f, --framed           byte streams (fifo, unix, tcp): length-prefixed frames\n"
+	"                         instead of lines (binary safe)\n"
+	"  -m, --mode MODE        permissions of a FIFO, socket file, queue or ring lipc\n"
+	"                         creates (octal, default 0600)\n"
 	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
 	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
 	"                         (default: wait for ever)\n"
@@ -34,17 +40,29 @@ static const char help[] =
 	"\n"
 	"ADDRESS takes the forms 'lipc --help' lists. A FIFO (fifo:PATH) is created when\n"
 	"missing and removed again by the process that created it; its stream ends when its\n"
-	"last writer closes it. A queue (mq:/NAME, sysv-mq:KEY) is created when missing too,\n"
-	"and stays until it is removed; an existing queue keeps its own size. A queue has no\n"
-	"end: recv waits for the next message until COUNT messages have come or the timeout\n"
-	"runs out; an mq: receiver gets the message of the highest priority first. A ring\n"
-	"(shm:/NAME) is created when missing and kept; its stream ends when its writer closes\n"
-	"it and everything was read.\n"
+	"last writer closes it. A socket receiver listens, and removes its socket file at the\n"
+	"end; a stale file is replaced, a live listener's never. unix: and unix-seqpacket:\n"
+	"serve every client at once and end when the last one has gone (unless --keep);\n"
+	"unix-dgram: never ends. tcp::PORT listens on 127.0.0.1 only (tcp:0.0.0.0:PORT on\n"
+	"every interface); port 0 picks a free port, which -v tells. A sender whose message\n"
+	"is broken or too long is disconnected and the others served; the exit status is\n"
+	"then 1. A queue (mq:/NAME, sysv-mq:KEY) is created when missing too, and stays until\n"
+	"it is removed; an existing queue keeps its own size. A queue has no end: recv waits\n"
+	"for the next message until COUNT messages have come or the timeout runs out; an mq:\n"
+	"receiver gets the message of the highest priority first. A ring (shm:/NAME) is\n"
+	"created when missing and kept; its stream ends when its writer closes it and\n"
+	"everything was read.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
+
+/* Long options without a short one. */
+enum {
+	OPT_ALLOW_UID = 0x100,
+};
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,
 	{ "truncate", required_argument, NULL, OPT_TRUNCATE },
+	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 	{ "count", required_argument, NULL, 'n' },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -65,6 +83,43 @@ static void print_meta(const struct lipc_msg *m)
 	putchar('\t');
 }
 
+static bool is_unix_socket(enum lipc_scheme s)
+{
+	return s == LIPC_SCHEME_UNIX || s == LIPC_SCHEME_UNIX_DGRAM ||
+	       s == LIPC_SCHEME_UNIX_SEQPACKET;
+}
+
+static void allow_uid(struct chan_args *ca, const char *arg)
+{
+	/* (uid_t)-1 is no user: chown(2) takes it as "leave alone". */
+	ca->opts.allow_uid = (uid_t)parse_long("uid", arg, 0, (long)(uid_t)-2);
+	ca->opts.flags |= LIPC_CHAN_ALLOW_UID;
+}
+
+/*
+ * "lipc: listening on tcp:127.0.0.1:40123" before any message, so that a script that asked for
+ * port 0 learns the real one.
+ */
+static void say_where(const struct lipc_chan *c, const struct chan_args *ca)
+{
+	char where[PATH_MAX + 64];
+
+	if ((is_unix_socket(ca->addr.scheme) || ca->addr.scheme == LIPC_SCHEME_TCP) &&
+	    lipc_chan_address(c, where, sizeof(where)) == 0)
+		warn_msg("listening on %s", where);
+}
+
+/*
+ * A socket receiver that lost one message goes on: a sender whose stream broke (EPROTO) or
+ * went past max_msg (EMSGSIZE) has been disconnected, an oversized datagram dropped, and the
+ * other senders are still served. (On a FIFO such an error is for good: it stops.)
+ */
+static bool lost_one(const struct chan_args *ca, int err)
+{
+	return (err == EPROTO || err == EMSGSIZE) &&
+	       (is_unix_socket(ca->addr.scheme) || ca->addr.scheme == LIPC_SCHEME_TCP);
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	struct chan_args ca;
@@ -82,6 +137,8 @@ int cmd_recv(int argc, char **argv)
 			ca.opts.flags |= LIPC_CHAN_KEEP;
 		else if (opt == 'v')
 			verbose = true;
+		else if (opt == OPT_ALLOW_UID)
+			allow_uid(&ca, optarg);
 		else
 			chan_option(&ca, opt, optarg);
 	}
@@ -90,11 +147,24 @@ int cmd_recv(int argc, char **argv)
 	if (optind + 1 < argc)
 		usage_error("recv: unexpected argument '%s'", argv[optind + 1]);
 	chan_address(&ca, argv[optind]);
+	if ((ca.opts.flags & LIPC_CHAN_ALLOW_UID) && !is_unix_socket(ca.addr.scheme))
+		usage_error("--allow-uid needs a unix, unix-dgram or unix-seqpacket address: only "
+			    "they know who sent a message");
 
 	/* Messages go out as they come, even into a pipe: a reader downstream is waiting. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	c = open_channel(&ca, LIPC_CHAN_RECV);
-	while (got != count && (r = lipc_chan_recv(c, &m)) == 1) {
+	if (verbose)
+		say_where(c, &ca);
+	while (got != count && (r = lipc_chan_recv(c, &m)) != 0) {
+		if (r < 0) {
+			if (!lost_one(&ca, errno))
+				break;
+			warn_msg("%s: a message was lost: %s", ca.address,
+				 chan_strerror(&ca, errno));
+			ret = EXIT_FAILURE;
+			continue;
+		}
 		if (verbose)
 			print_meta(&m);
 		if (print_msg(m.data, m.len) < 0) {

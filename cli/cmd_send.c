@@ -11,12 +11,14 @@ static const char help[] =
 	"Send each MESSAGE to ADDRESS; with no MESSAGE, send each line of standard input.\n"
 	"\n"
 	"Options:\n"
-	"  -f, --framed           length-prefixed frames instead of lines, so a message may\n"
-	"                         hold newlines (the receiver needs --framed too)\n"
+	"  -f, --framed           byte streams (fifo, unix, tcp): length-prefixed frames\n"
+	"                         instead of lines, so a message may hold newlines (the\n"
+	"                         receiver needs --framed too)\n"
 	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
 	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
-	"  -t, --timeout SECONDS  wait at most SECONDS for a receiver, and for room for each\n"
-	"                         message; 0 does not wait (default: wait for ever)\n"
+	"  -t, --timeout SECONDS  wait at most SECONDS for a receiver (a FIFO's reader, room\n"
+	"                         in a socket listener's backlog, a TCP handshake), and for\n"
+	"                         room for each message; 0 does not wait (default: for ever)\n"
 	"      --priority N       mq: send each message with priority N, 0 (the default) to\n"
 	"                         32767; the receiver gets the highest priority first\n"
 	"      --type N           sysv-mq: send each message as type N, 1 (the default) or more\n"
@@ -28,10 +30,13 @@ static const char help[] =
 	"\n"
 	"Put -- before messages that begin with '-'. ADDRESS takes the forms 'lipc --help'\n"
 	"lists. A FIFO (fifo:PATH) is created when missing and removed again by the process\n"
-	"that created it. A queue (mq:/NAME, sysv-mq:KEY) or a ring (shm:/NAME) is created\n"
-	"when missing too (with --mode, and --max-msgs and --msg-size for mq:, --capacity for\n"
-	"shm:), and stays, with the messages no one has taken yet, until it is removed; an\n"
-	"existing one keeps its own size. Messages to a queue or a ring may hold any byte.\n"
+	"that created it. A socket address needs its receiver first: send connects (tcp::PORT\n"
+	"to localhost) and fails at once when nobody listens; a datagram or seqpacket message\n"
+	"must fit the socket's send buffer. A queue (mq:/NAME, sysv-mq:KEY) or a ring\n"
+	"(shm:/NAME) is created when missing (with --mode, and --max-msgs and --msg-size for\n"
+	"mq:, --capacity for shm:), and stays, with the messages no one has taken yet, until\n"
+	"it is removed; an existing one keeps its own size. Messages to a queue or a ring may\n"
+	"hold any byte.\n"
 	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
 
 static const struct option longopts[] = {
@@ -75,6 +80,9 @@ int cmd_send(int argc, char **argv)
 	if (optind >= argc)
 		usage_error("send: missing ADDRESS");
 	chan_address(&ca, argv[optind++]);
+	if (ca.addr.scheme == LIPC_SCHEME_TCP && !strcmp(ca.addr.port, "0"))
+		usage_error("send: port 0 is for a receiver, which then says its real port "
+			    "(lipc recv -v)");
 	/* Check every message before sending any, so a bad one cannot leave a half-done job. */
 	if (!(ca.opts.flags & LIPC_CHAN_FRAMED) && !chan_keeps_boundaries(&ca)) {
 		for (int i = optind; i < argc; i++)

@@ -24,6 +24,7 @@ int demo_pipe(void);
 int demo_signal(void);
 int demo_sem(void);
 int demo_shm(void);
+int demo_socket(void);
 
 /* "  [who pid] text": one narrated step. */
 void say(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

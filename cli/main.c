@@ -30,12 +30,16 @@ static void help(void)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
 	printf("\nAddresses (send, recv):\n"
-	       "  fifo:PATH    a named pipe; created when missing, removed by its creator\n"
-	       "  mq:/NAME     a POSIX message queue; created when missing, kept until removed\n"
-	       "  sysv-mq:KEY  a System V message queue (KEY: decimal, 0x hex, or @PATH[:PROJ]\n"
-	       "               for ftok); created when missing, kept until removed\n"
-	       "  shm:/NAME    the LinuxIPC shared-memory ring; created when missing (see\n"
-	       "               --capacity), kept until 'lipc shm rm /NAME'\n"
+	       "  fifo:PATH      a named pipe; created when missing, removed by its creator\n"
+	       "  mq:/NAME       a POSIX message queue; created when missing, kept until removed\n"
+	       "  sysv-mq:KEY    a System V message queue (KEY: decimal, 0x hex, or @PATH[:PROJ]\n"
+	       "                 for ftok); created when missing, kept until removed\n"
+	       "  shm:/NAME      the LinuxIPC shared-memory ring; created when missing (see\n"
+	       "                 --capacity), kept until 'lipc shm rm /NAME'\n"
+	       "  unix:PATH      a Unix stream socket: recv listens, send connects; unix:@NAME\n"
+	       "                 is abstract (no file)\n"
+	       "  unix-dgram:PATH, unix-seqpacket:PATH  datagram and seqpacket sockets\n"
+	       "  tcp:HOST:PORT  TCP; HOST may be [IPV6]; tcp::PORT is loopback\n"
 	       "\nRun 'lipc COMMAND --help' for the options of a command.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }

@@ -13,12 +13,19 @@
 
 #include "internal.h"
 
+/* One transport a line, so that each module adds its own. */
+/* clang-format off */
 static const struct lipc_transport *const transports[] = {
 	&lipc__fifo_transport,
 	&lipc__mq_transport,
 	&lipc__sysv_mq_transport,
 	&lipc__shm_transport,
+	&lipc__unix_transport,
+	&lipc__unix_dgram_transport,
+	&lipc__unix_seqpacket_transport,
+	&lipc__tcp_transport,
 };
+/* clang-format on */
 
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
 
@@ -152,14 +159,22 @@ struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opt
 {
 	const struct lipc_chan_opts *o = opts ? opts : &defaults;
 	struct lipc_chan *c = chan_new(&lipc__fd_transport, role, o);
-	int type;
+	int type = 0;
 	socklen_t len = sizeof(type);
+	bool sock;
 
 	if (!c) {
 		lipc__close(fd);
 		return NULL;
 	}
-	lipc__stream_init(&c->st, fd, getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+	sock = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+	lipc__stream_init(&c->st, fd, sock);
+	/* A byte stream: a pipe, a FIFO or a stream socket, never datagrams or records. */
+	if (sock && type != SOCK_STREAM) {
+		lipc_chan_close(c); /* which closes fd, as promised */
+		errno = EINVAL;
+		return NULL;
+	}
 	if (lipc__stream_set_timeout(c, o->timeout_ms) < 0) {
 		lipc_chan_close(c);
 		return NULL;
@@ -229,6 +244,35 @@ int lipc_chan_address(const struct lipc_chan *c, char *buf, size_t size)
 		return -1;
 	}
 	return c->t->address(c, buf, size);
+}
+
+int lipc__own(struct lipc_chan *c, const char *path, const struct stat *st,
+	      const struct lipc_chan_opts *o)
+{
+	c->owned_path = strdup(path);
+	if (!c->owned_path) {
+		lipc__unlink(path);
+		return -1;
+	}
+	c->owned_dev = st->st_dev;
+	c->owned_ino = st->st_ino;
+	c->owned_pid = getpid();
+	if (o->on_create)
+		o->on_create(c->owned_path, o->on_create_arg);
+	return 0;
+}
+
+void lipc__disown(struct lipc_chan *c)
+{
+	struct stat st;
+
+	if (!c->owned_path)
+		return;
+	if (c->owned_pid == getpid() && lstat(c->owned_path, &st) == 0 &&
+	    st.st_dev == c->owned_dev && st.st_ino == c->owned_ino)
+		lipc__unlink(c->owned_path);
+	free(c->owned_path);
+	c->owned_path = NULL;
 }
 
 int lipc_chan_close(struct lipc_chan *c)

@@ -226,26 +226,12 @@ static int fifo_parse(struct lipc_addr *a, const char *where)
 	return 0;
 }
 
-static void fifo_disown(struct lipc_chan *c)
-{
-	struct stat st;
-
-	if (!c->owned_path)
-		return;
-	/* Remove only the FIFO we made, never a successor under the same name. */
-	if (lstat(c->owned_path, &st) == 0 && st.st_dev == c->owned_dev &&
-	    st.st_ino == c->owned_ino)
-		lipc__unlink(c->owned_path);
-	free(c->owned_path);
-	c->owned_path = NULL;
-}
-
 static int fifo_close(struct lipc_chan *c)
 {
 	int ret = close(c->st.fd);
 
 	lipc__close(c->handle);
-	fifo_disown(c);
+	lipc__disown(c);
 	return ret;
 }
 
@@ -287,22 +273,17 @@ static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 		if (created) {
 			struct stat st;
 
-			c->owned_path = strdup(a->path);
-			if (!c->owned_path || lstat(a->path, &st) < 0) {
+			if (lstat(a->path, &st) < 0) {
 				lipc__unlink(a->path);
-				free(c->owned_path);
-				c->owned_path = NULL;
 				return -1;
 			}
-			c->owned_dev = st.st_dev;
-			c->owned_ino = st.st_ino;
-			if (o->on_create)
-				o->on_create(c->owned_path, o->on_create_arg);
+			if (lipc__own(c, a->path, &st, o) < 0)
+				return -1;
 		}
 		c->st.fd = open_end(c, a->path, flags, o->timeout_ms);
 		if (c->st.fd >= 0)
 			break;
-		fifo_disown(c);
+		lipc__disown(c);
 		if (errno != ENOENT)
 			return -1;
 	}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -113,6 +114,10 @@ extern const struct lipc_transport lipc__shm_transport;
 extern const struct lipc_transport lipc__fd_transport;
 extern const struct lipc_transport lipc__mq_transport;
 extern const struct lipc_transport lipc__sysv_mq_transport;
+extern const struct lipc_transport lipc__unix_transport;
+extern const struct lipc_transport lipc__unix_dgram_transport;
+extern const struct lipc_transport lipc__unix_seqpacket_transport;
+extern const struct lipc_transport lipc__tcp_transport;
 
 struct lipc_chan {
 	const struct lipc_transport *t;
@@ -128,11 +133,21 @@ struct lipc_chan {
 	int handle;		/* other transports: their descriptor or id (mqd_t, msqid) */
 	void *priv;		/* transport state that does not fit the above */
 
-	/* What the channel created and must remove on close (a FIFO), identified by inode. */
+	/* What the channel created and must remove on close (a FIFO, a socket file). */
 	char *owned_path;
-	dev_t owned_dev;
+	dev_t owned_dev; /* that very file, not a successor under the same name */
 	ino_t owned_ino;
+	pid_t owned_pid; /* and only in this process: a child's inherited copy leaves it */
 };
+
+/*
+ * The channel created path (st is its lstat): note it for lipc__disown() and tell the
+ * program (opts->on_create). Returns 0, or -1 (ENOMEM) after removing the path again.
+ */
+int lipc__own(struct lipc_chan *chan, const char *path, const struct stat *st,
+	      const struct lipc_chan_opts *opts);
+/* Remove what the channel created, from the process that created it; forget it either way. */
+void lipc__disown(struct lipc_chan *chan);
 
 /* The hooks of transports that are one byte stream (chan->st). */
 int lipc__stream_send(struct lipc_chan *chan, const struct lipc_msg *m);

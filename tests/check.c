@@ -165,6 +165,8 @@ const char *check_lipc(void)
 void check_cmd_start(struct check_cmd *c, const char *input, const char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t all, none;
 	int in = -1, err;
 
 	memset(c, 0, sizeof(*c));
@@ -183,7 +185,18 @@ void check_cmd_start(struct check_cmd *c, const char *input, const char *const a
 	}
 	posix_spawn_file_actions_adddup2(&fa, c->out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, c->err_fd, STDERR_FILENO);
-	err = posix_spawnp(&c->pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ);
+	/*
+	 * Every signal at its default and none blocked, whatever the suite inherited: run from a
+	 * script's background job, SIGINT comes ignored, and a test of Ctrl+C would hang.
+	 */
+	posix_spawnattr_init(&sa);
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&sa, &all);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	err = posix_spawnp(&c->pid, argv[0], &fa, &sa, (char *const *)(uintptr_t)argv, environ);
+	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	if (in >= 0)
 		close(in);

@@ -393,6 +393,13 @@ static void creator_removes_fifo(void)
 	CHECK_EQ(hook_calls, 1);
 	CHECK_SYS(lstat(path, &st));
 	CHECK_EQ(st.st_mode & 0777, 0600 & ~mask);
+	/* A child that inherited the channel and closes its copy leaves the FIFO to its creator. */
+	if (check_fork() == 0) {
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(-1), 0);
+	CHECK_SYS(lstat(path, &st));
 	CHECK_SYS(lipc_chan_close(c));
 	CHECK_ERR(lstat(path, &st), ENOENT);
 
@@ -494,6 +501,15 @@ static void sendmsg_and_accessors(void)
 
 	o.flags = 0x100;
 	CHECK(!lipc_chan_open_fd(-1, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	o.flags = 0;
+	{
+		int sv[2], before = check_open_fds();
+
+		CHECK_SYS(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+		CHECK(!lipc_chan_open_fd(sv[0], LIPC_CHAN_RECV, &o) && errno == EINVAL);
+		close(sv[1]);
+		CHECK_EQ(check_open_fds(), before); /* the channel closed sv[0] as promised */
+	}
 	o.flags = 0;
 	o.max_msgs = -1;
 	CHECK(!lipc_chan_open_fd(-1, LIPC_CHAN_RECV, &o) && errno == EINVAL);

@@ -136,8 +136,9 @@ struct lipc_chan;
 struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts);
 
 /*
- * Wrap an open byte-stream descriptor, such as a pipe end, in a channel; the channel owns fd from
- * then on, also when this fails. Returns the channel, or NULL with errno.
+ * Wrap an open byte-stream descriptor (a pipe end, a FIFO, a stream socket) in a channel; the
+ * channel owns fd from then on, also when this fails. Returns the channel, or NULL with errno
+ * (EINVAL for a datagram or seqpacket socket: those have channels of their own).
  */
 struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opts *opts);
 

@@ -12,5 +12,6 @@
 #include "lipc/sem.h"
 #include "lipc/signal.h"
 #include "lipc/shm.h"
+#include "lipc/sock.h"
 
 #endif

@@ -1,0 +1,94 @@
+/*
+ * Sockets: Unix domain sockets join processes of one machine through a path in the file system
+ * (or a name in the abstract namespace, "@name", that leaves no file), in three types: a byte
+ * stream (SOCK_STREAM), datagrams that keep their boundaries (SOCK_DGRAM), and a connection
+ * that keeps boundaries and order (SOCK_SEQPACKET). The kernel vouches for each peer's pid, uid
+ * and gid, and can pass open file descriptors between processes. TCP is the same byte stream
+ * across machines. The channel (lipc/chan.h) speaks all of them through the addresses
+ * unix:PATH, unix-dgram:PATH, unix-seqpacket:PATH (PATH or @NAME) and tcp:HOST:PORT; the
+ * functions here are for programs that want the sockets themselves.
+ *
+ * Through the channel, a receiver listens (removing its socket file at close) and serves every
+ * client at once, each on its own connection, so each client's messages stay whole and in
+ * order; Unix messages carry their sender's pid, uid and gid. The stream ends when the last
+ * client has gone, unless LIPC_CHAN_KEEP; unix-dgram: has no end. Unlike a single stream, a
+ * listener goes on after an error of one client: a client whose stream breaks off inside a
+ * message (EPROTO) or that sends more than max_msg (EMSGSIZE) is disconnected, that one
+ * lipc_chan_recv() fails, and the next serves the others; an oversized datagram or record is
+ * dropped the same way. A sender connects; when the receiver has gone, sends fail with EPIPE
+ * and never raise SIGPIPE.
+ */
+#ifndef LIPC_SOCK_H
+#define LIPC_SOCK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The longest Unix socket path (sun_path holds 108 bytes with its NUL) or abstract name. */
+#define LIPC_SOCK_PATH_MAX 107
+
+/* The most descriptors one message carries (the kernel's SCM_MAX_FD). */
+#define LIPC_SOCK_FDS_MAX 253
+
+/*
+ * A connected pair of Unix sockets, for related processes: type is SOCK_STREAM, SOCK_DGRAM or
+ * SOCK_SEQPACKET, optionally with SOCK_NONBLOCK; SOCK_CLOEXEC is always added. Returns 0, or -1
+ * with errno.
+ */
+int lipc_sock_pair(int sv[2], int type);
+
+/*
+ * A socket bound at address (unix:, unix-dgram:, unix-seqpacket: or tcp:), listening when the
+ * type has connections. A Unix socket file is created with mode (0 means 0600; the umask
+ * applies); a socket file already there is replaced only when a connect() to it is refused
+ * (ECONNREFUSED: nobody listens); a live one is never stolen. tcp::PORT binds the loopback
+ * address 127.0.0.1, tcp:0.0.0.0:PORT every IPv4 interface; port 0 picks a free port
+ * (getsockname() tells which). Returns the descriptor (O_CLOEXEC), or -1 with errno:
+ * EADDRINUSE when someone listens there, EEXIST when the path holds something else, ELOOP when
+ * it is a symbolic link, EPROTONOSUPPORT for an address that is not a socket's. Remove the file
+ * with lipc_sock_unlink() when done.
+ */
+int lipc_sock_listen(const char *address, mode_t mode);
+
+/*
+ * A socket connected to address, waiting at most timeout_ms (-1 for ever, 0 not at all) for
+ * room in the listener's backlog or for the TCP handshake; for tcp:HOST:PORT, every address the
+ * name resolves to is tried in turn (tcp::PORT means localhost). The descriptor (O_CLOEXEC,
+ * blocking), or -1 with errno: ECONNREFUSED when nobody listens, ENOENT when there is no such
+ * path, ETIMEDOUT (EAGAIN with timeout 0), ENXIO when a host name does not resolve.
+ */
+int lipc_sock_connect(const char *address, int timeout_ms);
+
+/*
+ * Remove the socket file of a Unix address. Returns 0 (also for abstract names and TCP, which
+ * have no file), or -1 with errno: EEXIST when the path is not a socket.
+ */
+int lipc_sock_unlink(const char *address);
+
+/*
+ * Send len bytes (at least one: a stream carries descriptors only along with data) and the
+ * nfds open descriptors fds (at most LIPC_SOCK_FDS_MAX) over a Unix socket (SCM_RIGHTS). The
+ * receiver gets new descriptors for the same open files; the sender's stay open. Never raises
+ * SIGPIPE. Returns the count of bytes sent, as send(2) does, or -1 with errno.
+ */
+ssize_t lipc_sock_send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds);
+
+/*
+ * Receive up to size bytes and at most *nfds descriptors into fds[] (O_CLOEXEC); *nfds is then
+ * the count received. Returns the count of bytes (0 at end of stream), or -1 with errno and no
+ * descriptor left open: ETOOMANYREFS when more descriptors came than *nfds (or than the process
+ * could take), EMSGSIZE when a datagram or seqpacket record was longer than size. Either way the
+ * message is consumed: the sender and the receiver disagree about the protocol.
+ */
+ssize_t lipc_sock_recv_fds(int sock, void *buf, size_t size, int *fds, size_t *nfds);
+
+/*
+ * The credentials of the process at the other end of a connected Unix socket, as the kernel
+ * recorded them at connect() or socketpair() (SO_PEERCRED); any pointer may be NULL. The pid
+ * is 0 when the peer lives in a pid namespace this process cannot see. Returns 0, or -1 with
+ * errno: ENOPROTOOPT for a socket that is not a Unix one (TCP has no such thing), ENOTCONN when
+ * the kernel recorded nobody (on such sockets, SO_PEERCRED itself "succeeds" with uid -1).
+ */
+int lipc_sock_peercred(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
+
+#endif

@@ -1,0 +1,1581 @@
+/*
+ * Sockets: the unix, unix-dgram, unix-seqpacket and tcp transports of the channel across real
+ * processes, the library's own calls (socketpair, listen, connect, descriptor passing, peer
+ * credentials), the lipc command on sockets, the demo and the examples.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/chan.h"
+#include "lipc/sock.h"
+
+#define NOBODY 65534
+
+static const char *const unix_schemes[] = { "unix", "unix-dgram", "unix-seqpacket" };
+
+/* "SCHEME:$LIPC_TEST_DIR/lipc-test-PID-what" */
+static char *path_addr(char *buf, size_t size, const char *scheme, const char *what)
+{
+	char path[PATH_MAX];
+
+	snprintf(buf, size, "%s:%s", scheme, check_path(path, sizeof(path), what));
+	return buf;
+}
+
+/* "SCHEME:@lipc-test-PID-what": an abstract name, reachable by any user, leaving no file. */
+static char *abstract_addr(char *buf, size_t size, const char *scheme, const char *what)
+{
+	char name[128];
+
+	snprintf(buf, size, "%s:@%s", scheme, check_name(name, sizeof(name), what));
+	return buf;
+}
+
+static bool is_dgram(const char *scheme)
+{
+	return !strcmp(scheme, "unix-dgram");
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* In a forked child: become nobody, for good. */
+static void drop_privileges(void)
+{
+	CHECK_SYS(setgroups(0, NULL));
+	CHECK_SYS(setgid(NOBODY));
+	CHECK_SYS(setuid(NOBODY));
+}
+
+/* A process that sends msgs[0..n) to addr (as nobody when asked) and exits; returns its pid. */
+static pid_t sender(const char *addr, const struct lipc_chan_opts *o, bool as_nobody,
+		    const char *const *msgs, size_t n)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_chan *c;
+
+		if (as_nobody)
+			drop_privileges();
+		c = lipc_chan_open(addr, LIPC_CHAN_SEND, o);
+		if (!c)
+			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+		for (size_t i = 0; i < n; i++)
+			CHECK_SYS(lipc_chan_send(c, msgs[i], strlen(msgs[i])));
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	return pid;
+}
+
+static pid_t send_one(const char *addr, const char *msg, bool as_nobody)
+{
+	return sender(addr, NULL, as_nobody, &msg, 1);
+}
+
+static struct lipc_chan *receiver(const char *addr, const struct lipc_chan_opts *o)
+{
+	struct lipc_chan *c = lipc_chan_open(addr, LIPC_CHAN_RECV, o);
+
+	if (!c)
+		check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+	return c;
+}
+
+static void expect(struct lipc_chan *c, const char *text, struct lipc_msg *m)
+{
+	CHECK_EQ(lipc_chan_recv(c, m), 1);
+	if (m->len != strlen(text) || memcmp(m->data, text, m->len))
+		check_fail(__FILE__, __LINE__, "expected \"%s\", got \"%.*s\"", text, (int)m->len,
+			   (const char *)m->data);
+}
+
+/* This process's open descriptors. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	CHECK(d != NULL);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void addresses(void)
+{
+	char text[256];
+	struct lipc_addr a;
+
+	CHECK_SYS(lipc_addr_parse(&a, "unix:/run/x.sock"));
+	CHECK_EQ(a.scheme, LIPC_SCHEME_UNIX);
+	CHECK_STR(a.path, "/run/x.sock");
+	CHECK_SYS(lipc_addr_parse(&a, "unix-dgram:@name"));
+	CHECK_EQ(a.scheme, LIPC_SCHEME_UNIX_DGRAM);
+	CHECK_STR(a.path, "@name");
+	CHECK_SYS(lipc_addr_parse(&a, "unix-seqpacket:rel/x"));
+	CHECK_EQ(a.scheme, LIPC_SCHEME_UNIX_SEQPACKET);
+	CHECK_ERR(lipc_addr_parse(&a, "unix:"), EINVAL);
+	CHECK_ERR(lipc_addr_parse(&a, "unix:@"), EINVAL);
+
+	/* 107 bytes fit sun_path with its NUL; 108 would be cut short by the kernel. */
+	memcpy(text, "unix:", 5);
+	memset(text + 5, 'p', 107);
+	text[5 + 107] = '\0';
+	CHECK_SYS(lipc_addr_parse(&a, text));
+	strcat(text, "p");
+	CHECK_ERR(lipc_addr_parse(&a, text), ENAMETOOLONG);
+	text[5] = '@'; /* @ and 107 bytes of name: the abstract name fills sun_path after its NUL */
+	CHECK_SYS(lipc_addr_parse(&a, text));
+	strcat(text, "p");
+	CHECK_ERR(lipc_addr_parse(&a, text), ENAMETOOLONG);
+	CHECK_STR(lipc_addr_strerror(&a, ENAMETOOLONG),
+		  "a Unix socket path or name holds at most 107 bytes");
+
+	CHECK_SYS(lipc_addr_parse(&a, "tcp:example.org:80"));
+	CHECK_EQ(a.scheme, LIPC_SCHEME_TCP);
+	CHECK_STR(a.path, "example.org");
+	CHECK_STR(a.port, "80");
+	CHECK_SYS(lipc_addr_parse(&a, "tcp:[::1]:08080"));
+	CHECK_STR(a.path, "::1");
+	CHECK_STR(a.port, "8080");
+	CHECK_SYS(lipc_addr_parse(&a, "tcp::0"));
+	CHECK_STR(a.path, "");
+	CHECK_STR(a.port, "0");
+	CHECK_SYS(lipc_addr_parse(&a, "tcp:0.0.0.0:65535"));
+	static const char *const bad[] = {
+		"tcp:",	     "tcp:host",  "tcp:host:",	 "tcp:h:65536", "tcp:h:8x",    "tcp:::1:80",
+		"tcp:[::1]", "tcp:[]:80", "tcp:[::1:80", "tcp:h:-1",	"tcp:h:123456"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lipc_addr_parse(&a, bad[i]) == 0 || errno != EINVAL)
+			check_fail(__FILE__, __LINE__, "%s was not refused with EINVAL", bad[i]);
+	CHECK_CONTAINS(lipc_addr_schemes(), "unix-seqpacket");
+	CHECK_CONTAINS(lipc_addr_schemes(), "tcp");
+	CHECK_STR(lipc_addr_strerror(&a, ECONNREFUSED),
+		  "nobody is listening there (connection refused)");
+}
+
+/* 100,000 numbered, checksummed messages over each transport. */
+static void traffic(const char *address, unsigned flags, bool binary, bool stream_end)
+{
+	struct check_traffic t = { .address = address,
+				   .opts = LIPC_CHAN_OPTS_INIT,
+				   .count = 100000,
+				   .max_body = binary ? 1000 : 200,
+				   .binary = binary,
+				   .recv_first = true,
+				   .stream_end = stream_end };
+
+	t.opts.flags = flags;
+	check_traffic(&t);
+}
+
+static void traffic_unix_lines(void)
+{
+	char addr[PATH_MAX];
+
+	traffic(path_addr(addr, sizeof(addr), "unix", "sock"), 0, false, true);
+}
+
+static void traffic_unix_frames_abstract(void)
+{
+	char addr[PATH_MAX];
+
+	traffic(abstract_addr(addr, sizeof(addr), "unix", "abs"), LIPC_CHAN_FRAMED, true, true);
+}
+
+static void traffic_unix_dgram(void)
+{
+	char addr[PATH_MAX];
+
+	traffic(path_addr(addr, sizeof(addr), "unix-dgram", "sock"), 0, true, false);
+}
+
+static void traffic_unix_seqpacket(void)
+{
+	char addr[PATH_MAX];
+
+	traffic(path_addr(addr, sizeof(addr), "unix-seqpacket", "sock"), 0, true, true);
+}
+
+static void traffic_tcp_lines(void)
+{
+	traffic("tcp::0", 0, false, true);
+}
+
+static void traffic_tcp_frames_ipv6(void)
+{
+	int fd = lipc_sock_listen("tcp:[::1]:0", 0);
+
+	if (fd < 0)
+		CHECK_SKIP("no IPv6 loopback here: %s", strerror(errno));
+	close(fd);
+	traffic("tcp:[::1]:0", LIPC_CHAN_FRAMED, true, true);
+}
+
+/*
+ * Four clients at once, each with its own stream: every client's messages arrive whole and in
+ * order while the clients interleave, each with its sender's pid (not over TCP), and the stream
+ * ends when the last one has gone. The clients connect, then wait for all to be connected before
+ * sending, so that none leaves before the last one arrives.
+ */
+static void clients_at_once(const char *scheme, unsigned flags)
+{
+	enum {
+		CLIENTS = 4,
+		EACH = 5000
+	};
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char addr[PATH_MAX];
+	long next[CLIENTS] = { 0 };
+	pid_t pids[CLIENTS];
+	int connected[2], go[2];
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	bool tcp = !strcmp(scheme, "tcp");
+	char byte;
+
+	o.flags = flags;
+	if (tcp)
+		strcpy(addr, "tcp::0");
+	else
+		abstract_addr(addr, sizeof(addr), scheme, "many");
+	c = receiver(addr, &o);
+	CHECK_SYS(lipc_chan_address(c, addr, sizeof(addr))); /* tcp: the port it got */
+	CHECK_SYS(pipe2(connected, O_CLOEXEC));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	for (int k = 0; k < CLIENTS; k++) {
+		pids[k] = check_fork();
+		if (pids[k] == 0) {
+			struct lipc_chan *tx;
+			char msg[64];
+
+			lipc_chan_close(c);
+			close(go[1]);
+			tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+			CHECK(tx != NULL);
+			CHECK_EQ(write(connected[1], "c", 1), 1);
+			CHECK_EQ(read(go[0], &byte, 1), 0);
+			for (int i = 0; i < EACH; i++) {
+				int len = snprintf(msg, sizeof(msg), "%d %d %0*d", k, i, i % 40, 0);
+
+				CHECK_SYS(lipc_chan_send(tx, msg, (size_t)len));
+			}
+			CHECK_SYS(lipc_chan_close(tx));
+			_exit(0);
+		}
+	}
+	close(connected[1]);
+	close(go[0]);
+	for (int k = 0; k < CLIENTS; k++)
+		CHECK_EQ(read(connected[0], &byte, 1), 1);
+	close(go[1]); /* all connected: go */
+	for (long got = 0; got < (long)CLIENTS * EACH; got++) {
+		char text[64];
+		int k, i, zeros;
+
+		CHECK_EQ(lipc_chan_recv(c, &m), 1);
+		CHECK(m.len < sizeof(text));
+		memcpy(text, m.data, m.len);
+		text[m.len] = '\0';
+		CHECK_EQ(sscanf(text, "%d %d %d", &k, &i, &zeros), 3);
+		CHECK(k >= 0 && k < CLIENTS);
+		CHECK_EQ(i, next[k]);
+		CHECK_EQ(m.len, strlen(text));
+		if (tcp) {
+			CHECK_EQ(m.has, 0); /* TCP knows no credentials */
+		} else {
+			CHECK(m.has & LIPC_MSG_CRED);
+			CHECK_EQ(m.pid, pids[k]);
+		}
+		next[k]++;
+	}
+	CHECK_EQ(lipc_chan_recv(c, &m), 0);
+	for (int k = 0; k < CLIENTS; k++)
+		CHECK_EQ(check_wait(pids[k]), 0);
+	close(connected[0]);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static void unix_clients_at_once(void)
+{
+	clients_at_once("unix", 0);
+}
+
+static void unix_framed_clients_at_once(void)
+{
+	clients_at_once("unix", LIPC_CHAN_FRAMED);
+}
+
+static void seqpacket_clients_at_once(void)
+{
+	clients_at_once("unix-seqpacket", 0);
+}
+
+static void tcp_clients_at_once(void)
+{
+	clients_at_once("tcp", 0);
+}
+
+/* The pid, uid and gid a message carries are its sender's, as the kernel saw them. */
+static void credentials_are_the_senders(void)
+{
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *c;
+		struct lipc_msg m;
+		pid_t pid;
+
+		o.flags = LIPC_CHAN_KEEP;
+		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "cred"), &o);
+		pid = send_one(addr, "from root", false);
+		expect(c, "from root", &m);
+		CHECK(m.has & LIPC_MSG_CRED);
+		CHECK_EQ(m.pid, pid);
+		CHECK_EQ(m.uid, 0);
+		CHECK_EQ(m.gid, 0);
+		CHECK_EQ(check_wait(pid), 0);
+
+		pid = send_one(addr, "from nobody", true);
+		expect(c, "from nobody", &m);
+		CHECK_EQ(m.pid, pid);
+		CHECK_EQ(m.uid, NOBODY);
+		CHECK_EQ(m.gid, NOBODY);
+		CHECK_EQ(check_wait(pid), 0);
+		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+/*
+ * LIPC_CHAN_ALLOW_UID: another user's connection is closed, its datagram dropped, and neither
+ * counts as a client (a stream does not end because a refused client left).
+ */
+static void allow_uid_refuses_others(void)
+{
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *c;
+		struct lipc_msg m;
+
+		o.flags = LIPC_CHAN_ALLOW_UID;
+		o.allow_uid = 0;
+		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "allow"), &o);
+		CHECK_EQ(check_wait(send_one(addr, "bad", true)), 0);
+		CHECK_SYS(lipc_chan_set_timeout(c, 0));
+		CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+		CHECK_EQ(check_wait(send_one(addr, "good", false)), 0);
+		CHECK_SYS(lipc_chan_set_timeout(c, -1));
+		expect(c, "good", &m);
+		CHECK_EQ(m.uid, 0);
+		if (is_dgram(unix_schemes[s])) {
+			CHECK_SYS(lipc_chan_set_timeout(c, 0));
+			CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+		} else {
+			CHECK_EQ(lipc_chan_recv(c, &m), 0);
+		}
+		CHECK_SYS(lipc_chan_close(c));
+	}
+	/* TCP has no credentials to filter on: asking for it is an error, not an open door. */
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+
+	o.flags = LIPC_CHAN_ALLOW_UID;
+	CHECK(!lipc_chan_open("tcp::0", LIPC_CHAN_RECV, &o) && errno == EINVAL);
+}
+
+static void passed_descriptor_reads_the_file(void)
+{
+	static const char text[] = "what the file holds\n";
+	char path[PATH_MAX], addr[PATH_MAX], buf[64];
+	int sv[2], fd, got, lfd, conn;
+	size_t nfds = 1;
+	pid_t pid;
+
+	check_path(path, sizeof(path), "file");
+	fd = (int)CHECK_SYS(open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+	CHECK_EQ(write(fd, text, strlen(text)), strlen(text));
+	close(fd);
+
+	/* The child opens the file after the fork: the parent never had that descriptor. */
+	CHECK_SYS(lipc_sock_pair(sv, SOCK_STREAM));
+	pid = check_fork();
+	if (pid == 0) {
+		close(sv[0]);
+		fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+		CHECK_EQ(lipc_sock_send_fds(sv[1], "F", 1, &fd, 1), 1);
+		_exit(0);
+	}
+	close(sv[1]);
+	CHECK_EQ(lipc_sock_recv_fds(sv[0], buf, sizeof(buf), &got, &nfds), 1);
+	CHECK_EQ(nfds, 1);
+	CHECK_EQ(buf[0], 'F');
+	CHECK(fcntl(got, F_GETFD) & FD_CLOEXEC);
+	CHECK_EQ(read(got, buf, sizeof(buf)), strlen(text));
+	CHECK(!memcmp(buf, text, strlen(text)));
+	close(got);
+	CHECK_EQ(check_wait(pid), 0);
+	close(sv[0]);
+
+	/* The same between processes that meet at a name (listen, connect). */
+	abstract_addr(addr, sizeof(addr), "unix", "pass");
+	lfd = (int)CHECK_SYS(lipc_sock_listen(addr, 0));
+	pid = check_fork();
+	if (pid == 0) {
+		int s = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+
+		fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+		CHECK_EQ(lipc_sock_send_fds(s, "two bytes", 9, &fd, 1), 9);
+		_exit(0);
+	}
+	conn = (int)CHECK_SYS(accept4(lfd, NULL, NULL, SOCK_CLOEXEC));
+	nfds = 4;
+	CHECK_EQ(lipc_sock_recv_fds(conn, buf, sizeof(buf), &got, &nfds), 9);
+	CHECK_EQ(nfds, 1);
+	CHECK_EQ(pread(got, buf, sizeof(buf), 0), strlen(text));
+	close(got);
+	CHECK_EQ(check_wait(pid), 0);
+	close(conn);
+	close(lfd);
+	CHECK_SYS(unlink(path));
+}
+
+/*
+ * Descriptors beyond what the receiver asked for never stay open: with one asked for, the
+ * kernel installs two (CMSG_SPACE rounds the buffer up to 8 bytes); both are closed and the
+ * caller hears of it.
+ */
+static void extra_descriptors_are_closed(void)
+{
+	int sv[2], dg[2], fds[LIPC_SOCK_FDS_MAX + 1], got[4], before;
+	char buf[16];
+	size_t nfds;
+
+	for (int i = 0; i < LIPC_SOCK_FDS_MAX + 1; i++)
+		fds[i] = 0;
+	CHECK_SYS(lipc_sock_pair(sv, SOCK_STREAM));
+	CHECK_SYS(lipc_sock_pair(dg, SOCK_DGRAM));
+	before = count_fds();
+	for (size_t sent = 1; sent <= 3; sent++) {
+		for (size_t asked = 0; asked < sent; asked++) {
+			CHECK_EQ(lipc_sock_send_fds(sv[0], "x", 1, fds, sent), 1);
+			nfds = asked;
+			CHECK_ERR(lipc_sock_recv_fds(sv[1], buf, sizeof(buf), got, &nfds),
+				  ETOOMANYREFS);
+			CHECK_EQ(nfds, 0);
+			CHECK_EQ(count_fds(), before);
+		}
+	}
+	/* Exactly as many as asked for, or more room than needed: all arrive. */
+	CHECK_EQ(lipc_sock_send_fds(sv[0], "x", 1, fds, 2), 1);
+	nfds = 4;
+	CHECK_EQ(lipc_sock_recv_fds(sv[1], buf, sizeof(buf), got, &nfds), 1);
+	CHECK_EQ(nfds, 2);
+	close(got[0]);
+	close(got[1]);
+	/* Plain data: no descriptor. */
+	CHECK_EQ(send(sv[0], "data", 4, 0), 4);
+	nfds = 4;
+	CHECK_EQ(lipc_sock_recv_fds(sv[1], buf, sizeof(buf), got, &nfds), 4);
+	CHECK_EQ(nfds, 0);
+	/* A datagram cut short: EMSGSIZE, and its descriptor closed. */
+	CHECK_EQ(lipc_sock_send_fds(dg[0], "0123456789", 10, fds, 1), 10);
+	nfds = 1;
+	CHECK_ERR(lipc_sock_recv_fds(dg[1], buf, 4, got, &nfds), EMSGSIZE);
+	CHECK_EQ(count_fds(), before);
+	/* Refused before sending: no data (a stream would drop them), or too many. */
+	CHECK_ERR(lipc_sock_send_fds(sv[0], "", 0, fds, 1), EINVAL);
+	CHECK_ERR(lipc_sock_send_fds(sv[0], "x", 1, fds, LIPC_SOCK_FDS_MAX + 1), EINVAL);
+	CHECK_EQ(lipc_sock_send_fds(sv[0], "x", 1, fds, LIPC_SOCK_FDS_MAX), 1);
+	nfds = LIPC_SOCK_FDS_MAX;
+	{
+		int many[LIPC_SOCK_FDS_MAX];
+
+		CHECK_EQ(lipc_sock_recv_fds(sv[1], buf, sizeof(buf), many, &nfds), 1);
+		CHECK_EQ(nfds, LIPC_SOCK_FDS_MAX);
+		for (size_t i = 0; i < nfds; i++)
+			close(many[i]);
+	}
+	/* End of stream. */
+	close(sv[0]);
+	nfds = 1;
+	CHECK_EQ(lipc_sock_recv_fds(sv[1], buf, sizeof(buf), got, &nfds), 0);
+	CHECK_EQ(nfds, 0);
+	close(sv[1]);
+	close(dg[0]);
+	close(dg[1]);
+}
+
+/* Descriptors sent to a channel are closed there: a channel carries bytes. */
+static void channel_closes_passed_descriptors(void)
+{
+	static const char *const schemes[] = { "unix-dgram", "unix-seqpacket" };
+
+	for (size_t s = 0; s < 2; s++) {
+		char addr[PATH_MAX];
+		struct lipc_chan *c =
+			receiver(abstract_addr(addr, sizeof(addr), schemes[s], "fds"), NULL);
+		int fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1)), fds[3] = { 0, 1, 2 };
+		int before = count_fds();
+		struct lipc_msg m;
+
+		CHECK_EQ(lipc_sock_send_fds(fd, "m", 1, fds, 3), 1);
+		expect(c, "m", &m);
+		/* seqpacket: the connection was accepted, one more descriptor */
+		CHECK_EQ(count_fds(), before + (s == 1));
+		close(fd);
+		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+/* A socket file nobody listens on is replaced; a live listener's, never. */
+static void stale_file_replaced_live_refused(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 16], other[PATH_MAX + 16];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	struct stat st;
+	int fd;
+
+	check_path(path, sizeof(path), "sock");
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	CHECK(strlen(path) < sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd); /* the file stays: stale */
+	CHECK_SYS(lstat(path, &st));
+	CHECK(S_ISSOCK(st.st_mode));
+
+	c = receiver(addr, NULL);
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
+		snprintf(other, sizeof(other), "%s:%s", unix_schemes[s], path);
+		CHECK(!lipc_chan_open(other, LIPC_CHAN_RECV, NULL) && errno == EADDRINUSE);
+		CHECK_ERR(lipc_sock_listen(other, 0), EADDRINUSE);
+	}
+	/* The refused ones never reached the live listener: no client came and went. */
+	CHECK_SYS(lipc_chan_set_timeout(c, 0));
+	CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+	CHECK_SYS(lipc_chan_set_timeout(c, -1));
+	CHECK_EQ(check_wait(send_one(addr, "fresh", false)), 0);
+	expect(c, "fresh", &m);
+	CHECK_EQ(lipc_chan_recv(c, &m), 0);
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK(!exists(path));
+
+	/* A live datagram socket is not stolen either. */
+	snprintf(other, sizeof(other), "unix-dgram:%s", path);
+	c = receiver(other, NULL);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == EADDRINUSE);
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK(!exists(path));
+}
+
+static void not_a_socket_is_refused(void)
+{
+	char path[PATH_MAX], link[PATH_MAX], addr[PATH_MAX + 16];
+
+	check_path(path, sizeof(path), "file");
+	close((int)CHECK_SYS(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == EEXIST);
+	CHECK_ERR(lipc_sock_unlink(addr), EEXIST);
+	CHECK(exists(path));
+
+	/* A symbolic link, even to a stale socket, is not followed. */
+	check_path(link, sizeof(link), "link");
+	CHECK_SYS(symlink(path, link));
+	snprintf(addr, sizeof(addr), "unix-seqpacket:%s", link);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == ELOOP);
+	CHECK_SYS(unlink(link));
+	CHECK_SYS(unlink(path));
+
+	CHECK(!lipc_chan_open(path_addr(addr, sizeof(addr), "unix", "no-dir/s"), LIPC_CHAN_RECV,
+			      NULL) &&
+	      errno == ENOENT);
+}
+
+/* The listener removes its own socket file, only its own, and made it with the mode asked. */
+static int hook_calls;
+
+static void count_created(const char *path, void *arg)
+{
+	CHECK_STR(path, (const char *)arg);
+	hook_calls++;
+}
+
+static void socket_file_removed_by_its_creator(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char path[PATH_MAX], addr[PATH_MAX + 16], said[PATH_MAX + 16];
+	struct lipc_chan *c;
+	struct stat st;
+	int fd;
+
+	umask(022);
+	check_path(path, sizeof(path), "sock");
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	o.on_create = count_created;
+	o.on_create_arg = path;
+	c = receiver(addr, &o);
+	CHECK_EQ(hook_calls, 1);
+	CHECK_SYS(lstat(path, &st));
+	CHECK(S_ISSOCK(st.st_mode));
+	CHECK_EQ(st.st_mode & 0777, 0600);
+	CHECK_SYS(lipc_chan_address(c, said, sizeof(said)));
+	CHECK_STR(said, addr);
+	CHECK_ERR(lipc_chan_address(c, said, 8), ERANGE);
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK(!exists(path));
+
+	o.mode = 0666;
+	c = receiver(addr, &o);
+	CHECK_SYS(lstat(path, &st));
+	CHECK_EQ(st.st_mode & 0777, 0644); /* the umask applies */
+
+	/* Someone replaced the file: closing leaves theirs alone. */
+	CHECK_SYS(unlink(path));
+	strcpy(sun.sun_path, path);
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK(exists(path));
+	close(fd);
+	CHECK_SYS(lipc_sock_unlink(addr));
+	CHECK(!exists(path));
+
+	/* An abstract name has no file: no hook call. */
+	c = receiver(abstract_addr(addr, sizeof(addr), "unix", "hook"), &o);
+	CHECK_EQ(hook_calls, 2);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static void path_length_limits(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 16], name[256];
+	size_t base;
+	struct lipc_chan *c;
+	struct lipc_msg m;
+
+	check_path(path, sizeof(path), "");
+	base = strlen(path);
+	if (base > 100)
+		CHECK_SKIP("the test directory's path is too long for a 107-byte socket path");
+	memset(name, 'p', 107 - base);
+	name[107 - base] = '\0';
+	check_path(path, sizeof(path), name);
+	CHECK_EQ(strlen(path), 107);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	c = receiver(addr, NULL);
+	CHECK(exists(path));
+	CHECK_EQ(check_wait(send_one(addr, "107", false)), 0);
+	expect(c, "107", &m);
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK(!exists(path));
+
+	/* One byte more: refused before the kernel could cut it short. */
+	strcat(addr, "p");
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == ENAMETOOLONG);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ENAMETOOLONG);
+	CHECK_ERR(lipc_sock_listen(addr, 0), ENAMETOOLONG);
+	CHECK_ERR(lipc_sock_connect(addr, 0), ENAMETOOLONG);
+	CHECK(!exists(addr + 5));
+	path[strlen(path) - 1] = '\0'; /* nor the 107-byte name the kernel would have bound */
+	CHECK(!exists(path));
+
+	/* An abstract name: up to 107 bytes after the @. */
+	check_name(path, sizeof(path), "");
+	memset(name, 'a', 107 - strlen(path));
+	name[107 - strlen(path)] = '\0';
+	snprintf(addr, sizeof(addr), "unix:@%s", check_name(path, sizeof(path), name));
+	c = receiver(addr, NULL);
+	CHECK_SYS(lipc_chan_close(c));
+	strcat(addr, "a");
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == ENAMETOOLONG);
+}
+
+/* Does /proc/net/unix list a socket bound to name? */
+static bool bound(const char *name)
+{
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[512];
+	bool found = false;
+
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, name);
+
+		if (p && (p[strlen(name)] == '\n' || p[strlen(name)] == '\0'))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static void abstract_names_leave_no_file(void)
+{
+	char name[128], addr[256], dir[PATH_MAX], *slash;
+	struct lipc_chan *c;
+	struct lipc_msg m;
+	DIR *d;
+	struct dirent *e;
+
+	check_path(dir, sizeof(dir), "x");
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	CHECK_SYS(chdir(dir)); /* a relative name would land here if it became a file */
+	snprintf(addr, sizeof(addr), "unix:@%s", check_name(name, sizeof(name), "abstract"));
+	c = receiver(addr, NULL);
+	CHECK(bound(addr + 5));
+	CHECK_EQ(check_wait(send_one(addr, "no file", false)), 0);
+	expect(c, "no file", &m);
+	d = opendir(".");
+	CHECK(d != NULL);
+	while ((e = readdir(d)))
+		CHECK(!strstr(e->d_name, name));
+	closedir(d);
+	CHECK(!exists(name));
+	CHECK_SYS(lipc_chan_close(c));
+	CHECK(!bound(addr + 5)); /* the name went with the socket */
+	CHECK_SYS(lipc_sock_unlink(addr));
+}
+
+/* A client of a server that is not there is told so at once: no hang. */
+static void client_of_dead_server(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char path[PATH_MAX], addr[PATH_MAX + 16], tcp[64];
+	struct lipc_addr a;
+	socklen_t len = sizeof(struct sockaddr_in6);
+	struct sockaddr_storage ss;
+	int fd;
+
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
+		path_addr(addr, sizeof(addr), unix_schemes[s], "missing");
+		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ENOENT);
+		abstract_addr(addr, sizeof(addr), unix_schemes[s], "nobody");
+		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ECONNREFUSED);
+	}
+	/* A stale file: refused, whatever the type. */
+	check_path(path, sizeof(path), "stale");
+	strcpy(sun.sun_path, path);
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd);
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
+		snprintf(addr, sizeof(addr), "%s:%s", unix_schemes[s], path);
+		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ECONNREFUSED);
+		CHECK_ERR(lipc_sock_connect(addr, 100), ECONNREFUSED);
+	}
+	CHECK_SYS(lipc_addr_parse(&a, addr));
+	CHECK_STR(lipc_addr_strerror(&a, ECONNREFUSED),
+		  "nobody is listening there (connection refused)");
+	CHECK_SYS(unlink(path));
+
+	/* TCP: a port that was just free. */
+	fd = (int)CHECK_SYS(lipc_sock_listen("tcp::0", 0));
+	CHECK_SYS(getsockname(fd, (struct sockaddr *)&ss, &len));
+	snprintf(tcp, sizeof(tcp), "tcp:127.0.0.1:%u",
+		 (unsigned)ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	close(fd);
+	CHECK(!lipc_chan_open(tcp, LIPC_CHAN_SEND, NULL) && errno == ECONNREFUSED);
+	/* Port 0 is for listeners. */
+	CHECK(!lipc_chan_open("tcp::0", LIPC_CHAN_SEND, NULL) && errno == EINVAL);
+}
+
+/*
+ * A receiver that goes away, by closing or by dying: the sender's next sends fail with EPIPE,
+ * and SIGPIPE never comes (it is left at its default here, so it would kill the test).
+ */
+static void reader_gone(const char *scheme, bool killed)
+{
+	char addr[PATH_MAX];
+	struct lipc_chan *c;
+	int ready[2], i;
+	pid_t pid;
+
+	signal(SIGPIPE, SIG_DFL);
+	if (!strcmp(scheme, "tcp"))
+		snprintf(addr, sizeof(addr), "tcp:127.0.0.1:0");
+	else
+		abstract_addr(addr, sizeof(addr), scheme, "gone");
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_msg m;
+
+		c = receiver(addr, NULL);
+		CHECK_SYS(lipc_chan_address(c, addr, sizeof(addr)));
+		CHECK_EQ(write(ready[1], addr, strlen(addr) + 1), strlen(addr) + 1);
+		expect(c, "one", &m);
+		if (killed)
+			raise(SIGKILL);
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	close(ready[1]);
+	CHECK(read(ready[0], addr, sizeof(addr)) > 0);
+	close(ready[0]);
+	c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(c != NULL);
+	CHECK_SYS(lipc_chan_send(c, "one", 3));
+	CHECK_EQ(check_wait(pid), killed ? 128 + SIGKILL : 0);
+	/* TCP may take one more send to learn of the reset. */
+	for (i = 0; i < 10 && lipc_chan_send(c, "more", 4) == 0; i++)
+		;
+	CHECK(i < 10);
+	CHECK_EQ(errno, EPIPE);
+	CHECK_ERR(lipc_chan_send(c, "more", 4), EPIPE);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static void sender_to_closed_reader_gets_epipe(void)
+{
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++)
+		reader_gone(unix_schemes[s], false);
+	reader_gone("tcp", false);
+}
+
+static void sender_to_killed_reader_gets_epipe(void)
+{
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++)
+		reader_gone(unix_schemes[s], true);
+	reader_gone("tcp", true);
+}
+
+/*
+ * Messages with their own boundaries: an empty one is a message (not the end of a seqpacket
+ * connection), and one over max_msg is EMSGSIZE, never cut short, and only that one is lost.
+ */
+static void record_boundaries_and_truncation(void)
+{
+	static const char *const msgs[] = { "", "12345678", "123456789", "ok" };
+
+	for (size_t s = 1; s < 3; s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *c;
+		struct lipc_msg m;
+
+		o.max_msg = 8;
+		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "trunc"), &o);
+		CHECK_EQ(check_wait(sender(addr, NULL, false, msgs, 4)), 0);
+		expect(c, "", &m);
+		expect(c, "12345678", &m);
+		CHECK_ERR(lipc_chan_recv(c, &m), EMSGSIZE);
+		expect(c, "ok", &m);
+		if (is_dgram(unix_schemes[s])) {
+			CHECK_SYS(lipc_chan_set_timeout(c, 0));
+			CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+		} else {
+			CHECK_EQ(lipc_chan_recv(c, &m), 0);
+		}
+		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+/* A datagram or record must fit the sender's buffer: the channel says how much that is. */
+static void datagram_size_limit(void)
+{
+	for (size_t s = 1; s < 3; s++) {
+		char addr[PATH_MAX];
+		struct lipc_chan *rx, *tx;
+		struct lipc_msg m;
+		size_t max;
+		char *big;
+
+		rx = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "big"), NULL);
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		max = lipc_chan_max_msg(tx);
+		CHECK(max > 1000 && max < LIPC_MSG_MAX_DEFAULT);
+		big = calloc(1, max + 1);
+		CHECK(big != NULL);
+		CHECK_ERR(lipc_chan_send(tx, big, max + 1), EMSGSIZE);
+		CHECK_SYS(lipc_chan_send(tx, big, max));
+		CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+		CHECK_EQ(m.len, max);
+		free(big);
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/* The stream ends when the last client has gone; with LIPC_CHAN_KEEP it never does. */
+static void keep_serves_client_after_client(void)
+{
+	static const char *const schemes[] = { "unix", "unix-seqpacket" };
+
+	for (size_t s = 0; s < 2; s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *c;
+		struct lipc_msg m;
+
+		c = receiver(abstract_addr(addr, sizeof(addr), schemes[s], "end"), NULL);
+		CHECK_EQ(check_wait(send_one(addr, "one", false)), 0);
+		expect(c, "one", &m);
+		CHECK_EQ(lipc_chan_recv(c, &m), 0);
+		CHECK_EQ(lipc_chan_recv(c, &m), 0);
+		CHECK_SYS(lipc_chan_close(c));
+
+		o.flags = LIPC_CHAN_KEEP;
+		c = receiver(abstract_addr(addr, sizeof(addr), schemes[s], "keep"), &o);
+		CHECK_EQ(check_wait(send_one(addr, "one", false)), 0);
+		expect(c, "one", &m);
+		CHECK_EQ(check_wait(send_one(addr, "two", false)), 0);
+		expect(c, "two", &m);
+		CHECK_SYS(lipc_chan_set_timeout(c, 0));
+		CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+static void recv_times_out(void)
+{
+	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *c;
+		struct lipc_msg m;
+
+		o.timeout_ms = 30;
+		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "slow"), &o);
+		CHECK_ERR(lipc_chan_recv(c, &m), ETIMEDOUT);
+		CHECK_SYS(lipc_chan_set_timeout(c, 0));
+		CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
+		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+/* A receiver that takes nothing: timed sends give up once the socket's buffers are full. */
+static void send_times_out(void)
+{
+	static const char *const schemes[] = { "unix", "unix-dgram", "unix-seqpacket", "tcp" };
+	static char chunk[4000];
+
+	for (size_t s = 0; s < sizeof(schemes) / sizeof(schemes[0]); s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		char addr[PATH_MAX];
+		struct lipc_chan *rx, *tx;
+		long sent = 0;
+
+		if (!strcmp(schemes[s], "tcp"))
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[s], "full");
+		rx = receiver(addr, NULL);
+		CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
+		o.timeout_ms = 20;
+		o.flags = LIPC_CHAN_FRAMED;
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		CHECK(tx != NULL);
+		while (lipc_chan_send(tx, chunk, sizeof(chunk)) == 0)
+			sent++;
+		CHECK_EQ(errno, ETIMEDOUT);
+		CHECK(sent > 0);
+		CHECK_SYS(lipc_chan_set_timeout(tx, 0));
+		/* A stream that stopped inside a message stays stopped; a datagram socket may go
+		 * on. */
+		CHECK(lipc_chan_send(tx, chunk, sizeof(chunk)) < 0);
+		CHECK(errno == EAGAIN || errno == ETIMEDOUT);
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/*
+ * A listener whose backlog is full: a connect waits for room, for as long as it was told, and
+ * a timed connect that succeeds leaves no send timeout behind.
+ */
+static void connect_waits_for_room_in_backlog(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char addr[PATH_MAX];
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	int lfd, first, fd;
+
+	abstract_addr(addr, sizeof(addr), "unix", "backlog");
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "%s", strchr(addr, '@') + 1);
+	lfd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(lfd, (struct sockaddr *)&sun,
+		       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				   strlen(sun.sun_path + 1))));
+	CHECK_SYS(listen(lfd, 0)); /* room for one */
+	first = (int)CHECK_SYS(lipc_sock_connect(addr, 0));
+	CHECK_ERR(lipc_sock_connect(addr, 0), EAGAIN);
+	CHECK_ERR(lipc_sock_connect(addr, 30), ETIMEDOUT);
+	o.timeout_ms = 30;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == ETIMEDOUT);
+	o.timeout_ms = 0;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EAGAIN);
+	close((int)CHECK_SYS(accept4(lfd, NULL, NULL, SOCK_CLOEXEC)));
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, 60000));
+	CHECK_SYS(getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len));
+	CHECK(tv.tv_sec == 0 && tv.tv_usec == 0);
+	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	close(first);
+	close(lfd);
+}
+
+static void tcp_listens_on_loopback(void)
+{
+	struct lipc_chan *c = receiver("tcp::0", NULL), *tx;
+	char addr[64], again[64];
+	struct lipc_msg m;
+	unsigned port;
+
+	CHECK_SYS(lipc_chan_address(c, addr, sizeof(addr)));
+	CHECK_EQ(sscanf(addr, "tcp:127.0.0.1:%u", &port), 1);
+	CHECK(port > 0 && port < 65536);
+	/* tcp::PORT for a sender means localhost: whichever of ::1 and 127.0.0.1 answers. */
+	snprintf(addr, sizeof(addr), "tcp::%u", port);
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_address(tx, again, sizeof(again)));
+	snprintf(addr, sizeof(addr), "tcp:127.0.0.1:%u", port);
+	CHECK_STR(again, addr);
+	CHECK_SYS(lipc_chan_send(tx, "hello", 5));
+	CHECK_SYS(lipc_chan_close(tx));
+	expect(c, "hello", &m);
+	CHECK_EQ(m.has, 0);
+	CHECK_EQ(lipc_chan_recv(c, &m), 0);
+	CHECK_ERR(lipc_chan_address(c, again, 5), ERANGE);
+	CHECK_SYS(lipc_chan_close(c));
+}
+
+static void public_calls_refuse_misuse(void)
+{
+	int sv[2], fd, tfd;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+
+	CHECK_ERR(lipc_sock_pair(sv, SOCK_RAW), EINVAL);
+	CHECK_ERR(lipc_sock_listen("fifo:/tmp/x", 0), EPROTONOSUPPORT);
+	CHECK_ERR(lipc_sock_connect("nope:x", 0), EPROTONOSUPPORT);
+	CHECK_ERR(lipc_sock_connect("unix:@x", -2), EINVAL);
+	CHECK_ERR(lipc_sock_unlink("unix:"), EINVAL);
+	CHECK_SYS(lipc_sock_unlink("tcp::80"));
+
+	CHECK_SYS(lipc_sock_pair(sv, SOCK_SEQPACKET | SOCK_NONBLOCK));
+	CHECK(fcntl(sv[0], F_GETFD) & FD_CLOEXEC);
+	CHECK(fcntl(sv[0], F_GETFL) & O_NONBLOCK);
+	CHECK_SYS(lipc_sock_peercred(sv[0], &pid, &uid, &gid));
+	CHECK_EQ(pid, getpid());
+	CHECK_EQ(uid, getuid());
+	CHECK_EQ(gid, getgid());
+	close(sv[0]);
+	close(sv[1]);
+
+	/* Where SO_PEERCRED would "succeed" with uid -1, the library says there is nobody. */
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_ERR(lipc_sock_peercred(fd, &pid, NULL, NULL), ENOTCONN);
+	close(fd);
+	fd = (int)CHECK_SYS(lipc_sock_listen("tcp::0", 0));
+	tfd = (int)CHECK_SYS(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_ERR(lipc_sock_peercred(tfd, NULL, NULL, NULL), ENOPROTOOPT);
+	close(tfd);
+	close(fd);
+}
+
+/* The lipc command on sockets. */
+
+/* Is pid a zombie, that is, has it exited? */
+static bool exited(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/*
+ * Wait until a running command has written a line holding needle to fd (its captured standard
+ * output or error), and copy what follows needle on that line into rest.
+ */
+static void wait_for_line(struct check_cmd *c, int fd, const char *needle, char *rest, size_t size)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = CHECK_SYS(pread(fd, buf, sizeof(buf) - 1, 0));
+		char *p, *nl;
+
+		buf[n] = '\0';
+		p = strstr(buf, needle);
+		if (p && (nl = strchr(p, '\n'))) {
+			*nl = '\0';
+			snprintf(rest, size, "%s", p + strlen(needle));
+			return;
+		}
+		if (exited(c->pid)) {
+			check_cmd_wait(c);
+			check_fail(__FILE__, __LINE__, "exited (%d) before saying \"%s\": %s%s",
+				   c->status, needle, c->out, c->err);
+		}
+		sched_yield();
+	}
+}
+
+/* The address a `lipc recv -v` says it listens on. */
+static void wait_listening(struct check_cmd *c, char *addr, size_t size)
+{
+	wait_for_line(c, c->err_fd, "lipc: listening on ", addr, size);
+}
+
+static void cli_unix_round_trip(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 16], said[PATH_MAX + 16], expected[256];
+	struct check_cmd rx, tx;
+
+	snprintf(addr, sizeof(addr), "unix:%s", check_path(path, sizeof(path), "sock"));
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", addr));
+	wait_listening(&rx, said, sizeof(said));
+	CHECK_STR(said, addr);
+	CHECK(exists(path));
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "one", "", "three words")), 0);
+	CHECK_STR(tx.err, "");
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	snprintf(expected, sizeof(expected),
+		 "len=3 pid=%d uid=0 gid=0\tone\n"
+		 "len=0 pid=%d uid=0 gid=0\t\n"
+		 "len=11 pid=%d uid=0 gid=0\tthree words\n",
+		 (int)tx.pid, (int)tx.pid, (int)tx.pid);
+	CHECK_STR(rx.out, expected);
+	CHECK(!exists(path)); /* the receiver made it, and removed it */
+	check_cmd_free(&tx);
+	check_cmd_free(&rx);
+}
+
+static void cli_every_scheme(void)
+{
+	static const char *const schemes[] = { "unix", "unix-dgram", "unix-seqpacket", "tcp" };
+
+	for (size_t s = 0; s < sizeof(schemes) / sizeof(schemes[0]); s++) {
+		char addr[PATH_MAX], said[PATH_MAX];
+		struct check_cmd rx, tx;
+
+		if (!strcmp(schemes[s], "tcp"))
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[s], "cli");
+		check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", "-n", "2", "--framed", addr));
+		wait_listening(&rx, said, sizeof(said));
+		if (!strcmp(schemes[s], "tcp"))
+			CHECK(!strncmp(said, "tcp:127.0.0.1:", 14));
+		else
+			CHECK_STR(said, addr);
+		CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", "-f", said, "a\nb", "c")), 0);
+		CHECK_EQ(check_cmd_wait(&rx), 0);
+		CHECK_CONTAINS(rx.out, "\ta\nb\n");
+		CHECK_CONTAINS(rx.out, "len=1");
+		check_cmd_free(&tx);
+		check_cmd_free(&rx);
+	}
+}
+
+/* As a user sees it: a clear line and status 1, or a usage error with status 2. */
+static void cli_errors(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 16], said[PATH_MAX], abs[PATH_MAX];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct check_cmd c, rx;
+	int fd;
+
+	snprintf(addr, sizeof(addr), "unix:%s", check_path(path, sizeof(path), "sock"));
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "x")), 1);
+	CHECK_CONTAINS(c.err, "lipc: cannot open ");
+	CHECK_CONTAINS(c.err, "No such file or directory");
+	check_cmd_free(&c);
+
+	strcpy(sun.sun_path, path);
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "x")), 1);
+	CHECK_CONTAINS(c.err, "nobody is listening there");
+	check_cmd_free(&c);
+
+	/* A live listener is not stolen: the second receiver fails, the first goes on. */
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", "-n", "1", addr));
+	wait_listening(&rx, said, sizeof(said));
+	check_cmd_run(&c, NULL, LIPC_ARGV("recv", addr));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.err, "a receiver is already listening there");
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "still here")), 0);
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_CONTAINS(rx.out, "\tstill here\n");
+	check_cmd_free(&rx);
+	CHECK(!exists(path));
+
+	close((int)CHECK_SYS(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", addr)), 1);
+	CHECK_CONTAINS(c.err, "exists and is not a socket");
+	check_cmd_free(&c);
+	CHECK_SYS(unlink(path));
+
+	/* Usage errors. */
+	memset(abs, 'p', 120);
+	memcpy(abs, "unix:/", 6);
+	abs[120] = '\0';
+	const struct {
+		const char *message;
+		const char *argv[6];
+	} cases[] = {
+		{ "File name too long", { "recv", abs } },
+		{ "is not an address", { "recv", "tcp:localhost" } },
+		{ "is not an address", { "send", "tcp:h:65536", "x" } },
+		{ "is not an address", { "send", "tcp:::1:80", "x" } },
+		{ "uid 'me' is not a number", { "recv", "--allow-uid", "me", "unix:@x" } },
+		{ "uid '4294967295' is out of range",
+		  { "recv", "--allow-uid", "4294967295", "unix:@x" } },
+		{ "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "tcp::0" } },
+		{ "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "fifo:/tmp/x" } },
+		{ "'--allow-uid' needs an argument", { "recv", "unix:@x", "--allow-uid" } },
+		{ "port 0 is for a receiver", { "send", "tcp:[::1]:0", "x" } },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[8] = { check_lipc() };
+
+		for (int j = 0; cases[i].argv[j]; j++)
+			argv[j + 1] = cases[i].argv[j];
+		check_cmd_run(&c, NULL, argv);
+		if (c.status != 2 || !strstr(c.err, cases[i].message))
+			check_fail(__FILE__, __LINE__, "case %zu: status %d, stderr: %s", i,
+				   c.status, c.err);
+		CHECK_CONTAINS(c.err, "Try 'lipc ");
+		check_cmd_free(&c);
+	}
+}
+
+/* recv --allow-uid: another user's message never shows; the allowed user's does. */
+static void cli_allow_uid(void)
+{
+	char addr[PATH_MAX], said[PATH_MAX];
+	struct check_cmd rx, tx;
+	pid_t pid;
+	int status;
+
+	abstract_addr(addr, sizeof(addr), "unix-seqpacket", "allow");
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", "--allow-uid", "0", "-n", "1", addr));
+	wait_listening(&rx, said, sizeof(said));
+	pid = check_fork();
+	if (pid == 0) {
+		drop_privileges();
+		execl(check_lipc(), "lipc", "send", addr, "from nobody", (char *)NULL);
+		_exit(127);
+	}
+	/* Refused: its send succeeds, or fails with EPIPE once the receiver has closed it. */
+	status = check_wait(pid);
+	CHECK(status == 0 || status == 1);
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "from root")), 0);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_CONTAINS(rx.out, "uid=0 gid=0\tfrom root\n");
+	CHECK(!strstr(rx.out, "nobody"));
+	check_cmd_free(&tx);
+	check_cmd_free(&rx);
+}
+
+/*
+ * Killed while it listens: it dies of the signal and takes its socket file with it. SIGTERM,
+ * because a test started from a script's background job inherits SIGINT ignored.
+ */
+static void cli_interrupted_recv_removes_its_socket(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 16], said[PATH_MAX + 16];
+	struct check_cmd rx;
+
+	snprintf(addr, sizeof(addr), "unix-dgram:%s", check_path(path, sizeof(path), "sock"));
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", addr));
+	wait_listening(&rx, said, sizeof(said));
+	CHECK(exists(path));
+	CHECK_SYS(kill(rx.pid, SIGTERM));
+	CHECK_EQ(check_cmd_wait(&rx), 128 + SIGTERM);
+	CHECK(!exists(path));
+	check_cmd_free(&rx);
+}
+
+/* recv --keep serves sender after sender; without it, the first sender's leaving ends it. */
+static void cli_keep(void)
+{
+	char addr[PATH_MAX], said[PATH_MAX];
+	struct check_cmd rx, tx;
+
+	abstract_addr(addr, sizeof(addr), "unix", "keep");
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", "--keep", "-n", "2", addr));
+	wait_listening(&rx, said, sizeof(said));
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "one")), 0);
+	check_cmd_free(&tx);
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "two")), 0);
+	check_cmd_free(&tx);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_CONTAINS(rx.out, "\tone\n");
+	CHECK_CONTAINS(rx.out, "\ttwo\n");
+	check_cmd_free(&rx);
+}
+
+/*
+ * One sender breaks off in the middle of a frame, another sends too much: each is disconnected
+ * and said so, and a third is still served. The exit status tells that messages were lost.
+ */
+static void cli_broken_sender_does_not_stop_recv(void)
+{
+	char addr[PATH_MAX], said[PATH_MAX];
+	struct check_cmd rx, tx;
+	struct lipc_chan *c;
+	int fd;
+
+	abstract_addr(addr, sizeof(addr), "unix", "broken");
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", "-k", "-f", "-n", "2", addr));
+	wait_listening(&rx, said, sizeof(said));
+	/* A frame, then half of one. */
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	CHECK_EQ(write(fd,
+		       "\0\0\0\x05"
+		       "hello"
+		       "\0\0\0\x10"
+		       "abc",
+		       16),
+		 16);
+	close(fd);
+	wait_for_line(&rx, rx.err_fd, "in the middle of a message", said, sizeof(said));
+	/* A line where a frame should be: "line" reads as a length of 1.8 GB. */
+	c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(c != NULL);
+	CHECK_SYS(lipc_chan_send(c, "line", 4));
+	CHECK_SYS(lipc_chan_close(c));
+	wait_for_line(&rx, rx.err_fd, "Message too long", said, sizeof(said));
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", "-f", addr, "after")), 0);
+	check_cmd_free(&tx);
+	CHECK_EQ(check_cmd_wait(&rx), 1);
+	CHECK_CONTAINS(rx.out, "len=5");
+	CHECK_CONTAINS(rx.out, "\thello\n");
+	CHECK_CONTAINS(rx.out, "\tafter\n");
+	CHECK_CONTAINS(rx.err, "a message was lost: a sender left in the middle of a message");
+	CHECK_CONTAINS(rx.err, "a message was lost: Message too long");
+	check_cmd_free(&rx);
+}
+
+/* Plain tools talk to lipc: here Python's socket module, when there is a python3. */
+static void cli_plain_tools(void)
+{
+	char addr[PATH_MAX], said[PATH_MAX];
+	struct check_cmd rx, py;
+
+	if (access("/usr/bin/python3", X_OK) != 0 && system("command -v python3 >/dev/null") != 0)
+		CHECK_SKIP("no python3 to play the plain tool");
+	abstract_addr(addr, sizeof(addr), "unix", "py");
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-v", addr));
+	wait_listening(&rx, said, sizeof(said));
+	check_cmd_run(
+		&py, NULL,
+		(const char *const[]){ "python3", "-c",
+				       "import socket, sys\n"
+				       "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+				       "s.connect('\\0' + sys.argv[1][1:])\n"
+				       "s.sendall(b'hi from python\\nsecond line\\n')\n",
+				       addr + 5, NULL });
+	CHECK_EQ(py.status, 0);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_CONTAINS(rx.out, "\thi from python\n");
+	CHECK_CONTAINS(rx.out, "\tsecond line\n");
+	check_cmd_free(&py);
+	check_cmd_free(&rx);
+}
+
+static void demo_socket(void)
+{
+	struct check_cmd c;
+	char *server, *client, *answer;
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("demo", "socket")), 0);
+	CHECK_STR(c.err, "");
+	CHECK_CONTAINS(c.out, "Socket (Unix domain and TCP)");
+	CHECK_CONTAINS(c.out, "a file of type 's'");
+	CHECK_CONTAINS(c.out, "client 1: SO_PEERCRED says pid ");
+	CHECK_CONTAINS(c.out, "\"onetwothree\": the boundaries are gone");
+	CHECK_CONTAINS(c.out, "recv(MSG_TRUNC) tells 5");
+	CHECK_CONTAINS(c.out, "read() \"a line only the descriptor can reach\"");
+	CHECK_CONTAINS(c.out, "with pid 0 uid -1 gid -1");
+	CHECK_CONTAINS(c.out, "=> ");
+	/* The order the IPC imposes: the answer reaches client 1 before client 1 leaves. */
+	server = strstr(c.out, "client 1: SO_PEERCRED");
+	client = strstr(c.out, "read() \"welcome, client 1");
+	answer = strstr(c.out, "read() returned 0: client 1 closed");
+	CHECK(server && client && answer && server < client && client < answer);
+	check_cmd_free(&c);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour")), 0);
+	CHECK(strstr(c.out, "FIFO (named pipe)") < strstr(c.out, "Socket (Unix domain and TCP)"));
+	check_cmd_free(&c);
+}
+
+/* The examples, built with the bare compiler and run as the guide says. */
+
+static char *no_numbers(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (*r >= '0' && *r <= '9') {
+			while (*r >= '0' && *r <= '9')
+				r++;
+			*w++ = 'N';
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+static void example_echo_server_and_client(void)
+{
+	char path[PATH_MAX], server[PATH_MAX], expected[PATH_MAX * 3], rest[PATH_MAX];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct check_cmd srv, cl;
+	int fd;
+
+	check_path(path, sizeof(path), "echo");
+	/* A stale socket file first: the server must take its place. */
+	strcpy(sun.sun_path, path);
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd);
+
+	snprintf(server, sizeof(server), "%s", check_example("unix_stream_server"));
+	check_cmd_start(&srv, NULL, (const char *const[]){ server, path, "2", NULL });
+	wait_for_line(&srv, srv.out_fd, "listening on ", rest, sizeof(rest));
+	CHECK_STR(rest, path);
+	/* A second server is refused: the first one is alive. */
+	CHECK_EQ(check_cmd_run(&cl, NULL, (const char *const[]){ server, path, NULL }), 1);
+	CHECK_CONTAINS(cl.err, "a server is already listening there");
+	check_cmd_free(&cl);
+
+	CHECK_EQ(check_cmd_run(&cl, NULL,
+			       (const char *const[]){ check_example("unix_stream_client"), path,
+						      "hello", "world", NULL }),
+		 0);
+	CHECK_STR(no_numbers(cl.out), "client N: sent \"hello\", got back \"hello\"\n"
+				      "client N: sent \"world\", got back \"world\"\n");
+	CHECK_STR(cl.err, "");
+	check_cmd_free(&cl);
+	CHECK_EQ(check_cmd_run(&cl, NULL,
+			       (const char *const[]){ check_example("unix_stream_client"), path,
+						      "again", NULL }),
+		 0);
+	check_cmd_free(&cl);
+	CHECK_EQ(check_cmd_wait(&srv), 0);
+	snprintf(expected, sizeof(expected),
+		 "server N: %s is stale (connect: connection refused): removing it\n"
+		 "server N: listening on %s\n"
+		 "server N: client pid N uid N connected\n"
+		 "server N: client pid N left; N bytes echoed\n"
+		 "server N: client pid N uid N connected\n"
+		 "server N: client pid N left; N bytes echoed\n",
+		 path, path);
+	CHECK_STR(no_numbers(srv.out), no_numbers(expected));
+	CHECK_STR(srv.err, "");
+	check_cmd_free(&srv);
+	CHECK(!exists(path));
+
+	/* Nobody listening: the client says so at once. */
+	CHECK_EQ(check_cmd_run(&cl, NULL,
+			       (const char *const[]){ check_example("unix_stream_client"), path,
+						      "x", NULL }),
+		 1);
+	CHECK_CONTAINS(cl.err, "is unix_stream_server running?");
+	check_cmd_free(&cl);
+	check_example_remove("unix_stream_server");
+	check_example_remove("unix_stream_client");
+}
+
+static void example_fd_pass(void)
+{
+	char sock[PATH_MAX], file[PATH_MAX], prog[PATH_MAX], rest[PATH_MAX];
+	char expected[PATH_MAX * 2];
+	struct check_cmd rx, tx;
+	int fd;
+
+	check_path(sock, sizeof(sock), "pass");
+	check_path(file, sizeof(file), "file");
+	fd = (int)CHECK_SYS(open(file, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+	CHECK_EQ(write(fd, "first line\nsecond line\n", 23), 23);
+	close(fd);
+	snprintf(prog, sizeof(prog), "%s", check_example("unix_fd_pass"));
+	check_cmd_start(&rx, NULL, (const char *const[]){ prog, "recv", sock, NULL });
+	wait_for_line(&rx, rx.out_fd, "waiting on ", rest, sizeof(rest));
+	CHECK_EQ(check_cmd_run(&tx, NULL, (const char *const[]){ prog, "send", sock, file, NULL }),
+		 0);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	snprintf(expected, sizeof(expected), "sender N: sent descriptor N of %s\n", file);
+	CHECK_STR(no_numbers(tx.out), no_numbers(expected));
+	snprintf(expected, sizeof(expected),
+		 "receiver N: waiting on %s\n"
+		 "receiver N: got descriptor N; reading the file through it:\n"
+		 "first line\nsecond line\n",
+		 sock);
+	CHECK_STR(no_numbers(rx.out), no_numbers(expected));
+	CHECK_STR(rx.err, "");
+	CHECK(!exists(sock));
+	check_cmd_free(&tx);
+	check_cmd_free(&rx);
+	CHECK_SYS(unlink(file));
+	check_example_remove("unix_fd_pass");
+}
+
+CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
+	   TEST_T(traffic_unix_frames_abstract, 120), TEST_T(traffic_unix_dgram, 120),
+	   TEST_T(traffic_unix_seqpacket, 120), TEST_T(traffic_tcp_lines, 120),
+	   TEST_T(traffic_tcp_frames_ipv6, 120), TEST(unix_clients_at_once),
+	   TEST(unix_framed_clients_at_once), TEST(seqpacket_clients_at_once),
+	   TEST(tcp_clients_at_once), TEST(credentials_are_the_senders),
+	   TEST(allow_uid_refuses_others), TEST(passed_descriptor_reads_the_file),
+	   TEST(extra_descriptors_are_closed), TEST(channel_closes_passed_descriptors),
+	   TEST(stale_file_replaced_live_refused), TEST(not_a_socket_is_refused),
+	   TEST(socket_file_removed_by_its_creator), TEST(path_length_limits),
+	   TEST(abstract_names_leave_no_file), TEST(client_of_dead_server),
+	   TEST(sender_to_closed_reader_gets_epipe), TEST(sender_to_killed_reader_gets_epipe),
+	   TEST(record_boundaries_and_truncation), TEST(datagram_size_limit),
+	   TEST(keep_serves_client_after_client), TEST(recv_times_out), TEST(send_times_out),
+	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
+	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
+	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_interrupted_recv_removes_its_socket),
+	   TEST(cli_keep), TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools),
+	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass))
