@@ -17,12 +17,13 @@
  * checks both before use: a buggy or hostile peer can make it fail (EPROTO, EBADMSG), never
  * read or write outside the mapping or loop for ever.
  *
- * Waking: a side that finds nothing to do spins for a while (not when the peer last ran on the
- * same CPU, where spinning only burns the time slice the peer needs; the budget halves when
- * spinning did not pay and doubles when it did), then raises its sleeping flag and sleeps on
- * the futex that is the low word of the position it waits for. The other side stores its
- * position, then reads the flag, and calls FUTEX_WAKE only when it is raised: a fence on each
- * side (store, fence, load: Dekker's pattern) guarantees that one of them sees the other.
+ * Waking: a side that finds nothing to do spins for a while (the budget halves when spinning did
+ * not pay and doubles when it did); when the peer last ran on the same CPU, where spinning would
+ * only burn the time slice the peer needs, it yields the CPU a few times instead. Then it raises
+ * its sleeping flag and sleeps on the futex that is the low word of the position it waits for. The
+ * other side stores its position, then reads the flag, and calls FUTEX_WAKE only when it is raised:
+ * a fence on each side (store, fence, load: Dekker's pattern) guarantees that one of them sees the
+ * other.
  *
  * Liveness: each side holds an open-file-description lock on one byte of the object for as long
  * as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the lock when
@@ -65,6 +66,8 @@
 #define SPIN_MIN       16
 #define SPIN_START     1024
 #define SPIN_MAX       16384
+#define YIELD_START    4
+#define YIELD_MAX      8
 #define CHECK_FIRST_MS 10
 #define CHECK_MAX_MS   250
 
@@ -118,6 +121,7 @@ struct lipc_ring {
 	bool ended;	   /* the end of producer ended_gen was reported */
 	uint32_t ended_gen;
 	int spin;     /* the adaptive spin budget */
+	int yields;   /* the same, in sched_yield() calls, when both share a CPU */
 	int check_ms; /* how long a sleeper waits before it tests the peer's lock */
 };
 
@@ -296,6 +300,20 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	}
 	if (budget > 0)
 		r->spin = r->spin / 2 < SPIN_MIN ? SPIN_MIN : r->spin / 2;
+	/*
+	 * On the peer's CPU, give it the CPU instead: when it is runnable, sched_yield() runs it at
+	 * once and it publishes without having to wake us, cheaper than a futex sleep and wake-up.
+	 * A few yields at most, fewer when they did not pay, then sleep.
+	 */
+	for (int i = 0; budget == 0 && !r->spin_only && i < r->yields; i++) {
+		sched_yield();
+		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
+			r->yields = r->yields * 2 > YIELD_MAX ? YIELD_MAX : r->yields * 2;
+			return 1;
+		}
+		if (i == r->yields - 1)
+			r->yields = r->yields / 2 < 1 ? 1 : r->yields / 2;
+	}
 
 	for (bool test_lock = false;;) {
 		int left = lipc__remaining_ms(d), chunk, ret;
@@ -719,6 +737,7 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 	r->role = role;
 	r->spin_only = flags & LIPC_RING_SPIN;
 	r->spin = SPIN_START;
+	r->yields = YIELD_START;
 	r->check_ms = CHECK_FIRST_MS;
 	r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_RING_CREATE))

@@ -69,9 +69,9 @@ void lipc__unlink(const char *path)
 void lipc__deadline_start(struct lipc__deadline *d, int timeout_ms)
 {
 	d->never = timeout_ms < 0;
-	clock_gettime(CLOCK_MONOTONIC, &d->at);
 	if (d->never)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &d->at);
 	d->at.tv_sec += timeout_ms / 1000;
 	d->at.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (d->at.tv_nsec >= 1000000000) {
