@@ -7,9 +7,10 @@
  *            line   tail: bytes released by the consumer      (written by the consumer only)
  *            line   the consumer's "sleeping" flag and cpu   (written by the consumer, rarely)
  *            line   the producer's "sleeping" flag, cpu and "closed" flag (by the producer)
- *   page 1.. data: capacity bytes; a record is an 8-byte header (its length) and its bytes,
- *            padded to 8. A record that would cross the end is preceded by a wrap marker and
- *            starts again at offset 0, so a record is never split.
+ *   page 1.. data: capacity bytes; a record is a 16-byte header (its length, and its position
+ *            plus one, stored last to publish it) and its bytes, padded to 16. A record that
+ *            would cross the end is preceded by a wrap marker and starts again at offset 0, so
+ *            a record is never split.
  *
  * head and tail count bytes since creation (64 bits never wrap); their difference is what the
  * ring holds. Each side keeps its own position privately and only publishes it, so the only
@@ -56,10 +57,10 @@
 #include "lipc/ring.h"
 
 #define RING_MAGIC     0x474e49524350494cull /* "LIPCRING" */
-#define RING_VERSION   1
+#define RING_VERSION   2
 #define DATA_OFFSET    4096u
-#define LINE	       128 /* two cache lines: adjacent-line prefetch must not share them */
-#define REC_HDR	       8u
+#define LINE	       128	   /* two cache lines: adjacent-line prefetch must not share them */
+#define REC_HDR	       16u	   /* sizeof(struct rec_hdr); records are 16-byte aligned */
 #define WRAP	       0xffffffffu /* a record length that means: continue at offset 0 */
 #define CAPACITY_MIN   ((uint64_t)LIPC_RING_CAPACITY_MIN)
 #define CAPACITY_MAX   ((uint64_t)LIPC_RING_CAPACITY_MAX)
@@ -125,9 +126,34 @@ struct lipc_ring {
 	int check_ms; /* how long a sleeper waits before it tests the peer's lock */
 };
 
+/*
+ * A record's header. seq is the record's position plus one, stored last with release order: a
+ * record is ready when its seq says so, so a consumer that polls finds readiness and data on the
+ * same cache lines and never reads the producer's head while records keep coming. Stale bytes
+ * of an earlier lap cannot pass for a ready record: their seq is another position (64 bits).
+ */
+struct rec_hdr {
+	uint32_t len; /* the record's bytes, or WRAP */
+	uint32_t unused;
+	_Atomic uint64_t seq;
+};
+
+_Static_assert(sizeof(struct rec_hdr) == REC_HDR, "a record header is 16 bytes");
+
 static uint64_t record_size(uint64_t len)
 {
-	return (REC_HDR + len + 7) & ~(uint64_t)7;
+	return (REC_HDR + len + 15) & ~(uint64_t)15;
+}
+
+static struct rec_hdr *rec_at(const struct lipc_ring *r, uint64_t pos)
+{
+	return (struct rec_hdr *)(r->data + (pos & r->mask));
+}
+
+/* Has the producer published the record at our position? Pairs with its release in commit. */
+static bool record_ready(const struct lipc_ring *r)
+{
+	return atomic_load_explicit(&rec_at(r, r->pos)->seq, memory_order_acquire) == r->pos + 1;
 }
 
 /* The futex is the low 32 bits of a position: they change whenever the position does. */
@@ -200,6 +226,14 @@ static int read_peer(struct lipc_ring *r)
 	uint64_t head = r->role == LIPC_RING_PRODUCER ? r->pos : p;
 	uint64_t tail = r->role == LIPC_RING_PRODUCER ? p : r->pos;
 
+	/*
+	 * A consumer that takes records as they become ready may be ahead of head for a moment:
+	 * the producer stores head just after a record's seq. Then it knows of nothing beyond.
+	 */
+	if (r->role == LIPC_RING_CONSUMER && tail - head <= r->cap && tail != head) {
+		r->peer = r->pos;
+		return 0;
+	}
 	if (head - tail > r->cap)
 		return corrupt(r, EPROTO);
 	r->peer = p;
@@ -279,13 +313,19 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		errno = EAGAIN;
 		return -1;
 	}
-	atomic_store_explicit(cpu, me, memory_order_relaxed);
+	/* Only a change is written: the peer reads this line at every commit (the sleeping flag).
+	 */
+	if (atomic_load_explicit(cpu, memory_order_relaxed) != me)
+		atomic_store_explicit(cpu, me, memory_order_relaxed);
 	budget = r->spin_only						      ? INT_MAX
 		 : me == atomic_load_explicit(peer_cpu, memory_order_relaxed) ? 0
 									      : r->spin;
 	for (unsigned long i = 0; r->spin_only || i < (unsigned long)budget; i++) {
-		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
+		if (r->role == LIPC_RING_CONSUMER
+			    ? record_ready(r)
+			    : atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
 			r->spin = r->spin * 2 > SPIN_MAX ? SPIN_MAX : r->spin * 2;
+			r->check_ms = CHECK_FIRST_MS;
 			return 1;
 		}
 		cpu_relax();
@@ -307,8 +347,10 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	 */
 	for (int i = 0; budget == 0 && !r->spin_only && i < r->yields; i++) {
 		sched_yield();
-		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
+		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen ||
+		    (r->role == LIPC_RING_CONSUMER && record_ready(r))) {
 			r->yields = r->yields * 2 > YIELD_MAX ? YIELD_MAX : r->yields * 2;
+			r->check_ms = CHECK_FIRST_MS;
 			return 1;
 		}
 		if (i == r->yields - 1)
@@ -405,12 +447,10 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 			return NULL;
 	}
 	if (need != rec) {
-		uint32_t wrap = WRAP;
-
-		memcpy(r->data + idx, &wrap, sizeof(wrap));
+		rec_at(r, r->pos)->len = WRAP;
 		idx = 0;
 	}
-	memcpy(r->data + idx, &(uint32_t){ (uint32_t)len }, sizeof(uint32_t));
+	rec_at(r, r->pos + need - rec)->len = (uint32_t)len;
 	r->held = need;
 	r->held_len = (uint32_t)len;
 	return r->data + idx + REC_HDR;
@@ -418,13 +458,24 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 
 int lipc_ring_commit(struct lipc_ring *r)
 {
+	uint64_t at;
+
 	if (r->role != LIPC_RING_PRODUCER || !r->held) {
 		errno = r->role != LIPC_RING_PRODUCER ? EBADF : EINVAL;
 		return -1;
 	}
+	at = r->pos + r->held - record_size(r->held_len);
+
+	/*
+	 * Publish: the record, then its wrap marker if it has one (a consumer that sees the
+	 * marker ready finds the record ready too), then head for a consumer that sleeps. Each
+	 * release pairs with the consumer's acquire of the same word.
+	 */
+	atomic_store_explicit(&rec_at(r, at)->seq, at + 1, memory_order_release);
+	if (at != r->pos)
+		atomic_store_explicit(&rec_at(r, r->pos)->seq, r->pos + 1, memory_order_release);
 	r->pos += r->held;
 	r->held = 0;
-	/* Pairs with the consumer's acquire load of head: the record is written before. */
 	atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
 	wake_peer(r);
 	return 0;
@@ -455,13 +506,17 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 	lipc__deadline_start(&d, timeout_ms);
 	if (r->held)
 		goto out_record; /* the same record again */
-	while (r->pos == r->peer) {
+	while (!record_ready(r)) {
 		int ret;
 
 		if (read_peer(r) < 0)
 			return -1;
-		if (r->pos != r->peer)
-			break;
+		if (r->pos != r->peer) {
+			/* head is stored after the record: past us, the record must be ready. */
+			if (record_ready(r))
+				break;
+			return corrupt(r, EBADMSG);
+		}
 		ret = wait_peer(r, &d, timeout_ms);
 		if (ret <= 0)
 			return ret;
@@ -469,18 +524,20 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 
 	/* Everything below comes from the producer: check it all before use. */
 	idx = r->pos & r->mask;
-	memcpy(&n, r->data + idx, sizeof(n));
+	n = rec_at(r, r->pos)->len;
 	if (n == WRAP) {
 		skip = r->cap - idx;
-		if (r->peer - r->pos <= skip)
-			return corrupt(r, EBADMSG); /* a wrap marker as the last thing written */
+		/* The record follows its marker at offset 0, and was published first. */
+		if (atomic_load_explicit(&rec_at(r, r->pos + skip)->seq, memory_order_acquire) !=
+		    r->pos + skip + 1)
+			return corrupt(r, EBADMSG);
 		idx = 0;
-		memcpy(&n, r->data, sizeof(n));
+		n = rec_at(r, r->pos + skip)->len;
 	}
 	if (n > r->max_record)
 		return corrupt(r, EBADMSG);
 	rec = record_size(n);
-	if (idx + rec > r->cap || r->peer - r->pos < skip + rec)
+	if (idx + rec > r->cap)
 		return corrupt(r, EBADMSG);
 	r->held = skip + rec;
 	r->held_len = n;
