@@ -184,7 +184,9 @@ out_short:
 
 int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg)
 {
-	size_t limit = max_msg + (flags & LIPC_CHAN_FRAMED ? FRAME_HDR : 1);
+	size_t hdr = flags & LIPC_CHAN_FRAMED ? FRAME_HDR : 1;
+	/* max_msg may be SIZE_MAX, "no limit": a sum that wrapped would mean a 0-byte buffer. */
+	size_t limit = max_msg > SIZE_MAX - hdr ? SIZE_MAX : max_msg + hdr;
 	ssize_t n;
 
 	/* The message handed out last is no longer needed: drop what was consumed. */
