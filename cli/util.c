@@ -150,6 +150,8 @@ int try_seconds(const char *s, int *ms_out, char *why, size_t why_size)
 	}
 	if (*p)
 		return WHY("is not a number of seconds");
+	if (ms > max_ms) /* a week and a fraction of a second */
+		return WHY("is too long (at most a week)");
 	*ms_out = (int)ms;
 	return 0;
 }
