@@ -71,6 +71,7 @@ enum {
 	OPT_MAX_MSGS,	      /* mq */
 	OPT_MSG_SIZE,	      /* mq */
 	OPT_TRUNCATE,	      /* recv, sysv-mq */
+	OPT_CAPACITY,	      /* shm: only a bit in chan_args.given (the option itself is -c) */
 };
 /* clang-format off */
 #define CHAN_LONGOPTS                                   \

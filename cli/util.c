@@ -354,6 +354,7 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 		ca->opts.timeout_ms = parse_seconds("timeout", arg);
 		return true;
 	case 'c':
+		ca->given |= GIVEN(OPT_CAPACITY);
 		ca->opts.capacity = parse_size("capacity", arg, LIPC_RING_CAPACITY_MIN);
 		if (ca->opts.capacity > LIPC_RING_CAPACITY_MAX)
 			usage_error("capacity '%s' is out of range (4K to 1G)", arg);
@@ -368,12 +369,14 @@ static const struct {
 	int opt;
 	const char *name;
 	enum lipc_scheme scheme;
+	const char *scheme_name;
 } scheme_options[] = {
-	{ OPT_PRIORITY, "--priority", LIPC_SCHEME_MQ },
-	{ OPT_MAX_MSGS, "--max-msgs", LIPC_SCHEME_MQ },
-	{ OPT_MSG_SIZE, "--msg-size", LIPC_SCHEME_MQ },
-	{ OPT_TYPE, "--type", LIPC_SCHEME_SYSV_MQ },
-	{ OPT_TRUNCATE, "--truncate", LIPC_SCHEME_SYSV_MQ },
+	{ OPT_PRIORITY, "--priority", LIPC_SCHEME_MQ, "mq" },
+	{ OPT_MAX_MSGS, "--max-msgs", LIPC_SCHEME_MQ, "mq" },
+	{ OPT_MSG_SIZE, "--msg-size", LIPC_SCHEME_MQ, "mq" },
+	{ OPT_TYPE, "--type", LIPC_SCHEME_SYSV_MQ, "sysv-mq" },
+	{ OPT_TRUNCATE, "--truncate", LIPC_SCHEME_SYSV_MQ, "sysv-mq" },
+	{ OPT_CAPACITY, "--capacity", LIPC_SCHEME_SHM, "shm" },
 };
 
 void chan_address(struct chan_args *ca, const char *text)
@@ -401,7 +404,7 @@ void chan_address(struct chan_args *ca, const char *text)
 		if ((ca->given & GIVEN(scheme_options[i].opt)) &&
 		    ca->addr.scheme != scheme_options[i].scheme)
 			usage_error("%s applies to %s: addresses only", scheme_options[i].name,
-				    scheme_options[i].scheme == LIPC_SCHEME_MQ ? "mq" : "sysv-mq");
+				    scheme_options[i].scheme_name);
 }
 
 bool chan_keeps_boundaries(const struct chan_args *ca)
