@@ -494,6 +494,9 @@ static void bad_command_lines(void)
 
 		while (n < 8 && cases[i].argv[n])
 			n++;
+		/* Under make valgrind: valgrind 3.19 knows no pidfd_open(), which these reach. */
+		if (check_wrapped() && cases[i].status == 1 && !strcmp(cases[i].argv[0], "signal"))
+			continue;
 		try_one(cases[i].argv, n, cases[i].status);
 	}
 	printf("bad command lines: %d command lines tried\n", tried);
