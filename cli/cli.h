@@ -52,6 +52,15 @@ int parse_seconds(const char *what, const char *s);
 size_t parse_size(const char *what, const char *s, size_t min);
 /* An octal permission mode such as 0600. */
 mode_t parse_mode(const char *what, const char *s);
+/*
+ * Their cores, which never exit (for the fuzzers): 0 with the value, or -1 with the reason in
+ * why, worded to follow "WHAT 'TEXT' " ("is not a number").
+ */
+int try_long(const char *s, long min, long max, long *v, char *why, size_t why_size);
+int try_signed(const char *s, long min, long max, long *v, char *why, size_t why_size);
+int try_seconds(const char *s, int *ms, char *why, size_t why_size);
+int try_size(const char *s, size_t min, size_t *v, char *why, size_t why_size);
+int try_mode(const char *s, mode_t *mode, char *why, size_t why_size);
 
 /* The channel options that send and recv share, and the channel they open. */
 #define CHAN_SHORTOPTS "c:fm:t:"
@@ -62,6 +71,7 @@ enum {
 	OPT_MAX_MSGS,	      /* mq */
 	OPT_MSG_SIZE,	      /* mq */
 	OPT_TRUNCATE,	      /* recv, sysv-mq */
+	OPT_CAPACITY,	      /* shm: only a bit in chan_args.given (the option itself is -c) */
 };
 /* clang-format off */
 #define CHAN_LONGOPTS                                   \

@@ -85,39 +85,44 @@ int next_option(int argc, char **argv, const char *shortopts, const struct optio
 	}
 }
 
-long parse_long(const char *what, const char *s, long min, long max)
+/*
+ * The cores of the parse-or-die helpers: they never exit, so a fuzzer can call them millions of
+ * times. Each returns 0 with the value, or -1 with why the text was refused, worded to follow
+ * "WHAT 'TEXT' " in a message.
+ */
+#define WHY(...) (snprintf(why, why_size, __VA_ARGS__), -1)
+
+int try_long(const char *s, long min, long max, long *v, char *why, size_t why_size)
 {
 	char *end;
-	long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
+	*v = strtol(s, &end, 10);
 	/* strtol skips leading blanks and accepts a sign; a count is plain digits. */
 	if (!*s || end == s || *end || !(s[0] >= '0' && s[0] <= '9'))
-		usage_error("%s '%s' is not a number", what, s);
-	if (errno == ERANGE || v < min || v > max)
-		usage_error("%s '%s' is out of range (%ld to %ld)", what, s, min, max);
-	return v;
+		return WHY("is not a number");
+	if (errno == ERANGE || *v < min || *v > max)
+		return WHY("is out of range (%ld to %ld)", min, max);
+	return 0;
 }
 
-long parse_signed(const char *what, const char *s, long min, long max)
+int try_signed(const char *s, long min, long max, long *v, char *why, size_t why_size)
 {
 	if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
 		char *end;
-		long v;
 
 		errno = 0;
-		v = strtol(s, &end, 10);
+		*v = strtol(s, &end, 10);
 		if (*end)
-			usage_error("%s '%s' is not a number", what, s);
-		if (errno == ERANGE || v < min || v > max)
-			usage_error("%s '%s' is out of range (%ld to %ld)", what, s, min, max);
-		return v;
+			return WHY("is not a number");
+		if (errno == ERANGE || *v < min || *v > max)
+			return WHY("is out of range (%ld to %ld)", min, max);
+		return 0;
 	}
-	return parse_long(what, s, min, max);
+	return try_long(s, min, max, v, why, why_size);
 }
 
-int parse_seconds(const char *what, const char *s)
+int try_seconds(const char *s, int *ms_out, char *why, size_t why_size)
 {
 	const long max_ms = 7L * 24 * 3600 * 1000; /* a week: far below INT_MAX milliseconds */
 	const char *p = s;
@@ -125,11 +130,11 @@ int parse_seconds(const char *what, const char *s)
 	int decimals = 0;
 
 	if (!(*p >= '0' && *p <= '9'))
-		usage_error("%s '%s' is not a number of seconds", what, s);
+		return WHY("is not a number of seconds");
 	for (; *p >= '0' && *p <= '9'; p++) {
 		ms = ms * 10 + (*p - '0');
 		if (ms > max_ms / 1000)
-			usage_error("%s '%s' is too long (at most a week)", what, s);
+			return WHY("is too long (at most a week)");
 	}
 	ms *= 1000;
 	if (*p == '.') {
@@ -141,25 +146,28 @@ int parse_seconds(const char *what, const char *s)
 			scale /= 10;
 		}
 		if (decimals == 0)
-			usage_error("%s '%s' is not a number of seconds", what, s);
+			return WHY("is not a number of seconds");
 	}
 	if (*p)
-		usage_error("%s '%s' is not a number of seconds", what, s);
-	return (int)ms;
+		return WHY("is not a number of seconds");
+	if (ms > max_ms) /* a week and a fraction of a second */
+		return WHY("is too long (at most a week)");
+	*ms_out = (int)ms;
+	return 0;
 }
 
 /* Bytes, or K, M or G of them: strict, at most what off_t holds. */
-size_t parse_size(const char *what, const char *s, size_t min)
+int try_size(const char *s, size_t min, size_t *out, char *why, size_t why_size)
 {
 	const uintmax_t max = INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX;
 	uintmax_t v = 0, unit = 1;
 	const char *p = s;
 
 	if (!(*p >= '0' && *p <= '9'))
-		usage_error("%s '%s' is not a size (bytes, or K, M or G: 4096, 64K, 1M)", what, s);
+		return WHY("is not a size (bytes, or K, M or G: 4096, 64K, 1M)");
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (v > (max - (uintmax_t)(*p - '0')) / 10)
-			usage_error("%s '%s' is too large", what, s);
+			return WHY("is too large");
 		v = v * 10 + (uintmax_t)(*p - '0');
 	}
 	switch (*p) {
@@ -182,15 +190,16 @@ size_t parse_size(const char *what, const char *s, size_t min)
 		break;
 	}
 	if (*p)
-		usage_error("%s '%s' is not a size (bytes, or K, M or G: 4096, 64K, 1M)", what, s);
+		return WHY("is not a size (bytes, or K, M or G: 4096, 64K, 1M)");
 	if (v > max / unit)
-		usage_error("%s '%s' is too large", what, s);
+		return WHY("is too large");
 	if (v * unit < min)
-		usage_error("%s '%s' is out of range (at least %zu)", what, s, min);
-	return (size_t)(v * unit);
+		return WHY("is out of range (at least %zu)", min);
+	*out = (size_t)(v * unit);
+	return 0;
 }
 
-mode_t parse_mode(const char *what, const char *s)
+int try_mode(const char *s, mode_t *mode, char *why, size_t why_size)
 {
 	char *end;
 	long v;
@@ -198,8 +207,61 @@ mode_t parse_mode(const char *what, const char *s)
 	errno = 0;
 	v = strtol(s, &end, 8);
 	if (!*s || *end || !(s[0] >= '0' && s[0] <= '7') || errno || v > 07777)
-		usage_error("%s '%s' is not an octal mode such as 0600", what, s);
-	return (mode_t)v;
+		return WHY("is not an octal mode such as 0600");
+	*mode = (mode_t)v;
+	return 0;
+}
+
+#undef WHY
+
+long parse_long(const char *what, const char *s, long min, long max)
+{
+	char why[96];
+	long v;
+
+	if (try_long(s, min, max, &v, why, sizeof(why)) < 0)
+		usage_error("%s '%s' %s", what, s, why);
+	return v;
+}
+
+long parse_signed(const char *what, const char *s, long min, long max)
+{
+	char why[96];
+	long v;
+
+	if (try_signed(s, min, max, &v, why, sizeof(why)) < 0)
+		usage_error("%s '%s' %s", what, s, why);
+	return v;
+}
+
+int parse_seconds(const char *what, const char *s)
+{
+	char why[96];
+	int ms;
+
+	if (try_seconds(s, &ms, why, sizeof(why)) < 0)
+		usage_error("%s '%s' %s", what, s, why);
+	return ms;
+}
+
+size_t parse_size(const char *what, const char *s, size_t min)
+{
+	char why[96];
+	size_t v;
+
+	if (try_size(s, min, &v, why, sizeof(why)) < 0)
+		usage_error("%s '%s' %s", what, s, why);
+	return v;
+}
+
+mode_t parse_mode(const char *what, const char *s)
+{
+	char why[96];
+	mode_t m;
+
+	if (try_mode(s, &m, why, sizeof(why)) < 0)
+		usage_error("%s '%s' %s", what, s, why);
+	return m;
 }
 
 /* The path to remove if a signal ends us; set before the channel waits, cleared after close. */
@@ -292,6 +354,7 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 		ca->opts.timeout_ms = parse_seconds("timeout", arg);
 		return true;
 	case 'c':
+		ca->given |= GIVEN(OPT_CAPACITY);
 		ca->opts.capacity = parse_size("capacity", arg, LIPC_RING_CAPACITY_MIN);
 		if (ca->opts.capacity > LIPC_RING_CAPACITY_MAX)
 			usage_error("capacity '%s' is out of range (4K to 1G)", arg);
@@ -306,12 +369,14 @@ static const struct {
 	int opt;
 	const char *name;
 	enum lipc_scheme scheme;
+	const char *scheme_name;
 } scheme_options[] = {
-	{ OPT_PRIORITY, "--priority", LIPC_SCHEME_MQ },
-	{ OPT_MAX_MSGS, "--max-msgs", LIPC_SCHEME_MQ },
-	{ OPT_MSG_SIZE, "--msg-size", LIPC_SCHEME_MQ },
-	{ OPT_TYPE, "--type", LIPC_SCHEME_SYSV_MQ },
-	{ OPT_TRUNCATE, "--truncate", LIPC_SCHEME_SYSV_MQ },
+	{ OPT_PRIORITY, "--priority", LIPC_SCHEME_MQ, "mq" },
+	{ OPT_MAX_MSGS, "--max-msgs", LIPC_SCHEME_MQ, "mq" },
+	{ OPT_MSG_SIZE, "--msg-size", LIPC_SCHEME_MQ, "mq" },
+	{ OPT_TYPE, "--type", LIPC_SCHEME_SYSV_MQ, "sysv-mq" },
+	{ OPT_TRUNCATE, "--truncate", LIPC_SCHEME_SYSV_MQ, "sysv-mq" },
+	{ OPT_CAPACITY, "--capacity", LIPC_SCHEME_SHM, "shm" },
 };
 
 void chan_address(struct chan_args *ca, const char *text)
@@ -339,7 +404,7 @@ void chan_address(struct chan_args *ca, const char *text)
 		if ((ca->given & GIVEN(scheme_options[i].opt)) &&
 		    ca->addr.scheme != scheme_options[i].scheme)
 			usage_error("%s applies to %s: addresses only", scheme_options[i].name,
-				    scheme_options[i].scheme == LIPC_SCHEME_MQ ? "mq" : "sysv-mq");
+				    scheme_options[i].scheme_name);
 }
 
 bool chan_keeps_boundaries(const struct chan_args *ca)

@@ -132,13 +132,15 @@ int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, c
 
 int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m)
 {
-	const unsigned char *p = (const unsigned char *)s->buf + s->head;
+	const unsigned char *p;
 	size_t avail = s->tail - s->head;
 
 	if (s->error)
 		return fail_sticky(s, s->error);
 	if (avail == 0)
 		return s->eof ? LIPC__END : LIPC__MORE; /* also before the first read: no buffer */
+	/* Only now: before the first read buf is NULL, and even NULL + 0 is undefined in C. */
+	p = (const unsigned char *)s->buf + s->head;
 	if (flags & LIPC_CHAN_FRAMED) {
 		size_t len;
 
@@ -182,7 +184,9 @@ out_short:
 
 int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg)
 {
-	size_t limit = max_msg + (flags & LIPC_CHAN_FRAMED ? FRAME_HDR : 1);
+	size_t hdr = flags & LIPC_CHAN_FRAMED ? FRAME_HDR : 1;
+	/* max_msg may be SIZE_MAX, "no limit": a sum that wrapped would mean a 0-byte buffer. */
+	size_t limit = max_msg > SIZE_MAX - hdr ? SIZE_MAX : max_msg + hdr;
 	ssize_t n;
 
 	/* The message handed out last is no longer needed: drop what was consumed. */

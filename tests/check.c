@@ -162,11 +162,42 @@ const char *check_lipc(void)
 	return l;
 }
 
+bool check_wrapped(void)
+{
+	const char *w = getenv("LIPC_WRAPPER");
+
+	return w && *w;
+}
+
+/*
+ * The argv to run: argv itself, or, when it runs lipc and LIPC_WRAPPER is set (make valgrind:
+ * "valgrind --error-exitcode=99 ..."), the wrapper's words and then argv, so that the same tests
+ * check the command under a tool. At most 32 words in all; words holds their text.
+ */
+static char *const *wrapped(const char *const argv[], char *words, size_t size)
+{
+	static const char *out[32 + 64];
+	const char *w = getenv("LIPC_WRAPPER");
+	size_t n = 0;
+
+	if (!check_wrapped() || strcmp(argv[0], check_lipc()))
+		return (char *const *)(uintptr_t)argv;
+	snprintf(words, size, "%s", w);
+	for (char *save, *t = strtok_r(words, " ", &save); t && n < 32;
+	     t = strtok_r(NULL, " ", &save))
+		out[n++] = t;
+	for (size_t i = 0; argv[i] && n < sizeof(out) / sizeof(out[0]) - 1; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	return (char *const *)(uintptr_t)out;
+}
+
 void check_cmd_start(struct check_cmd *c, const char *input, const char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t sa;
 	sigset_t all, none;
+	char words[1024], *const *av;
 	int in = -1, err;
 
 	memset(c, 0, sizeof(*c));
@@ -195,7 +226,8 @@ void check_cmd_start(struct check_cmd *c, const char *input, const char *const a
 	posix_spawnattr_setsigdefault(&sa, &all);
 	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	err = posix_spawnp(&c->pid, argv[0], &fa, &sa, (char *const *)(uintptr_t)argv, environ);
+	av = wrapped(argv, words, sizeof(words));
+	err = posix_spawnp(&c->pid, av[0], &fa, &sa, av, environ);
 	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	if (in >= 0)

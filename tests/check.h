@@ -141,6 +141,11 @@ void check_failure_(const struct check_cmd *c, const char *message, const char *
 /* The lipc binary under test ($LIPC), and an argv for it: LIPC_ARGV("recv", "fifo:x"). */
 const char *check_lipc(void);
 #define LIPC_ARGV(...) ((const char *const[]){ check_lipc(), __VA_ARGS__, NULL })
+/*
+ * Does check_cmd_start() run lipc under LIPC_WRAPPER (make valgrind: valgrind memcheck)? For
+ * the rare step that the wrapper cannot run (a system call valgrind does not know).
+ */
+bool check_wrapped(void);
 
 /*
  * Traffic through a channel: a sender process sends count sequence-numbered, checksummed

@@ -239,6 +239,34 @@ static void bad_frames(void)
 	CHECK_SYS(lipc_chan_close(rx));
 }
 
+/*
+ * Found by the fuzzer (tests/fuzz/fuzz_stream.c): max_msg SIZE_MAX, "no limit", made the read
+ * limit max_msg + 1 wrap to 0, so a line-mode stream read nothing and reported its end at once
+ * (the messages were lost), and a framed one failed with EPROTO.
+ */
+static void max_msg_without_limit(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx;
+	struct lipc_msg m;
+
+	o.max_msg = SIZE_MAX;
+	rx = reader_of("one\ntwo\n", 8, &o);
+	expect(rx, "one");
+	expect(rx, "two");
+	CHECK_EQ(lipc_chan_recv(rx, &m), 0);
+	CHECK_SYS(lipc_chan_close(rx));
+
+	for (size_t max = SIZE_MAX - 4; max != 0; max++) {
+		o.flags = LIPC_CHAN_FRAMED;
+		o.max_msg = max;
+		rx = reader_of("\0\0\0\x02hi", 6, &o);
+		expect(rx, "hi");
+		CHECK_EQ(lipc_chan_recv(rx, &m), 0);
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
 /* A message near max_msg makes the buffer grow past its first size. */
 static void large_message(void)
 {
@@ -519,7 +547,8 @@ CHECK_MAIN(TEST(addresses), TEST(open_refuses_bad_arguments), TEST(fifo_round_tr
 	   TEST_T(hundred_thousand_lines, 120), TEST_T(hundred_thousand_frames, 120),
 	   TEST(newline_refused_in_line_mode), TEST(framed_carries_any_byte),
 	   TEST(last_line_without_newline), TEST(oversize_line_is_refused), TEST(bad_frames),
-	   TEST(large_message), TEST(recv_times_out), TEST(nonblocking_recv_before_any_writer),
-	   TEST(send_times_out), TEST(send_to_closed_reader_is_epipe), TEST(wrong_direction),
-	   TEST(creator_removes_fifo), TEST(open_fifo_errors), TEST(keep_receiving_across_senders),
+	   TEST(max_msg_without_limit), TEST(large_message), TEST(recv_times_out),
+	   TEST(nonblocking_recv_before_any_writer), TEST(send_times_out),
+	   TEST(send_to_closed_reader_is_epipe), TEST(wrong_direction), TEST(creator_removes_fifo),
+	   TEST(open_fifo_errors), TEST(keep_receiving_across_senders),
 	   TEST(socket_peer_gone_is_epipe_without_sigpipe), TEST(sendmsg_and_accessors))

@@ -322,10 +322,13 @@ static void demos_and_tour(void)
 	CHECK_CONTAINS(c.out, "read \"job 3\"");
 	check_cmd_free(&c);
 
-	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour")), 0);
-	CHECK_STR(c.err, "");
-	CHECK(strstr(c.out, "Pipe (anonymous pipe)") < strstr(c.out, "FIFO (named pipe)"));
-	check_cmd_free(&c);
+	/* Under make valgrind: valgrind 3.19 knows no pidfd_open(), which the signal demo needs. */
+	if (!check_wrapped()) {
+		CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour")), 0);
+		CHECK_STR(c.err, "");
+		CHECK(strstr(c.out, "Pipe (anonymous pipe)") < strstr(c.out, "FIFO (named pipe)"));
+		check_cmd_free(&c);
+	}
 
 	check_cmd_run(&c, NULL,
 		      (const char *const[]){ "sh", "-c", "exec \"$0\" tour > /dev/full",

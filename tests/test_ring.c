@@ -428,6 +428,43 @@ static void corruption_is_an_error(void)
 }
 
 /*
+ * Found by the fuzzer (tests/fuzz/fuzz_ring.c): a side starts at the position its predecessor
+ * left in the shared header, and one that is not a multiple of 8 put the next record header
+ * across the end of the data, so the consumer read, and the producer wrote, past the ring
+ * (SIGSEGV on the guard page). Such a position is now refused at attach.
+ */
+static void misaligned_position_is_refused(void)
+{
+	const size_t cap = 4096;
+	static const size_t at[] = { 128, 256 }; /* head (the producer's), tail (the consumer's) */
+	static const int role[] = { LIPC_RING_PRODUCER, LIPC_RING_CONSUMER };
+	char path[PATH_MAX];
+	unsigned char *m;
+	int fd;
+
+	ring();
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, cap)));
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+	m = mmap(NULL, 4096 + cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED);
+	for (int i = 0; i < 2; i++) {
+		uint64_t pos = cap - 1; /* both positions: the ring looks empty */
+
+		memcpy(m + at[0], &pos, sizeof(pos));
+		memcpy(m + at[1], &pos, sizeof(pos));
+		errno = 0;
+		CHECK(lipc_ring_open(ring_name, role[i], 0, 0) == NULL && errno == EPROTO);
+		/* The other side, whose own position is the same, is refused too. */
+		errno = 0;
+		CHECK(lipc_ring_open(ring_name, role[1 - i], 0, 0) == NULL && errno == EPROTO);
+	}
+	munmap(m, 4096 + cap);
+	close(fd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
  * A full /dev/shm is ENOSPC when the ring is created, never SIGBUS later. In a private mount
  * namespace, a 64 KiB tmpfs over /dev/shm; skipped where this process may not mount.
  */
@@ -499,5 +536,5 @@ static void through_the_cli(void)
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
-	   TEST_T(corruption_is_an_error, 200), TEST(full_dev_shm_is_enospc), TEST(channel_traffic),
-	   TEST(through_the_cli))
+	   TEST_T(corruption_is_an_error, 200), TEST(misaligned_position_is_refused),
+	   TEST(full_dev_shm_is_enospc), TEST(channel_traffic), TEST(through_the_cli))

@@ -1,0 +1,170 @@
+/*
+ * The ring's reader, and its writer, fed a shared region the fuzzer wrote: positions, record
+ * headers and records, and now and then a broken static header. A ring of 4 KiB is created once;
+ * each input is written into it through a mapping of our own, then a consumer attaches, peeks
+ * and releases records until the ring says it is empty, ended or corrupt, and a producer
+ * attaches and pushes a few records. Whatever the shared memory holds, the ring may fail
+ * (EPROTO, EBADMSG, ...), but it must never touch memory outside the ring, hand out a record
+ * that is not inside it, or loop for ever: the page after the ring is mapped PROT_NONE, so an
+ * overrun crashes at once.
+ *
+ * Input: byte 0 flags (1: run a producer too, 2: head as given rather than tail plus a small
+ * delta, 4: overwrite the static header, 0x30: producer generation, 0x40: producer closed), bytes
+ * 1-8 tail, 9-16 head (or its delta), 17-48 the static header when flag 4 is set, then the data.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "lipc/ring.h"
+
+/* struct ring_shared of src/ring.c, as far as this harness writes it. */
+#define DATA_OFFSET   4096
+#define HEAD_AT	      128
+#define TAIL_AT	      256
+#define CONSUMER_GEN  392
+#define PRODUCER_GEN  520
+#define PRODUCER_SHUT 524
+#define STATIC_BYTES  32
+#define CAPACITY      4096
+
+static char name[64];
+static unsigned char *shared; /* our own view of the ring: header page, then the data */
+static unsigned char pristine[STATIC_BYTES];
+static volatile unsigned touched; /* where the bytes of each record go, so that they are read */
+
+static void remove_ring(void)
+{
+	lipc_ring_unlink(name);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct lipc_ring *r;
+	char path[96];
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	snprintf(name, sizeof(name), "/lipc-fuzz-ring-%d", (int)getpid());
+	lipc_ring_unlink(name);
+	r = lipc_ring_open(name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, CAPACITY, 0600);
+	FUZZ_ASSERT(r != NULL);
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+	atexit(remove_ring);
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	FUZZ_ASSERT(fd >= 0);
+	shared = mmap(NULL, DATA_OFFSET + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	FUZZ_ASSERT(shared != MAP_FAILED);
+	close(fd);
+	memcpy(pristine, shared, STATIC_BYTES);
+	return 0;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void consume(void)
+{
+	struct lipc_ring *r = lipc_ring_open(name, LIPC_RING_CONSUMER, 0, 0);
+
+	if (!r) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return;
+	}
+	for (int i = 0; i < 600; i++) {
+		const void *data;
+		size_t len;
+		int ret = lipc_ring_peek(r, &data, &len, 0);
+
+		if (ret <= 0) {
+			FUZZ_ASSERT(ret == 0 || errno == EAGAIN || errno == EPROTO ||
+				    errno == EBADMSG || errno == ECONNRESET);
+			break;
+		}
+		FUZZ_ASSERT(ret == 1 && len <= lipc_ring_max_record(r));
+		/* Every byte of the record is read: an overrun hits the guard page. */
+		for (size_t k = 0; k < len; k++)
+			touched += ((const unsigned char *)data)[k];
+		/* Peeking again before the release gives the same record. */
+		{
+			const void *again;
+			size_t len2;
+
+			FUZZ_ASSERT(lipc_ring_peek(r, &again, &len2, 0) == 1);
+			FUZZ_ASSERT(again == data && len2 == len);
+		}
+		FUZZ_ASSERT(lipc_ring_release(r) == 0);
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+static void produce(const uint8_t *data, size_t size)
+{
+	struct lipc_ring *r = lipc_ring_open(name, LIPC_RING_PRODUCER, 0, 0);
+	unsigned char rec[CAPACITY];
+
+	if (!r) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return;
+	}
+	memset(rec, 0x5a, sizeof(rec));
+	for (size_t i = 0; i < size && i < 16; i++) {
+		size_t len = (size_t)data[i] * 9;
+
+		if (lipc_ring_push(r, rec, len, 0) < 0) {
+			FUZZ_ASSERT(errno == EAGAIN || errno == EMSGSIZE || errno == EPROTO ||
+				    errno == EPIPE);
+			if (errno != EMSGSIZE)
+				break;
+		}
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint64_t tail, head;
+	uint32_t gen, shut;
+	unsigned flags;
+
+	if (size < 17)
+		return 0;
+	flags = data[0];
+	tail = le64(data + 1);
+	head = flags & 2 ? le64(data + 9) : tail + (le64(data + 9) & 0xffff);
+	gen = flags >> 4 & 3;
+	shut = flags >> 6 & 1;
+
+	memcpy(shared, pristine, STATIC_BYTES);
+	if ((flags & 4) && size >= 17 + STATIC_BYTES)
+		memcpy(shared, data + 17, STATIC_BYTES);
+	memcpy(shared + HEAD_AT, &head, sizeof(head));
+	memcpy(shared + TAIL_AT, &tail, sizeof(tail));
+	memset(shared + CONSUMER_GEN, 0, 4);
+	memcpy(shared + PRODUCER_GEN, &gen, sizeof(gen));
+	memcpy(shared + PRODUCER_SHUT, &shut, sizeof(shut));
+	memset(shared + DATA_OFFSET, 0, CAPACITY);
+	if (size > 17 + STATIC_BYTES) {
+		size_t n = size - 17 - STATIC_BYTES;
+
+		memcpy(shared + DATA_OFFSET, data + 17 + STATIC_BYTES, n < CAPACITY ? n : CAPACITY);
+	}
+
+	consume();
+	if (flags & 1)
+		produce(data + 17, size - 17);
+	return 0;
+}

@@ -1,0 +1,391 @@
+/*
+ * Nobody gets in who should not. The tests run as root, so each check forks a child that drops
+ * to nobody (setgroups, setgid, setuid 65534) before it tries: every object LinuxIPC creates
+ * with its default mode (FIFO, socket files, POSIX and System V queues, semaphores and shared
+ * memory, the ring, the lock file of lipc lock) is neither readable nor writable by another user
+ * whatever the umask (0, 022, 077); an exclusive creation refuses a name another user planted; a
+ * symbolic link planted at a FIFO, socket or ring path is never followed; --allow-uid turns away
+ * other users' peers on every Unix socket type; a TCP listener binds loopback unless told.
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <netinet/in.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/chan.h"
+#include "lipc/fifo.h"
+#include "lipc/msgq.h"
+#include "lipc/ring.h"
+#include "lipc/sem.h"
+#include "lipc/shm.h"
+#include "lipc/sock.h"
+
+#define NOBODY 65534
+
+static void drop_privileges(void)
+{
+	CHECK_SYS(setgroups(0, NULL));
+	CHECK_SYS(setgid(NOBODY));
+	CHECK_SYS(setuid(NOBODY));
+}
+
+/*
+ * A directory that any user may search but only root may list or write, for the objects that
+ * have a path: the test directory itself is root's alone. Removed by rm_shared_dir().
+ */
+static char shared_dir[128];
+
+static const char *in_shared_dir(char *buf, size_t size, const char *what)
+{
+	snprintf(buf, size, "%s/%s", shared_dir, what);
+	return buf;
+}
+
+static void make_shared_dir(void)
+{
+	snprintf(shared_dir, sizeof(shared_dir), "/tmp/lipc-test-%d-security", (int)check_pid);
+	CHECK_SYS(mkdir(shared_dir, 0700));
+	CHECK_SYS(chmod(shared_dir, 0711));
+}
+
+static void rm_shared_dir(void)
+{
+	CHECK_SYS(rmdir(shared_dir));
+}
+
+/* The objects of one round, all made with their default mode. */
+struct objects {
+	char fifo[PATH_MAX], sock[3][PATH_MAX], lockfile[PATH_MAX];
+	char mq[256], sem[256], shm[256], ring[256];
+	key_t sysv_mq, sysv_sem, sysv_shm;
+};
+
+static const char *const sock_schemes[] = { "unix", "unix-dgram", "unix-seqpacket" };
+
+static void no_access_bits(const char *what, mode_t mode)
+{
+	if (mode & 077)
+		check_fail(__FILE__, __LINE__, "%s has mode %04o: other users have access", what,
+			   (unsigned)(mode & 07777));
+}
+
+/* In the child, as nobody: every way in is refused. */
+static void nobody_gets_in(const struct objects *o)
+{
+	char path[PATH_MAX];
+
+	drop_privileges();
+	CHECK_ERR(open(o->fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC), EACCES);
+	CHECK_ERR(open(o->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC), EACCES);
+	for (int i = 0; i < 3; i++) {
+		char addr[PATH_MAX + 32];
+
+		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], o->sock[i]);
+		CHECK_ERR(lipc_sock_connect(addr, 0), EACCES);
+	}
+	CHECK_ERR(open(o->lockfile, O_RDONLY | O_CLOEXEC), EACCES);
+	CHECK_ERR(open(o->lockfile, O_WRONLY | O_CLOEXEC), EACCES);
+	CHECK_ERR(mq_open(o->mq, O_RDONLY), EACCES);
+	CHECK_ERR(mq_open(o->mq, O_WRONLY), EACCES);
+	CHECK_ERR(lipc_msgq_sysv_open(o->sysv_mq, O_RDONLY, 0), EACCES);
+	CHECK_ERR(lipc_msgq_sysv_open(o->sysv_mq, O_WRONLY, 0), EACCES);
+	CHECK(lipc_sem_open(o->sem, 0, 0, 0) == NULL && errno == EACCES);
+	CHECK_ERR(semget(o->sysv_sem, 0, 0400), EACCES);
+	CHECK_ERR(semget(o->sysv_sem, 0, 0200), EACCES);
+	CHECK_ERR(shm_open(o->shm, O_RDONLY, 0), EACCES);
+	CHECK_ERR(shmget(o->sysv_shm, 0, 0400), EACCES);
+	CHECK_ERR(shmget(o->sysv_shm, 0, 0200), EACCES);
+	CHECK(lipc_ring_open(o->ring, LIPC_RING_PRODUCER, 0, 0) == NULL && errno == EACCES);
+	CHECK(lipc_ring_open(o->ring, LIPC_RING_CONSUMER, 0, 0) == NULL && errno == EACCES);
+	snprintf(path, sizeof(path), "/dev/shm%s", o->ring);
+	CHECK_ERR(open(path, O_RDONLY | O_CLOEXEC), EACCES);
+}
+
+static void default_modes_under(mode_t mask)
+{
+	struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *fifo, *socks[3], *mq, *sysv_mq;
+	struct lipc_sem *sem, *sysv_sem;
+	struct lipc_shm shm, sysv_shm;
+	struct lipc_ring *ring;
+	struct objects o;
+	char addr[PATH_MAX + 32], n[200], key[32];
+	struct check_cmd c;
+	struct stat st;
+	mode_t old = umask(mask);
+	pid_t pid;
+
+	memset(&o, 0, sizeof(o));
+	opts.timeout_ms = 0;
+	in_shared_dir(o.fifo, sizeof(o.fifo), "fifo");
+	snprintf(addr, sizeof(addr), "fifo:%s", o.fifo);
+	fifo = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	CHECK(fifo != NULL);
+	for (int i = 0; i < 3; i++) {
+		in_shared_dir(o.sock[i], sizeof(o.sock[i]), sock_schemes[i]);
+		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], o.sock[i]);
+		socks[i] = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+		CHECK(socks[i] != NULL);
+	}
+	in_shared_dir(o.lockfile, sizeof(o.lockfile), "lock");
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", o.lockfile, "true")), 0);
+	check_cmd_free(&c);
+
+	snprintf(o.mq, sizeof(o.mq), "/%s", check_name(n, sizeof(n), "mq"));
+	snprintf(addr, sizeof(addr), "mq:%s", o.mq);
+	mq = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	CHECK(mq != NULL);
+	o.sysv_mq = check_key(1);
+	snprintf(addr, sizeof(addr), "sysv-mq:%d", (int)o.sysv_mq);
+	sysv_mq = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	CHECK(sysv_mq != NULL);
+	snprintf(o.sem, sizeof(o.sem), "/%s", check_name(n, sizeof(n), "sem"));
+	sem = lipc_sem_open(o.sem, O_CREAT | O_EXCL, 0, 1);
+	CHECK(sem != NULL);
+	o.sysv_sem = check_key(2);
+	snprintf(key, sizeof(key), "sysv:%d", (int)o.sysv_sem);
+	sysv_sem = lipc_sem_open(key, O_CREAT | O_EXCL, 0, 1);
+	CHECK(sysv_sem != NULL);
+	snprintf(o.shm, sizeof(o.shm), "/%s", check_name(n, sizeof(n), "shm"));
+	CHECK_SYS(lipc_shm_create(&shm, o.shm, 4096, 0));
+	o.sysv_shm = check_key(3);
+	snprintf(key, sizeof(key), "sysv:%d", (int)o.sysv_shm);
+	CHECK_SYS(lipc_shm_create(&sysv_shm, key, 4096, 0));
+	snprintf(o.ring, sizeof(o.ring), "/%s", check_name(n, sizeof(n), "ring"));
+	ring = lipc_ring_open(o.ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0);
+	CHECK(ring != NULL);
+
+	/* The bits themselves, then another user's attempts. */
+	CHECK_SYS(lstat(o.fifo, &st));
+	no_access_bits(o.fifo, st.st_mode);
+	for (int i = 0; i < 3; i++) {
+		CHECK_SYS(lstat(o.sock[i], &st));
+		no_access_bits(o.sock[i], st.st_mode);
+	}
+	CHECK_SYS(lstat(o.lockfile, &st));
+	no_access_bits(o.lockfile, st.st_mode);
+	CHECK_SYS(fstat(shm.fd, &st));
+	no_access_bits(o.shm, st.st_mode);
+	pid = check_fork();
+	if (pid == 0) {
+		nobody_gets_in(&o);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+
+	CHECK_SYS(lipc_ring_close(ring));
+	CHECK_SYS(lipc_ring_unlink(o.ring));
+	CHECK_SYS(lipc_shm_close(&sysv_shm));
+	CHECK_SYS(lipc_shm_unlink(key));
+	CHECK_SYS(lipc_shm_close(&shm));
+	CHECK_SYS(lipc_shm_unlink(o.shm));
+	CHECK_SYS(lipc_sem_close(sysv_sem));
+	snprintf(key, sizeof(key), "sysv:%d", (int)o.sysv_sem);
+	CHECK_SYS(lipc_sem_unlink(key));
+	CHECK_SYS(lipc_sem_close(sem));
+	CHECK_SYS(lipc_sem_unlink(o.sem));
+	CHECK_SYS(lipc_chan_close(sysv_mq));
+	CHECK_SYS(lipc_msgq_sysv_unlink(o.sysv_mq));
+	CHECK_SYS(lipc_chan_close(mq));
+	CHECK_SYS(lipc_msgq_posix_unlink(o.mq));
+	CHECK_SYS(unlink(o.lockfile));
+	for (int i = 0; i < 3; i++)
+		CHECK_SYS(lipc_chan_close(socks[i]));
+	CHECK_SYS(lipc_chan_close(fifo));
+	umask(old);
+}
+
+static void default_modes_whatever_the_umask(void)
+{
+	make_shared_dir();
+	default_modes_under(0);
+	default_modes_under(022);
+	default_modes_under(077);
+	rm_shared_dir();
+}
+
+/* An exclusive creation is refused a name that nobody made first, open to everyone. */
+static void exclusive_creation_refuses_planted_names(void)
+{
+	char sem[256], shm[256], mq[256], n[200], sysv_sem[32], sysv_shm[32];
+	key_t kmsg = check_key(1), ksem = check_key(2), kshm = check_key(3);
+	struct lipc_shm s;
+	struct check_cmd c;
+	pid_t pid;
+
+	snprintf(sem, sizeof(sem), "/%s", check_name(n, sizeof(n), "sem"));
+	snprintf(shm, sizeof(shm), "/%s", check_name(n, sizeof(n), "shm"));
+	snprintf(mq, sizeof(mq), "/%s", check_name(n, sizeof(n), "mq"));
+	snprintf(sysv_sem, sizeof(sysv_sem), "sysv:%d", (int)ksem);
+	snprintf(sysv_shm, sizeof(sysv_shm), "sysv:%d", (int)kshm);
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_sem *p, *q;
+
+		drop_privileges();
+		umask(0);
+		p = lipc_sem_open(sem, O_CREAT | O_EXCL, 0666, 1);
+		q = lipc_sem_open(sysv_sem, O_CREAT | O_EXCL, 0666, 1);
+		CHECK(p && q);
+		CHECK_SYS(lipc_shm_create(&s, shm, 4096, 0666));
+		CHECK_SYS(lipc_shm_create(&s, sysv_shm, 4096, 0666));
+		CHECK_SYS(lipc_msgq_posix_open(mq, O_RDWR | O_CREAT | O_EXCL, 0666, 0, 0));
+		CHECK_SYS(lipc_msgq_sysv_open(kmsg, O_RDWR | O_CREAT | O_EXCL, 0666));
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+
+	CHECK(lipc_sem_open(sem, O_CREAT | O_EXCL, 0, 1) == NULL && errno == EEXIST);
+	CHECK(lipc_sem_open(sysv_sem, O_CREAT | O_EXCL, 0, 1) == NULL && errno == EEXIST);
+	CHECK_ERR(lipc_shm_create(&s, shm, 4096, 0), EEXIST);
+	CHECK_ERR(lipc_shm_create(&s, sysv_shm, 4096, 0), EEXIST);
+	CHECK_ERR(lipc_msgq_posix_open(mq, O_RDWR | O_CREAT | O_EXCL, 0, 0, 0), EEXIST);
+	CHECK_ERR(lipc_msgq_sysv_open(kmsg, O_RDWR | O_CREAT | O_EXCL, 0), EEXIST);
+	/* The command says so, and leaves the planted objects as they were. */
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", sem)), 1);
+	CHECK_FAILURE(&c, "already exists");
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("shm", "create", shm, "4096")), 1);
+	CHECK_FAILURE(&c, "exists");
+	check_cmd_free(&c);
+
+	CHECK_SYS(lipc_sem_unlink(sem));
+	CHECK_SYS(lipc_sem_unlink(sysv_sem));
+	CHECK_SYS(lipc_shm_unlink(shm));
+	CHECK_SYS(lipc_shm_unlink(sysv_shm));
+	CHECK_SYS(lipc_msgq_posix_unlink(mq));
+	CHECK_SYS(lipc_msgq_sysv_unlink(kmsg));
+}
+
+/* A symbolic link planted where a FIFO, a socket or a ring goes is refused, never followed. */
+static void planted_symlinks_are_not_followed(void)
+{
+	struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
+	char link[PATH_MAX], target[PATH_MAX], addr[PATH_MAX + 32], n[200], ring[256];
+	char shm_path[PATH_MAX];
+	struct check_cmd c;
+	struct stat st;
+
+	opts.timeout_ms = 0;
+	check_path(link, sizeof(link), "link");
+	check_path(target, sizeof(target), "target");
+	CHECK_SYS(symlink(target, link));
+
+	/* The target does not exist: nothing may be created through the link. */
+	snprintf(addr, sizeof(addr), "fifo:%s", link);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &opts) && errno == ELOOP);
+	CHECK_ERR(lipc_fifo_create(link, 0), ELOOP);
+	for (int i = 0; i < 3; i++) {
+		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], link);
+		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+	}
+	CHECK_ERR(lstat(target, &st), ENOENT);
+
+	/* The target is a real FIFO: it is still not reached through the link. */
+	CHECK_EQ(lipc_fifo_create(target, 0), 1);
+	CHECK_ERR(lipc_fifo_open(link, O_RDONLY, 0), ELOOP);
+	snprintf(addr, sizeof(addr), "fifo:%s", link);
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&c, "symbolic link");
+	check_cmd_free(&c);
+	CHECK_SYS(unlink(target));
+
+	/* A socket listener does not replace, remove or follow the link either. */
+	snprintf(addr, sizeof(addr), "unix:%s", link);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&c, "symbolic link");
+	check_cmd_free(&c);
+	CHECK_SYS(lstat(link, &st));
+	CHECK(S_ISLNK(st.st_mode));
+
+	/* A link at a ring's name in /dev/shm. */
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
+	snprintf(shm_path, sizeof(shm_path), "/dev/shm%s", ring);
+	CHECK_SYS(symlink(target, shm_path));
+	CHECK(!lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0) && errno == ELOOP);
+	CHECK_ERR(lstat(target, &st), ENOENT);
+	CHECK_SYS(unlink(shm_path));
+	CHECK_SYS(unlink(link));
+}
+
+/* --allow-uid: a peer of another user is turned away on every Unix socket type. */
+static void allow_uid_turns_others_away(void)
+{
+	for (int i = 0; i < 3; i++) {
+		struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
+		char addr[300], n[200];
+		struct lipc_chan *rx;
+		struct lipc_msg m;
+
+		/* Abstract: reachable by any user, whatever the directories' modes. */
+		snprintf(addr, sizeof(addr), "%s:@%s", sock_schemes[i],
+			 check_name(n, sizeof(n), sock_schemes[i]));
+		opts.flags = LIPC_CHAN_ALLOW_UID | LIPC_CHAN_KEEP;
+		opts.allow_uid = 0;
+		opts.timeout_ms = 10000;
+		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+		CHECK(rx != NULL);
+		for (int who = 0; who < 2; who++) {
+			pid_t pid = check_fork();
+
+			if (pid == 0) {
+				struct lipc_chan *tx;
+
+				if (who == 0)
+					drop_privileges();
+				tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+				CHECK(tx != NULL);
+				/* The intruder's send may even succeed: nobody reads it. */
+				lipc_chan_send(tx, who ? "friend" : "intruder", who ? 6 : 8);
+				lipc_chan_close(tx);
+				_exit(0);
+			}
+			CHECK_EQ(check_wait(pid), 0);
+		}
+		CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+		CHECK(m.len == 6 && !memcmp(m.data, "friend", 6));
+		CHECK((m.has & LIPC_MSG_CRED) && m.uid == 0);
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		CHECK(lipc_chan_recv(rx, &m) == -1 && errno == EAGAIN);
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/* tcp::PORT listens on 127.0.0.1 only; every interface must be asked for by name. */
+static void tcp_listens_on_loopback_unless_told(void)
+{
+	static const char *const asked[] = { "tcp::0", "tcp:0.0.0.0:0" };
+	static const char *const bound[] = { "tcp:127.0.0.1:", "tcp:0.0.0.0:" };
+	struct check_cmd c;
+
+	for (int i = 0; i < 2; i++) {
+		struct lipc_chan *rx = lipc_chan_open(asked[i], LIPC_CHAN_RECV, NULL);
+		char where[128];
+
+		CHECK(rx != NULL);
+		CHECK_SYS(lipc_chan_address(rx, where, sizeof(where)));
+		CHECK(!strncmp(where, bound[i], strlen(bound[i])));
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+	/* The command says where it listens. */
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-v", "-t", "0", "tcp::0")), 1);
+	CHECK_CONTAINS(c.err, "lipc: listening on tcp:127.0.0.1:");
+	check_cmd_free(&c);
+}
+
+CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
+	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
+	   TEST(tcp_listens_on_loopback_unless_told))
