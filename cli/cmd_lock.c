@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,13 +151,39 @@ static int show_status(const char *path)
 }
 
 /* Open FILE for locking, creating it; read-only is enough for shared and flock locks. */
-static int open_file(const char *path, mode_t mode)
+/* Open an existing FILE read-write, or read-only where writing is not allowed. */
+static int open_existing(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_NOCTTY | O_CLOEXEC, mode);
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0 && (errno == EACCES || errno == EISDIR || errno == EROFS || errno == ETXTBSY))
 		fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	return fd;
+}
+
+/*
+ * Open FILE, creating it when it does not exist. Creation is O_EXCL, which never follows a
+ * symbolic link: a link planted at FILE in a shared directory cannot make lipc create its
+ * target somewhere else (an existing file behind a link is only opened, as flock(1) does).
+ * Should FILE appear or vanish between the two opens, look again.
+ */
+static int open_file(const char *path, mode_t mode)
+{
+	for (;;) {
+		int fd = open_existing(path);
+		struct stat st;
+
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		/* A dangling symbolic link is EEXIST for O_EXCL and ENOENT to follow: refuse it. */
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			errno = ELOOP;
+			return -1;
+		}
+	}
 }
 
 static volatile pid_t command_pid;
@@ -281,6 +308,11 @@ int cmd_lock(int argc, char **argv)
 		usage_error("lock: missing COMMAND");
 
 	lk.fd = open_file(path, mode);
+	if (lk.fd < 0 && errno == ELOOP)
+		fail("cannot open %s: a symbolic link to nowhere, which lipc does not follow to "
+		     "create "
+		     "a file",
+		     path);
 	if (lk.fd < 0)
 		fail("cannot open %s: %s", path, strerror(errno));
 	if (lipc_lock_lock(&lk, timeout_ms) < 0) {

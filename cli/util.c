@@ -405,11 +405,24 @@ void chan_address(struct chan_args *ca, const char *text)
 		    ca->addr.scheme != scheme_options[i].scheme)
 			usage_error("%s applies to %s: addresses only", scheme_options[i].name,
 				    scheme_options[i].scheme_name);
+	if ((ca->opts.flags & LIPC_CHAN_FRAMED) && chan_keeps_boundaries(ca))
+		usage_error("--framed applies to byte streams only (fifo:, unix:, tcp:): %s keeps "
+			    "each message whole and may hold any byte",
+			    text);
 }
 
 bool chan_keeps_boundaries(const struct chan_args *ca)
 {
-	return ca->addr.scheme == LIPC_SCHEME_MQ || ca->addr.scheme == LIPC_SCHEME_SYSV_MQ;
+	switch (ca->addr.scheme) {
+	case LIPC_SCHEME_MQ:
+	case LIPC_SCHEME_SYSV_MQ:
+	case LIPC_SCHEME_UNIX_DGRAM:
+	case LIPC_SCHEME_UNIX_SEQPACKET:
+	case LIPC_SCHEME_SHM:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* A queue that existed keeps its size: say so when the one asked for did not apply. */

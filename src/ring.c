@@ -807,7 +807,7 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 	/* Start where the last holder of our role stopped, if the position is sane. */
 	r->pos = atomic_load_explicit(my_pos(r), memory_order_acquire);
 	/*
-	 * Records start on 8 bytes. A position that does not (a corrupt or hostile ring) would
+	 * Records start on 16 bytes. A position that does not (a corrupt or hostile ring) would
 	 * put the next record header across the end of the data, where it is read or written
 	 * before any length check can help.
 	 */

@@ -168,6 +168,8 @@ static const struct case_row cases[] = {
 	{ 2, { "send", "-t" } },
 	/* options for another kind of address */
 	{ 2, { "send", "--priority", "1", "fifo:%F", "m" } },
+	{ 2, { "send", "--framed", "mq:%N", "m" } },
+	{ 2, { "recv", "--framed", "unix-dgram:@%N" } },
 	{ 2, { "send", "--type", "1", "mq:%N", "m" } },
 	{ 2, { "send", "--max-msgs", "5", "sysv-mq:%K", "m" } },
 	{ 2, { "send", "--capacity", "64K", "fifo:%F", "m" } },

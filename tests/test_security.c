@@ -283,6 +283,9 @@ static void planted_symlinks_are_not_followed(void)
 	CHECK_SYS(symlink(target, link));
 
 	/* The target does not exist: nothing may be created through the link. */
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", link, "true")), 1);
+	CHECK_FAILURE(&c, "a symbolic link to nowhere");
+	check_cmd_free(&c);
 	snprintf(addr, sizeof(addr), "fifo:%s", link);
 	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
 	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &opts) && errno == ELOOP);
