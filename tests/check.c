@@ -388,6 +388,12 @@ static void sandbox(const char *mqueue_dir, unsigned flags)
 		check_skip("no sandbox: unshare(CLONE_NEWNS | CLONE_NEWIPC): %s", strerror(errno));
 	/* Mounts made from now on stay in this namespace. */
 	CHECK_SYS(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	/*
+	 * /dev is one file system for every namespace (devtmpfs): read-only here, so that nothing
+	 * run inside (a mkdir /dev/mqueue) changes the machine. Devices stay writable.
+	 */
+	CHECK_SYS(mount("/dev", "/dev", NULL, MS_BIND | MS_REC, NULL));
+	CHECK_SYS(mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
 	CHECK_SYS(mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
 	if (flags & CHECK_SANDBOX_TMP) {
 		/* The suite's own directories under /tmp are pinned, then put back on top. */
