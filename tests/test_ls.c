@@ -829,8 +829,13 @@ static void ls_full_stdout(void)
 			_exit(127);
 		}
 		close(err[1]);
-		n = CHECK_SYS(read(err[0], msg, sizeof(msg) - 1));
-		msg[n] = '\0';
+		/* To the end: stderr is unbuffered, and a message may come in several writes. */
+		for (size_t len = 0; len < sizeof(msg) - 1; len += (size_t)n) {
+			n = CHECK_SYS(read(err[0], msg + len, sizeof(msg) - 1 - len));
+			msg[len + (size_t)n] = '\0';
+			if (n == 0)
+				break;
+		}
 		close(err[0]);
 		status = check_wait(pid);
 		CHECK_EQ(status, 1);
