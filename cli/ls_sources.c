@@ -723,7 +723,8 @@ static void scan_processes(struct scan *sc, bool want_fifos)
 		struct dirent *e;
 		DIR *fds;
 
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+		/* Not this process: what it inherited (a FIFO its shell has open) is not news. */
+		if (p->d_name[0] < '1' || p->d_name[0] > '9' || atoi(p->d_name) == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
 		fds = opendir(path);
