@@ -143,8 +143,9 @@ static int run(const struct demo *d, const char *heading)
 	current = d;
 	/* Anything stdio still holds would be written twice by each forked child. */
 	fflush(stdout);
+	/* The title stands alone on its line, under the tour's rule when there is one. */
 	if (color)
-		outf("\n" BOLD "%s%s" RESET "\n", heading, d->title);
+		outf("\n%s" BOLD "%s" RESET "\n", heading, d->title);
 	else
 		outf("\n%s%s\n", heading, d->title);
 	ret = d->run();
@@ -296,9 +297,14 @@ int cmd_tour(int argc, char **argv)
 		   : "LinuxIPC tour: %zu technique%s, each between real processes.\n",
 	     n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n && !write_failed; i++) {
-		char heading[32];
+		char rule[72], heading[96];
+		int len = snprintf(rule, sizeof(rule), "-- %zu/%zu ", i + 1, n);
 
-		snprintf(heading, sizeof(heading), "%zu/%zu  ", i + 1, n);
+		/* "-- 3/8 -----...": a rule as wide as the usual narration line. */
+		memset(rule + len, '-', sizeof(rule) - 1 - (size_t)len);
+		rule[sizeof(rule) - 1] = '\0';
+		snprintf(heading, sizeof(heading), "%s%s%s\n", color ? CYAN : "", rule,
+			 color ? RESET : "");
 		failed |= run(chosen[i], heading);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);

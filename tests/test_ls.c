@@ -1193,7 +1193,10 @@ static void whole_tour(const char *mqueue_dir, void *unused)
 		const char *p = out;
 
 		for (int i = 0; i < 8; i++) {
-			snprintf(heading, sizeof(heading), "\n%d/8  %s", i + 1, titles[i]);
+			snprintf(heading, sizeof(heading), "\n-- %d/8 -----", i + 1);
+			p = strstr(p, heading);
+			CHECK(p != NULL);
+			snprintf(heading, sizeof(heading), "-\n%s", titles[i]);
 			p = strstr(p, heading);
 			CHECK(p != NULL);
 		}
@@ -1230,14 +1233,16 @@ static void tour_options(void)
 			       LIPC_ARGV("tour", "--technique", "fifo", "--technique", "pipe")),
 		 0);
 	CHECK(!strncmp(c.out, "LinuxIPC tour: 2 techniques", 27));
-	CHECK_CONTAINS(c.out, "\n1/2  FIFO (named pipe)\n");
-	CHECK_CONTAINS(c.out, "\n2/2  Pipe (anonymous pipe)\n");
+	CHECK_CONTAINS(c.out, "\n-- 1/2 -----");
+	CHECK_CONTAINS(c.out, "-\nFIFO (named pipe)\n");
+	CHECK(strstr(c.out, "\n-- 2/2 -----") < strstr(c.out, "-\nPipe (anonymous pipe)\n"));
 	CHECK(!strstr(c.out, "Socket"));
 	check_cmd_free(&c);
 
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour", "--technique=pipe", "--color=always")),
 		 0);
-	CHECK_CONTAINS(c.out, "\033[1m1/1  Pipe (anonymous pipe)\033[0m\n");
+	CHECK_CONTAINS(c.out, "\033[36m-- 1/1 ---");
+	CHECK_CONTAINS(c.out, "\033[1mPipe (anonymous pipe)\033[0m\n");
 	CHECK_CONTAINS(c.out, "\033[36m[parent ");
 	check_cmd_free(&c);
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("demo", "--color", "pipe")), 0);
