@@ -210,8 +210,10 @@ static void set_color(const char *when)
 }
 
 #define COLOR_HELP                                                                                 \
-	"      --color[=WHEN]  colour the narration: auto (the default: when standard output\n"    \
-	"                      is a terminal), always or never; never when NO_COLOR is set\n"
+	"      --color[=WHEN]    colour the narration: auto (the default: when standard\n"         \
+	"                        output is a terminal), always or never; never when\n"             \
+	"                        NO_COLOR is set\n"                                                \
+	"  -h, --help            show this help\n"
 
 int cmd_demo(int argc, char **argv)
 {
@@ -230,7 +232,7 @@ int cmd_demo(int argc, char **argv)
 		 "Show TECHNIQUE live between real processes, narrated step by step: which\n"
 		 "process (pid) does what, what the kernel does, and a one-line takeaway.\n"
 		 "Techniques: %s\n"
-		 "\nOptions:\n" COLOR_HELP "  -h, --help          show this help\n"
+		 "\nOptions:\n" COLOR_HELP
 		 "\nEach demo takes a second or less and removes every object it made, also when\n"
 		 "interrupted. Exit status: 0 shown, 1 failed, 2 usage error.\n",
 		 demo_names());
@@ -270,7 +272,7 @@ int cmd_tour(int argc, char **argv)
 		 "each narrated step by step and closed by a one-line takeaway.\n"
 		 "\nOptions:\n"
 		 "      --technique NAME  show only NAME (repeat it for several), one of:\n"
-		 "                        %s\n" COLOR_HELP "  -h, --help          show this help\n"
+		 "                        %s\n" COLOR_HELP
 		 "\nThe whole tour takes a few seconds and leaves nothing behind.\n"
 		 "Exit status: 0 shown, 1 failed, 2 usage error.\n",
 		 demo_names());
@@ -310,9 +312,9 @@ int cmd_tour(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	/* The lead adds the closing table of measured latencies here, from lipc bench's code. */
 	if (!write_failed)
-		outf("\nThe end: %zu technique%s in %.1f s%s. 'lipc demo NAME' shows one again; "
-		     "the "
-		     "guide, README.md, explains each.\n",
+		outf("\nThe end: %zu technique%s in %.1f s%s. 'lipc demo NAME' shows one again;\n"
+		     "the guide (README.md) explains each, and 'lipc ls' shows what programs "
+		     "leave.\n",
 		     n, n == 1 ? "" : "s",
 		     (double)(end.tv_sec - start.tv_sec) +
 			     (double)(end.tv_nsec - start.tv_nsec) / 1e9,
