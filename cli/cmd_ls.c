@@ -540,7 +540,8 @@ int cmd_ls(int argc, char **argv)
 			free(l.v[i].name);
 	}
 	l.n = kept;
-	qsort(l.v, l.n, sizeof(*l.v), compare_objects);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), compare_objects);
 	if (json)
 		print_json(&l, chosen, n_chosen);
 	else

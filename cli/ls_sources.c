@@ -646,7 +646,8 @@ static void read_unix(struct ls_list *l, struct scan *sc)
 	}
 	free(line);
 	fclose(f);
-	qsort(v, n, sizeof(*v), compare_inode);
+	if (n > 0) /* qsort() and bsearch() want a real array, even an empty one */
+		qsort(v, n, sizeof(*v), compare_inode);
 	sc->socks = v;
 	sc->n_socks = n;
 }
@@ -689,7 +690,8 @@ static void scan_fd(struct scan *sc, int fds, const char *fd, pid_t pid, bool wa
 	if (sscanf(link, "socket:[%lu]", &inode) == 1) {
 		struct unix_sock key = { .inode = inode }, *s;
 
-		s = bsearch(&key, sc->socks, sc->n_socks, sizeof(key), compare_inode);
+		s = sc->n_socks ? bsearch(&key, sc->socks, sc->n_socks, sizeof(key), compare_inode)
+				: NULL;
 		if (s && (!s->pid || pid < s->pid))
 			s->pid = pid;
 		return;
