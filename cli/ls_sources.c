@@ -603,6 +603,7 @@ static void read_unix(struct ls_list *l, struct scan *sc)
 	size_t cap = 0, n = 0, room = 0;
 	struct unix_sock *v = NULL;
 	FILE *f = fopen("/proc/net/unix", "re");
+	bool kept = false; /* the last socket's line was kept: a line that follows continues it */
 	ssize_t len;
 
 	if (!f) {
@@ -616,12 +617,13 @@ static void read_unix(struct ls_list *l, struct scan *sc)
 
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		if (sscanf(line, "%*[0-9a-f]: %x %x %x %x %x %lu %n", &ref, &proto, &flags, &type,
+		/* "Num: RefCount Protocol Flags Type St Inode[ Path]": one space, then the path. */
+		if (sscanf(line, "%*[0-9a-f]: %x %x %x %x %x %lu%n", &ref, &proto, &flags, &type,
 			   &st, &inode, &end) == 6 &&
 		    end > 0) {
-			if (!line[end]) /* unnamed: not an object anyone can reach */
-				continue;
-			if (!l->want[unix_kind(type)])
+			kept = false;
+			/* Unnamed sockets (nobody can reach them), and kinds not asked for. */
+			if (line[end] != ' ' || !line[end + 1] || !l->want[unix_kind(type)])
 				continue;
 			if (n == room) {
 				struct unix_sock *more;
@@ -636,8 +638,12 @@ static void read_unix(struct ls_list *l, struct scan *sc)
 						     .type = type,
 						     .flags = flags,
 						     .st = st,
-						     .path = ls_strdup_printf("%s", line + end) };
-		} else if (n > 0 && strncmp(line, "Num ", 4)) {
+						     .path = ls_strdup_printf("%s",
+									      line + end + 1) };
+			kept = true;
+			continue;
+		}
+		if (kept && strncmp(line, "Num ", 4)) {
 			char *joined = ls_strdup_printf("%s\n%s", v[n - 1].path, line);
 
 			free(v[n - 1].path);
