@@ -3,7 +3,7 @@
  * the process that made it (a System V queue, a /dev/shm file, a socket file), so after a crash
  * something must show what is left and who still holds it; ipcs(1) shows System V objects only.
  * The columns are defined once, in columns[] below, and that one table drives the header, the
- * names -o takes, the --help text and the JSON field names, so the three cannot drift apart.
+ * names -o takes, the --help text and the JSON field names, so that they cannot drift apart.
  */
 #include <errno.h>
 #include <pwd.h>
