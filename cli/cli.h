@@ -21,7 +21,9 @@ extern const char *cli_cmd;
 /* Subcommands: argv[0] is the subcommand's name. */
 int cmd_demo(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_signal(int argc, char **argv);

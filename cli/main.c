@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{ "signal", cmd_signal, "send a signal to a process, or wait for signals" },
 	{ "sem", cmd_sem, "create, post, wait on, read or remove a semaphore" },
 	{ "shm", cmd_shm, "create, write, read and remove shared memory objects" },
+	{ "ls", cmd_ls, "list every IPC object of the system, and who holds it" },
+	{ "rm", cmd_rm, "remove IPC objects that their processes left behind" },
 	{ "demo", cmd_demo, "show one technique live between real processes" },
 	{ "tour", cmd_tour, "show every technique, in the guide's order" },
 };

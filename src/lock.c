@@ -584,6 +584,152 @@ int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 	return (int)n;
 }
 
+/* Every lock of the system, with the descriptor through which a holder has it. */
+
+static int compare_ino(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Match the "lock:" lines of one descriptor's fdinfo against the locks still without a holder. */
+static size_t match_fdinfo(const char *info, pid_t pid, int fd, struct lipc_lock_info *locks,
+			   size_t n, bool any_pid)
+{
+	char line[256];
+	size_t found = 0;
+	FILE *f = fopen(info, "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		struct lipc_lock_owner o;
+		unsigned maj, min;
+		unsigned long ino;
+		const char *s = fdinfo_lock(line);
+
+		if (!s || !parse_lock(s, &o, &maj, &min, &ino))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			struct lipc_lock_info *l = &locks[i];
+
+			if (l->fd < 0 && !l->lock.waiting && same_lock(&l->lock, &o) &&
+			    l->dev_major == maj && l->dev_minor == min && l->ino == ino &&
+			    (any_pid || l->lock.pid == pid)) {
+				l->lock.pid = pid;
+				l->fd = fd;
+				found++;
+				break;
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Look through the descriptors of process pid for the locks without a holder. Only the
+ * descriptors of a file whose inode number is one of theirs (inos, sorted) have their fdinfo
+ * read. With any_pid, a lock goes to whichever process has it; else only to the one it names.
+ */
+static size_t scan_process(const char *pid_name, const unsigned long *inos, size_t n_inos,
+			   struct lipc_lock_info *locks, size_t n, bool any_pid)
+{
+	char path[64];
+	struct dirent *e;
+	size_t found = 0;
+	pid_t pid = (pid_t)atoi(pid_name);
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%.16s/fd", pid_name);
+	fds = opendir(path);
+	while (fds && (e = readdir(fds))) {
+		char info[96];
+		struct stat st;
+		unsigned long ino;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    fstatat(dirfd(fds), e->d_name, &st, 0) < 0)
+			continue;
+		ino = (unsigned long)st.st_ino;
+		if (!bsearch(&ino, inos, n_inos, sizeof(*inos), compare_ino))
+			continue;
+		snprintf(info, sizeof(info), "/proc/%.16s/fdinfo/%.16s", pid_name, e->d_name);
+		found += match_fdinfo(info, pid, atoi(e->d_name), locks, n, any_pid);
+	}
+	if (fds)
+		closedir(fds);
+	return found;
+}
+
+/*
+ * Give each held lock a holder and its descriptor: first in the process /proc/locks names
+ * (POSIX locks are certain to be there; a flock lock's taker may have exited and left it to a
+ * child), then, for the rest (OFD locks, whose pid /proc/locks hides), in every process.
+ */
+static void find_holders(struct lipc_lock_info *locks, size_t n)
+{
+	unsigned long *inos = malloc((n ? n : 1) * sizeof(*inos));
+	size_t n_inos = 0, unknown = 0;
+	DIR *proc;
+	struct dirent *p;
+
+	if (!inos)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!locks[i].lock.waiting) {
+			inos[n_inos++] = locks[i].ino;
+			unknown++;
+		}
+	}
+	qsort(inos, n_inos, sizeof(*inos), compare_ino);
+	for (size_t i = 0; i < n && unknown; i++) {
+		char pid_name[16];
+
+		if (locks[i].fd >= 0 || locks[i].lock.waiting || locks[i].lock.pid <= 0)
+			continue;
+		snprintf(pid_name, sizeof(pid_name), "%d", (int)locks[i].lock.pid);
+		unknown -= scan_process(pid_name, inos, n_inos, locks, n, false);
+	}
+	proc = unknown ? opendir("/proc") : NULL;
+	while (proc && unknown && (p = readdir(proc)))
+		if (p->d_name[0] >= '1' && p->d_name[0] <= '9')
+			unknown -= scan_process(p->d_name, inos, n_inos, locks, n, true);
+	if (proc)
+		closedir(proc);
+	free(inos);
+}
+
+int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
+{
+	char *all, *line, *next;
+	size_t n = 0;
+
+	all = read_proc_locks();
+	if (!all)
+		return -1;
+	for (line = all; *line; line = next) {
+		struct lipc_lock_info l = { .fd = -1 };
+		const char *s;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		s = after_id(line);
+		if (!s || !parse_lock(s, &l.lock, &l.dev_major, &l.dev_minor, &l.ino))
+			continue;
+		if (n < max)
+			locks[n] = l;
+		if (n < INT_MAX)
+			n++;
+	}
+	free(all);
+	find_holders(locks, n < max ? n : max);
+	return (int)n;
+}
+
 /* flock locks have no F_GETLK: the first conflicting one in /proc/locks that is not ours. */
 static int flock_holder(const struct lipc_lock *lk, struct lipc_lock_owner *owner)
 {

@@ -724,6 +724,23 @@ static void unmap_object(void *base)
 	pthread_mutex_unlock(&mappings_lock);
 }
 
+/* Could a file of this type and size be a ring? (Its header says the rest.) */
+static bool ring_sized(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_size >= (off_t)DATA_OFFSET + (off_t)CAPACITY_MIN &&
+	       st->st_size <= (off_t)(DATA_OFFSET + CAPACITY_MAX);
+}
+
+/* The static header of a ring of this version, consistent with the object's size. */
+static bool header_valid(const struct ring_shared *hdr, const struct stat *st)
+{
+	return hdr->magic == RING_MAGIC && hdr->version == RING_VERSION &&
+	       hdr->data_offset == DATA_OFFSET && hdr->capacity >= CAPACITY_MIN &&
+	       hdr->capacity <= CAPACITY_MAX && !(hdr->capacity & (hdr->capacity - 1)) &&
+	       hdr->max_record == hdr->capacity / 2 - REC_HDR &&
+	       (uint64_t)st->st_size == DATA_OFFSET + hdr->capacity;
+}
+
 /* Map the object and check its header; the peer's positions are checked as they are used. */
 static int attach(struct lipc_ring *r)
 {
@@ -732,8 +749,7 @@ static int attach(struct lipc_ring *r)
 
 	if (fstat(r->fd, &st) < 0)
 		return -1;
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)DATA_OFFSET + (off_t)CAPACITY_MIN ||
-	    st.st_size > (off_t)(DATA_OFFSET + CAPACITY_MAX)) {
+	if (!ring_sized(&st)) {
 		errno = EPROTO;
 		return -1;
 	}
@@ -741,11 +757,7 @@ static int attach(struct lipc_ring *r)
 	if (!r->sh)
 		return -1;
 	memcpy(&hdr, r->sh, offsetof(struct ring_shared, pad0));
-	if (hdr.magic != RING_MAGIC || hdr.version != RING_VERSION ||
-	    hdr.data_offset != DATA_OFFSET || hdr.capacity < CAPACITY_MIN ||
-	    hdr.capacity > CAPACITY_MAX || (hdr.capacity & (hdr.capacity - 1)) ||
-	    hdr.max_record != hdr.capacity / 2 - REC_HDR ||
-	    (uint64_t)st.st_size != DATA_OFFSET + hdr.capacity) {
+	if (!header_valid(&hdr, &st)) {
 		errno = EPROTO;
 		return -1;
 	}
@@ -863,6 +875,53 @@ int lipc_ring_unlink(const char *name)
 	if (shm_path(path, sizeof(path), name) < 0)
 		return -1;
 	return unlink(path);
+}
+
+/* Is the lock byte at off held (by any process but through this open file description)? */
+static bool byte_locked(int fd, off_t off)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/*
+ * A look from outside, for listings: read with pread(), never mapped, so an object truncated
+ * under us is a short read rather than SIGBUS, and every value is checked as attach() checks it.
+ * The positions are read while the sides may move them: a snapshot, bounded to make sense.
+ */
+int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
+{
+	struct ring_shared hdr;
+	char path[PATH_MAX];
+	struct stat fs;
+	uint64_t head, tail;
+	int fd, ret = -1;
+
+	if (shm_path(path, sizeof(path), name) < 0)
+		return -1;
+	/* O_NONBLOCK: should a FIFO have been put there, the open must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &fs) < 0)
+		goto out_close;
+	errno = EPROTO;
+	if (!ring_sized(&fs) ||
+	    pread(fd, &hdr, offsetof(struct ring_shared, pad0), 0) !=
+		    (ssize_t)offsetof(struct ring_shared, pad0) ||
+	    !header_valid(&hdr, &fs) ||
+	    pread(fd, &head, sizeof(head), offsetof(struct ring_shared, head)) != sizeof(head) ||
+	    pread(fd, &tail, sizeof(tail), offsetof(struct ring_shared, tail)) != sizeof(tail))
+		goto out_close;
+	st->capacity = (size_t)hdr.capacity;
+	st->used = head >= tail && head - tail <= hdr.capacity ? (size_t)(head - tail) : SIZE_MAX;
+	st->producer = byte_locked(fd, 0);
+	st->consumer = byte_locked(fd, 1);
+	ret = 0;
+out_close:
+	lipc__close(fd);
+	return ret;
 }
 
 /*

@@ -294,20 +294,21 @@ static int sock_connect(const struct lipc_addr *a, int timeout_ms)
 /* Listening. */
 
 /*
- * Make room for a new socket at path: nothing there is fine; a socket nobody listens on (a
- * connect() to it is refused) is stale and removed; anything else is refused. The probe is a
- * datagram socket whatever the type: the kernel answers ECONNREFUSED when no socket is bound to
- * the file, before it compares types, and EPROTOTYPE for a live stream or seqpacket listener
- * without connecting, so the probe never shows up at a live server as a client.
+ * Remove the socket file at path if nobody listens on it (a connect() to it is refused):
+ * 0, or -1 with EADDRINUSE when it is alive, ENOENT when nothing (or no longer the same file) is
+ * there, EEXIST or ELOOP when it is not a socket. The probe is a datagram socket whatever the
+ * type: the kernel answers ECONNREFUSED when no socket is bound to the file, before it compares
+ * types, and EPROTOTYPE for a live stream or seqpacket listener without connecting, so the probe
+ * never shows up at a live server as a client.
  */
-static int clear_stale(const char *path)
+static int remove_stale(const char *path)
 {
 	struct sockaddr_un sun;
 	struct stat st, again;
 	int probe, r, err;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
+		return -1;
 	if (!S_ISSOCK(st.st_mode)) {
 		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
 		return -1;
@@ -327,10 +328,19 @@ static int clear_stale(const char *path)
 		return -1;
 	}
 	/* Remove the very file we probed; a newcomer's socket under the name stays. */
-	if (lstat(path, &again) == 0 && again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
-	    unlink(path) < 0 && errno != ENOENT)
+	if (lstat(path, &again) < 0)
 		return -1;
-	return 0;
+	if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+		errno = ENOENT; /* the one probed is gone: someone else removed it */
+		return -1;
+	}
+	return unlink(path);
+}
+
+/* Make room for a new socket at path: nothing there is fine, a stale socket is removed. */
+static int clear_stale(const char *path)
+{
+	return remove_stale(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
 static int unix_listen(const struct lipc_addr *a, mode_t mode, struct stat *made)
@@ -449,6 +459,19 @@ int lipc_sock_unlink(const char *address)
 		return -1;
 	}
 	return unlink(a.path);
+}
+
+int lipc_sock_unlink_stale(const char *address)
+{
+	struct lipc_addr a;
+
+	if (parse_sock(&a, address) < 0)
+		return -1;
+	if (a.scheme == LIPC_SCHEME_TCP || a.path[0] == '@') {
+		errno = EINVAL;
+		return -1;
+	}
+	return remove_stale(a.path);
 }
 
 ssize_t lipc_sock_send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds)

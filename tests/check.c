@@ -7,8 +7,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -373,6 +375,98 @@ bool check_asleep(pid_t pid)
 	/* The state follows the command name, which is in parentheses and may hold anything. */
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/* mkdir -p */
+static void make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	}
+	mkdir(buf, 0755);
+}
+
+/* The directories the suite needs (the sources, the test directory, lipc's), when under /tmp. */
+static size_t dirs_under_tmp(char dirs[][PATH_MAX], size_t max)
+{
+	const char *env[] = { getenv("LIPC_SOURCE_DIR"), getenv("LIPC_TEST_DIR"), getenv("LIPC") };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]) && n < max; i++) {
+		if (!env[i] || strncmp(env[i], "/tmp/", 5))
+			continue;
+		snprintf(dirs[n], PATH_MAX, "%s", env[i]);
+		if (i == 2) /* the binary: its directory */
+			*strrchr(dirs[n], '/') = '\0';
+		n++;
+	}
+	return n;
+}
+
+static void sandbox(const char *mqueue_dir, unsigned flags)
+{
+	char keep[3][PATH_MAX];
+	int fds[3];
+	size_t n = 0;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
+		check_skip("no sandbox: unshare(CLONE_NEWNS | CLONE_NEWIPC): %s", strerror(errno));
+	/* Mounts made from now on stay in this namespace. */
+	CHECK_SYS(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	/*
+	 * /dev is one file system for every namespace (devtmpfs): read-only here, so that nothing
+	 * run inside (a mkdir /dev/mqueue) changes the machine. Devices stay writable.
+	 */
+	CHECK_SYS(mount("/dev", "/dev", NULL, MS_BIND | MS_REC, NULL));
+	CHECK_SYS(mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+	CHECK_SYS(mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
+	if (flags & CHECK_SANDBOX_TMP) {
+		/* The suite's own directories under /tmp are pinned, then put back on top. */
+		n = dirs_under_tmp(keep, 3);
+		for (size_t i = 0; i < n; i++)
+			fds[i] = (int)CHECK_SYS(open(keep[i], O_PATH | O_DIRECTORY | O_CLOEXEC));
+		CHECK_SYS(mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
+		for (size_t i = 0; i < n; i++) {
+			char from[64];
+
+			snprintf(from, sizeof(from), "/proc/self/fd/%d", fds[i]);
+			make_dirs(keep[i]);
+			CHECK_SYS(mount(from, keep[i], NULL, MS_BIND | MS_REC, NULL));
+			close(fds[i]);
+		}
+	}
+	/* After unshare(CLONE_NEWIPC): this mqueue file system shows the new namespace's queues. */
+	CHECK_SYS(mount("mqueue", mqueue_dir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+}
+
+void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, unsigned flags)
+{
+	char dir[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	/* An empty directory to mount on, outside: the mount is the child's alone. */
+	check_path(dir, sizeof(dir), "mqueue");
+	CHECK_SYS(mkdir(dir, 0700));
+	pid = check_fork();
+	if (pid == 0) {
+		sandbox(dir, flags);
+		fn(dir, arg);
+		_exit(0);
+	}
+	status = check_wait(pid);
+	CHECK_SYS(rmdir(dir));
+	if (status == SKIP_CODE)
+		check_skip("skipped in the sandbox");
+	if (status != 0)
+		check_fail(__FILE__, __LINE__, "the sandboxed part failed (status %d)", status);
 }
 
 void check_usage_error_(const struct check_cmd *c, const char *cmd, const char *message,

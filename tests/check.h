@@ -129,6 +129,19 @@ int check_open_fds(void);
 /* Is process pid asleep in the kernel (state S in /proc/PID/stat)? */
 bool check_asleep(pid_t pid);
 
+/* check_sandboxed() flags. */
+#define CHECK_SANDBOX_TMP 0x1 /* an empty /tmp of its own too (the test's own directories stay) */
+
+/*
+ * Run fn in a child process that has IPC objects of its own, for tests that must see every
+ * object of a kind (lipc ls, the tour) or run commands that use fixed names (the README's): a new
+ * IPC namespace (System V objects and POSIX queues that nobody else sees, and that vanish with
+ * the child), and a new mount namespace with an empty tmpfs on /dev/shm and an mqueue file system
+ * mounted at the path fn is given. A CHECK that fails in fn fails the test; where the kernel
+ * refuses new namespaces (not root), the test is skipped.
+ */
+void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, unsigned flags);
+
 /* A lipc usage error: status 2, nothing on stdout, "lipc: ...message..." and the Try line. */
 #define CHECK_USAGE_ERROR(cmd_run, cmd, message)                                                   \
 	check_usage_error_(cmd_run, cmd, message, __FILE__, __LINE__)

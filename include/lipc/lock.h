@@ -81,6 +81,25 @@ int lipc_lock_holder(const struct lipc_lock *lock, struct lipc_lock_owner *owner
  */
 int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max);
 
+/* A lock anywhere on the system, as lipc_lock_list_all() reports it. */
+struct lipc_lock_info {
+	struct lipc_lock_owner lock;   /* what lock, and its holder (see lipc_lock_list_all) */
+	unsigned dev_major, dev_minor; /* the file: the device of its file system as /proc/locks */
+	unsigned long ino;	       /* has it (not always stat()'s st_dev), and its inode */
+	int fd;			       /* the holder's descriptor of the file, or -1 */
+};
+
+/*
+ * Every lock of the system, and every request waiting for one, from /proc/locks: stores up to
+ * max of them in locks and returns how many there are (which may be more than max), or -1 with
+ * errno (ENOENT without /proc). For each lock held, lipc looks for the process that has it among
+ * those /proc lets this one see, and when it finds it, sets lock.pid to it and fd to its
+ * descriptor of the file, so that /proc/PID/fd/FD names the file. Otherwise fd is -1 and lock.pid
+ * is what /proc/locks says: the pid for a POSIX lock, the process that took a flock lock (it may
+ * have exited, leaving the lock to a child), -1 for an OFD lock. A waiting request has fd -1.
+ */
+int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max);
+
 /* "ofd", "posix" or "flock". */
 const char *lipc_lock_kind_name(enum lipc_lock_kind kind);
 

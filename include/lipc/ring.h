@@ -16,6 +16,7 @@
 #ifndef LIPC_RING_H
 #define LIPC_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -52,6 +53,22 @@ int lipc_ring_close(struct lipc_ring *ring);
 
 /* Remove the ring's name; attached processes keep it until they close. Returns 0 or -1. */
 int lipc_ring_unlink(const char *name);
+
+/* What lipc_ring_stat() sees of a ring from outside. */
+struct lipc_ring_stat {
+	size_t capacity; /* bytes of records it holds */
+	size_t used;   /* bytes of records not yet read; SIZE_MAX when the positions are corrupt */
+	bool producer; /* a producer is attached now */
+	bool consumer; /* a consumer is attached now */
+};
+
+/*
+ * Look at the ring called name without attaching to it, as a listing does: it needs read
+ * permission only, maps nothing and trusts nothing it reads. Returns 0 with *st filled in, or -1
+ * with errno: EPROTO when the object is not a ring of this version (a plain shared-memory
+ * object, say), ENOENT, EACCES, EINVAL or ENAMETOOLONG for a bad name.
+ */
+int lipc_ring_stat(const char *name, struct lipc_ring_stat *st);
 
 /* The largest record the ring takes (half its capacity, less a record header). */
 size_t lipc_ring_max_record(const struct lipc_ring *ring);

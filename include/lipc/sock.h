@@ -66,6 +66,17 @@ int lipc_sock_connect(const char *address, int timeout_ms);
 int lipc_sock_unlink(const char *address);
 
 /*
+ * Remove the socket file of a Unix address, but only when nobody listens on it any more: a
+ * datagram probe (which a live server never sees as a client) must be refused with
+ * ECONNREFUSED, and the file removed is the very one probed. For cleaning up after a program that
+ * died. Returns 0, or -1 with errno: EADDRINUSE when a socket is alive there, ENOENT, EEXIST when
+ * the path is not a socket, ELOOP when it is a symbolic link (never followed), EACCES and the
+ * like when the probe cannot tell (the file is then left alone), EINVAL for an abstract name or
+ * TCP, which have no file.
+ */
+int lipc_sock_unlink_stale(const char *address);
+
+/*
  * Send len bytes (at least one: a stream carries descriptors only along with data) and the
  * nfds open descriptors fds (at most LIPC_SOCK_FDS_MAX) over a Unix socket (SCM_RIGHTS). The
  * receiver gets new descriptors for the same open files; the sender's stay open. Never raises
