@@ -177,12 +177,15 @@ static char *build_help(void)
 /* --type: a comma-separated list of kinds and groups. */
 static void parse_types(const char *arg, bool want[LS_N_KINDS])
 {
-	char *copy = strdup(arg), *save;
+	char *copy = strdup(arg), *save = copy;
 
 	if (!copy)
 		fail("%s", strerror(ENOMEM));
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t; (t = strsep(&save, ","));) {
 		bool found = false;
+
+		if (!*t)
+			usage_error("ls: an empty type in '%s'", arg);
 
 		for (int k = 0; k < LS_N_KINDS; k++) {
 			if (!strcmp(t, ls_kind_names[k])) {
@@ -211,7 +214,7 @@ static void parse_types(const char *arg, bool want[LS_N_KINDS])
 /* -o: the columns, in the order given; "+..." adds them after the default ones. */
 static size_t parse_columns(const char *arg, int *chosen)
 {
-	char *copy = strdup(arg + (arg[0] == '+')), *save;
+	char *copy = strdup(arg + (arg[0] == '+')), *save = copy;
 	size_t n = 0;
 
 	if (!copy)
@@ -220,8 +223,11 @@ static size_t parse_columns(const char *arg, int *chosen)
 		for (int c = 0; c < N_COLUMNS; c++)
 			if (columns[c].shown)
 				chosen[n++] = c;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t; (t = strsep(&save, ","));) {
 		int c = 0;
+
+		if (!*t)
+			usage_error("ls: an empty column in '%s'", arg);
 
 		while (c < N_COLUMNS && strcmp(t, columns[c].name))
 			c++;
