@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "shm", cmd_shm, "create, write, read and remove shared memory objects" },
 	{ "demo", cmd_demo, "show one technique live between real processes" },
 	{ "tour", cmd_tour, "show every technique, in the guide's order" },
+	{ "bench", cmd_bench, "measure every mechanism on this machine, the same way" },
 };
 
 static void help(void)
