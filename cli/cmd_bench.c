@@ -39,13 +39,14 @@ static const char help[] =
 	"and streaming of messages through the channel (the code of lipc send and recv) and a\n"
 	"bare pipe, hand-offs of locks, semaphores and a futex, and signals, each between two\n"
 	"processes, beside the floors no mechanism beats: a cache line bounced between two\n"
-	"CPUs, a futex pair on one, and memcpy. Each case runs with both processes on one CPU\n"
-	"and on two, and checks its data: a case that loses or damages a message is reported\n"
-	"FAILED, never as a figure.\n"
+	"CPUs, a sched_yield() ping-pong on one, and memcpy. Each case runs with both\n"
+	"processes on one CPU, then (on a machine with two or more) with one on each of two,\n"
+	"and checks its data: a case that loses or damages a message is reported FAILED,\n"
+	"never as a figure.\n"
 	"\n"
 	"Options:\n"
 	"  -o, --only LIST         run only these cases, comma-separated (see --list); the\n"
-	"                          floors (futex, cacheline, memcpy) always run\n"
+	"                          floors (cacheline, yield, memcpy) always run\n"
 	"  -s, --sizes LIST        message sizes, comma-separated, in bytes or with K or M\n"
 	"                          (default: round trips at 1,64,1K,4K,64K and streaming at\n"
 	"                          64,1K,4K,64K,1M; a size a mechanism cannot carry is n/a)\n"
@@ -810,6 +811,8 @@ int cmd_bench(int argc, char **argv)
 	if (dashes > 1)
 		usage_error("only one of --json, --csv and --svg may write to standard output");
 	st.tmpdir = tmp && *tmp ? tmp : "/tmp";
+	if (strlen(st.tmpdir) > PATH_MAX - NAME_MAX - 8)
+		fail("TMPDIR is too long for the names of the FIFOs and lock files");
 	plan->warmup_ms = plan->duration_ms / 4;
 	if (plan->warmup_ms < 5)
 		plan->warmup_ms = 5;
