@@ -743,8 +743,9 @@ static int svg_latency(FILE *f, const struct bench_run *run, struct row *rows, i
 				"<title>",
 				a.x0, by, x50 - a.x0, place_color[pi]);
 			svg_text(f, r->c->name);
-			fprintf(f, ", %s: p50 %s, p99 %s</title></rect>\n", run->places[pi].name,
-				us(fg->p50, buf, sizeof(buf)), us(fg->p99, sz, sizeof(sz)));
+			fprintf(f, ", %s: p50 %s \xc2\xb5s, p99 %s \xc2\xb5s</title></rect>\n",
+				run->places[pi].name, us(fg->p50, buf, sizeof(buf)),
+				us(fg->p99, sz, sizeof(sz)));
 			fprintf(f,
 				"<path d=\"M%.1f %d H%.1f M%.1f %d V%d\" stroke=\"#333\" "
 				"fill=\"none\"/>\n",
@@ -824,6 +825,11 @@ static int svg_throughput(FILE *f, const struct bench_run *run, int y)
 				"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
 				x0, yy, x1, yy, x0 - 4, yy + 4, v);
 		}
+		fprintf(f,
+			"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+			"transform=\"rotate(-90 %d %d)\">MB/s</text>\n"
+			"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">message size</text>\n",
+			x0 - 50, (y0 + y1) / 2, x0 - 50, (y0 + y1) / 2, (x0 + x1) / 2, y1 + 30);
 		for (int i = 0; i < p->n_tput; i++) {
 			double x =
 				x0 + (lb((double)p->tput_sizes[i]) - lx0) / (lx1 - lx0) * (x1 - x0);
@@ -865,9 +871,22 @@ static int svg_throughput(FILE *f, const struct bench_run *run, int y)
 					ax(&a, fg->bytes_per_s / 1e6));
 			}
 			fputs("\"/>\n", f);
+			/* A dot per figure: a size that is n/a leaves a visible gap. */
+			for (int s = 0; s < p->n_tput; s++) {
+				const struct bench_figure *fg =
+					bench_find(r, pi, TEST_THROUGHPUT, p->tput_sizes[s]);
+				double x = x0 + (lb((double)p->tput_sizes[s]) - lx0) / (lx1 - lx0) *
+							(x1 - x0);
+
+				if (fg && fg->status == ST_OK)
+					fprintf(f,
+						"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
+						"fill=\"%s\"/>\n",
+						x, ax(&a, fg->bytes_per_s / 1e6), color);
+			}
 		}
 	}
-	y += h + 60;
+	y += h + 76;
 	/* The legend: one colour per message case. */
 	for (size_t i = 0, ci = 0; i < run->n_results; i++) {
 		const struct bench_result *r = &run->results[i];
