@@ -341,7 +341,35 @@ static void describe_places(FILE *f, const struct bench_run *run)
 	fputc('\n', f);
 }
 
-void bench_print_table(FILE *f, const struct bench_run *run)
+static void print_table(FILE *f, const struct bench_run *run);
+
+/* The table, with no blank at the end of a line (a cell left empty pads with spaces). */
+void bench_print_table(FILE *out, const struct bench_run *run)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f) {
+		print_table(out, run);
+		return;
+	}
+	print_table(f, run);
+	fclose(f);
+	for (p = text; *p;) {
+		size_t n = strcspn(p, "\n"), end = n;
+
+		while (end > 0 && p[end - 1] == ' ')
+			end--;
+		fwrite(p, 1, end, out);
+		if (p[n] == '\n')
+			fputc('\n', out);
+		p += n + (p[n] == '\n');
+	}
+	free(text);
+}
+
+static void print_table(FILE *f, const struct bench_run *run)
 {
 	struct row *rows = calloc(run->n_results ? run->n_results : 1, sizeof(*rows));
 	size_t failed = 0, skipped = 0;
