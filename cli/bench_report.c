@@ -566,10 +566,23 @@ static void csv_num(FILE *f, double v, bool have)
 		fputc(',', f);
 }
 
+/* The machine on every row, so that a row read alone still says where it was measured. */
+static void csv_machine(FILE *f, const struct bench_run *run)
+{
+	char machine[200];
+
+	snprintf(machine, sizeof(machine), "%s, %d CPUs", run->cpu_model, run->cpus_online);
+	fputc(',', f);
+	csv_text(f, machine);
+	fputc(',', f);
+	csv_text(f, run->kernel);
+	fprintf(f, ",%s\n", run->date);
+}
+
 int bench_write_csv(FILE *f, const struct bench_run *run)
 {
 	fputs("case,kind,placement,cpu_a,cpu_b,test,size,status,count,seconds,p50_us,p99_us,"
-	      "p999_us,max_us,x_floor,msgs_per_s,mb_per_s,pct_memcpy,reason\n",
+	      "p999_us,max_us,x_floor,msgs_per_s,mb_per_s,pct_memcpy,reason,machine,kernel,date\n",
 	      f);
 	for (size_t i = 0; i < run->n_results; i++) {
 		const struct bench_result *r = &run->results[i];
@@ -578,7 +591,7 @@ int bench_write_csv(FILE *f, const struct bench_run *run)
 			fprintf(f, "%s,%s,,,,,,%s,,,,,,,,,,,", r->c->name, kind_name(r->c),
 				status_name(r->status));
 			csv_text(f, r->reason);
-			fputc('\n', f);
+			csv_machine(f, run);
 			continue;
 		}
 		for (size_t j = 0; j < r->n_figs; j++) {
@@ -608,7 +621,7 @@ int bench_write_csv(FILE *f, const struct bench_run *run)
 			fputc(',', f);
 			if (fg->status == ST_NA)
 				csv_text(f, fg->note);
-			fputc('\n', f);
+			csv_machine(f, run);
 		}
 	}
 	return ferror(f) ? -1 : 0;

@@ -554,7 +554,7 @@ static void short_run_of_every_case(void)
 	free(root);
 	free(text);
 
-	/* CSV: a header, then 19 fields on each row (a reason is quoted and may hold commas). */
+	/* CSV: a header, then 22 fields on each row (text is quoted and may hold commas). */
 	text = slurp_file(csv);
 	CHECK(!strncmp(text, "case,kind,placement,", 20));
 	for (char *line = text; *line; rows++) {
@@ -569,7 +569,7 @@ static void short_run_of_every_case(void)
 			else if (*p == ',' && !quoted)
 				fields++;
 		}
-		CHECK_EQ(fields, 19);
+		CHECK_EQ(fields, 22);
 		line = nl + 1;
 	}
 	CHECK(rows > n);
