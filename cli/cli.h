@@ -19,6 +19,7 @@
 extern const char *cli_cmd;
 
 /* Subcommands: argv[0] is the subcommand's name. */
+int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_ls(int argc, char **argv);

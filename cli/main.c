@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "rm", cmd_rm, "remove IPC objects that their processes left behind" },
 	{ "demo", cmd_demo, "show one technique live between real processes" },
 	{ "tour", cmd_tour, "show every technique, in the guide's order" },
+	{ "bench", cmd_bench, "measure every mechanism on this machine, the same way" },
 };
 
 static void help(void)

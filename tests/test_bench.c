@@ -1,0 +1,774 @@
+/*
+ * lipc bench as a user runs it: a short run of every case completes, its JSON parses and holds
+ * every case, its CSV has a row per measurement, its SVG is well-formed; a transport that drops
+ * or damages a message (the LIPC_BENCH_FAULT test hook) is reported FAILED without a figure;
+ * bad options are usage errors; an interrupted run leaves nothing behind. No timing is ever
+ * asserted: the figures only have to exist, be numbers, and be ordered as percentiles are.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+/* A small JSON parser: enough to prove the output parses and to walk it. */
+
+enum jtype {
+	J_NULL,
+	J_BOOL,
+	J_NUM,
+	J_STR,
+	J_ARR,
+	J_OBJ
+};
+
+struct jval {
+	enum jtype t;
+	double num;
+	char *str;	    /* J_STR */
+	struct jval *items; /* J_ARR, J_OBJ: the values */
+	char **keys;	    /* J_OBJ */
+	size_t n;
+};
+
+struct jparser {
+	const char *p;
+	const char *err;
+};
+
+static void jfail(struct jparser *jp, const char *why)
+{
+	if (!jp->err)
+		jp->err = why;
+}
+
+static void jspace(struct jparser *jp)
+{
+	while (*jp->p == ' ' || *jp->p == '\n' || *jp->p == '\t' || *jp->p == '\r')
+		jp->p++;
+}
+
+static char *jstring(struct jparser *jp)
+{
+	size_t cap = 16, n = 0;
+	char *s = malloc(cap);
+
+	CHECK(s != NULL);
+	if (*jp->p != '"') {
+		jfail(jp, "a string must start with a quote");
+		s[0] = '\0';
+		return s;
+	}
+	for (jp->p++; *jp->p != '"'; jp->p++) {
+		char c = *jp->p;
+
+		if (!c || (unsigned char)c < 0x20) {
+			jfail(jp, "a string holds a control character or never ends");
+			break;
+		}
+		if (c == '\\') {
+			c = *++jp->p;
+			if (c == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit((unsigned char)jp->p[i]))
+						jfail(jp, "a bad \\u escape");
+				jp->p += 4;
+				c = '?';
+			} else if (!strchr("\"\\/bfnrt", c) || !c) {
+				jfail(jp, "a bad escape");
+				break;
+			}
+		}
+		if (n + 2 > cap) {
+			cap *= 2;
+			s = realloc(s, cap);
+			CHECK(s != NULL);
+		}
+		s[n++] = c;
+	}
+	if (*jp->p == '"')
+		jp->p++;
+	s[n] = '\0';
+	return s;
+}
+
+static void jvalue(struct jparser *jp, struct jval *v);
+
+static void jlist(struct jparser *jp, struct jval *v, bool object)
+{
+	size_t cap = 0;
+
+	jp->p++;
+	jspace(jp);
+	if (*jp->p == (object ? '}' : ']')) {
+		jp->p++;
+		return;
+	}
+	for (;;) {
+		if (v->n == cap) {
+			cap = cap ? 2 * cap : 8;
+			v->items = realloc(v->items, cap * sizeof(*v->items));
+			v->keys = object ? realloc(v->keys, cap * sizeof(*v->keys)) : NULL;
+			CHECK(v->items != NULL && (!object || v->keys != NULL));
+		}
+		jspace(jp);
+		if (object) {
+			v->keys[v->n] = jstring(jp);
+			jspace(jp);
+			if (*jp->p++ != ':')
+				jfail(jp, "a key without a colon");
+		}
+		jvalue(jp, &v->items[v->n++]);
+		if (jp->err)
+			return;
+		jspace(jp);
+		if (*jp->p == ',') {
+			jp->p++;
+			continue;
+		}
+		if (*jp->p != (object ? '}' : ']'))
+			jfail(jp, "a list without its closing bracket");
+		jp->p++;
+		return;
+	}
+}
+
+static void jvalue(struct jparser *jp, struct jval *v)
+{
+	memset(v, 0, sizeof(*v));
+	jspace(jp);
+	if (*jp->p == '{') {
+		v->t = J_OBJ;
+		jlist(jp, v, true);
+	} else if (*jp->p == '[') {
+		v->t = J_ARR;
+		jlist(jp, v, false);
+	} else if (*jp->p == '"') {
+		v->t = J_STR;
+		v->str = jstring(jp);
+	} else if (!strncmp(jp->p, "null", 4)) {
+		jp->p += 4;
+	} else if (!strncmp(jp->p, "true", 4) || !strncmp(jp->p, "false", 5)) {
+		v->t = J_BOOL;
+		jp->p += *jp->p == 't' ? 4 : 5;
+	} else {
+		/* JSON's numbers: an optional minus, digits without a leading zero, ... */
+		const char *q = jp->p;
+		char *end;
+
+		if (*q == '-')
+			q++;
+		if (!isdigit((unsigned char)*q) || (q[0] == '0' && isdigit((unsigned char)q[1]))) {
+			jfail(jp, "not a value");
+			return;
+		}
+		v->t = J_NUM;
+		v->num = strtod(jp->p, &end);
+		if (end == jp->p)
+			jfail(jp, "not a number");
+		jp->p = end;
+	}
+}
+
+static struct jval *json_parse(const char *text)
+{
+	struct jparser jp = { .p = text };
+	struct jval *v = calloc(1, sizeof(*v));
+
+	CHECK(v != NULL);
+	jvalue(&jp, v);
+	jspace(&jp);
+	if (!jp.err && *jp.p)
+		jfail(&jp, "something after the value");
+	if (jp.err)
+		check_fail(__FILE__, __LINE__, "the JSON does not parse: %s at \"%.40s\"", jp.err,
+			   jp.p);
+	return v;
+}
+
+static const struct jval *jget(const struct jval *o, const char *key)
+{
+	CHECK(o->t == J_OBJ);
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->keys[i], key))
+			return &o->items[i];
+	check_fail(__FILE__, __LINE__, "the JSON object has no \"%s\"", key);
+}
+
+static const char *jstr(const struct jval *o, const char *key)
+{
+	const struct jval *v = jget(o, key);
+
+	CHECK(v->t == J_STR);
+	return v->str;
+}
+
+static void json_free(struct jval *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		json_free(&v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->str);
+}
+
+/* A small XML checker: elements nest and close, attributes are quoted, & and < are escaped. */
+
+static const char *xml_entity(const char *p)
+{
+	static const char *const ok[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strncmp(p, ok[i], strlen(ok[i])))
+			return p + strlen(ok[i]);
+	if (p[1] == '#') {
+		const char *q = p + 2 + (p[2] == 'x');
+
+		while (isxdigit((unsigned char)*q))
+			q++;
+		if (*q == ';' && q > p + 2)
+			return q + 1;
+	}
+	return NULL;
+}
+
+static bool xml_name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == ':' || c == '.';
+}
+
+/* Checks the document; returns the name of its root element (static). */
+static const char *xml_check(const char *p)
+{
+	static char root[64];
+	char stack[64][64];
+	int depth = 0, roots = 0;
+
+	if (!strncmp(p, "<?xml", 5)) {
+		p = strstr(p, "?>");
+		CHECK(p != NULL);
+		p += 2;
+	}
+	while (*p) {
+		if (*p == '&') {
+			p = xml_entity(p);
+			if (!p)
+				check_fail(__FILE__, __LINE__, "the SVG has a bare &");
+			continue;
+		}
+		if (*p != '<') {
+			if (depth == 0 && !isspace((unsigned char)*p))
+				check_fail(__FILE__, __LINE__, "the SVG has text outside its root");
+			p++;
+			continue;
+		}
+		if (p[1] == '/') {
+			size_t len = strcspn(p + 2, ">");
+
+			CHECK(depth > 0);
+			depth--;
+			if (strlen(stack[depth]) != len || strncmp(p + 2, stack[depth], len))
+				check_fail(__FILE__, __LINE__, "the SVG closes <%s> with </%.*s>",
+					   stack[depth], (int)len, p + 2);
+			p += 2 + len + 1;
+			continue;
+		}
+		/* An element: its name, attributes name="value", then > or />. */
+		const char *name = ++p;
+
+		while (xml_name_char(*p))
+			p++;
+		CHECK(p > name && p - name < 64);
+		CHECK(depth < 64);
+		if (depth == 0) {
+			roots++;
+			snprintf(root, sizeof(root), "%.*s", (int)(p - name), name);
+		}
+		snprintf(stack[depth], sizeof(stack[depth]), "%.*s", (int)(p - name), name);
+		for (;;) {
+			while (isspace((unsigned char)*p))
+				p++;
+			if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+				break;
+			const char *attr = p;
+
+			while (xml_name_char(*p))
+				p++;
+			if (p == attr || *p != '=' || p[1] != '"')
+				check_fail(__FILE__, __LINE__,
+					   "the SVG has a bad attribute in <%s>", stack[depth]);
+			for (p += 2; *p != '"';) {
+				if (!*p || *p == '<')
+					check_fail(__FILE__, __LINE__, "an attribute never ends");
+				if (*p != '&') {
+					p++;
+					continue;
+				}
+				p = xml_entity(p);
+				if (!p)
+					check_fail(__FILE__, __LINE__, "an attribute has a bare &");
+			}
+			p++;
+		}
+		if (*p == '/') {
+			p += 2;
+		} else {
+			p++;
+			depth++;
+		}
+	}
+	CHECK_EQ(depth, 0);
+	CHECK_EQ(roots, 1);
+	return root;
+}
+
+/* Files. */
+
+static char *slurp_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s;
+	long n;
+
+	if (!f)
+		check_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+	CHECK_SYS(fseek(f, 0, SEEK_END));
+	n = CHECK_SYS(ftell(f));
+	rewind(f);
+	s = malloc((size_t)n + 1);
+	CHECK(s != NULL);
+	CHECK_EQ(fread(s, 1, (size_t)n, f), n);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+static const char *test_dir(void)
+{
+	const char *d = getenv("LIPC_TEST_DIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+/* The bench puts its FIFOs and lock files in $TMPDIR: the test directory here. */
+static void bench_env(void)
+{
+	CHECK_SYS(setenv("TMPDIR", test_dir(), 1));
+}
+
+/* Nothing of the bench run with this pid is left: files, rings, queues, System V objects. */
+static void nothing_left(pid_t pid)
+{
+	static const char *const dirs[] = { NULL, "/dev/shm", "/dev/mqueue" };
+	char prefix[64];
+	unsigned tag = 0x42000000u | ((unsigned)pid & 0xffffu) << 8;
+
+	snprintf(prefix, sizeof(prefix), "lipc-bench-%d-", (int)pid);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i] ? dirs[i] : test_dir());
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		while ((e = readdir(d)))
+			if (strstr(e->d_name, prefix))
+				check_fail(__FILE__, __LINE__, "left behind: %s/%s",
+					   dirs[i] ? dirs[i] : test_dir(), e->d_name);
+		closedir(d);
+	}
+	/* POSIX queues, without /dev/mqueue: by the names the bench gives them. */
+	for (int place = 0; place < 2; place++) {
+		for (int dir = 0; dir < 2; dir++) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "/%smq-%d-%s", prefix, place,
+				 dir ? "ba" : "ab");
+			CHECK_ERR(mq_unlink(name), ENOENT);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen(k ? "/proc/sysvipc/sem" : "/proc/sysvipc/msg", "r");
+		char line[512];
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			long long key;
+
+			if (sscanf(line, "%lld", &key) == 1 && ((unsigned)key & ~0xffu) == tag)
+				check_fail(__FILE__, __LINE__, "left behind: System V key 0x%08x",
+					   (unsigned)key);
+		}
+		fclose(f);
+	}
+}
+
+/* The names `lipc bench --list` gives, one per line, first word. */
+static int case_names(char names[][32], int max)
+{
+	struct check_cmd c;
+	int n = 0;
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("bench", "--list")), 0);
+	for (char *line = c.out; *line && n < max; line = strchr(line, '\n') + 1) {
+		CHECK_EQ(sscanf(line, "%31s", names[n]), 1);
+		n++;
+		if (!strchr(line, '\n'))
+			break;
+	}
+	check_cmd_free(&c);
+	return n;
+}
+
+/* Does this build know the scheme of a case? Cases without a scheme always run. */
+static bool scheme_known(const char *scheme)
+{
+	struct lipc_addr a;
+	char addr[64];
+
+	snprintf(addr, sizeof(addr), "%s:%s", scheme,
+		 !strcmp(scheme, "tcp")	       ? "127.0.0.1:0"
+		 : !strcmp(scheme, "sysv-mq")  ? "1"
+		 : !strncmp(scheme, "unix", 4) ? "@x"
+					       : "/x");
+	return lipc_addr_parse(&a, addr) == 0 || errno != EPROTONOSUPPORT;
+}
+
+static const char *scheme_of(const char *name)
+{
+	static const char *const chan[] = { "fifo", "unix", "unix-dgram", "unix-seqpacket",
+					    "tcp",  "mq",   "sysv-mq",	  "shm" };
+
+	if (!strcmp(name, "shm-spin"))
+		return "shm";
+	for (size_t i = 0; i < sizeof(chan) / sizeof(chan[0]); i++)
+		if (!strcmp(name, chan[i]))
+			return chan[i];
+	return NULL;
+}
+
+/* A latency result: its percentiles are numbers, in order. */
+static void check_latency(const struct jval *res)
+{
+	double p50 = jget(res, "p50_us")->num, p99 = jget(res, "p99_us")->num,
+	       p999 = jget(res, "p999_us")->num, max = jget(res, "max_us")->num;
+
+	CHECK(jget(res, "p50_us")->t == J_NUM && jget(res, "max_us")->t == J_NUM);
+	CHECK(jget(res, "count")->t == J_NUM && jget(res, "count")->num >= 1);
+	CHECK(p50 > 0 && p50 <= p99 && p99 <= p999 && p999 <= max);
+}
+
+static void check_throughput(const struct jval *res)
+{
+	CHECK(jget(res, "mb_per_s")->t == J_NUM && jget(res, "mb_per_s")->num > 0);
+	CHECK(jget(res, "msgs_per_s")->t == J_NUM && jget(res, "msgs_per_s")->num > 0);
+	CHECK(jget(res, "count")->t == J_NUM && jget(res, "count")->num >= 1);
+}
+
+static void short_run_of_every_case(void)
+{
+	char json[PATH_MAX], csv[PATH_MAX], svg[PATH_MAX], names[64][32];
+	const struct jval *cases;
+	struct check_cmd c;
+	struct jval *root;
+	char *text;
+	int n = case_names(names, 64), rows = 0;
+	long msgmax = -1;
+	FILE *f;
+
+	bench_env();
+	check_path(json, sizeof(json), "bench.json");
+	check_path(csv, sizeof(csv), "bench.csv");
+	check_path(svg, sizeof(svg), "bench.svg");
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--duration", "0.05", "--sizes", "64,64K", "--json", json,
+				"--csv", csv, "--svg", svg));
+	if (c.status != 0)
+		fprintf(stderr, "%s%s", c.out, c.err);
+	CHECK_EQ(c.status, 0);
+	CHECK(!strncmp(c.out, "lipc bench, ", 12));
+	CHECK_CONTAINS(c.out, "\nplacements: ");
+	CHECK_CONTAINS(c.out, "\nRound trips at 64 B");
+	CHECK_CONTAINS(c.out, "\nStreaming at 64 KiB");
+	CHECK_STR(c.err, ""); /* no progress: standard error is not a terminal */
+	nothing_left(c.pid);
+
+	f = fopen("/proc/sys/kernel/msgmax", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &msgmax) != 1)
+			msgmax = -1;
+		fclose(f);
+	}
+	text = slurp_file(json);
+	root = json_parse(text);
+	CHECK(jget(root, "machine")->t == J_OBJ);
+	CHECK(jstr(jget(root, "machine"), "cpu")[0] != '\0');
+	CHECK(jget(root, "placements")->t == J_ARR && jget(root, "placements")->n >= 1);
+	cases = jget(root, "cases");
+	CHECK(cases->t == J_ARR);
+	CHECK_EQ(cases->n, n);
+	for (int i = 0; i < n; i++) {
+		const struct jval *cs = &cases->items[i], *results = jget(cs, "results");
+		const char *name = jstr(cs, "name"), *status = jstr(cs, "status");
+		const char *scheme = scheme_of(name);
+
+		CHECK_STR(name, names[i]);
+		if (scheme && !scheme_known(scheme)) {
+			CHECK_STR(status, "skipped");
+			continue;
+		}
+		if (strcmp(status, "ok"))
+			check_fail(__FILE__, __LINE__, "case %s: %s: %s", name, status,
+				   jget(cs, "reason")->t == J_STR ? jstr(cs, "reason") : "");
+		CHECK(results->t == J_ARR && results->n > 0);
+		for (size_t j = 0; j < results->n; j++) {
+			const struct jval *res = &results->items[j];
+			const char *st = jstr(res, "status");
+			bool lat = !strcmp(jstr(res, "test"), "latency");
+
+			if (!strcmp(st, "n/a")) {
+				CHECK(jstr(res, "reason")[0] != '\0');
+				CHECK(jget(res, "p50_us")->t == J_NULL);
+				CHECK(jget(res, "mb_per_s")->t == J_NULL);
+				continue;
+			}
+			CHECK_STR(st, "ok");
+			if (lat)
+				check_latency(res);
+			else
+				check_throughput(res);
+			/* A System V message is at most msgmax bytes: 64 KiB is n/a, never sent. */
+			if (!strcmp(name, "sysv-mq") && msgmax >= 0 && msgmax < 65536)
+				CHECK(jget(res, "size")->num < 65536);
+		}
+	}
+	json_free(root);
+	free(root);
+	free(text);
+
+	/* CSV: a header, then 22 fields on each row (text is quoted and may hold commas). */
+	text = slurp_file(csv);
+	CHECK(!strncmp(text, "case,kind,placement,", 20));
+	for (char *line = text; *line; rows++) {
+		char *nl = strchr(line, '\n');
+		int fields = 1;
+		bool quoted = false;
+
+		CHECK(nl != NULL);
+		for (char *p = line; p < nl; p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else if (*p == ',' && !quoted)
+				fields++;
+		}
+		CHECK_EQ(fields, 22);
+		line = nl + 1;
+	}
+	CHECK(rows > n);
+	free(text);
+
+	text = slurp_file(svg);
+	CHECK_STR(xml_check(text), "svg");
+	CHECK_CONTAINS(text, "Round trips at 64 B");
+	free(text);
+	CHECK_SYS(unlink(json));
+	CHECK_SYS(unlink(csv));
+	CHECK_SYS(unlink(svg));
+	check_cmd_free(&c);
+}
+
+/* The test hook: every message case loses (or damages) its fourth message. */
+static void run_with_fault(const char *fault, const char *expect)
+{
+	static const char *const cases[] = { "raw-pipe", "pipe", "fifo", "shm",
+					     "shm-spin", "unix", "mq",	 "sysv-mq" };
+	struct check_cmd c;
+	struct jval *root;
+	const struct jval *list;
+	int failed = 0;
+
+	bench_env();
+	CHECK_SYS(setenv("LIPC_BENCH_FAULT", fault, 1));
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only",
+				"raw-pipe,pipe,fifo,shm,shm-spin,unix,mq,sysv-mq", "--duration",
+				"0.02", "--sizes", "64", "--pin", "none", "--json", "-"));
+	CHECK_SYS(unsetenv("LIPC_BENCH_FAULT"));
+	CHECK_EQ(c.status, 1);
+	CHECK_STR(c.err, "");
+	nothing_left(c.pid);
+	root = json_parse(c.out); /* --json -: the JSON replaces the table */
+	list = jget(root, "cases");
+	for (size_t i = 0; i < list->n; i++) {
+		const struct jval *cs = &list->items[i];
+		const char *name = jstr(cs, "name");
+		bool target = false;
+
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			target |= !strcmp(name, cases[k]);
+		if (!target) {
+			/* The floors ran too, untouched by the hook. */
+			CHECK_STR(jstr(cs, "status"), "ok");
+			continue;
+		}
+		if (!strcmp(jstr(cs, "status"), "skipped")) {
+			CHECK(!scheme_known(scheme_of(name)));
+			continue;
+		}
+		CHECK_STR(jstr(cs, "status"), "failed");
+		CHECK_CONTAINS(jstr(cs, "reason"), expect);
+		/* A case that failed has no figure at all. */
+		CHECK_EQ(jget(cs, "results")->n, 0);
+		failed++;
+	}
+	CHECK(failed >= 5);
+	json_free(root);
+	free(root);
+	check_cmd_free(&c);
+
+	/* The table says FAILED and gives the reason. */
+	CHECK_SYS(setenv("LIPC_BENCH_FAULT", fault, 1));
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "pipe", "--duration", "0.02", "--sizes", "64",
+				"--pin", "none"));
+	CHECK_SYS(unsetenv("LIPC_BENCH_FAULT"));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.out, "FAILED: unpinned: message 3 of 64 B");
+	CHECK_CONTAINS(c.out, expect);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+}
+
+static void lost_message_fails_the_case(void)
+{
+	run_with_fault("drop", "was lost, duplicated or reordered");
+}
+
+static void damaged_message_fails_the_case(void)
+{
+	run_with_fault("corrupt", "is corrupt");
+}
+
+/* Standard error is "lipc: ...message...\nTry 'lipc bench --help'.\n", status 2. */
+static void usage(const char *message, const char *const argv[])
+{
+	struct check_cmd c;
+	char *nl;
+
+	check_cmd_run(&c, NULL, argv);
+	if (c.status != 2)
+		fprintf(stderr, "expected a usage error (%s), got %d: %s%s", message, c.status,
+			c.out, c.err);
+	CHECK_EQ(c.status, 2);
+	CHECK_STR(c.out, "");
+	CHECK(!strncmp(c.err, "lipc: ", 6));
+	CHECK_CONTAINS(c.err, message);
+	nl = strchr(c.err, '\n');
+	CHECK(nl != NULL);
+	CHECK_STR(nl + 1, "Try 'lipc bench --help'.\n");
+	check_cmd_free(&c);
+}
+
+static void bad_options_are_usage_errors(void)
+{
+	cpu_set_t allowed;
+	char cpu[32] = "";
+	struct check_cmd c;
+
+	usage("unknown case 'nope' (cases: raw-pipe, pipe, fifo,",
+	      LIPC_ARGV("bench", "--only", "pipe,nope"));
+	usage("size '0' is out of range", LIPC_ARGV("bench", "--sizes", "64,0"));
+	usage("size 'abc' is not a size", LIPC_ARGV("bench", "--sizes", "abc"));
+	usage("size '65M' is out of range (1 to 64M)", LIPC_ARGV("bench", "--sizes", "65M"));
+	usage("is not a list of sizes", LIPC_ARGV("bench", "--sizes", "64,"));
+	usage("size '-1' is not a size", LIPC_ARGV("bench", "--sizes", "-1"));
+	usage("duration '0.001' is out of range (at least 0.01)",
+	      LIPC_ARGV("bench", "--duration", "0.001"));
+	usage("is not a number of seconds", LIPC_ARGV("bench", "--duration", "soon"));
+	usage("is not a number of seconds", LIPC_ARGV("bench", "-d", "-1"));
+	usage("pin '0' is not CPU,CPU", LIPC_ARGV("bench", "--pin", "0"));
+	usage("pin '0,1,2' is not CPU,CPU", LIPC_ARGV("bench", "--pin", "0,1,2"));
+	usage("CPU 'x' is not a number", LIPC_ARGV("bench", "--pin", "0,x"));
+	usage("out of range", LIPC_ARGV("bench", "--pin", "0,99999999"));
+	usage("only one of --json, --csv and --svg",
+	      LIPC_ARGV("bench", "--json", "-", "--svg", "-"));
+	usage("unexpected argument 'now'", LIPC_ARGV("bench", "now"));
+	usage("unknown option '--frob'", LIPC_ARGV("bench", "--frob"));
+	usage("needs an argument", LIPC_ARGV("bench", "--json"));
+
+	/* A CPU this process may not run on. */
+	CHECK_SYS(sched_getaffinity(0, sizeof(allowed), &allowed));
+	for (int i = 0; i < CPU_SETSIZE && !cpu[0]; i++)
+		if (!CPU_ISSET(i, &allowed))
+			snprintf(cpu, sizeof(cpu), "0,%d", i);
+	if (cpu[0] && CPU_ISSET(0, &allowed))
+		usage("is not one this process may run on", LIPC_ARGV("bench", "--pin", cpu));
+
+	/* --list names every case, one per line, and runs nothing. */
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("bench", "--list")), 0);
+	CHECK(!strncmp(c.out, "raw-pipe ", 9));
+	CHECK_CONTAINS(c.out, "\nmemcpy ");
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+}
+
+/* SIGINT in the middle of a case: the run dies of it, and its objects and processes are gone. */
+static void interrupted_run_leaves_nothing(void)
+{
+	struct check_cmd c;
+	char fifo[PATH_MAX], self[PATH_MAX], exe[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+
+	bench_env();
+	check_cmd_start(&c, NULL,
+			LIPC_ARGV("bench", "--only", "fifo", "--duration", "30", "--pin", "none"));
+	/* The FIFO from A to B exists once the case runs: its name is predictable. */
+	snprintf(fifo, sizeof(fifo), "%s/lipc-bench-%d-fifo-0-ab", test_dir(), (int)c.pid);
+	check_wait_for_path(fifo);
+	CHECK_SYS(kill(c.pid, SIGINT));
+	CHECK_EQ(check_cmd_wait(&c), 128 + SIGINT);
+	nothing_left(c.pid);
+	/* Its pair went with it: no process of this lipc runs "bench" any more. */
+	if (!realpath(check_lipc(), self))
+		snprintf(self, sizeof(self), "%s", check_lipc());
+	d = opendir("/proc");
+	CHECK(d != NULL);
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], cmd[256] = "";
+		FILE *f;
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/%s/exe", e->d_name);
+		len = readlink(path, exe, sizeof(exe) - 1);
+		if (len < 0)
+			continue;
+		exe[len] = '\0';
+		if (strcmp(exe, self))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		len = (ssize_t)fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		/* argv[0] then "bench": arguments are separated by NULs. */
+		if (len > 0 && memmem(cmd, (size_t)len, "\0bench\0", 7))
+			check_fail(__FILE__, __LINE__, "process %s is still running bench",
+				   e->d_name);
+	}
+	closedir(d);
+	check_cmd_free(&c);
+}
+
+CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(lost_message_fails_the_case),
+	   TEST(damaged_message_fails_the_case), TEST(bad_options_are_usage_errors),
+	   TEST(interrupted_run_leaves_nothing))
