@@ -24,6 +24,7 @@
 
 #define FRAME_HDR  4
 #define FIRST_READ ((size_t)64 * 1024) /* a pipe's default capacity: most reads fit at once */
+#define SMALL	   512		       /* a message copied to go out in one write() */
 
 void lipc__stream_init(struct lipc__stream *s, int fd, bool socket)
 {
@@ -59,7 +60,9 @@ static int write_all(struct lipc__stream *s, struct iovec *iov, int cnt, int tim
 	lipc__deadline_start(&d, timeout_ms);
 	while (cnt > 0) {
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
-		ssize_t n = s->socket ? sendmsg(s->fd, &mh, MSG_NOSIGNAL) : writev(s->fd, iov, cnt);
+		ssize_t n = s->socket  ? sendmsg(s->fd, &mh, MSG_NOSIGNAL)
+			    : cnt == 1 ? write(s->fd, iov->iov_base, iov->iov_len)
+				       : writev(s->fd, iov, cnt);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -126,6 +129,18 @@ int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, c
 		}
 		iov[0] = (struct iovec){ (void *)(uintptr_t)data, len };
 		iov[1] = (struct iovec){ (void *)(uintptr_t) "\n", 1 };
+	}
+	/*
+	 * A small message goes out as one contiguous write(): the copy costs less than writev()'s
+	 * second segment (about a tenth of a pipe's round trip at 64 bytes).
+	 */
+	if (iov[0].iov_len + iov[1].iov_len <= SMALL) {
+		unsigned char one[SMALL];
+		struct iovec whole = { one, iov[0].iov_len + iov[1].iov_len };
+
+		memcpy(one, iov[0].iov_base, iov[0].iov_len);
+		memcpy(one + iov[0].iov_len, iov[1].iov_base, iov[1].iov_len);
+		return write_all(s, &whole, 1, timeout_ms);
 	}
 	return write_all(s, iov, 2, timeout_ms);
 }
