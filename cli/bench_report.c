@@ -46,6 +46,8 @@ static size_t headline_lat(const struct bench_plan *p)
 
 static size_t headline_tput(const struct bench_plan *p)
 {
+	if (p->n_tput == 0) /* --round-trips: no streaming figure has a size */
+		return 0;
 	for (int i = 0; i < p->n_tput; i++)
 		if (p->tput_sizes[i] == 65536)
 			return 65536;
@@ -284,7 +286,7 @@ static void lat_table(FILE *f, const struct bench_run *run, struct row *rows)
 
 static void tput_table(FILE *f, const struct bench_run *run, struct row *rows)
 {
-	size_t n = sort_rows(run, false, rows);
+	size_t n = run->plan.n_tput ? sort_rows(run, false, rows) : 0; /* --round-trips */
 	struct notes ns = { .n = 0 };
 	char a[32], b[32], c[32], sz[32];
 
@@ -817,10 +819,15 @@ static int svg_throughput(FILE *f, const struct bench_run *run, int y)
 {
 	const struct bench_plan *p = &run->plan;
 	double min = INFINITY, max = run->memcpy_bytes_per_s / 1e6;
-	double lx0 = lb((double)p->tput_sizes[0]), lx1 = lb((double)p->tput_sizes[p->n_tput - 1]);
+	double lx0, lx1;
 	struct axis a;
 	int panel_w = (SVG_W - 60) / 2, h = 240, legend = 0;
 	char buf[64];
+
+	if (p->n_tput == 0) /* --round-trips */
+		return y;
+	lx0 = lb((double)p->tput_sizes[0]);
+	lx1 = lb((double)p->tput_sizes[p->n_tput - 1]);
 
 	if (lx1 <= lx0)
 		lx1 = lx0 + 1;

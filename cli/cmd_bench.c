@@ -52,6 +52,7 @@ static const char help[] =
 	"                          64,1K,4K,64K,1M; a size a mechanism cannot carry is n/a)\n"
 	"  -d, --duration SECONDS  each measurement, after its warm-up (default 0.1,\n"
 	"                          at least 0.01)\n"
+	"  -r, --round-trips       measure round trips only, no streaming\n"
 	"  -p, --pin CPU,CPU       one placement: A on the first CPU, B on the second (the\n"
 	"                          same CPU twice puts both on it); 'none' leaves both to the\n"
 	"                          scheduler (default: both on one CPU, then one on each of two)\n"
@@ -81,6 +82,7 @@ static const struct option longopts[] = {
 	{ "sizes", required_argument, NULL, 's' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "pin", required_argument, NULL, 'p' },
+	{ "round-trips", no_argument, NULL, 'r' },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "svg", required_argument, NULL, OPT_SVG },
@@ -204,10 +206,13 @@ static void parse_sizes(struct bench_plan *p, const char *arg)
 
 	if (!list)
 		fail("out of memory");
-	if (!*arg || arg[strlen(arg) - 1] == ',')
-		usage_error("sizes '%s' is not a list of sizes (64,4K,1M)", arg);
-	for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-		size_t v = parse_size("size", s, 1);
+	save = list;
+	for (char *s; (s = strsep(&save, ","));) {
+		size_t v;
+
+		if (!*s)
+			usage_error("sizes '%s' is not a list of sizes (64,4K,1M)", arg);
+		v = parse_size("size", s, 1);
 
 		if (v > MAX_SIZE)
 			usage_error("size '%s' is out of range (1 to 64M)", s);
@@ -756,7 +761,7 @@ int cmd_bench(int argc, char **argv)
 	static struct state st;
 	struct bench_plan *plan = &st.run.plan;
 	const char *json = NULL, *csv = NULL, *svg = NULL, *tmp = getenv("TMPDIR");
-	bool only = false;
+	bool only = false, round_trips = false;
 	cpu_set_t allowed;
 	sigset_t stop;
 	uint64_t start;
@@ -770,8 +775,11 @@ int cmd_bench(int argc, char **argv)
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
 		fail("sched_getaffinity: %s", strerror(errno));
 	default_places(&st.run, &allowed);
-	while ((opt = next_option(argc, argv, "o:s:d:p:l", longopts, help)) != -1) {
+	while ((opt = next_option(argc, argv, "o:s:d:p:lr", longopts, help)) != -1) {
 		switch (opt) {
+		case 'r':
+			round_trips = true;
+			break;
 		case 'o':
 			parse_only(&st, optarg);
 			only = true;
@@ -806,6 +814,8 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (round_trips)
+		plan->n_tput = 0;
 	dashes = (json && !strcmp(json, "-")) + (csv && !strcmp(csv, "-")) +
 		 (svg && !strcmp(svg, "-"));
 	if (dashes > 1)
