@@ -647,6 +647,21 @@ static void run_with_fault(const char *fault, const char *expect)
 	check_cmd_free(&c);
 }
 
+/* --round-trips: the round trips' table, and no streaming table. */
+static void round_trips_only(void)
+{
+	struct check_cmd c;
+
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       LIPC_ARGV("bench", "--round-trips", "--only", "pipe", "--duration",
+					 "0.02", "--sizes", "64")),
+		 0);
+	CHECK_CONTAINS(c.out, "Round trips at 64 B");
+	CHECK(!strstr(c.out, "Streaming"));
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+}
+
 static void lost_message_fails_the_case(void)
 {
 	run_with_fault("drop", "was lost, duplicated or reordered");
@@ -769,6 +784,6 @@ static void interrupted_run_leaves_nothing(void)
 	check_cmd_free(&c);
 }
 
-CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(lost_message_fails_the_case),
-	   TEST(damaged_message_fails_the_case), TEST(bad_options_are_usage_errors),
-	   TEST(interrupted_run_leaves_nothing))
+CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only),
+	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
+	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing))

@@ -325,6 +325,9 @@ static void demos_and_tour(void)
 	/* Under make valgrind: valgrind 3.19 knows no pidfd_open(), which the signal demo needs. */
 	if (!check_wrapped()) {
 		CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour")), 0);
+		/* The whole tour closes with round trips measured here, and only those. */
+		CHECK_CONTAINS(c.out, "\nRound trips at 64 B");
+		CHECK(!strstr(c.out, "Streaming at"));
 		CHECK_STR(c.err, "");
 		CHECK(strstr(c.out, "Pipe (anonymous pipe)") < strstr(c.out, "FIFO (named pipe)"));
 		check_cmd_free(&c);
