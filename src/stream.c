@@ -2,9 +2,9 @@
  * Messages over a byte stream (FIFO, pipe, stream socket). A stream has no message boundaries,
  * so the channel adds them: a newline after each message (line mode, readable by cat, echo and
  * every shell), or a 4-byte big-endian length before it (framed mode, binary safe). Each message
- * leaves in one writev() or sendmsg(), so on a pipe or FIFO a message of at most PIPE_BUF bytes,
- * newline or length included, is never interleaved with another writer's. The receiver reads as
- * much as the kernel has into one buffer and hands messages out of it, so a burst of small
+ * leaves in one write(), writev() or sendmsg(), so on a pipe or FIFO a message of at most PIPE_BUF
+ * bytes, newline or length included, is never interleaved with another writer's. The receiver reads
+ * as much as the kernel has into one buffer and hands messages out of it, so a burst of small
  * messages costs one read().
  *
  * Traps: a receiver must never trust a length it reads, since the writer may be buggy or
