@@ -719,7 +719,8 @@ static void ls_escapes_names(void)
 	static const char nasty[] = "x\n\"q\"\\b\t\x01\x1b[31m\xff\xc3\xa9\xe2\x80\xa8";
 	/* What JSON decodes back: the invalid \xff as U+FFFD, the rest as it was. */
 	static const char decoded[] = "x\n\"q\"\\b\t\x01\x1b[31m\xef\xbf\xbd\xc3\xa9\xe2\x80\xa8";
-	char what[64], path[PATH_MAX], want[PATH_MAX + 16], sock[PATH_MAX], sock_want[PATH_MAX];
+	char what[64], path[PATH_MAX], want[PATH_MAX + 16], sock[PATH_MAX],
+		sock_want[PATH_MAX + 16];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct check_cmd c;
 	struct jdoc d;
