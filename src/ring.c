@@ -217,8 +217,9 @@ static _Atomic uint64_t *peer_pos(struct lipc_ring *r)
 }
 
 /*
- * Read the other side's position and check it against ours: the producer is never behind the
- * consumer, nor ahead of it by more than the capacity.
+ * Read the other side's position into r->peer and check it against ours: the producer is never
+ * behind the consumer, nor ahead of it by more than the capacity. r->peer is always the value
+ * read, since it is what wait_peer() sleeps on.
  */
 static int read_peer(struct lipc_ring *r)
 {
@@ -227,17 +228,19 @@ static int read_peer(struct lipc_ring *r)
 	uint64_t tail = r->role == LIPC_RING_PRODUCER ? p : r->pos;
 
 	/*
-	 * A consumer that takes records as they become ready may be ahead of head for a moment:
-	 * the producer stores head just after a record's seq. Then it knows of nothing beyond.
+	 * A consumer that takes records as they become ready may be ahead of head: the producer
+	 * stores head just after a record's seq, and one killed in between never stores it.
 	 */
-	if (r->role == LIPC_RING_CONSUMER && tail - head <= r->cap && tail != head) {
-		r->peer = r->pos;
-		return 0;
-	}
-	if (head - tail > r->cap)
+	if (head - tail > r->cap && !(r->role == LIPC_RING_CONSUMER && tail - head <= r->cap))
 		return corrupt(r, EPROTO);
 	r->peer = p;
 	return 0;
+}
+
+/* Consumer: has the producer's head passed our position (not merely reached it, or lagged)? */
+static bool head_past(const struct lipc_ring *r)
+{
+	return r->peer != r->pos && r->peer - r->pos <= r->cap;
 }
 
 /*
@@ -511,7 +514,7 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 
 		if (read_peer(r) < 0)
 			return -1;
-		if (r->pos != r->peer) {
+		if (head_past(r)) {
 			/* head is stored after the record: past us, the record must be ready. */
 			if (record_ready(r))
 				break;
@@ -785,6 +788,44 @@ static int lock_role(struct lipc_ring *r)
 	return -1;
 }
 
+/*
+ * A new producer, before it writes: a producer killed inside lipc_ring_commit() may have published
+ * its last record (the seq of the record, then of its wrap marker) without storing head. The
+ * consumer reads such a record, so we start after it. One killed between the two seqs of a
+ * wrapped record left that record ready at the next offset 0, where the consumer would take it
+ * for ours: it is made stale. Only the producer writes there, and only one record can be caught
+ * this way, since head is stored at each commit.
+ */
+static void adopt_orphan(struct lipc_ring *r)
+{
+	struct rec_hdr *h = rec_at(r, r->pos);
+	uint64_t idx = r->pos & r->mask, skip = 0, lap;
+	uint32_t n;
+
+	if (atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + 1) {
+		n = h->len;
+		if (n == WRAP) {
+			skip = r->cap - idx;
+			h = rec_at(r, r->pos + skip);
+			n = atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + skip + 1
+				    ? h->len
+				    : WRAP;
+			idx = 0;
+		}
+		/* Checked as the consumer checks it; what fails is left for it to refuse. */
+		if (n <= r->max_record && idx + record_size(n) <= r->cap) {
+			r->pos += skip + record_size(n);
+			atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
+			wake_peer(r);
+		}
+	}
+	idx = r->pos & r->mask;
+	lap = r->pos - idx + r->cap; /* the position of the next offset 0 */
+	h = rec_at(r, lap);
+	if (idx && atomic_load_explicit(&h->seq, memory_order_relaxed) == lap + 1)
+		atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
+}
+
 struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
 {
 	int role = flags & (LIPC_RING_PRODUCER | LIPC_RING_CONSUMER);
@@ -827,7 +868,8 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 		errno = EPROTO;
 		goto out_close;
 	}
-	r->peer = r->pos;
+	if (role == LIPC_RING_PRODUCER)
+		adopt_orphan(r);
 	if (read_peer(r) < 0)
 		goto out_close;
 	/* Count ourselves in; a producer first clears "closed", which was its predecessor's. */
