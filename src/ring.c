@@ -957,7 +957,10 @@ int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 	    pread(fd, &tail, sizeof(tail), offsetof(struct ring_shared, tail)) != sizeof(tail))
 		goto out_close;
 	st->capacity = (size_t)hdr.capacity;
-	st->used = head >= tail && head - tail <= hdr.capacity ? (size_t)(head - tail) : SIZE_MAX;
+	/* tail ahead of head: a record was read whose producer died before storing head. */
+	st->used = head - tail <= hdr.capacity	 ? (size_t)(head - tail)
+		   : tail - head <= hdr.capacity ? 0
+						 : SIZE_MAX;
 	st->producer = byte_locked(fd, 0);
 	st->consumer = byte_locked(fd, 1);
 	ret = 0;

@@ -510,6 +510,7 @@ static void push_record(struct lipc_ring *p, uint64_t seq, size_t len)
 static void producer_killed_inside_commit(void)
 {
 	const size_t cap = 4096;
+	struct lipc_ring_stat st;
 	struct lipc_ring *c, *p;
 	unsigned char buf[2048], *m;
 	uint64_t head, zero = 0;
@@ -530,6 +531,8 @@ static void producer_killed_inside_commit(void)
 	pop_record(c, 0);
 	pop_record(c, 1);
 	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 10000), ECONNRESET);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK_EQ(st.used, 0); /* not "corrupt" in lipc ls */
 
 	/* The same, the record unread: the next producer starts after it, and nothing is lost. */
 	p = open_ring(LIPC_RING_PRODUCER, 0);
