@@ -5,8 +5,8 @@
  * one message per line by default, so plain tools such as cat and echo can talk to a channel;
  * with LIPC_CHAN_FRAMED each message is a 4-byte big-endian length and that many bytes, so
  * messages may hold any byte, newlines included, and a message cut by a writer's death is an
- * error (EPROTO) where line mode would deliver the cut line as the last message. Mechanisms with their own message boundaries
- * (queues, datagrams) carry any byte either way.
+ * error (EPROTO) where line mode would deliver the cut line as the last message. Mechanisms with
+ * their own message boundaries (queues, datagrams) carry any byte either way.
  */
 #ifndef LIPC_CHAN_H
 #define LIPC_CHAN_H
