@@ -105,16 +105,44 @@ char *check_name(char *buf, size_t size, const char *what)
 	return buf;
 }
 
-static const char *test_dir(void)
+const char *check_test_dir(void)
 {
 	const char *d = getenv("LIPC_TEST_DIR");
 
 	return d && *d ? d : "/tmp";
 }
 
+const char *check_source_dir(void)
+{
+	const char *d = getenv("LIPC_SOURCE_DIR");
+
+	if (!d)
+		check_fail(__FILE__, __LINE__, "LIPC_SOURCE_DIR is not set: run through ctest");
+	return d;
+}
+
+char *check_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s;
+	long n;
+
+	if (!f)
+		check_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+	CHECK_SYS(fseek(f, 0, SEEK_END));
+	n = CHECK_SYS(ftell(f));
+	rewind(f);
+	s = malloc((size_t)n + 1);
+	CHECK(s != NULL);
+	CHECK_EQ(fread(s, 1, (size_t)n, f), n);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
 char *check_path(char *buf, size_t size, const char *what)
 {
-	snprintf(buf, size, "%s/" PREFIX "%d-%s", test_dir(), (int)check_pid, what);
+	snprintf(buf, size, "%s/" PREFIX "%d-%s", check_test_dir(), (int)check_pid, what);
 	return buf;
 }
 
@@ -731,7 +759,7 @@ static int sweep_name(const char *name, FILE *report)
 
 static void registry_path(char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/.lipc-test-registry", test_dir());
+	snprintf(buf, size, "%s/.lipc-test-registry", check_test_dir());
 }
 
 static void registry_add(char kind, const char *what)
@@ -781,12 +809,12 @@ int check_sweep(pid_t pid, FILE *report)
 	int n = 0;
 
 	if (!pid) {
-		n += sweep_dir(test_dir(), PREFIX, report);
+		n += sweep_dir(check_test_dir(), PREFIX, report);
 		n += sweep_registry(0, report);
 		return n;
 	}
 	snprintf(prefix, sizeof(prefix), PREFIX "%d-", (int)pid);
-	n += sweep_dir(test_dir(), prefix, report);
+	n += sweep_dir(check_test_dir(), prefix, report);
 	n += sweep_dir("/dev/shm", prefix, report);
 	n += sweep_dir("/dev/mqueue", prefix, report);
 	n += sweep_sysv_of(pid, report);

@@ -88,6 +88,12 @@ extern pid_t check_pid;
 char *check_name(char *buf, size_t size, const char *what);
 /* "$LIPC_TEST_DIR/lipc-test-PID-what" (LIPC_TEST_DIR defaults to /tmp), in buf. */
 char *check_path(char *buf, size_t size, const char *what);
+/* $LIPC_TEST_DIR, or /tmp when it is not set. */
+const char *check_test_dir(void);
+/* $LIPC_SOURCE_DIR, the source tree: set by ctest, or the test fails. */
+const char *check_source_dir(void);
+/* A whole file, '\0'-terminated, in memory from malloc(); a file that cannot be read fails. */
+char *check_read_file(const char *path);
 /* A System V key of this test: 0x4C, then 16 bits of the pid, then n. */
 key_t check_key(unsigned n);
 

@@ -332,36 +332,10 @@ static const char *xml_check(const char *p)
 
 /* Files. */
 
-static char *slurp_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	if (!f)
-		check_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-	CHECK_SYS(fseek(f, 0, SEEK_END));
-	n = CHECK_SYS(ftell(f));
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	CHECK(s != NULL);
-	CHECK_EQ(fread(s, 1, (size_t)n, f), n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static const char *test_dir(void)
-{
-	const char *d = getenv("LIPC_TEST_DIR");
-
-	return d && *d ? d : "/tmp";
-}
-
 /* The bench puts its FIFOs and lock files in $TMPDIR: the test directory here. */
 static void bench_env(void)
 {
-	CHECK_SYS(setenv("TMPDIR", test_dir(), 1));
+	CHECK_SYS(setenv("TMPDIR", check_test_dir(), 1));
 }
 
 /* Nothing of the bench run with this pid is left: files, rings, queues, System V objects. */
@@ -373,7 +347,7 @@ static void nothing_left(pid_t pid)
 
 	snprintf(prefix, sizeof(prefix), "lipc-bench-%d-", (int)pid);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		DIR *d = opendir(dirs[i] ? dirs[i] : test_dir());
+		DIR *d = opendir(dirs[i] ? dirs[i] : check_test_dir());
 		struct dirent *e;
 
 		if (!d)
@@ -381,7 +355,7 @@ static void nothing_left(pid_t pid)
 		while ((e = readdir(d)))
 			if (strstr(e->d_name, prefix))
 				check_fail(__FILE__, __LINE__, "left behind: %s/%s",
-					   dirs[i] ? dirs[i] : test_dir(), e->d_name);
+					   dirs[i] ? dirs[i] : check_test_dir(), e->d_name);
 		closedir(d);
 	}
 	/* POSIX queues, without /dev/mqueue: by the names the bench gives them. */
@@ -507,7 +481,7 @@ static void short_run_of_every_case(void)
 			msgmax = -1;
 		fclose(f);
 	}
-	text = slurp_file(json);
+	text = check_read_file(json);
 	root = json_parse(text);
 	CHECK(jget(root, "machine")->t == J_OBJ);
 	CHECK(jstr(jget(root, "machine"), "cpu")[0] != '\0');
@@ -555,7 +529,7 @@ static void short_run_of_every_case(void)
 	free(text);
 
 	/* CSV: a header, then 22 fields on each row (text is quoted and may hold commas). */
-	text = slurp_file(csv);
+	text = check_read_file(csv);
 	CHECK(!strncmp(text, "case,kind,placement,", 20));
 	for (char *line = text; *line; rows++) {
 		char *nl = strchr(line, '\n');
@@ -575,7 +549,7 @@ static void short_run_of_every_case(void)
 	CHECK(rows > n);
 	free(text);
 
-	text = slurp_file(svg);
+	text = check_read_file(svg);
 	CHECK_STR(xml_check(text), "svg");
 	CHECK_CONTAINS(text, "Round trips at 64 B");
 	free(text);
@@ -747,7 +721,7 @@ static void interrupted_run_leaves_nothing(void)
 	check_cmd_start(&c, NULL,
 			LIPC_ARGV("bench", "--only", "fifo", "--duration", "30", "--pin", "none"));
 	/* The FIFO from A to B exists once the case runs: its name is predictable. */
-	snprintf(fifo, sizeof(fifo), "%s/lipc-bench-%d-fifo-0-ab", test_dir(), (int)c.pid);
+	snprintf(fifo, sizeof(fifo), "%s/lipc-bench-%d-fifo-0-ab", check_test_dir(), (int)c.pid);
 	check_wait_for_path(fifo);
 	CHECK_SYS(kill(c.pid, SIGINT));
 	CHECK_EQ(check_cmd_wait(&c), 128 + SIGINT);

@@ -11,33 +11,11 @@
 
 #include "check.h"
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	if (!f)
-		check_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-	CHECK_SYS(fseek(f, 0, SEEK_END));
-	n = CHECK_SYS(ftell(f));
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	CHECK(s != NULL);
-	CHECK_EQ(fread(s, 1, (size_t)n, f), n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
 static const char *man_path(void)
 {
 	static char path[PATH_MAX];
-	const char *src = getenv("LIPC_SOURCE_DIR");
 
-	if (!src)
-		check_fail(__FILE__, __LINE__, "LIPC_SOURCE_DIR is not set: run through ctest");
-	snprintf(path, sizeof(path), "%s/docs/lipc.1", src);
+	snprintf(path, sizeof(path), "%s/docs/lipc.1", check_source_dir());
 	return path;
 }
 
@@ -50,7 +28,7 @@ static char *plain_man(void)
 		{ "\\-", "-" },	  { "\\fB", "" }, { "\\fI", "" }, { "\\fR", "" },  { "\\fP", "" },
 		{ "\\(aq", "'" }, { "\\&", "" },  { "\\c", "" },  { "\\e", "\\" }, { "\"", "" },
 	};
-	char *roff = read_file(man_path()), *out = malloc(strlen(roff) + 1), *w = out;
+	char *roff = check_read_file(man_path()), *out = malloc(strlen(roff) + 1), *w = out;
 
 	CHECK(out != NULL);
 	for (const char *r = roff; *r;) {
@@ -318,8 +296,8 @@ static void install_installs_the_page(void)
 	}
 	/* The page installed is the page written. */
 	snprintf(file, sizeof(file), "%s/share/man/man1/lipc.1", prefix);
-	installed = read_file(file);
-	page = read_file(man_path());
+	installed = check_read_file(file);
+	page = check_read_file(man_path());
 	CHECK_STR(installed, page);
 	free(installed);
 	free(page);

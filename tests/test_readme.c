@@ -7,34 +7,6 @@
 
 #include "check.h"
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	if (!f)
-		check_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-	CHECK_SYS(fseek(f, 0, SEEK_END));
-	n = CHECK_SYS(ftell(f));
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	CHECK(s != NULL);
-	CHECK_EQ(fread(s, 1, (size_t)n, f), n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static const char *source_dir(void)
-{
-	const char *d = getenv("LIPC_SOURCE_DIR");
-
-	if (!d)
-		check_fail(__FILE__, __LINE__, "LIPC_SOURCE_DIR is not set: run through ctest");
-	return d;
-}
-
 /* The name after "examples/" in the opening two lines of a C block, such as "pipe_filter.c". */
 static bool names_example(const char *block, char *name, size_t size)
 {
@@ -62,16 +34,16 @@ static void code_blocks_match_examples(void)
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(path, sizeof(path), "%s/README.md", source_dir());
-	char *readme = read_file(path);
+	snprintf(path, sizeof(path), "%s/README.md", check_source_dir());
+	char *readme = check_read_file(path);
 	for (char *p = readme; (p = strstr(p, "\n```c\n"));) {
 		char *body = p + 6, *end = strstr(body, "\n```\n");
 
 		CHECK(end != NULL);
 		end[1] = '\0'; /* the block, with its last newline */
 		if (names_example(body, name, sizeof(name))) {
-			snprintf(path, sizeof(path), "%s/examples/%s", source_dir(), name);
-			char *file = read_file(path);
+			snprintf(path, sizeof(path), "%s/examples/%s", check_source_dir(), name);
+			char *file = check_read_file(path);
 
 			if (strcmp(body, file))
 				check_fail(
@@ -87,7 +59,7 @@ static void code_blocks_match_examples(void)
 	}
 	free(readme);
 
-	snprintf(path, sizeof(path), "%s/examples", source_dir());
+	snprintf(path, sizeof(path), "%s/examples", check_source_dir());
 	d = opendir(path);
 	CHECK(d != NULL);
 	while ((e = readdir(d))) {

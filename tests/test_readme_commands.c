@@ -28,34 +28,6 @@
 
 #define BLOCK_TIMEOUT_MS 60000
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	if (!f)
-		check_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-	CHECK_SYS(fseek(f, 0, SEEK_END));
-	n = CHECK_SYS(ftell(f));
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	CHECK(s != NULL);
-	CHECK_EQ(fread(s, 1, (size_t)n, f), n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static const char *source_dir(void)
-{
-	const char *d = getenv("LIPC_SOURCE_DIR");
-
-	if (!d)
-		check_fail(__FILE__, __LINE__, "LIPC_SOURCE_DIR is not set: run through ctest");
-	return d;
-}
-
 static char *slurp_fd(int fd)
 {
 	struct stat st;
@@ -194,7 +166,7 @@ static void run_all(const char *mqueue_dir, void *unused)
 	CHECK_SYS(prctl(PR_SET_CHILD_SUBREAPER, 1));
 	check_path(scratch, sizeof(scratch), "readme");
 	CHECK_SYS(mkdir(scratch, 0700));
-	snprintf(path, sizeof(path), "%s/examples", source_dir());
+	snprintf(path, sizeof(path), "%s/examples", check_source_dir());
 	snprintf(link, sizeof(link), "%s/examples", scratch);
 	CHECK_SYS(symlink(path, link));
 	snprintf(bin, sizeof(bin), "%s", lipc);
@@ -204,8 +176,8 @@ static void run_all(const char *mqueue_dir, void *unused)
 	CHECK_SYS(unsetenv("NO_COLOR"));
 	CHECK_SYS(chdir(scratch));
 
-	snprintf(path, sizeof(path), "%s/README.md", source_dir());
-	readme = read_file(path);
+	snprintf(path, sizeof(path), "%s/README.md", check_source_dir());
+	readme = check_read_file(path);
 	for (char *p = readme; (p = strstr(p, "\n```sh\n"));) {
 		char *body = p + 7, *end = strstr(body, "\n```\n"), *before = p;
 
