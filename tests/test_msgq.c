@@ -1345,24 +1345,6 @@ static void demo_into_closed_pipe(void)
 
 /* examples/: they build alone and print what the guide says. */
 
-/* Replace every run of digits in s with "N", so pids do not matter. */
-static char *no_numbers(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (*r >= '0' && *r <= '9') {
-			while (*r >= '0' && *r <= '9')
-				r++;
-			*w++ = 'N';
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return s;
-}
-
 static void example_posix_send_and_recv(void)
 {
 	char name[NAME_MAX + 2], send[PATH_MAX], expected[1024];
@@ -1411,16 +1393,16 @@ static void example_sysv(void)
 
 	CHECK_EQ(check_cmd_run(&c, NULL, (const char *const[]){ check_example("mq_sysv"), NULL }),
 		 0);
-	CHECK_STR(no_numbers(c.out), "parent N: sending N requests (type N) to child N\n"
-				     "child  N: request \"wash\"\n"
-				     "child  N: request \"dry\"\n"
-				     "child  N: request \"fold\"\n"
-				     "child  N: an empty request: done\n"
-				     "parent N: child exited; N replies wait in the queue\n"
-				     "parent N: reply \"WASH\"\n"
-				     "parent N: reply \"DRY\"\n"
-				     "parent N: reply \"FOLD\"\n"
-				     "parent N: removed the queue\n");
+	CHECK_STR(check_no_numbers(c.out), "parent N: sending N requests (type N) to child N\n"
+					   "child  N: request \"wash\"\n"
+					   "child  N: request \"dry\"\n"
+					   "child  N: request \"fold\"\n"
+					   "child  N: an empty request: done\n"
+					   "parent N: child exited; N replies wait in the queue\n"
+					   "parent N: reply \"WASH\"\n"
+					   "parent N: reply \"DRY\"\n"
+					   "parent N: reply \"FOLD\"\n"
+					   "parent N: removed the queue\n");
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
 	check_example_remove("mq_sysv");
