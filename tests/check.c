@@ -389,7 +389,7 @@ int check_open_fds(void)
 	return n;
 }
 
-bool check_asleep(pid_t pid)
+char check_state(pid_t pid)
 {
 	char path[64], buf[512], *p;
 	ssize_t n;
@@ -402,7 +402,12 @@ bool check_asleep(pid_t pid)
 	buf[n] = '\0';
 	/* The state follows the command name, which is in parentheses and may hold anything. */
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+bool check_asleep(pid_t pid)
+{
+	return check_state(pid) == 'S';
 }
 
 /* mkdir -p */

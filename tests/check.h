@@ -132,7 +132,9 @@ void check_wait_for_path(const char *path);
 char *check_no_numbers(char *s);
 /* How many descriptors this process has open: to prove that a call leaks none. */
 int check_open_fds(void);
-/* Is process pid asleep in the kernel (state S in /proc/PID/stat)? */
+/* The state of process pid in /proc/PID/stat: 'R', 'S', 'Z' (exited, not yet waited for)... */
+char check_state(pid_t pid);
+/* Is process pid asleep in the kernel (state S)? */
 bool check_asleep(pid_t pid);
 
 /* check_sandboxed() flags. */

@@ -621,27 +621,11 @@ static struct shared *shared_map(void)
 	return s;
 }
 
-/* Has process pid exited (a zombie, not yet waited for)? */
-static bool exited(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
-}
-
 /* Wait until the child has taken its turn n times: a random point in its loop follows. */
 static void wait_turns(volatile long *turns, long n, pid_t pid)
 {
 	for (unsigned long i = 1; *turns < n; i++) {
-		if (i % 1024 == 0 && exited(pid))
+		if (i % 1024 == 0 && check_state(pid) == 'Z')
 			check_fail(__FILE__, __LINE__, "the holder %d exited after %ld turns",
 				   (int)pid, *turns);
 		sched_yield();

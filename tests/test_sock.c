@@ -1107,22 +1107,6 @@ static void public_calls_refuse_misuse(void)
 
 /* The lipc command on sockets. */
 
-/* Is pid a zombie, that is, has it exited? */
-static bool exited(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
-}
-
 /*
  * Wait until a running command has written a line holding needle to fd (its captured standard
  * output or error), and copy what follows needle on that line into rest.
@@ -1142,7 +1126,7 @@ static void wait_for_line(struct check_cmd *c, int fd, const char *needle, char 
 			snprintf(rest, size, "%s", p + strlen(needle));
 			return;
 		}
-		if (exited(c->pid)) {
+		if (check_state(c->pid) == 'Z') {
 			check_cmd_wait(c);
 			check_fail(__FILE__, __LINE__, "exited (%d) before saying \"%s\": %s%s",
 				   c->status, needle, c->out, c->err);
