@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lipc/chan.h"
@@ -55,6 +56,8 @@ int parse_seconds(const char *what, const char *s);
 size_t parse_size(const char *what, const char *s, size_t min);
 /* An octal permission mode such as 0600. */
 mode_t parse_mode(const char *what, const char *s);
+/* A user: a name of this system's, or a uid (not -1). */
+uid_t parse_user(const char *what, const char *s);
 /*
  * Their cores, which never exit (for the fuzzers): 0 with the value, or -1 with the reason in
  * why, worded to follow "WHAT 'TEXT' " ("is not a number").
@@ -74,6 +77,9 @@ enum {
 	OPT_MAX_MSGS,	      /* mq */
 	OPT_MSG_SIZE,	      /* mq */
 	OPT_TRUNCATE,	      /* recv, sysv-mq */
+	OPT_OWNER,	      /* fifo, mq, sysv-mq, shm; send to unix* */
+	OPT_ALLOW_UID,	      /* recv, unix* */
+	OPT_MAX_CLIENTS,      /* recv, unix, unix-seqpacket, tcp */
 	OPT_CAPACITY,	      /* shm: only a bit in chan_args.given (the option itself is -c) */
 };
 /* clang-format off */
@@ -84,7 +90,8 @@ enum {
 	{ "capacity", required_argument, NULL, 'c' },   \
 	{ "type", required_argument, NULL, OPT_TYPE },  \
 	{ "max-msgs", required_argument, NULL, OPT_MAX_MSGS }, \
-	{ "msg-size", required_argument, NULL, OPT_MSG_SIZE }
+	{ "msg-size", required_argument, NULL, OPT_MSG_SIZE }, \
+	{ "owner", required_argument, NULL, OPT_OWNER }
 /* clang-format on */
 
 struct chan_args {
@@ -112,10 +119,11 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role);
 const char *chan_strerror(const struct chan_args *ca, int err);
 
 /*
- * Remove path if a fatal signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) ends the process: give it as
- * a channel's on_create hook, and close that channel with close_channel().
+ * Remove the entry a channel created if a fatal signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) ends
+ * the process: give it as a channel's on_create hook, and close that channel with
+ * close_channel().
  */
-void remove_on_signal(const char *path, void *unused);
+void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *unused);
 /* lipc_chan_close(), with the signal-time removal dropped in the same instant. */
 int close_channel(struct lipc_chan *chan);
 

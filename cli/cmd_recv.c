@@ -13,9 +13,13 @@ static const char help[] =
 	"Options:\n"
 	"  -n, --count COUNT      exit after COUNT messages\n"
 	"  -k, --keep             go on when the last sender leaves (no end of stream)\n"
-	"      --allow-uid UID    unix, unix-dgram, unix-seqpacket: take messages only from\n"
-	"                         processes of user UID (others are disconnected, their\n"
-	"                         datagrams dropped)\n"
+	"      --allow-uid USER   unix, unix-dgram, unix-seqpacket: take messages only from\n"
+	"                         processes of USER, a name or a uid (others are\n"
+	"                         disconnected, their datagrams dropped)\n"
+	"      --max-clients N    unix, unix-seqpacket, tcp: serve at most N clients at once;\n"
+	"                         a newer one is disconnected (default: half the descriptor\n"
+	"                         limit, ulimit -n, and at most 1024)\n"
+	"      --owner USER       join a FIFO, queue or ring that USER (a name or a uid) owns\n"
 	"  -v, --verbose          put what the kernel tells of each message before it:\n"
 	"                         len=BYTES and, where the mechanism has them, priority=,\n"
 	"                         type=, pid= uid= gid=, then a tab; on a socket, first\n"
@@ -51,18 +55,16 @@ static const char help[] =
 	"for the next message until COUNT messages have come or the timeout runs out; an mq:\n"
 	"receiver gets the message of the highest priority first. A ring (shm:/NAME) is\n"
 	"created when missing and kept; its stream ends when its writer closes it and\n"
-	"everything was read.\n"
+	"everything was read. A FIFO, queue or ring that is there already is joined only when\n"
+	"it is yours or root's (a ring only when nobody else may write it), unless --owner\n"
+	"names its owner.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
-
-/* Long options without a short one. */
-enum {
-	OPT_ALLOW_UID = 0x100,
-};
 
 static const struct option longopts[] = {
 	CHAN_LONGOPTS,
 	{ "truncate", required_argument, NULL, OPT_TRUNCATE },
 	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 	{ "count", required_argument, NULL, 'n' },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -87,13 +89,6 @@ static bool is_unix_socket(enum lipc_scheme s)
 {
 	return s == LIPC_SCHEME_UNIX || s == LIPC_SCHEME_UNIX_DGRAM ||
 	       s == LIPC_SCHEME_UNIX_SEQPACKET;
-}
-
-static void allow_uid(struct chan_args *ca, const char *arg)
-{
-	/* (uid_t)-1 is no user: chown(2) takes it as "leave alone". */
-	ca->opts.allow_uid = (uid_t)parse_long("uid", arg, 0, (long)(uid_t)-2);
-	ca->opts.flags |= LIPC_CHAN_ALLOW_UID;
 }
 
 /*
@@ -137,8 +132,6 @@ int cmd_recv(int argc, char **argv)
 			ca.opts.flags |= LIPC_CHAN_KEEP;
 		else if (opt == 'v')
 			verbose = true;
-		else if (opt == OPT_ALLOW_UID)
-			allow_uid(&ca, optarg);
 		else
 			chan_option(&ca, opt, optarg);
 	}
@@ -147,9 +140,6 @@ int cmd_recv(int argc, char **argv)
 	if (optind + 1 < argc)
 		usage_error("recv: unexpected argument '%s'", argv[optind + 1]);
 	chan_address(&ca, argv[optind]);
-	if ((ca.opts.flags & LIPC_CHAN_ALLOW_UID) && !is_unix_socket(ca.addr.scheme))
-		usage_error("--allow-uid needs a unix, unix-dgram or unix-seqpacket address: only "
-			    "they know who sent a message");
 
 	/* Messages go out as they come, even into a pipe: a reader downstream is waiting. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

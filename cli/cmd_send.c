@@ -26,6 +26,8 @@ static const char help[] =
 	"                         system's, /proc/sys/fs/mqueue/msg_default)\n"
 	"      --msg-size BYTES   mq: a queue lipc creates takes messages of up to BYTES\n"
 	"                         (default: /proc/sys/fs/mqueue/msgsize_default)\n"
+	"      --owner USER       trust USER (a name or a uid) too: join a FIFO, queue or ring\n"
+	"                         that USER owns, send to a unix socket USER listens on\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Put -- before messages that begin with '-'. ADDRESS takes the forms 'lipc --help'\n"
@@ -36,7 +38,10 @@ static const char help[] =
 	"(shm:/NAME) is created when missing (with --mode, and --max-msgs and --msg-size for\n"
 	"mq:, --capacity for shm:), and stays, with the messages no one has taken yet, until\n"
 	"it is removed; an existing one keeps its own size. Messages to a queue or a ring may\n"
-	"hold any byte.\n"
+	"hold any byte. An object that is there already is joined only when it is yours or\n"
+	"root's (a ring only when nobody else may write it), and a unix socket only when its\n"
+	"receiver runs as you or root: another user could have made it first to read your\n"
+	"messages. --owner names a user you trust as well.\n"
 	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
 
 static const struct option longopts[] = {

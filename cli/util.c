@@ -1,11 +1,14 @@
 /* Messages, option and number parsing, and signal-time cleanup shared by the subcommands. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -264,27 +267,44 @@ mode_t parse_mode(const char *what, const char *s)
 	return m;
 }
 
-/* The path to remove if a signal ends us; set before the channel waits, cleared after close. */
-static char created[PATH_MAX];
+/*
+ * What to remove if a signal ends us: the entry a channel created, in the directory it pinned.
+ * Set before the channel waits, cleared as it closes. The handler acts through the directory
+ * descriptor and only on that very file, so that a directory of the path swapped meanwhile for
+ * a link, or a file that replaced ours, is never what it removes.
+ */
+static struct {
+	int dirfd;
+	char name[NAME_MAX + 1];
+	dev_t dev;
+	ino_t ino;
+} created;
 static volatile sig_atomic_t have_created;
 
 static void on_fatal_signal(int sig)
 {
-	/* Only async-signal-safe calls here: unlink(), then die of the same signal. */
-	if (have_created)
-		unlink(created);
+	struct stat st;
+
+	/* Only async-signal-safe calls here: fstatat(), unlinkat(), then die of the same signal. */
+	if (have_created && fstatat(created.dirfd, created.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == created.dev && st.st_ino == created.ino)
+		unlinkat(created.dirfd, created.name, 0);
 	raise(sig);
 }
 
-void remove_on_signal(const char *path, void *unused)
+void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *unused)
 {
 	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct sigaction sa = { .sa_handler = on_fatal_signal, .sa_flags = SA_RESETHAND };
 
 	(void)unused;
-	if (strlen(path) >= sizeof(created))
+	if (strlen(name) >= sizeof(created.name))
 		return;
-	strcpy(created, path);
+	have_created = 0;
+	created.dirfd = dirfd;
+	strcpy(created.name, name);
+	created.dev = st->st_dev;
+	created.ino = st->st_ino;
 	have_created = 1;
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
 		struct sigaction old;
@@ -300,7 +320,7 @@ int close_channel(struct lipc_chan *chan)
 	sigset_t all, old;
 	int ret;
 
-	/* A signal between the close's unlink() and ours could remove someone else's new file. */
+	/* A signal between the close's unlinkat() and ours could remove someone else's new file. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	ret = lipc_chan_close(chan);
@@ -318,7 +338,7 @@ void chan_args_init(struct chan_args *ca, int role)
 
 bool chan_option(struct chan_args *ca, int opt, const char *arg)
 {
-	if (opt >= OPT_PRIORITY && opt <= OPT_TRUNCATE)
+	if (opt >= OPT_PRIORITY && opt < OPT_CAPACITY)
 		ca->given |= GIVEN(opt);
 	switch (opt) {
 	/* A minus sign is read, so that "-1" is out of range rather than not a number. */
@@ -343,6 +363,17 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 		ca->opts.max_msg = (size_t)parse_signed("truncate", arg, 1, INT_MAX);
 		ca->opts.flags |= LIPC_CHAN_NOERROR;
 		return true;
+	case OPT_OWNER:
+		ca->opts.owner = parse_user("owner", arg);
+		ca->opts.flags |= LIPC_CHAN_OWNER;
+		return true;
+	case OPT_ALLOW_UID:
+		ca->opts.allow_uid = parse_user("allow-uid", arg);
+		ca->opts.flags |= LIPC_CHAN_ALLOW_UID;
+		return true;
+	case OPT_MAX_CLIENTS:
+		ca->opts.max_clients = (unsigned)parse_long("max-clients", arg, 1, INT_MAX);
+		return true;
 	case 'f':
 		ca->opts.flags |= LIPC_CHAN_FRAMED;
 		return true;
@@ -362,6 +393,48 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 	default:
 		return false;
 	}
+}
+
+uid_t parse_user(const char *what, const char *s)
+{
+	char buf[4096], why[96];
+	struct passwd pw, *found = NULL;
+	long v;
+
+	/* (uid_t)-1 is no user: chown(2) takes it as "leave alone". */
+	if (s[0] >= '0' && s[0] <= '9') {
+		if (try_long(s, 0, (long)(uid_t)-2, &v, why, sizeof(why)) < 0)
+			usage_error("%s '%s' %s", what, s, why);
+		return (uid_t)v;
+	}
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &found) != 0 || !found)
+		usage_error("%s '%s' is no user of this system (a name or a uid)", what, s);
+	return found->pw_uid;
+}
+
+/* The options that apply to some mechanisms only; role 0 is either role. */
+static bool unix_scheme(enum lipc_scheme s)
+{
+	return s == LIPC_SCHEME_UNIX || s == LIPC_SCHEME_UNIX_DGRAM ||
+	       s == LIPC_SCHEME_UNIX_SEQPACKET;
+}
+
+static void check_socket_options(const struct chan_args *ca)
+{
+	enum lipc_scheme s = ca->addr.scheme;
+
+	if ((ca->given & GIVEN(OPT_OWNER)) && s == LIPC_SCHEME_TCP)
+		usage_error("--owner does not apply to tcp: TCP tells nobody's uid");
+	if ((ca->given & GIVEN(OPT_OWNER)) && unix_scheme(s) && ca->role == LIPC_CHAN_RECV)
+		usage_error("--owner applies to a unix socket's sender (the receiver makes the "
+			    "socket; --allow-uid chooses who may send)");
+	if ((ca->given & GIVEN(OPT_ALLOW_UID)) && !unix_scheme(s))
+		usage_error("--allow-uid needs a unix, unix-dgram or unix-seqpacket address: only "
+			    "they know who sent a message");
+	if ((ca->given & GIVEN(OPT_MAX_CLIENTS)) && s != LIPC_SCHEME_UNIX &&
+	    s != LIPC_SCHEME_UNIX_SEQPACKET && s != LIPC_SCHEME_TCP)
+		usage_error("--max-clients applies to unix:, unix-seqpacket: and tcp: receivers, "
+			    "which serve clients on connections");
 }
 
 /* The queue options, and the one mechanism each applies to. */
@@ -405,6 +478,7 @@ void chan_address(struct chan_args *ca, const char *text)
 		    ca->addr.scheme != scheme_options[i].scheme)
 			usage_error("%s applies to %s: addresses only", scheme_options[i].name,
 				    scheme_options[i].scheme_name);
+	check_socket_options(ca);
 	if ((ca->opts.flags & LIPC_CHAN_FRAMED) && chan_keeps_boundaries(ca))
 		usage_error("--framed applies to byte streams only (fifo:, unix:, tcp:): %s keeps "
 			    "each message whole and may hold any byte",
@@ -454,6 +528,9 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 	if (errno == ETIMEDOUT)
 		fail("%s: no %s within %s s", ca->address,
 		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
+	if (errno == EPERM)
+		fail("cannot open %s: %s (--owner trusts another user's)", ca->address,
+		     chan_strerror(ca, errno));
 	fail("cannot open %s: %s", ca->address, chan_strerror(ca, errno));
 }
 

@@ -5,6 +5,7 @@
  * tested once through the channel holds for each transport.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,14 +83,16 @@ const char *lipc_addr_schemes(void)
 const char *lipc_addr_strerror(const struct lipc_addr *a, int err)
 {
 	const struct lipc_transport *t = by_id(a->scheme);
-	const char *s = t && t->explain ? t->explain(err) : NULL;
+	const char *s = lipc__why(err);
 
+	if (!s && t && t->explain)
+		s = t->explain(err);
 	return s ? s : strerror(err);
 }
 
 #define KNOWN_FLAGS                                                                                \
 	(LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP | LIPC_CHAN_NOERROR | LIPC_CHAN_ALLOW_UID |             \
-	 LIPC_CHAN_SPIN)
+	 LIPC_CHAN_SPIN | LIPC_CHAN_OWNER)
 
 static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 				  const struct lipc_chan_opts *o)
@@ -113,6 +116,7 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 	c->type = o->type;
 	c->allow_uid = o->allow_uid;
 	c->handle = -1;
+	c->owned_dirfd = -1;
 	lipc__stream_init(&c->st, -1, false);
 	return c;
 }
@@ -125,6 +129,7 @@ struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lip
 	struct lipc_addr a;
 	struct lipc_chan *c;
 
+	lipc__why_clear();
 	if (lipc_addr_parse(&a, address) < 0)
 		return NULL;
 	c = chan_new(by_id(a.scheme), role, o);
@@ -193,6 +198,7 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 {
 	struct lipc_msg m = *msg;
 
+	lipc__why_clear();
 	if (c->role != LIPC_CHAN_SEND) {
 		errno = EBADF;
 		return -1;
@@ -206,6 +212,7 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 
 int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 {
+	lipc__why_clear();
 	if (c->role != LIPC_CHAN_RECV) {
 		errno = EBADF;
 		return -1;
@@ -246,33 +253,49 @@ int lipc_chan_address(const struct lipc_chan *c, char *buf, size_t size)
 	return c->t->address(c, buf, size);
 }
 
-int lipc__own(struct lipc_chan *c, const char *path, const struct stat *st,
+int lipc__own(struct lipc_chan *c, int dirfd, const char *name, const struct stat *st,
 	      const struct lipc_chan_opts *o)
 {
-	c->owned_path = strdup(path);
-	if (!c->owned_path) {
-		lipc__unlink(path);
+	c->owned_name = strdup(name);
+	c->owned_dirfd = c->owned_name ? fcntl(dirfd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (c->owned_dirfd < 0) {
+		int err = errno;
+
+		free(c->owned_name);
+		c->owned_name = NULL;
+		unlinkat(dirfd, name, 0);
+		errno = err;
 		return -1;
 	}
 	c->owned_dev = st->st_dev;
 	c->owned_ino = st->st_ino;
 	c->owned_pid = getpid();
 	if (o->on_create)
-		o->on_create(c->owned_path, o->on_create_arg);
+		o->on_create(c->owned_dirfd, c->owned_name, st, o->on_create_arg);
 	return 0;
 }
 
 void lipc__disown(struct lipc_chan *c)
 {
 	struct stat st;
+	int err = errno;
 
-	if (!c->owned_path)
+	if (c->owned_dirfd < 0)
 		return;
-	if (c->owned_pid == getpid() && lstat(c->owned_path, &st) == 0 &&
+	/*
+	 * Looked up and removed in the directory pinned at open, whatever its path leads to now;
+	 * a file that replaced ours under the name stays (the last check cannot close that window
+	 * against someone who may write the directory, but then the file was theirs to swap).
+	 */
+	if (c->owned_pid == getpid() &&
+	    fstatat(c->owned_dirfd, c->owned_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    st.st_dev == c->owned_dev && st.st_ino == c->owned_ino)
-		lipc__unlink(c->owned_path);
-	free(c->owned_path);
-	c->owned_path = NULL;
+		unlinkat(c->owned_dirfd, c->owned_name, 0);
+	close(c->owned_dirfd);
+	c->owned_dirfd = -1;
+	free(c->owned_name);
+	c->owned_name = NULL;
+	errno = err;
 }
 
 int lipc_chan_close(struct lipc_chan *c)

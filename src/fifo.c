@@ -1,12 +1,17 @@
 /*
- * FIFOs. Three traps shape this file. First, open() blocks until the other end is opened too,
+ * FIFOs. Four traps shape this file. First, open() blocks until the other end is opened too,
  * and Linux has no way to wait for that with a timeout: a timed open therefore blocks in open()
  * while a helper thread, at the deadline, opens the other end itself to release it (no signals,
  * so the caller's handlers are untouched). Second, a path in a shared directory such as /tmp can
- * be swapped for a symbolic link or a device by another user: the FIFO is pinned with an O_PATH
- * descriptor that never follows links, checked with fstat(), and reopened through
- * /proc/self/fd, so the file checked is the file opened. Third, a FIFO left behind is litter that
- * confuses the next user, so a channel removes the FIFO it created, and only that one.
+ * be swapped for a symbolic link or a device by another user, and so can a directory on the way
+ * to it: the directory is pinned first with an O_PATH descriptor, every lookup, creation and
+ * removal goes through it (mkfifoat, fstatat, unlinkat), and the FIFO itself is pinned with an
+ * O_PATH descriptor that never follows links, checked with fstat(), and reopened through
+ * /proc/self/fd (which must be mounted), so the file checked is the file opened. Third, a FIFO
+ * that another user made first, under the name a program expects, would read or write that
+ * program's messages: the channel joins an existing FIFO only when the join policy trusts its
+ * owner (lipc/chan.h). Fourth, a FIFO left behind is litter that confuses the next user, so a
+ * channel removes the FIFO it created, and only that one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,59 +26,67 @@
 #include "internal.h"
 #include "lipc/fifo.h"
 
-int lipc_fifo_create(const char *path, mode_t mode)
+/* Is the entry looked at without following it a FIFO? ELOOP for a link, EEXIST for the rest. */
+static int is_fifo(const struct stat *st)
+{
+	if (S_ISFIFO(st->st_mode))
+		return 0;
+	errno = S_ISLNK(st->st_mode) ? ELOOP : EEXIST;
+	return -1;
+}
+
+/* mkfifo in the pinned directory: 1 created, 0 a FIFO is there already, or -1. */
+static int create_at(int dirfd, const char *name, mode_t mode)
 {
 	struct stat st;
 
-	if (lipc__check_path(path) < 0)
-		return -1;
-	if (mkfifo(path, mode ? mode : 0600) == 0)
+	if (mkfifoat(dirfd, name, mode ? mode : 0600) == 0)
 		return 1;
-	if (errno != EEXIST)
+	if (errno != EEXIST || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (lstat(path, &st) < 0)
+	return is_fifo(&st) < 0 ? -1 : 0;
+}
+
+int lipc_fifo_create(const char *path, mode_t mode)
+{
+	const char *name;
+	int dirfd = lipc__open_dir(path, &name), ret;
+
+	if (dirfd < 0)
 		return -1;
-	if (!S_ISFIFO(st.st_mode)) {
-		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
-		return -1;
-	}
-	return 0;
+	ret = create_at(dirfd, name, mode);
+	lipc__close(dirfd);
+	return ret;
 }
 
 int lipc_fifo_unlink(const char *path)
 {
+	const char *name;
 	struct stat st;
+	int dirfd = lipc__open_dir(path, &name), ret = -1;
 
-	if (lipc__check_path(path) < 0 || lstat(path, &st) < 0)
+	if (dirfd < 0)
 		return -1;
-	if (!S_ISFIFO(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	return unlink(path);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_fifo(&st) == 0)
+		ret = unlinkat(dirfd, name, 0);
+	if (ret < 0 && errno == ELOOP)
+		errno = EEXIST; /* a link is not a FIFO: it is never removed */
+	lipc__close(dirfd);
+	return ret;
 }
 
 /* Open the FIFO with an O_PATH descriptor (no I/O, no blocking, no link following) and check it. */
-static int pin(const char *path, struct stat *st)
+static int pin_at(int dirfd, const char *name, struct stat *st)
 {
-	int fd;
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-	if (lipc__check_path(path) < 0)
-		return -1;
-	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, st) < 0)
-		goto out_close;
-	if (!S_ISFIFO(st->st_mode)) {
-		errno = S_ISLNK(st->st_mode) ? ELOOP : EEXIST;
-		goto out_close;
+	if (fstat(fd, st) < 0 || is_fifo(st) < 0) {
+		lipc__close(fd);
+		return -1;
 	}
 	return fd;
-
-out_close:
-	lipc__close(fd);
-	return -1;
 }
 
 /* The helper thread of a timed open. */
@@ -169,41 +182,31 @@ out_destroy:
 	return fd;
 }
 
-int lipc_fifo_open(const char *path, int flags, int timeout_ms)
+/* Open the FIFO that pfd pins (its fstat is pinned) as lipc_fifo_open() does. */
+static int open_pinned(int pfd, const struct stat *pinned, int flags, int timeout_ms)
 {
-	struct stat pinned, opened;
+	struct stat opened;
 	char proc[32];
-	const char *how = path;
-	int pfd, fd, acc = flags & O_ACCMODE;
+	int fd;
 
-	if ((acc != O_RDONLY && acc != O_WRONLY) || (flags & ~(O_ACCMODE | O_NONBLOCK))) {
-		errno = EINVAL;
+	/* Reopen the very inode we checked (the O_PATH descriptor cannot read or write). */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	if (timeout_ms == 0 || (flags & O_NONBLOCK))
+		fd = open(proc, flags | O_NONBLOCK | O_CLOEXEC);
+	else if (timeout_ms < 0)
+		fd = open_blocking(proc, flags);
+	else
+		fd = open_timed(proc, flags, timeout_ms);
+	if (fd < 0) {
+		/* Without /proc there is no safe way to reopen what was checked. */
+		if (errno == ENOENT && access("/proc/self/fd", F_OK) < 0)
+			errno = ENOSYS;
 		return -1;
 	}
-	pfd = pin(path, &pinned);
-	if (pfd < 0)
-		return -1;
-	/* Reopen the very inode we checked; without /proc, fall back to the (checked) path. */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	if (access(proc, F_OK) == 0)
-		how = proc;
-	else
-		flags |= O_NOFOLLOW;
-
-	if (timeout_ms == 0 || (flags & O_NONBLOCK))
-		fd = open(how, flags | O_NONBLOCK | O_CLOEXEC);
-	else if (timeout_ms < 0)
-		fd = open_blocking(how, flags);
-	else
-		fd = open_timed(how, flags, timeout_ms);
-	lipc__close(pfd);
-	if (fd < 0)
-		return -1;
 	if (fstat(fd, &opened) < 0)
 		goto out_close;
-	if (opened.st_dev != pinned.st_dev || opened.st_ino != pinned.st_ino) {
-		/* Only possible without /proc: the name was swapped while we waited. */
-		errno = EEXIST;
+	if (opened.st_dev != pinned->st_dev || opened.st_ino != pinned->st_ino) {
+		errno = EEXIST; /* cannot happen through /proc; checked all the same */
 		goto out_close;
 	}
 	return fd;
@@ -211,6 +214,35 @@ int lipc_fifo_open(const char *path, int flags, int timeout_ms)
 out_close:
 	lipc__close(fd);
 	return -1;
+}
+
+static bool flags_valid(int flags)
+{
+	int acc = flags & O_ACCMODE;
+
+	return (acc == O_RDONLY || acc == O_WRONLY) && !(flags & ~(O_ACCMODE | O_NONBLOCK));
+}
+
+int lipc_fifo_open(const char *path, int flags, int timeout_ms)
+{
+	const char *name;
+	struct stat st;
+	int dirfd, pfd, fd;
+
+	if (!flags_valid(flags)) {
+		errno = EINVAL;
+		return -1;
+	}
+	dirfd = lipc__open_dir(path, &name);
+	if (dirfd < 0)
+		return -1;
+	pfd = pin_at(dirfd, name, &st);
+	lipc__close(dirfd);
+	if (pfd < 0)
+		return -1;
+	fd = open_pinned(pfd, &st, flags, timeout_ms);
+	lipc__close(pfd);
+	return fd;
 }
 
 /* The fifo: transport; chan->handle is a receiver's own write end with LIPC_CHAN_KEEP. */
@@ -236,20 +268,20 @@ static int fifo_close(struct lipc_chan *c)
 }
 
 /*
- * Open our end. A receiver told to keep going (LIPC_CHAN_KEEP) holds a write end of its own, so
- * that the last sender's close is not an end of file: it opens its read end without waiting,
- * and its write end then finds a reader, itself.
+ * Open our end of the FIFO that pfd pins. A receiver told to keep going (LIPC_CHAN_KEEP) holds
+ * a write end of its own, so that the last sender's close is not an end of file: it opens its
+ * read end without waiting, and its write end then finds a reader, itself.
  */
-static int open_end(struct lipc_chan *c, const char *path, int flags, int timeout_ms)
+static int open_end(struct lipc_chan *c, int pfd, const struct stat *st, int flags, int timeout_ms)
 {
 	int fd;
 
 	if (!(c->role == LIPC_CHAN_RECV && (c->flags & LIPC_CHAN_KEEP)))
-		return lipc_fifo_open(path, flags, timeout_ms);
-	fd = lipc_fifo_open(path, O_RDONLY, 0);
+		return open_pinned(pfd, st, flags, timeout_ms);
+	fd = open_pinned(pfd, st, O_RDONLY, 0);
 	if (fd < 0)
 		return -1;
-	c->handle = lipc_fifo_open(path, O_WRONLY, 0);
+	c->handle = open_pinned(pfd, st, O_WRONLY, 0);
 	if (c->handle < 0) {
 		lipc__close(fd);
 		return -1;
@@ -257,38 +289,52 @@ static int open_end(struct lipc_chan *c, const char *path, int flags, int timeou
 	return fd;
 }
 
+/*
+ * Create the FIFO, or join the one there when the join policy allows, and open our end of it:
+ * the descriptor, or -1. Whichever end comes first creates the FIFO and will remove it.
+ */
+static int create_or_join(struct lipc_chan *c, int dirfd, const char *name,
+			  const struct lipc_chan_opts *o)
+{
+	struct lipc__trust trust = lipc__trust_of(o);
+	int flags = c->role == LIPC_CHAN_RECV ? O_RDONLY : O_WRONLY;
+	int created = create_at(dirfd, name, o->mode), pfd, fd;
+	struct stat st;
+
+	if (created < 0)
+		return -1;
+	pfd = pin_at(dirfd, name, &st);
+	if (pfd < 0)
+		return -1;
+	if (created ? lipc__own(c, dirfd, name, &st, o)
+		    : lipc__check_owner(st.st_uid, st.st_mode, &trust)) {
+		lipc__close(pfd);
+		return -1;
+	}
+	fd = open_end(c, pfd, &st, flags, o->timeout_ms);
+	lipc__close(pfd);
+	return fd;
+}
+
 static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struct lipc_chan_opts *o)
 {
-	int flags = c->role == LIPC_CHAN_RECV ? O_RDONLY : O_WRONLY;
+	const char *name;
+	int dirfd = lipc__open_dir(a->path, &name);
 
-	/*
-	 * Whichever end comes first creates the FIFO and will remove it. Should that end close
-	 * and remove it between our create and our open, create it again.
-	 */
+	if (dirfd < 0)
+		return -1;
+	/* Should the end that created the FIFO remove it between our create and our open, again. */
 	for (int tries = 0; tries < 3; tries++) {
-		int created = lipc_fifo_create(a->path, o->mode);
-
-		if (created < 0)
-			return -1;
-		if (created) {
-			struct stat st;
-
-			if (lstat(a->path, &st) < 0) {
-				lipc__unlink(a->path);
-				return -1;
-			}
-			if (lipc__own(c, a->path, &st, o) < 0)
-				return -1;
-		}
-		c->st.fd = open_end(c, a->path, flags, o->timeout_ms);
-		if (c->st.fd >= 0)
+		c->st.fd = create_or_join(c, dirfd, name, o);
+		if (c->st.fd >= 0 || errno != ENOENT)
 			break;
 		lipc__disown(c);
-		if (errno != ENOENT)
-			return -1;
 	}
-	if (c->st.fd < 0)
+	lipc__close(dirfd);
+	if (c->st.fd < 0) {
+		lipc__disown(c);
 		return -1;
+	}
 	/* A timeout of 0 left the descriptor non-blocking already; others choose their mode. */
 	if (lipc__stream_set_timeout(c, o->timeout_ms) < 0) {
 		fifo_close(c);

@@ -51,6 +51,42 @@ int lipc__check_name(const char *name);
 int lipc__timed_out(int timeout_ms);
 
 /*
+ * Why the last call of this thread failed, where errno alone cannot say: the limit behind it and
+ * its value, the owner of an object not joined. lipc__fail_why() sets errno to err, keeps the
+ * text and returns -1; lipc__why(err) hands the text out while err is still the error it was
+ * kept for (lipc_addr_strerror), and lipc__why_clear() forgets it at the start of each channel
+ * call, so a text never outlives the failure it explains.
+ */
+int lipc__fail_why(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *lipc__why(int err);
+void lipc__why_clear(void);
+
+/*
+ * Pin the directory that holds path: an O_PATH descriptor of it (links in the directory part are
+ * followed, as the caller named them; the last component is not looked at), and *name pointing
+ * at that last component inside path. Every later lookup, stat and unlink goes through the
+ * descriptor (fstatat, unlinkat...), so that a directory of the path swapped for a symbolic link
+ * afterwards cannot send them elsewhere. Returns the descriptor, or -1 with errno: EINVAL when
+ * the last component is empty (a trailing slash), "." or "..".
+ */
+int lipc__open_dir(const char *path, const char **name);
+
+/*
+ * The join policy (lipc/chan.h): an existing object is joined only when it belongs to this
+ * process's effective uid or to root, or to the owner the caller named (given). uid is the
+ * object's owner and mode its permissions, for the message. Returns 0, or -1 with EPERM and the
+ * reason in lipc__why().
+ */
+struct lipc__trust {
+	bool given; /* the caller trusts owner too (LIPC_CHAN_OWNER) */
+	uid_t owner;
+};
+bool lipc__trusted_uid(uid_t uid, const struct lipc__trust *t);
+int lipc__check_owner(uid_t uid, mode_t mode, const struct lipc__trust *t);
+/* The trust that opts asks for. */
+struct lipc__trust lipc__trust_of(const struct lipc_chan_opts *o);
+
+/*
  * A byte stream that carries messages: lines, or frames with a 4-byte big-endian length. The
  * channel has one; a listening socket has one per connection.
  */
@@ -133,20 +169,28 @@ struct lipc_chan {
 	int handle;		/* other transports: their descriptor or id (mqd_t, msqid) */
 	void *priv;		/* transport state that does not fit the above */
 
-	/* What the channel created and must remove on close (a FIFO, a socket file). */
-	char *owned_path;
+	/*
+	 * What the channel created and must remove on close (a FIFO, a socket file): the entry
+	 * owned_name in the directory owned_dirfd, pinned when the channel looked the path up.
+	 */
+	int owned_dirfd; /* -1: nothing */
+	char *owned_name;
 	dev_t owned_dev; /* that very file, not a successor under the same name */
 	ino_t owned_ino;
 	pid_t owned_pid; /* and only in this process: a child's inherited copy leaves it */
 };
 
 /*
- * The channel created path (st is its lstat): note it for lipc__disown() and tell the
- * program (opts->on_create). Returns 0, or -1 (ENOMEM) after removing the path again.
+ * The channel created name in the directory dirfd (st is its fstatat): note it for
+ * lipc__disown(), with a descriptor of its own for the directory, and tell the program
+ * (opts->on_create). Returns 0, or -1 after removing the entry again.
  */
-int lipc__own(struct lipc_chan *chan, const char *path, const struct stat *st,
+int lipc__own(struct lipc_chan *chan, int dirfd, const char *name, const struct stat *st,
 	      const struct lipc_chan_opts *opts);
-/* Remove what the channel created, from the process that created it; forget it either way. */
+/*
+ * Remove what the channel created, from the process that created it and only while the name
+ * still holds that very file; forget it either way.
+ */
 void lipc__disown(struct lipc_chan *chan);
 
 /* The hooks of transports that are one byte stream (chan->st). */

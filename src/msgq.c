@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,30 +388,12 @@ ssize_t lipc_msgq_sysv_recv(int id, void *buf, size_t size, long *type, long sel
 
 /*
  * The transports. Messages about a failure name the limit behind it and its value, which only
- * the failing call knows: it leaves the text in this thread's `why`, and explain() hands it out
- * for that error number. Every transport call clears it first, so it never outlives the next.
+ * the failing call knows: it leaves the text with lipc__fail_why(), and lipc_addr_strerror()
+ * hands it out for that error number.
  */
-static _Thread_local struct {
-	int err;
-	char text[256];
-} why;
-
-__attribute__((format(printf, 2, 3))) static int fail_why(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why.text, sizeof(why.text), fmt, ap);
-	va_end(ap);
-	why.err = err;
-	errno = err;
-	return -1;
-}
 
 static const char *queue_explain(int err)
 {
-	if (why.err == err && err)
-		return why.text;
 	switch (err) {
 	case EIDRM:
 		return "the queue was removed";
@@ -483,11 +464,11 @@ static int mq_open_failed(int err, long max_msgs, long msg_size)
 	mq_defaults(&max_msgs, &msg_size); /* what the kernel was asked for, in full */
 	if (err == EINVAL && has_sys_resource()) {
 		if (max_msgs > HARD_MSGMAX)
-			return fail_why(err,
-					"a queue of %ld messages is over the kernel's limit of %ld",
-					max_msgs, HARD_MSGMAX);
+			return lipc__fail_why(
+				err, "a queue of %ld messages is over the kernel's limit of %ld",
+				max_msgs, HARD_MSGMAX);
 		if (msg_size > HARD_MSGSIZEMAX)
-			return fail_why(
+			return lipc__fail_why(
 				err,
 				"messages of %ld bytes are over the kernel's limit of %ld bytes",
 				msg_size, HARD_MSGSIZEMAX);
@@ -496,33 +477,35 @@ static int mq_open_failed(int err, long max_msgs, long msg_size)
 		long size_max = proc_long(MQ_PROC "msgsize_max", -1);
 
 		if (max_msgs > msg_max)
-			return fail_why(err,
-					"a queue of %ld messages is over the system's limit of %ld "
-					"(/proc/sys/fs/mqueue/msg_max)",
-					max_msgs, msg_max);
+			return lipc__fail_why(
+				err,
+				"a queue of %ld messages is over the system's limit of %ld "
+				"(/proc/sys/fs/mqueue/msg_max)",
+				max_msgs, msg_max);
 		if (msg_size > size_max)
-			return fail_why(
+			return lipc__fail_why(
 				err,
 				"messages of %ld bytes are over the system's limit of %ld bytes "
 				"(/proc/sys/fs/mqueue/msgsize_max)",
 				msg_size, size_max);
 	} else if (err == ENOSPC) {
-		return fail_why(err,
-				"too many queues: the system's limit is %ld "
-				"(/proc/sys/fs/mqueue/queues_max)",
-				proc_long(MQ_PROC "queues_max", -1));
+		return lipc__fail_why(err,
+				      "too many queues: the system's limit is %ld "
+				      "(/proc/sys/fs/mqueue/queues_max)",
+				      proc_long(MQ_PROC "queues_max", -1));
 	} else if (err == EMFILE) {
 		/* The same error for two limits: see whether a descriptor is still to be had. */
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 && errno == EMFILE)
-			return fail_why(err, "%s", strerror(EMFILE));
+			return lipc__fail_why(err, "%s", strerror(EMFILE));
 		lipc__close(fd);
 		if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-			return fail_why(err,
-					"a queue of %ld messages of %ld bytes is over what this "
-					"user's queues may take in all: %llu bytes "
-					"(RLIMIT_MSGQUEUE, ulimit -q)",
-					max_msgs, msg_size, (unsigned long long)rl.rlim_cur);
+			return lipc__fail_why(
+				err,
+				"a queue of %ld messages of %ld bytes is over what this "
+				"user's queues may take in all: %llu bytes "
+				"(RLIMIT_MSGQUEUE, ulimit -q)",
+				max_msgs, msg_size, (unsigned long long)rl.rlim_cur);
 	}
 	errno = err;
 	return -1;
@@ -536,6 +519,17 @@ static int mq_chan_close(struct lipc_chan *c)
 	return ret;
 }
 
+/* The join policy on an open queue: its inode (an mqd_t is a descriptor) says who owns it. */
+static int mq_check_owner(mqd_t mq, const struct lipc_chan_opts *o)
+{
+	struct lipc__trust trust = lipc__trust_of(o);
+	struct stat st;
+
+	if (fstat(mq, &st) < 0)
+		return -1;
+	return lipc__check_owner(st.st_uid, st.st_mode, &trust);
+}
+
 static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			const struct lipc_chan_opts *o)
 {
@@ -544,10 +538,9 @@ static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	bool created = false;
 	struct mq_attr attr;
 
-	why.err = 0;
 	if (c->role == LIPC_CHAN_SEND && prio_max > 0 && o->priority >= (unsigned long)prio_max)
-		return fail_why(EINVAL, "priority %u is not below %ld (MQ_PRIO_MAX)", o->priority,
-				prio_max);
+		return lipc__fail_why(EINVAL, "priority %u is not below %ld (MQ_PRIO_MAX)",
+				      o->priority, prio_max);
 	/*
 	 * Whichever end comes first creates the queue, with the size asked for; an existing one
 	 * keeps its own. Exclusive creation tells which happened. Should the queue be removed
@@ -568,6 +561,11 @@ static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 		if (errno != ENOENT || tries == 100)
 			return -1;
 	}
+	/* The queue was there: another user's, made first under our name, is not joined. */
+	if (!created && mq_check_owner(c->handle, o) < 0) {
+		lipc__close(c->handle);
+		return -1;
+	}
 	/* A receive buffer must hold mq_msgsize bytes, whatever the message; a send needs none. */
 	if (lipc_msgq_posix_getattr(c->handle, &attr) < 0 ||
 	    queue_new(c, c->role == LIPC_CHAN_RECV ? (size_t)attr.mq_msgsize : 0) < 0) {
@@ -583,23 +581,22 @@ static int mq_chan_send(struct lipc_chan *c, const struct lipc_msg *m)
 {
 	long prio_max = sysconf(_SC_MQ_PRIO_MAX);
 
-	why.err = 0;
 	if (m->len > c->max_msg)
-		return fail_why(EMSGSIZE,
-				"message of %zu bytes is over the queue's limit of %zu bytes "
-				"(mq_msgsize)",
-				m->len, c->max_msg);
+		return lipc__fail_why(EMSGSIZE,
+				      "message of %zu bytes is over the queue's limit of %zu bytes "
+				      "(mq_msgsize)",
+				      m->len, c->max_msg);
 	if (prio_max > 0 && m->priority >= (unsigned long)prio_max)
-		return fail_why(EINVAL, "priority %u is not below %ld (MQ_PRIO_MAX)", m->priority,
-				prio_max);
+		return lipc__fail_why(EINVAL, "priority %u is not below %ld (MQ_PRIO_MAX)",
+				      m->priority, prio_max);
 	if (lipc_msgq_posix_send(c->handle, m->data, m->len, m->priority, c->timeout_ms) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == ETIMEDOUT) {
 		struct mq_attr attr;
 
 		if (lipc_msgq_posix_getattr(c->handle, &attr) == 0)
-			return fail_why(errno, "the queue is full (mq_maxmsg is %ld)",
-					attr.mq_maxmsg);
+			return lipc__fail_why(errno, "the queue is full (mq_maxmsg is %ld)",
+					      attr.mq_maxmsg);
 	}
 	return -1;
 }
@@ -609,7 +606,6 @@ static int mq_chan_recv(struct lipc_chan *c, struct lipc_msg *m)
 	struct queue *q = c->priv;
 	ssize_t n;
 
-	why.err = 0;
 	n = lipc_msgq_posix_recv(c->handle, q->msg->text, q->cap, &m->priority, c->timeout_ms);
 	if (n < 0)
 		return -1;
@@ -688,6 +684,33 @@ static void sysv_set_limit(struct lipc_chan *c)
 	c->max_msg = (size_t)max;
 }
 
+/*
+ * The join policy on a System V queue found under our key: both its owner and its creator can
+ * read it, change its permissions or remove it, so both must be trusted. IPC_STAT needs read
+ * permission: a queue we may only write to cannot show who owns it, and is not joined.
+ */
+static int sysv_check_owner(int id, const struct lipc_chan_opts *o)
+{
+	struct lipc__trust trust = lipc__trust_of(o);
+	struct msqid_ds ds;
+
+	if (msgctl(id, IPC_STAT, &ds) < 0) {
+		if (errno == EACCES)
+			return lipc__fail_why(EPERM, "its owner cannot be checked without read "
+						     "permission on it: not joined");
+		return -1;
+	}
+	if (lipc__check_owner(ds.msg_perm.uid, ds.msg_perm.mode, &trust) < 0)
+		return -1;
+	if (ds.msg_perm.cuid != ds.msg_perm.uid && !lipc__trusted_uid(ds.msg_perm.cuid, &trust))
+		return lipc__fail_why(EPERM,
+				      "created by uid %u (mode %04o), not by this user or root: "
+				      "not joined",
+				      (unsigned)ds.msg_perm.cuid,
+				      (unsigned)(ds.msg_perm.mode & 0777));
+	return 0;
+}
+
 static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
@@ -696,9 +719,8 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	struct queue *q;
 	size_t cap;
 
-	why.err = 0;
 	if (c->role == LIPC_CHAN_SEND && o->type < 0)
-		return fail_why(EINVAL, "a message's type is 1 or more, not %ld", o->type);
+		return lipc__fail_why(EINVAL, "a message's type is 1 or more, not %ld", o->type);
 	for (int tries = 0; c->handle < 0; tries++) {
 		c->handle = lipc_msgq_sysv_open(a->key, acc | O_CREAT | O_EXCL, o->mode & 0777);
 		if (c->handle >= 0) {
@@ -706,16 +728,18 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			break;
 		}
 		if (errno == ENOSPC)
-			return fail_why(errno,
-					"too many queues: the system's limit is %ld "
-					"(/proc/sys/kernel/msgmni)",
-					proc_long("/proc/sys/kernel/msgmni", -1));
+			return lipc__fail_why(errno,
+					      "too many queues: the system's limit is %ld "
+					      "(/proc/sys/kernel/msgmni)",
+					      proc_long("/proc/sys/kernel/msgmni", -1));
 		if (errno != EEXIST)
 			return -1;
 		c->handle = lipc_msgq_sysv_open(a->key, acc, 0);
 		if (c->handle < 0 && (errno != ENOENT || tries == 100))
 			return -1;
 	}
+	if (!created && sysv_check_owner(c->handle, o) < 0)
+		return -1;
 	/*
 	 * A receiver's buffer holds the largest message a sender can send (msgmax), so that E2BIG
 	 * cannot happen to a valid message; only a size asked for (to truncate) is smaller.
@@ -738,15 +762,15 @@ static int sysv_chan_send(struct lipc_chan *c, const struct lipc_msg *m)
 	struct queue *q = c->priv;
 	long type = m->type ? m->type : 1;
 
-	why.err = 0;
 	if (m->len > c->max_msg)
 		sysv_set_limit(c);
 	if (m->len > c->max_msg)
-		return fail_why(EMSGSIZE,
-				"message of %zu bytes is over the queue's limit of %zu bytes (%s)",
-				m->len, c->max_msg, q->limit);
+		return lipc__fail_why(
+			EMSGSIZE,
+			"message of %zu bytes is over the queue's limit of %zu bytes (%s)", m->len,
+			c->max_msg, q->limit);
 	if (type < 1)
-		return fail_why(EINVAL, "a message's type is 1 or more, not %ld", type);
+		return lipc__fail_why(EINVAL, "a message's type is 1 or more, not %ld", type);
 	/* msgsnd() wants the type right before the bytes: copy them behind it. */
 	if (m->len > q->cap) {
 		struct sysv_msg *msg = realloc(q->msg, sizeof(*msg) + m->len);
@@ -765,8 +789,8 @@ static int sysv_chan_send(struct lipc_chan *c, const struct lipc_msg *m)
 		struct msqid_ds ds;
 
 		if (msgctl(c->handle, IPC_STAT, &ds) == 0)
-			return fail_why(errno, "the queue is full (msg_qbytes is %lu bytes)",
-					(unsigned long)ds.msg_qbytes);
+			return lipc__fail_why(errno, "the queue is full (msg_qbytes is %lu bytes)",
+					      (unsigned long)ds.msg_qbytes);
 	}
 	return -1;
 }
@@ -777,7 +801,6 @@ static int sysv_chan_recv(struct lipc_chan *c, struct lipc_msg *m)
 	int flags = c->flags & LIPC_CHAN_NOERROR ? MSG_NOERROR : 0;
 	ssize_t n;
 
-	why.err = 0;
 	for (;;) {
 		struct sysv_msg *msg;
 		size_t cap;
@@ -788,7 +811,7 @@ static int sysv_chan_recv(struct lipc_chan *c, struct lipc_msg *m)
 		if (errno != E2BIG)
 			return -1;
 		if (!q->grow)
-			return fail_why(
+			return lipc__fail_why(
 				EMSGSIZE,
 				"the next message is over the %zu bytes asked for; it stays "
 				"in the queue",

@@ -1096,8 +1096,19 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 	c->handle = sock_listen(a, o->mode, &st);
 	if (c->handle < 0)
 		return -1;
-	if (!s->tcp && a->path[0] != '@' && lipc__own(c, a->path, &st, o) < 0)
-		return -1;
+	if (!s->tcp && a->path[0] != '@') {
+		const char *name;
+		int dirfd = lipc__open_dir(a->path, &name), r;
+
+		if (dirfd < 0) {
+			lipc__unlink(a->path);
+			return -1;
+		}
+		r = lipc__own(c, dirfd, name, &st, o);
+		lipc__close(dirfd);
+		if (r < 0)
+			return -1;
+	}
 	return lipc__set_nonblock(c->handle, true);
 }
 

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -153,4 +155,81 @@ int lipc__check_name(const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* The text behind the last failure of this thread, for the error it was kept for. */
+static _Thread_local struct {
+	int err;
+	char text[256];
+} why;
+
+int lipc__fail_why(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why.text, sizeof(why.text), fmt, ap);
+	va_end(ap);
+	why.err = err;
+	errno = err;
+	return -1;
+}
+
+const char *lipc__why(int err)
+{
+	return err && why.err == err ? why.text : NULL;
+}
+
+void lipc__why_clear(void)
+{
+	why.err = 0;
+}
+
+int lipc__open_dir(const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX];
+	size_t n;
+
+	if (lipc__check_path(path) < 0)
+		return -1;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* "f" is in ".", "/f" in "/", "a/b/f" in "a/b". */
+	n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	if (n == 0) {
+		strcpy(dir, ".");
+	} else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	*name = base;
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+bool lipc__trusted_uid(uid_t uid, const struct lipc__trust *t)
+{
+	return uid == geteuid() || uid == 0 || (t->given && uid == t->owner);
+}
+
+int lipc__check_owner(uid_t uid, mode_t mode, const struct lipc__trust *t)
+{
+	if (lipc__trusted_uid(uid, t))
+		return 0;
+	if (t->given)
+		return lipc__fail_why(
+			EPERM,
+			"owned by uid %u (mode %04o), not by this user, root or uid %u: "
+			"not joined",
+			(unsigned)uid, (unsigned)(mode & 07777), (unsigned)t->owner);
+	return lipc__fail_why(EPERM,
+			      "owned by uid %u (mode %04o), not by this user or root: not joined",
+			      (unsigned)uid, (unsigned)(mode & 07777));
+}
+
+struct lipc__trust lipc__trust_of(const struct lipc_chan_opts *o)
+{
+	return (struct lipc__trust){ .given = o->flags & LIPC_CHAN_OWNER, .owner = o->owner };
 }

@@ -396,9 +396,17 @@ static void wrong_direction(void)
 
 static int hook_calls;
 
-static void count_created(const char *path, void *arg)
+/* The hook is given the entry created, in a directory descriptor: the file at the path. */
+static void count_created(int dirfd, const char *name, const struct stat *st, void *arg)
 {
-	CHECK_STR(path, (const char *)arg);
+	const char *path = arg;
+	struct stat at, there;
+
+	CHECK_STR(name, strrchr(path, '/') + 1);
+	CHECK_SYS(fstatat(dirfd, name, &at, AT_SYMLINK_NOFOLLOW));
+	CHECK_SYS(lstat(path, &there));
+	CHECK(at.st_ino == st->st_ino && at.st_dev == st->st_dev);
+	CHECK(there.st_ino == st->st_ino && there.st_dev == st->st_dev);
 	hook_calls++;
 }
 

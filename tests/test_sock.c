@@ -619,9 +619,17 @@ static void not_a_socket_is_refused(void)
 /* The listener removes its own socket file, only its own, and made it with the mode asked. */
 static int hook_calls;
 
-static void count_created(const char *path, void *arg)
+/* The hook is given the entry created, in a directory descriptor: the file at the path. */
+static void count_created(int dirfd, const char *name, const struct stat *st, void *arg)
 {
-	CHECK_STR(path, (const char *)arg);
+	const char *path = arg;
+	struct stat at, there;
+
+	CHECK_STR(name, strrchr(path, '/') + 1);
+	CHECK_SYS(fstatat(dirfd, name, &at, AT_SYMLINK_NOFOLLOW));
+	CHECK_SYS(lstat(path, &there));
+	CHECK(at.st_ino == st->st_ino && at.st_dev == st->st_dev);
+	CHECK(there.st_ino == st->st_ino && there.st_dev == st->st_dev);
 	hook_calls++;
 }
 
@@ -1253,9 +1261,19 @@ static void cli_errors(void)
 		{ "is not an address", { "recv", "tcp:localhost" } },
 		{ "is not an address", { "send", "tcp:h:65536", "x" } },
 		{ "is not an address", { "send", "tcp:::1:80", "x" } },
-		{ "uid 'me' is not a number", { "recv", "--allow-uid", "me", "unix:@x" } },
-		{ "uid '4294967295' is out of range",
+		{ "allow-uid 'no-such-user-x' is no user",
+		  { "recv", "--allow-uid", "no-such-user-x", "unix:@x" } },
+		{ "allow-uid '4294967295' is out of range",
 		  { "recv", "--allow-uid", "4294967295", "unix:@x" } },
+		{ "owner 'no-such-user-x' is no user",
+		  { "send", "--owner", "no-such-user-x", "unix:@x", "m" } },
+		{ "--owner does not apply to tcp", { "send", "--owner", "0", "tcp::1", "x" } },
+		{ "--owner applies to a unix socket's sender",
+		  { "recv", "--owner", "0", "unix:@x" } },
+		{ "--max-clients applies to", { "recv", "--max-clients", "4", "unix-dgram:@x" } },
+		{ "max-clients '0' is out of range", { "recv", "--max-clients", "0", "unix:@x" } },
+		{ "unknown option '--max-clients'",
+		  { "send", "--max-clients", "4", "unix:@x", "m" } },
 		{ "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "tcp::0" } },
 		{ "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "fifo:/tmp/x" } },
 		{ "'--allow-uid' needs an argument", { "recv", "unix:@x", "--allow-uid" } },

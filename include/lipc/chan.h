@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/ipc.h> /* key_t, whatever the feature macros */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* The mechanism an address names. */
@@ -66,6 +67,19 @@ const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 #define LIPC_CHAN_NOERROR   0x4	 /* sysv-mq recv: truncate a message over max_msg (MSG_NOERROR) */
 #define LIPC_CHAN_ALLOW_UID 0x8	 /* unix* recv: accept only senders whose uid is allow_uid */
 #define LIPC_CHAN_SPIN	    0x10 /* shm: busy-poll instead of sleeping (one CPU burnt) */
+#define LIPC_CHAN_OWNER	    0x20 /* join what owner owns too (the join policy, below) */
+
+/*
+ * The join policy. A channel that finds its object already there (a FIFO, a queue, a ring) joins
+ * it only when the object belongs to this process's effective uid or to root, and a ring only
+ * when nobody else may write it either; a unix* sender checks the same of the process that
+ * listens. Anything else fails with EPERM, and lipc_addr_strerror() names the owner and the
+ * mode: another user who made the object first (squatting a well-known name) would otherwise
+ * read every message, or feed false ones. LIPC_CHAN_OWNER trusts opts.owner as well, for objects
+ * that another user shares on purpose; a ring joined that way may be written by others, and
+ * is read and written so that none of them can crash this process (lipc/ring.h). TCP knows
+ * no owner: the policy does not apply to it.
+ */
 
 /* The largest message recv accepts unless told otherwise. */
 #define LIPC_MSG_MAX_DEFAULT (1u << 20)
@@ -87,12 +101,20 @@ struct lipc_chan_opts {
 	uid_t allow_uid; /* with LIPC_CHAN_ALLOW_UID */
 	size_t capacity; /* shm, when the ring is created: its bytes (0: LIPC_RING_CAPACITY_DEFAULT)
 			  */
+	uid_t owner;	 /* with LIPC_CHAN_OWNER: an owner trusted besides this user and root */
+	/*
+	 * unix, unix-seqpacket and tcp recv: how many clients are served at once (0: a default
+	 * that fits the descriptor limit; see lipc/sock.h). The newest is shed beyond it.
+	 */
+	unsigned max_clients;
 	/*
 	 * Called, when not NULL, right after the channel has created a file-system object that
-	 * its close will remove, before it waits for the peer. A program that can be killed by a
-	 * signal while it waits keeps the path so that its handler can unlink() it.
+	 * its close will remove, before it waits for the peer: the entry name in the directory
+	 * dirfd, which is st's file. Both stay valid until the channel is closed. A program that
+	 * can be killed by a signal while it waits keeps them, so that its handler can remove the
+	 * entry with unlinkat(dirfd, name, 0) after fstatat() has shown it is still st's file.
 	 */
-	void (*on_create)(const char *path, void *arg);
+	void (*on_create)(int dirfd, const char *name, const struct stat *st, void *arg);
 	void *on_create_arg;
 };
 
@@ -132,7 +154,8 @@ struct lipc_chan;
  * missing too, with the size asked for, but it is never removed on close: its messages outlive
  * every process until someone removes the queue (lipc_msgq_posix_unlink, lipc_msgq_sysv_unlink).
  * An existing queue keeps its own size. A queue has no end of stream: recv waits for the next
- * message for ever, or until the timeout. Returns the channel, or NULL with errno.
+ * message for ever, or until the timeout. Returns the channel, or NULL with errno (EPERM when
+ * the join policy refuses the object that is there).
  */
 struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts);
 
