@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
+#include <sys/ptrace.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -264,6 +265,93 @@ void check_cmd_start(struct check_cmd *c, const char *input, const char *const a
 		close(in);
 	if (err)
 		check_fail(__FILE__, __LINE__, "cannot run %s: %s", argv[0], strerror(err));
+}
+
+void check_cmd_start_traced(struct check_cmd *c, const char *input, const char *const argv[])
+{
+	int in = -1, status;
+
+	if (check_wrapped())
+		check_skip("a traced command cannot run under LIPC_WRAPPER");
+	memset(c, 0, sizeof(*c));
+	c->out_fd = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
+	c->err_fd = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
+	if (input) {
+		size_t len = strlen(input);
+
+		in = (int)CHECK_SYS(memfd_create("stdin", MFD_CLOEXEC));
+		CHECK((size_t)CHECK_SYS(write(in, input, len)) == len);
+		CHECK_SYS(lseek(in, 0, SEEK_SET));
+	}
+	c->pid = check_fork();
+	if (c->pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		if (in < 0)
+			in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(c->out_fd, STDOUT_FILENO) < 0 ||
+		    dup2(c->err_fd, STDERR_FILENO) < 0 || ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(126);
+		/* The kernel stops us at the exec with SIGTRAP: the tracer takes it from there. */
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	if (in >= 0)
+		close(in);
+	CHECK_SYS(waitpid(c->pid, &status, 0));
+	if (!WIFSTOPPED(status)) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+			check_skip("ptrace(PTRACE_TRACEME) is refused here");
+		check_fail(__FILE__, __LINE__, "cannot run %s under ptrace (status %#x)", argv[0],
+			   status);
+	}
+	CHECK_SYS(ptrace(PTRACE_SETOPTIONS, c->pid, NULL,
+			 (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)));
+}
+
+static bool one_of(long nr, const long nrs[])
+{
+	for (int i = 0; nrs[i] >= 0; i++)
+		if (nrs[i] == nr)
+			return true;
+	return false;
+}
+
+void check_traced_until(struct check_cmd *c, const long nrs[], int nth, bool leave)
+{
+	int seen = 0, sig = 0, status;
+	long entered = -1;
+
+	for (;;) {
+		struct __ptrace_syscall_info info;
+
+		CHECK_SYS(ptrace(PTRACE_SYSCALL, c->pid, NULL, (void *)(long)sig));
+		CHECK_SYS(waitpid(c->pid, &status, 0));
+		sig = 0;
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			check_fail(__FILE__, __LINE__,
+				   "the traced command ended (status %#x) before system call %ld",
+				   status, nrs[0]);
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+			sig = WSTOPSIG(status); /* a signal for it: delivered as it goes on */
+			continue;
+		}
+		CHECK_SYS(ptrace(PTRACE_GET_SYSCALL_INFO, c->pid, (void *)sizeof(info), &info));
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY)
+			entered = (long)info.entry.nr;
+		if ((info.op == PTRACE_SYSCALL_INFO_ENTRY) == !leave && one_of(entered, nrs) &&
+		    ++seen == nth)
+			return;
+	}
+}
+
+void check_traced_go(struct check_cmd *c)
+{
+	CHECK_SYS(ptrace(PTRACE_DETACH, c->pid, NULL, NULL));
 }
 
 static char *slurp(int fd)

@@ -118,6 +118,19 @@ int check_cmd_run(struct check_cmd *cmd, const char *input, const char *const ar
 void check_cmd_free(struct check_cmd *cmd);
 
 /*
+ * A command held at a chosen instant, for tests of races: check_cmd_start_traced() starts it
+ * under ptrace, check_traced_until() lets it run until it enters (or, with leave, returns from)
+ * one of the system calls nrs (CHECK_SYSCALLS(SYS_unlink, SYS_unlinkat)) for the nth time from
+ * now, and leaves it stopped there while the test acts;
+ * check_traced_go() lets it go on untraced, and check_cmd_wait() collects it. The test is
+ * skipped where ptrace is refused, and under LIPC_WRAPPER (valgrind cannot be traced so).
+ */
+void check_cmd_start_traced(struct check_cmd *cmd, const char *input, const char *const argv[]);
+void check_traced_until(struct check_cmd *cmd, const long nrs[], int nth, bool leave);
+#define CHECK_SYSCALLS(...) ((const long[]){ __VA_ARGS__, -1 })
+void check_traced_go(struct check_cmd *cmd);
+
+/*
  * Build examples/NAME.c with the bare compiler, exactly as its header says (`cc -o NAME NAME.c`,
  * no flags), into the test directory; fails the test if it does not build cleanly. Returns the
  * binary's path (a static buffer). check_example_remove() deletes the binary.
