@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <netinet/in.h>
@@ -19,6 +20,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -389,6 +391,244 @@ static void tcp_listens_on_loopback_unless_told(void)
 	check_cmd_free(&c);
 }
 
+/* The attacks below need a second uid, which only root can switch to. */
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root, to act as nobody against a root process");
+}
+
+/*
+ * A directory of nobody's under /tmp, where nobody may create, rename and swap entries:
+ * "/tmp/lipc-test-PID-what". Removed with everything in it at exit, even after a failure.
+ */
+static char nobody_dirs[6][128];
+
+static void rm_nobody_dirs(void)
+{
+	for (size_t i = 0; i < sizeof(nobody_dirs) / sizeof(nobody_dirs[0]); i++) {
+		char cmd[sizeof(nobody_dirs) + 32];
+
+		if (!nobody_dirs[i][0] || getpid() != check_pid)
+			continue;
+		/* Entries of any kind, a level or two deep: rm -rf does it plainly. */
+		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", nobody_dirs[i]);
+		(void)!system(cmd);
+		nobody_dirs[i][0] = '\0';
+	}
+}
+
+static const char *owned_dir(const char *what, uid_t uid)
+{
+	static bool registered;
+	size_t i = 0;
+
+	while (nobody_dirs[i][0])
+		i++;
+	CHECK(i < sizeof(nobody_dirs) / sizeof(nobody_dirs[0]));
+	snprintf(nobody_dirs[i], sizeof(nobody_dirs[i]), "/tmp/lipc-test-%d-%s", (int)check_pid,
+		 what);
+	if (!registered) {
+		atexit(rm_nobody_dirs);
+		registered = true;
+	}
+	CHECK_SYS(mkdir(nobody_dirs[i], 0755));
+	CHECK_SYS(chown(nobody_dirs[i], uid, uid));
+	return nobody_dirs[i];
+}
+
+static const char *nobody_dir(const char *what)
+{
+	return owned_dir(what, NOBODY);
+}
+
+/* Run fn as nobody in a child, and wait for it to succeed. */
+static void as_nobody(void (*fn)(void *), void *arg)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		drop_privileges();
+		umask(0);
+		fn(arg);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+}
+
+struct squat {
+	char fifo[PATH_MAX], mq[256], addr[4][PATH_MAX + 32];
+	key_t key, given_key;
+};
+
+static void plant_objects(void *arg)
+{
+	struct squat *q = arg;
+	struct msqid_ds ds;
+	int id;
+
+	CHECK_SYS(mkfifo(q->fifo, 0666));
+	CHECK_SYS(lipc_msgq_posix_open(q->mq, O_RDWR | O_CREAT | O_EXCL, 0666, 0, 0));
+	CHECK_SYS(lipc_msgq_sysv_open(q->key, O_RDWR | O_CREAT | O_EXCL, 0666));
+	/* A queue nobody made and then gave to root: its creator may still change or remove it. */
+	id = (int)CHECK_SYS(lipc_msgq_sysv_open(q->given_key, O_RDWR | O_CREAT | O_EXCL, 0666));
+	CHECK_SYS(msgctl(id, IPC_STAT, &ds));
+	ds.msg_perm.uid = 0;
+	CHECK_SYS(msgctl(id, IPC_SET, &ds));
+}
+
+/*
+ * Attack 1 (and a planted System V key): nobody makes the FIFO, the POSIX queue or the System V
+ * queue a root program is about to use, open to all. Root's channel refuses to join each, in
+ * the library (EPERM, the owner named) and in the command (one line, status 1), both ways; named
+ * with --owner, the same object is joined.
+ */
+static void squatted_objects_are_not_joined(void)
+{
+	static const int roles[] = { LIPC_CHAN_SEND, LIPC_CHAN_RECV };
+	struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
+	struct squat q;
+	struct check_cmd c;
+	struct lipc_chan *ch;
+	struct lipc_msg m;
+	struct lipc_addr a;
+	char n[200];
+
+	need_root();
+	snprintf(q.fifo, sizeof(q.fifo), "%s/fifo", nobody_dir("squat"));
+	snprintf(q.mq, sizeof(q.mq), "/%s", check_name(n, sizeof(n), "mq"));
+	q.key = check_key(1);
+	q.given_key = check_key(2);
+	snprintf(q.addr[0], sizeof(q.addr[0]), "fifo:%s", q.fifo);
+	snprintf(q.addr[1], sizeof(q.addr[1]), "mq:%s", q.mq);
+	snprintf(q.addr[2], sizeof(q.addr[2]), "sysv-mq:%d", (int)q.key);
+	snprintf(q.addr[3], sizeof(q.addr[3]), "sysv-mq:%d", (int)q.given_key);
+	as_nobody(plant_objects, &q);
+
+	opts.timeout_ms = 0;
+	for (int i = 0; i < 4; i++) {
+		for (int r = 0; r < 2; r++) {
+			ch = lipc_chan_open(q.addr[i], roles[r], &opts);
+			CHECK(ch == NULL);
+			CHECK_EQ(errno, EPERM);
+			CHECK_SYS(lipc_addr_parse(&a, q.addr[i]));
+			CHECK_CONTAINS(lipc_addr_strerror(&a, EPERM), "uid 65534");
+			CHECK_CONTAINS(lipc_addr_strerror(&a, EPERM), "0666");
+			check_cmd_run(&c, NULL,
+				      r == 0 ? LIPC_ARGV("send", "-t", "0", q.addr[i], "secret")
+					     : LIPC_ARGV("recv", "-t", "0", q.addr[i]));
+			CHECK_FAILURE(&c,
+				      i == 3 ? "created by uid 65534 (mode 0666), not by this user"
+					     : "owned by uid 65534 (mode 0666), not by this user "
+					       "or root");
+			CHECK_CONTAINS(c.err, "--owner");
+			check_cmd_free(&c);
+		}
+	}
+	/* Named, the owner is trusted: the queues are joined and carry the message. */
+	for (int i = 1; i < 3; i++) {
+		CHECK_EQ(check_cmd_run(&c, NULL,
+				       LIPC_ARGV("send", "--owner", "65534", q.addr[i], "hello")),
+			 0);
+		check_cmd_free(&c);
+		CHECK_EQ(
+			check_cmd_run(&c, NULL,
+				      LIPC_ARGV("recv", "--owner", "nobody", "-n", "1", q.addr[i])),
+			0);
+		CHECK_STR(c.out, "hello\n");
+		check_cmd_free(&c);
+	}
+	opts.flags = LIPC_CHAN_OWNER;
+	opts.owner = NOBODY;
+	ch = lipc_chan_open(q.addr[1], LIPC_CHAN_RECV, &opts);
+	CHECK(ch != NULL);
+	CHECK(lipc_chan_recv(ch, &m) == -1 && errno == EAGAIN);
+	CHECK_SYS(lipc_chan_close(ch));
+	/* The queue given to root is still its creator's: trusting root is not enough. */
+	opts.owner = 0;
+	CHECK(lipc_chan_open(q.addr[3], LIPC_CHAN_SEND, &opts) == NULL && errno == EPERM);
+
+	CHECK_SYS(unlink(q.fifo));
+	CHECK_SYS(lipc_msgq_posix_unlink(q.mq));
+	CHECK_SYS(lipc_msgq_sysv_unlink(q.key));
+	CHECK_SYS(lipc_msgq_sysv_unlink(q.given_key));
+}
+
+/* Swap dir for a symbolic link to target, keeping dir's old self as dir.old (as nobody). */
+struct swap {
+	const char *dir, *target;
+};
+
+static void swap_dir_for_link(void *arg)
+{
+	const struct swap *w = arg;
+	char old[PATH_MAX];
+
+	snprintf(old, sizeof(old), "%s.old", w->dir);
+	CHECK_SYS(rename(w->dir, old));
+	CHECK_SYS(symlink(w->target, w->dir));
+}
+
+/*
+ * Attack 5 for FIFOs: root's lipc recv made DIR/d/fifo (DIR and d are nobody's); held at the
+ * removal at close, it sees nobody swap d for a link to a root-only directory holding a FIFO of
+ * the same name. The removal happens in the directory the channel looked at, never through the
+ * link: the root-only FIFO stays. Then the same for the removal by the signal handler.
+ */
+static void fifo_removal_stays_in_its_directory(void)
+{
+	char base[128], d[136], fifo[144], addr[152], target[144], victim[160], old[160];
+	struct swap w = { d, target };
+	struct check_cmd c;
+	struct stat st;
+
+	need_root();
+	for (int round = 0; round < 2; round++) {
+		snprintf(base, sizeof(base), "%s", nobody_dir(round ? "fifo-sig" : "fifo-close"));
+		snprintf(d, sizeof(d), "%s/d", base);
+		snprintf(fifo, sizeof(fifo), "%s/fifo", d);
+		snprintf(addr, sizeof(addr), "fifo:%s", fifo);
+		/* A root-only FIFO named like root's: what nobody would like root to remove. */
+		snprintf(target, sizeof(target), "%s",
+			 owned_dir(round ? "sig-root" : "close-root", 0));
+		snprintf(victim, sizeof(victim), "%s/fifo", target);
+		CHECK_SYS(mkfifo(victim, 0600));
+		snprintf(old, sizeof(old), "%s.old/fifo", d);
+		CHECK_SYS(mkdir(d, 0755));
+		CHECK_SYS(chown(d, NOBODY, NOBODY));
+		if (round == 0) {
+			/* No writer: the FIFO ends at once, and the receiver removes it. */
+			check_cmd_start_traced(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr));
+		} else {
+			/* Waiting for a writer when SIGTERM comes: the handler removes it. */
+			check_cmd_start_traced(&c, NULL, LIPC_ARGV("recv", addr));
+			do
+				check_traced_until(&c, CHECK_SYSCALLS(SYS_openat), 1, false);
+			while (access(fifo, F_OK) != 0);
+			/*
+			 * That openat pins the new FIFO; the handler is set up next, then the
+			 * FIFO is opened for reading, which waits: the signal ends the wait.
+			 */
+			check_traced_until(&c, CHECK_SYSCALLS(SYS_openat), 1, false);
+			CHECK_SYS(kill(c.pid, SIGTERM));
+		}
+		check_traced_until(&c, CHECK_SYSCALLS(SYS_unlink, SYS_unlinkat), 1, false);
+		as_nobody(swap_dir_for_link, &w);
+		check_traced_go(&c);
+		/* With no writer, -t 0 finds no message (status 1); the signal ends the other. */
+		if (check_cmd_wait(&c) != (round ? 128 + SIGTERM : 1))
+			check_fail(__FILE__, __LINE__, "lipc recv: status %d, stderr: %s", c.status,
+				   c.err);
+		check_cmd_free(&c);
+		CHECK_SYS(lstat(victim, &st));
+		CHECK(S_ISFIFO(st.st_mode));
+		CHECK_ERR(lstat(old, &st), ENOENT);
+		CHECK_SYS(unlink(victim));
+	}
+	rm_nobody_dirs();
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
-	   TEST(tcp_listens_on_loopback_unless_told))
+	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_objects_are_not_joined),
+	   TEST(fifo_removal_stays_in_its_directory))
