@@ -2,7 +2,7 @@
  * Signals. This module sends through a pidfd and receives through a signalfd, because the two
  * classic calls each hide a trap. kill(pid) names a number, not a process: between reading a
  * pid and signalling it, the process may exit and its pid go to a stranger. A pidfd pins the
- * process itself, and once that process is gone every send fails with ESRCH. On the receiving
+ * process itself, and once that process is reaped every send fails with ESRCH. On the receiving
  * side, a handler interrupts the program anywhere and may only call async-signal-safe functions
  * (not printf, not malloc); a signalfd turns blocked signals into data read with read() and
  * waited for with poll(), so the library never installs a handler and the caller's handlers stay

@@ -327,11 +327,21 @@ static void pidfd_refusals(void)
 	close(fds[0]);
 	close(fds[1]);
 
-	/* A pidfd outlives its process: once reaped, sends fail instead of finding its pid. */
+	/*
+	 * A pidfd outlives its process. An exited child that is not yet reaped (a zombie) still
+	 * holds its pid, and sends to it succeed and do nothing, as kill() does; once it is
+	 * reaped, sends fail instead of finding its pid.
+	 */
 	child = check_fork();
 	if (child == 0)
 		_exit(0);
 	pidfd = pidfd_of(child);
+	CHECK_SYS(waitid(P_PID, (id_t)child, &(siginfo_t){ 0 }, WEXITED | WNOWAIT));
+	CHECK_EQ(check_state(child), 'Z');
+	CHECK_SYS(lipc_signal_send(pidfd, SIGTERM, NULL));
+	CHECK_SYS(lipc_signal_send(pidfd, SIGUSR1, &(union sigval){ .sival_int = 1 }));
+	CHECK_SYS(lipc_signal_send(pidfd, 0, NULL));
+	CHECK_SYS(kill(child, 0));
 	CHECK_EQ(check_wait(child), 0);
 	CHECK_ERR(lipc_signal_send(pidfd, SIGTERM, NULL), ESRCH);
 	CHECK_ERR(lipc_signal_send(pidfd, 0, NULL), ESRCH);

@@ -45,7 +45,9 @@ const char *lipc_signal_code_name(int sig, int code);
 /*
  * Open a pidfd for the process pid (pidfd_open(2), Linux 5.3; the descriptor is close-on-exec).
  * Signals sent through it reach that process or nobody: once it has exited and been reaped they
- * fail with ESRCH, even if its pid has been given to another process since. Opening does not
+ * fail with ESRCH, even if its pid has been given to another process since (until it is reaped,
+ * a zombie, they succeed and do nothing, as kill() does). A pidfd opened from a pid read earlier
+ * is only as sure as that pid: open it while the pid is certainly right. Opening does not
  * check permission to signal. Returns the descriptor, or -1 with errno: ESRCH when no such
  * process exists, EINVAL when pid is not positive or names a thread that does not lead its
  * process, ENOSYS before Linux 5.3.
