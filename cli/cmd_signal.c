@@ -84,7 +84,8 @@ static const char *send_strerror(int err)
 	case ESRCH:
 		return "no such process";
 	case EPERM:
-		return "not permitted: only root, or a process of the same user, may signal it";
+		return "not permitted: neither its real nor its saved uid is our real or effective "
+		       "uid, and we lack CAP_KILL";
 	case EAGAIN:
 		return "its queue of pending signals is full (RLIMIT_SIGPENDING)";
 	case EINVAL:

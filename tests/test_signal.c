@@ -385,6 +385,85 @@ static void other_users_process_is_eperm(void)
 	close(fd);
 }
 
+/*
+ * A target that runs with real, effective and saved uids r, e and s, in a session of its own if
+ * asked, SIGUSR1 ignored (a permitted kill() then succeeds and does nothing), until hold[1]
+ * closes. It writes a byte to ready once its uids are set.
+ */
+static pid_t start_target(uid_t r, uid_t e, uid_t s, bool own_session, int ready, const int hold[2])
+{
+	pid_t pid = check_fork();
+	char c;
+
+	if (pid != 0)
+		return pid;
+	close(hold[1]);
+	signal(SIGUSR1, SIG_IGN);
+	if (own_session)
+		CHECK_SYS(setsid());
+	CHECK_SYS(setresuid(r, e, s));
+	CHECK_EQ(write(ready, "", 1), 1);
+	CHECK_EQ(read(hold[0], &c, 1), 0); /* end of file: the test is over */
+	_exit(0);
+}
+
+/*
+ * Who may signal whom (kill(2)): the sender's real or effective uid must equal the target's real
+ * or saved set-user-ID, and the target's effective uid does not count; or the sender has
+ * CAP_KILL; or the signal is SIGCONT and the target is in the sender's session.
+ */
+static void permission_is_real_or_saved_uid(void)
+{
+	enum {
+		NOBODY = 65534,
+		OTHER = 4242
+	};
+	pid_t real, effective, saved, elsewhere, parent = getpid();
+	int ready[2], hold[2];
+	char c;
+
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root, to run processes as other users");
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(hold, O_CLOEXEC));
+	real = start_target(NOBODY, 0, 0, false, ready[1], hold);
+	effective = start_target(0, NOBODY, 0, false, ready[1], hold);
+	saved = start_target(0, 0, NOBODY, false, ready[1], hold);
+	elsewhere = start_target(0, 0, 0, true, ready[1], hold);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(read(ready[0], &c, 1), 1);
+
+	/* nobody by its real uid only, then by its effective uid only; no capability left. */
+	for (int by_real = 1; by_real >= 0; by_real--) {
+		pid_t sender = check_fork();
+
+		if (sender == 0) {
+			close(hold[1]);
+			CHECK_SYS(setgroups(0, NULL));
+			CHECK_SYS(setresgid(NOBODY, NOBODY, NOBODY));
+			CHECK_SYS(by_real ? setresuid(NOBODY, OTHER, OTHER)
+					  : setresuid(OTHER, NOBODY, NOBODY));
+			CHECK_SYS(kill(real, SIGUSR1));
+			CHECK_SYS(kill(saved, SIGUSR1));
+			CHECK_ERR(kill(effective, SIGUSR1), EPERM);
+			CHECK_ERR(kill(elsewhere, SIGUSR1), EPERM);
+			CHECK_ERR(kill(elsewhere, SIGCONT), EPERM); /* root's, in another session */
+			CHECK_ERR(kill(parent, SIGUSR1), EPERM);
+			CHECK_SYS(kill(parent, SIGCONT)); /* root's, but in our session */
+			_exit(0);
+		}
+		CHECK_EQ(check_wait(sender), 0);
+	}
+	close(hold[1]);
+	CHECK_EQ(check_wait(real), 0);
+	CHECK_EQ(check_wait(effective), 0);
+	CHECK_EQ(check_wait(saved), 0);
+	CHECK_EQ(check_wait(elsewhere), 0);
+	close(hold[0]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* SI_QUEUE's si_pid and si_uid are what the sender wrote: the kernel does not check them. */
 static void queued_sender_is_a_claim(void)
 {
@@ -758,8 +837,8 @@ static void cli_other_users_process(void)
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "USR1"));
 	CHECK_FAILURE(&c, "cannot send SIGUSR1 to process");
-	CHECK_CONTAINS(c.err, "not permitted: only root, or a process of the same user, may "
-			      "signal it");
+	CHECK_CONTAINS(c.err, "not permitted: neither its real nor its saved uid is our real or "
+			      "effective uid, and we lack CAP_KILL");
 	check_cmd_free(&c);
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "0"));
 	CHECK_FAILURE(&c, "not permitted");
@@ -921,9 +1000,9 @@ static void demo_and_tour(void)
 CHECK_MAIN(TEST(parse_names), TEST(names_round_trip), TEST(payload_crosses_processes),
 	   TEST(realtime_signals_queue_in_order), TEST(standard_signals_coalesce),
 	   TEST(recv_waits_and_times_out), TEST(open_blocks_and_refuses), TEST(pidfd_refusals),
-	   TEST(other_users_process_is_eperm), TEST(queued_sender_is_a_claim),
-	   TEST(sysv_calls_ignore_sa_restart), TEST(cli_misuse_is_exit_2),
-	   TEST(cli_no_such_process), TEST(cli_send_and_wait), TEST(cli_wait_times_out),
-	   TEST(cli_wait_other_signals), TEST(cli_wait_to_full_stdout),
+	   TEST(other_users_process_is_eperm), TEST(permission_is_real_or_saved_uid),
+	   TEST(queued_sender_is_a_claim), TEST(sysv_calls_ignore_sa_restart),
+	   TEST(cli_misuse_is_exit_2), TEST(cli_no_such_process), TEST(cli_send_and_wait),
+	   TEST(cli_wait_times_out), TEST(cli_wait_other_signals), TEST(cli_wait_to_full_stdout),
 	   TEST(cli_other_users_process), TEST(example_signal_queue), TEST(example_signal_handler),
 	   TEST(demo_and_tour))

@@ -60,8 +60,9 @@ int lipc_signal_pidfd_open(pid_t pid);
  * queued as sigqueue(3) queues it (si_code SI_QUEUE, carrying *value). sig 0 sends nothing and
  * only checks that the process exists and may be signalled; it takes no value. Returns 0, or -1
  * with errno: ESRCH when the process has exited and been reaped, EPERM when we may not signal
- * it (only root, or a process of the same user, may), EAGAIN when a queued signal would exceed
- * the receiver's RLIMIT_SIGPENDING, EINVAL for a bad sig.
+ * it (kill(2): our real or effective uid must be its real or saved set-user-ID, its effective
+ * uid does not count, unless we have CAP_KILL or send SIGCONT within our own session), EAGAIN
+ * when a queued signal would exceed the receiver's RLIMIT_SIGPENDING, EINVAL for a bad sig.
  */
 int lipc_signal_send(int pidfd, int sig, const union sigval *value);
 
