@@ -218,9 +218,10 @@ int lipc_signal_send(int pidfd, int sig, const union sigval *value)
 	if (value) {
 		/*
 		 * What sigqueue(3) fills in. The kernel takes a caller-made siginfo for another
-		 * process only with a negative si_code such as SI_QUEUE (so that nobody can pass
-		 * one off as the kernel's), but it does not check si_pid and si_uid: a receiver
-		 * must not trust them.
+		 * process only with a negative si_code other than SI_TKILL (nobody can pass one
+		 * off as a kill(), a tgkill() or a fault, though SI_TIMER and SI_MESGQ can be
+		 * forged), and it does not check si_pid and si_uid: a receiver must not trust
+		 * them.
 		 */
 		siginfo_t si;
 

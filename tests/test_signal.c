@@ -501,6 +501,67 @@ static void queued_sender_is_a_claim(void)
 	close(fd);
 }
 
+/* rt_sigqueueinfo(2), what sigqueue(3) calls: pid gets sig with a siginfo_t of code and value. */
+static int queue_info(pid_t pid, int sig, int code, int value)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = code;
+	info.si_pid = 1; /* a lie: the kernel keeps what it is given */
+	info.si_uid = 0;
+	info.si_value.sival_int = value;
+	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
+}
+
+/*
+ * A process may hand another one any siginfo_t whose si_code is negative, except SI_TKILL: SI_TIMER
+ * and SI_MESGQ, which the kernel itself sends for a timer and a message queue, pass as well as
+ * SI_QUEUE. Every si_code >= 0 (SI_USER, SI_KERNEL, the fault codes) and SI_TKILL is refused with
+ * EPERM, so those alone prove that the kernel filled in the sender. To itself, any code goes.
+ */
+static void forged_codes(void)
+{
+	static const int forged[] = { SI_QUEUE, SI_TIMER, SI_MESGQ, SI_ASYNCIO, SI_SIGIO };
+	static const int refused[] = { SI_USER, SI_KERNEL, 1 /* ILL_ILLOPC, BUS_ADRALN... */,
+				       SI_TKILL };
+	sigset_t set = set_of(SIGUSR1, SIGRTMIN);
+	struct lipc_signal_info si;
+	pid_t receiver = getpid(), sender;
+	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
+
+	sender = check_fork();
+	if (sender == 0) {
+		siginfo_t got;
+
+		set = set_of(SIGUSR1, 0);
+
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+			CHECK_ERR(queue_info(receiver, SIGUSR1, refused[i], 0), EPERM);
+		for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
+			CHECK_SYS(queue_info(receiver, SIGRTMIN, forged[i], (int)i));
+		/* To itself (SIGUSR1 is blocked here too): even SI_KERNEL. */
+		CHECK_SYS(queue_info(getpid(), SIGUSR1, SI_KERNEL, 0));
+		CHECK_EQ(sigtimedwait(&set, &got, &(struct timespec){ 0 }), SIGUSR1);
+		CHECK_EQ(got.si_code, SI_KERNEL);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(sender), 0);
+	/* A SIGUSR1 that got through would come first, lower numbers do. */
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		CHECK_EQ(recv_one(fd, &si), SIGRTMIN);
+		CHECK_EQ(si.code, forged[i]);
+		/* The kernel copies what the code's layout holds: no si_pid for these two. */
+		if (forged[i] != SI_TIMER && forged[i] != SI_SIGIO)
+			CHECK_EQ(si.pid, 1);
+		if (forged[i] == SI_QUEUE || forged[i] == SI_TIMER || forged[i] == SI_MESGQ)
+			CHECK_EQ(si.value, i);
+	}
+	CHECK_ERR(lipc_signal_recv(fd, &si, 0), EAGAIN);
+	close(fd);
+}
+
 static volatile sig_atomic_t handled;
 
 static void count_signal(int sig)
@@ -1001,7 +1062,7 @@ CHECK_MAIN(TEST(parse_names), TEST(names_round_trip), TEST(payload_crosses_proce
 	   TEST(realtime_signals_queue_in_order), TEST(standard_signals_coalesce),
 	   TEST(recv_waits_and_times_out), TEST(open_blocks_and_refuses), TEST(pidfd_refusals),
 	   TEST(other_users_process_is_eperm), TEST(permission_is_real_or_saved_uid),
-	   TEST(queued_sender_is_a_claim), TEST(sysv_calls_ignore_sa_restart),
+	   TEST(queued_sender_is_a_claim), TEST(forged_codes), TEST(sysv_calls_ignore_sa_restart),
 	   TEST(cli_misuse_is_exit_2), TEST(cli_no_such_process), TEST(cli_send_and_wait),
 	   TEST(cli_wait_times_out), TEST(cli_wait_other_signals), TEST(cli_wait_to_full_stdout),
 	   TEST(cli_other_users_process), TEST(example_signal_queue), TEST(example_signal_handler),

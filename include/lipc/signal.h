@@ -84,7 +84,7 @@ int lipc_signal_open(const sigset_t *set, sigset_t *old);
 struct lipc_signal_info {
 	int signo; /* the signal */
 	int code;  /* si_code: SI_USER for kill, SI_QUEUE for sigqueue, SI_KERNEL, ... */
-	pid_t pid; /* the sender (as it claims, for SI_QUEUE: the kernel does not check) */
+	pid_t pid; /* the sender: as it claims for SI_QUEUE and every code < 0 but SI_TKILL */
 	uid_t uid; /* the sender's real user id (the same caveat) */
 	int value; /* the int payload of SI_QUEUE, SI_TIMER and SI_MESGQ; 0 otherwise */
 };
