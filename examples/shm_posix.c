@@ -101,7 +101,7 @@ int main(int argc, char *argv[])
 	}
 	if (waitpid(pid, &status, 0) == -1)
 		err(1, "waitpid");
-	/* The name goes now; the memory goes when the last mapping does. */
+	/* The name goes now; the memory with the last descriptor and mapping (ours, the last). */
 	if (shm_unlink(name) == -1)
 		err(1, "shm_unlink");
 	printf("writer %d: reader exited with status %d; removed %s\n", (int)getpid(),
