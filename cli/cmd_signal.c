@@ -44,9 +44,10 @@ static const char wait_help[] =
 	"line is the signal's name and fields in a fixed order, the value last and only for a\n"
 	"queued signal:\n"
 	"  SIGUSR1 pid=SENDER uid=UID code=SI_QUEUE value=N\n"
-	"The sender's pid and uid are what the kernel recorded (SI_USER) or what the sender\n"
-	"claims (SI_QUEUE). A standard signal sent several times before it is read arrives\n"
-	"once; real-time signals (RTMIN+N) arrive once per send, in order.\n"
+	"The sender's pid and uid are what the kernel recorded (SI_USER, SI_TKILL) or what the\n"
+	"sender claims (SI_QUEUE, and any other code below 0: SI_TIMER and SI_MESGQ can be\n"
+	"forged too). A standard signal sent several times before it is read arrives once;\n"
+	"real-time signals (RTMIN+N) arrive once per send, in order.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --count COUNT      exit after COUNT signals (default: wait for ever)\n"
@@ -84,7 +85,8 @@ static const char *send_strerror(int err)
 	case ESRCH:
 		return "no such process";
 	case EPERM:
-		return "not permitted: only root, or a process of the same user, may signal it";
+		return "not permitted: neither its real nor its saved uid is our real or effective "
+		       "uid, and we lack CAP_KILL";
 	case EAGAIN:
 		return "its queue of pending signals is full (RLIMIT_SIGPENDING)";
 	case EINVAL:

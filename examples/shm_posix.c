@@ -6,9 +6,10 @@
  *
  * The writer creates the object with O_EXCL (never someone else's), sizes it with ftruncate()
  * and reserves its pages with posix_fallocate(), so a full /dev/shm fails here instead of
- * killing a process with SIGBUS at its first store. The reader, its child, opens the object by
- * name as any other process could. Shared memory says nothing about when data is ready: without
- * the semaphores the reader would see half-written messages. (glibc < 2.34: add -lrt -pthread.)
+ * killing a process with SIGBUS at its first touch (a load as well as a store) of a page that
+ * does not fit. The reader, its child, opens the object by name as any other process could.
+ * Shared memory says nothing about when data is ready: without the semaphores the reader would
+ * see half-written messages. (glibc < 2.34: add -lrt -pthread.)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <err.h>
@@ -100,7 +101,7 @@ int main(int argc, char *argv[])
 	}
 	if (waitpid(pid, &status, 0) == -1)
 		err(1, "waitpid");
-	/* The name goes now; the memory goes when the last mapping does. */
+	/* The name goes now; the memory with the last descriptor and mapping (ours, the last). */
 	if (shm_unlink(name) == -1)
 		err(1, "shm_unlink");
 	printf("writer %d: reader exited with status %d; removed %s\n", (int)getpid(),

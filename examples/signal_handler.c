@@ -64,13 +64,19 @@ int main(int argc, char *argv[])
 	printf("pid %d: type lines; Ctrl+C is caught; %u s without input ends it\n", (int)getpid(),
 	       seconds);
 	for (;;) {
+		int read_errno;
+
 		alarmed = 0;
 		alarm(seconds);
 		n = read(STDIN_FILENO, line, sizeof(line));
+		read_errno = errno; /* saved now: the printf() calls below may change errno */
 		alarm(0);
 		if (interrupts != seen) {
 			seen = interrupts;
-			/* si_code > 0: the kernel sent it; <= 0: a process did (kill, sigqueue). */
+			/*
+			 * A code > 0 comes only from the kernel (SI_KERNEL: the terminal); kill()
+			 * sends SI_USER with the pid the kernel saw, sigqueue() any pid it likes.
+			 */
 			if (int_code > 0)
 				printf("SIGINT %d came from the terminal (Ctrl+C)\n", seen);
 			else
@@ -81,10 +87,11 @@ int main(int argc, char *argv[])
 		} else if (n == 0) {
 			printf("end of input\n");
 			break;
-		} else if (errno == EINTR && alarmed) {
+		} else if (read_errno == EINTR && alarmed) {
 			printf("SIGALRM: no input for %u s, read() failed with EINTR\n", seconds);
 			break;
-		} else if (errno != EINTR) {
+		} else if (read_errno != EINTR) {
+			errno = read_errno;
 			err(1, "read");
 		}
 	}

@@ -4,8 +4,9 @@
  * in between would use a semaphore whose value nobody set yet: the creator therefore creates
  * with IPC_EXCL, sets the value, then performs one semop() so that sem_otime becomes non-zero
  * (SETVAL is not an operation and leaves it 0), and every other opener waits for that mark. The
- * waits are interrupted by signal handlers, semop() and semtimedop() even with SA_RESTART: they
- * are retried, with the remaining time recomputed, because semtimedop() takes a relative timeout.
+ * waits are interrupted by signal handlers, semop(), semtimedop(), sem_timedwait() and
+ * sem_clockwait() even with SA_RESTART: they are retried, with the remaining time recomputed,
+ * because semtimedop() takes a relative timeout.
  * sem_timedwait() takes an absolute CLOCK_REALTIME time, so a change of the wall clock would
  * make it wait too long or not at all: sem_clockwait() on CLOCK_MONOTONIC is used where glibc
  * has it (2.30). Error numbers are made the same across families where the meaning is the same:

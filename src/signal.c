@@ -2,7 +2,7 @@
  * Signals. This module sends through a pidfd and receives through a signalfd, because the two
  * classic calls each hide a trap. kill(pid) names a number, not a process: between reading a
  * pid and signalling it, the process may exit and its pid go to a stranger. A pidfd pins the
- * process itself, and once that process is gone every send fails with ESRCH. On the receiving
+ * process itself, and once that process is reaped every send fails with ESRCH. On the receiving
  * side, a handler interrupts the program anywhere and may only call async-signal-safe functions
  * (not printf, not malloc); a signalfd turns blocked signals into data read with read() and
  * waited for with poll(), so the library never installs a handler and the caller's handlers stay
@@ -218,9 +218,10 @@ int lipc_signal_send(int pidfd, int sig, const union sigval *value)
 	if (value) {
 		/*
 		 * What sigqueue(3) fills in. The kernel takes a caller-made siginfo for another
-		 * process only with a negative si_code such as SI_QUEUE (so that nobody can pass
-		 * one off as the kernel's), but it does not check si_pid and si_uid: a receiver
-		 * must not trust them.
+		 * process only with a negative si_code other than SI_TKILL (nobody can pass one
+		 * off as a kill(), a tgkill() or a fault, though SI_TIMER and SI_MESGQ can be
+		 * forged), and it does not check si_pid and si_uid: a receiver must not trust
+		 * them.
 		 */
 		siginfo_t si;
 

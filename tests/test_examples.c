@@ -4,7 +4,10 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -107,4 +110,159 @@ static void fifo_reader_and_writer(void)
 	remove_binaries();
 }
 
-CHECK_MAIN(TEST(pipe_parent_child), TEST(pipe_filter), TEST(fifo_reader_and_writer))
+/* Has the command written needle to its standard output yet? */
+static bool said(const struct check_cmd *c, const char *needle)
+{
+	char buf[4096];
+	ssize_t n = CHECK_SYS(pread(c->out_fd, buf, sizeof(buf) - 1, 0));
+
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+/* Wait until the server listens, or fail if it exits first. */
+static void wait_listening(struct check_cmd *srv)
+{
+	while (!said(srv, "listening on ")) {
+		if (check_state(srv->pid) == 'Z') {
+			check_cmd_wait(srv);
+			check_fail(__FILE__, __LINE__, "the server exited (%d): %s%s", srv->status,
+				   srv->out, srv->err);
+		}
+		sched_yield();
+	}
+}
+
+/* One client through unix_stream_client, which must get its echo. */
+static void echo_once(const char *path)
+{
+	struct check_cmd c;
+
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       (const char *const[]){ check_example("unix_stream_client"), path,
+						      "hello", NULL }),
+		 0);
+	CHECK_STR(check_no_numbers(c.out), "client N: sent \"hello\", got back \"hello\"\n");
+	check_cmd_free(&c);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * A path that does not fit in sun_path (107 bytes and the NUL) is refused before anything is
+ * copied or created; one of exactly 107 bytes is taken whole.
+ */
+static void unix_server_path_length(void)
+{
+	char path[PATH_MAX], lock[PATH_MAX + 8];
+	struct sockaddr_un sun;
+	struct check_cmd srv;
+	size_t len;
+
+	check_path(path, sizeof(path), "echo-");
+	len = strlen(path);
+	if (len >= sizeof(sun.sun_path) - 1)
+		CHECK_SKIP("the test directory's path is too long for a socket path");
+	memset(path + len, 'x', sizeof(sun.sun_path) - len);
+	path[sizeof(sun.sun_path)] = '\0'; /* 108 bytes: one too many */
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CHECK_EQ(check_cmd_run(
+			 &srv, NULL,
+			 (const char *const[]){ check_example("unix_stream_server"), path, NULL }),
+		 1);
+	CHECK_CONTAINS(srv.err, "a socket path holds at most 107 bytes");
+	CHECK_STR(srv.out, "");
+	check_cmd_free(&srv);
+	CHECK(!exists(path) && !exists(lock));
+
+	path[sizeof(sun.sun_path) - 1] = '\0'; /* 107 bytes: the longest that fits */
+	check_cmd_start(
+		&srv, NULL,
+		(const char *const[]){ check_example("unix_stream_server"), path, "1", NULL });
+	wait_listening(&srv);
+	echo_once(path);
+	CHECK_EQ(check_cmd_wait(&srv), 0);
+	CHECK_STR(srv.err, "");
+	check_cmd_free(&srv);
+	CHECK(!exists(path));
+	check_example_remove("unix_stream_server");
+	check_example_remove("unix_stream_client");
+}
+
+/*
+ * The lock file: while a server runs, a second one on its path fails on PATH.lock and leaves the
+ * first one's socket alone; of several started at once on a stale socket file, exactly one
+ * binds (removing the file first) and every other fails on the lock. At the end the winner
+ * removes both its socket file and its lock file.
+ */
+static void unix_server_lock_file(void)
+{
+	enum {
+		N = 4
+	};
+	char path[PATH_MAX], lock[PATH_MAX + 8], expected[PATH_MAX * 2];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct check_cmd srv[N], second;
+	struct stat before, after;
+	char server[PATH_MAX];
+	int fd, winner = -1;
+
+	check_path(path, sizeof(path), "echo");
+	CHECK(strlen(path) < sizeof(sun.sun_path));
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	snprintf(server, sizeof(server), "%s", check_example("unix_stream_server")); /* static */
+
+	check_cmd_start(&srv[0], NULL, (const char *const[]){ server, path, "1", NULL });
+	wait_listening(&srv[0]);
+	CHECK_SYS(lstat(path, &before));
+	CHECK_EQ(check_cmd_run(&second, NULL, (const char *const[]){ server, path, NULL }), 1);
+	snprintf(expected, sizeof(expected),
+		 "%s: a server is already listening there (it holds %s)", path, lock);
+	CHECK_CONTAINS(second.err, expected);
+	CHECK_STR(second.out, "");
+	check_cmd_free(&second);
+	CHECK_SYS(lstat(path, &after));
+	CHECK_EQ(after.st_ino, before.st_ino); /* the first server's socket, untouched */
+	echo_once(path);
+	CHECK_EQ(check_cmd_wait(&srv[0]), 0);
+	check_cmd_free(&srv[0]);
+	CHECK(!exists(path) && !exists(lock));
+
+	/* A stale socket file, and N servers at once. */
+	strcpy(sun.sun_path, path);
+	fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd);
+	for (int i = 0; i < N; i++)
+		check_cmd_start(&srv[i], NULL, (const char *const[]){ server, path, "1", NULL });
+	/* Each one ends up listening or gone; only then is the count of listeners final. */
+	for (int i = 0; i < N; i++) {
+		while (!said(&srv[i], "listening on ") && check_state(srv[i].pid) != 'Z')
+			sched_yield();
+		if (check_state(srv[i].pid) == 'Z') {
+			CHECK_EQ(check_cmd_wait(&srv[i]), 1);
+			CHECK_CONTAINS(srv[i].err, expected);
+		} else {
+			CHECK_EQ(winner, -1);
+			winner = i;
+		}
+	}
+	CHECK(winner >= 0);
+	echo_once(path);
+	CHECK_EQ(check_cmd_wait(&srv[winner]), 0);
+	CHECK_CONTAINS(srv[winner].out, "is stale (connect: connection refused): removing it");
+	CHECK_STR(srv[winner].err, "");
+	for (int i = 0; i < N; i++)
+		check_cmd_free(&srv[i]);
+	CHECK(!exists(path) && !exists(lock));
+	check_example_remove("unix_stream_server");
+	check_example_remove("unix_stream_client");
+}
+
+CHECK_MAIN(TEST(pipe_parent_child), TEST(pipe_filter), TEST(fifo_reader_and_writer),
+	   TEST(unix_server_path_length), TEST(unix_server_lock_file))

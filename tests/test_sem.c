@@ -9,9 +9,11 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -252,6 +254,102 @@ static void post_wakes_waiter_across_signals(void)
 			remove_sem(&f[k]);
 		}
 	}
+}
+
+/* A POSIX semaphore and a count of handled signals, shared with the children that watch. */
+static struct {
+	sem_t sem;
+	volatile sig_atomic_t handled;
+} * shared;
+
+static void count_shared(int sig)
+{
+	(void)sig;
+	shared->handled++;
+}
+
+/*
+ * Is pid asleep in a futex wait on addr? /proc/PID/syscall tells the call and its first argument;
+ * where it is closed to us, sleeping is all we can see, and the caller sleeps in nothing else.
+ */
+static bool asleep_on_futex(pid_t pid, const void *addr, size_t size)
+{
+	char path[64], buf[512], *p;
+	unsigned long long uaddr;
+	ssize_t n;
+	int fd;
+
+	if (!check_asleep(pid))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	if (strtol(buf, &p, 10) != SYS_futex)
+		return false;
+	uaddr = strtoull(p, NULL, 16);
+	return uaddr >= (uintptr_t)addr && uaddr < (uintptr_t)addr + size;
+}
+
+/*
+ * SA_RESTART restarts sem_wait() after a handler, but never sem_timedwait() nor sem_clockwait():
+ * those fail with EINTR whatever the flags. (signal(7) lists sem_timedwait() with the calls that
+ * SA_RESTART restarts; but a futex wait with a timeout returns ERESTART_RESTARTBLOCK, which the
+ * kernel turns into EINTR whenever a handler runs, and glibc passes EINTR on.)
+ */
+static void posix_timed_waits_ignore_sa_restart(void)
+{
+	struct sigaction sa = { .sa_handler = count_shared, .sa_flags = SA_RESTART };
+	pid_t parent = getpid();
+
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		      0);
+	CHECK(shared != MAP_FAILED);
+	CHECK_SYS(sem_init(&shared->sem, 1, 0));
+	CHECK_SYS(sigaction(SIGUSR1, &sa, NULL));
+	for (int call = 0; call < 3; call++) {
+		struct timespec at;
+		pid_t pid;
+		int ret;
+
+		shared->handled = 0;
+		pid = check_fork();
+		if (pid == 0) {
+			while (!asleep_on_futex(parent, &shared->sem, sizeof(shared->sem)))
+				sched_yield();
+			CHECK_SYS(kill(parent, SIGUSR1));
+			if (call == 0) {
+				/* sem_wait() is back asleep after the handler: post to end it. */
+				while (shared->handled == 0 ||
+				       !asleep_on_futex(parent, &shared->sem, sizeof(shared->sem)))
+					sched_yield();
+				CHECK_SYS(sem_post(&shared->sem));
+			}
+			_exit(0);
+		}
+		/* A deadline far enough that only a restarted wait reaches it. */
+		CHECK_SYS(clock_gettime(call == 2 ? CLOCK_MONOTONIC : CLOCK_REALTIME, &at));
+		at.tv_sec += 30;
+		if (call == 0)
+			ret = sem_wait(&shared->sem);
+		else if (call == 1)
+			ret = sem_timedwait(&shared->sem, &at);
+		else
+			ret = sem_clockwait(&shared->sem, CLOCK_MONOTONIC, &at);
+		if (call == 0)
+			CHECK_SYS(ret);
+		else
+			CHECK_ERR(ret, EINTR);
+		CHECK_EQ(shared->handled, 1);
+		CHECK_EQ(check_wait(pid), 0);
+	}
+	CHECK_SYS(sem_destroy(&shared->sem));
+	CHECK_SYS(munmap(shared, sizeof(*shared)));
 }
 
 /* Has the peer closed its end of this pipe? */
@@ -1017,10 +1115,10 @@ static void demo_and_tour(void)
 
 CHECK_MAIN(TEST(counter_is_exact), TEST(counter_is_exact_with_undo), TEST(trywait_at_zero),
 	   TEST(timed_wait_times_out), TEST(post_wakes_waiter_across_signals),
-	   TEST(timed_wait_interrupted_still_times_out), TEST(excl_and_existing),
-	   TEST(mode_is_applied), TEST(values_above_the_maximum), TEST(bad_names_and_flags),
-	   TEST(waiters_and_last_pid), TEST(undo_after_kill), TEST(undo_limits),
-	   TEST(rmid_wakes_waiter), TEST(posix_unlink_keeps_open_ones),
+	   TEST(timed_wait_interrupted_still_times_out), TEST(posix_timed_waits_ignore_sa_restart),
+	   TEST(excl_and_existing), TEST(mode_is_applied), TEST(values_above_the_maximum),
+	   TEST(bad_names_and_flags), TEST(waiters_and_last_pid), TEST(undo_after_kill),
+	   TEST(undo_limits), TEST(rmid_wakes_waiter), TEST(posix_unlink_keeps_open_ones),
 	   TEST(sysv_opener_waits_for_creator), TEST(permissions), TEST(example_sem_posix),
 	   TEST(example_sem_sysv), TEST(cli_life_cycle), TEST(cli_wait_and_post),
 	   TEST(cli_limits_and_keys), TEST(cli_misuse), TEST(cli_permission_denied),

@@ -327,11 +327,21 @@ static void pidfd_refusals(void)
 	close(fds[0]);
 	close(fds[1]);
 
-	/* A pidfd outlives its process: once reaped, sends fail instead of finding its pid. */
+	/*
+	 * A pidfd outlives its process. An exited child that is not yet reaped (a zombie) still
+	 * holds its pid, and sends to it succeed and do nothing, as kill() does; once it is
+	 * reaped, sends fail instead of finding its pid.
+	 */
 	child = check_fork();
 	if (child == 0)
 		_exit(0);
 	pidfd = pidfd_of(child);
+	CHECK_SYS(waitid(P_PID, (id_t)child, &(siginfo_t){ 0 }, WEXITED | WNOWAIT));
+	CHECK_EQ(check_state(child), 'Z');
+	CHECK_SYS(lipc_signal_send(pidfd, SIGTERM, NULL));
+	CHECK_SYS(lipc_signal_send(pidfd, SIGUSR1, &(union sigval){ .sival_int = 1 }));
+	CHECK_SYS(lipc_signal_send(pidfd, 0, NULL));
+	CHECK_SYS(kill(child, 0));
 	CHECK_EQ(check_wait(child), 0);
 	CHECK_ERR(lipc_signal_send(pidfd, SIGTERM, NULL), ESRCH);
 	CHECK_ERR(lipc_signal_send(pidfd, 0, NULL), ESRCH);
@@ -375,6 +385,85 @@ static void other_users_process_is_eperm(void)
 	close(fd);
 }
 
+/*
+ * A target that runs with real, effective and saved uids r, e and s, in a session of its own if
+ * asked, SIGUSR1 ignored (a permitted kill() then succeeds and does nothing), until hold[1]
+ * closes. It writes a byte to ready once its uids are set.
+ */
+static pid_t start_target(uid_t r, uid_t e, uid_t s, bool own_session, int ready, const int hold[2])
+{
+	pid_t pid = check_fork();
+	char c;
+
+	if (pid != 0)
+		return pid;
+	close(hold[1]);
+	signal(SIGUSR1, SIG_IGN);
+	if (own_session)
+		CHECK_SYS(setsid());
+	CHECK_SYS(setresuid(r, e, s));
+	CHECK_EQ(write(ready, "", 1), 1);
+	CHECK_EQ(read(hold[0], &c, 1), 0); /* end of file: the test is over */
+	_exit(0);
+}
+
+/*
+ * Who may signal whom (kill(2)): the sender's real or effective uid must equal the target's real
+ * or saved set-user-ID, and the target's effective uid does not count; or the sender has
+ * CAP_KILL; or the signal is SIGCONT and the target is in the sender's session.
+ */
+static void permission_is_real_or_saved_uid(void)
+{
+	enum {
+		NOBODY = 65534,
+		OTHER = 4242
+	};
+	pid_t real, effective, saved, elsewhere, parent = getpid();
+	int ready[2], hold[2];
+	char c;
+
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root, to run processes as other users");
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(hold, O_CLOEXEC));
+	real = start_target(NOBODY, 0, 0, false, ready[1], hold);
+	effective = start_target(0, NOBODY, 0, false, ready[1], hold);
+	saved = start_target(0, 0, NOBODY, false, ready[1], hold);
+	elsewhere = start_target(0, 0, 0, true, ready[1], hold);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(read(ready[0], &c, 1), 1);
+
+	/* nobody by its real uid only, then by its effective uid only; no capability left. */
+	for (int by_real = 1; by_real >= 0; by_real--) {
+		pid_t sender = check_fork();
+
+		if (sender == 0) {
+			close(hold[1]);
+			CHECK_SYS(setgroups(0, NULL));
+			CHECK_SYS(setresgid(NOBODY, NOBODY, NOBODY));
+			CHECK_SYS(by_real ? setresuid(NOBODY, OTHER, OTHER)
+					  : setresuid(OTHER, NOBODY, NOBODY));
+			CHECK_SYS(kill(real, SIGUSR1));
+			CHECK_SYS(kill(saved, SIGUSR1));
+			CHECK_ERR(kill(effective, SIGUSR1), EPERM);
+			CHECK_ERR(kill(elsewhere, SIGUSR1), EPERM);
+			CHECK_ERR(kill(elsewhere, SIGCONT), EPERM); /* root's, in another session */
+			CHECK_ERR(kill(parent, SIGUSR1), EPERM);
+			CHECK_SYS(kill(parent, SIGCONT)); /* root's, but in our session */
+			_exit(0);
+		}
+		CHECK_EQ(check_wait(sender), 0);
+	}
+	close(hold[1]);
+	CHECK_EQ(check_wait(real), 0);
+	CHECK_EQ(check_wait(effective), 0);
+	CHECK_EQ(check_wait(saved), 0);
+	CHECK_EQ(check_wait(elsewhere), 0);
+	close(hold[0]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* SI_QUEUE's si_pid and si_uid are what the sender wrote: the kernel does not check them. */
 static void queued_sender_is_a_claim(void)
 {
@@ -409,6 +498,67 @@ static void queued_sender_is_a_claim(void)
 	CHECK_EQ(si.pid, 1);
 	CHECK_EQ(si.uid, 12345);
 	CHECK_EQ(si.value, 7);
+	close(fd);
+}
+
+/* rt_sigqueueinfo(2), what sigqueue(3) calls: pid gets sig with a siginfo_t of code and value. */
+static int queue_info(pid_t pid, int sig, int code, int value)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = code;
+	info.si_pid = 1; /* a lie: the kernel keeps what it is given */
+	info.si_uid = 0;
+	info.si_value.sival_int = value;
+	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
+}
+
+/*
+ * A process may hand another one any siginfo_t whose si_code is negative, except SI_TKILL: SI_TIMER
+ * and SI_MESGQ, which the kernel itself sends for a timer and a message queue, pass as well as
+ * SI_QUEUE. Every si_code >= 0 (SI_USER, SI_KERNEL, the fault codes) and SI_TKILL is refused with
+ * EPERM, so those alone prove that the kernel filled in the sender. To itself, any code goes.
+ */
+static void forged_codes(void)
+{
+	static const int forged[] = { SI_QUEUE, SI_TIMER, SI_MESGQ, SI_ASYNCIO, SI_SIGIO };
+	static const int refused[] = { SI_USER, SI_KERNEL, 1 /* ILL_ILLOPC, BUS_ADRALN... */,
+				       SI_TKILL };
+	sigset_t set = set_of(SIGUSR1, SIGRTMIN);
+	struct lipc_signal_info si;
+	pid_t receiver = getpid(), sender;
+	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
+
+	sender = check_fork();
+	if (sender == 0) {
+		siginfo_t got;
+
+		set = set_of(SIGUSR1, 0);
+
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+			CHECK_ERR(queue_info(receiver, SIGUSR1, refused[i], 0), EPERM);
+		for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
+			CHECK_SYS(queue_info(receiver, SIGRTMIN, forged[i], (int)i));
+		/* To itself (SIGUSR1 is blocked here too): even SI_KERNEL. */
+		CHECK_SYS(queue_info(getpid(), SIGUSR1, SI_KERNEL, 0));
+		CHECK_EQ(sigtimedwait(&set, &got, &(struct timespec){ 0 }), SIGUSR1);
+		CHECK_EQ(got.si_code, SI_KERNEL);
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(sender), 0);
+	/* A SIGUSR1 that got through would come first, lower numbers do. */
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		CHECK_EQ(recv_one(fd, &si), SIGRTMIN);
+		CHECK_EQ(si.code, forged[i]);
+		/* The kernel copies what the code's layout holds: no si_pid for these two. */
+		if (forged[i] != SI_TIMER && forged[i] != SI_SIGIO)
+			CHECK_EQ(si.pid, 1);
+		if (forged[i] == SI_QUEUE || forged[i] == SI_TIMER || forged[i] == SI_MESGQ)
+			CHECK_EQ(si.value, i);
+	}
+	CHECK_ERR(lipc_signal_recv(fd, &si, 0), EAGAIN);
 	close(fd);
 }
 
@@ -748,8 +898,8 @@ static void cli_other_users_process(void)
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "USR1"));
 	CHECK_FAILURE(&c, "cannot send SIGUSR1 to process");
-	CHECK_CONTAINS(c.err, "not permitted: only root, or a process of the same user, may "
-			      "signal it");
+	CHECK_CONTAINS(c.err, "not permitted: neither its real nor its saved uid is our real or "
+			      "effective uid, and we lack CAP_KILL");
 	check_cmd_free(&c);
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "0"));
 	CHECK_FAILURE(&c, "not permitted");
@@ -911,9 +1061,9 @@ static void demo_and_tour(void)
 CHECK_MAIN(TEST(parse_names), TEST(names_round_trip), TEST(payload_crosses_processes),
 	   TEST(realtime_signals_queue_in_order), TEST(standard_signals_coalesce),
 	   TEST(recv_waits_and_times_out), TEST(open_blocks_and_refuses), TEST(pidfd_refusals),
-	   TEST(other_users_process_is_eperm), TEST(queued_sender_is_a_claim),
-	   TEST(sysv_calls_ignore_sa_restart), TEST(cli_misuse_is_exit_2),
-	   TEST(cli_no_such_process), TEST(cli_send_and_wait), TEST(cli_wait_times_out),
-	   TEST(cli_wait_other_signals), TEST(cli_wait_to_full_stdout),
+	   TEST(other_users_process_is_eperm), TEST(permission_is_real_or_saved_uid),
+	   TEST(queued_sender_is_a_claim), TEST(forged_codes), TEST(sysv_calls_ignore_sa_restart),
+	   TEST(cli_misuse_is_exit_2), TEST(cli_no_such_process), TEST(cli_send_and_wait),
+	   TEST(cli_wait_times_out), TEST(cli_wait_other_signals), TEST(cli_wait_to_full_stdout),
 	   TEST(cli_other_users_process), TEST(example_signal_queue), TEST(example_signal_handler),
 	   TEST(demo_and_tour))

@@ -13,8 +13,9 @@
 
 /*
  * Create a pipe: fds[0] is the read end, fds[1] the write end. flags may hold O_NONBLOCK and
- * O_DIRECT (packet mode: each write is one packet and each read returns at most one packet);
- * O_CLOEXEC is always added. Returns 0, or -1 with errno set.
+ * O_DIRECT (packet mode: a write of up to a page, PIPE_BUF on x86-64, is one packet, a larger one
+ * is split into a packet per page; each read returns at most one packet, and a read shorter than
+ * the packet discards the rest of it); O_CLOEXEC is always added. Returns 0, or -1 with errno.
  */
 int lipc_pipe_open(int fds[2], int flags);
 

@@ -6,7 +6,8 @@
  * mutex is below), and the memory must outlive, and not outsize, its users: an access past the
  * end of a file-backed object (one that another process truncated, or whose pages a full
  * /dev/shm could not supply) is SIGBUS, not an error code. Four families, one handle:
- *   POSIX, "/name"        shm_open(): a file in /dev/shm (tmpfs), kept until unlinked;
+ *   POSIX, "/name"        shm_open(): a file in /dev/shm (tmpfs), kept until unlinked and
+ *                         no descriptor or mapping is left;
  *   System V, "sysv:KEY"  shmget(): found by key, kept until IPC_RMID and the last detach;
  *   memfd                 memfd_create(): no name, shared by passing the descriptor, sealable;
  *   anonymous             mmap(MAP_SHARED | MAP_ANONYMOUS): shared with the children forked
@@ -63,11 +64,11 @@ int lipc_shm_open(struct lipc_shm *shm, const char *name, int flags);
 int lipc_shm_close(struct lipc_shm *shm);
 
 /*
- * Remove the object called name. POSIX: shm_unlink() removes the name at once; processes that
- * have it mapped keep the memory until they unmap it. System V: IPC_RMID marks the segment for
- * removal: it is freed at the last detach, and until then processes attached keep using it,
- * while its key is free at once (a new segment may take it). Returns 0, or -1 with errno:
- * ENOENT when there is none, EPERM when the caller may not remove it, EINVAL.
+ * Remove the object called name. POSIX: shm_unlink() removes the name at once; the memory stays
+ * until the last descriptor of it is closed and the last mapping gone. System V: IPC_RMID marks
+ * the segment for removal: it is freed at the last detach, and until then processes attached
+ * keep using it, while its key is free at once (a new segment may take it). Returns 0, or -1
+ * with errno: ENOENT when there is none, EPERM when the caller may not remove it, EINVAL.
  */
 int lipc_shm_unlink(const char *name);
 

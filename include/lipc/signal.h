@@ -45,7 +45,9 @@ const char *lipc_signal_code_name(int sig, int code);
 /*
  * Open a pidfd for the process pid (pidfd_open(2), Linux 5.3; the descriptor is close-on-exec).
  * Signals sent through it reach that process or nobody: once it has exited and been reaped they
- * fail with ESRCH, even if its pid has been given to another process since. Opening does not
+ * fail with ESRCH, even if its pid has been given to another process since (until it is reaped,
+ * a zombie, they succeed and do nothing, as kill() does). A pidfd opened from a pid read earlier
+ * is only as sure as that pid: open it while the pid is certainly right. Opening does not
  * check permission to signal. Returns the descriptor, or -1 with errno: ESRCH when no such
  * process exists, EINVAL when pid is not positive or names a thread that does not lead its
  * process, ENOSYS before Linux 5.3.
@@ -58,8 +60,9 @@ int lipc_signal_pidfd_open(pid_t pid);
  * queued as sigqueue(3) queues it (si_code SI_QUEUE, carrying *value). sig 0 sends nothing and
  * only checks that the process exists and may be signalled; it takes no value. Returns 0, or -1
  * with errno: ESRCH when the process has exited and been reaped, EPERM when we may not signal
- * it (only root, or a process of the same user, may), EAGAIN when a queued signal would exceed
- * the receiver's RLIMIT_SIGPENDING, EINVAL for a bad sig.
+ * it (kill(2): our real or effective uid must be its real or saved set-user-ID, its effective
+ * uid does not count, unless we have CAP_KILL or send SIGCONT within our own session), EAGAIN
+ * when a queued signal would exceed the receiver's RLIMIT_SIGPENDING, EINVAL for a bad sig.
  */
 int lipc_signal_send(int pidfd, int sig, const union sigval *value);
 
@@ -81,7 +84,7 @@ int lipc_signal_open(const sigset_t *set, sigset_t *old);
 struct lipc_signal_info {
 	int signo; /* the signal */
 	int code;  /* si_code: SI_USER for kill, SI_QUEUE for sigqueue, SI_KERNEL, ... */
-	pid_t pid; /* the sender (as it claims, for SI_QUEUE: the kernel does not check) */
+	pid_t pid; /* the sender: as it claims for SI_QUEUE and every code < 0 but SI_TKILL */
 	uid_t uid; /* the sender's real user id (the same caveat) */
 	int value; /* the int payload of SI_QUEUE, SI_TIMER and SI_MESGQ; 0 otherwise */
 };
