@@ -96,6 +96,29 @@ char *ls_strdup_printf(const char *fmt, ...)
 	return s;
 }
 
+void ls_name(struct ls_object *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	o->name = vformat(fmt, ap);
+	va_end(ap);
+	o->name_len = strlen(o->name);
+}
+
+void ls_name_bytes(struct ls_object *o, const char *prefix, const char *bytes, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	o->name = malloc(plen + len + 1);
+	if (!o->name)
+		out_of_memory();
+	memcpy(o->name, prefix, plen);
+	memcpy(o->name + plen, bytes, len);
+	o->name[plen + len] = '\0';
+	o->name_len = plen + len;
+}
+
 void ls_note(struct ls_list *l, const char *fmt, ...)
 {
 	va_list ap;
@@ -209,9 +232,9 @@ static void sysv_object(struct ls_list *l, enum ls_kind kind, const struct sysv_
 						    : "shmid");
 	/* Key 0 is IPC_PRIVATE: no key names the object, its id does (lipc rm takes id=). */
 	if (o->key)
-		o->name = ls_strdup_printf("%s:0x%08x", scheme[kind], o->key);
+		ls_name(o, "%s:0x%08x", scheme[kind], o->key);
 	else
-		o->name = ls_strdup_printf("%s:id=%d", scheme[kind], o->id);
+		ls_name(o, "%s:id=%d", scheme[kind], o->id);
 	o->has_uid = true;
 	o->uid = (uid_t)field(s, "uid");
 	o->perms = (int)(perms & 0777);
@@ -327,12 +350,12 @@ void ls_dev_shm(struct ls_list *l)
 			if (!l->want[LS_SEM])
 				continue;
 			o = ls_add(l, LS_SEM);
-			o->name = ls_strdup_printf("sem:%s", name);
+			ls_name(o, "sem:%s", name);
 		} else if (lipc_ring_stat(name, &rs) == 0) {
 			if (!l->want[LS_RING])
 				continue;
 			o = ls_add(l, LS_RING);
-			o->name = ls_strdup_printf("shm:%s", name);
+			ls_name(o, "shm:%s", name);
 			o->size = (long long)rs.capacity;
 			o->used = rs.used == SIZE_MAX ? -1 : (long long)rs.used;
 			snprintf(o->state, sizeof(o->state), "%s",
@@ -345,7 +368,7 @@ void ls_dev_shm(struct ls_list *l)
 			if (!l->want[LS_SHM])
 				continue;
 			o = ls_add(l, LS_SHM);
-			o->name = ls_strdup_printf("%s", name);
+			ls_name(o, "%s", name);
 			o->size = (long long)st.st_size;
 			o->used = (long long)st.st_blocks * 512;
 		}
@@ -459,7 +482,7 @@ void ls_mqueue(struct ls_list *l)
 			continue;
 		snprintf(name, sizeof(name), "/%s", e->d_name);
 		o = ls_add(l, LS_MQ);
-		o->name = ls_strdup_printf("mq:%s", name);
+		ls_name(o, "mq:%s", name);
 		set_file(o, &st);
 		mq_status(dirfd(d), e->d_name, o);
 		/* Opening a queue for reading takes nothing from it, and tells its size and count.
@@ -527,10 +550,9 @@ void ls_locks(struct ls_list *l)
 			link[len > 0 ? len : 0] = '\0';
 		}
 		if (link[0])
-			o->name = ls_strdup_printf("%s", link);
+			ls_name(o, "%s", link);
 		else
-			o->name = ls_strdup_printf("inode %02x:%02x:%lu", k->dev_major,
-						   k->dev_minor, k->ino);
+			ls_name(o, "inode %02x:%02x:%lu", k->dev_major, k->dev_minor, k->ino);
 		set_process(o, lk->pid, true);
 		o->lock_kind = lipc_lock_kind_name(lk->kind);
 		o->access = lk->shared ? "read" : "write";
@@ -768,7 +790,7 @@ static void unix_objects(struct ls_list *l, struct scan *sc)
 		if (s->obj)
 			continue; /* in the group of an earlier socket */
 		o = ls_add(l, kind);
-		o->name = ls_strdup_printf("%s:%s", ls_kind_names[kind], s->path);
+		ls_name(o, "%s:%s", ls_kind_names[kind], s->path);
 		o->count = 0;
 		for (size_t j = i; j < sc->n_socks; j++) {
 			struct unix_sock *t = &sc->socks[j];
@@ -806,7 +828,7 @@ static void fifo_objects(struct ls_list *l, struct scan *sc)
 		struct fifo *f = &sc->fifos[i];
 		struct ls_object *o = ls_add(l, LS_FIFO);
 
-		o->name = ls_strdup_printf("fifo:%s", f->path);
+		ls_name(o, "fifo:%s", f->path);
 		set_file(o, &f->st);
 		o->count = f->processes;
 		set_process(o, f->pid, false);
