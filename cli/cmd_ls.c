@@ -64,7 +64,7 @@ struct column {
 /* clang-format off */
 static const struct column columns[N_COLUMNS] = {
 	[C_TYPE] = { "type", "TYPE", F_STR, true, "the kind of object (--type names them)" },
-	[C_OWNER] = { "owner", "OWNER", F_STR, true, "its owner (a lock's or an abstract socket's: the process's)" },
+	[C_OWNER] = { "owner", "OWNER", F_STR, true, "its owner (a lock's: its process's; an abstract socket's: its creator)" },
 	[C_PERMS] = { "perms", "PERMS", F_PERMS, true, "its permissions, in octal" },
 	[C_SIZE] = { "size", "SIZE", F_BYTES, true, "bytes it has room for: a segment's size, a queue's or ring's capacity" },
 	[C_COUNT] = { "count", "COUNT", F_NUM, true, "messages queued; semaphores in a set; processes attached to a\n"
