@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "lipc/key.h"
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
@@ -429,8 +430,12 @@ int cmd_rm(int argc, char **argv)
 		const char *why;
 
 		if (remove_target(&targets[i], &why) == 0) {
-			if (verbose)
-				printf("removed %s\n", targets[i].text);
+			if (verbose) {
+				/* As messages are: the address may be a name someone else chose. */
+				fputs("removed ", stdout);
+				escape_put(stdout, targets[i].text, strlen(targets[i].text));
+				putchar('\n');
+			}
 			continue;
 		}
 		if (errno == ENOENT && !why) {

@@ -167,8 +167,11 @@ void ls_command_of(pid_t pid, char *buf, size_t size)
 		n = read(fd, buf, size - 1);
 		close(fd);
 	}
+	/* The kernel ends the name with a newline; the name itself may hold one too (it is
+	 * escaped when printed). */
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
 	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
 }
 
 int ls_uid_of(pid_t pid, uid_t *uid)
