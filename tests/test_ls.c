@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -1476,6 +1477,78 @@ static void rm_refuses_wrong_kinds(void)
 	check_cmd_free(&c);
 }
 
+/*
+ * What the commands quote is escaped as ls escapes names: an address in rm's messages and in
+ * rm -v, the FILE of lock --status, a command name that holds a newline. Each stays one line.
+ */
+static void commands_escape_what_they_quote(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 8], want[PATH_MAX + 128], shown[PATH_MAX + 16];
+	int ready[2], hold[2];
+	struct check_cmd c;
+	struct jdoc d;
+	char *nl;
+	pid_t pid;
+
+	check_path(path, sizeof(path), "a\nb\033[2J");
+	snprintf(shown, sizeof(shown), "%s", path);
+	nl = strchr(shown, '\n');
+	memmove(nl + 4, nl + 1, strlen(nl + 1) + 1);
+	memcpy(nl, "\\x0a", 4);
+	nl = strchr(shown, '\033');
+	memmove(nl + 4, nl + 1, strlen(nl + 1) + 1);
+	memcpy(nl, "\\x1b", 4);
+	snprintf(addr, sizeof(addr), "fifo:%s", path);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr)), 1);
+	snprintf(want, sizeof(want), "lipc: cannot remove fifo:%s: it does not exist\n", shown);
+	CHECK_STR(c.err, want);
+	check_cmd_free(&c);
+	CHECK_SYS(mkfifo(path, 0600));
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "--status", path)), 0);
+	snprintf(want, sizeof(want), "%s: no locks\n", shown);
+	CHECK_STR(c.out, want);
+	check_cmd_free(&c);
+
+	/* A process named with a newline holds a lock on it: ls shows the whole name. */
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(hold, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		int fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+		char ch;
+
+		CHECK_SYS(flock(fd, LOCK_EX));
+		CHECK_SYS(prctl(PR_SET_NAME, "x\ny\033", 0, 0, 0));
+		CHECK_EQ(write(ready[1], "!", 1), 1);
+		close(hold[1]);
+		while (read(hold[0], &ch, 1) != 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	CHECK_EQ(read(ready[0], want, 1), 1);
+	close(ready[0]);
+	LS_JSON(&d, "--type", "lock");
+	CHECK_STR(jstr(find(&d, "lock", path), "command"), "x\ny\033");
+	jdoc_free(&d);
+	CHECK_EQ(check_cmd_run(
+			 &c, NULL,
+			 LIPC_ARGV("ls", "--type", "lock", "--no-headings", "-o", "name,command")),
+		 0);
+	snprintf(want, sizeof(want), "%s x\\x0ay\\x1b\n", shown);
+	CHECK_CONTAINS(c.out, want);
+	check_cmd_free(&c);
+	close(hold[1]);
+	CHECK_EQ(check_wait(pid), 0);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", "-v", addr)), 0);
+	snprintf(want, sizeof(want), "removed fifo:%s\n", shown);
+	CHECK_STR(c.out, want);
+	check_cmd_free(&c);
+}
+
 static void rm_usage(void)
 {
 	char fifo[PATH_MAX], first[PATH_MAX + 8];
@@ -1653,4 +1726,5 @@ CHECK_MAIN(TEST(ls_shows_each_kind), TEST(ls_among_everything), TEST(ls_escapes_
 	   TEST(ls_sockets_by_exact_name), TEST(ls_sockets_without_netlink), TEST(ls_usage),
 	   TEST(ls_full_stdout), TEST(ls_as_nobody), TEST(ls_without_mqueue),
 	   TEST(rm_removes_each_kind), TEST(rm_refuses), TEST(rm_refuses_wrong_kinds),
-	   TEST(rm_usage), TEST(tour_leaves_nothing), TEST(tour_options))
+	   TEST(commands_escape_what_they_quote), TEST(rm_usage), TEST(tour_leaves_nothing),
+	   TEST(tour_options))
