@@ -5,8 +5,9 @@
  * server's name is never taken from it). A name is never followed through a symbolic link, nor
  * is a link removed: the directory is pinned with an O_PATH descriptor, the entry is looked at
  * without following it, and removed with unlinkat() through that descriptor (a socket file by
- * its module, handed the path through /proc/self/fd/N), so that whatever the directory's path
- * turns into meanwhile, the removal happens in the directory that was looked at. And
+ * its module, handed the path through /proc/self/fd/N, or from inside the directory), so that
+ * whatever the directory's path turns into meanwhile, the removal happens in the directory that
+ * was looked at. And
  * shm_unlink() and sem_unlink() remove whatever entry of /dev/shm has the name, a link another
  * user planted included: rm removes POSIX shared memory, semaphores and rings itself, as files
  * of /dev/shm. Queues (System V, and POSIX ones in their own file system, which holds no links)
@@ -252,6 +253,34 @@ static const char *not_a(const struct stat *st, const char *kind)
 	return why;
 }
 
+/*
+ * lipc_sock_unlink_stale() on the socket file base of the directory dir, with dir as the working
+ * directory meanwhile: the base name always fits in a socket address (the socket was bound to a
+ * path that ends with it), and no /proc is needed. rm is single-threaded, so nothing else sees
+ * the working directory change; should the old one not come back, relative names would mean
+ * something else, and rm stops.
+ */
+static int unlink_stale_in(int dir, const char *base)
+{
+	char address[PATH_MAX + 8];
+	int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), ret, err;
+
+	if (here < 0)
+		return -1;
+	if (fchdir(dir) < 0) {
+		close_keeping_errno(here);
+		return -1;
+	}
+	snprintf(address, sizeof(address), "unix:%s", base);
+	ret = lipc_sock_unlink_stale(address);
+	err = errno;
+	if (fchdir(here) < 0)
+		fail("cannot return to the working directory: %s", strerror(errno));
+	close(here);
+	errno = err;
+	return ret;
+}
+
 /* A FIFO or a socket file, removed in the directory pinned. */
 static int remove_file(const struct target *t, const char **why)
 {
@@ -277,12 +306,13 @@ static int remove_file(const struct target *t, const char **why)
 	}
 	/*
 	 * The socket's probe needs a path to connect to: the pinned directory's, through /proc
-	 * when it is there and the path fits in a socket address.
+	 * when it is there and the path fits in a socket address, else from inside it.
 	 */
 	snprintf(pinned, sizeof(pinned), "unix:/proc/self/fd/%d/%s", dir, base);
-	if (access("/proc/self/fd", F_OK) < 0 || strlen(pinned) - 5 > LIPC_SOCK_PATH_MAX)
-		snprintf(pinned, sizeof(pinned), "unix:%s", t->name);
-	ret = lipc_sock_unlink_stale(pinned);
+	if (access("/proc/self/fd", F_OK) == 0 && strlen(pinned) - 5 <= LIPC_SOCK_PATH_MAX)
+		ret = lipc_sock_unlink_stale(pinned);
+	else
+		ret = unlink_stale_in(dir, base);
 	if (ret < 0 && errno == EADDRINUSE)
 		*why = "it is alive: a process still has a socket bound to it";
 	else if (ret < 0 && errno == EEXIST)
