@@ -1478,6 +1478,32 @@ static void rm_refuses_wrong_kinds(void)
 }
 
 /*
+ * A socket name too long to reach through /proc/self/fd/N/NAME: rm probes it from inside its
+ * pinned directory instead, live (refused) and stale (removed).
+ */
+static void rm_long_socket_name(void)
+{
+	char name[128], addr[160];
+	struct check_cmd c;
+	int fd;
+
+	CHECK_SYS(chdir(check_test_dir()));
+	snprintf(name, sizeof(name), "lipc-test-%d-", (int)check_pid);
+	memset(name + strlen(name), 'x', 95 - strlen(name));
+	name[95] = '\0';
+	fd = bound_socket(SOCK_SEQPACKET, name, strlen(name));
+	snprintf(addr, sizeof(addr), "unix-seqpacket:%s", name);
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr));
+	CHECK_FAILURE(&c, "it is alive");
+	check_cmd_free(&c);
+	close(fd);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr)), 0);
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+	CHECK_ERR(access(name, F_OK), ENOENT);
+}
+
+/*
  * What the commands quote is escaped as ls escapes names: an address in rm's messages and in
  * rm -v, the FILE of lock --status, a command name that holds a newline. Each stays one line.
  */
@@ -1726,5 +1752,5 @@ CHECK_MAIN(TEST(ls_shows_each_kind), TEST(ls_among_everything), TEST(ls_escapes_
 	   TEST(ls_sockets_by_exact_name), TEST(ls_sockets_without_netlink), TEST(ls_usage),
 	   TEST(ls_full_stdout), TEST(ls_as_nobody), TEST(ls_without_mqueue),
 	   TEST(rm_removes_each_kind), TEST(rm_refuses), TEST(rm_refuses_wrong_kinds),
-	   TEST(commands_escape_what_they_quote), TEST(rm_usage), TEST(tour_leaves_nothing),
-	   TEST(tour_options))
+	   TEST(rm_long_socket_name), TEST(commands_escape_what_they_quote), TEST(rm_usage),
+	   TEST(tour_leaves_nothing), TEST(tour_options))
