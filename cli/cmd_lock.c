@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "lipc/lock.h"
 
 static const char help[] =
@@ -96,24 +97,29 @@ static const char *describe_range(off_t start, off_t len, char *buf, size_t size
 	return buf;
 }
 
-/* The name of a process, or "(exited)". */
-static const char *comm_of(pid_t pid, char *buf, size_t size)
+/*
+ * The name of a process, or "(exited)", in a new string. A process names itself (prctl
+ * PR_SET_NAME, or its program's file name): another user's may hold a terminal escape
+ * sequence, so it is escaped for the terminal.
+ */
+static char *comm_of(pid_t pid)
 {
-	char path[64];
+	char path[64], buf[64];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? "(exited)" : "?";
-	n = read(fd, buf, size - 1);
+		return escape_text(errno == ENOENT ? "(exited)" : "?", errno == ENOENT ? 8 : 1);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n <= 0)
-		return "?";
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
+		return escape_text("?", 1);
+	/* The kernel ends the name with a newline; the name itself may hold one too. */
+	if (buf[n - 1] == '\n')
+		n--;
+	return escape_text(buf, (size_t)n);
 }
 
 static int show_status(const char *path)
@@ -130,20 +136,22 @@ static int show_status(const char *path)
 		fail("cannot read /proc/locks: %s", strerror(errno));
 	close(fd);
 	if (n == 0) {
-		printf("%s: no locks\n", path);
+		escape_put(stdout, path, strlen(path));
+		printf(": no locks\n");
 		return EXIT_SUCCESS;
 	}
 	printf("KIND   TYPE       RANGE            STATE  PID      COMMAND\n");
 	for (int i = 0; i < n && i < (int)(sizeof(owners) / sizeof(owners[0])); i++) {
 		const struct lipc_lock_owner *o = &owners[i];
-		char range[48], pid[16], comm[32];
+		char range[48], pid[16];
+		char *comm = o->pid > 0 ? comm_of(o->pid) : escape_text("?", 1);
 
 		snprintf(pid, sizeof(pid), "%d", (int)o->pid);
 		printf("%-6s %-10s %-16s %-6s %-8s %s\n", lipc_lock_kind_name(o->kind),
 		       o->shared ? "shared" : "exclusive",
 		       describe_range(o->start, o->len, range, sizeof(range)),
-		       o->waiting ? "waits" : "holds", o->pid > 0 ? pid : "?",
-		       o->pid > 0 ? comm_of(o->pid, comm, sizeof(comm)) : "?");
+		       o->waiting ? "waits" : "holds", o->pid > 0 ? pid : "?", comm);
+		free(comm);
 	}
 	if (n > (int)(sizeof(owners) / sizeof(owners[0])))
 		printf("... and %d more\n", n - (int)(sizeof(owners) / sizeof(owners[0])));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "ls_object.h"
 
 /* How a column's value is written. */
@@ -63,7 +64,7 @@ struct column {
 /* clang-format off */
 static const struct column columns[N_COLUMNS] = {
 	[C_TYPE] = { "type", "TYPE", F_STR, true, "the kind of object (--type names them)" },
-	[C_OWNER] = { "owner", "OWNER", F_STR, true, "its owner (a lock's or an abstract socket's: the process's)" },
+	[C_OWNER] = { "owner", "OWNER", F_STR, true, "its owner (a lock's: its process's; an abstract socket's: its creator)" },
 	[C_PERMS] = { "perms", "PERMS", F_PERMS, true, "its permissions, in octal" },
 	[C_SIZE] = { "size", "SIZE", F_BYTES, true, "bytes it has room for: a segment's size, a queue's or ring's capacity" },
 	[C_COUNT] = { "count", "COUNT", F_NUM, true, "messages queued; semaphores in a set; processes attached to a\n"
@@ -273,7 +274,7 @@ static const char *user_name(uid_t uid)
 	return cache[n++].name;
 }
 
-/* A value of a column: a number, text, or nothing (the column does not apply). */
+/* A value of a column: a number, text (its bytes), or nothing (the column does not apply). */
 struct value {
 	enum {
 		V_NONE,
@@ -282,16 +283,18 @@ struct value {
 	} type;
 	long long num;
 	const char *str;
+	size_t len;
 };
 
 static struct value num(long long v, bool applies)
 {
-	return applies ? (struct value){ V_NUM, v, NULL } : (struct value){ V_NONE, 0, NULL };
+	return applies ? (struct value){ V_NUM, v, NULL, 0 } : (struct value){ V_NONE, 0, NULL, 0 };
 }
 
 static struct value str(const char *s)
 {
-	return s && *s ? (struct value){ V_STR, 0, s } : (struct value){ V_NONE, 0, NULL };
+	return s && *s ? (struct value){ V_STR, 0, s, strlen(s) }
+		       : (struct value){ V_NONE, 0, NULL, 0 };
 }
 
 /* ISO 8601 in local time with the offset from UTC: 2024-05-01T14:03:09+02:00. */
@@ -313,7 +316,7 @@ static struct value value_of(const struct ls_object *o, int c, char *buf, size_t
 	case C_TYPE:
 		return str(ls_kind_names[o->kind]);
 	case C_NAME:
-		return str(o->name);
+		return (struct value){ V_STR, 0, o->name, o->name_len };
 	case C_OWNER:
 		return o->has_uid ? str(user_name(o->uid)) : str(NULL);
 	case C_UID:
@@ -393,16 +396,16 @@ static char *cell_text(const struct ls_object *o, int c)
 	struct value v = value_of(o, c, buf, sizeof(buf));
 
 	if (v.type == V_NONE)
-		return ls_terminal_text("-");
+		return escape_text("-", 1);
 	if (v.type == V_STR)
-		return ls_terminal_text(v.str);
+		return escape_text(v.str, v.len);
 	if (columns[c].format == F_BYTES)
 		human_bytes(v.num, human, sizeof(human));
 	else if (columns[c].format == F_KEY)
 		snprintf(human, sizeof(human), "0x%08llx", v.num);
 	else
 		snprintf(human, sizeof(human), "%lld", v.num);
-	return ls_terminal_text(human);
+	return escape_text(human, strlen(human));
 }
 
 static bool right_aligned(int c)
@@ -422,7 +425,7 @@ static void print_table(const struct ls_list *l, const int *chosen, size_t n_cho
 	for (size_t i = 0; i < l->n; i++) {
 		for (size_t j = 0; j < n_chosen; j++) {
 			char *t = cell_text(&l->v[i], chosen[j]);
-			size_t w = ls_text_width(t);
+			size_t w = escape_width(t);
 
 			cells[i * n_chosen + j] = t;
 			if (w > width[j])
@@ -433,7 +436,7 @@ static void print_table(const struct ls_list *l, const int *chosen, size_t n_cho
 		for (size_t j = 0; j < n_chosen; j++) {
 			const char *t =
 				i == 0 ? columns[chosen[j]].header : cells[(i - 1) * n_chosen + j];
-			size_t pad = width[j] - ls_text_width(t);
+			size_t pad = width[j] - escape_width(t);
 			bool last = j + 1 == n_chosen;
 
 			if (j)
@@ -465,14 +468,14 @@ static void print_json(const struct ls_list *l, const int *chosen, size_t n_chos
 			else if (v.type == V_NUM)
 				printf("%lld", v.num);
 			else
-				ls_put_json_string(stdout, v.str);
+				escape_json(stdout, v.str, v.len);
 		}
 		putchar('}');
 	}
 	printf("%s],\n  \"notes\": [", l->n ? "\n  " : "");
 	for (size_t i = 0; i < l->n_notes; i++) {
 		printf("%s\n    ", i ? "," : "");
-		ls_put_json_string(stdout, l->notes[i]);
+		escape_json(stdout, l->notes[i], strlen(l->notes[i]));
 	}
 	printf("%s]\n}\n", l->n_notes ? "\n  " : "");
 }
@@ -484,9 +487,9 @@ static int compare_objects(const void *a, const void *b)
 
 	if (x->kind != y->kind)
 		return (int)x->kind - (int)y->kind;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
+	c = memcmp(x->name, y->name, x->name_len < y->name_len ? x->name_len : y->name_len);
+	if (c || x->name_len != y->name_len)
+		return c ? c : x->name_len < y->name_len ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	return (x->start > y->start) - (x->start < y->start);

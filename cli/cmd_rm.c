@@ -1,12 +1,17 @@
 /*
  * lipc rm: remove the IPC objects that outlived their processes, by the names lipc ls shows.
- * Each kind goes through its module's unlink call, which knows what it must refuse. Two traps are
- * rm's own. A socket file is removed only when nobody listens on it: a datagram probe must be
- * refused first (a live server's name is never taken from it). And a path is never followed
- * through a symbolic link out of the directory it names: the directory is pinned with an O_PATH
- * descriptor, the entry is looked at without following it, and the modules are handed the path
- * through /proc/self/fd/N, so that whatever the directory's path turns into meanwhile, the
- * removal happens in the directory that was looked at.
+ * An address removes only the kind of object it names. Three traps are rm's own. A socket file
+ * is removed only when nobody listens on it: a datagram probe must be refused first (a live
+ * server's name is never taken from it). A name is never followed through a symbolic link, nor
+ * is a link removed: the directory is pinned with an O_PATH descriptor, the entry is looked at
+ * without following it, and removed with unlinkat() through that descriptor (a socket file by
+ * its module, handed the path through /proc/self/fd/N, or from inside the directory), so that
+ * whatever the directory's path turns into meanwhile, the removal happens in the directory that
+ * was looked at. And
+ * shm_unlink() and sem_unlink() remove whatever entry of /dev/shm has the name, a link another
+ * user planted included: rm removes POSIX shared memory, semaphores and rings itself, as files
+ * of /dev/shm. Queues (System V, and POSIX ones in their own file system, which holds no links)
+ * have no path to follow, and go through their modules.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lipc/fifo.h"
+#include "escape.h"
 #include "lipc/key.h"
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
@@ -51,7 +56,9 @@ static const char help[] =
 	"  -v, --verbose  say what was removed\n"
 	"  -h, --help     show this help\n"
 	"\n"
-	"A symbolic link is never followed, nor removed: PATH must name the object itself.\n"
+	"Each address removes only the kind of object it names (a ring is shm:/NAME, never\n"
+	"/NAME), looked at and removed in its directory; a symbolic link is never followed,\n"
+	"nor removed: the name must be the object itself.\n"
 	"Processes that have a POSIX object open keep it until they close it; the name goes\n"
 	"at once. Removing a System V queue or semaphore set wakes its waiters with an error.\n"
 	"Exit status: 0 all removed, 1 something could not be removed (or did not exist,\n"
@@ -230,6 +237,50 @@ static int pin(const char *path, char *base, size_t size, struct stat *st)
 	return fd;
 }
 
+/* Why an entry that is not the kind asked for is refused. */
+static const char *not_a(const struct stat *st, const char *kind)
+{
+	static char why[128];
+
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link, which lipc rm never follows";
+	snprintf(why, sizeof(why), "it is not %s but %s", kind,
+		 S_ISDIR(st->st_mode)	 ? "a directory"
+		 : S_ISFIFO(st->st_mode) ? "a FIFO"
+		 : S_ISSOCK(st->st_mode) ? "a socket"
+		 : S_ISREG(st->st_mode)	 ? "a regular file"
+					 : "a device");
+	return why;
+}
+
+/*
+ * lipc_sock_unlink_stale() on the socket file base of the directory dir, with dir as the working
+ * directory meanwhile: the base name always fits in a socket address (the socket was bound to a
+ * path that ends with it), and no /proc is needed. rm is single-threaded, so nothing else sees
+ * the working directory change; should the old one not come back, relative names would mean
+ * something else, and rm stops.
+ */
+static int unlink_stale_in(int dir, const char *base)
+{
+	char address[PATH_MAX + 8];
+	int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), ret, err;
+
+	if (here < 0)
+		return -1;
+	if (fchdir(dir) < 0) {
+		close_keeping_errno(here);
+		return -1;
+	}
+	snprintf(address, sizeof(address), "unix:%s", base);
+	ret = lipc_sock_unlink_stale(address);
+	err = errno;
+	if (fchdir(here) < 0)
+		fail("cannot return to the working directory: %s", strerror(errno));
+	close(here);
+	errno = err;
+	return ret;
+}
+
 /* A FIFO or a socket file, removed in the directory pinned. */
 static int remove_file(const struct target *t, const char **why)
 {
@@ -240,19 +291,28 @@ static int remove_file(const struct target *t, const char **why)
 
 	if (dir < 0)
 		return -1;
-	if (S_ISLNK(st.st_mode) || !(fifo ? S_ISFIFO(st.st_mode) : S_ISSOCK(st.st_mode))) {
-		*why = S_ISLNK(st.st_mode) ? "it is a symbolic link, which lipc rm never follows"
-		       : fifo		   ? "it is not a FIFO"
-					   : "it is not a socket";
+	if (!(fifo ? S_ISFIFO(st.st_mode) : S_ISSOCK(st.st_mode))) {
+		*why = not_a(&st, fifo ? "a FIFO" : "a socket");
 		close(dir);
 		errno = EEXIST;
 		return -1;
 	}
-	/* Through the pinned directory when /proc is there (and, for a socket, the path fits). */
-	snprintf(pinned, sizeof(pinned), "%s/proc/self/fd/%d/%s", fifo ? "" : "unix:", dir, base);
-	if (access("/proc/self/fd", F_OK) < 0 || (!fifo && strlen(pinned) - 5 > LIPC_SOCK_PATH_MAX))
-		snprintf(pinned, sizeof(pinned), "%s%s", fifo ? "" : "unix:", t->name);
-	ret = fifo ? lipc_fifo_unlink(pinned) : lipc_sock_unlink_stale(pinned);
+	if (fifo) {
+		/* Between the look and the removal only the entry's owner (or the directory's,
+		 * where it is not sticky) can swap it: nobody else's file goes. */
+		ret = unlinkat(dir, base, 0);
+		close_keeping_errno(dir);
+		return ret;
+	}
+	/*
+	 * The socket's probe needs a path to connect to: the pinned directory's, through /proc
+	 * when it is there and the path fits in a socket address, else from inside it.
+	 */
+	snprintf(pinned, sizeof(pinned), "unix:/proc/self/fd/%d/%s", dir, base);
+	if (access("/proc/self/fd", F_OK) == 0 && strlen(pinned) - 5 <= LIPC_SOCK_PATH_MAX)
+		ret = lipc_sock_unlink_stale(pinned);
+	else
+		ret = unlink_stale_in(dir, base);
 	if (ret < 0 && errno == EADDRINUSE)
 		*why = "it is alive: a process still has a socket bound to it";
 	else if (ret < 0 && errno == EEXIST)
@@ -261,18 +321,68 @@ static int remove_file(const struct target *t, const char **why)
 	return ret;
 }
 
-static int remove_ring(const struct target *t, const char **why)
+/*
+ * A file of /dev/shm: /NAME (a POSIX shared memory object, but not a ring), sem:/NAME (the
+ * semaphore's file, sem.NAME) or shm:/NAME (a ring). The entry must be a regular file, looked at
+ * without following it, and goes with unlinkat() through the directory's descriptor.
+ */
+static int remove_dev_shm(const struct target *t, const char **why)
 {
-	struct lipc_ring_stat st;
+	static char why_buf[PATH_MAX + 64];
+	char entry[PATH_MAX];
+	struct lipc_ring_stat rs;
+	struct stat st;
+	bool ring;
+	int dir, ret = -1;
 
-	if (lipc_ring_stat(t->name, &st) < 0) {
-		if (errno == EPROTO)
-			*why = "it is not a LinuxIPC ring (a POSIX shared memory object is removed "
-			       "as "
-			       "/NAME)";
+	/* t->name is /NAME, checked as the library checks a name: one slash, then a name. */
+	snprintf(entry, sizeof(entry), "%s%s", t->kind == SEM ? "sem." : "", t->name + 1);
+	dir = open("/dev/shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
 		return -1;
+	if (fstatat(dir, entry, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto out_close;
+	errno = EEXIST;
+	if (!S_ISREG(st.st_mode)) {
+		*why = not_a(&st, t->kind == SEM    ? "a POSIX named semaphore"
+				  : t->kind == RING ? "a LinuxIPC ring"
+						    : "a POSIX shared memory object");
+		goto out_close;
 	}
-	return lipc_ring_unlink(t->name);
+	/* lipc ls shows sem.NAME as sem:/NAME, whatever it holds. */
+	if (t->kind != SEM && !strncmp(entry, "sem.", 4) && entry[4]) {
+		snprintf(why_buf, sizeof(why_buf),
+			 "it is a POSIX named semaphore: remove it as sem:/%s", entry + 4);
+		*why = why_buf;
+		goto out_close;
+	}
+	if (t->kind != SEM) {
+		/* Read through its name (O_NOFOLLOW), never mapped: a look, not a join. */
+		ring = lipc_ring_stat(t->name, &rs) == 0;
+		if (!ring && t->kind == RING) {
+			if (errno == EPROTO)
+				*why = "it is not a LinuxIPC ring (a POSIX shared memory object is "
+				       "removed as /NAME)";
+			goto out_close;
+		}
+		if (ring && t->kind == SHM) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "it is a LinuxIPC ring: remove it as shm:%s", t->name);
+			*why = why_buf;
+			errno = EEXIST;
+			goto out_close;
+		}
+	}
+	/* Between the look and the removal only the entry's owner (/dev/shm is sticky) can swap
+	 * it: nobody else's file goes. */
+	ret = unlinkat(dir, entry, 0);
+	/* Another user's entry of the sticky directory: EPERM, which shm_unlink() and
+	 * sem_unlink() report as POSIX says, EACCES. */
+	if (ret < 0 && errno == EPERM)
+		errno = EACCES;
+out_close:
+	close_keeping_errno(dir);
+	return ret;
 }
 
 /* A System V object by its id (IPC_PRIVATE objects have no key). */
@@ -313,15 +423,13 @@ static int remove_target(const struct target *t, const char **why)
 	case SYSV_MQ:
 		return lipc_msgq_sysv_unlink(t->key);
 	case SEM:
-		return lipc_sem_unlink(t->name);
+	case SHM:
+	case RING:
+		return remove_dev_shm(t, why);
 	case SYSV_SEM:
 		return lipc_sem_unlink(sysv);
-	case SHM:
-		return lipc_shm_unlink(t->name);
 	case SYSV_SHM:
 		return lipc_shm_unlink(sysv);
-	case RING:
-		return remove_ring(t, why);
 	}
 	errno = EINVAL;
 	return -1;
@@ -352,8 +460,12 @@ int cmd_rm(int argc, char **argv)
 		const char *why;
 
 		if (remove_target(&targets[i], &why) == 0) {
-			if (verbose)
-				printf("removed %s\n", targets[i].text);
+			if (verbose) {
+				/* As messages are: the address may be a name someone else chose. */
+				fputs("removed ", stdout);
+				escape_put(stdout, targets[i].text, strlen(targets[i].text));
+				putchar('\n');
+			}
 			continue;
 		}
 		if (errno == ENOENT && !why) {

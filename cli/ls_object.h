@@ -35,7 +35,8 @@ extern const char *const ls_kind_names[LS_N_KINDS];
 /* One object. Numbers are -1 (pids and times 0) where they do not apply or are not known. */
 struct ls_object {
 	enum ls_kind kind;
-	char *name; /* what lipc rm takes (for a lock: its file), malloc()ed */
+	char *name;	 /* what lipc rm takes (for a lock: its file), malloc()ed */
+	size_t name_len; /* its bytes: an abstract socket's name may hold NULs */
 	bool has_uid;
 	uid_t uid;
 	int perms;
@@ -68,6 +69,10 @@ struct ls_list {
 struct ls_object *ls_add(struct ls_list *l, enum ls_kind kind);
 /* printf into a new string; exits on ENOMEM. */
 char *ls_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Name the object: printf into o->name and o->name_len; exits on ENOMEM. */
+void ls_name(struct ls_object *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Name it with a prefix and len bytes that may hold anything, NUL included. */
+void ls_name_bytes(struct ls_object *o, const char *prefix, const char *bytes, size_t len);
 /* Add a note, once. */
 void ls_note(struct ls_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The command name of pid into buf (empty when it has gone). */
@@ -81,17 +86,5 @@ void ls_dev_shm(struct ls_list *l);
 void ls_mqueue(struct ls_list *l);
 void ls_locks(struct ls_list *l);
 void ls_sockets_and_fifos(struct ls_list *l);
-
-/*
- * Text that may hold anything (paths, command names): as JSON string contents (control
- * characters escaped, invalid UTF-8 as \ufffd), or for a terminal (control characters, C1
- * controls, backslashes and invalid UTF-8 as \xHH or \\), so a name can neither break the
- * output's format nor send escape sequences to the terminal.
- */
-void ls_put_json_string(FILE *out, const char *s);
-/* The terminal form, in a new string; exits on ENOMEM. */
-char *ls_terminal_text(const char *s);
-/* The columns a terminal form takes: its characters (wide ones are counted as one). */
-size_t ls_text_width(const char *s);
 
 #endif

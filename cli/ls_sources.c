@@ -9,8 +9,9 @@
  *     without it no list of queues exists anywhere, and ls can only say how to mount it;
  *   - file locks in /proc/locks, which names a file by device and inode, and an OFD lock's
  *     holder not at all: the lock module finds the holders' descriptors in /proc/PID/fdinfo;
- *   - Unix sockets in /proc/net/unix (this network namespace's), by socket inode and the name
- *     they were bound to; a socket's process is the one with "socket:[INODE]" among its fds;
+ *   - Unix sockets from the kernel's sock_diag netlink interface (this network namespace's), by
+ *     socket inode and the exact bytes of the name they were bound to, with /proc/net/unix as
+ *     the fallback; a socket's process is the one with "socket:[INODE]" among its fds;
  *   - FIFOs nowhere but as the open descriptors of processes: /proc/PID/fd, for the processes
  *     this user may look into.
  */
@@ -22,8 +23,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/tcp.h>
 #include <sys/msg.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -50,6 +58,14 @@ const char *const ls_kind_names[LS_N_KINDS] = {
 static _Noreturn void out_of_memory(void)
 {
 	fail("%s", strerror(ENOMEM));
+}
+
+static void close_keeping_errno(int fd)
+{
+	int err = errno;
+
+	close(fd);
+	errno = err;
 }
 
 struct ls_object *ls_add(struct ls_list *l, enum ls_kind kind)
@@ -96,6 +112,29 @@ char *ls_strdup_printf(const char *fmt, ...)
 	return s;
 }
 
+void ls_name(struct ls_object *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	o->name = vformat(fmt, ap);
+	va_end(ap);
+	o->name_len = strlen(o->name);
+}
+
+void ls_name_bytes(struct ls_object *o, const char *prefix, const char *bytes, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	o->name = malloc(plen + len + 1);
+	if (!o->name)
+		out_of_memory();
+	memcpy(o->name, prefix, plen);
+	memcpy(o->name + plen, bytes, len);
+	o->name[plen + len] = '\0';
+	o->name_len = plen + len;
+}
+
 void ls_note(struct ls_list *l, const char *fmt, ...)
 {
 	va_list ap;
@@ -128,8 +167,11 @@ void ls_command_of(pid_t pid, char *buf, size_t size)
 		n = read(fd, buf, size - 1);
 		close(fd);
 	}
+	/* The kernel ends the name with a newline; the name itself may hold one too (it is
+	 * escaped when printed). */
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
 	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
 }
 
 int ls_uid_of(pid_t pid, uid_t *uid)
@@ -209,9 +251,9 @@ static void sysv_object(struct ls_list *l, enum ls_kind kind, const struct sysv_
 						    : "shmid");
 	/* Key 0 is IPC_PRIVATE: no key names the object, its id does (lipc rm takes id=). */
 	if (o->key)
-		o->name = ls_strdup_printf("%s:0x%08x", scheme[kind], o->key);
+		ls_name(o, "%s:0x%08x", scheme[kind], o->key);
 	else
-		o->name = ls_strdup_printf("%s:id=%d", scheme[kind], o->id);
+		ls_name(o, "%s:id=%d", scheme[kind], o->id);
 	o->has_uid = true;
 	o->uid = (uid_t)field(s, "uid");
 	o->perms = (int)(perms & 0777);
@@ -327,12 +369,12 @@ void ls_dev_shm(struct ls_list *l)
 			if (!l->want[LS_SEM])
 				continue;
 			o = ls_add(l, LS_SEM);
-			o->name = ls_strdup_printf("sem:%s", name);
+			ls_name(o, "sem:%s", name);
 		} else if (lipc_ring_stat(name, &rs) == 0) {
 			if (!l->want[LS_RING])
 				continue;
 			o = ls_add(l, LS_RING);
-			o->name = ls_strdup_printf("shm:%s", name);
+			ls_name(o, "shm:%s", name);
 			o->size = (long long)rs.capacity;
 			o->used = rs.used == SIZE_MAX ? -1 : (long long)rs.used;
 			snprintf(o->state, sizeof(o->state), "%s",
@@ -345,7 +387,7 @@ void ls_dev_shm(struct ls_list *l)
 			if (!l->want[LS_SHM])
 				continue;
 			o = ls_add(l, LS_SHM);
-			o->name = ls_strdup_printf("%s", name);
+			ls_name(o, "%s", name);
 			o->size = (long long)st.st_size;
 			o->used = (long long)st.st_blocks * 512;
 		}
@@ -459,7 +501,7 @@ void ls_mqueue(struct ls_list *l)
 			continue;
 		snprintf(name, sizeof(name), "/%s", e->d_name);
 		o = ls_add(l, LS_MQ);
-		o->name = ls_strdup_printf("mq:%s", name);
+		ls_name(o, "mq:%s", name);
 		set_file(o, &st);
 		mq_status(dirfd(d), e->d_name, o);
 		/* Opening a queue for reading takes nothing from it, and tells its size and count.
@@ -527,10 +569,9 @@ void ls_locks(struct ls_list *l)
 			link[len > 0 ? len : 0] = '\0';
 		}
 		if (link[0])
-			o->name = ls_strdup_printf("%s", link);
+			ls_name(o, "%s", link);
 		else
-			o->name = ls_strdup_printf("inode %02x:%02x:%lu", k->dev_major,
-						   k->dev_minor, k->ino);
+			ls_name(o, "inode %02x:%02x:%lu", k->dev_major, k->dev_minor, k->ino);
 		set_process(o, lk->pid, true);
 		o->lock_kind = lipc_lock_kind_name(lk->kind);
 		o->access = lk->shared ? "read" : "write";
@@ -549,16 +590,31 @@ void ls_locks(struct ls_list *l)
 	free(locks);
 }
 
-/* Unix sockets (/proc/net/unix) and FIFOs (/proc/PID/fd): one walk through every descriptor. */
+/*
+ * Unix sockets and FIFOs (/proc/PID/fd): one walk through every descriptor.
+ *
+ * The sockets come from the kernel's sock_diag netlink interface (man 7 sock_diag): one message
+ * per socket, with its name as the exact bytes it was bound to, its type and state, the inode of
+ * the file it made and the user who made it. /proc/net/unix tells the same in text, one line per
+ * socket with the name printed raw: a name that holds a newline followed by a well-formed line
+ * reads as a second socket, which may even borrow a real socket's inode (and so its process).
+ * That file is read only when netlink fails (a kernel without unix_diag), and a note says so.
+ */
 
 #define ACCEPTCON    0x10000 /* __SO_ACCEPTCON in the Flags column: a listener */
-#define SS_CONNECTED 3
+#define SS_CONNECTED 3	     /* the St column: struct socket's state */
 
-/* One line of /proc/net/unix that has a name. */
+/* A socket that has a name. */
 struct unix_sock {
-	unsigned long inode;
-	unsigned type, flags, st;
-	char *path; /* as bound: a path, or @NAME (abstract, its NULs shown as @) */
+	unsigned long inode; /* 0: a connection not yet accepted, which has no socket inode */
+	unsigned type;	     /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	bool listening, connected;
+	char *path; /* as bound: a path, or @ and an abstract name's bytes (NULs included) */
+	size_t path_len;
+	bool has_vfs; /* the file it was bound to (sock_diag only) */
+	unsigned vfs_dev, vfs_ino;
+	bool has_uid; /* who made it (sock_diag, Linux 5.3 and later) */
+	uid_t uid;
 	struct ls_object *obj;
 	pid_t pid; /* the lowest pid with the socket open, 0 when none was seen */
 };
@@ -575,7 +631,8 @@ struct fifo {
 
 struct scan {
 	struct unix_sock *socks;
-	size_t n_socks;
+	size_t n_socks, cap_socks;
+	bool from_diag; /* the sockets came from sock_diag (else from /proc/net/unix) */
 	struct fifo *fifos;
 	size_t n_fifos, cap_fifos;
 	bool hidden; /* some process's descriptors could not be read */
@@ -590,18 +647,194 @@ static int compare_inode(const void *a, const void *b)
 
 static enum ls_kind unix_kind(unsigned type)
 {
-	return type == 2 ? LS_UNIX_DGRAM : type == 5 ? LS_UNIX_SEQPACKET : LS_UNIX;
+	return type == SOCK_DGRAM	? LS_UNIX_DGRAM
+	       : type == SOCK_SEQPACKET ? LS_UNIX_SEQPACKET
+					: LS_UNIX;
+}
+
+/* A new socket at the end of sc->socks, its path a copy of len bytes. */
+static struct unix_sock *add_sock(struct scan *sc, const char *path, size_t len)
+{
+	struct unix_sock *s;
+
+	if (sc->n_socks == sc->cap_socks) {
+		size_t cap = sc->cap_socks ? 2 * sc->cap_socks : 64;
+		struct unix_sock *more = realloc(sc->socks, cap * sizeof(*more));
+
+		if (!more)
+			out_of_memory();
+		sc->socks = more;
+		sc->cap_socks = cap;
+	}
+	s = &sc->socks[sc->n_socks++];
+	*s = (struct unix_sock){ .path = malloc(len + 1), .path_len = len };
+	if (!s->path)
+		out_of_memory();
+	memcpy(s->path, path, len);
+	s->path[len] = '\0';
+	return s;
+}
+
+static void drop_socks(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n_socks; i++)
+		free(sc->socks[i].path);
+	free(sc->socks);
+	sc->socks = NULL;
+	sc->n_socks = sc->cap_socks = 0;
+}
+
+/* One SOCK_DIAG_BY_FAMILY answer: a socket, kept when it has a name of a kind asked for. */
+static void diag_socket(const struct ls_list *l, struct scan *sc, const struct nlmsghdr *nlh)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(nlh);
+	const struct rtattr *a = (const struct rtattr *)((const char *)m + NLMSG_ALIGN(sizeof(*m)));
+	int left = (int)(nlh->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+	const char *name = NULL;
+	size_t name_len = 0;
+	struct unix_diag_vfs vfs;
+	bool has_vfs = false, has_uid = false;
+	uint32_t uid = 0;
+	struct unix_sock *s;
+
+	for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		size_t size = RTA_PAYLOAD(a);
+
+		if (a->rta_type == UNIX_DIAG_NAME && size > 0) {
+			name = RTA_DATA(a);
+			name_len = size;
+		} else if (a->rta_type == UNIX_DIAG_VFS && size >= sizeof(vfs)) {
+			memcpy(&vfs, RTA_DATA(a), sizeof(vfs));
+			has_vfs = true;
+		} else if (a->rta_type == UNIX_DIAG_UID && size >= sizeof(uid)) {
+			memcpy(&uid, RTA_DATA(a), sizeof(uid));
+			has_uid = true;
+		}
+	}
+	/* Unnamed sockets (nobody can reach them), and kinds not asked for. */
+	if (!name || !l->want[unix_kind(m->udiag_type)])
+		return;
+	if (name[0] == '\0') {
+		/* Abstract: every byte after the first NUL is the name, NULs included. */
+		s = add_sock(sc, name, name_len);
+		s->path[0] = '@';
+	} else {
+		/* A path: the kernel counts the NUL that ends it (and nothing may follow one). */
+		s = add_sock(sc, name, strnlen(name, name_len));
+	}
+	s->inode = m->udiag_ino;
+	s->type = m->udiag_type;
+	s->listening = m->udiag_state == TCP_LISTEN;
+	/* A connection not yet accepted is established but has no socket inode yet: as in
+	 * /proc/net/unix (SS_CONNECTING), it is not counted among the connections. */
+	s->connected = m->udiag_state == TCP_ESTABLISHED && m->udiag_ino != 0;
+	s->has_vfs = has_vfs;
+	if (has_vfs) {
+		s->vfs_dev = vfs.udiag_vfs_dev;
+		s->vfs_ino = vfs.udiag_vfs_ino;
+	}
+	s->has_uid = has_uid;
+	s->uid = (uid_t)uid;
 }
 
 /*
- * Read the named sockets of /proc/net/unix. A path may hold a newline, which the kernel prints
- * as it is: a line that does not start as a socket's line continues the path before it.
+ * The named sockets of this network namespace, from sock_diag: 0, or -1 with errno (and nothing
+ * kept). The answers are checked to come from the kernel (port 0) and to answer our request.
  */
-static void read_unix(struct ls_list *l, struct scan *sc)
+static int read_unix_diag(const struct ls_list *l, struct scan *sc)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} rq = {
+		.nlh = {
+			.nlmsg_len = sizeof(rq),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1,
+		},
+		.req = {
+			.sdiag_family = AF_UNIX,
+			.udiag_states = ~0U, /* every state */
+			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_UID,
+		},
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	/* 32 KiB: the most the kernel puts in one dump message (netlink_dump's bound). */
+	static long buf[32768 / sizeof(long)];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (fd < 0)
+		return -1;
+	while (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		if (errno != EINTR)
+			goto out_close;
+	for (;;) {
+		struct sockaddr_nl from;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = { .msg_name = &from,
+				      .msg_namelen = sizeof(from),
+				      .msg_iov = &iov,
+				      .msg_iovlen = 1 };
+		ssize_t n = recvmsg(fd, &msg, 0);
+		int len = (int)n;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out_drop;
+		if (msg.msg_flags & MSG_TRUNC) {
+			errno = EMSGSIZE;
+			goto out_drop;
+		}
+		/* Only the kernel speaks for the kernel (another process would need CAP_NET_ADMIN
+		 * to send here, but checking costs nothing). */
+		if (msg.msg_namelen < sizeof(from) || from.nl_pid != 0)
+			continue;
+		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != rq.nlh.nlmsg_seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				/* A dump that failed part way ends with its error here. */
+				const int *err = NLMSG_DATA(nlh);
+
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*err)) && *err < 0) {
+					errno = -*err;
+					goto out_drop;
+				}
+				close(fd);
+				return 0;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+				errno = nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0
+						? -e->error
+						: EPROTO;
+				goto out_drop;
+			}
+			if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+			    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+				diag_socket(l, sc, nlh);
+		}
+	}
+out_drop:
+	drop_socks(sc);
+out_close:
+	close_keeping_errno(fd);
+	return -1;
+}
+
+/*
+ * The fallback: the named sockets of /proc/net/unix. A path may hold a newline, which the kernel
+ * prints as it is: a line that does not start as a socket's line continues the path before it,
+ * and one that does is taken for a socket, whatever it really is (the note says so).
+ */
+static void read_proc_unix(struct ls_list *l, struct scan *sc)
 {
 	char *line = NULL;
-	size_t cap = 0, n = 0, room = 0;
-	struct unix_sock *v = NULL;
+	size_t cap = 0;
 	FILE *f = fopen("/proc/net/unix", "re");
 	bool kept = false; /* the last socket's line was kept: a line that follows continues it */
 	ssize_t len;
@@ -616,46 +849,67 @@ static void read_unix(struct ls_list *l, struct scan *sc)
 		int end = 0;
 
 		if (line[len - 1] == '\n')
-			line[len - 1] = '\0';
+			line[--len] = '\0';
 		/* "Num: RefCount Protocol Flags Type St Inode[ Path]": one space, then the path. */
 		if (sscanf(line, "%*[0-9a-f]: %x %x %x %x %x %lu%n", &ref, &proto, &flags, &type,
 			   &st, &inode, &end) == 6 &&
 		    end > 0) {
+			struct unix_sock *s;
+
 			kept = false;
 			/* Unnamed sockets (nobody can reach them), and kinds not asked for. */
 			if (line[end] != ' ' || !line[end + 1] || !l->want[unix_kind(type)])
 				continue;
-			if (n == room) {
-				struct unix_sock *more;
-
-				room = room ? 2 * room : 64;
-				more = realloc(v, room * sizeof(*v));
-				if (!more)
-					out_of_memory();
-				v = more;
-			}
-			v[n++] = (struct unix_sock){ .inode = inode,
-						     .type = type,
-						     .flags = flags,
-						     .st = st,
-						     .path = ls_strdup_printf("%s",
-									      line + end + 1) };
+			s = add_sock(sc, line + end + 1, (size_t)len - (size_t)end - 1);
+			s->inode = inode;
+			s->type = type;
+			s->listening = (flags & ACCEPTCON) != 0;
+			s->connected = st == SS_CONNECTED;
 			kept = true;
 			continue;
 		}
 		if (kept && strncmp(line, "Num ", 4)) {
-			char *joined = ls_strdup_printf("%s\n%s", v[n - 1].path, line);
+			struct unix_sock *s = &sc->socks[sc->n_socks - 1];
+			char *joined = ls_strdup_printf("%s\n%s", s->path, line);
 
-			free(v[n - 1].path);
-			v[n - 1].path = joined;
+			free(s->path);
+			s->path = joined;
+			s->path_len = strlen(joined);
 		}
 	}
 	free(line);
 	fclose(f);
-	if (n > 0) /* qsort() and bsearch() want a real array, even an empty one */
-		qsort(v, n, sizeof(*v), compare_inode);
-	sc->socks = v;
-	sc->n_socks = n;
+}
+
+static void read_unix(struct ls_list *l, struct scan *sc)
+{
+	if (read_unix_diag(l, sc) == 0) {
+		sc->from_diag = true;
+	} else {
+		ls_note(l,
+			"Unix sockets are listed from /proc/net/unix, as the kernel's sock_diag "
+			"interface failed (%s): a socket name that holds a newline may be misread, "
+			"even as another socket",
+			strerror(errno));
+		read_proc_unix(l, sc);
+	}
+	if (sc->n_socks > 0) /* qsort() and bsearch() want a real array, even an empty one */
+		qsort(sc->socks, sc->n_socks, sizeof(*sc->socks), compare_inode);
+	/* A dump walks the kernel's hash table while sockets move in it (bind moves one): the
+	 * same socket may come twice. */
+	if (sc->from_diag) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < sc->n_socks; i++) {
+			struct unix_sock *s = &sc->socks[i];
+
+			if (kept && s->inode && s->inode == sc->socks[kept - 1].inode)
+				free(s->path);
+			else
+				sc->socks[kept++] = *s;
+		}
+		sc->n_socks = kept;
+	}
 }
 
 static struct fifo *fifo_of(struct scan *sc, const struct stat *st, const char *path)
@@ -751,6 +1005,24 @@ static void scan_processes(struct scan *sc, bool want_fifos)
 }
 
 /*
+ * Is the file at a socket's path the one it was bound to? The path may have been removed and
+ * made again, or lead through a directory that its owner swapped for a link since: another
+ * file's owner and mode must not be shown as the socket's. sock_diag gives the device (the
+ * kernel's encoding: 12 bits of major, 20 of minor) and the inode (cut to 32 bits); without it
+ * (/proc/net/unix) any socket file at the path is taken.
+ */
+static bool socket_file(const struct scan *sc, const struct unix_sock *s, struct stat *st)
+{
+	/* A path the process gave relative to its own directory cannot be checked. */
+	if (s->path[0] != '/' || lstat(s->path, st) < 0 || !S_ISSOCK(st->st_mode))
+		return false;
+	if (!sc->from_diag)
+		return true;
+	return s->has_vfs && major(st->st_dev) == s->vfs_dev >> 20 &&
+	       minor(st->st_dev) == (s->vfs_dev & 0xFFFFF) && (uint32_t)st->st_ino == s->vfs_ino;
+}
+
+/*
  * One object per name and type: a listener (or a bound datagram socket) and the connections it
  * accepted, which carry its name too. The file of a path can be gone while the socket lives on
  * (removed by hand): nobody new can reach it then.
@@ -758,7 +1030,7 @@ static void scan_processes(struct scan *sc, bool want_fifos)
 static void unix_objects(struct ls_list *l, struct scan *sc)
 {
 	for (size_t i = 0; i < sc->n_socks; i++) {
-		struct unix_sock *s = &sc->socks[i];
+		struct unix_sock *s = &sc->socks[i], *anchor = NULL;
 		enum ls_kind kind = unix_kind(s->type);
 		bool listening = false, bound = false, has_file;
 		pid_t pid = 0, any_pid = 0;
@@ -768,29 +1040,44 @@ static void unix_objects(struct ls_list *l, struct scan *sc)
 		if (s->obj)
 			continue; /* in the group of an earlier socket */
 		o = ls_add(l, kind);
-		o->name = ls_strdup_printf("%s:%s", ls_kind_names[kind], s->path);
+		ls_name_bytes(o,
+			      kind == LS_UNIX	      ? "unix:"
+			      : kind == LS_UNIX_DGRAM ? "unix-dgram:"
+						      : "unix-seqpacket:",
+			      s->path, s->path_len);
 		o->count = 0;
 		for (size_t j = i; j < sc->n_socks; j++) {
 			struct unix_sock *t = &sc->socks[j];
 
-			if (t->obj || t->type != s->type || strcmp(t->path, s->path))
+			if (t->obj || t->type != s->type || t->path_len != s->path_len ||
+			    memcmp(t->path, s->path, s->path_len))
 				continue;
 			t->obj = o;
-			if (t->flags & ACCEPTCON || t->st != SS_CONNECTED) {
-				listening |= (t->flags & ACCEPTCON) != 0;
-				bound |= !(t->flags & ACCEPTCON);
+			if (t->listening || !t->connected) {
+				listening |= t->listening;
+				bound |= !t->listening;
 				if (t->pid && (!pid || t->pid < pid))
 					pid = t->pid;
+				/* The socket bound to the name, not a connection not yet accepted.
+				 */
+				if (t->inode && (!anchor || !anchor->listening))
+					anchor = t;
 			} else {
 				o->count++;
 			}
 			if (t->pid && (!any_pid || t->pid < any_pid))
 				any_pid = t->pid;
 		}
-		/* A path the process gave relative to its own directory cannot be checked. */
-		has_file = s->path[0] == '/' && lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode);
-		if (has_file)
+		if (!anchor)
+			anchor = s;
+		has_file = socket_file(sc, anchor, &st);
+		if (has_file) {
 			set_file(o, &st);
+		} else if (anchor->has_uid && anchor->inode) {
+			/* No file: the owner is who made the socket (sock_diag tells). */
+			o->has_uid = true;
+			o->uid = anchor->uid;
+		}
 		set_process(o, pid ? pid : any_pid, true);
 		snprintf(o->state, sizeof(o->state), "%s%s",
 			 listening ? "listening"
@@ -806,7 +1093,7 @@ static void fifo_objects(struct ls_list *l, struct scan *sc)
 		struct fifo *f = &sc->fifos[i];
 		struct ls_object *o = ls_add(l, LS_FIFO);
 
-		o->name = ls_strdup_printf("fifo:%s", f->path);
+		ls_name(o, "fifo:%s", f->path);
 		set_file(o, &f->st);
 		o->count = f->processes;
 		set_process(o, f->pid, false);
@@ -831,8 +1118,6 @@ void ls_sockets_and_fifos(struct ls_list *l)
 	if (sc.hidden)
 		ls_note(l, "the descriptors of other users' processes are hidden from you: their "
 			   "FIFOs are not listed, nor who has their sockets open");
-	for (size_t i = 0; i < sc.n_socks; i++)
-		free(sc.socks[i].path);
-	free(sc.socks);
+	drop_socks(&sc);
 	free(sc.fifos);
 }

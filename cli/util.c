@@ -12,16 +12,36 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "lipc/ring.h"
 
 const char *cli_cmd;
 
+/*
+ * A message is one line, whatever it quotes: a name another user chose, a peer's words. So the
+ * whole text is escaped for the terminal (escape.h), as lipc ls escapes names.
+ */
 __attribute__((format(printf, 1, 0))) static void vmsg(const char *fmt, va_list ap)
 {
+	char small[1024], *msg = small;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	/* A long one (a path of PATH_MAX) from the heap; without memory, cut short. */
+	if (n >= (int)sizeof(small) && vasprintf(&msg, fmt, again) < 0) {
+		msg = small;
+		n = (int)strlen(small);
+	}
+	va_end(again);
 	fflush(stdout);
 	fputs("lipc: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	if (n > 0)
+		escape_put(stderr, msg, (size_t)n);
 	fputc('\n', stderr);
+	if (msg != small)
+		free(msg);
 }
 
 void warn_msg(const char *fmt, ...)

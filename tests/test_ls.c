@@ -11,7 +11,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -730,7 +738,7 @@ static void ls_escapes_names(void)
 	check_path(path, sizeof(path), what);
 	CHECK_SYS(mkfifo(path, 0600));
 	fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
-	/* A socket path with a newline: /proc/net/unix prints it raw, over two lines. */
+	/* A socket path with a newline (which /proc/net/unix would print raw, over two lines). */
 	snprintf(what, sizeof(what), "s\nock\\");
 	check_path(sock, sizeof(sock), what);
 	CHECK(strlen(sock) < sizeof(sun.sun_path));
@@ -761,6 +769,279 @@ static void ls_escapes_names(void)
 	close(fd);
 	snprintf(what, sizeof(what), "fifo-%s", nasty);
 	CHECK_SYS(unlink(check_path(path, sizeof(path), what)));
+}
+
+/* A socket of type bound to len bytes of name (an abstract one starts with NUL); listening. */
+static int bound_socket(int type, const char *name, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = (int)CHECK_SYS(socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+
+	CHECK(len <= sizeof(sun.sun_path));
+	memcpy(sun.sun_path, name, len);
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun,
+		       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)));
+	if (type != SOCK_DGRAM)
+		CHECK_SYS(listen(fd, 4));
+	return fd;
+}
+
+/* Is line (without its newline) one of the lines of text? */
+static bool has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && p[len] == '\n')
+			return true;
+	return false;
+}
+
+/*
+ * Socket names are bytes, told exactly by the kernel's sock_diag: a path with a newline and then
+ * a line in /proc/net/unix's form is one socket, not two; an abstract name keeps its NULs,
+ * control characters and invalid UTF-8, escaped in the table and in JSON.
+ */
+static void ls_sockets_by_exact_name(void)
+{
+	static const char odd[] = "\0b\033[31m\xff\\\n"; /* NUL, ESC, invalid, backslash, newline */
+	char forged[64], what[128], path[PATH_MAX], abstract[64], want[PATH_MAX + 64], *nl;
+	struct check_cmd c;
+	struct stat st;
+	struct jdoc d;
+	int real, s, a;
+	size_t len;
+
+	/* The forged line claims a listening socket with the inode of a real one, and an abstract
+	 * name (no slash: the whole path stays in the test directory). */
+	real = bound_socket(SOCK_STREAM, "\0lipc-test-real", 15);
+	CHECK_SYS(fstat(real, &st));
+	snprintf(forged, sizeof(forged), "@lipc-test-%d-forged", (int)check_pid);
+	snprintf(what, sizeof(what), "s\n0: 2 0 10000 1 1 %lu %s", (unsigned long)st.st_ino,
+		 forged);
+	check_path(path, sizeof(path), what);
+	s = bound_socket(SOCK_STREAM, path, strlen(path));
+	abstract[0] = '\0';
+	len = 1 + (size_t)snprintf(abstract + 1, sizeof(abstract) - 1, "lipc-test-%d-a",
+				   (int)check_pid);
+	memcpy(abstract + len, odd, sizeof(odd) - 1);
+	len += sizeof(odd) - 1;
+	a = bound_socket(SOCK_SEQPACKET, abstract, len);
+
+	/* The table: one line each, escaped; no socket that does not exist. */
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       LIPC_ARGV("ls", "--type", "socket", "--no-headings", "-o", "name")),
+		 0);
+	CHECK(!strstr(c.err, "/proc/net/unix")); /* from sock_diag (not root: a note on fds) */
+	snprintf(want, sizeof(want), "unix:%s", path);
+	nl = strchr(want, '\n');
+	memmove(nl + 4, nl + 1, strlen(nl + 1) + 1);
+	memcpy(nl, "\\x0a", 4);
+	CHECK(has_line(c.out, want));
+	snprintf(want, sizeof(want), "unix-seqpacket:@lipc-test-%d-a\\x00b\\x1b[31m\\xff\\\\\\x0a",
+		 (int)check_pid);
+	CHECK(has_line(c.out, want));
+	snprintf(want, sizeof(want), "unix:%s", forged);
+	CHECK(!has_line(c.out, want));
+	check_cmd_free(&c);
+
+	/* JSON: the same, as JSON escapes them. */
+	CHECK_EQ(check_cmd_run(
+			 &c, NULL,
+			 LIPC_ARGV("ls", "--json", "--type", "socket", "-o", "type,state,name")),
+		 0);
+	jdoc_parse(c.out, &d);
+	for (int i = 0; i < d.n_notes; i++)
+		CHECK(!strstr(d.notes[i], "/proc/net/unix"));
+	snprintf(want, sizeof(want), "unix:%s", path);
+	CHECK_STR(jstr(find(&d, "unix", want), "state"), "listening");
+	snprintf(want, sizeof(want), "unix:%s", forged);
+	CHECK(!shows(&d, want));
+	jdoc_free(&d);
+	snprintf(want, sizeof(want),
+		 "\"state\": \"listening\", "
+		 "\"name\": \"unix-seqpacket:@lipc-test-%d-a\\u0000b\\u001b[31m\\ufffd\\\\\\n\"}",
+		 (int)check_pid);
+	CHECK_CONTAINS(c.out, want);
+	check_cmd_free(&c);
+
+	close(a);
+	close(s);
+	CHECK_SYS(unlink(path));
+	close(real);
+}
+
+/*
+ * Make socket(AF_NETLINK, ...) fail with EAFNOSUPPORT in this process and what it runs, as on a
+ * kernel without sock_diag: a seccomp filter (no new privileges needed for it, nor given).
+ */
+static void no_netlink(void)
+{
+#if defined(__x86_64__)
+	const unsigned arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+	const unsigned arch = AUDIT_ARCH_AARCH64;
+#else
+	const unsigned arch = 0;
+
+	CHECK_SKIP("no seccomp filter written for this architecture");
+#endif
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		/* The low half of the first argument: both architectures are little-endian. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+
+	CHECK_SYS(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0 && errno == EINVAL)
+		CHECK_SKIP("this kernel has no seccomp filters");
+	CHECK_ERR(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), EAFNOSUPPORT);
+}
+
+/* The lines of text that hold tag, in order, in a new string. */
+static char *lines_with(const char *text, const char *tag)
+{
+	char *out = calloc(strlen(text) + 1, 1), *w = out;
+
+	CHECK(out != NULL);
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p + 1) : strlen(p);
+
+		if (memmem(p, len, tag, strlen(tag))) {
+			memcpy(w, p, len);
+			w += len;
+		}
+		p += len;
+	}
+	return out;
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/*
+ * Where sock_diag fails, ls reads /proc/net/unix and says so in a note; for sockets with
+ * ordinary names, both ways give the same rows, in the table and in JSON.
+ */
+static void ls_sockets_without_netlink(void)
+{
+	char tag[64], listener_path[PATH_MAX], dgram_path[PATH_MAX], gone_path[PATH_MAX],
+		name[PATH_MAX + 16], *rows[2][2];
+	int fds[8], n = 0;
+	pid_t pid;
+
+	snprintf(tag, sizeof(tag), "lipc-test-%d-", (int)check_pid);
+	/* A listener with a connection accepted and one waiting; a datagram socket; an abstract
+	 * seqpacket listener; a listener whose file was removed. */
+	check_path(listener_path, sizeof(listener_path), "listener");
+	snprintf(name, sizeof(name), "unix:%s", listener_path);
+	fds[n++] = (int)CHECK_SYS(lipc_sock_listen(name, 0600));
+	fds[n++] = (int)CHECK_SYS(lipc_sock_connect(name, -1));
+	fds[n++] = (int)CHECK_SYS(accept4(fds[0], NULL, NULL, SOCK_CLOEXEC));
+	fds[n++] = (int)CHECK_SYS(lipc_sock_connect(name, -1));
+	check_path(dgram_path, sizeof(dgram_path), "dgram");
+	snprintf(name, sizeof(name), "unix-dgram:%s", dgram_path);
+	fds[n++] = (int)CHECK_SYS(lipc_sock_listen(name, 0640));
+	snprintf(name, sizeof(name), "unix-seqpacket:@%sseqpacket", tag);
+	fds[n++] = (int)CHECK_SYS(lipc_sock_listen(name, 0));
+	check_path(gone_path, sizeof(gone_path), "gone");
+	snprintf(name, sizeof(name), "unix:%s", gone_path);
+	fds[n++] = (int)CHECK_SYS(lipc_sock_listen(name, 0));
+	CHECK_SYS(unlink(gone_path));
+
+	for (int way = 0; way < 2; way++) {
+		int out[2];
+
+		/* In a child, whose filter stays its own; the rows come back through a pipe. */
+		CHECK_SYS(pipe2(out, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			struct check_cmd c, j;
+			struct jdoc d;
+			char *text;
+
+			close(out[0]);
+			if (way == 1)
+				no_netlink();
+			CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("ls", "--type", "socket")), 0);
+			CHECK_EQ(check_cmd_run(&j, NULL,
+					       LIPC_ARGV("ls", "--json", "--type", "socket")),
+				 0);
+			jdoc_parse(j.out, &d);
+			/* (Not as root, another note says that others' fds are hidden.) */
+			if (way == 0) {
+				CHECK(!strstr(c.err, "/proc/net/unix"));
+				for (int i = 0; i < d.n_notes; i++)
+					CHECK(!strstr(d.notes[i], "/proc/net/unix"));
+			} else {
+				CHECK_CONTAINS(
+					c.err,
+					"lipc: note: Unix sockets are listed from /proc/net/unix, "
+					"as the kernel's sock_diag interface failed (Address "
+					"family not supported by protocol): a socket name that "
+					"holds a newline may be misread, even as another socket\n");
+				CHECK(d.n_notes >= 1);
+				CHECK_CONTAINS(d.notes[0], "listed from /proc/net/unix");
+			}
+			jdoc_free(&d);
+			text = lines_with(c.out, tag);
+			CHECK_EQ(write(out[1], text, strlen(text) + 1), (ssize_t)strlen(text) + 1);
+			free(text);
+			text = lines_with(j.out, tag);
+			CHECK_EQ(write(out[1], text, strlen(text) + 1), (ssize_t)strlen(text) + 1);
+			free(text);
+			check_cmd_free(&c);
+			check_cmd_free(&j);
+			_exit(0);
+		}
+		close(out[1]);
+		{
+			char buf[65536];
+			size_t got = 0;
+			ssize_t r;
+
+			while ((r = CHECK_SYS(read(out[0], buf + got, sizeof(buf) - 1 - got))) > 0)
+				got += (size_t)r;
+			buf[got] = '\0';
+			CHECK(got > 0 && buf[got - 1] == '\0');
+			rows[way][0] = strdup(buf);
+			rows[way][1] = strdup(buf + strlen(buf) + 1);
+			CHECK(rows[way][0] && rows[way][1]);
+		}
+		close(out[0]);
+		CHECK_EQ(check_wait(pid), 0);
+	}
+	/* What they say (the waiting connection is not counted). */
+	CHECK_STR(rows[1][0], rows[0][0]);
+	CHECK_STR(rows[1][1], rows[0][1]);
+	snprintf(name, sizeof(name), "\"count\": 1, \"pid\": %d, ", (int)getpid());
+	CHECK_CONTAINS(line_with(rows[0][1], listener_path), name);
+	CHECK_CONTAINS(line_with(rows[0][1], gone_path), "\"state\": \"listening, file removed\"");
+	CHECK_CONTAINS(line_with(rows[0][1], dgram_path), "\"perms\": \"0640\"");
+	CHECK_CONTAINS(line_with(rows[0][1], "seqpacket"), "\"state\": \"listening\"");
+	CHECK_EQ(count_lines(rows[0][0]), 4);
+	CHECK_EQ(count_lines(rows[0][1]), 4);
+	for (int i = 0; i < 4; i++)
+		free(rows[i / 2][i % 2]);
+	while (n > 0)
+		close(fds[--n]);
+	CHECK_SYS(unlink(listener_path));
+	CHECK_SYS(unlink(dgram_path));
 }
 
 static void ls_usage(void)
@@ -1100,6 +1381,203 @@ static void rm_refuses(void)
 	CHECK_SYS(lipc_shm_unlink(shm));
 }
 
+/* rm removes only the kind it names, and never a symbolic link, in /dev/shm as elsewhere. */
+static void rm_refuses_wrong_kinds(void)
+{
+	static const char *const link_scheme[] = { "", "sem:", "shm:" };
+	char ring[128] = "/", sem[128] = "/", dir[128] = "/", plain[128] = "/", n[128],
+	     path[PATH_MAX], link[PATH_MAX], addr[PATH_MAX + 16], want[PATH_MAX + 128],
+	     sock[PATH_MAX];
+	struct lipc_ring_stat rs;
+	struct lipc_ring *r;
+	struct lipc_sem *s;
+	struct lipc_shm h;
+	struct check_cmd c;
+	struct stat st;
+	int fd;
+
+	/* A ring is shm:/NAME, not /NAME; a semaphore is sem:/NAME, neither of the others. */
+	check_name(ring + 1, sizeof(ring) - 1, "ring");
+	r = lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", ring));
+	snprintf(want, sizeof(want), "it is a LinuxIPC ring: remove it as shm:%s", ring);
+	CHECK_FAILURE(&c, want);
+	check_cmd_free(&c);
+	CHECK_SYS(lipc_ring_stat(ring, &rs));
+	check_name(sem + 1, sizeof(sem) - 1, "sem");
+	s = lipc_sem_open(sem, O_CREAT | O_EXCL, 0600, 0);
+	CHECK(s != NULL);
+	CHECK_SYS(lipc_sem_close(s));
+	for (int i = 0; i < 2; i++) {
+		snprintf(addr, sizeof(addr), "%s/sem.%s", i ? "shm:" : "", sem + 1);
+		check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr));
+		snprintf(want, sizeof(want), "it is a POSIX named semaphore: remove it as sem:%s",
+			 sem);
+		CHECK_FAILURE(&c, want);
+		check_cmd_free(&c);
+	}
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", sem + 1);
+	CHECK_SYS(access(path, F_OK));
+
+	/* A directory, a FIFO: not files of these kinds. */
+	check_name(dir + 1, sizeof(dir) - 1, "dir");
+	snprintf(path, sizeof(path), "/dev/shm%s", dir);
+	CHECK_SYS(mkdir(path, 0700));
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", dir));
+	CHECK_FAILURE(&c, "it is not a POSIX shared memory object but a directory");
+	check_cmd_free(&c);
+	snprintf(addr, sizeof(addr), "shm:%s", dir);
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr));
+	CHECK_FAILURE(&c, "it is not a LinuxIPC ring but a directory");
+	check_cmd_free(&c);
+	CHECK_SYS(rmdir(path));
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", dir + 1);
+	CHECK_SYS(mkfifo(path, 0600));
+	snprintf(addr, sizeof(addr), "sem:%s", dir);
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", "-f", addr));
+	CHECK_FAILURE(&c, "it is not a POSIX named semaphore but a FIFO");
+	check_cmd_free(&c);
+	CHECK_SYS(lstat(path, &st));
+	CHECK(S_ISFIFO(st.st_mode));
+	CHECK_SYS(unlink(path));
+
+	/* Links in /dev/shm to a real object: neither link nor object goes, by any address. */
+	check_name(plain + 1, sizeof(plain) - 1, "plain");
+	CHECK_SYS(lipc_shm_create(&h, plain, 4096, 0));
+	CHECK_SYS(lipc_shm_close(&h));
+	snprintf(path, sizeof(path), "/dev/shm%s", plain);
+	for (int i = 0; i < 3; i++) {
+		check_name(n, sizeof(n), i == 0 ? "link" : i == 1 ? "semlink" : "ringlink");
+		snprintf(link, sizeof(link), "/dev/shm/%s%s", i == 1 ? "sem." : "", n);
+		CHECK_SYS(symlink(path, link));
+		snprintf(addr, sizeof(addr), "%s/%s", link_scheme[i], n);
+		check_cmd_run(&c, NULL, LIPC_ARGV("rm", "-f", addr));
+		CHECK_FAILURE(&c, "it is a symbolic link, which lipc rm never follows");
+		check_cmd_free(&c);
+		CHECK_SYS(lstat(link, &st));
+		CHECK(S_ISLNK(st.st_mode));
+		CHECK_SYS(unlink(link));
+	}
+	CHECK_SYS(access(path, F_OK));
+
+	/* A socket is no FIFO. */
+	check_path(sock, sizeof(sock), "sock");
+	fd = bound_socket(SOCK_STREAM, sock, strlen(sock));
+	snprintf(addr, sizeof(addr), "fifo:%s", sock);
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr));
+	CHECK_FAILURE(&c, "it is not a FIFO but a socket");
+	check_cmd_free(&c);
+	close(fd);
+	CHECK_SYS(unlink(sock));
+
+	/* Each by its own address. */
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	snprintf(want, sizeof(want), "sem:%s", sem);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr, want, plain)), 0);
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+}
+
+/*
+ * A socket name too long to reach through /proc/self/fd/N/NAME: rm probes it from inside its
+ * pinned directory instead, live (refused) and stale (removed).
+ */
+static void rm_long_socket_name(void)
+{
+	char name[128], addr[160];
+	struct check_cmd c;
+	int fd;
+
+	CHECK_SYS(chdir(check_test_dir()));
+	snprintf(name, sizeof(name), "lipc-test-%d-", (int)check_pid);
+	memset(name + strlen(name), 'x', 95 - strlen(name));
+	name[95] = '\0';
+	fd = bound_socket(SOCK_SEQPACKET, name, strlen(name));
+	snprintf(addr, sizeof(addr), "unix-seqpacket:%s", name);
+	check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr));
+	CHECK_FAILURE(&c, "it is alive");
+	check_cmd_free(&c);
+	close(fd);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr)), 0);
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+	CHECK_ERR(access(name, F_OK), ENOENT);
+}
+
+/*
+ * What the commands quote is escaped as ls escapes names: an address in rm's messages and in
+ * rm -v, the FILE of lock --status, a command name that holds a newline. Each stays one line.
+ */
+static void commands_escape_what_they_quote(void)
+{
+	char path[PATH_MAX], addr[PATH_MAX + 8], want[PATH_MAX + 128], shown[PATH_MAX + 16];
+	int ready[2], hold[2];
+	struct check_cmd c;
+	struct jdoc d;
+	char *nl;
+	pid_t pid;
+
+	check_path(path, sizeof(path), "a\nb\033[2J");
+	snprintf(shown, sizeof(shown), "%s", path);
+	nl = strchr(shown, '\n');
+	memmove(nl + 4, nl + 1, strlen(nl + 1) + 1);
+	memcpy(nl, "\\x0a", 4);
+	nl = strchr(shown, '\033');
+	memmove(nl + 4, nl + 1, strlen(nl + 1) + 1);
+	memcpy(nl, "\\x1b", 4);
+	snprintf(addr, sizeof(addr), "fifo:%s", path);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr)), 1);
+	snprintf(want, sizeof(want), "lipc: cannot remove fifo:%s: it does not exist\n", shown);
+	CHECK_STR(c.err, want);
+	check_cmd_free(&c);
+	CHECK_SYS(mkfifo(path, 0600));
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "--status", path)), 0);
+	snprintf(want, sizeof(want), "%s: no locks\n", shown);
+	CHECK_STR(c.out, want);
+	check_cmd_free(&c);
+
+	/* A process named with a newline holds a lock on it: ls shows the whole name. */
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(hold, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		int fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+		char ch;
+
+		CHECK_SYS(flock(fd, LOCK_EX));
+		CHECK_SYS(prctl(PR_SET_NAME, "x\ny\033", 0, 0, 0));
+		CHECK_EQ(write(ready[1], "!", 1), 1);
+		close(hold[1]);
+		while (read(hold[0], &ch, 1) != 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	CHECK_EQ(read(ready[0], want, 1), 1);
+	close(ready[0]);
+	LS_JSON(&d, "--type", "lock");
+	CHECK_STR(jstr(find(&d, "lock", path), "command"), "x\ny\033");
+	jdoc_free(&d);
+	CHECK_EQ(check_cmd_run(
+			 &c, NULL,
+			 LIPC_ARGV("ls", "--type", "lock", "--no-headings", "-o", "name,command")),
+		 0);
+	snprintf(want, sizeof(want), "%s x\\x0ay\\x1b\n", shown);
+	CHECK_CONTAINS(c.out, want);
+	check_cmd_free(&c);
+	close(hold[1]);
+	CHECK_EQ(check_wait(pid), 0);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("rm", "-v", addr)), 0);
+	snprintf(want, sizeof(want), "removed fifo:%s\n", shown);
+	CHECK_STR(c.out, want);
+	check_cmd_free(&c);
+}
+
 static void rm_usage(void)
 {
 	char fifo[PATH_MAX], first[PATH_MAX + 8];
@@ -1274,6 +1752,8 @@ static void tour_options(void)
 }
 
 CHECK_MAIN(TEST(ls_shows_each_kind), TEST(ls_among_everything), TEST(ls_escapes_names),
-	   TEST(ls_usage), TEST(ls_full_stdout), TEST(ls_as_nobody), TEST(ls_without_mqueue),
-	   TEST(rm_removes_each_kind), TEST(rm_refuses), TEST(rm_usage), TEST(tour_leaves_nothing),
-	   TEST(tour_options))
+	   TEST(ls_sockets_by_exact_name), TEST(ls_sockets_without_netlink), TEST(ls_usage),
+	   TEST(ls_full_stdout), TEST(ls_as_nobody), TEST(ls_without_mqueue),
+	   TEST(rm_removes_each_kind), TEST(rm_refuses), TEST(rm_refuses_wrong_kinds),
+	   TEST(rm_long_socket_name), TEST(commands_escape_what_they_quote), TEST(rm_usage),
+	   TEST(tour_leaves_nothing), TEST(tour_options))

@@ -8,14 +8,17 @@
  * other users' peers on every Unix socket type; a TCP listener binds loopback unless told.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <signal.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <semaphore.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -404,16 +407,21 @@ static void need_root(void)
  */
 static char nobody_dirs[6][128];
 
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 static void rm_nobody_dirs(void)
 {
 	for (size_t i = 0; i < sizeof(nobody_dirs) / sizeof(nobody_dirs[0]); i++) {
-		char cmd[sizeof(nobody_dirs) + 32];
-
-		if (!nobody_dirs[i][0] || getpid() != check_pid)
-			continue;
-		/* Entries of any kind, a level or two deep: rm -rf does it plainly. */
-		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", nobody_dirs[i]);
-		(void)!system(cmd);
+		/* Entries of any kind, links never followed (FTW_PHYS), the deepest first. */
+		if (nobody_dirs[i][0] && getpid() == check_pid)
+			nftw(nobody_dirs[i], rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 		nobody_dirs[i][0] = '\0';
 	}
 }
@@ -628,7 +636,225 @@ static void fifo_removal_stays_in_its_directory(void)
 	rm_nobody_dirs();
 }
 
+/*
+ * Attacks 6 to 8 of issue 12: what root's lipc shows and removes, when nobody has named the
+ * objects. Nobody works in a directory of its own under /tmp (any checkout's test directory may
+ * be closed to it), removed at exit even when a check fails.
+ */
+
+/* Nobody's own directory for these attacks: "/tmp/lipc-test-PID-nobody". */
+static const char *nobody_dir_path;
+
+static const char *nobody_home(void)
+{
+	need_root();
+	nobody_dir_path = nobody_dir("nobody");
+	return nobody_dir_path;
+}
+
+/*
+ * A child that runs fn as nobody, then holds what it made until the parent closes *hold (so that
+ * no sleep decides when it is done): its pid, once fn has returned.
+ */
+static pid_t nobody_holds(void (*fn)(const char *), const char *arg, int *hold)
+{
+	int ready[2], held[2];
+	char c;
+	pid_t pid;
+
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(held, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(held[1]);
+		drop_privileges();
+		fn(arg);
+		CHECK_EQ(write(ready[1], "!", 1), 1);
+		while (read(held[0], &c, 1) != 0) /* until the parent closes its end */
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(held[0]);
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*hold = held[1];
+	return pid;
+}
+
+/* A listener at path, in directories made as needed below nobody's. */
+static void bind_listener(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[sizeof(sun.sun_path)];
+	int fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+
+	CHECK(strlen(path) < sizeof(sun.sun_path));
+	for (const char *slash = path + strlen(nobody_dir_path);
+	     (slash = strchr(slash + 1, '/'));) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		CHECK_SYS(mkdir(dir, 0700));
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	CHECK_SYS(listen(fd, 1));
+}
+
+/* How many lines of text are exactly line. */
+static int lines_equal(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	int n = 0;
+
+	for (const char *p = text; *p; p = strchr(p, '\n') + 1) {
+		n += !strncmp(p, line, len) && p[len] == '\n';
+		if (!strchr(p, '\n'))
+			break;
+	}
+	return n;
+}
+
+/*
+ * Attack 6: nobody binds a socket whose name holds a newline and then a line in the form of
+ * /proc/net/unix, claiming a listening socket with the inode of one of root's. lipc ls shows
+ * nobody's socket once, by its whole name escaped, and no socket that does not exist.
+ */
+static void ls_shows_no_forged_socket(void)
+{
+	char real[PATH_MAX], addr[PATH_MAX + 8], forged[64], path[108 + 64], want[4 * 108 + 64];
+	const char *dir = nobody_home();
+	struct check_cmd c;
+	struct stat st;
+	int listener, hold;
+	pid_t pid;
+
+	check_path(real, sizeof(real), "real");
+	snprintf(addr, sizeof(addr), "unix:%s", real);
+	listener = (int)CHECK_SYS(lipc_sock_listen(addr, 0));
+	CHECK_SYS(fstat(listener, &st)); /* the socket's inode: "socket:[INODE]" */
+	snprintf(forged, sizeof(forged), "/run/lipc-test-%d-forged", (int)check_pid);
+	/* Num RefCount Protocol Flags (__SO_ACCEPTCON) Type St Inode Path: what the old parser
+	 * took for a socket's line. Its slashes make directories of nobody's. */
+	snprintf(path, sizeof(path), "%s/x\n0: 2 0 10000 1 1 %lu %s", dir, (unsigned long)st.st_ino,
+		 forged);
+	CHECK(strlen(path) < 108);
+	pid = nobody_holds(bind_listener, path, &hold);
+
+	CHECK_EQ(check_cmd_run(&c, NULL,
+			       LIPC_ARGV("ls", "--type", "unix", "--no-headings", "-o", "name")),
+		 0);
+	snprintf(want, sizeof(want), "unix:%s/x\\x0a0: 2 0 10000 1 1 %lu %s", dir,
+		 (unsigned long)st.st_ino, forged);
+	CHECK_EQ(lines_equal(c.out, want), 1);
+	snprintf(want, sizeof(want), "unix:%s", forged);
+	CHECK_EQ(lines_equal(c.out, want), 0);
+	/* Every line that names the forged path is nobody's socket, escaped. */
+	for (const char *p = c.out; (p = strstr(p, forged)); p++) {
+		const char *line = p;
+
+		while (line > c.out && line[-1] != '\n')
+			line--;
+		CHECK(!strncmp(line, "unix:/tmp/", 10) && strstr(line, "/x\\x0a0: 2 0 ") != NULL);
+	}
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+
+	close(hold);
+	CHECK_EQ(check_wait(pid), 0);
+	rm_nobody_dirs();
+	close(listener);
+	CHECK_SYS(lipc_sock_unlink(addr));
+}
+
+static void hold_lock_as_pwned(const char *file)
+{
+	int fd = (int)CHECK_SYS(open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+
+	CHECK_SYS(flock(fd, LOCK_EX));
+	/* OSC 0 (set the window title), then BEL: 10 bytes, within comm's 15. */
+	CHECK_SYS(prctl(PR_SET_NAME, "\033]0;pwned\007", 0, 0, 0));
+}
+
+/*
+ * Attack 7: nobody names its process with a terminal escape sequence and holds a lock; root's
+ * lipc lock --status shows the name escaped, never the raw bytes.
+ */
+static void lock_status_escapes_command_names(void)
+{
+	char file[PATH_MAX];
+	struct check_cmd c;
+	int hold;
+	pid_t pid;
+
+	snprintf(file, sizeof(file), "%s/lock", nobody_home());
+	pid = nobody_holds(hold_lock_as_pwned, file, &hold);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("lock", "--status", file)), 0);
+	CHECK(!strchr(c.out, '\033') && !strchr(c.out, '\007'));
+	CHECK_CONTAINS(c.out, " holds ");
+	CHECK_CONTAINS(c.out, " \\x1b]0;pwned\\x07\n");
+	CHECK_STR(c.err, "");
+	check_cmd_free(&c);
+	close(hold);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(unlink(file));
+	rm_nobody_dirs();
+}
+
+static char rm_target[PATH_MAX];
+
+static void plant_links(const char *links)
+{
+	/* links: the two paths, one after the other's NUL. */
+	CHECK_SYS(symlink(rm_target, links));
+	CHECK_SYS(symlink(rm_target, links + strlen(links) + 1));
+}
+
+/*
+ * Attack 8: nobody plants symbolic links in /dev/shm at a shared memory object's and a
+ * semaphore's names; root's lipc rm refuses both, in one line each, and leaves links and target.
+ */
+static void rm_refuses_planted_links(void)
+{
+	char n[128], links[2 * 160], *sem_link, addr[2][160];
+	struct check_cmd c;
+	struct stat st;
+	int hold, fd;
+	pid_t pid;
+
+	(void)nobody_home();
+	check_path(rm_target, sizeof(rm_target), "target");
+	fd = (int)CHECK_SYS(open(rm_target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+	CHECK_EQ(write(fd, "root's", 6), 6);
+	close(fd);
+	snprintf(addr[0], sizeof(addr[0]), "/%s", check_name(n, sizeof(n), "x"));
+	snprintf(links, sizeof(links), "/dev/shm%s", addr[0]);
+	sem_link = links + strlen(links) + 1;
+	snprintf(addr[1], sizeof(addr[1]), "sem:/%s", check_name(n, sizeof(n), "y"));
+	snprintf(sem_link, sizeof(links) - (size_t)(sem_link - links), "/dev/shm/sem.%s", n);
+	pid = nobody_holds(plant_links, links, &hold);
+	close(hold);
+	CHECK_EQ(check_wait(pid), 0);
+
+	for (int i = 0; i < 2; i++) {
+		const char *link = i ? sem_link : links;
+
+		check_cmd_run(&c, NULL, LIPC_ARGV("rm", addr[i]));
+		CHECK_FAILURE(&c, "it is a symbolic link, which lipc rm never follows");
+		check_cmd_free(&c);
+		CHECK_SYS(lstat(link, &st));
+		CHECK(S_ISLNK(st.st_mode) && st.st_uid == NOBODY);
+	}
+	CHECK_SYS(stat(rm_target, &st));
+	CHECK(S_ISREG(st.st_mode) && st.st_size == 6);
+	CHECK_SYS(unlink(links));
+	CHECK_SYS(unlink(sem_link));
+	CHECK_SYS(unlink(rm_target));
+	rm_nobody_dirs();
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_objects_are_not_joined),
-	   TEST(fifo_removal_stays_in_its_directory))
+	   TEST(fifo_removal_stays_in_its_directory), TEST(ls_shows_no_forged_socket),
+	   TEST(lock_status_escapes_command_names), TEST(rm_refuses_planted_links))
