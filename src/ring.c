@@ -73,12 +73,15 @@
 #define CHECK_MAX_MS   250
 
 struct ring_shared {
-	/* Written once, before the object gets its name. */
-	uint64_t magic;
-	uint32_t version;
-	uint32_t data_offset;
-	uint64_t capacity;
-	uint64_t max_record;
+	/*
+	 * Written once, before the object gets its name, and read once by each process that
+	 * attaches, into a struct ring_static of its own that it checks and then keeps.
+	 */
+	_Atomic uint64_t magic;
+	_Atomic uint32_t version;
+	_Atomic uint32_t data_offset;
+	_Atomic uint64_t capacity;
+	_Atomic uint64_t max_record;
 	char pad0[LINE - 32];
 
 	_Atomic uint64_t head;
@@ -97,6 +100,20 @@ struct ring_shared {
 };
 
 _Static_assert(sizeof(struct ring_shared) <= DATA_OFFSET, "the header fits its page");
+
+/* The static header as a process reads it (the same bytes): a private copy, checked once. */
+struct ring_static {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t data_offset;
+	uint64_t capacity;
+	uint64_t max_record;
+};
+
+_Static_assert(sizeof(struct ring_static) == offsetof(struct ring_shared, pad0) &&
+		       offsetof(struct ring_static, max_record) ==
+			       offsetof(struct ring_shared, max_record),
+	       "the static header's copy has its layout");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics work across processes");
 
 struct lipc_ring {
@@ -133,7 +150,7 @@ struct lipc_ring {
  * of an earlier lap cannot pass for a ready record: their seq is another position (64 bits).
  */
 struct rec_hdr {
-	uint32_t len; /* the record's bytes, or WRAP */
+	_Atomic uint32_t len; /* the record's bytes, or WRAP; relaxed: seq orders it */
 	uint32_t unused;
 	_Atomic uint64_t seq;
 };
@@ -449,11 +466,13 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 		if (ret < 0)
 			return NULL;
 	}
+	/* Relaxed: the release store of each header's seq in lipc_ring_commit() publishes them. */
 	if (need != rec) {
-		rec_at(r, r->pos)->len = WRAP;
+		atomic_store_explicit(&rec_at(r, r->pos)->len, WRAP, memory_order_relaxed);
 		idx = 0;
 	}
-	rec_at(r, r->pos + need - rec)->len = (uint32_t)len;
+	atomic_store_explicit(&rec_at(r, r->pos + need - rec)->len, (uint32_t)len,
+			      memory_order_relaxed);
 	r->held = need;
 	r->held_len = (uint32_t)len;
 	return r->data + idx + REC_HDR;
@@ -525,9 +544,13 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 			return ret;
 	}
 
-	/* Everything below comes from the producer: check it all before use. */
+	/*
+	 * Everything below comes from the producer: read once into n (the acquire of the
+	 * header's seq orders the relaxed load), then checked, so no compiler may fetch it again
+	 * between the check and the use.
+	 */
 	idx = r->pos & r->mask;
-	n = rec_at(r, r->pos)->len;
+	n = atomic_load_explicit(&rec_at(r, r->pos)->len, memory_order_relaxed);
 	if (n == WRAP) {
 		skip = r->cap - idx;
 		/* The record follows its marker at offset 0, and was published first. */
@@ -535,7 +558,7 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 		    r->pos + skip + 1)
 			return corrupt(r, EBADMSG);
 		idx = 0;
-		n = rec_at(r, r->pos + skip)->len;
+		n = atomic_load_explicit(&rec_at(r, r->pos + skip)->len, memory_order_relaxed);
 	}
 	if (n > r->max_record)
 		return corrupt(r, EBADMSG);
@@ -619,11 +642,12 @@ static int create(const char *path, uint64_t cap, mode_t mode)
 	sh = mmap(NULL, DATA_OFFSET, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (sh == MAP_FAILED)
 		goto out_close;
-	sh->version = RING_VERSION;
-	sh->data_offset = DATA_OFFSET;
-	sh->capacity = cap;
-	sh->max_record = cap / 2 - REC_HDR;
-	sh->magic = RING_MAGIC;
+	/* Relaxed: nobody else can see the file before it is linked. */
+	atomic_store_explicit(&sh->version, RING_VERSION, memory_order_relaxed);
+	atomic_store_explicit(&sh->data_offset, DATA_OFFSET, memory_order_relaxed);
+	atomic_store_explicit(&sh->capacity, cap, memory_order_relaxed);
+	atomic_store_explicit(&sh->max_record, cap / 2 - REC_HDR, memory_order_relaxed);
+	atomic_store_explicit(&sh->magic, RING_MAGIC, memory_order_relaxed);
 	munmap(sh, DATA_OFFSET);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0) {
@@ -735,7 +759,7 @@ static bool ring_sized(const struct stat *st)
 }
 
 /* The static header of a ring of this version, consistent with the object's size. */
-static bool header_valid(const struct ring_shared *hdr, const struct stat *st)
+static bool header_valid(const struct ring_static *hdr, const struct stat *st)
 {
 	return hdr->magic == RING_MAGIC && hdr->version == RING_VERSION &&
 	       hdr->data_offset == DATA_OFFSET && hdr->capacity >= CAPACITY_MIN &&
@@ -744,10 +768,23 @@ static bool header_valid(const struct ring_shared *hdr, const struct stat *st)
 	       (uint64_t)st->st_size == DATA_OFFSET + hdr->capacity;
 }
 
+/*
+ * Each field once, into our copy, which alone is checked and used: a memcpy() from the mapping
+ * would let the compiler read a field from the mapping again after the check.
+ */
+static void read_static(const struct ring_shared *sh, struct ring_static *hdr)
+{
+	hdr->magic = atomic_load_explicit(&sh->magic, memory_order_relaxed);
+	hdr->version = atomic_load_explicit(&sh->version, memory_order_relaxed);
+	hdr->data_offset = atomic_load_explicit(&sh->data_offset, memory_order_relaxed);
+	hdr->capacity = atomic_load_explicit(&sh->capacity, memory_order_relaxed);
+	hdr->max_record = atomic_load_explicit(&sh->max_record, memory_order_relaxed);
+}
+
 /* Map the object and check its header; the peer's positions are checked as they are used. */
 static int attach(struct lipc_ring *r)
 {
-	struct ring_shared hdr;
+	struct ring_static hdr;
 	struct stat st;
 
 	if (fstat(r->fd, &st) < 0)
@@ -759,7 +796,7 @@ static int attach(struct lipc_ring *r)
 	r->sh = map_object(r->fd, &st, &r->map_size);
 	if (!r->sh)
 		return -1;
-	memcpy(&hdr, r->sh, offsetof(struct ring_shared, pad0));
+	read_static(r->sh, &hdr);
 	if (!header_valid(&hdr, &st)) {
 		errno = EPROTO;
 		return -1;
@@ -803,12 +840,12 @@ static void adopt_orphan(struct lipc_ring *r)
 	uint32_t n;
 
 	if (atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + 1) {
-		n = h->len;
+		n = atomic_load_explicit(&h->len, memory_order_relaxed);
 		if (n == WRAP) {
 			skip = r->cap - idx;
 			h = rec_at(r, r->pos + skip);
 			n = atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + skip + 1
-				    ? h->len
+				    ? atomic_load_explicit(&h->len, memory_order_relaxed)
 				    : WRAP;
 			idx = 0;
 		}
@@ -934,7 +971,7 @@ static bool byte_locked(int fd, off_t off)
  */
 int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 {
-	struct ring_shared hdr;
+	struct ring_static hdr;
 	char path[PATH_MAX];
 	struct stat fs;
 	uint64_t head, tail;
@@ -949,9 +986,7 @@ int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 	if (fstat(fd, &fs) < 0)
 		goto out_close;
 	errno = EPROTO;
-	if (!ring_sized(&fs) ||
-	    pread(fd, &hdr, offsetof(struct ring_shared, pad0), 0) !=
-		    (ssize_t)offsetof(struct ring_shared, pad0) ||
+	if (!ring_sized(&fs) || pread(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    !header_valid(&hdr, &fs) ||
 	    pread(fd, &head, sizeof(head), offsetof(struct ring_shared, head)) != sizeof(head) ||
 	    pread(fd, &tail, sizeof(tail), offsetof(struct ring_shared, tail)) != sizeof(tail))
