@@ -26,11 +26,18 @@
  * a fence on each side (store, fence, load: Dekker's pattern) guarantees that one of them sees the
  * other.
  *
- * Liveness: each side holds an open-file-description lock on one byte of the object for as long
- * as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the lock when
- * the process dies, however it dies; a second producer or consumer finds the byte locked
- * (EBUSY). A sleeper wakes now and then (10 ms at first, backing off to 250 ms) to test the
- * peer's lock; a peer stopped in a debugger still holds it and is not taken for dead.
+ * Liveness: each side holds an open-file-description write lock on one byte of the object for
+ * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the
+ * lock when the process dies, however it dies; a second producer or consumer finds the byte
+ * locked (EBUSY). A sleeper wakes now and then (10 ms at first, backing off to 250 ms) to test
+ * the peer's lock; a peer stopped in a debugger still holds it and is not taken for dead. The
+ * tests (F_OFD_GETLK) ask as for a read lock, which only a write lock answers: anyone who may
+ * read the object can take read locks on its bytes, but not write locks, so a reader neither
+ * invents a side nor hides a dead one. A read lock does block the write lock that attaching
+ * takes, wherever it lies (one lock can cover the whole file), so a ring made here grants read
+ * access to nobody who may not write it, and the join policy refuses rings that others may
+ * write: only a ring made elsewhere, readable by others, can have its attaching blocked so
+ * (EBUSY, and lipc__why() says it is a read lock).
  *
  * What the checks cannot stop: a peer with write access that truncates the object makes our
  * next access to the lost pages SIGBUS. The object's mode (0600 by default) is the defence; a
@@ -201,11 +208,15 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Is the other side's lock byte held? 1 yes, 0 no, -1 error. */
+/*
+ * Is the other side's lock byte held? 1 yes, 0 no, -1 error. Asked as for a read lock, so that
+ * only a write lock answers: anyone who may read the object can hold read locks on its bytes,
+ * and would otherwise invent a peer, or hide the death of one.
+ */
 static int peer_attached(const struct lipc_ring *r)
 {
 	struct flock fl = {
-		.l_type = F_WRLCK,
+		.l_type = F_RDLCK,
 		.l_whence = SEEK_SET,
 		.l_start = r->role == LIPC_RING_PRODUCER ? 1 : 0,
 		.l_len = 1,
@@ -619,6 +630,16 @@ static int shm_path(char *buf, size_t size, const char *name)
 	return 0;
 }
 
+/* A mode without the read bits of the group and others when they may not write. */
+static mode_t readable_by_writers(mode_t mode)
+{
+	if (!(mode & S_IWGRP))
+		mode &= ~(mode_t)S_IRGRP;
+	if (!(mode & S_IWOTH))
+		mode &= ~(mode_t)S_IROTH;
+	return mode;
+}
+
 /*
  * Create the ring fully before it has a name: an unnamed file (O_TMPFILE) is sized, its pages
  * reserved and its header written, then linked under the name. Whoever opens the name finds a
@@ -628,12 +649,20 @@ static int shm_path(char *buf, size_t size, const char *name)
 static int create(const char *path, uint64_t cap, mode_t mode)
 {
 	struct ring_shared *sh;
+	struct stat st;
 	char proc[64];
 	int fd, err;
 
 	fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, mode ? mode : 0600);
 	if (fd < 0)
 		return -1;
+	/*
+	 * No read access without write access: a class that may only read could take read locks
+	 * that block attaching (lock_role), and could not attach itself anyway (both roles write).
+	 * Done on the mode the umask left, before the ring has a name.
+	 */
+	if (fstat(fd, &st) < 0 || fchmod(fd, readable_by_writers(st.st_mode & 07777)) < 0)
+		goto out_close;
 	err = posix_fallocate(fd, 0, (off_t)(DATA_OFFSET + cap));
 	if (err) {
 		errno = err;
@@ -808,7 +837,11 @@ static int attach(struct lipc_ring *r)
 	return 0;
 }
 
-/* Take our role's lock byte for as long as we are attached. */
+/*
+ * Take our role's lock byte for as long as we are attached. A read lock blocks it as well as a
+ * peer's write lock does, and anyone who may read the object can take one: a ring made here
+ * gives nobody read access without write access (create()), but one made elsewhere may.
+ */
 static int lock_role(struct lipc_ring *r)
 {
 	struct flock fl = {
@@ -817,11 +850,21 @@ static int lock_role(struct lipc_ring *r)
 		.l_start = r->role == LIPC_RING_PRODUCER ? 0 : 1,
 		.l_len = 1,
 	};
+	struct stat st;
 
 	if (fcntl(r->fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
-	if (errno == EAGAIN || errno == EACCES)
-		errno = EBUSY;
+	if (errno != EAGAIN && errno != EACCES)
+		return -1;
+	fl.l_type = F_RDLCK; /* only a write lock conflicts: is it a producer or consumer's? */
+	if (fcntl(r->fd, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_UNLCK && fstat(r->fd, &st) == 0)
+		return lipc__fail_why(
+			EBUSY,
+			"a read lock on the ring blocks attaching, not a %s (mode %04o "
+			"lets others read it)",
+			r->role == LIPC_RING_PRODUCER ? "producer" : "consumer",
+			(unsigned)(st.st_mode & 07777));
+	errno = EBUSY;
 	return -1;
 }
 
@@ -956,10 +999,13 @@ int lipc_ring_unlink(const char *name)
 	return unlink(path);
 }
 
-/* Is the lock byte at off held (by any process but through this open file description)? */
+/*
+ * Is the lock byte at off held by a side (a write lock, through another open file description)?
+ * Asked as for a read lock, so that a reader's read locks never show a side that is not there.
+ */
 static bool byte_locked(int fd, off_t off)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
 
 	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }

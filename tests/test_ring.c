@@ -654,9 +654,127 @@ static void through_the_cli(void)
 	CHECK_ERR(access(path, F_OK), ENOENT);
 }
 
+/* What the library says of err, the last failure of this thread (the channel's wording). */
+static const char *why(int err)
+{
+	struct lipc_addr a;
+
+	CHECK_SYS(lipc_addr_parse(&a, "shm:/x"));
+	return lipc_addr_strerror(&a, err);
+}
+
+static const char *shm_file(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	return path;
+}
+
+/* Take a read lock on [start, start + len) through fd (len 0: to the end, and beyond). */
+static void read_lock(int fd, off_t start, off_t len)
+{
+	struct flock fl = {
+		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len
+	};
+
+	CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl));
+}
+
+static void read_unlock(int fd)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+
+	CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl));
+}
+
+/*
+ * Read access decides nothing about liveness. A ring made here is readable only by those who
+ * may write it, whatever the mode asked; on a ring made elsewhere that others may read, their
+ * read locks on the lock bytes neither invent a side (lipc_ring_stat, EBUSY) nor hide a dead one
+ * (ECONNRESET, EPIPE). They can still block attaching, and the error says so. A reader here is
+ * a read-only descriptor of our own: locks of another description behave the same whoever holds
+ * them (test_security does it as another user).
+ */
+static void read_locks_fake_no_peer(void)
+{
+	static const mode_t asked[] = { 0644, 0640, 0604, 0664, 0646, 0666, 0660 };
+	static const mode_t made[] = { 0600, 0600, 0600, 0660, 0606, 0666, 0660 };
+	static unsigned char rec[1000];
+	struct lipc_ring_stat st;
+	struct lipc_ring *r, *c, *p;
+	struct stat fs;
+	size_t len;
+	pid_t pid;
+	int fd;
+
+	ring();
+	umask(0);
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+		r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096,
+				   asked[i]);
+		CHECK(r != NULL);
+		CHECK_SYS(stat(shm_file(), &fs));
+		CHECK_EQ(fs.st_mode & 07777, made[i]);
+		CHECK_SYS(lipc_ring_close(r));
+		CHECK_SYS(lipc_ring_unlink(ring_name));
+	}
+
+	/* Made elsewhere, open to readers: one covers the whole file with a read lock. */
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, 4096)));
+	CHECK_SYS(chmod(shm_file(), 0644));
+	fd = (int)CHECK_SYS(open(shm_file(), O_RDONLY | O_CLOEXEC));
+	read_lock(fd, 0, 0);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK(!st.producer && !st.consumer);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK_CONTAINS(why(EBUSY), "a read lock on the ring blocks attaching, not a producer");
+	CHECK_CONTAINS(why(EBUSY), "mode 0644");
+	read_unlock(fd);
+
+	/* A producer dies, then a reader locks its byte: the consumer hears of the death. */
+	c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(c != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+		CHECK(p != NULL);
+		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	read_lock(fd, 0, 1);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK(!st.producer && st.consumer);
+	CHECK_EQ(lipc_ring_pop(c, rec, sizeof(rec), &len, 0), 1);
+	CHECK_ERR(lipc_ring_pop(c, rec, sizeof(rec), &len, 10000), ECONNRESET);
+	CHECK_SYS(lipc_ring_close(c));
+	read_unlock(fd);
+
+	/* A consumer dies, then a reader locks its byte: the producer facing a full ring hears. */
+	p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+	CHECK(p != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+		CHECK(r != NULL);
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	read_lock(fd, 1, 1);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK(st.producer && !st.consumer);
+	while (lipc_ring_push(p, rec, sizeof(rec), 10000) == 0)
+		;
+	CHECK_EQ(errno, EPIPE);
+	CHECK_SYS(lipc_ring_close(p));
+	close(fd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
 	   TEST(producer_killed_inside_commit), TEST_T(corruption_is_an_error, 200),
 	   TEST(misaligned_position_is_refused), TEST(full_dev_shm_is_enospc),
-	   TEST(channel_traffic), TEST(through_the_cli))
+	   TEST(channel_traffic), TEST(through_the_cli), TEST(read_locks_fake_no_peer))

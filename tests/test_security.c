@@ -389,6 +389,203 @@ static void tcp_listens_on_loopback_unless_told(void)
 	check_cmd_free(&c);
 }
 
+/*
+ * The ring against another user (attacks 1 and 4 of issue 12). nobody's side runs in a process
+ * of its own that does what the test asks, one request at a time, through a pair of pipes.
+ */
+struct nobody {
+	pid_t pid;
+	int to, from;
+};
+
+struct nobody_req {
+	char op; /* 'c' create name (mode 0666, capacity a), 't' truncate it to a bytes, 'l' open it
+		    read-only and read-lock [a, a + b) (b 0: to the end), 'u' drop that */
+	long long a, b;
+	char name[256];
+};
+
+static void ring_needs_root(void)
+{
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root, to attack a ring of root's as another user (nobody)");
+}
+
+static void nobody_serve(int in, int out)
+{
+	struct nobody_req q;
+	int locked = -1;
+
+	drop_privileges();
+	umask(0);
+	while (read(in, &q, sizeof(q)) == (ssize_t)sizeof(q)) {
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+		struct lipc_ring *r;
+		char path[PATH_MAX];
+		int err = 0, fd;
+
+		snprintf(path, sizeof(path), "/dev/shm%s", q.name);
+		switch (q.op) {
+		case 'c':
+			r = lipc_ring_open(q.name, LIPC_RING_CONSUMER | LIPC_RING_CREATE,
+					   (size_t)q.a, 0666);
+			err = r ? 0 : errno;
+			lipc_ring_close(r);
+			break;
+		case 't':
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			err = fd < 0 || ftruncate(fd, (off_t)q.a) < 0 ? errno : 0;
+			if (fd >= 0)
+				close(fd);
+			break;
+		case 'l':
+			locked = open(path, O_RDONLY | O_CLOEXEC);
+			fl.l_start = (off_t)q.a;
+			fl.l_len = (off_t)q.b;
+			err = locked < 0 || fcntl(locked, F_OFD_SETLK, &fl) < 0 ? errno : 0;
+			break;
+		case 'u':
+			close(locked);
+			locked = -1;
+			break;
+		}
+		CHECK_EQ(write(out, &err, sizeof(err)), sizeof(err));
+	}
+	_exit(0);
+}
+
+static void nobody_start(struct nobody *nb)
+{
+	int to[2], from[2];
+
+	CHECK_SYS(pipe2(to, O_CLOEXEC));
+	CHECK_SYS(pipe2(from, O_CLOEXEC));
+	nb->pid = check_fork();
+	if (nb->pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		nobody_serve(to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	nb->to = to[1];
+	nb->from = from[0];
+}
+
+/* Ask nobody's process to do op; returns the errno it met, 0 for success. */
+static int nobody_do(struct nobody *nb, char op, const char *name, long long a, long long b)
+{
+	struct nobody_req q = { .op = op, .a = a, .b = b };
+	int err;
+
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	CHECK_EQ(write(nb->to, &q, sizeof(q)), sizeof(q));
+	CHECK_EQ(read(nb->from, &err, sizeof(err)), sizeof(err));
+	return err;
+}
+
+static void nobody_stop(struct nobody *nb)
+{
+	close(nb->to);
+	CHECK_EQ(check_wait(nb->pid), 0);
+	close(nb->from);
+}
+
+/* What the library says of err, the last failure of this thread, as the channel words it. */
+static const char *ring_why(int err)
+{
+	struct lipc_addr a;
+
+	CHECK_SYS(lipc_addr_parse(&a, "shm:/x"));
+	return lipc_addr_strerror(&a, err);
+}
+
+/*
+ * Attack 4, read access: nobody takes read locks on the lock bytes of root's ring. A ring that
+ * LinuxIPC made, whatever mode was asked, cannot be opened by a user who may not write it; on a
+ * ring made elsewhere that nobody may read, the locks neither show a producer or consumer that
+ * is not there nor hide the death of one. (They still block attaching: the error says so.)
+ */
+static void read_access_cannot_fake_liveness(void)
+{
+	static unsigned char rec[1000];
+	char ring[256], n[200], path[PATH_MAX], addr[300];
+	struct lipc_ring_stat st;
+	struct lipc_ring *r, *c, *p;
+	struct nobody nb;
+	struct check_cmd cmd;
+	size_t len;
+	pid_t pid;
+
+	ring_needs_root();
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
+	snprintf(path, sizeof(path), "/dev/shm%s", ring);
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	nobody_start(&nb);
+	r = lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096, 0644);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 0), EACCES);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(!st.producer && !st.consumer);
+	p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+	c = lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(p && c);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
+
+	/* Made elsewhere, and readable by others. */
+	CHECK_SYS(chmod(path, 0644));
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 0), 0); /* the whole file */
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(!st.producer && !st.consumer);
+	CHECK(!lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK_CONTAINS(ring_why(EBUSY), "a read lock on the ring blocks attaching, not a producer");
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&cmd, "a read lock on the ring blocks attaching, not a consumer (mode 0644");
+	check_cmd_free(&cmd);
+	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
+
+	/* Root's producer dies, then nobody locks its byte: root's consumer hears of it. */
+	c = lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(c != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+		CHECK(p != NULL);
+		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 1), 0);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(!st.producer && st.consumer);
+	CHECK_EQ(lipc_ring_pop(c, rec, sizeof(rec), &len, 0), 1);
+	CHECK_ERR(lipc_ring_pop(c, rec, sizeof(rec), &len, 10000), ECONNRESET);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
+
+	/* Root's consumer dies, then nobody locks its byte: root's producer hears of it. */
+	p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+	CHECK(p != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK(lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) != NULL);
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 1, 1), 0);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(st.producer && !st.consumer);
+	while (lipc_ring_push(p, rec, sizeof(rec), 10000) == 0)
+		;
+	CHECK_EQ(errno, EPIPE);
+	CHECK_SYS(lipc_ring_close(p));
+	nobody_stop(&nb);
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
-	   TEST(tcp_listens_on_loopback_unless_told))
+	   TEST(tcp_listens_on_loopback_unless_told), TEST(read_access_cannot_fake_liveness))
