@@ -646,7 +646,7 @@ static mode_t readable_by_writers(mode_t mode)
  * whole ring, never a half-made one; if two processes create at once, one link wins and the
  * other opens the winner's ring.
  */
-static int create(const char *path, uint64_t cap, mode_t mode)
+static int create(const char *path, uint64_t cap, mode_t mode, bool *created)
 {
 	struct ring_shared *sh;
 	struct stat st;
@@ -683,8 +683,10 @@ static int create(const char *path, uint64_t cap, mode_t mode)
 		if (errno != EEXIST)
 			goto out_close;
 		close(fd);
-		return open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC); /* another creator won */
+		/* Another creator won: its ring is joined, as any ring that is there already. */
+		return open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	}
+	*created = true;
 	return fd;
 
 out_close:
@@ -810,13 +812,36 @@ static void read_static(const struct ring_shared *sh, struct ring_static *hdr)
 	hdr->max_record = atomic_load_explicit(&sh->max_record, memory_order_relaxed);
 }
 
-/* Map the object and check its header; the peer's positions are checked as they are used. */
-static int attach(struct lipc_ring *r)
+/*
+ * The join policy (lipc/chan.h), for a ring that was there already: its owner is this user or
+ * root, or the one the caller trusts (lipc_ring_join), and nobody else may write it unless the
+ * caller trusts an owner. The group and other write bits say who else may: an ACL that lets a
+ * named user or group write shows in the group bits, its mask.
+ */
+static int may_join(const struct stat *st, const struct lipc__trust *trust)
+{
+	if (lipc__check_owner(st->st_uid, st->st_mode, trust) < 0)
+		return -1;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !trust->given)
+		return lipc__fail_why(EPERM,
+				      "owned by uid %u (mode %04o), but others may write it: not "
+				      "joined",
+				      (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+/*
+ * Check the ring against the join policy (trust NULL: we created it), map it and check its
+ * header; the peer's positions are checked as they are used.
+ */
+static int attach(struct lipc_ring *r, const struct lipc__trust *trust)
 {
 	struct ring_static hdr;
 	struct stat st;
 
 	if (fstat(r->fd, &st) < 0)
+		return -1;
+	if (trust && may_join(&st, trust) < 0)
 		return -1;
 	if (!ring_sized(&st)) {
 		errno = EPROTO;
@@ -906,11 +931,14 @@ static void adopt_orphan(struct lipc_ring *r)
 		atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
 }
 
-struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
+/* lipc_ring_open() and lipc_ring_join(): a ring that is there already is joined if trust says. */
+static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity, mode_t mode,
+				   const struct lipc__trust *trust)
 {
 	int role = flags & (LIPC_RING_PRODUCER | LIPC_RING_CONSUMER);
 	char path[PATH_MAX];
 	struct lipc_ring *r;
+	bool created = false;
 	uint64_t cap;
 
 	if ((role != LIPC_RING_PRODUCER && role != LIPC_RING_CONSUMER) ||
@@ -931,10 +959,10 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 	r->check_ms = CHECK_FIRST_MS;
 	r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_RING_CREATE))
-		r->fd = create(path, cap, mode);
+		r->fd = create(path, cap, mode, &created);
 	if (r->fd < 0)
 		goto out_free;
-	if (attach(r) < 0 || lock_role(r) < 0)
+	if (attach(r, created ? NULL : trust) < 0 || lock_role(r) < 0)
 		goto out_close;
 
 	/* Start where the last holder of our role stopped, if the position is sane. */
@@ -971,6 +999,27 @@ out_close:
 out_free:
 	free(r);
 	return NULL;
+}
+
+struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
+{
+	const struct lipc__trust trust = { .given = false };
+
+	lipc__why_clear();
+	return ring_open(name, flags, capacity, mode, &trust);
+}
+
+struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, mode_t mode,
+				 uid_t owner)
+{
+	const struct lipc__trust trust = { .given = true, .owner = owner };
+
+	lipc__why_clear();
+	if (owner == (uid_t)-1) {
+		errno = EINVAL; /* no user: chown(2)'s "leave alone" */
+		return NULL;
+	}
+	return ring_open(name, flags, capacity, mode, &trust);
 }
 
 int lipc_ring_close(struct lipc_ring *r)
@@ -1068,7 +1117,10 @@ static int shm_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
 {
 	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
 		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
-	struct lipc_ring *r = lipc_ring_open(a->path, flags, o->capacity, o->mode);
+	struct lipc__trust trust = lipc__trust_of(o);
+	struct lipc_ring *r =
+		trust.given ? lipc_ring_join(a->path, flags, o->capacity, o->mode, trust.owner)
+			    : lipc_ring_open(a->path, flags, o->capacity, o->mode);
 
 	if (!r)
 		return -1;

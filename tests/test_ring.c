@@ -671,6 +671,70 @@ static const char *shm_file(void)
 	return path;
 }
 
+/*
+ * The join policy: a ring that others may write is joined only on purpose (lipc_ring_join, the
+ * channel's LIPC_CHAN_OWNER, lipc --owner), however it was made; one only this user may write
+ * is joined as before. (Other owners: tests/test_security.c, which has a second uid.)
+ */
+static void join_policy(void)
+{
+	static const mode_t refused[] = { 0620, 0602, 0622, 0660, 0666 };
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char addr[sizeof(ring_name) + 8], want[128], uid[32];
+	struct lipc_chan *chan;
+	struct lipc_ring *r;
+	struct check_cmd cmd;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_PRODUCER, 4096)));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		CHECK_SYS(chmod(shm_file(), refused[i]));
+		snprintf(want, sizeof(want), "owned by uid %s (mode %04o), but others may write it",
+			 uid, (unsigned)refused[i]);
+		errno = 0;
+		CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
+		CHECK_CONTAINS(why(EPERM), want);
+		CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0) &&
+		      errno == EPERM);
+		/* On purpose: the owner named (this user). */
+		r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+		CHECK(r != NULL);
+		CHECK_SYS(lipc_ring_close(r));
+	}
+	CHECK_SYS(chmod(shm_file(), 0600));
+	r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	/* Naming another owner trusts it besides this user, not instead. */
+	r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid() + 1);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK(!lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, (uid_t)-1) && errno == EINVAL);
+
+	/* The channel, and the command. */
+	CHECK_SYS(chmod(shm_file(), 0620));
+	o.timeout_ms = 0;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK_CONTAINS(why(EPERM), "(mode 0620), but others may write it: not joined");
+	o.flags = LIPC_CHAN_OWNER;
+	o.owner = geteuid();
+	chan = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	CHECK(chan != NULL);
+	CHECK_SYS(lipc_chan_send(chan, "hi", 2));
+	CHECK_SYS(lipc_chan_close(chan));
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&cmd, "(mode 0620), but others may write it: not joined");
+	check_cmd_free(&cmd);
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("send", addr, "x")), 1);
+	CHECK_FAILURE(&cmd, "(mode 0620), but others may write it: not joined");
+	check_cmd_free(&cmd);
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "--owner", uid, "-n", "1", addr)), 0);
+	CHECK_STR(cmd.out, "hi\n");
+	check_cmd_free(&cmd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 /* Take a read lock on [start, start + len) through fd (len 0: to the end, and beyond). */
 static void read_lock(int fd, off_t start, off_t len)
 {
@@ -777,4 +841,5 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
 	   TEST(producer_killed_inside_commit), TEST_T(corruption_is_an_error, 200),
 	   TEST(misaligned_position_is_refused), TEST(full_dev_shm_is_enospc),
-	   TEST(channel_traffic), TEST(through_the_cli), TEST(read_locks_fake_no_peer))
+	   TEST(channel_traffic), TEST(through_the_cli), TEST(join_policy),
+	   TEST(read_locks_fake_no_peer))

@@ -501,6 +501,56 @@ static const char *ring_why(int err)
 }
 
 /*
+ * Attack 1, squatting: nobody makes shm:/NAME first, open to everyone. Root's sender and
+ * receiver refuse to join it, in one line that names the owner and the mode, and write nothing
+ * to it; told to trust that owner (--owner, lipc_ring_join), they join.
+ */
+static void squatted_ring_is_refused(void)
+{
+	const char *want = "owned by uid 65534 (mode 0666), not by this user or root: not joined";
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char ring[256], n[200], addr[300];
+	struct lipc_ring_stat st;
+	struct lipc_ring *r;
+	struct nobody nb;
+	struct check_cmd c;
+
+	ring_needs_root();
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	nobody_start(&nb);
+	CHECK_EQ(nobody_do(&nb, 'c', ring, 4096, 0), 0);
+	nobody_stop(&nb);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "secret")), 1);
+	CHECK_FAILURE(&c, want);
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&c, want);
+	check_cmd_free(&c);
+	CHECK(!lipc_ring_open(ring, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0) && errno == EPERM);
+	CHECK_CONTAINS(ring_why(EPERM), want);
+	CHECK(!lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
+	o.timeout_ms = 0;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK_CONTAINS(ring_why(EPERM), want);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK_EQ(st.used, 0); /* the secret never went in */
+
+	/* On purpose. */
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", "--owner", "65534", addr, "hello")), 0);
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "--owner", "65534", "-n", "1", addr)),
+		 0);
+	CHECK_STR(c.out, "hello\n");
+	check_cmd_free(&c);
+	r = lipc_ring_join(ring, LIPC_RING_CONSUMER, 0, 0, 65534);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+/*
  * Attack 4, read access: nobody takes read locks on the lock bytes of root's ring. A ring that
  * LinuxIPC made, whatever mode was asked, cannot be opened by a user who may not write it; on a
  * ring made elsewhere that nobody may read, the locks neither show a producer or consumer that
@@ -588,4 +638,5 @@ static void read_access_cannot_fake_liveness(void)
 
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
-	   TEST(tcp_listens_on_loopback_unless_told), TEST(read_access_cannot_fake_liveness))
+	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_ring_is_refused),
+	   TEST(read_access_cannot_fake_liveness))

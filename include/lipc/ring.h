@@ -12,6 +12,13 @@
  * lock) without any timeout a debugger pause could trip, and a new producer or consumer can
  * take its place. The consumer never trusts the shared memory: every index and length it reads
  * is checked, and a corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
+ *
+ * Another user. A ring that is there already is joined only when it belongs to this user or to
+ * root and nobody else may write it (the join policy, lipc/chan.h): another user could have
+ * made it first, under the name a program expects, to read its messages or feed it false ones.
+ * lipc_ring_join() trusts one more owner, for a ring shared on purpose. A ring is created
+ * without read access for those who may not write it: a reader could not attach (both roles
+ * write), and its read locks would block attaching.
  */
 #ifndef LIPC_RING_H
 #define LIPC_RING_H
@@ -37,12 +44,25 @@ struct lipc_ring;
  * Attach to the ring named name ("/NAME", as for shm_open) as its producer or its consumer.
  * With LIPC_RING_CREATE a missing ring is created with room for capacity bytes of records
  * (rounded up to a power of two, 4 KiB to 1 GiB; 0 means LIPC_RING_CAPACITY_DEFAULT) and
- * permissions mode (0 means 0600); its pages are reserved at once, so a full /dev/shm is ENOSPC
- * here rather than SIGBUS later. Returns the ring, or NULL with errno: EBUSY when the role is
- * taken, ENOENT, EINVAL for a bad name or capacity, EPROTO when the object is not a ring of
- * this version.
+ * permissions mode (0 means 0600, and a class that may not write loses its read bit: 0644 is
+ * 0600); its pages are reserved at once, so a full /dev/shm is ENOSPC here rather than SIGBUS
+ * later. Returns the ring, or NULL with errno: EBUSY when the role is taken (or blocked by a
+ * read lock, which lipc_addr_strerror() tells), ENOENT, EINVAL for a bad name or capacity,
+ * EPROTO when the object is not a ring of this version, EPERM when the ring there belongs to
+ * another user or others may write it (lipc_addr_strerror() names the owner and the mode).
  */
 struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode);
+
+/*
+ * lipc_ring_open(), trusting owner as well as this user and root: a ring that is there already
+ * is joined when one of them owns it, whoever else may write it. For a ring another user shares
+ * on purpose (a service's, say); lipc_chan_opts.owner (LIPC_CHAN_OWNER) and lipc --owner lead
+ * here. A call of its own rather than a flag or a parameter more: a flag cannot carry a uid,
+ * lipc_ring_open() keeps its callers and its ABI, and create-or-join stays one call (a join that
+ * could not create would race with another creator). EINVAL for owner (uid_t)-1.
+ */
+struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, mode_t mode,
+				 uid_t owner);
 
 /*
  * Detach. A producer's close is the end of the stream for the consumer (once it has read what is
