@@ -39,9 +39,20 @@
  * write: only a ring made elsewhere, readable by others, can have its attaching blocked so
  * (EBUSY, and lipc__why() says it is a read lock).
  *
- * What the checks cannot stop: a peer with write access that truncates the object makes our
- * next access to the lost pages SIGBUS. The object's mode (0600 by default) is the defence; a
- * process of the same user could as well ptrace us.
+ * Trust: a ring that is there already is joined when this user or root owns it and nobody else
+ * may write it, or, through lipc_ring_join(), when the owner the caller names does, whoever
+ * else may write it (may_join(), the join policy of lipc/chan.h). A ring that anyone but this
+ * user and root may write is guarded (see "The guard" below): a truncation, which would make
+ * our next access to the lost pages SIGBUS, makes the ring's calls fail with EPROTO instead.
+ *
+ * What remains, against a process that may write the ring: it can read every record; write
+ * corrupt records (EBADMSG, EPROTO), or well-formed false ones that nothing tells from the
+ * producer's; stall either side (publish nothing, move a position so that a side waits, hold a
+ * lock byte with a write lock: a role refused with EBUSY, or a dead peer that looks alive);
+ * steer the spinning through the cpu fields; truncate the ring (EPROTO on a guarded ring, and a
+ * record held in place reads as zeros); fill /dev/shm. On an unguarded ring only this user or
+ * root can do any of it, and either could as well ptrace us. The guard is chosen at attach: an
+ * owner who lets others write the ring later (chmod) has them write an unguarded ring.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +60,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -123,11 +135,19 @@ _Static_assert(sizeof(struct ring_static) == offsetof(struct ring_shared, pad0) 
 	       "the static header's copy has its layout");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics work across processes");
 
+struct guard;
+
 struct lipc_ring {
 	int fd;
 	int role;
 	bool spin_only;
-	int error; /* a corrupt ring stays an error */
+	/*
+	 * Does a call have more to test than the fast path: an error, or a guard? One predictable
+	 * branch for a sound, unguarded ring.
+	 */
+	bool careful;
+	int error;	     /* a corrupt ring stays an error */
+	struct guard *guard; /* a ring others may write: its guard (NULL: none needed) */
 	struct ring_shared *sh;
 	unsigned char *data;
 	size_t map_size;
@@ -227,9 +247,165 @@ static int peer_attached(const struct lipc_ring *r)
 	return fl.l_type != F_UNLCK;
 }
 
+/*
+ * The guard, for a ring that someone we may not trust with our life can write: one joined with
+ * lipc_ring_join(), or made with a mode that lets others write. Such a writer can truncate the
+ * object, and our next access to a page past its end is SIGBUS, whatever we checked before (the
+ * truncate can land between any check and the access); a tmpfs file other than a memfd cannot
+ * be sealed against it (it is born with F_SEAL_SEAL). So a process-wide SIGBUS handler, installed
+ * with the first guarded mapping, repairs the fault instead: when the faulting address lies in
+ * a guarded mapping, it maps anonymous zero pages over the mapping's file-backed part (the
+ * PROT_NONE page after it stays), marks the mapping truncated and returns, and the faulting
+ * instruction runs again on the zeros, harmlessly. Every call on a guarded ring tests the mark
+ * on entry, in its waits and before it reports success, and fails with EPROTO ("truncated").
+ * Any other SIGBUS goes to the action that was there before ours (SIG_DFL: the process dies of
+ * it as it would have; a sanitizer's handler: it reports it). The handler finds the guarded
+ * mappings without a lock: slots are only ever added to the list, published by a release store,
+ * reused but never freed, and a mapping's slot is cleared before the mapping goes.
+ */
+struct guard {
+	_Atomic uintptr_t start; /* the file-backed part of a mapping; 0: a free slot */
+	_Atomic size_t len;
+	_Atomic bool truncated; /* set by the handler, or when a futex found the page gone */
+	struct guard *next;	/* written before the slot is published, never changed */
+};
+
+static struct guard *_Atomic guards;
+static struct sigaction chained; /* the SIGBUS action before ours: written once, before ours */
+static bool guard_installed;	 /* under mappings_lock */
+
+/* In the handler: replace the guarded mapping that holds addr with zeros. */
+static bool guard_repair(uintptr_t addr)
+{
+	/* Pairs with the release stores of guard_slot(). */
+	for (struct guard *g = atomic_load_explicit(&guards, memory_order_acquire); g;
+	     g = g->next) {
+		uintptr_t start = atomic_load_explicit(&g->start, memory_order_acquire);
+		size_t len = atomic_load_explicit(&g->len, memory_order_relaxed);
+
+		if (!start || addr - start >= len)
+			continue;
+		/* The system call itself: sanitizers intercept mmap(), not for a signal handler. */
+		if (syscall(SYS_mmap, start, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == -1)
+			return false;
+		/* Pairs with the acquire load of guard_failed(). */
+		atomic_store_explicit(&g->truncated, true, memory_order_release);
+		return true;
+	}
+	return false;
+}
+
+/* Any other SIGBUS: what the action before ours would have done with it. */
+static void guard_chain(int sig, siginfo_t *si, void *uc)
+{
+	if (chained.sa_flags & SA_SIGINFO) {
+		chained.sa_sigaction(sig, si, uc);
+	} else if (chained.sa_handler != SIG_DFL && chained.sa_handler != SIG_IGN) {
+		chained.sa_handler(sig);
+	} else if (si->si_code > 0 || chained.sa_handler == SIG_DFL) {
+		/*
+		 * Die of it (the kernel ignores SIG_IGN for a fault): a fault runs its instruction
+		 * again and meets the default action; a signal sent is sent again, and arrives
+		 * as we return (SIGBUS is blocked in its handler).
+		 */
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+		sigaction(SIGBUS, &dfl, NULL);
+		if (si->si_code <= 0)
+			raise(SIGBUS);
+	}
+	/* else: sent by a process while ignored, and ignored */
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	int err = errno;
+
+	/* si_code > 0: a fault the kernel raised, at si_addr; a signal sent has no address. */
+	if (!(si->si_code > 0 && guard_repair((uintptr_t)si->si_addr)))
+		guard_chain(sig, si, uc);
+	errno = err;
+}
+
+/*
+ * Install the handler, once: under mappings_lock. A program that sets its own SIGBUS action
+ * afterwards must call the one it replaced for faults that are not its own, as ours does.
+ */
+static int guard_install(void)
+{
+	struct sigaction ours = { .sa_sigaction = on_sigbus,
+				  .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART },
+			 now = { 0 };
+
+	if (guard_installed)
+		return 0;
+	sigemptyset(&ours.sa_mask);
+	/* The old action is kept before ours is in place: a fault may come at once. */
+	if (sigaction(SIGBUS, NULL, &chained) < 0 || sigaction(SIGBUS, &ours, NULL) < 0 ||
+	    sigaction(SIGBUS, NULL, &now) < 0)
+		return -1;
+	/* A sanitizer told to keep SIGBUS for itself (handle_sigbus=2) refuses ours, silently. */
+	if (!(now.sa_flags & SA_SIGINFO) || now.sa_sigaction != on_sigbus)
+		return lipc__fail_why(ENOTSUP, "cannot guard a ring others may write: the SIGBUS "
+					       "handler is kept by someone else");
+	guard_installed = true;
+	return 0;
+}
+
+/* A slot for the mapping [start, start + len): under mappings_lock. */
+static struct guard *guard_slot(void *start, size_t len)
+{
+	struct guard *g;
+
+	if (guard_install() < 0)
+		return NULL;
+	for (g = atomic_load_explicit(&guards, memory_order_relaxed); g; g = g->next)
+		if (!atomic_load_explicit(&g->start, memory_order_relaxed))
+			break;
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		if (!g)
+			return NULL;
+		g->next = atomic_load_explicit(&guards, memory_order_relaxed);
+		atomic_store_explicit(&guards, g, memory_order_release);
+	}
+	atomic_store_explicit(&g->len, len, memory_order_relaxed);
+	atomic_store_explicit(&g->truncated, false, memory_order_relaxed);
+	atomic_store_explicit(&g->start, (uintptr_t)start, memory_order_release);
+	return g;
+}
+
+/* A guarded ring found truncated: -1 with EPROTO, from then on. Otherwise 0. */
+static int guard_failed(const struct lipc_ring *r)
+{
+	if (!r->guard || !atomic_load_explicit(&r->guard->truncated, memory_order_acquire))
+		return 0;
+	return lipc__fail_why(EPROTO, "the ring was truncated by another process");
+}
+
+/* On entry to a call, when r->careful: a truncated or corrupt ring stays an error. */
+static int still_sound(const struct lipc_ring *r)
+{
+	if (guard_failed(r) < 0)
+		return -1;
+	if (r->error) {
+		errno = r->error;
+		return -1;
+	}
+	return 0;
+}
+
+/* Before a call reports success, when r->careful: did a truncation land during it? */
+#define TRUNCATED(r) (__builtin_expect((r)->careful, 0) && guard_failed(r) < 0)
+
 static int corrupt(struct lipc_ring *r, int err)
 {
+	/* The zeros a truncation left are not the peer's corruption. */
+	if (guard_failed(r) < 0)
+		return -1;
 	r->error = err;
+	r->careful = true;
 	errno = err;
 	return -1;
 }
@@ -337,6 +513,9 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	uint64_t seen = r->peer;
 	int me = sched_getcpu(), budget, gone;
 
+	/* Each loop that waits comes back here, or tests the guard itself: none waits on zeros. */
+	if (guard_failed(r) < 0)
+		return -1;
 	if (timeout_ms == 0) {
 		gone = peer_gone(r, true);
 		if (gone)
@@ -360,8 +539,10 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			return 1;
 		}
 		cpu_relax();
-		/* A busy-poller still notices a gone peer and its own deadline. */
+		/* A busy-poller still notices a gone peer, a truncation and its own deadline. */
 		if (r->spin_only && (i & 0xfffff) == 0xfffff) {
+			if (guard_failed(r) < 0)
+				return -1;
 			gone = peer_gone(r, true);
 			if (gone)
 				return gone > 0 ? 0 : -1;
@@ -398,6 +579,10 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			goto out_awake;
 		gone = peer_gone(r, test_lock);
 		test_lock = false;
+		if (guard_failed(r) < 0) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return -1;
+		}
 		if (gone) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return gone > 0 ? 0 : -1;
@@ -411,8 +596,16 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 		if (ret == 0 || errno == EAGAIN)
 			goto out_awake_cleared;
-		if (errno != ETIMEDOUT && errno != EINTR)
+		/*
+		 * The futex's page is gone: a truncation, which no signal tells in a system call.
+		 * (The next access to the mapping faults, and the handler repairs it.)
+		 */
+		if (errno == EFAULT && r->guard)
+			atomic_store_explicit(&r->guard->truncated, true, memory_order_release);
+		if (errno != ETIMEDOUT && errno != EINTR) {
+			guard_failed(r); /* a truncation is EPROTO, not EFAULT */
 			return -1;
+		}
 		if (errno == ETIMEDOUT && chunk == r->check_ms) {
 			/* Slept a whole check interval: test the peer's lock, then back off. */
 			test_lock = true;
@@ -448,10 +641,8 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 		errno = EBADF;
 		return NULL;
 	}
-	if (r->error) {
-		errno = r->error;
+	if (r->careful && still_sound(r) < 0)
 		return NULL;
-	}
 	if (r->held) {
 		errno = EINVAL;
 		return NULL;
@@ -511,7 +702,8 @@ int lipc_ring_commit(struct lipc_ring *r)
 	r->held = 0;
 	atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
 	wake_peer(r);
-	return 0;
+	/* The record went to zeros if the ring was truncated since the reserve (or during it). */
+	return TRUNCATED(r) ? -1 : 0;
 }
 
 int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeout_ms)
@@ -524,7 +716,8 @@ int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeou
 	return lipc_ring_commit(r);
 }
 
-int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+/* lipc_ring_peek(), without its last test for a truncation: lipc_ring_pop() has it later. */
+static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
 {
 	struct lipc__deadline d;
 	uint64_t idx, skip = 0, rec;
@@ -534,8 +727,8 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 		errno = EBADF;
 		return -1;
 	}
-	if (r->error)
-		return corrupt(r, r->error);
+	if (r->careful && still_sound(r) < 0)
+		return -1;
 	lipc__deadline_start(&d, timeout_ms);
 	if (r->held)
 		goto out_record; /* the same record again */
@@ -587,6 +780,14 @@ out_record:
 	return 1;
 }
 
+int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+{
+	int ret = peek_record(r, data, len, timeout_ms);
+
+	/* A header read from the zeros of a truncation would be an empty record: not one. */
+	return ret > 0 && TRUNCATED(r) ? -1 : ret;
+}
+
 int lipc_ring_release(struct lipc_ring *r)
 {
 	if (r->role != LIPC_RING_CONSUMER || !r->held) {
@@ -598,13 +799,14 @@ int lipc_ring_release(struct lipc_ring *r)
 	/* Pairs with the producer's acquire load of tail: we are done reading the record. */
 	atomic_store_explicit(&r->sh->tail, r->pos, memory_order_release);
 	wake_peer(r);
-	return 0;
+	/* The record read may have been zeros if the ring was truncated since the peek. */
+	return TRUNCATED(r) ? -1 : 0;
 }
 
 int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
 {
 	const void *p;
-	int ret = lipc_ring_peek(r, &p, len, timeout_ms);
+	int ret = peek_record(r, &p, len, timeout_ms);
 
 	if (ret <= 0)
 		return ret;
@@ -719,7 +921,9 @@ struct mapping {
 	dev_t dev;
 	ino_t ino;
 	size_t size;
+	bool guarded; /* a guarded handle never shares an unguarded mapping, nor the reverse */
 	void *base;
+	struct guard *guard;
 	int refs;
 	struct mapping *next;
 };
@@ -729,19 +933,27 @@ static struct mapping *mappings;
 
 /*
  * Map the object, with one page more than it reserved and left inaccessible: should a check
- * ever miss, an overrun faults at once instead of reading a neighbouring mapping.
+ * ever miss, an overrun faults at once instead of reading a neighbouring mapping. A guarded
+ * mapping is in the guard's list before anything reads it; *guard is its slot.
  */
-static void *map_object(int fd, const struct stat *st, size_t *map_size)
+static void *map_object(int fd, const struct stat *st, bool guarded, size_t *map_size,
+			struct guard **guard)
 {
 	struct mapping *m;
 	void *base = NULL;
 
 	*map_size = (size_t)st->st_size + DATA_OFFSET;
+	*guard = NULL;
 	pthread_mutex_lock(&mappings_lock);
 	for (m = mappings; m; m = m->next) {
-		if (m->dev == st->st_dev && m->ino == st->st_ino && m->size == *map_size) {
+		/* A truncated one is zeros now, whatever the file holds again. */
+		if (m->dev == st->st_dev && m->ino == st->st_ino && m->size == *map_size &&
+		    m->guarded == guarded &&
+		    !(m->guard &&
+		      atomic_load_explicit(&m->guard->truncated, memory_order_relaxed))) {
 			m->refs++;
 			base = m->base;
+			*guard = m->guard;
 			goto out_unlock;
 		}
 	}
@@ -749,16 +961,36 @@ static void *map_object(int fd, const struct stat *st, size_t *map_size)
 	if (!m)
 		goto out_unlock;
 	base = mmap(NULL, *map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED || mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE,
-				       MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
-		if (base != MAP_FAILED)
-			munmap(base, *map_size);
-		free(m);
-		base = NULL;
-		goto out_unlock;
+	if (base == MAP_FAILED)
+		goto out_free;
+	if (guarded) {
+		*guard = guard_slot(base, (size_t)st->st_size);
+		if (!*guard)
+			goto out_unmap;
 	}
-	*m = (struct mapping){ st->st_dev, st->st_ino, *map_size, base, 1, mappings };
+	if (mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0) == MAP_FAILED)
+		goto out_unguard;
+	*m = (struct mapping){ .dev = st->st_dev,
+			       .ino = st->st_ino,
+			       .size = *map_size,
+			       .guarded = guarded,
+			       .base = base,
+			       .guard = *guard,
+			       .refs = 1,
+			       .next = mappings };
 	mappings = m;
+	goto out_unlock;
+
+out_unguard:
+	if (*guard)
+		atomic_store_explicit(&(*guard)->start, 0, memory_order_release);
+	*guard = NULL;
+out_unmap:
+	munmap(base, *map_size);
+out_free:
+	free(m);
+	base = NULL;
 out_unlock:
 	pthread_mutex_unlock(&mappings_lock);
 	return base;
@@ -773,6 +1005,10 @@ static void unmap_object(void *base)
 		if (m->base == base) {
 			if (--m->refs == 0) {
 				*p = m->next;
+				/* Out of the guard's list first: the pages may serve another. */
+				if (m->guard)
+					atomic_store_explicit(&m->guard->start, 0,
+							      memory_order_release);
 				munmap(m->base, m->size);
 				free(m);
 			}
@@ -815,8 +1051,8 @@ static void read_static(const struct ring_shared *sh, struct ring_static *hdr)
 /*
  * The join policy (lipc/chan.h), for a ring that was there already: its owner is this user or
  * root, or the one the caller trusts (lipc_ring_join), and nobody else may write it unless the
- * caller trusts an owner. The group and other write bits say who else may: an ACL that lets a
- * named user or group write shows in the group bits, its mask.
+ * caller trusts an owner (the ring is then guarded). The group and other write bits say who else
+ * may: an ACL that lets a named user or group write shows in the group bits, its mask.
  */
 static int may_join(const struct stat *st, const struct lipc__trust *trust)
 {
@@ -828,6 +1064,12 @@ static int may_join(const struct stat *st, const struct lipc__trust *trust)
 				      "joined",
 				      (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
 	return 0;
+}
+
+/* Does the ring need the guard: may anyone but this user and root write it (truncate it)? */
+static bool needs_guard(const struct stat *st)
+{
+	return (st->st_uid != geteuid() && st->st_uid != 0) || (st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
 /*
@@ -847,12 +1089,14 @@ static int attach(struct lipc_ring *r, const struct lipc__trust *trust)
 		errno = EPROTO;
 		return -1;
 	}
-	r->sh = map_object(r->fd, &st, &r->map_size);
+	r->sh = map_object(r->fd, &st, needs_guard(&st), &r->map_size, &r->guard);
 	if (!r->sh)
 		return -1;
+	r->careful = r->guard != NULL;
 	read_static(r->sh, &hdr);
 	if (!header_valid(&hdr, &st)) {
-		errno = EPROTO;
+		if (guard_failed(r) == 0)
+			errno = EPROTO;
 		return -1;
 	}
 	r->cap = hdr.capacity;
@@ -990,6 +1234,8 @@ static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity,
 		if (peer_attached(r) == 1)
 			r->seen_gen = r->base_gen;
 	}
+	if (guard_failed(r) < 0)
+		goto out_close;
 	return r;
 
 out_close:

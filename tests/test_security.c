@@ -19,6 +19,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -550,6 +551,149 @@ static void squatted_ring_is_refused(void)
 	CHECK_SYS(lipc_ring_unlink(ring));
 }
 
+#define TRUNC_CAP ((size_t)64 * 1024)
+
+/* Root's consumer: holds a record in the ring's far half, reads it after the truncation. */
+static void truncated_consumer(const char *ring, int ready, int go)
+{
+	static unsigned char buf[1000];
+	struct lipc_ring *c = lipc_ring_join(ring, LIPC_RING_CONSUMER, 0, 0, 65534);
+	const volatile unsigned char *rec;
+	const void *p;
+	unsigned sum = 0;
+	size_t len;
+	char b = 0;
+
+	CHECK(c != NULL);
+	for (int i = 0; i < 33; i++) /* 33 records of 1024 bytes: past the half */
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 1);
+	CHECK_EQ(lipc_ring_peek(c, &p, &len, -1), 1);
+	CHECK_EQ(write(ready, &b, 1), 1);
+	CHECK_EQ(read(go, &b, 1), 0);
+	rec = p;
+	for (size_t i = 0; i < len; i++) /* no SIGBUS: zeros */
+		sum += rec[i];
+	CHECK_EQ(sum, 0);
+	CHECK_ERR(lipc_ring_release(c), EPROTO);
+	CHECK_CONTAINS(ring_why(EPROTO), "the ring was truncated by another process");
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), EPROTO);
+	CHECK_SYS(lipc_ring_close(c));
+}
+
+/* Root's producer: blocked on a full ring (blocked), or pushing after the truncation. */
+static void truncated_producer(const char *ring, int ready, int go, bool blocked)
+{
+	static unsigned char buf[1000];
+	struct lipc_ring *p = lipc_ring_join(ring, LIPC_RING_PRODUCER, 0, 0, 65534);
+	char b = 0;
+	int ret;
+
+	CHECK(p != NULL);
+	memset(buf, 0x5a, sizeof(buf));
+	for (int i = 0; i < 34; i++)
+		CHECK_SYS(lipc_ring_push(p, buf, sizeof(buf), -1));
+	CHECK_EQ(write(ready, &b, 1), 1);
+	if (blocked) {
+		while ((ret = lipc_ring_push(p, buf, sizeof(buf), -1)) == 0)
+			;
+	} else {
+		CHECK_EQ(read(go, &b, 1), 0);
+		ret = lipc_ring_push(p, buf, sizeof(buf), -1);
+	}
+	CHECK_EQ(ret, -1);
+	CHECK_EQ(errno, EPROTO);
+	CHECK_CONTAINS(ring_why(EPROTO), "the ring was truncated by another process");
+	CHECK_SYS(lipc_ring_close(p));
+}
+
+/* nobody truncates its ring to size under root's producer and consumer, both attached. */
+static void truncate_under_root(struct nobody *nb, const char *what, long long size, bool blocked)
+{
+	char ring[256], n[200], b;
+	int ready[2], go[2];
+	pid_t pc, pp;
+
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), what));
+	CHECK_EQ(nobody_do(nb, 'c', ring, (long long)TRUNC_CAP, 0), 0);
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	pc = check_fork();
+	if (pc == 0) {
+		close(go[1]);
+		truncated_consumer(ring, ready[1], go[0]);
+		_exit(0);
+	}
+	pp = check_fork();
+	if (pp == 0) {
+		close(go[1]);
+		truncated_producer(ring, ready[1], go[0], blocked);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	CHECK_EQ(nobody_do(nb, 't', ring, size, 0), 0);
+	close(go[1]);
+	CHECK_EQ(check_wait(pc), 0); /* 128 + SIGBUS: killed */
+	CHECK_EQ(check_wait(pp), 0);
+	close(ready[0]);
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+/* lipc recv or send joins nobody's ring on purpose and waits in it; nobody truncates it. */
+static void truncate_under_command(struct nobody *nb, const char *what, bool send)
+{
+	char ring[256], n[200], addr[300], *input = NULL;
+	struct lipc_ring_stat st;
+	struct check_cmd c;
+
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), what));
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	CHECK_EQ(nobody_do(nb, 'c', ring, 4096, 0), 0);
+	if (send) { /* more than the ring holds, and nobody reads: the sender waits for room */
+		input = malloc(100 * 64 + 1);
+		CHECK(input != NULL);
+		for (int i = 0; i < 100; i++)
+			snprintf(input + i * 64, 65, "%063d\n", i);
+	}
+	check_cmd_start_traced(&c, input,
+			       send ? LIPC_ARGV("send", "--owner", "65534", addr)
+				    : LIPC_ARGV("recv", "--owner", "65534", addr));
+	/*
+	 * Held as it goes to sleep in the ring, then the pages go. (A futex call before it has
+	 * attached, a runtime's, is let go: held anywhere after that, it must fail the same way.)
+	 */
+	do
+		check_traced_until(&c, CHECK_SYSCALLS(SYS_futex), 1, false);
+	while (lipc_ring_stat(ring, &st) < 0 || !(send ? st.producer : st.consumer));
+	CHECK_EQ(nobody_do(nb, 't', ring, 0, 0), 0);
+	check_traced_go(&c);
+	CHECK_EQ(check_cmd_wait(&c), 1); /* 128 + SIGBUS (135): killed */
+	CHECK_FAILURE(&c, "the ring was truncated by another process");
+	check_cmd_free(&c);
+	free(input);
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+/*
+ * Attack 1, truncating: a ring of nobody's joined on purpose is truncated by nobody, whole or
+ * through its data, while root's producer and consumer are attached and busy: each gets an
+ * error (EPROTO, "truncated"), never SIGBUS, and a record held in place reads as zeros.
+ */
+static void truncated_ring_is_an_error(void)
+{
+	struct nobody nb;
+
+	ring_needs_root();
+	nobody_start(&nb);
+	truncate_under_root(&nb, "ring-whole", 0, true);
+	truncate_under_root(&nb, "ring-data", 4096 + (long long)TRUNC_CAP / 2, false);
+	truncate_under_command(&nb, "ring-recv", false);
+	truncate_under_command(&nb, "ring-send", true);
+	nobody_stop(&nb);
+}
+
 /*
  * Attack 4, read access: nobody takes read locks on the lock bytes of root's ring. A ring that
  * LinuxIPC made, whatever mode was asked, cannot be opened by a user who may not write it; on a
@@ -639,4 +783,4 @@ static void read_access_cannot_fake_liveness(void)
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_ring_is_refused),
-	   TEST(read_access_cannot_fake_liveness))
+	   TEST(truncated_ring_is_an_error), TEST(read_access_cannot_fake_liveness))
