@@ -518,6 +518,8 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		return -1;
 	if (timeout_ms == 0) {
 		gone = peer_gone(r, true);
+		if (guard_failed(r) < 0) /* its reads may have been the ones that faulted */
+			return -1;
 		if (gone)
 			return gone > 0 ? 0 : -1;
 		errno = EAGAIN;
