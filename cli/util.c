@@ -549,7 +549,7 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 		fail("%s: no %s within %s s", ca->address,
 		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
 	if (errno == EPERM)
-		fail("cannot open %s: %s (--owner trusts another user's)", ca->address,
+		fail("cannot open %s: %s (--owner USER trusts USER's, whatever the mode)", ca->address,
 		     chan_strerror(ca, errno));
 	fail("cannot open %s: %s", ca->address, chan_strerror(ca, errno));
 }

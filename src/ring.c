@@ -26,15 +26,33 @@
  * a fence on each side (store, fence, load: Dekker's pattern) guarantees that one of them sees the
  * other.
  *
- * Liveness: each side holds an open-file-description lock on one byte of the object for as long
- * as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the lock when
- * the process dies, however it dies; a second producer or consumer finds the byte locked
- * (EBUSY). A sleeper wakes now and then (10 ms at first, backing off to 250 ms) to test the
- * peer's lock; a peer stopped in a debugger still holds it and is not taken for dead.
+ * Liveness: each side holds an open-file-description write lock on one byte of the object for
+ * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the
+ * lock when the process dies, however it dies; a second producer or consumer finds the byte
+ * locked (EBUSY). A sleeper wakes now and then (10 ms at first, backing off to 250 ms) to test
+ * the peer's lock; a peer stopped in a debugger still holds it and is not taken for dead. The
+ * tests (F_OFD_GETLK) ask as for a read lock, which only a write lock answers: anyone who may
+ * read the object can take read locks on its bytes, but not write locks, so a reader neither
+ * invents a side nor hides a dead one. A read lock does block the write lock that attaching
+ * takes, wherever it lies (one lock can cover the whole file), so a ring made here grants read
+ * access to nobody who may not write it, and the join policy refuses rings that others may
+ * write: only a ring made elsewhere, readable by others, can have its attaching blocked so
+ * (EBUSY, and lipc__why() says it is a read lock).
  *
- * What the checks cannot stop: a peer with write access that truncates the object makes our
- * next access to the lost pages SIGBUS. The object's mode (0600 by default) is the defence; a
- * process of the same user could as well ptrace us.
+ * Trust: a ring that is there already is joined when this user or root owns it and nobody else
+ * may write it, or, through lipc_ring_join(), when the owner the caller names does, whoever
+ * else may write it (may_join(), the join policy of lipc/chan.h). A ring that anyone but this
+ * user and root may write is guarded (see "The guard" below): a truncation, which would make
+ * our next access to the lost pages SIGBUS, makes the ring's calls fail with EPROTO instead.
+ *
+ * What remains, against a process that may write the ring: it can read every record; write
+ * corrupt records (EBADMSG, EPROTO), or well-formed false ones that nothing tells from the
+ * producer's; stall either side (publish nothing, move a position so that a side waits, hold a
+ * lock byte with a write lock: a role refused with EBUSY, or a dead peer that looks alive);
+ * steer the spinning through the cpu fields; truncate the ring (EPROTO on a guarded ring, and a
+ * record held in place reads as zeros); fill /dev/shm. On an unguarded ring only this user or
+ * root can do any of it, and either could as well ptrace us. The guard is chosen at attach: an
+ * owner who lets others write the ring later (chmod) has them write an unguarded ring.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +60,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,12 +92,15 @@
 #define CHECK_MAX_MS   250
 
 struct ring_shared {
-	/* Written once, before the object gets its name. */
-	uint64_t magic;
-	uint32_t version;
-	uint32_t data_offset;
-	uint64_t capacity;
-	uint64_t max_record;
+	/*
+	 * Written once, before the object gets its name, and read once by each process that
+	 * attaches, into a struct ring_static of its own that it checks and then keeps.
+	 */
+	_Atomic uint64_t magic;
+	_Atomic uint32_t version;
+	_Atomic uint32_t data_offset;
+	_Atomic uint64_t capacity;
+	_Atomic uint64_t max_record;
 	char pad0[LINE - 32];
 
 	_Atomic uint64_t head;
@@ -97,13 +119,35 @@ struct ring_shared {
 };
 
 _Static_assert(sizeof(struct ring_shared) <= DATA_OFFSET, "the header fits its page");
+
+/* The static header as a process reads it (the same bytes): a private copy, checked once. */
+struct ring_static {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t data_offset;
+	uint64_t capacity;
+	uint64_t max_record;
+};
+
+_Static_assert(sizeof(struct ring_static) == offsetof(struct ring_shared, pad0) &&
+		       offsetof(struct ring_static, max_record) ==
+			       offsetof(struct ring_shared, max_record),
+	       "the static header's copy has its layout");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics work across processes");
+
+struct guard;
 
 struct lipc_ring {
 	int fd;
 	int role;
 	bool spin_only;
-	int error; /* a corrupt ring stays an error */
+	/*
+	 * Does a call have more to test than the fast path: an error, or a guard? One predictable
+	 * branch for a sound, unguarded ring.
+	 */
+	bool careful;
+	int error;	     /* a corrupt ring stays an error */
+	struct guard *guard; /* a ring others may write: its guard (NULL: none needed) */
 	struct ring_shared *sh;
 	unsigned char *data;
 	size_t map_size;
@@ -133,7 +177,7 @@ struct lipc_ring {
  * of an earlier lap cannot pass for a ready record: their seq is another position (64 bits).
  */
 struct rec_hdr {
-	uint32_t len; /* the record's bytes, or WRAP */
+	_Atomic uint32_t len; /* the record's bytes, or WRAP; relaxed: seq orders it */
 	uint32_t unused;
 	_Atomic uint64_t seq;
 };
@@ -184,11 +228,15 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Is the other side's lock byte held? 1 yes, 0 no, -1 error. */
+/*
+ * Is the other side's lock byte held? 1 yes, 0 no, -1 error. Asked as for a read lock, so that
+ * only a write lock answers: anyone who may read the object can hold read locks on its bytes,
+ * and would otherwise invent a peer, or hide the death of one.
+ */
 static int peer_attached(const struct lipc_ring *r)
 {
 	struct flock fl = {
-		.l_type = F_WRLCK,
+		.l_type = F_RDLCK,
 		.l_whence = SEEK_SET,
 		.l_start = r->role == LIPC_RING_PRODUCER ? 1 : 0,
 		.l_len = 1,
@@ -199,9 +247,165 @@ static int peer_attached(const struct lipc_ring *r)
 	return fl.l_type != F_UNLCK;
 }
 
+/*
+ * The guard, for a ring that someone we may not trust with our life can write: one joined with
+ * lipc_ring_join(), or made with a mode that lets others write. Such a writer can truncate the
+ * object, and our next access to a page past its end is SIGBUS, whatever we checked before (the
+ * truncate can land between any check and the access); a tmpfs file other than a memfd cannot
+ * be sealed against it (it is born with F_SEAL_SEAL). So a process-wide SIGBUS handler, installed
+ * with the first guarded mapping, repairs the fault instead: when the faulting address lies in
+ * a guarded mapping, it maps anonymous zero pages over the mapping's file-backed part (the
+ * PROT_NONE page after it stays), marks the mapping truncated and returns, and the faulting
+ * instruction runs again on the zeros, harmlessly. Every call on a guarded ring tests the mark
+ * on entry, in its waits and before it reports success, and fails with EPROTO ("truncated").
+ * Any other SIGBUS goes to the action that was there before ours (SIG_DFL: the process dies of
+ * it as it would have; a sanitizer's handler: it reports it). The handler finds the guarded
+ * mappings without a lock: slots are only ever added to the list, published by a release store,
+ * reused but never freed, and a mapping's slot is cleared before the mapping goes.
+ */
+struct guard {
+	_Atomic uintptr_t start; /* the file-backed part of a mapping; 0: a free slot */
+	_Atomic size_t len;
+	_Atomic bool truncated; /* set by the handler, or when a futex found the page gone */
+	struct guard *next;	/* written before the slot is published, never changed */
+};
+
+static struct guard *_Atomic guards;
+static struct sigaction chained; /* the SIGBUS action before ours: written once, before ours */
+static bool guard_installed;	 /* under mappings_lock */
+
+/* In the handler: replace the guarded mapping that holds addr with zeros. */
+static bool guard_repair(uintptr_t addr)
+{
+	/* Pairs with the release stores of guard_slot(). */
+	for (struct guard *g = atomic_load_explicit(&guards, memory_order_acquire); g;
+	     g = g->next) {
+		uintptr_t start = atomic_load_explicit(&g->start, memory_order_acquire);
+		size_t len = atomic_load_explicit(&g->len, memory_order_relaxed);
+
+		if (!start || addr - start >= len)
+			continue;
+		/* The system call itself: sanitizers intercept mmap(), not for a signal handler. */
+		if (syscall(SYS_mmap, start, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == -1)
+			return false;
+		/* Pairs with the acquire load of guard_failed(). */
+		atomic_store_explicit(&g->truncated, true, memory_order_release);
+		return true;
+	}
+	return false;
+}
+
+/* Any other SIGBUS: what the action before ours would have done with it. */
+static void guard_chain(int sig, siginfo_t *si, void *uc)
+{
+	if (chained.sa_flags & SA_SIGINFO) {
+		chained.sa_sigaction(sig, si, uc);
+	} else if (chained.sa_handler != SIG_DFL && chained.sa_handler != SIG_IGN) {
+		chained.sa_handler(sig);
+	} else if (si->si_code > 0 || chained.sa_handler == SIG_DFL) {
+		/*
+		 * Die of it (the kernel ignores SIG_IGN for a fault): a fault runs its instruction
+		 * again and meets the default action; a signal sent is sent again, and arrives
+		 * as we return (SIGBUS is blocked in its handler).
+		 */
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+		sigaction(SIGBUS, &dfl, NULL);
+		if (si->si_code <= 0)
+			raise(SIGBUS);
+	}
+	/* else: sent by a process while ignored, and ignored */
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	int err = errno;
+
+	/* si_code > 0: a fault the kernel raised, at si_addr; a signal sent has no address. */
+	if (!(si->si_code > 0 && guard_repair((uintptr_t)si->si_addr)))
+		guard_chain(sig, si, uc);
+	errno = err;
+}
+
+/*
+ * Install the handler, once: under mappings_lock. A program that sets its own SIGBUS action
+ * afterwards must call the one it replaced for faults that are not its own, as ours does.
+ */
+static int guard_install(void)
+{
+	struct sigaction ours = { .sa_sigaction = on_sigbus,
+				  .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART },
+			 now = { 0 };
+
+	if (guard_installed)
+		return 0;
+	sigemptyset(&ours.sa_mask);
+	/* The old action is kept before ours is in place: a fault may come at once. */
+	if (sigaction(SIGBUS, NULL, &chained) < 0 || sigaction(SIGBUS, &ours, NULL) < 0 ||
+	    sigaction(SIGBUS, NULL, &now) < 0)
+		return -1;
+	/* A sanitizer told to keep SIGBUS for itself (handle_sigbus=2) refuses ours, silently. */
+	if (!(now.sa_flags & SA_SIGINFO) || now.sa_sigaction != on_sigbus)
+		return lipc__fail_why(ENOTSUP, "cannot guard a ring others may write: the SIGBUS "
+					       "handler is kept by someone else");
+	guard_installed = true;
+	return 0;
+}
+
+/* A slot for the mapping [start, start + len): under mappings_lock. */
+static struct guard *guard_slot(void *start, size_t len)
+{
+	struct guard *g;
+
+	if (guard_install() < 0)
+		return NULL;
+	for (g = atomic_load_explicit(&guards, memory_order_relaxed); g; g = g->next)
+		if (!atomic_load_explicit(&g->start, memory_order_relaxed))
+			break;
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		if (!g)
+			return NULL;
+		g->next = atomic_load_explicit(&guards, memory_order_relaxed);
+		atomic_store_explicit(&guards, g, memory_order_release);
+	}
+	atomic_store_explicit(&g->len, len, memory_order_relaxed);
+	atomic_store_explicit(&g->truncated, false, memory_order_relaxed);
+	atomic_store_explicit(&g->start, (uintptr_t)start, memory_order_release);
+	return g;
+}
+
+/* A guarded ring found truncated: -1 with EPROTO, from then on. Otherwise 0. */
+static int guard_failed(const struct lipc_ring *r)
+{
+	if (!r->guard || !atomic_load_explicit(&r->guard->truncated, memory_order_acquire))
+		return 0;
+	return lipc__fail_why(EPROTO, "the ring was truncated by another process");
+}
+
+/* On entry to a call, when r->careful: a truncated or corrupt ring stays an error. */
+static int still_sound(const struct lipc_ring *r)
+{
+	if (guard_failed(r) < 0)
+		return -1;
+	if (r->error) {
+		errno = r->error;
+		return -1;
+	}
+	return 0;
+}
+
+/* Before a call reports success, when r->careful: did a truncation land during it? */
+#define TRUNCATED(r) (__builtin_expect((r)->careful, 0) && guard_failed(r) < 0)
+
 static int corrupt(struct lipc_ring *r, int err)
 {
+	/* The zeros a truncation left are not the peer's corruption. */
+	if (guard_failed(r) < 0)
+		return -1;
 	r->error = err;
+	r->careful = true;
 	errno = err;
 	return -1;
 }
@@ -309,8 +513,13 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	uint64_t seen = r->peer;
 	int me = sched_getcpu(), budget, gone;
 
+	/* Each loop that waits comes back here, or tests the guard itself: none waits on zeros. */
+	if (guard_failed(r) < 0)
+		return -1;
 	if (timeout_ms == 0) {
 		gone = peer_gone(r, true);
+		if (guard_failed(r) < 0) /* its reads may have been the ones that faulted */
+			return -1;
 		if (gone)
 			return gone > 0 ? 0 : -1;
 		errno = EAGAIN;
@@ -332,8 +541,10 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			return 1;
 		}
 		cpu_relax();
-		/* A busy-poller still notices a gone peer and its own deadline. */
+		/* A busy-poller still notices a gone peer, a truncation and its own deadline. */
 		if (r->spin_only && (i & 0xfffff) == 0xfffff) {
+			if (guard_failed(r) < 0)
+				return -1;
 			gone = peer_gone(r, true);
 			if (gone)
 				return gone > 0 ? 0 : -1;
@@ -370,6 +581,10 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			goto out_awake;
 		gone = peer_gone(r, test_lock);
 		test_lock = false;
+		if (guard_failed(r) < 0) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return -1;
+		}
 		if (gone) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return gone > 0 ? 0 : -1;
@@ -383,8 +598,16 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 		if (ret == 0 || errno == EAGAIN)
 			goto out_awake_cleared;
-		if (errno != ETIMEDOUT && errno != EINTR)
+		/*
+		 * The futex's page is gone: a truncation, which no signal tells in a system call.
+		 * (The next access to the mapping faults, and the handler repairs it.)
+		 */
+		if (errno == EFAULT && r->guard)
+			atomic_store_explicit(&r->guard->truncated, true, memory_order_release);
+		if (errno != ETIMEDOUT && errno != EINTR) {
+			guard_failed(r); /* a truncation is EPROTO, not EFAULT */
 			return -1;
+		}
 		if (errno == ETIMEDOUT && chunk == r->check_ms) {
 			/* Slept a whole check interval: test the peer's lock, then back off. */
 			test_lock = true;
@@ -420,10 +643,8 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 		errno = EBADF;
 		return NULL;
 	}
-	if (r->error) {
-		errno = r->error;
+	if (r->careful && still_sound(r) < 0)
 		return NULL;
-	}
 	if (r->held) {
 		errno = EINVAL;
 		return NULL;
@@ -449,11 +670,13 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 		if (ret < 0)
 			return NULL;
 	}
+	/* Relaxed: the release store of each header's seq in lipc_ring_commit() publishes them. */
 	if (need != rec) {
-		rec_at(r, r->pos)->len = WRAP;
+		atomic_store_explicit(&rec_at(r, r->pos)->len, WRAP, memory_order_relaxed);
 		idx = 0;
 	}
-	rec_at(r, r->pos + need - rec)->len = (uint32_t)len;
+	atomic_store_explicit(&rec_at(r, r->pos + need - rec)->len, (uint32_t)len,
+			      memory_order_relaxed);
 	r->held = need;
 	r->held_len = (uint32_t)len;
 	return r->data + idx + REC_HDR;
@@ -481,7 +704,8 @@ int lipc_ring_commit(struct lipc_ring *r)
 	r->held = 0;
 	atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
 	wake_peer(r);
-	return 0;
+	/* The record went to zeros if the ring was truncated since the reserve (or during it). */
+	return TRUNCATED(r) ? -1 : 0;
 }
 
 int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeout_ms)
@@ -494,7 +718,8 @@ int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeou
 	return lipc_ring_commit(r);
 }
 
-int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+/* lipc_ring_peek(), without its last test for a truncation: lipc_ring_pop() has it later. */
+static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
 {
 	struct lipc__deadline d;
 	uint64_t idx, skip = 0, rec;
@@ -504,8 +729,8 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 		errno = EBADF;
 		return -1;
 	}
-	if (r->error)
-		return corrupt(r, r->error);
+	if (r->careful && still_sound(r) < 0)
+		return -1;
 	lipc__deadline_start(&d, timeout_ms);
 	if (r->held)
 		goto out_record; /* the same record again */
@@ -525,9 +750,13 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 			return ret;
 	}
 
-	/* Everything below comes from the producer: check it all before use. */
+	/*
+	 * Everything below comes from the producer: read once into n (the acquire of the
+	 * header's seq orders the relaxed load), then checked, so no compiler may fetch it again
+	 * between the check and the use.
+	 */
 	idx = r->pos & r->mask;
-	n = rec_at(r, r->pos)->len;
+	n = atomic_load_explicit(&rec_at(r, r->pos)->len, memory_order_relaxed);
 	if (n == WRAP) {
 		skip = r->cap - idx;
 		/* The record follows its marker at offset 0, and was published first. */
@@ -535,7 +764,7 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 		    r->pos + skip + 1)
 			return corrupt(r, EBADMSG);
 		idx = 0;
-		n = rec_at(r, r->pos + skip)->len;
+		n = atomic_load_explicit(&rec_at(r, r->pos + skip)->len, memory_order_relaxed);
 	}
 	if (n > r->max_record)
 		return corrupt(r, EBADMSG);
@@ -553,6 +782,14 @@ out_record:
 	return 1;
 }
 
+int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+{
+	int ret = peek_record(r, data, len, timeout_ms);
+
+	/* A header read from the zeros of a truncation would be an empty record: not one. */
+	return ret > 0 && TRUNCATED(r) ? -1 : ret;
+}
+
 int lipc_ring_release(struct lipc_ring *r)
 {
 	if (r->role != LIPC_RING_CONSUMER || !r->held) {
@@ -564,13 +801,14 @@ int lipc_ring_release(struct lipc_ring *r)
 	/* Pairs with the producer's acquire load of tail: we are done reading the record. */
 	atomic_store_explicit(&r->sh->tail, r->pos, memory_order_release);
 	wake_peer(r);
-	return 0;
+	/* The record read may have been zeros if the ring was truncated since the peek. */
+	return TRUNCATED(r) ? -1 : 0;
 }
 
 int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
 {
 	const void *p;
-	int ret = lipc_ring_peek(r, &p, len, timeout_ms);
+	int ret = peek_record(r, &p, len, timeout_ms);
 
 	if (ret <= 0)
 		return ret;
@@ -596,21 +834,39 @@ static int shm_path(char *buf, size_t size, const char *name)
 	return 0;
 }
 
+/* A mode without the read bits of the group and others when they may not write. */
+static mode_t readable_by_writers(mode_t mode)
+{
+	if (!(mode & S_IWGRP))
+		mode &= ~(mode_t)S_IRGRP;
+	if (!(mode & S_IWOTH))
+		mode &= ~(mode_t)S_IROTH;
+	return mode;
+}
+
 /*
  * Create the ring fully before it has a name: an unnamed file (O_TMPFILE) is sized, its pages
  * reserved and its header written, then linked under the name. Whoever opens the name finds a
  * whole ring, never a half-made one; if two processes create at once, one link wins and the
  * other opens the winner's ring.
  */
-static int create(const char *path, uint64_t cap, mode_t mode)
+static int create(const char *path, uint64_t cap, mode_t mode, bool *created)
 {
 	struct ring_shared *sh;
+	struct stat st;
 	char proc[64];
 	int fd, err;
 
 	fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, mode ? mode : 0600);
 	if (fd < 0)
 		return -1;
+	/*
+	 * No read access without write access: a class that may only read could take read locks
+	 * that block attaching (lock_role), and could not attach itself anyway (both roles write).
+	 * Done on the mode the umask left, before the ring has a name.
+	 */
+	if (fstat(fd, &st) < 0 || fchmod(fd, readable_by_writers(st.st_mode & 07777)) < 0)
+		goto out_close;
 	err = posix_fallocate(fd, 0, (off_t)(DATA_OFFSET + cap));
 	if (err) {
 		errno = err;
@@ -619,19 +875,22 @@ static int create(const char *path, uint64_t cap, mode_t mode)
 	sh = mmap(NULL, DATA_OFFSET, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (sh == MAP_FAILED)
 		goto out_close;
-	sh->version = RING_VERSION;
-	sh->data_offset = DATA_OFFSET;
-	sh->capacity = cap;
-	sh->max_record = cap / 2 - REC_HDR;
-	sh->magic = RING_MAGIC;
+	/* Relaxed: nobody else can see the file before it is linked. */
+	atomic_store_explicit(&sh->version, RING_VERSION, memory_order_relaxed);
+	atomic_store_explicit(&sh->data_offset, DATA_OFFSET, memory_order_relaxed);
+	atomic_store_explicit(&sh->capacity, cap, memory_order_relaxed);
+	atomic_store_explicit(&sh->max_record, cap / 2 - REC_HDR, memory_order_relaxed);
+	atomic_store_explicit(&sh->magic, RING_MAGIC, memory_order_relaxed);
 	munmap(sh, DATA_OFFSET);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0) {
 		if (errno != EEXIST)
 			goto out_close;
 		close(fd);
-		return open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC); /* another creator won */
+		/* Another creator won: its ring is joined, as any ring that is there already. */
+		return open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	}
+	*created = true;
 	return fd;
 
 out_close:
@@ -664,7 +923,9 @@ struct mapping {
 	dev_t dev;
 	ino_t ino;
 	size_t size;
+	bool guarded; /* a guarded handle never shares an unguarded mapping, nor the reverse */
 	void *base;
+	struct guard *guard;
 	int refs;
 	struct mapping *next;
 };
@@ -674,19 +935,27 @@ static struct mapping *mappings;
 
 /*
  * Map the object, with one page more than it reserved and left inaccessible: should a check
- * ever miss, an overrun faults at once instead of reading a neighbouring mapping.
+ * ever miss, an overrun faults at once instead of reading a neighbouring mapping. A guarded
+ * mapping is in the guard's list before anything reads it; *guard is its slot.
  */
-static void *map_object(int fd, const struct stat *st, size_t *map_size)
+static void *map_object(int fd, const struct stat *st, bool guarded, size_t *map_size,
+			struct guard **guard)
 {
 	struct mapping *m;
 	void *base = NULL;
 
 	*map_size = (size_t)st->st_size + DATA_OFFSET;
+	*guard = NULL;
 	pthread_mutex_lock(&mappings_lock);
 	for (m = mappings; m; m = m->next) {
-		if (m->dev == st->st_dev && m->ino == st->st_ino && m->size == *map_size) {
+		/* A truncated one is zeros now, whatever the file holds again. */
+		if (m->dev == st->st_dev && m->ino == st->st_ino && m->size == *map_size &&
+		    m->guarded == guarded &&
+		    !(m->guard &&
+		      atomic_load_explicit(&m->guard->truncated, memory_order_relaxed))) {
 			m->refs++;
 			base = m->base;
+			*guard = m->guard;
 			goto out_unlock;
 		}
 	}
@@ -694,16 +963,36 @@ static void *map_object(int fd, const struct stat *st, size_t *map_size)
 	if (!m)
 		goto out_unlock;
 	base = mmap(NULL, *map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED || mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE,
-				       MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
-		if (base != MAP_FAILED)
-			munmap(base, *map_size);
-		free(m);
-		base = NULL;
-		goto out_unlock;
+	if (base == MAP_FAILED)
+		goto out_free;
+	if (guarded) {
+		*guard = guard_slot(base, (size_t)st->st_size);
+		if (!*guard)
+			goto out_unmap;
 	}
-	*m = (struct mapping){ st->st_dev, st->st_ino, *map_size, base, 1, mappings };
+	if (mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0) == MAP_FAILED)
+		goto out_unguard;
+	*m = (struct mapping){ .dev = st->st_dev,
+			       .ino = st->st_ino,
+			       .size = *map_size,
+			       .guarded = guarded,
+			       .base = base,
+			       .guard = *guard,
+			       .refs = 1,
+			       .next = mappings };
 	mappings = m;
+	goto out_unlock;
+
+out_unguard:
+	if (*guard)
+		atomic_store_explicit(&(*guard)->start, 0, memory_order_release);
+	*guard = NULL;
+out_unmap:
+	munmap(base, *map_size);
+out_free:
+	free(m);
+	base = NULL;
 out_unlock:
 	pthread_mutex_unlock(&mappings_lock);
 	return base;
@@ -718,6 +1007,10 @@ static void unmap_object(void *base)
 		if (m->base == base) {
 			if (--m->refs == 0) {
 				*p = m->next;
+				/* Out of the guard's list first: the pages may serve another. */
+				if (m->guard)
+					atomic_store_explicit(&m->guard->start, 0,
+							      memory_order_release);
 				munmap(m->base, m->size);
 				free(m);
 			}
@@ -735,7 +1028,7 @@ static bool ring_sized(const struct stat *st)
 }
 
 /* The static header of a ring of this version, consistent with the object's size. */
-static bool header_valid(const struct ring_shared *hdr, const struct stat *st)
+static bool header_valid(const struct ring_static *hdr, const struct stat *st)
 {
 	return hdr->magic == RING_MAGIC && hdr->version == RING_VERSION &&
 	       hdr->data_offset == DATA_OFFSET && hdr->capacity >= CAPACITY_MIN &&
@@ -744,24 +1037,68 @@ static bool header_valid(const struct ring_shared *hdr, const struct stat *st)
 	       (uint64_t)st->st_size == DATA_OFFSET + hdr->capacity;
 }
 
-/* Map the object and check its header; the peer's positions are checked as they are used. */
-static int attach(struct lipc_ring *r)
+/*
+ * Each field once, into our copy, which alone is checked and used: a memcpy() from the mapping
+ * would let the compiler read a field from the mapping again after the check.
+ */
+static void read_static(const struct ring_shared *sh, struct ring_static *hdr)
 {
-	struct ring_shared hdr;
+	hdr->magic = atomic_load_explicit(&sh->magic, memory_order_relaxed);
+	hdr->version = atomic_load_explicit(&sh->version, memory_order_relaxed);
+	hdr->data_offset = atomic_load_explicit(&sh->data_offset, memory_order_relaxed);
+	hdr->capacity = atomic_load_explicit(&sh->capacity, memory_order_relaxed);
+	hdr->max_record = atomic_load_explicit(&sh->max_record, memory_order_relaxed);
+}
+
+/*
+ * The join policy (lipc/chan.h), for a ring that was there already: its owner is this user or
+ * root, or the one the caller trusts (lipc_ring_join), and nobody else may write it unless the
+ * caller trusts an owner (the ring is then guarded). The group and other write bits say who else
+ * may: an ACL that lets a named user or group write shows in the group bits, its mask.
+ */
+static int may_join(const struct stat *st, const struct lipc__trust *trust)
+{
+	if (lipc__check_owner(st->st_uid, st->st_mode, trust) < 0)
+		return -1;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !trust->given)
+		return lipc__fail_why(EPERM,
+				      "owned by uid %u (mode %04o), but others may write it: not "
+				      "joined",
+				      (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+/* Does the ring need the guard: may anyone but this user and root write it (truncate it)? */
+static bool needs_guard(const struct stat *st)
+{
+	return (st->st_uid != geteuid() && st->st_uid != 0) || (st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * Check the ring against the join policy (trust NULL: we created it), map it and check its
+ * header; the peer's positions are checked as they are used.
+ */
+static int attach(struct lipc_ring *r, const struct lipc__trust *trust)
+{
+	struct ring_static hdr;
 	struct stat st;
 
 	if (fstat(r->fd, &st) < 0)
+		return -1;
+	if (trust && may_join(&st, trust) < 0)
 		return -1;
 	if (!ring_sized(&st)) {
 		errno = EPROTO;
 		return -1;
 	}
-	r->sh = map_object(r->fd, &st, &r->map_size);
+	r->sh = map_object(r->fd, &st, needs_guard(&st), &r->map_size, &r->guard);
 	if (!r->sh)
 		return -1;
-	memcpy(&hdr, r->sh, offsetof(struct ring_shared, pad0));
+	r->careful = r->guard != NULL;
+	read_static(r->sh, &hdr);
 	if (!header_valid(&hdr, &st)) {
-		errno = EPROTO;
+		if (guard_failed(r) == 0)
+			errno = EPROTO;
 		return -1;
 	}
 	r->cap = hdr.capacity;
@@ -771,7 +1108,11 @@ static int attach(struct lipc_ring *r)
 	return 0;
 }
 
-/* Take our role's lock byte for as long as we are attached. */
+/*
+ * Take our role's lock byte for as long as we are attached. A read lock blocks it as well as a
+ * peer's write lock does, and anyone who may read the object can take one: a ring made here
+ * gives nobody read access without write access (create()), but one made elsewhere may.
+ */
 static int lock_role(struct lipc_ring *r)
 {
 	struct flock fl = {
@@ -780,11 +1121,21 @@ static int lock_role(struct lipc_ring *r)
 		.l_start = r->role == LIPC_RING_PRODUCER ? 0 : 1,
 		.l_len = 1,
 	};
+	struct stat st;
 
 	if (fcntl(r->fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
-	if (errno == EAGAIN || errno == EACCES)
-		errno = EBUSY;
+	if (errno != EAGAIN && errno != EACCES)
+		return -1;
+	fl.l_type = F_RDLCK; /* only a write lock conflicts: is it a producer or consumer's? */
+	if (fcntl(r->fd, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_UNLCK && fstat(r->fd, &st) == 0)
+		return lipc__fail_why(
+			EBUSY,
+			"a read lock on the ring blocks attaching, not a %s (mode %04o "
+			"lets others read it)",
+			r->role == LIPC_RING_PRODUCER ? "producer" : "consumer",
+			(unsigned)(st.st_mode & 07777));
+	errno = EBUSY;
 	return -1;
 }
 
@@ -803,12 +1154,12 @@ static void adopt_orphan(struct lipc_ring *r)
 	uint32_t n;
 
 	if (atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + 1) {
-		n = h->len;
+		n = atomic_load_explicit(&h->len, memory_order_relaxed);
 		if (n == WRAP) {
 			skip = r->cap - idx;
 			h = rec_at(r, r->pos + skip);
 			n = atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + skip + 1
-				    ? h->len
+				    ? atomic_load_explicit(&h->len, memory_order_relaxed)
 				    : WRAP;
 			idx = 0;
 		}
@@ -826,11 +1177,14 @@ static void adopt_orphan(struct lipc_ring *r)
 		atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
 }
 
-struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
+/* lipc_ring_open() and lipc_ring_join(): a ring that is there already is joined if trust says. */
+static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity, mode_t mode,
+				   const struct lipc__trust *trust)
 {
 	int role = flags & (LIPC_RING_PRODUCER | LIPC_RING_CONSUMER);
 	char path[PATH_MAX];
 	struct lipc_ring *r;
+	bool created = false;
 	uint64_t cap;
 
 	if ((role != LIPC_RING_PRODUCER && role != LIPC_RING_CONSUMER) ||
@@ -851,10 +1205,10 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 	r->check_ms = CHECK_FIRST_MS;
 	r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_RING_CREATE))
-		r->fd = create(path, cap, mode);
+		r->fd = create(path, cap, mode, &created);
 	if (r->fd < 0)
 		goto out_free;
-	if (attach(r) < 0 || lock_role(r) < 0)
+	if (attach(r, created ? NULL : trust) < 0 || lock_role(r) < 0)
 		goto out_close;
 
 	/* Start where the last holder of our role stopped, if the position is sane. */
@@ -882,6 +1236,8 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
 		if (peer_attached(r) == 1)
 			r->seen_gen = r->base_gen;
 	}
+	if (guard_failed(r) < 0)
+		goto out_close;
 	return r;
 
 out_close:
@@ -891,6 +1247,27 @@ out_close:
 out_free:
 	free(r);
 	return NULL;
+}
+
+struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
+{
+	const struct lipc__trust trust = { .given = false };
+
+	lipc__why_clear();
+	return ring_open(name, flags, capacity, mode, &trust);
+}
+
+struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, mode_t mode,
+				 uid_t owner)
+{
+	const struct lipc__trust trust = { .given = true, .owner = owner };
+
+	lipc__why_clear();
+	if (owner == (uid_t)-1) {
+		errno = EINVAL; /* no user: chown(2)'s "leave alone" */
+		return NULL;
+	}
+	return ring_open(name, flags, capacity, mode, &trust);
 }
 
 int lipc_ring_close(struct lipc_ring *r)
@@ -919,10 +1296,13 @@ int lipc_ring_unlink(const char *name)
 	return unlink(path);
 }
 
-/* Is the lock byte at off held (by any process but through this open file description)? */
+/*
+ * Is the lock byte at off held by a side (a write lock, through another open file description)?
+ * Asked as for a read lock, so that a reader's read locks never show a side that is not there.
+ */
 static bool byte_locked(int fd, off_t off)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
 
 	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
@@ -934,7 +1314,7 @@ static bool byte_locked(int fd, off_t off)
  */
 int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 {
-	struct ring_shared hdr;
+	struct ring_static hdr;
 	char path[PATH_MAX];
 	struct stat fs;
 	uint64_t head, tail;
@@ -949,9 +1329,7 @@ int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 	if (fstat(fd, &fs) < 0)
 		goto out_close;
 	errno = EPROTO;
-	if (!ring_sized(&fs) ||
-	    pread(fd, &hdr, offsetof(struct ring_shared, pad0), 0) !=
-		    (ssize_t)offsetof(struct ring_shared, pad0) ||
+	if (!ring_sized(&fs) || pread(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    !header_valid(&hdr, &fs) ||
 	    pread(fd, &head, sizeof(head), offsetof(struct ring_shared, head)) != sizeof(head) ||
 	    pread(fd, &tail, sizeof(tail), offsetof(struct ring_shared, tail)) != sizeof(tail))
@@ -987,7 +1365,10 @@ static int shm_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
 {
 	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
 		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
-	struct lipc_ring *r = lipc_ring_open(a->path, flags, o->capacity, o->mode);
+	struct lipc__trust trust = lipc__trust_of(o);
+	struct lipc_ring *r =
+		trust.given ? lipc_ring_join(a->path, flags, o->capacity, o->mode, trust.owner)
+			    : lipc_ring_open(a->path, flags, o->capacity, o->mode);
 
 	if (!r)
 		return -1;

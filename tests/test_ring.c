@@ -654,9 +654,380 @@ static void through_the_cli(void)
 	CHECK_ERR(access(path, F_OK), ENOENT);
 }
 
+/* What the library says of err, the last failure of this thread (the channel's wording). */
+static const char *why(int err)
+{
+	struct lipc_addr a;
+
+	CHECK_SYS(lipc_addr_parse(&a, "shm:/x"));
+	return lipc_addr_strerror(&a, err);
+}
+
+static const char *shm_file(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	return path;
+}
+
+/*
+ * The join policy: a ring that others may write is joined only on purpose (lipc_ring_join, the
+ * channel's LIPC_CHAN_OWNER, lipc --owner), however it was made; one only this user may write
+ * is joined as before. (Other owners: tests/test_security.c, which has a second uid.)
+ */
+static void join_policy(void)
+{
+	static const mode_t refused[] = { 0620, 0602, 0622, 0660, 0666 };
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char addr[sizeof(ring_name) + 8], want[128], uid[32];
+	struct lipc_chan *chan;
+	struct lipc_ring *r;
+	struct check_cmd cmd;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_PRODUCER, 4096)));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		CHECK_SYS(chmod(shm_file(), refused[i]));
+		snprintf(want, sizeof(want), "owned by uid %s (mode %04o), but others may write it",
+			 uid, (unsigned)refused[i]);
+		errno = 0;
+		CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
+		CHECK_CONTAINS(why(EPERM), want);
+		CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0) &&
+		      errno == EPERM);
+		/* On purpose: the owner named (this user). */
+		r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+		CHECK(r != NULL);
+		CHECK_SYS(lipc_ring_close(r));
+	}
+	CHECK_SYS(chmod(shm_file(), 0600));
+	r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	/* Naming another owner trusts it besides this user, not instead. */
+	r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid() + 1);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK(!lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, (uid_t)-1) && errno == EINVAL);
+
+	/* The channel, and the command. */
+	CHECK_SYS(chmod(shm_file(), 0620));
+	o.timeout_ms = 0;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK_CONTAINS(why(EPERM), "(mode 0620), but others may write it: not joined");
+	o.flags = LIPC_CHAN_OWNER;
+	o.owner = geteuid();
+	chan = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	CHECK(chan != NULL);
+	CHECK_SYS(lipc_chan_send(chan, "hi", 2));
+	CHECK_SYS(lipc_chan_close(chan));
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&cmd, "(mode 0620), but others may write it: not joined");
+	check_cmd_free(&cmd);
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("send", addr, "x")), 1);
+	CHECK_FAILURE(&cmd, "(mode 0620), but others may write it: not joined");
+	check_cmd_free(&cmd);
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "--owner", uid, "-n", "1", addr)), 0);
+	CHECK_STR(cmd.out, "hi\n");
+	check_cmd_free(&cmd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* Take a read lock on [start, start + len) through fd (len 0: to the end, and beyond). */
+static void read_lock(int fd, off_t start, off_t len)
+{
+	struct flock fl = {
+		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len
+	};
+
+	CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl));
+}
+
+static void read_unlock(int fd)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+
+	CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl));
+}
+
+/*
+ * Read access decides nothing about liveness. A ring made here is readable only by those who
+ * may write it, whatever the mode asked; on a ring made elsewhere that others may read, their
+ * read locks on the lock bytes neither invent a side (lipc_ring_stat, EBUSY) nor hide a dead one
+ * (ECONNRESET, EPIPE). They can still block attaching, and the error says so. A reader here is
+ * a read-only descriptor of our own: locks of another description behave the same whoever holds
+ * them (test_security does it as another user).
+ */
+static void read_locks_fake_no_peer(void)
+{
+	static const mode_t asked[] = { 0644, 0640, 0604, 0664, 0646, 0666, 0660 };
+	static const mode_t made[] = { 0600, 0600, 0600, 0660, 0606, 0666, 0660 };
+	static unsigned char rec[1000];
+	struct lipc_ring_stat st;
+	struct lipc_ring *r, *c, *p;
+	struct stat fs;
+	size_t len;
+	pid_t pid;
+	int fd;
+
+	ring();
+	umask(0);
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+		r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096,
+				   asked[i]);
+		CHECK(r != NULL);
+		CHECK_SYS(stat(shm_file(), &fs));
+		CHECK_EQ(fs.st_mode & 07777, made[i]);
+		CHECK_SYS(lipc_ring_close(r));
+		CHECK_SYS(lipc_ring_unlink(ring_name));
+	}
+
+	/* Made elsewhere, open to readers: one covers the whole file with a read lock. */
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, 4096)));
+	CHECK_SYS(chmod(shm_file(), 0644));
+	fd = (int)CHECK_SYS(open(shm_file(), O_RDONLY | O_CLOEXEC));
+	read_lock(fd, 0, 0);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK(!st.producer && !st.consumer);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK_CONTAINS(why(EBUSY), "a read lock on the ring blocks attaching, not a producer");
+	CHECK_CONTAINS(why(EBUSY), "mode 0644");
+	read_unlock(fd);
+
+	/* A producer dies, then a reader locks its byte: the consumer hears of the death. */
+	c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(c != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+		CHECK(p != NULL);
+		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	read_lock(fd, 0, 1);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK(!st.producer && st.consumer);
+	CHECK_EQ(lipc_ring_pop(c, rec, sizeof(rec), &len, 0), 1);
+	CHECK_ERR(lipc_ring_pop(c, rec, sizeof(rec), &len, 10000), ECONNRESET);
+	CHECK_SYS(lipc_ring_close(c));
+	read_unlock(fd);
+
+	/* A consumer dies, then a reader locks its byte: the producer facing a full ring hears. */
+	p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+	CHECK(p != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+		CHECK(r != NULL);
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	read_lock(fd, 1, 1);
+	CHECK_SYS(lipc_ring_stat(ring_name, &st));
+	CHECK(st.producer && !st.consumer);
+	while (lipc_ring_push(p, rec, sizeof(rec), 10000) == 0)
+		;
+	CHECK_EQ(errno, EPIPE);
+	CHECK_SYS(lipc_ring_close(p));
+	close(fd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const volatile unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* A side of truncated(): the error it must get instead of SIGBUS. */
+static void check_truncated(int ret)
+{
+	CHECK_EQ(ret, -1);
+	CHECK_EQ(errno, EPROTO);
+	CHECK_CONTAINS(why(EPROTO), "the ring was truncated by another process");
+}
+
+#define TRUNC_CAP  ((size_t)64 * 1024)
+#define TRUNC_LEN  1000			      /* a record of 1024 bytes, header included */
+#define TRUNC_PAST (TRUNC_CAP / 2 / 1024 + 1) /* records until both sides are past half */
+
+/* The consumer of truncated(): holds a record in the far half, reads it after the truncation. */
+static void truncated_consumer(int ready, int go)
+{
+	static unsigned char buf[TRUNC_LEN];
+	struct lipc_ring *c = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+	const void *rec;
+	size_t len;
+	char b = 0;
+
+	CHECK(c != NULL);
+	for (size_t i = 0; i < TRUNC_PAST; i++)
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 1);
+	CHECK_EQ(lipc_ring_peek(c, &rec, &len, -1), 1);
+	CHECK_EQ(len, TRUNC_LEN);
+	CHECK(!all_zero(rec, len));
+	CHECK_EQ(write(ready, &b, 1), 1);
+	CHECK_EQ(read(go, &b, 1), 0);
+	/* In place, the record reads as zeros now: no SIGBUS. Then every call fails. */
+	CHECK(all_zero(rec, len));
+	check_truncated(lipc_ring_release(c));
+	check_truncated(lipc_ring_peek(c, &rec, &len, -1));
+	check_truncated(lipc_ring_pop(c, buf, sizeof(buf), &len, 0));
+	CHECK_SYS(lipc_ring_close(c));
+}
+
+/*
+ * The producer: with blocked, it fills the ring and waits for room in a push when the ring is
+ * truncated; without, it pushes into the lost pages after the truncation.
+ */
+static void truncated_producer(int ready, int go, bool blocked)
+{
+	static unsigned char buf[TRUNC_LEN];
+	struct lipc_ring *p = lipc_ring_join(ring_name, LIPC_RING_PRODUCER, 0, 0, geteuid());
+	char b = 0;
+	int ret;
+
+	CHECK(p != NULL);
+	memset(buf, 0x5a, sizeof(buf));
+	for (size_t i = 0; i < TRUNC_PAST + 1; i++)
+		CHECK_SYS(lipc_ring_push(p, buf, sizeof(buf), -1));
+	CHECK_EQ(write(ready, &b, 1), 1);
+	if (blocked) {
+		while ((ret = lipc_ring_push(p, buf, sizeof(buf), -1)) == 0)
+			;
+	} else {
+		CHECK_EQ(read(go, &b, 1), 0);
+		ret = lipc_ring_push(p, buf, sizeof(buf), -1);
+	}
+	check_truncated(ret);
+	check_truncated(lipc_ring_push(p, buf, sizeof(buf), 0));
+	CHECK_SYS(lipc_ring_close(p));
+}
+
+/*
+ * A ring others may write, joined on purpose, is truncated to size under its producer and its
+ * consumer: each gets EPROTO, never SIGBUS, and the consumer's record in place reads as zeros.
+ */
+static void truncated(off_t size, bool blocked)
+{
+	int ready[2], go[2], fd;
+	pid_t pc, pp;
+	char b;
+
+	ring();
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, TRUNC_CAP)));
+	CHECK_SYS(chmod(shm_file(), 0660)); /* others may write it: guarded */
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	pc = check_fork();
+	if (pc == 0) {
+		close(go[1]);
+		truncated_consumer(ready[1], go[0]);
+		_exit(0);
+	}
+	pp = check_fork();
+	if (pp == 0) {
+		close(go[1]);
+		truncated_producer(ready[1], go[0], blocked);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	fd = (int)CHECK_SYS(open(shm_file(), O_RDWR | O_CLOEXEC));
+	CHECK_SYS(ftruncate(fd, size));
+	close(fd);
+	close(go[1]); /* go */
+	CHECK_EQ(check_wait(pc), 0);
+	CHECK_EQ(check_wait(pp), 0);
+	close(ready[0]);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+static void truncated_to_zero(void)
+{
+	truncated(0, true);
+}
+
+static void truncated_through_the_data(void)
+{
+	truncated(4096 + TRUNC_CAP / 2, false);
+}
+
+/*
+ * The guard catches the faults of guarded rings only: any other SIGBUS goes where it went
+ * before, to a program's own handler or to the default action (or the sanitizer's report).
+ */
+static void handler_stays_for_others(int how)
+{
+	char path[PATH_MAX], n[200];
+	struct lipc_ring *r;
+	volatile unsigned char *m;
+	int fd;
+
+	ring();
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, 4096)));
+	CHECK_SYS(chmod(shm_file(), 0660));
+	r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+	CHECK(r != NULL);
+	snprintf(path, sizeof(path), "/dev/shm/%s", check_name(n, sizeof(n), "other"));
+	fd = (int)CHECK_SYS(open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600));
+	CHECK_SYS(ftruncate(fd, 4096));
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED);
+	CHECK_SYS(unlink(path));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+	CHECK_SYS(ftruncate(fd, 0));
+	if (how == 1)
+		raise(SIGBUS); /* sent, not a fault: no address to repair */
+	(void)m[0];
+	CHECK(!"reached");
+}
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	_exit(42);
+}
+
+static void other_sigbus_is_not_ours(void)
+{
+	for (int how = 0; how < 3; how++) {
+		pid_t pid = check_fork();
+
+		if (pid == 0) {
+			if (how == 2) {
+				struct sigaction sa = { .sa_handler = on_bus };
+
+				CHECK_SYS(sigaction(SIGBUS, &sa, NULL));
+			}
+			handler_stays_for_others(how < 2 ? how : 0);
+			_exit(0);
+		}
+		if (how == 2)
+			CHECK_EQ(check_wait(pid), 42);
+		else
+#if defined(__SANITIZE_ADDRESS__)
+			CHECK(check_wait(pid) != 0); /* ASan's report, or its death by the signal */
+#else
+			CHECK_EQ(check_wait(pid), 128 + SIGBUS);
+#endif
+	}
+}
+
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
 	   TEST(producer_killed_inside_commit), TEST_T(corruption_is_an_error, 200),
 	   TEST(misaligned_position_is_refused), TEST(full_dev_shm_is_enospc),
-	   TEST(channel_traffic), TEST(through_the_cli))
+	   TEST(channel_traffic), TEST(through_the_cli), TEST(join_policy),
+	   TEST(read_locks_fake_no_peer), TEST(truncated_to_zero), TEST(truncated_through_the_data),
+	   TEST(other_sigbus_is_not_ours))

@@ -853,8 +853,394 @@ static void rm_refuses_planted_links(void)
 	rm_nobody_dirs();
 }
 
+/*
+ * The ring against another user (attacks 1 and 4 of issue 12). nobody's side runs in a process
+ * of its own that does what the test asks, one request at a time, through a pair of pipes.
+ */
+struct nobody {
+	pid_t pid;
+	int to, from;
+};
+
+struct nobody_req {
+	char op; /* 'c' create name (mode 0666, capacity a), 't' truncate it to a bytes, 'l' open it
+		    read-only and read-lock [a, a + b) (b 0: to the end), 'u' drop that */
+	long long a, b;
+	char name[256];
+};
+
+static void nobody_serve(int in, int out)
+{
+	struct nobody_req q;
+	int locked = -1;
+
+	drop_privileges();
+	umask(0);
+	while (read(in, &q, sizeof(q)) == (ssize_t)sizeof(q)) {
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+		struct lipc_ring *r;
+		char path[PATH_MAX];
+		int err = 0, fd;
+
+		snprintf(path, sizeof(path), "/dev/shm%s", q.name);
+		switch (q.op) {
+		case 'c':
+			r = lipc_ring_open(q.name, LIPC_RING_CONSUMER | LIPC_RING_CREATE,
+					   (size_t)q.a, 0666);
+			err = r ? 0 : errno;
+			lipc_ring_close(r);
+			break;
+		case 't':
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			err = fd < 0 || ftruncate(fd, (off_t)q.a) < 0 ? errno : 0;
+			if (fd >= 0)
+				close(fd);
+			break;
+		case 'l':
+			locked = open(path, O_RDONLY | O_CLOEXEC);
+			fl.l_start = (off_t)q.a;
+			fl.l_len = (off_t)q.b;
+			err = locked < 0 || fcntl(locked, F_OFD_SETLK, &fl) < 0 ? errno : 0;
+			break;
+		case 'u':
+			close(locked);
+			locked = -1;
+			break;
+		}
+		CHECK_EQ(write(out, &err, sizeof(err)), sizeof(err));
+	}
+	_exit(0);
+}
+
+static void nobody_start(struct nobody *nb)
+{
+	int to[2], from[2];
+
+	CHECK_SYS(pipe2(to, O_CLOEXEC));
+	CHECK_SYS(pipe2(from, O_CLOEXEC));
+	nb->pid = check_fork();
+	if (nb->pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		nobody_serve(to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	nb->to = to[1];
+	nb->from = from[0];
+}
+
+/* Ask nobody's process to do op; returns the errno it met, 0 for success. */
+static int nobody_do(struct nobody *nb, char op, const char *name, long long a, long long b)
+{
+	struct nobody_req q = { .op = op, .a = a, .b = b };
+	int err;
+
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	CHECK_EQ(write(nb->to, &q, sizeof(q)), sizeof(q));
+	CHECK_EQ(read(nb->from, &err, sizeof(err)), sizeof(err));
+	return err;
+}
+
+static void nobody_stop(struct nobody *nb)
+{
+	close(nb->to);
+	CHECK_EQ(check_wait(nb->pid), 0);
+	close(nb->from);
+}
+
+/* What the library says of err, the last failure of this thread, as the channel words it. */
+static const char *ring_why(int err)
+{
+	struct lipc_addr a;
+
+	CHECK_SYS(lipc_addr_parse(&a, "shm:/x"));
+	return lipc_addr_strerror(&a, err);
+}
+
+/*
+ * Attack 1, squatting: nobody makes shm:/NAME first, open to everyone. Root's sender and
+ * receiver refuse to join it, in one line that names the owner and the mode, and write nothing
+ * to it; told to trust that owner (--owner, lipc_ring_join), they join.
+ */
+static void squatted_ring_is_refused(void)
+{
+	const char *want = "owned by uid 65534 (mode 0666), not by this user or root: not joined";
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char ring[256], n[200], addr[300];
+	struct lipc_ring_stat st;
+	struct lipc_ring *r;
+	struct nobody nb;
+	struct check_cmd c;
+
+	need_root();
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	nobody_start(&nb);
+	CHECK_EQ(nobody_do(&nb, 'c', ring, 4096, 0), 0);
+	nobody_stop(&nb);
+
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "secret")), 1);
+	CHECK_FAILURE(&c, want);
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&c, want);
+	check_cmd_free(&c);
+	CHECK(!lipc_ring_open(ring, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0) && errno == EPERM);
+	CHECK_CONTAINS(ring_why(EPERM), want);
+	CHECK(!lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
+	o.timeout_ms = 0;
+	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK_CONTAINS(ring_why(EPERM), want);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK_EQ(st.used, 0); /* the secret never went in */
+
+	/* On purpose. */
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", "--owner", "65534", addr, "hello")), 0);
+	check_cmd_free(&c);
+	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "--owner", "65534", "-n", "1", addr)),
+		 0);
+	CHECK_STR(c.out, "hello\n");
+	check_cmd_free(&c);
+	r = lipc_ring_join(ring, LIPC_RING_CONSUMER, 0, 0, 65534);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+#define TRUNC_CAP ((size_t)64 * 1024)
+
+/* Root's consumer: holds a record in the ring's far half, reads it after the truncation. */
+static void truncated_consumer(const char *ring, int ready, int go)
+{
+	static unsigned char buf[1000];
+	struct lipc_ring *c = lipc_ring_join(ring, LIPC_RING_CONSUMER, 0, 0, 65534);
+	const volatile unsigned char *rec;
+	const void *p;
+	unsigned sum = 0;
+	size_t len;
+	char b = 0;
+
+	CHECK(c != NULL);
+	for (int i = 0; i < 33; i++) /* 33 records of 1024 bytes: past the half */
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 1);
+	CHECK_EQ(lipc_ring_peek(c, &p, &len, -1), 1);
+	CHECK_EQ(write(ready, &b, 1), 1);
+	CHECK_EQ(read(go, &b, 1), 0);
+	rec = p;
+	for (size_t i = 0; i < len; i++) /* no SIGBUS: zeros */
+		sum += rec[i];
+	CHECK_EQ(sum, 0);
+	CHECK_ERR(lipc_ring_release(c), EPROTO);
+	CHECK_CONTAINS(ring_why(EPROTO), "the ring was truncated by another process");
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), EPROTO);
+	CHECK_SYS(lipc_ring_close(c));
+}
+
+/* Root's producer: blocked on a full ring (blocked), or pushing after the truncation. */
+static void truncated_producer(const char *ring, int ready, int go, bool blocked)
+{
+	static unsigned char buf[1000];
+	struct lipc_ring *p = lipc_ring_join(ring, LIPC_RING_PRODUCER, 0, 0, 65534);
+	char b = 0;
+	int ret;
+
+	CHECK(p != NULL);
+	memset(buf, 0x5a, sizeof(buf));
+	for (int i = 0; i < 34; i++)
+		CHECK_SYS(lipc_ring_push(p, buf, sizeof(buf), -1));
+	CHECK_EQ(write(ready, &b, 1), 1);
+	if (blocked) {
+		while ((ret = lipc_ring_push(p, buf, sizeof(buf), -1)) == 0)
+			;
+	} else {
+		CHECK_EQ(read(go, &b, 1), 0);
+		ret = lipc_ring_push(p, buf, sizeof(buf), -1);
+	}
+	CHECK_EQ(ret, -1);
+	CHECK_EQ(errno, EPROTO);
+	CHECK_CONTAINS(ring_why(EPROTO), "the ring was truncated by another process");
+	CHECK_SYS(lipc_ring_close(p));
+}
+
+/* nobody truncates its ring to size under root's producer and consumer, both attached. */
+static void truncate_under_root(struct nobody *nb, const char *what, long long size, bool blocked)
+{
+	char ring[256], n[200], b;
+	int ready[2], go[2];
+	pid_t pc, pp;
+
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), what));
+	CHECK_EQ(nobody_do(nb, 'c', ring, (long long)TRUNC_CAP, 0), 0);
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	pc = check_fork();
+	if (pc == 0) {
+		close(go[1]);
+		truncated_consumer(ring, ready[1], go[0]);
+		_exit(0);
+	}
+	pp = check_fork();
+	if (pp == 0) {
+		close(go[1]);
+		truncated_producer(ring, ready[1], go[0], blocked);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	CHECK_EQ(nobody_do(nb, 't', ring, size, 0), 0);
+	close(go[1]);
+	CHECK_EQ(check_wait(pc), 0); /* 128 + SIGBUS: killed */
+	CHECK_EQ(check_wait(pp), 0);
+	close(ready[0]);
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+/* lipc recv or send joins nobody's ring on purpose and waits in it; nobody truncates it. */
+static void truncate_under_command(struct nobody *nb, const char *what, bool send)
+{
+	char ring[256], n[200], addr[300], *input = NULL;
+	struct lipc_ring_stat st;
+	struct check_cmd c;
+
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), what));
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	CHECK_EQ(nobody_do(nb, 'c', ring, 4096, 0), 0);
+	if (send) { /* more than the ring holds, and nobody reads: the sender waits for room */
+		input = malloc(100 * 64 + 1);
+		CHECK(input != NULL);
+		for (int i = 0; i < 100; i++)
+			snprintf(input + i * 64, 65, "%063d\n", i);
+	}
+	check_cmd_start_traced(&c, input,
+			       send ? LIPC_ARGV("send", "--owner", "65534", addr)
+				    : LIPC_ARGV("recv", "--owner", "65534", addr));
+	/*
+	 * Held as it goes to sleep in the ring, then the pages go. (A futex call before it has
+	 * attached, a runtime's, is let go: held anywhere after that, it must fail the same way.)
+	 */
+	do
+		check_traced_until(&c, CHECK_SYSCALLS(SYS_futex), 1, false);
+	while (lipc_ring_stat(ring, &st) < 0 || !(send ? st.producer : st.consumer));
+	CHECK_EQ(nobody_do(nb, 't', ring, 0, 0), 0);
+	check_traced_go(&c);
+	CHECK_EQ(check_cmd_wait(&c), 1); /* 128 + SIGBUS (135): killed */
+	CHECK_FAILURE(&c, "the ring was truncated by another process");
+	check_cmd_free(&c);
+	free(input);
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+/*
+ * Attack 1, truncating: a ring of nobody's joined on purpose is truncated by nobody, whole or
+ * through its data, while root's producer and consumer are attached and busy: each gets an
+ * error (EPROTO, "truncated"), never SIGBUS, and a record held in place reads as zeros.
+ */
+static void truncated_ring_is_an_error(void)
+{
+	struct nobody nb;
+
+	need_root();
+	nobody_start(&nb);
+	truncate_under_root(&nb, "ring-whole", 0, true);
+	truncate_under_root(&nb, "ring-data", 4096 + (long long)TRUNC_CAP / 2, false);
+	truncate_under_command(&nb, "ring-recv", false);
+	truncate_under_command(&nb, "ring-send", true);
+	nobody_stop(&nb);
+}
+
+/*
+ * Attack 4, read access: nobody takes read locks on the lock bytes of root's ring. A ring that
+ * LinuxIPC made, whatever mode was asked, cannot be opened by a user who may not write it; on a
+ * ring made elsewhere that nobody may read, the locks neither show a producer or consumer that
+ * is not there nor hide the death of one. (They still block attaching: the error says so.)
+ */
+static void read_access_cannot_fake_liveness(void)
+{
+	static unsigned char rec[1000];
+	char ring[256], n[200], path[PATH_MAX], addr[300];
+	struct lipc_ring_stat st;
+	struct lipc_ring *r, *c, *p;
+	struct nobody nb;
+	struct check_cmd cmd;
+	size_t len;
+	pid_t pid;
+
+	need_root();
+	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
+	snprintf(path, sizeof(path), "/dev/shm%s", ring);
+	snprintf(addr, sizeof(addr), "shm:%s", ring);
+	nobody_start(&nb);
+	r = lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096, 0644);
+	CHECK(r != NULL);
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 0), EACCES);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(!st.producer && !st.consumer);
+	p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+	c = lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(p && c);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
+
+	/* Made elsewhere, and readable by others. */
+	CHECK_SYS(chmod(path, 0644));
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 0), 0); /* the whole file */
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(!st.producer && !st.consumer);
+	CHECK(!lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK_CONTAINS(ring_why(EBUSY), "a read lock on the ring blocks attaching, not a producer");
+	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+	CHECK_FAILURE(&cmd, "a read lock on the ring blocks attaching, not a consumer (mode 0644");
+	check_cmd_free(&cmd);
+	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
+
+	/* Root's producer dies, then nobody locks its byte: root's consumer hears of it. */
+	c = lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0);
+	CHECK(c != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+		CHECK(p != NULL);
+		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 1), 0);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(!st.producer && st.consumer);
+	CHECK_EQ(lipc_ring_pop(c, rec, sizeof(rec), &len, 0), 1);
+	CHECK_ERR(lipc_ring_pop(c, rec, sizeof(rec), &len, 10000), ECONNRESET);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
+
+	/* Root's consumer dies, then nobody locks its byte: root's producer hears of it. */
+	p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+	CHECK(p != NULL);
+	pid = check_fork();
+	if (pid == 0) {
+		CHECK(lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) != NULL);
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(nobody_do(&nb, 'l', ring, 1, 1), 0);
+	CHECK_SYS(lipc_ring_stat(ring, &st));
+	CHECK(st.producer && !st.consumer);
+	while (lipc_ring_push(p, rec, sizeof(rec), 10000) == 0)
+		;
+	CHECK_EQ(errno, EPIPE);
+	CHECK_SYS(lipc_ring_close(p));
+	nobody_stop(&nb);
+	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_objects_are_not_joined),
 	   TEST(fifo_removal_stays_in_its_directory), TEST(ls_shows_no_forged_socket),
-	   TEST(lock_status_escapes_command_names), TEST(rm_refuses_planted_links))
+	   TEST(lock_status_escapes_command_names), TEST(rm_refuses_planted_links),
+	   TEST(squatted_ring_is_refused), TEST(truncated_ring_is_an_error),
+	   TEST(read_access_cannot_fake_liveness))
