@@ -228,7 +228,8 @@ static int other_uid_ok; /* 0: not asked yet, 1: yes, -1: no */
 
 static bool can_switch_uid(char *why, size_t size)
 {
-	int pipefd[2], err = 0;
+	char msg[sizeof(int) + 16] = "";
+	int pipefd[2], err;
 	pid_t pid;
 
 	if (geteuid() == CHECK_OTHER_UID || getuid() == CHECK_OTHER_UID) {
@@ -240,37 +241,34 @@ static bool can_switch_uid(char *why, size_t size)
 		check_fail(__FILE__, __LINE__, "pipe2: %s", strerror(errno));
 	pid = check_fork();
 	if (pid == 0) {
-		const char *s = NULL;
+		const char *step = NULL;
 
 		if (setgroups(0, NULL) < 0)
-			s = "setgroups";
+			step = "setgroups";
 		else if (setgid(CHECK_OTHER_GID) < 0)
-			s = "setgid";
+			step = "setgid";
 		else if (setuid(CHECK_OTHER_UID) < 0)
-			s = "setuid";
-		if (s) {
-			int e = errno;
-
-			(void)!write(pipefd[1], &e, sizeof(e));
-			(void)!write(pipefd[1], s, strlen(s));
-		}
-		_exit(0);
+			step = "setuid";
+		if (!step)
+			_exit(0);
+		/* errno, then the call that failed, in one write that the parent reads whole. */
+		err = errno;
+		memcpy(msg, &err, sizeof(err));
+		memcpy(msg + sizeof(err), step, strlen(step));
+		(void)!write(pipefd[1], msg, sizeof(err) + strlen(step));
+		_exit(1);
 	}
 	close(pipefd[1]);
-	{
-		char buf[sizeof(int) + 32] = "";
-		ssize_t n = read(pipefd[0], buf, sizeof(buf) - 1);
-
-		if (n >= (ssize_t)sizeof(int)) {
-			memcpy(&err, buf, sizeof(int));
-			snprintf(why, size,
-				 "cannot switch to uid %d (%s: %s); run the suite as root for it",
-				 CHECK_OTHER_UID, buf + sizeof(int), strerror(err));
-		}
-	}
+	if (read(pipefd[0], msg, sizeof(msg) - 1) < (ssize_t)sizeof(err))
+		memset(msg, 0, sizeof(msg));
 	close(pipefd[0]);
-	wait_status(pid);
-	return err == 0;
+	if (wait_status(pid) == 0)
+		return true;
+	memcpy(&err, msg, sizeof(err));
+	snprintf(why, size, "cannot switch to uid %d (%s: %s); run the suite as root for it",
+		 CHECK_OTHER_UID, msg[sizeof(err)] ? msg + sizeof(err) : "the child died",
+		 strerror(err));
+	return false;
 }
 
 bool check_other_uid(void)
