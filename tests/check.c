@@ -622,10 +622,14 @@ static void make_dirs(const char *path)
 	mkdir(buf, 0755);
 }
 
-/* The directories the suite needs (the sources, the test directory, lipc's), when under /tmp. */
+/*
+ * The directories the suite needs (the sources, the test directory, lipc's, the other user's),
+ * when under /tmp.
+ */
 static size_t dirs_under_tmp(char dirs[][PATH_MAX], size_t max)
 {
-	const char *env[] = { getenv("LIPC_SOURCE_DIR"), getenv("LIPC_TEST_DIR"), getenv("LIPC") };
+	const char *env[] = { getenv("LIPC_SOURCE_DIR"), getenv("LIPC_TEST_DIR"), getenv("LIPC"),
+			      other_dir[0] ? other_dir : NULL };
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]) && n < max; i++) {
@@ -641,8 +645,8 @@ static size_t dirs_under_tmp(char dirs[][PATH_MAX], size_t max)
 
 static void sandbox(const char *mqueue_dir, unsigned flags)
 {
-	char keep[3][PATH_MAX];
-	int fds[3];
+	char keep[4][PATH_MAX];
+	int fds[4];
 	size_t n = 0;
 
 	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
@@ -658,7 +662,7 @@ static void sandbox(const char *mqueue_dir, unsigned flags)
 	CHECK_SYS(mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
 	if (flags & CHECK_SANDBOX_TMP) {
 		/* The suite's own directories under /tmp are pinned, then put back on top. */
-		n = dirs_under_tmp(keep, 3);
+		n = dirs_under_tmp(keep, 4);
 		for (size_t i = 0; i < n; i++)
 			fds[i] = (int)CHECK_SYS(open(keep[i], O_PATH | O_DIRECTORY | O_CLOEXEC));
 		CHECK_SYS(mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));

@@ -5,7 +5,10 @@
  * child that leads its own process group; the runner kills the whole group when the test ends
  * or runs out of time, so a hung peer cannot outlive its test. `test_x -t NAME` runs one test in
  * the calling process, for gdb; `-l` lists the tests. Exit status 77 means skipped (CTest's
- * SKIP_RETURN_CODE): a test calls CHECK_SKIP() when the kernel lacks what it needs.
+ * SKIP_RETURN_CODE): a test calls CHECK_SKIP() when the kernel lacks what it needs, or the run
+ * a privilege (a mount, a namespace); a part that needs another user is left out where the run
+ * cannot switch users (check_other_uid()), and the test reported skipped. The suite passes for
+ * any user, from any checkout.
  *
  * Every IPC object a test creates carries the test's pid in its name (check_name, check_path,
  * check_key). After each test the runner removes whatever is left under that pid, and a test
