@@ -265,9 +265,13 @@ static bool can_switch_uid(char *why, size_t size)
 	if (wait_status(pid) == 0)
 		return true;
 	memcpy(&err, msg, sizeof(err));
-	snprintf(why, size, "cannot switch to uid %d (%s: %s); run the suite as root for it",
-		 CHECK_OTHER_UID, msg[sizeof(err)] ? msg + sizeof(err) : "the child died",
-		 strerror(err));
+	if (msg[sizeof(err)])
+		snprintf(why, size,
+			 "cannot switch to uid %d (%s: %s); run the suite as root for it",
+			 CHECK_OTHER_UID, msg + sizeof(err), strerror(err));
+	else
+		snprintf(why, size, "cannot switch to uid %d: the process that tried died",
+			 CHECK_OTHER_UID);
 	return false;
 }
 
