@@ -1,6 +1,8 @@
 /* The runner, name helpers, process helpers and the IPC sweep behind check.h. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
 #include <mqueue.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,6 +18,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +31,21 @@ pid_t check_pid;
 #define KEY_TAG	  0x4C000000u
 #define KEY_MASK  0xFF000000u
 #define SKIP_CODE 77
+/* The other user's directories: /tmp/lipc-uid-PID-XXXXXX, outside the test directory. */
+#define OTHER_DIR_IN	     "/tmp"
+#define OTHER_DIR_NAME(path) ((path) + sizeof(OTHER_DIR_IN)) /* past "/tmp/" */
+#define OTHER_DIR_PREFIX     "lipc-uid-"
+
+/*
+ * What every process of a test tells the runner, in a page they all share (mapped before the
+ * test forks): that one of them skipped (so that check_wait() can tell a child's CHECK_SKIP from
+ * a program that happened to exit 77), and that the test left out a part (check_other_uid()),
+ * which makes a test that passed a skipped one.
+ */
+static struct shared {
+	int skips;
+	int parts_left_out;
+} * shared;
 
 __attribute__((format(printf, 3, 0))) static void vreport(const char *file, int line,
 							  const char *fmt, va_list ap)
@@ -70,6 +88,8 @@ void check_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (shared)
+		__atomic_fetch_add(&shared->skips, 1, __ATOMIC_SEQ_CST);
 	end(SKIP_CODE);
 }
 
@@ -173,7 +193,8 @@ pid_t check_fork(void)
 	return pid;
 }
 
-int check_wait(pid_t pid)
+/* Wait for a child: its exit status, or 128 + the signal that killed it. */
+static int wait_status(pid_t pid)
 {
 	int status;
 
@@ -182,6 +203,185 @@ int check_wait(pid_t pid)
 			check_fail(__FILE__, __LINE__, "waitpid %d: %s", (int)pid, strerror(errno));
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Status 77 from a child that called check_skip(), not from a program that exits 77. */
+static bool skipped(int status)
+{
+	return status == SKIP_CODE && shared && __atomic_load_n(&shared->skips, __ATOMIC_SEQ_CST);
+}
+
+int check_wait(pid_t pid)
+{
+	int status = wait_status(pid);
+
+	if (skipped(status))
+		check_skip("(skipped in child process %d, as it says above)", (int)pid);
+	return status;
+}
+
+/*
+ * Another user. The answer to "may this test switch to it?" comes from a child that tries, so
+ * that whatever decides it (root, capabilities, a user namespace without uid 65534, seccomp)
+ * decides it here too. It is asked once per test process; children inherit the answer.
+ */
+static int other_uid_ok; /* 0: not asked yet, 1: yes, -1: no */
+
+static bool can_switch_uid(char *why, size_t size)
+{
+	char msg[sizeof(int) + 16] = "";
+	int pipefd[2], err;
+	pid_t pid;
+
+	if (geteuid() == CHECK_OTHER_UID || getuid() == CHECK_OTHER_UID) {
+		snprintf(why, size, "the tests run as uid %d itself: there is no other user to be",
+			 CHECK_OTHER_UID);
+		return false;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		check_fail(__FILE__, __LINE__, "pipe2: %s", strerror(errno));
+	pid = check_fork();
+	if (pid == 0) {
+		const char *step = NULL;
+
+		if (setgroups(0, NULL) < 0)
+			step = "setgroups";
+		else if (setgid(CHECK_OTHER_GID) < 0)
+			step = "setgid";
+		else if (setuid(CHECK_OTHER_UID) < 0)
+			step = "setuid";
+		if (!step)
+			_exit(0);
+		/* errno, then the call that failed, in one write that the parent reads whole. */
+		err = errno;
+		memcpy(msg, &err, sizeof(err));
+		memcpy(msg + sizeof(err), step, strlen(step));
+		(void)!write(pipefd[1], msg, sizeof(err) + strlen(step));
+		_exit(1);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], msg, sizeof(msg) - 1) < (ssize_t)sizeof(err))
+		memset(msg, 0, sizeof(msg));
+	close(pipefd[0]);
+	if (wait_status(pid) == 0)
+		return true;
+	memcpy(&err, msg, sizeof(err));
+	if (msg[sizeof(err)])
+		snprintf(why, size,
+			 "cannot switch to uid %d (%s: %s); run the suite as root for it",
+			 CHECK_OTHER_UID, msg + sizeof(err), strerror(err));
+	else
+		snprintf(why, size, "cannot switch to uid %d: the process that tried died",
+			 CHECK_OTHER_UID);
+	return false;
+}
+
+bool check_other_uid(void)
+{
+	static char why[256];
+
+	if (!other_uid_ok) {
+		other_uid_ok = can_switch_uid(why, sizeof(why)) ? 1 : -1;
+		/* Ready before the test forks: its children share this copy. */
+		if (other_uid_ok > 0 && getenv("LIPC") && *getenv("LIPC"))
+			check_lipc_for_other_uid();
+	}
+	if (other_uid_ok < 0) {
+		if (shared && !__atomic_fetch_add(&shared->parts_left_out, 1, __ATOMIC_SEQ_CST))
+			fprintf(stderr, "leaving out what needs another user: %s\n", why);
+		return false;
+	}
+	return true;
+}
+
+void check_become_other_uid(void)
+{
+	const char *lipc = getenv("LIPC") && *getenv("LIPC") ? check_lipc_for_other_uid() : NULL;
+
+	/* Groups first, uid last: once the uid is gone, so is the right to change the others. */
+	if (setgroups(0, NULL) < 0 || setgid(CHECK_OTHER_GID) < 0 || setuid(CHECK_OTHER_UID) < 0)
+		check_skip("cannot become uid %d: %s", CHECK_OTHER_UID, strerror(errno));
+	if (lipc && setenv("LIPC", lipc, 1) < 0)
+		check_fail(__FILE__, __LINE__, "setenv LIPC: %s", strerror(errno));
+}
+
+static void remove_other_dir(const char *name);
+
+static char other_dir[PATH_MAX];
+static pid_t other_dir_maker;
+
+/* At the exit of the test process that made it; the runner's sweep is there for the rest. */
+static void remove_own_other_dir(void)
+{
+	if (other_dir[0] && getpid() == other_dir_maker) {
+		remove_other_dir(OTHER_DIR_NAME(other_dir));
+		other_dir[0] = '\0';
+	}
+}
+
+const char *check_other_uid_dir(void)
+{
+	if (other_dir[0])
+		return other_dir;
+	snprintf(other_dir, sizeof(other_dir), OTHER_DIR_IN "/" OTHER_DIR_PREFIX "%d-XXXXXX",
+		 (int)check_pid);
+	if (!mkdtemp(other_dir)) {
+		int err = errno;
+
+		other_dir[0] = '\0';
+		check_fail(__FILE__, __LINE__, "mkdtemp in %s: %s", OTHER_DIR_IN, strerror(err));
+	}
+	registry_add('d', OTHER_DIR_NAME(other_dir));
+	if (other_dir_maker != getpid() && getpid() == check_pid) {
+		other_dir_maker = getpid();
+		atexit(remove_own_other_dir);
+	}
+	/* mkdtemp made it 0700: others may now enter it, and still not list or change it. */
+	CHECK_SYS(chmod(other_dir, 0711));
+	return other_dir;
+}
+
+const char *check_copy_for_other_uid(const char *path)
+{
+	static char copies[8][PATH_MAX];
+	char base[NAME_MAX + 1], buf[65536];
+	struct statvfs vfs;
+	int in, out, dir;
+	size_t i;
+	ssize_t n;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	snprintf(base, sizeof(base), "%s", basename(buf));
+	for (i = 0; i < 8 && copies[i][0]; i++)
+		if (!strcmp(basename(strcpy(buf, copies[i])), base))
+			return copies[i];
+	if (i == 8)
+		check_fail(__FILE__, __LINE__, "more than 8 copies for the other user");
+	if (statvfs(OTHER_DIR_IN, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+		check_skip("%s is mounted noexec: another user cannot run a copy of %s there",
+			   OTHER_DIR_IN, base);
+	in = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+	dir = (int)CHECK_SYS(open(check_other_uid_dir(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+	out = (int)CHECK_SYS(
+		openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700));
+	while ((n = CHECK_SYS(read(in, buf, sizeof(buf)))) > 0)
+		for (ssize_t done = 0; done < n;)
+			done += CHECK_SYS(write(out, buf + done, (size_t)(n - done)));
+	/* Whatever the umask: its owner alone writes it, everyone may run it. */
+	CHECK_SYS(fchmod(out, 0755));
+	/* Closed before anyone runs it: a file open for writing cannot be run (ETXTBSY). */
+	CHECK_SYS(close(out));
+	close(in);
+	close(dir);
+	if ((size_t)snprintf(copies[i], sizeof(copies[i]), "%s/%s", check_other_uid_dir(), base) >=
+	    sizeof(copies[i]))
+		check_fail(__FILE__, __LINE__, "%s: path too long", base);
+	return copies[i];
+}
+
+const char *check_lipc_for_other_uid(void)
+{
+	return check_copy_for_other_uid(check_lipc());
 }
 
 const char *check_lipc(void)
@@ -370,7 +570,7 @@ static char *slurp(int fd)
 
 int check_cmd_wait(struct check_cmd *c)
 {
-	c->status = check_wait(c->pid);
+	c->status = wait_status(c->pid); /* a program, not a test's child: its 77 is no skip */
 	c->out = slurp(c->out_fd);
 	c->err = slurp(c->err_fd);
 	return c->status;
@@ -514,10 +714,14 @@ static void make_dirs(const char *path)
 	mkdir(buf, 0755);
 }
 
-/* The directories the suite needs (the sources, the test directory, lipc's), when under /tmp. */
+/*
+ * The directories the suite needs (the sources, the test directory, lipc's, the other user's),
+ * when under /tmp.
+ */
 static size_t dirs_under_tmp(char dirs[][PATH_MAX], size_t max)
 {
-	const char *env[] = { getenv("LIPC_SOURCE_DIR"), getenv("LIPC_TEST_DIR"), getenv("LIPC") };
+	const char *env[] = { getenv("LIPC_SOURCE_DIR"), getenv("LIPC_TEST_DIR"), getenv("LIPC"),
+			      other_dir[0] ? other_dir : NULL };
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]) && n < max; i++) {
@@ -533,8 +737,8 @@ static size_t dirs_under_tmp(char dirs[][PATH_MAX], size_t max)
 
 static void sandbox(const char *mqueue_dir, unsigned flags)
 {
-	char keep[3][PATH_MAX];
-	int fds[3];
+	char keep[4][PATH_MAX];
+	int fds[4];
 	size_t n = 0;
 
 	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
@@ -550,7 +754,7 @@ static void sandbox(const char *mqueue_dir, unsigned flags)
 	CHECK_SYS(mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
 	if (flags & CHECK_SANDBOX_TMP) {
 		/* The suite's own directories under /tmp are pinned, then put back on top. */
-		n = dirs_under_tmp(keep, 3);
+		n = dirs_under_tmp(keep, 4);
 		for (size_t i = 0; i < n; i++)
 			fds[i] = (int)CHECK_SYS(open(keep[i], O_PATH | O_DIRECTORY | O_CLOEXEC));
 		CHECK_SYS(mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
@@ -582,9 +786,9 @@ void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, u
 		fn(dir, arg);
 		_exit(0);
 	}
-	status = check_wait(pid);
+	status = wait_status(pid);
 	CHECK_SYS(rmdir(dir));
-	if (status == SKIP_CODE)
+	if (skipped(status))
 		check_skip("skipped in the sandbox");
 	if (status != 0)
 		check_fail(__FILE__, __LINE__, "the sandboxed part failed (status %d)", status);
@@ -869,10 +1073,70 @@ static void registry_add(char kind, const char *what)
 	close(fd);
 }
 
+/*
+ * Remove name in dir at, and all under it down to depth levels, through directory descriptors
+ * and never following a link: the other user may own a directory in there.
+ */
+static void remove_tree_at(int at, const char *name, int depth)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if (unlinkat(at, name, 0) == 0 || errno != EISDIR || depth == 0)
+		return;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_tree_at(dirfd(d), e->d_name, depth - 1);
+	closedir(d);
+	unlinkat(at, name, AT_REMOVEDIR);
+}
+
+/*
+ * An other user's directory (its name in /tmp), if it is still there and ours. In /tmp anyone
+ * may create a name: a directory of that name that another user made is left alone, and the
+ * sticky bit keeps ours from being renamed or replaced by someone else.
+ */
+static int remove_other_dir_report(const char *name, FILE *report)
+{
+	int tmp = open(OTHER_DIR_IN, O_PATH | O_DIRECTORY | O_CLOEXEC), n = 0;
+	struct stat st;
+
+	if (tmp < 0)
+		return 0;
+	if (fstatat(tmp, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid()) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", OTHER_DIR_IN, name);
+		report_one(report, "directory", path);
+		remove_tree_at(tmp, name, 3);
+		n = 1;
+	}
+	close(tmp);
+	return n;
+}
+
+static void remove_other_dir(const char *name)
+{
+	int err = errno;
+
+	remove_other_dir_report(name, NULL);
+	errno = err;
+}
+
 /* What the registry lists for this pid (0: for everyone). */
 static int sweep_registry(pid_t pid, FILE *report)
 {
-	char path[PATH_MAX], line[512], prefix[64];
+	char path[PATH_MAX], line[512], prefix[64], dir_prefix[64];
 	FILE *f;
 	int n = 0;
 
@@ -881,6 +1145,7 @@ static int sweep_registry(pid_t pid, FILE *report)
 	if (!f)
 		return 0;
 	snprintf(prefix, sizeof(prefix), PREFIX "%d-", (int)pid);
+	snprintf(dir_prefix, sizeof(dir_prefix), OTHER_DIR_PREFIX "%d-", (int)pid);
 	while (fgets(line, sizeof(line), f)) {
 		char *what = line + 2;
 		unsigned long key;
@@ -888,6 +1153,15 @@ static int sweep_registry(pid_t pid, FILE *report)
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == 'n' && (!pid || ours(what, prefix)))
 			n += sweep_name(what, report);
+		/*
+		 * The other user's directory is the harness's, not the test's: after one test it
+		 * goes silently (its test was killed before removing it); at the end of the run,
+		 * one left is reported.
+		 */
+		else if (line[0] == 'd' && ours(what, OTHER_DIR_PREFIX) && !strchr(what, '/') &&
+			 (!pid || ours(what, dir_prefix)))
+			n += pid ? (remove_other_dir(what), 0)
+				 : remove_other_dir_report(what, report);
 		else if (line[0] == 'k' && sscanf(what, "%lx", &key) == 1 &&
 			 (!pid || ((key_t)key & ~(key_t)0xFF) == key_of(pid)))
 			n += sweep_key((key_t)key, report);
@@ -943,6 +1217,7 @@ static int run_one(const struct check_test *t, const sigset_t *saved_mask)
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	memset(shared, 0, sizeof(*shared));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -991,6 +1266,9 @@ static int run_one(const struct check_test *t, const sigset_t *saved_mask)
 		fprintf(stderr, "%s: passed but left IPC objects behind\n", t->name);
 		result = 1;
 	}
+	/* It passed without the part it could not do: not a pass. */
+	if (result == 0 && shared->parts_left_out)
+		result = SKIP_CODE;
 	return result;
 }
 
@@ -998,9 +1276,14 @@ static int run_in_process(const struct check_test *t)
 {
 	check_pid = getpid();
 	t->fn();
+	remove_own_other_dir();
 	if (check_sweep(check_pid, stderr) > 0) {
 		fprintf(stderr, "%s: passed but left IPC objects behind\n", t->name);
 		return 1;
+	}
+	if (shared->parts_left_out) {
+		printf("skip - %s\n", t->name);
+		return SKIP_CODE;
 	}
 	printf("ok - %s\n", t->name);
 	return 0;
@@ -1025,6 +1308,12 @@ int check_main(int argc, char **argv, const struct check_test *tests, size_t n)
 			fprintf(stderr, "usage: %s [-l] [-t NAME]\n", argv[0]);
 			return 2;
 		}
+	}
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		      0);
+	if (shared == MAP_FAILED) {
+		perror("mmap");
+		return 1;
 	}
 	if (only) {
 		for (size_t i = 0; i < n; i++)

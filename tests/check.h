@@ -5,7 +5,10 @@
  * child that leads its own process group; the runner kills the whole group when the test ends
  * or runs out of time, so a hung peer cannot outlive its test. `test_x -t NAME` runs one test in
  * the calling process, for gdb; `-l` lists the tests. Exit status 77 means skipped (CTest's
- * SKIP_RETURN_CODE): a test calls CHECK_SKIP() when the kernel lacks what it needs.
+ * SKIP_RETURN_CODE): a test calls CHECK_SKIP() when the kernel lacks what it needs, or the run
+ * a privilege (a mount, a namespace); a part that needs another user is left out where the run
+ * cannot switch users (check_other_uid()), and the test reported skipped. The suite passes for
+ * any user, from any checkout.
  *
  * Every IPC object a test creates carries the test's pid in its name (check_name, check_path,
  * check_key). After each test the runner removes whatever is left under that pid, and a test
@@ -99,8 +102,46 @@ key_t check_key(unsigned n);
 
 /* fork(), or fail the test. A CHECK that fails in the child ends the child with status 1. */
 pid_t check_fork(void);
-/* Wait for a child: its exit status, or 128 + the signal that killed it. */
+/*
+ * Wait for a child: its exit status, or 128 + the signal that killed it. A child that skipped
+ * (CHECK_SKIP: status 77) skips its parent too, so that a skip never counts as a failure.
+ */
 int check_wait(pid_t pid);
+
+/*
+ * Another user, for the tests of what one user can and cannot do to another's objects: the
+ * tests switch to nobody. Only a privileged run (root) can; an ordinary user's run skips those
+ * parts, and the rest of the suite runs for everyone.
+ */
+#define CHECK_OTHER_UID 65534
+#define CHECK_OTHER_GID 65534
+/*
+ * Can this test switch to CHECK_OTHER_UID? A child tries it once (setgroups, setgid, setuid).
+ * When it cannot, the caller leaves out the part that needs another user, and the test, if
+ * nothing else fails, is reported skipped with the reason (the rest of it still runs):
+ *
+ *	if (check_other_uid()) { pid = check_fork(); if (pid == 0) { check_become_other_uid(); ...
+ *
+ * A test that is about another user only begins with `if (!check_other_uid()) return;`.
+ */
+bool check_other_uid(void);
+/*
+ * In a forked child: become CHECK_OTHER_UID for good (no supplementary groups, then its gid and
+ * uid). $LIPC then names check_lipc_for_other_uid(), so that check_lipc() and LIPC_ARGV run a
+ * lipc this user can reach. Where the switch is refused, the child skips (and so its parent).
+ */
+void check_become_other_uid(void);
+/*
+ * A directory that CHECK_OTHER_UID can enter (under /tmp, mode 0711: it may not list or write
+ * it), for what it must run or reach: the checkout may be closed to it (a 0700 home, a mktemp
+ * -d). Made once per test, owned by the test's user; removed with what it holds after the
+ * test, even when the test fails.
+ */
+const char *check_other_uid_dir(void);
+/* A copy of the program at path in check_other_uid_dir(), mode 0755, for CHECK_OTHER_UID. */
+const char *check_copy_for_other_uid(const char *path);
+/* A copy of lipc that CHECK_OTHER_UID can run: check_copy_for_other_uid(check_lipc()). */
+const char *check_lipc_for_other_uid(void);
 
 /* A command run with its output captured. */
 struct check_cmd {

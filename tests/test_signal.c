@@ -348,14 +348,6 @@ static void pidfd_refusals(void)
 	close(pidfd);
 }
 
-/* In a forked child: become nobody (the tests run as root). */
-static void drop_privileges(void)
-{
-	CHECK_SYS(setgroups(0, NULL));
-	CHECK_SYS(setgid(65534));
-	CHECK_SYS(setuid(65534));
-}
-
 /* Another user's process may not be signalled: EPERM, through a pidfd as through kill(). */
 static void other_users_process_is_eperm(void)
 {
@@ -364,15 +356,15 @@ static void other_users_process_is_eperm(void)
 	int fd;
 
 	need_pidfds();
-	if (geteuid() != 0)
-		CHECK_SKIP("needs root, to become another user");
+	if (!check_other_uid())
+		return;
 	/* Blocked, so that a wrongly delivered signal shows up instead of killing the test. */
 	fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 	child = check_fork();
 	if (child == 0) {
 		int pidfd = pidfd_of(target);
 
-		drop_privileges();
+		check_become_other_uid();
 		CHECK_ERR(lipc_signal_send(pidfd, SIGUSR1, NULL), EPERM);
 		CHECK_ERR(lipc_signal_send(pidfd, SIGUSR1, &(union sigval){ .sival_int = 1 }),
 			  EPERM);
@@ -422,8 +414,8 @@ static void permission_is_real_or_saved_uid(void)
 	int ready[2], hold[2];
 	char c;
 
-	if (geteuid() != 0)
-		CHECK_SKIP("needs root, to run processes as other users");
+	if (!check_other_uid())
+		return;
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	CHECK_SYS(pipe2(hold, O_CLOEXEC));
 	real = start_target(NOBODY, 0, 0, false, ready[1], hold);
@@ -863,11 +855,9 @@ static void cli_wait_to_full_stdout(void)
 	check_cmd_free(&c);
 }
 
-/* Run argv as user nobody, with its output collected as check_cmd_run() collects it. */
+/* Run lipc with these arguments as user nobody, with its output collected as check_cmd_run(). */
 static void run_as_nobody(struct check_cmd *c, const char *const argv[])
 {
-	int exe = (int)CHECK_SYS(open(argv[0], O_PATH | O_CLOEXEC));
-
 	memset(c, 0, sizeof(*c));
 	c->out_fd = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
 	c->err_fd = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
@@ -875,12 +865,11 @@ static void run_as_nobody(struct check_cmd *c, const char *const argv[])
 	if (c->pid == 0) {
 		CHECK_SYS(dup2(c->out_fd, STDOUT_FILENO));
 		CHECK_SYS(dup2(c->err_fd, STDERR_FILENO));
-		drop_privileges();
-		/* Through the descriptor: the build directory may be closed to nobody. */
-		fexecve(exe, (char *const *)(uintptr_t)argv, environ);
+		check_become_other_uid();
+		/* A copy nobody can run: the build directory may be closed to it. */
+		execv(check_lipc(), (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
-	close(exe);
 	check_cmd_wait(c);
 }
 
@@ -892,8 +881,8 @@ static void cli_other_users_process(void)
 	int fd;
 
 	need_pidfds();
-	if (geteuid() != 0)
-		CHECK_SKIP("needs root, to become another user");
+	if (!check_other_uid())
+		return;
 	fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "USR1"));
