@@ -6,7 +6,8 @@
  * The command never measures anything itself: it sleeps in poll() while a case runs, so it
  * takes no CPU from the pair. A case that stops making progress is killed whole (its processes
  * lead a group of their own), and so is the case running when the command gets SIGINT, SIGTERM
- * or SIGHUP: the command then removes the case's objects and dies of the same signal. It is the
+ * or SIGHUP: the command then removes the case's objects and dies of the same signal (one that
+ * was ignored when the command started stays ignored, as nohup and `&` expect). It is the
  * pair's subreaper, so even a process whose parent was killed is reaped before its objects go.
  */
 #include <errno.h>
@@ -862,12 +863,18 @@ int cmd_bench(int argc, char **argv)
 	/*
 	 * SIGINT, SIGTERM and SIGHUP are read from a signalfd while a case runs, so that its
 	 * objects are removed before we die of them; SIGPIPE is ignored, so that a closed
-	 * standard error costs a message, not the cleanup.
+	 * standard error costs a message, not the cleanup. A signal ignored when we started
+	 * (nohup, a script's background job) stays ignored: blocked, it would be queued for the
+	 * signalfd instead of discarded, and end the run it was meant to spare.
 	 */
 	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction old;
+
+		if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
+		    sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaddset(&stop, sig);
+	}
 	st.sigfd = lipc_signal_open(&stop, &st.old_mask);
 	if (st.sigfd < 0)
 		fail("signalfd: %s", strerror(errno));

@@ -1,15 +1,35 @@
-/* lipc demo NAME and lipc tour: the demonstrations, one by one or all in the guide's order. */
+/*
+ * lipc demo NAME and lipc tour: the demonstrations, one by one or all in the guide's order.
+ *
+ * Each demo runs in a process of its own, the runner, which leads a process group with the
+ * demo's children; lipc itself only waits (sigwaitinfo), with SIGINT, SIGTERM and SIGHUP blocked
+ * so that they come to it as data. When one comes, at any moment, lipc kills the runner's group
+ * with SIGKILL, reaps every process of it (it is their subreaper, so even a child whose parent
+ * died first is its to wait for), removes what the run made by name (demo_run.c), and dies of
+ * that signal. Killing is what makes "at any moment" true: a demo's process may be asleep in
+ * open() of a FIFO or in a lock's queue, where no handler would get it out. A signal ignored
+ * when lipc started (nohup, a script's background job) stays ignored, in lipc and in the demo.
+ * The runner does not block those signals either, so it dies of one sent to it alone, and lipc
+ * then does the same cleaning. What SIGKILL leaves (lipc killed before it could clean) carries
+ * lipc's pid in its name, and `lipc tour --clean` removes it. lipc does not write while the run
+ * lasts (the runner prints each heading), so a full pipe on standard output cannot hold it.
+ */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "demo.h"
+#include "lipc/shm.h"
 
 /* In the order of the guide (README.md). */
 /* clang-format off */
@@ -28,8 +48,24 @@ static const struct demo demos[] = {
 #define N_DEMOS (sizeof(demos) / sizeof(demos[0]))
 
 static const struct demo *current;
-static bool write_failed;
-static int write_errno;
+
+/*
+ * What the processes of a run tell each other, in a shared page: whether a line could not be
+ * written (lipc reports it, once), and whether a failure of the current demo was told already.
+ */
+struct shared {
+	atomic_bool write_failed;
+	atomic_int write_errno;
+	atomic_bool told;
+	/* Held by a demo through a step that a kill would leave half done: see demo_step(). */
+	struct lipc_shm_mutex step;
+};
+static struct shared unshared, *shared = &unshared;
+
+/* The signals that stop a run: SIGINT, SIGTERM and SIGHUP, unless ignored at the start. */
+static sigset_t stops;
+/* The signal mask lipc started with, which the runner goes back to. */
+static sigset_t start_mask;
 
 /*
  * Colour: on a terminal, unless NO_COLOR is set (https://no-color.org), or as --color says;
@@ -55,8 +91,10 @@ __attribute__((format(printf, 1, 0))) static void out(const char *fmt, va_list a
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			write_failed = true;
-			write_errno = errno;
+			int err = errno;
+
+			if (!atomic_exchange(&shared->write_failed, true))
+				atomic_store(&shared->write_errno, err);
 			return;
 		}
 		done += (size_t)w;
@@ -100,10 +138,32 @@ void takeaway(const char *fmt, ...)
 		outf("  => %s\n", text);
 }
 
+int demo_failf(const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	/* The first failure explains the rest: a peer that then fails too keeps quiet. */
+	if (!atomic_exchange(&shared->told, true))
+		warn_msg("demo %s: %s", current ? current->name : "?", text);
+	return 1;
+}
+
 int demo_fail(const char *what)
 {
-	warn_msg("demo %s: %s: %s", current ? current->name : "?", what, strerror(errno));
-	return 1;
+	return demo_failf("%s: %s", what, strerror(errno));
+}
+
+pid_t demo_fork(void)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+		_exit(1); /* its parent is gone already: nobody to do the part for */
+	return pid;
 }
 
 int demo_wait(pid_t pid)
@@ -117,47 +177,276 @@ int demo_wait(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int demo_reap(pid_t *pids, int n)
+{
+	int left = 0, failed = 0;
+
+	for (int i = 0; i < n; i++)
+		left += pids[i] > 0;
+	while (left > 0) {
+		int status, i = 0;
+		pid_t w = waitpid(-1, &status, 0);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return demo_fail("waitpid");
+		while (i < n && pids[i] != w)
+			i++;
+		if (i == n)
+			continue; /* not one of these */
+		pids[i] = 0;
+		left--;
+		if ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || failed)
+			continue;
+		failed = 1;
+		if (WIFSIGNALED(status))
+			demo_failf("child %d was killed by signal %d (%s)", (int)w,
+				   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		for (int j = 0; j < n; j++)
+			if (pids[j] > 0)
+				kill(pids[j], SIGKILL);
+	}
+	return failed;
+}
+
+static void on_child(int sig)
+{
+	(void)sig; /* only to end ppoll() */
+}
+
+int demo_wait_fd(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_child }, old_sa;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	sigset_t chld, old, during;
+	bool children = true;
+	int r;
+
+	/*
+	 * SIGCHLD stays blocked but for the ppoll() itself, which unblocks it atomically: a child
+	 * that exits after the check below interrupts the ppoll() at once instead of being missed.
+	 * SIG_DFL would discard it (its default is to ignore it), hence the empty handler.
+	 */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	sigaction(SIGCHLD, &sa, &old_sa);
+	during = old;
+	sigdelset(&during, SIGCHLD);
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		r = poll(&p, 1, 0);
+		if (r != 0)
+			break;
+		if (children && waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+			children = false; /* ECHILD: nobody to watch, only fd */
+		if (si.si_pid != 0) {
+			/* What it did before it exited (a connect()) shows now. */
+			r = poll(&p, 1, 0);
+			break;
+		}
+		r = ppoll(&p, 1, NULL, &during);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			break;
+	}
+	sigaction(SIGCHLD, &old_sa, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r > 0 ? 1 : r;
+}
+
+void demo_step(bool begin)
+{
+	static sigset_t before;
+
+	if (shared == &unshared)
+		return; /* no run: nobody to kill us */
+	if (begin) {
+		/* lipc waits for the step to end before it kills; a signal to us waits too. */
+		sigprocmask(SIG_BLOCK, &stops, &before);
+		if (lipc_shm_mutex_lock(&shared->step, -1) == LIPC_SHM_OWNER_DIED)
+			lipc_shm_mutex_consistent(&shared->step);
+	} else {
+		lipc_shm_mutex_unlock(&shared->step);
+		sigprocmask(SIG_SETMASK, &before, NULL);
+	}
+}
+
 void demo_exit(void)
 {
-	/* A line that could not be written is the parent's to report: it writes there too. */
+	/* A line that could not be written is in the shared page: lipc reports it. */
 	_exit(0);
 }
 
-/*
- * Run one demo with the fatal signals held back. Killed halfway, a demo would leave its IPC
- * objects behind, and a child blocked in open() or a wait for ever: Ctrl+C, a closed standard
- * output (lipc tour | head) and the like take effect when the demo has cleaned up, a few
- * milliseconds later. The children inherit the mask, so they finish their part too.
- */
-static int run(const struct demo *d, const char *heading)
+/* The runner: a group of its own, killed with lipc, SIGPIPE held back (see start_run()). */
+static _Noreturn void runner(const struct demo *d, const char *heading, pid_t lipc)
 {
-	sigset_t fatal, old;
-	int ret;
+	sigset_t mask = start_mask;
 
-	sigemptyset(&fatal);
-	sigaddset(&fatal, SIGINT);
-	sigaddset(&fatal, SIGTERM);
-	sigaddset(&fatal, SIGHUP);
-	sigaddset(&fatal, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &fatal, &old);
-	current = d;
-	/* Anything stdio still holds would be written twice by each forked child. */
-	fflush(stdout);
+	setpgid(0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != lipc)
+		_exit(1);
+	/* A group of its own is in the background: with `stty tostop`, writing would stop it. */
+	signal(SIGTTOU, SIG_IGN);
+	/*
+	 * A closed standard output (lipc tour | head) is EPIPE for each writer, which then
+	 * finishes its part and cleans up; lipc dies of SIGPIPE afterwards, as a pipeline expects.
+	 */
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	/* The title stands alone on its line, under the tour's rule when there is one. */
 	if (color)
 		outf("\n%s" BOLD "%s" RESET "\n", heading, d->title);
 	else
 		outf("\n%s%s\n", heading, d->title);
-	ret = d->run();
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return ret;
+	_exit(d->run() ? 1 : 0);
+}
+
+/*
+ * Get ready to run demos: the shared page, the signals, the run's directory. Returns 0, or 1
+ * after saying why not.
+ */
+static int start_run(const char *what)
+{
+	struct sigaction sa;
+	sigset_t block;
+	void *page = mmap(NULL, sizeof(struct shared), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED) {
+		warn_msg("%s: mmap: %s", what, strerror(errno));
+		return 1;
+	}
+	memcpy(page, &unshared, sizeof(unshared));
+	shared = page;
+	if (lipc_shm_mutex_init(&shared->step) < 0) {
+		warn_msg("%s: pthread_mutex_init: %s", what, strerror(errno));
+		return 1;
+	}
+	sigemptyset(&stops);
+	for (int sig = 1; sig < NSIG; sig++)
+		if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
+		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&stops, sig);
+	block = stops;
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &start_mask);
+	/* Ignored, SIGCHLD would have the kernel reap the children, and the waits fail. */
+	signal(SIGCHLD, SIG_DFL);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		warn_msg("%s: prctl(PR_SET_CHILD_SUBREAPER): %s", what, strerror(errno));
+		return 1;
+	}
+	return demo_run_open(&demo_run, what);
+}
+
+/*
+ * Run one demo in a runner and wait for it, or for a signal: 0 shown, 1 failed. *stop is set to
+ * the signal that ends the run, when one comes.
+ */
+static int supervise(const struct demo *d, const char *heading, int *stop)
+{
+	sigset_t wait_set = stops;
+	int status = 0;
+	pid_t pid, w;
+
+	sigaddset(&wait_set, SIGCHLD);
+	current = d;
+	atomic_store(&shared->told, false);
+	pid = fork();
+	if (pid < 0)
+		return demo_fail("fork");
+	if (pid == 0)
+		runner(d, heading, demo_run.pid);
+	setpgid(pid, pid); /* also here, so that the kill below cannot miss the group */
+	for (;;) {
+		siginfo_t si, ci = { 0 };
+		int sig = sigwaitinfo(&wait_set, &si);
+
+		if (sig > 0 && sig != SIGCHLD) {
+			*stop = sig;
+			/*
+			 * Not in the middle of a step that would leave a name we cannot find (a
+			 * demo's is over in microseconds; one stopped with SIGSTOP is not waited
+			 * for long). The step's lock, robust, is ours even if its holder died in
+			 * it.
+			 */
+			if (lipc_shm_mutex_lock(&shared->step, 1000) == LIPC_SHM_OWNER_DIED)
+				lipc_shm_mutex_consistent(&shared->step);
+			break;
+		}
+		/* The runner still unreaped, its pid (the group's id) cannot go to another. */
+		if (sig == SIGCHLD &&
+		    waitid(P_PID, (id_t)pid, &ci, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    ci.si_pid == pid)
+			break;
+	}
+	kill(-pid, SIGKILL); /* everything of the demo that is still there */
+	/* The runner, and its children, handed to us as it died: all dead when this ends. */
+	for (;;) {
+		int st;
+
+		w = waitpid(-1, &st, 0);
+		if (w == pid)
+			status = st;
+		else if (w < 0 && errno != EINTR)
+			break; /* ECHILD: none left */
+	}
+	if (*stop)
+		return 1;
+	if (WIFSIGNALED(status) && sigismember(&stops, WTERMSIG(status))) {
+		*stop = WTERMSIG(status); /* sent to the runner itself */
+		return 1;
+	}
+	if (WIFSIGNALED(status)) {
+		warn_msg("demo %s: killed by signal %d (%s)", d->name, WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+		demo_run_clean(&demo_run, DEMO_CLEAN_OBJECTS, NULL);
+		return 1;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+/*
+ * The run is over: remove its directory (and whatever a stopped demo left), then die of the
+ * signal that stopped it, if one did, or of SIGPIPE when standard output was a closed pipe.
+ */
+static void end_run(int stop)
+{
+	struct timespec zero = { 0, 0 };
+	struct sigaction sa;
+
+	/* Stopped, a demo left what it made; otherwise only the directory is left to remove. */
+	demo_run_clean(&demo_run, DEMO_CLEAN_DIR | (stop ? DEMO_CLEAN_OBJECTS : 0), NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	if (!stop && !sigisemptyset(&stops)) {
+		int sig = sigtimedwait(&stops, NULL, &zero);
+
+		stop = sig > 0 ? sig : 0;
+	}
+	if (!stop && atomic_load(&shared->write_failed) &&
+	    atomic_load(&shared->write_errno) == EPIPE && sigaction(SIGPIPE, NULL, &sa) == 0 &&
+	    sa.sa_handler == SIG_DFL)
+		stop = SIGPIPE;
+	if (stop) {
+		sigset_t only;
+
+		signal(stop, SIG_DFL);
+		sigemptyset(&only);
+		sigaddset(&only, stop);
+		sigprocmask(SIG_UNBLOCK, &only, NULL);
+		raise(stop);
+		_exit(128 + stop); /* only if it was blocked when lipc started */
+	}
+	sigprocmask(SIG_SETMASK, &start_mask, NULL);
 }
 
 /* The exit status of a demo command: a narration that could not be written is a failure. */
 static int finish(int failed)
 {
-	if (write_failed) {
-		warn_msg("write error: %s", strerror(write_errno));
+	if (atomic_load(&shared->write_failed)) {
+		warn_msg("write error: %s", strerror(atomic_load(&shared->write_errno)));
 		return EXIT_FAILURE;
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -190,6 +479,7 @@ static const struct demo *find_demo(const char *name)
 enum {
 	OPT_COLOR = 0x100,
 	OPT_TECHNIQUE,
+	OPT_CLEAN,
 };
 
 /* --color=WHEN, and NO_COLOR: whether to colour the narration. */
@@ -224,8 +514,8 @@ int cmd_demo(int argc, char **argv)
 	};
 	const char *when = NULL;
 	const struct demo *d;
-	char help[1024];
-	int opt;
+	char help[1024], what[64];
+	int opt, failed, stop = 0;
 
 	snprintf(help, sizeof(help),
 		 "Usage: lipc demo [--color[=WHEN]] TECHNIQUE\n"
@@ -234,7 +524,8 @@ int cmd_demo(int argc, char **argv)
 		 "Techniques: %s\n"
 		 "\nOptions:\n" COLOR_HELP
 		 "\nEach demo takes a second or less and removes every object it made, also when\n"
-		 "interrupted. Exit status: 0 shown, 1 failed, 2 usage error.\n",
+		 "stopped by SIGINT, SIGTERM or SIGHUP; after a SIGKILL, 'lipc tour --clean'\n"
+		 "removes what it left. Exit status: 0 shown, 1 failed, 2 usage error.\n",
 		 demo_names());
 	while ((opt = next_option(argc, argv, "", longopts, help)) != -1)
 		if (opt == OPT_COLOR)
@@ -248,7 +539,12 @@ int cmd_demo(int argc, char **argv)
 		usage_error("demo: unknown technique '%s' (one of: %s)", argv[optind],
 			    demo_names());
 	set_color(when);
-	return finish(run(d, ""));
+	snprintf(what, sizeof(what), "demo %s", d->name);
+	if (start_run(what))
+		return EXIT_FAILURE;
+	failed = supervise(d, "", &stop);
+	end_run(stop);
+	return finish(failed);
 }
 
 int cmd_tour(int argc, char **argv)
@@ -256,6 +552,7 @@ int cmd_tour(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "technique", required_argument, NULL, OPT_TECHNIQUE },
 		{ "color", optional_argument, NULL, OPT_COLOR },
+		{ "clean", no_argument, NULL, OPT_CLEAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -263,24 +560,35 @@ int cmd_tour(int argc, char **argv)
 	size_t n = 0;
 	const char *when = NULL;
 	struct timespec start, end;
-	bool tour_all;
-	char help[1024];
-	int failed = 0, opt;
+	bool tour_all, clean = false;
+	char help[2048];
+	int failed = 0, opt, stop = 0;
 
 	snprintf(help, sizeof(help),
 		 "Usage: lipc tour [--technique NAME]... [--color[=WHEN]]\n"
+		 "       lipc tour --clean\n"
 		 "Show every technique live between real processes, in the order of the guide,\n"
 		 "each narrated step by step and closed by a one-line takeaway.\n"
 		 "\nOptions:\n"
 		 "      --technique NAME  show only NAME (repeat it for several), one of:\n"
 		 "                        %s\n" COLOR_HELP
+		 "      --clean           show nothing: remove what a demo or tour of yours that\n"
+		 "                        was killed (SIGKILL) left behind, and say what\n"
 		 "\nThe whole tour ends with a table of round trips measured here (a quick\n"
-		 "'lipc bench'); it takes a few seconds and leaves nothing behind.\n"
-		 "Exit status: 0 shown, 1 failed, 2 usage error.\n",
+		 "'lipc bench'); it takes a few seconds and leaves nothing behind, also when\n"
+		 "stopped by SIGINT, SIGTERM or SIGHUP. What a run makes carries the pid of its\n"
+		 "lipc: the directory $TMPDIR/lipc-demo-PID-XXXXXX (or under /tmp) with its lock\n"
+		 "file, FIFO and socket, the POSIX semaphore and queue /lipc-demo-PID, and the\n"
+		 "System V semaphore set and queue of key 0x6c000000 + PID. --clean removes\n"
+		 "them for every run of yours whose lipc is dead, and nothing of a live run or of\n"
+		 "another user.\n"
+		 "Exit status: 0 shown (or cleaned), 1 failed, 2 usage error.\n",
 		 demo_names());
 	while ((opt = next_option(argc, argv, "", longopts, help)) != -1) {
 		if (opt == OPT_COLOR) {
 			when = optarg ? optarg : "always";
+		} else if (opt == OPT_CLEAN) {
+			clean = true;
 		} else if (opt == OPT_TECHNIQUE) {
 			chosen[n] = find_demo(optarg);
 			if (!chosen[n])
@@ -292,6 +600,10 @@ int cmd_tour(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("tour: unexpected argument '%s'", argv[optind]);
+	if (clean && (n || when))
+		usage_error("tour: --clean takes no other option");
+	if (clean)
+		return demo_clean_all();
 	tour_all = n == 0;
 	if (n == 0)
 		for (; n < N_DEMOS; n++)
@@ -301,7 +613,9 @@ int cmd_tour(int argc, char **argv)
 	outf(color ? BOLD "LinuxIPC tour: %zu technique%s, each between real processes." RESET "\n"
 		   : "LinuxIPC tour: %zu technique%s, each between real processes.\n",
 	     n, n == 1 ? "" : "s");
-	for (size_t i = 0; i < n && !write_failed; i++) {
+	if (start_run("tour"))
+		return EXIT_FAILURE;
+	for (size_t i = 0; i < n && !stop && !atomic_load(&shared->write_failed); i++) {
 		char rule[72], heading[96];
 		int len = snprintf(rule, sizeof(rule), "-- %zu/%zu ", i + 1, n);
 
@@ -310,13 +624,14 @@ int cmd_tour(int argc, char **argv)
 		rule[sizeof(rule) - 1] = '\0';
 		snprintf(heading, sizeof(heading), "%s%s%s\n", color ? CYAN : "", rule,
 			 color ? RESET : "");
-		failed |= run(chosen[i], heading);
+		failed |= supervise(chosen[i], heading, &stop);
 	}
+	end_run(stop);
 	/*
 	 * The whole tour ends with what each technique costs here: a quick lipc bench, round trips
 	 * of 64 bytes only, a few hundredths of a second a case.
 	 */
-	if (tour_all && !write_failed) {
+	if (tour_all && !atomic_load(&shared->write_failed)) {
 		/* getopt permutes argv, so the array is writable; the strings are never written. */
 		static char arg0[] = "bench", arg1[] = "--round-trips", arg2[] = "--only",
 			    arg3[] =
@@ -335,7 +650,7 @@ int cmd_tour(int argc, char **argv)
 		fflush(stdout);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	if (!write_failed)
+	if (!atomic_load(&shared->write_failed))
 		outf("\nThe end: %zu technique%s in %.1f s%s. 'lipc demo NAME' shows one again;\n"
 		     "the guide (README.md) explains each, and 'lipc ls' shows what programs "
 		     "leave.\n",

@@ -5,6 +5,7 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sem.h>
 
 #include "cli.h"
 #include "lipc/key.h"
@@ -77,10 +78,62 @@ static void check_name(const char *name)
 		usage_error("sem: '%s' is not a semaphore name (/NAME or sysv:KEY)", name);
 }
 
+/* semctl()'s fourth argument, which the caller defines (man 2 semctl). */
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+	struct seminfo *__buf;
+};
+
+/*
+ * A System V set that the system has no room for (ENOSPC): say which of kernel.sem's limits
+ * stopped it, SEMMNI (sets) or SEMMNS (semaphores in all sets), with the values in force, as
+ * the queue and segment messages name msgmni and shmmni. IPC_INFO gives the limits, SEM_INFO
+ * what is in use.
+ */
+static _Noreturn void sysv_no_room(const char *name)
+{
+	struct seminfo max, used;
+	char values[128] = "?";
+	FILE *f = fopen("/proc/sys/kernel/sem", "re");
+
+	if (f) {
+		if (fgets(values, sizeof(values), f))
+			for (char *p = values; *p; p++)
+				if (*p == '\t' || *p == '\n')
+					*p = *p == '\t' ? ' ' : '\0';
+		fclose(f);
+	}
+	if (semctl(0, 0, IPC_INFO, (union semun){ .__buf = &max }) >= 0 &&
+	    semctl(0, 0, SEM_INFO, (union semun){ .__buf = &used }) >= 0) {
+		if (used.semusz >= max.semmni)
+			fail("cannot create %s: too many semaphore sets: %d exist, the system's "
+			     "limit "
+			     "is %d (SEMMNI, the 4th value of kernel.sem; /proc/sys/kernel/sem "
+			     "holds "
+			     "SEMMSL SEMMNS SEMOPM SEMMNI = %s)",
+			     name, used.semusz, max.semmni, values);
+		if (used.semaem + 1 > max.semmns)
+			fail("cannot create %s: too many semaphores: %d exist in all sets, the "
+			     "system's limit is %d (SEMMNS, the 2nd value of kernel.sem; "
+			     "/proc/sys/kernel/sem holds SEMMSL SEMMNS SEMOPM SEMMNI = %s)",
+			     name, used.semaem, max.semmns, values);
+	}
+	fail("cannot create %s: the system's limit on System V semaphores is reached (kernel.sem: "
+	     "SEMMNI sets, SEMMNS semaphores in all; /proc/sys/kernel/sem holds SEMMSL SEMMNS "
+	     "SEMOPM SEMMNI = %s)",
+	     name, values);
+}
+
 /* Why opening or removing NAME failed, in the user's terms. */
 static _Noreturn void open_failed(const char *verb, const char *name)
 {
 	switch (errno) {
+	case ENOSPC:
+		if (is_sysv(name))
+			sysv_no_room(name);
+		fail("cannot %s %s: no space left in /dev/shm", verb, name);
 	case EINVAL:
 	case ENAMETOOLONG:
 		usage_error("sem: '%s' is not a valid semaphore name: %s", name, strerror(errno));

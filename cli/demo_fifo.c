@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,9 +28,11 @@ static void reader(const char *path, int ready)
 	close(ready); /* tells the parent this line is out */
 	fd = lipc_fifo_open(path, O_RDONLY, -1);
 	if (fd < 0)
-		_exit(1);
+		_exit(demo_fail("open(O_RDONLY)"));
 	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;
+	if (n < 0)
+		_exit(demo_fail("read"));
 	buf[len] = '\0';
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		say("reader", "read \"%s\"", line);
@@ -44,75 +45,86 @@ static void writer(const char *path)
 	int fd = lipc_fifo_open(path, O_WRONLY, -1);
 
 	if (fd < 0)
-		_exit(1);
+		_exit(demo_fail("open(O_WRONLY)"));
 	say("writer", "open(O_WRONLY) returned: with a reader there, both opens complete");
 	say("writer", "write() %zu lines, then close()", sizeof(jobs) / sizeof(jobs[0]));
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
 		if (dprintf(fd, "%s\n", jobs[i]) < 0)
-			_exit(1);
+			_exit(demo_fail("write"));
 	close(fd);
 	demo_exit();
 }
 
+/* Reader, then writer; each waits for the other in open(), so demo_reap() ends both at once. */
+static int meet(const char *path)
+{
+	pid_t pids[2] = { -1, -1 };
+	int sync[2];
+	char c;
+
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return demo_fail("pipe2");
+	pids[0] = demo_fork();
+	if (pids[0] < 0) {
+		close(sync[0]);
+		close(sync[1]);
+		return demo_fail("fork");
+	}
+	if (pids[0] == 0) {
+		close(sync[0]);
+		reader(path, sync[1]);
+	}
+	close(sync[1]);
+	/* End of file: the reader has said it is about to block (or died). */
+	while (read(sync[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(sync[0]);
+	pids[1] = demo_fork();
+	if (pids[1] < 0) {
+		demo_fail("fork");
+		kill(pids[0], SIGKILL); /* it would wait for a writer for ever */
+		demo_reap(pids, 1);
+		return 1;
+	}
+	if (pids[1] == 0)
+		writer(path);
+	/* Should one fail to open, the other would wait for it for ever: demo_reap kills it. */
+	return demo_reap(pids, 2);
+}
+
 int demo_fifo(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 8];
-	const char *tmp = getenv("TMPDIR");
+	char path[PATH_MAX + 80];
 	struct stat st;
-	int sync[2], fd, ret = 1;
-	pid_t r = -1, w = -1;
+	int fd, ret;
 
-	snprintf(dir, sizeof(dir), "%s/lipc-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return demo_fail("mkdtemp");
-	snprintf(path, sizeof(path), "%s/fifo", dir);
-	if (lipc_fifo_create(path, 0600) < 0 || stat(path, &st) < 0) {
-		demo_fail("mkfifo");
-		goto out_rmdir;
+	snprintf(path, sizeof(path), "%s/fifo", demo_dir());
+	if (lipc_fifo_create(path, 0600) < 0)
+		return demo_fail("mkfifo");
+	if (stat(path, &st) < 0) {
+		ret = demo_fail("stat");
+		goto out_unlink;
 	}
 	say("parent", "mkfifo(\"%s\", 0600): a file of type '%c', size %lld; data never goes there",
 	    path, S_ISFIFO(st.st_mode) ? 'p' : '?', (long long)st.st_size);
 
 	fd = lipc_fifo_open(path, O_WRONLY, 0);
-	say("parent", "open(O_WRONLY | O_NONBLOCK) with no reader: %s",
-	    fd < 0 && errno == ENXIO ? "fails with ENXIO" : "succeeded (unexpected)");
-	if (fd >= 0)
+	if (fd >= 0) {
 		close(fd);
-
-	if (pipe(sync) < 0) {
-		demo_fail("pipe");
+		ret = demo_failf("open(O_WRONLY | O_NONBLOCK) with no reader succeeded "
+				 "(unexpected)");
 		goto out_unlink;
 	}
-	r = fork();
-	if (r == 0) {
-		close(sync[0]);
-		reader(path, sync[1]);
+	if (errno != ENXIO) {
+		ret = demo_fail("open(O_WRONLY | O_NONBLOCK)");
+		goto out_unlink;
 	}
-	close(sync[1]);
-	/* The reader has said it is about to block once its end of this pipe closes. */
-	if (r > 0 && read(sync[0], &fd, 1) >= 0)
-		w = fork();
-	close(sync[0]);
-	if (r < 0 || w < 0) {
-		demo_fail("fork");
-		if (r > 0)
-			kill(r, SIGKILL); /* it would wait for a writer for ever */
-		goto out_wait;
-	}
-	if (w == 0)
-		writer(path);
-	ret = 0;
+	say("parent", "open(O_WRONLY | O_NONBLOCK) with no reader: fails with ENXIO");
+	ret = meet(path);
 
-out_wait:
-	if (w > 0 && demo_wait(w) != 0)
-		ret = 1;
-	if (r > 0 && demo_wait(r) != 0)
-		ret = 1;
 out_unlink:
 	if (lipc_fifo_unlink(path) < 0 && ret == 0)
 		ret = demo_fail("unlink");
-out_rmdir:
-	rmdir(dir);
 	if (ret == 0) {
 		say("parent",
 		    "unlink(): the name is gone; the FIFO's data only ever lived in the kernel");

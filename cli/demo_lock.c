@@ -9,38 +9,46 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "demo.h"
 #include "lipc/lock.h"
 
-/* Is some process waiting for a lock on the file? /proc/locks lists it with "->". */
-static bool has_waiter(int fd)
+/* Is some process waiting for a lock on the file? /proc/locks lists it with "->". -1: error. */
+static int has_waiter(int fd)
 {
 	struct lipc_lock_owner o[8];
 	int n = lipc_lock_list(fd, o, 8);
 
 	for (int i = 0; i < n && i < 8; i++)
 		if (o[i].waiting)
-			return true;
-	return false;
+			return 1;
+	return n < 0 ? -1 : 0;
 }
 
 static void holder(const char *path, int ready)
 {
 	struct lipc_lock lk = { .fd = open(path, O_RDWR | O_CLOEXEC), .kind = LIPC_LOCK_OFD };
+	int r;
 
-	if (lk.fd < 0 || lipc_lock_try_lock(&lk) != 1)
-		_exit(1);
+	if (lk.fd < 0)
+		_exit(demo_fail("open"));
+	if (lipc_lock_try_lock(&lk) != 1)
+		_exit(demo_fail("fcntl(F_OFD_SETLK)"));
 	say("holder", "fcntl(F_OFD_SETLK, F_WRLCK): the exclusive lock of the whole file is mine");
-	close(ready); /* the parent starts the waiter only now */
-	while (!has_waiter(lk.fd))
+	/* The byte says the lock is taken; end of file alone, that this process failed. */
+	if (write(ready, "h", 1) != 1)
+		_exit(demo_fail("write"));
+	close(ready);
+	/* Should the waiter die instead, the parent kills this process (demo_reap). */
+	while ((r = has_waiter(lk.fd)) == 0)
 		sched_yield();
+	if (r < 0)
+		_exit(demo_fail("read /proc/locks"));
 	say("holder", "/proc/locks shows a process waiting; F_UNLCK: the kernel wakes it");
 	if (lipc_lock_unlock(&lk) < 0)
-		_exit(1);
+		_exit(demo_fail("fcntl(F_OFD_SETLK, F_UNLCK)"));
 	demo_exit();
 }
 
@@ -48,47 +56,65 @@ static void waiter(const char *path)
 {
 	struct lipc_lock lk = { .fd = open(path, O_RDWR | O_CLOEXEC), .kind = LIPC_LOCK_OFD };
 	struct lipc_lock_owner who;
+	int r;
 
-	if (lk.fd < 0 || lipc_lock_try_lock(&lk) != 0 || lipc_lock_holder(&lk, &who) != 1)
-		_exit(1);
+	if (lk.fd < 0)
+		_exit(demo_fail("open"));
+	r = lipc_lock_try_lock(&lk);
+	if (r != 0)
+		_exit(r < 0 ? demo_fail("fcntl(F_OFD_SETLK)")
+			    : demo_failf("fcntl(F_OFD_SETLK): the lock was free (unexpected)"));
+	r = lipc_lock_holder(&lk, &who);
+	if (r != 1)
+		_exit(r < 0 ? demo_fail("fcntl(F_OFD_GETLK)")
+			    : demo_failf("fcntl(F_OFD_GETLK): no holder (unexpected)"));
 	say("waiter",
 	    "fcntl(F_OFD_SETLK): EAGAIN, busy; F_OFD_GETLK gives no pid, "
 	    "/proc/%d/fdinfo shows the holder",
 	    (int)who.pid);
 	say("waiter", "fcntl(F_OFD_SETLKW): asleep in the kernel's queue for the lock");
 	if (lipc_lock_lock(&lk, -1) < 0)
-		_exit(1);
+		_exit(demo_fail("fcntl(F_OFD_SETLKW)"));
 	say("waiter", "F_OFD_SETLKW returned 0: woken by the release, the lock is mine");
 	demo_exit();
 }
 
 static int contend(const char *path)
 {
+	pid_t pids[2] = { -1, -1 };
 	int ready[2];
-	pid_t h, w = -1;
+	ssize_t n;
 	char c;
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return demo_fail("pipe2");
-	h = fork();
-	if (h < 0)
+	pids[0] = demo_fork();
+	if (pids[0] < 0) {
+		close(ready[0]);
+		close(ready[1]);
 		return demo_fail("fork");
-	if (h == 0) {
+	}
+	if (pids[0] == 0) {
 		close(ready[0]);
 		holder(path, ready[1]);
 	}
+	/* Our write end closed first: a holder that dies early is end of file, not a hang. */
 	close(ready[1]);
-	if (read(ready[0], &c, 1) == 0) /* end of file: the holder has its lock */
-		w = fork();
+	while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+		;
 	close(ready[0]);
-	if (w < 0) {
-		kill(h, SIGKILL);
-		demo_wait(h);
-		return demo_fail("fork");
+	if (n != 1)
+		return demo_reap(pids, 1) ? 1 : demo_failf("the holder ended without its lock");
+	pids[1] = demo_fork();
+	if (pids[1] < 0) {
+		demo_fail("fork");
+		kill(pids[0], SIGKILL); /* it would wait for a waiter for ever */
+		demo_reap(pids, 1);
+		return 1;
 	}
-	if (w == 0)
+	if (pids[1] == 0)
 		waiter(path);
-	return demo_wait(h) == 0 && demo_wait(w) == 0 ? 0 : demo_fail("lock");
+	return demo_reap(pids, 2);
 }
 
 /* Who holds a POSIX lock on the file, from another process: "pid N", or "nobody". */
@@ -97,78 +123,119 @@ static void checker(const char *path, int go, int ack)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	struct lipc_lock lk = { .fd = fd, .kind = LIPC_LOCK_POSIX };
 	struct lipc_lock_owner who;
+	int r;
 	char c;
 
-	if (fd < 0 || lipc_lock_holder(&lk, &who) != 1)
-		_exit(1);
+	if (fd < 0)
+		_exit(demo_fail("open"));
+	r = lipc_lock_holder(&lk, &who);
+	if (r != 1)
+		_exit(r < 0 ? demo_fail("fcntl(F_GETLK)")
+			    : demo_failf("fcntl(F_GETLK): nobody holds a lock (unexpected)"));
 	say("child", "F_GETLK: pid %d holds a lock on the file", (int)who.pid);
-	if (write(ack, "a", 1) != 1 || read(go, &c, 1) != 1)
-		_exit(1);
-	if (lipc_lock_holder(&lk, &who) != 0)
-		_exit(1);
+	if (write(ack, "a", 1) != 1)
+		_exit(demo_fail("write"));
+	close(ack);
+	if (read(go, &c, 1) != 1)
+		_exit(1); /* the parent gave up, and said why */
+	r = lipc_lock_holder(&lk, &who);
+	if (r != 0)
+		_exit(r < 0 ? demo_fail("fcntl(F_GETLK)")
+			    : demo_failf("fcntl(F_GETLK): pid %d still holds a lock (unexpected)",
+					 (int)who.pid));
 	say("child", "F_GETLK: nobody holds a lock now: that close() dropped it");
 	demo_exit();
 }
 
 static int posix_trap(const char *path)
 {
-	struct lipc_lock lk = { .fd = open(path, O_RDWR | O_CLOEXEC), .kind = LIPC_LOCK_POSIX };
-	int go[2], ack[2], other, ok;
+	struct lipc_lock lk = { .kind = LIPC_LOCK_POSIX };
+	int go[2], ack[2], other, ret = 1;
 	pid_t pid;
+	ssize_t n;
 	char c;
 
-	if (lk.fd < 0 || lipc_lock_try_lock(&lk) != 1)
-		return demo_fail("lock");
+	lk.fd = open(path, O_RDWR | O_CLOEXEC);
+	if (lk.fd < 0)
+		return demo_fail("open");
+	if (lipc_lock_try_lock(&lk) != 1) {
+		demo_fail("fcntl(F_SETLK)");
+		goto out_close;
+	}
 	say("parent", "fcntl(fd %d, F_SETLK, F_WRLCK): a POSIX lock, which belongs to the process",
 	    lk.fd);
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ack, O_CLOEXEC) < 0)
-		return demo_fail("pipe2");
-	pid = fork();
-	if (pid < 0)
-		return demo_fail("fork");
-	if (pid == 0)
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		demo_fail("pipe2");
+		goto out_close;
+	}
+	if (pipe2(ack, O_CLOEXEC) < 0) {
+		demo_fail("pipe2");
+		goto out_go;
+	}
+	pid = demo_fork();
+	if (pid < 0) {
+		demo_fail("fork");
+		close(ack[0]);
+		close(ack[1]);
+		goto out_go;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(ack[0]);
 		checker(path, go[0], ack[1]);
-	ok = read(ack[0], &c, 1) == 1;
-	other = open(path, O_RDONLY | O_CLOEXEC);
-	if (ok && other >= 0) {
-		say("parent", "open() the same file again as fd %d, then close(fd %d)", other,
-		    other);
-		close(other);
-		ok = write(go[1], "g", 1) == 1;
+	}
+	/*
+	 * The ends the child uses are closed here before any wait: a child that dies early is end
+	 * of file on ack, and the child sees end of file on go should we give up.
+	 */
+	close(go[0]);
+	close(ack[1]);
+	while ((n = read(ack[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	close(ack[0]);
+	if (n == 1) {
+		other = open(path, O_RDONLY | O_CLOEXEC);
+		if (other < 0) {
+			demo_fail("open");
+		} else {
+			say("parent", "open() the same file again as fd %d, then close(fd %d)",
+			    other, other);
+			close(other);
+			if (write(go[1], "g", 1) == 1)
+				ret = 0;
+			else
+				demo_fail("write");
+		}
 	}
 	close(go[1]);
-	if (demo_wait(pid) != 0 || !ok)
-		ok = 0;
+	if (demo_reap(&pid, 1))
+		ret = 1;
+	goto out_close;
+
+out_go:
 	close(go[0]);
-	close(ack[0]);
-	close(ack[1]);
+	close(go[1]);
+out_close:
 	close(lk.fd);
-	return ok ? 0 : demo_fail("posix lock");
+	return ret;
 }
 
 int demo_lock(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 8];
-	const char *tmp = getenv("TMPDIR");
+	char path[PATH_MAX + 80];
 	int fd, ret;
 
-	snprintf(dir, sizeof(dir), "%s/lipc-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return demo_fail("mkdtemp");
-	snprintf(path, sizeof(path), "%s/lock", dir);
+	snprintf(path, sizeof(path), "%s/lock", demo_dir());
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = demo_fail("open");
-		goto out_rmdir;
-	}
+	if (fd < 0)
+		return demo_fail("open");
 	close(fd);
 	say("parent", "created %s; two children will each want an exclusive lock on it", path);
 	ret = contend(path);
 	if (ret == 0)
 		ret = posix_trap(path);
-	unlink(path);
-out_rmdir:
-	rmdir(dir);
+	if (unlink(path) < 0 && ret == 0)
+		ret = demo_fail("unlink");
 	if (ret == 0)
 		takeaway(
 			"The kernel queues the waiters and wakes one at the release, and frees the "

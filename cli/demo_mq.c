@@ -35,7 +35,7 @@ static const struct {
  */
 static pid_t spawn(void (*fn)(long arg, int fd), long arg, int fd, int other)
 {
-	pid_t pid = fork();
+	pid_t pid = demo_fork();
 
 	if (pid == 0) {
 		if (other >= 0)
@@ -124,6 +124,7 @@ static void notify_writer(long mq, int go)
 		_exit(demo_fail("mq_send"));
 	if (read(go, &c, 1) != 1)
 		_exit(1); /* the parent gave up, and said why */
+	close(go);
 	say("writer", "mq_send(\"pong\") to the empty queue, then exits");
 	if (lipc_msgq_posix_send((mqd_t)mq, "pong", 4, 0, PATIENCE_MS) < 0)
 		_exit(demo_fail("mq_send"));
@@ -136,42 +137,51 @@ static int run_child(void (*fn)(long arg, int fd), long arg, int fd)
 
 	if (pid < 0)
 		return demo_fail("fork");
-	return demo_wait(pid) == 0 ? 0 : 1;
+	return demo_reap(&pid, 1);
 }
 
 static int notification(mqd_t mq)
 {
-	/* Long enough for any machine; only a broken writer makes us wait that long. */
+	/* Long enough for any machine; only a broken kernel makes us wait that long. */
 	struct timespec zero = { 0, 0 }, patience = { PATIENCE_MS / 1000, 0 };
-	sigset_t usr1, old;
+	sigset_t wanted, old, usr1;
 	siginfo_t si;
 	char buf[MSG_SIZE];
-	int go[2], status, ret = 1;
+	int go[2], ret = 1, sig;
 	pid_t pid;
 
-	/* Blocked, the signal waits for sigtimedwait() instead of killing us. */
+	/*
+	 * Blocked, the signal waits for sigtimedwait() instead of killing us; so does SIGCHLD,
+	 * which says that the writer died before it sent anything.
+	 */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, &old);
+	wanted = usr1;
+	sigaddset(&wanted, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &wanted, &old);
 	if (pipe2(go, O_CLOEXEC) < 0) {
-		demo_fail("pipe");
+		demo_fail("pipe2");
 		goto out_mask;
 	}
 	if (lipc_msgq_posix_notify(mq, SIGUSR1) < 0) {
 		demo_fail("mq_notify");
-		goto out_pipe;
+		close(go[0]);
+		goto out_go;
 	}
 	say("parent", "mq_notify(SIGUSR1): signal me when a message lands on the empty queue");
 	pid = spawn(notify_writer, mq, go[0], go[1]);
+	close(go[0]); /* the writer's end: it sees end of file on go[1] should we give up */
 	if (pid < 0) {
 		demo_fail("fork");
-		goto out_pipe;
+		goto out_go;
 	}
-	while (sigtimedwait(&usr1, &si, &patience) < 0) {
-		if (errno != EINTR) {
-			demo_fail("no notification came");
-			goto out_writer;
-		}
+	while ((sig = sigtimedwait(&wanted, &si, &patience)) < 0 && errno == EINTR)
+		;
+	if (sig == SIGCHLD) {
+		goto out_writer; /* the writer failed, and said why */
+	} else if (sig < 0) {
+		demo_failf("sigtimedwait(): no notification within %d s", PATIENCE_MS / 1000);
+		goto out_writer;
 	}
 	say("parent", "SIGUSR1 arrived, si_code %s, from pid %d",
 	    si.si_code == SI_MESGQ ? "SI_MESGQ" : "?", (int)si.si_pid);
@@ -183,41 +193,40 @@ static int notification(mqd_t mq)
 		demo_fail("write");
 		goto out_writer;
 	}
-	status = demo_wait(pid);
-	pid = -1; /* waited for: nothing to kill */
-	if (status != 0)
-		goto out_pipe;
+	if (demo_reap(&pid, 1))
+		goto out_go;
 	say("parent", "%s",
 	    sigtimedwait(&usr1, NULL, &zero) < 0 && errno == EAGAIN
 		    ? "no signal for \"pong\": a notification fires once; mq_notify() re-arms it"
 		    : "a second signal came (unexpected)");
 	if (lipc_msgq_posix_recv(mq, buf, sizeof(buf), NULL, 0) < 0) {
 		demo_fail("mq_receive");
-		goto out_pipe;
+		goto out_go;
 	}
 	ret = 0;
+	goto out_go;
 out_writer:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		demo_wait(pid);
-	}
-out_pipe:
-	close(go[0]);
 	close(go[1]);
+	go[1] = -1;
+	kill(pid, SIGKILL);
+	demo_reap(&pid, 1);
+out_go:
+	if (go[1] >= 0)
+		close(go[1]);
 out_mask:
+	/* A SIGCHLD left pending goes when unblocked: its default is to ignore it. */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
 
-/* The demo proper; demo_mq() runs it with the fatal signals held back. */
-static int run(void)
+int demo_mq(void)
 {
+	const char *name = demo_ipc_name();
+	key_t key = demo_key();
 	struct mq_attr attr;
-	char name[32];
 	mqd_t mq;
 	int id, ret = 1;
 
-	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)getpid());
 	/* As many messages as the system gives by default (10), of up to 64 bytes. */
 	mq = lipc_msgq_posix_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, 0, MSG_SIZE);
 	if (mq < 0)
@@ -232,15 +241,24 @@ static int run(void)
 		goto out_unlink;
 	say("parent", "the reader got them by priority, and after the writer had gone");
 
-	id = lipc_msgq_sysv_open(IPC_PRIVATE, O_RDWR | O_CREAT, 0600);
-	if (id < 0) {
-		demo_fail("msgget");
+	/* Marked in the run's directory first, so that a kill right after msgget() leaves it known.
+	 */
+	if (demo_mark("sysv-msg", key) < 0) {
+		demo_fail("mknod");
 		goto out_unlink;
 	}
-	say("parent", "msgget(IPC_PRIVATE): a System V queue, id %d, known to our children", id);
+	id = lipc_msgq_sysv_open(key, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (id < 0) {
+		demo_fail("msgget");
+		demo_unmark("sysv-msg", key); /* EEXIST: someone else's, never to be removed */
+		goto out_unlink;
+	}
+	say("parent", "msgget(0x%08x, IPC_CREAT | IPC_EXCL | 0600): a System V queue, id %d",
+	    (unsigned)key, id);
 	ret = run_child(sysv_writer, id, -1) || run_child(sysv_reader, id, -1);
 	if (msgctl(id, IPC_RMID, NULL) < 0 && !ret)
-		ret = demo_fail("msgctl");
+		ret = demo_fail("msgctl(IPC_RMID)");
+	demo_unmark("sysv-msg", key);
 	if (ret)
 		goto out_unlink;
 	say("parent", "msgctl(IPC_RMID): the System V queue is gone");
@@ -257,9 +275,4 @@ out_unlink:
 			 "type.");
 	}
 	return ret;
-}
-
-int demo_mq(void)
-{
-	return run();
 }

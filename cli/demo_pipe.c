@@ -18,15 +18,19 @@ static void child(int from_parent, int to_parent)
 	char buf[64];
 	ssize_t n = read(from_parent, buf, sizeof(buf));
 
-	if (n <= 0)
-		_exit(1);
+	if (n < 0)
+		_exit(demo_fail("read"));
+	if (n == 0)
+		_exit(1); /* the parent gave up, and said why */
 	say("child", "read() returned %zd bytes: \"%.*s\"; answering through the other pipe", n,
 	    (int)n, buf);
 	for (ssize_t i = 0; i < n; i++)
 		buf[i] = (char)toupper((unsigned char)buf[i]);
 	if (write(to_parent, buf, (size_t)n) != n)
-		_exit(1);
+		_exit(demo_fail("write"));
 	n = read(from_parent, buf, sizeof(buf));
+	if (n < 0)
+		_exit(demo_fail("read"));
 	say("child", "read() returned %zd: end of file, as no write end is open in any process", n);
 	demo_exit();
 }
@@ -42,9 +46,11 @@ static int no_reader(void)
 		return demo_fail("pipe2");
 	close(fds[0]);
 	say("parent", "a new pipe whose read end is closed at once; now its writers:");
-	pid = fork();
-	if (pid < 0)
+	pid = demo_fork();
+	if (pid < 0) {
+		close(fds[1]);
 		return demo_fail("fork");
+	}
 	if (pid == 0) {
 		sigset_t pipe_signal;
 
@@ -56,14 +62,20 @@ static int no_reader(void)
 		(void)!write(fds[1], "x", 1);
 		_exit(0);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			close(fds[1]);
+			return demo_fail("waitpid");
+		}
+	}
 	say("parent", "child %d wrote with SIGPIPE at its default: %s", (int)pid,
 	    WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE ? "killed by SIGPIPE"
 							       : "not killed (unexpected)");
-	pid = fork();
-	if (pid < 0)
+	pid = demo_fork();
+	if (pid < 0) {
+		close(fds[1]);
 		return demo_fail("fork");
+	}
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_IGN);
 		if (write(fds[1], "x", 1) < 0)
@@ -72,25 +84,37 @@ static int no_reader(void)
 		demo_exit();
 	}
 	close(fds[1]);
-	return demo_wait(pid) == 0 ? 0 : 1;
+	return demo_reap(&pid, 1);
 }
 
 int demo_pipe(void)
 {
 	static const char msg[] = "hello, child";
-	int down[2], up[2];
+	int down[2], up[2], ret = 1;
 	char reply[64];
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, reaped;
 
-	if (lipc_pipe_open(down, 0) < 0 || lipc_pipe_open(up, 0) < 0)
+	if (lipc_pipe_open(down, 0) < 0)
 		return demo_fail("pipe2");
+	if (lipc_pipe_open(up, 0) < 0) {
+		demo_fail("pipe2");
+		close(down[0]);
+		close(down[1]);
+		return 1;
+	}
 	say("parent",
 	    "pipe2() twice: one pipe each way, as a pipe is one-way; each holds %ld bytes",
 	    lipc_pipe_capacity(down[0]));
-	pid = fork();
-	if (pid < 0)
-		return demo_fail("fork");
+	pid = demo_fork();
+	if (pid < 0) {
+		demo_fail("fork");
+		close(down[0]);
+		close(down[1]);
+		close(up[0]);
+		close(up[1]);
+		return 1;
+	}
 	if (pid == 0) {
 		close(down[1]);
 		close(up[0]);
@@ -104,17 +128,27 @@ int demo_pipe(void)
 	    (int)pid);
 	say("parent", "write() \"%s\" (%zu bytes); the child's blocked read() wakes up", msg,
 	    strlen(msg));
-	if (write(down[1], msg, strlen(msg)) < 0)
-		return demo_fail("write");
+	if (write(down[1], msg, strlen(msg)) < 0) {
+		demo_fail("write");
+		goto out_close;
+	}
 	n = read(up[0], reply, sizeof(reply));
-	if (n < 0)
-		return demo_fail("read");
+	if (n < 0) {
+		demo_fail("read");
+		goto out_close;
+	}
+	if (n == 0)
+		goto out_close; /* end of file: the child failed, and said why */
 	say("parent", "read() the answer: \"%.*s\"", (int)n, reply);
 	say("parent", "close() the write end: the child's next read() will return 0");
+	ret = 0;
+out_close:
+	/* Also on failure: end of file is what ends the child's wait. */
 	close(down[1]);
 	close(up[0]);
-	if (demo_wait(pid) != 0)
-		return demo_fail("child");
+	reaped = pid;
+	if (demo_reap(&reaped, 1) || ret)
+		return 1;
 	say("parent", "waitpid(): child %d exited with status 0", (int)pid);
 	if (no_reader())
 		return 1;

@@ -6,13 +6,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,13 +53,13 @@ static void worker(const char *name, long *counter)
 	struct lipc_sem *s = lipc_sem_open(name, 0, 0, 0);
 
 	if (!s)
-		_exit(1);
+		_exit(demo_fail("sem_open"));
 	for (int i = 0; i < INCREMENTS; i++) {
 		if (lipc_sem_wait(s) < 0)
-			_exit(1);
+			_exit(demo_fail("sem_wait"));
 		(*counter)++; /* load, add, store: another process in between would lose one */
 		if (lipc_sem_post(s) < 0)
-			_exit(1);
+			_exit(demo_fail("sem_post"));
 	}
 	lipc_sem_close(s);
 	_exit(0);
@@ -73,24 +70,59 @@ static void waiter(struct lipc_sem *s, int ready)
 	say("waiter", "sem_wait() finds the value 0: the kernel puts this process to sleep");
 	close(ready); /* tells the parent this line is out */
 	if (lipc_sem_wait(s) < 0)
-		_exit(1);
+		_exit(demo_fail("sem_wait"));
 	say("waiter", "sem_wait() returned: the post woke it, and it holds the semaphore now");
 	lipc_sem_post(s);
 	demo_exit();
 }
 
+/* The semaphore is held: a waiter sleeps on it until the parent posts. */
+static int wake_up(struct lipc_sem *s)
+{
+	int sync[2];
+	pid_t w;
+	char c;
+
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return demo_fail("pipe2");
+	w = demo_fork();
+	if (w < 0) {
+		close(sync[0]);
+		close(sync[1]);
+		return demo_fail("fork");
+	}
+	if (w == 0) {
+		close(sync[0]);
+		waiter(s, sync[1]);
+	}
+	close(sync[1]);
+	while (read(sync[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(sync[0]);
+	wait_until_asleep(w);
+	say("parent", "sem_post(): the value goes 0 -> 1 and the kernel wakes the sleeper");
+	if (lipc_sem_post(s) < 0) {
+		demo_fail("sem_post");
+		kill(w, SIGKILL); /* it would sleep for ever */
+		demo_reap(&w, 1);
+		return 1;
+	}
+	return demo_reap(&w, 1);
+}
+
 /* Part one: a POSIX named semaphore as a lock, and as a wake-up call. */
 static int posix_part(void)
 {
-	char name[64];
+	const char *name = demo_ipc_name();
 	struct lipc_sem *s;
 	long *counter;
-	pid_t pids[WORKERS], w;
-	int sync[2], ret = 1, started = 0, failed = 0;
-	char c;
+	pid_t pids[WORKERS] = { 0 };
+	int ret = 1, started = 0;
 
-	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)getpid());
+	/* glibc creates it under a random name, then links it to its own: no kill in between. */
+	demo_step(true);
 	s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+	demo_step(false);
 	if (!s)
 		return demo_fail("sem_open");
 	say("parent",
@@ -107,7 +139,7 @@ static int posix_part(void)
 	    "sem_post()",
 	    WORKERS, INCREMENTS);
 	for (; started < WORKERS; started++) {
-		pids[started] = fork();
+		pids[started] = demo_fork();
 		if (pids[started] < 0) {
 			demo_fail("fork");
 			break;
@@ -115,40 +147,17 @@ static int posix_part(void)
 		if (pids[started] == 0)
 			worker(name, counter);
 	}
-	for (int i = 0; i < started; i++)
-		failed |= demo_wait(pids[i]) != 0;
-	if (failed)
-		demo_fail("worker");
-	if (failed || started != WORKERS)
+	if (demo_reap(pids, started) || started != WORKERS)
 		goto out_unmap;
 	say("parent", "waitpid() x %d: the counter is %ld, exactly %d x %d: no update was lost",
 	    WORKERS, *counter, WORKERS, INCREMENTS);
 
-	if (lipc_sem_wait(s) < 0 || pipe(sync) < 0) {
+	if (lipc_sem_wait(s) < 0) {
 		demo_fail("sem_wait");
 		goto out_unmap;
 	}
 	say("parent", "sem_wait(): the value goes 1 -> 0; the parent holds the semaphore");
-	w = fork();
-	if (w < 0) {
-		demo_fail("fork");
-		goto out_unmap;
-	}
-	if (w == 0) {
-		close(sync[0]);
-		waiter(s, sync[1]);
-	}
-	close(sync[1]);
-	(void)!read(sync[0], &c, 1);
-	close(sync[0]);
-	wait_until_asleep(w);
-	say("parent", "sem_post(): the value goes 0 -> 1 and the kernel wakes the sleeper");
-	if (lipc_sem_post(s) < 0)
-		demo_fail("sem_post");
-	else if (demo_wait(w) != 0)
-		demo_fail("waiter");
-	else
-		ret = 0;
+	ret = wake_up(s);
 
 out_unmap:
 	munmap(counter, sizeof(*counter));
@@ -167,10 +176,15 @@ static void holder(const char *name, int ready)
 {
 	struct lipc_sem *undo = lipc_sem_open(name, LIPC_SEM_UNDO, 0, 0);
 
-	if (!undo || lipc_sem_wait(undo) < 0)
-		_exit(1);
+	if (!undo)
+		_exit(demo_fail("semget"));
+	if (lipc_sem_wait(undo) < 0)
+		_exit(demo_fail("semop"));
 	say("holder",
 	    "semop(-1, SEM_UNDO): took it (value 0); the kernel records +1 to undo at exit");
+	/* The byte says it holds the semaphore; end of file alone, that it failed. */
+	if (write(ready, "h", 1) != 1)
+		_exit(demo_fail("write"));
 	close(ready);
 	for (;;)
 		pause();
@@ -179,89 +193,113 @@ static void holder(const char *name, int ready)
 static void undo_waiter(struct lipc_sem *s)
 {
 	if (lipc_sem_wait(s) < 0)
-		_exit(1);
+		_exit(demo_fail("semop"));
 	say("waiter", "semop(-1) returned: the kernel undid the dead holder's -1, and it took the "
 		      "semaphore");
 	lipc_sem_post(s);
 	demo_exit();
 }
 
+/* The holder holds the semaphore: a waiter queues behind it, and the holder is killed. */
+static int kill_holder(struct lipc_sem *s, pid_t h)
+{
+	siginfo_t si = { 0 };
+	pid_t pids[2] = { h, -1 };
+	int n;
+
+	pids[1] = demo_fork();
+	if (pids[1] < 0) {
+		demo_fail("fork");
+		kill(h, SIGKILL);
+		demo_reap(pids, 1);
+		return 1;
+	}
+	if (pids[1] == 0)
+		undo_waiter(s);
+	/* The kernel counts the processes asleep in the set: wait until the waiter is one. */
+	while ((n = lipc_sem_waiters(s)) == 0 &&
+	       waitid(P_PID, (id_t)pids[1], &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == 0)
+		sched_yield();
+	if (n < 0) {
+		demo_fail("semctl(GETNCNT)");
+	} else if (si.si_pid == 0) {
+		say("parent", "semctl(GETNCNT) = %d: child %d sleeps in semop() behind the holder",
+		    n, (int)pids[1]);
+		say("parent",
+		    "kill(%d, SIGKILL): the holder dies holding the semaphore, never posting",
+		    (int)h);
+	}
+	kill(h, SIGKILL);
+	/* The holder is killed on purpose: only the waiter's end tells. */
+	if (demo_reap(pids + 1, 1) || n < 0)
+		return 1;
+	demo_wait(h);
+	if (si.si_pid != 0)
+		return demo_failf("semop(-1): the waiter did not wait for the holder (unexpected)");
+	return 0;
+}
+
 /* Part two: what SEM_UNDO does when a holder dies. */
 static int sysv_part(void)
 {
-	char dir[PATH_MAX], name[PATH_MAX + 8];
-	const char *tmp = getenv("TMPDIR");
+	key_t key = demo_key();
+	char name[32];
 	struct lipc_sem *s;
-	siginfo_t si = { 0 };
-	pid_t h = -1, w = -1;
-	int sync[2], n, ret = 1;
+	int sync[2], ret = 1;
+	pid_t h;
+	ssize_t n;
 	char c;
 
-	snprintf(dir, sizeof(dir), "%s/lipc-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return demo_fail("mkdtemp");
-	snprintf(name, sizeof(name), "sysv:@%s", dir);
+	snprintf(name, sizeof(name), "sysv:0x%08x", (unsigned)key);
+	/* Marked in the run's directory first, so that a kill right after semget() leaves it known.
+	 */
+	if (demo_mark("sysv-sem", key) < 0)
+		return demo_fail("mknod");
 	s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 1);
 	if (!s) {
 		demo_fail("semget");
-		goto out_rmdir;
+		demo_unmark("sysv-sem", key); /* EEXIST: someone else's, never to be removed */
+		return 1;
 	}
-	say("parent", "semget(ftok(\"%s\", 1) = 0x%x, 1, IPC_CREAT | IPC_EXCL | 0600)", dir,
-	    (unsigned)ftok(dir, 1));
+	say("parent",
+	    "semget(0x%08x, 1, IPC_CREAT | IPC_EXCL | 0600): a set of one semaphore, found by its "
+	    "key",
+	    (unsigned)key);
 	say("parent",
 	    "semctl(SETVAL, 1), then one semop(): sem_otime != 0 tells openers it is ready");
-	if (pipe(sync) < 0) {
-		demo_fail("pipe");
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		demo_fail("pipe2");
 		goto out_remove;
 	}
-	h = fork();
+	h = demo_fork();
+	if (h < 0) {
+		demo_fail("fork");
+		close(sync[0]);
+		close(sync[1]);
+		goto out_remove;
+	}
 	if (h == 0) {
 		close(sync[0]);
 		holder(name, sync[1]);
 	}
 	close(sync[1]);
-	if (h > 0)
-		(void)!read(sync[0], &c, 1);
+	while ((n = read(sync[0], &c, 1)) < 0 && errno == EINTR)
+		;
 	close(sync[0]);
-	if (h > 0)
-		w = fork();
-	if (h < 0 || w < 0) {
-		demo_fail("fork");
-		goto out_kill;
+	if (n != 1) {
+		demo_reap(&h, 1); /* it failed, and said why */
+		goto out_remove;
 	}
-	if (w == 0)
-		undo_waiter(s);
-	/* The kernel counts the processes asleep in the set: wait until the waiter is one. */
-	while ((n = lipc_sem_waiters(s)) == 0 &&
-	       waitid(P_PID, (id_t)w, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0)
-		sched_yield();
-	if (n < 0 || si.si_pid != 0) {
-		if (n >= 0)
-			errno = ECHILD;
-		demo_fail("waiter");
-		goto out_kill;
-	}
-	say("parent", "semctl(GETNCNT) = %d: child %d sleeps in semop() behind the holder", n,
-	    (int)w);
-	say("parent", "kill(%d, SIGKILL): the holder dies holding the semaphore, never posting",
-	    (int)h);
-	ret = 0;
+	ret = kill_holder(s, h);
 
-out_kill:
-	if (h > 0) {
-		kill(h, SIGKILL);
-		demo_wait(h);
-	}
-	if (w > 0 && demo_wait(w) != 0)
-		ret = demo_fail("waiter");
 out_remove:
 	lipc_sem_close(s);
 	if (lipc_sem_unlink(name) < 0 && ret == 0)
 		ret = demo_fail("semctl(IPC_RMID)");
+	demo_unmark("sysv-sem", key);
 	if (ret == 0)
 		say("parent", "semctl(IPC_RMID): the set is gone, at once and for every process");
-out_rmdir:
-	rmdir(dir);
 	return ret;
 }
 

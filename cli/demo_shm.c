@@ -6,6 +6,7 @@
  * waitpid() has ordered them, so the story comes out in the same order every run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -46,17 +47,17 @@ static void adder(struct shared *s, int go, bool locked)
 	char c;
 
 	/* Both start at once: released together by the parent, and each on a CPU of its own. */
-	if (read(go, &c, 1) < 0)
-		_exit(1);
+	if (read(go, &c, 1) != 0)
+		_exit(1); /* not end of file: the parent gave up */
 	atomic_fetch_add(&s->started, 1);
 	while (atomic_load(&s->started) < 2)
 		; /* spin, not sched_yield(): a yield could let the other finish alone */
 	for (long i = 0; i < ROUNDS; i++) {
 		if (locked && lipc_shm_mutex_lock(&s->lock, -1) != 0)
-			_exit(1);
+			_exit(demo_fail("pthread_mutex_lock"));
 		add_one(s);
 		if (locked && lipc_shm_mutex_unlock(&s->lock) != 0)
-			_exit(1);
+			_exit(demo_fail("pthread_mutex_unlock"));
 	}
 	_exit(0);
 }
@@ -65,87 +66,100 @@ static void adder(struct shared *s, int go, bool locked)
 static long race(struct shared *s, bool locked)
 {
 	pid_t pid[2] = { -1, -1 };
-	int go[2], failed = 0;
+	int go[2];
 
 	atomic_store(&s->counter, 0);
 	atomic_store(&s->started, 0);
-	if (pipe(go) < 0) {
-		demo_fail("pipe");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		demo_fail("pipe2");
 		return -1;
 	}
 	for (int i = 0; i < 2; i++) {
-		pid[i] = fork();
+		pid[i] = demo_fork();
 		if (pid[i] < 0) {
-			failed = demo_fail("fork");
-			break;
+			demo_fail("fork");
+			/*
+			 * The first would wait for a second adder for ever: a byte (not end of
+			 * file) tells it to give up.
+			 */
+			(void)!write(go[1], "x", 1);
+			close(go[0]);
+			close(go[1]);
+			demo_reap(pid, i);
+			return -1;
 		}
 		if (pid[i] == 0) {
 			close(go[1]);
 			adder(s, go[0], locked);
 		}
 	}
-	if (!failed && !locked)
+	if (!locked)
 		say("parent",
 		    "fork() %d and %d: each adds 1 to the counter %ld times (load, sched_yield() "
 		    "as "
 		    "if preempted, store), with no lock",
 		    (int)pid[0], (int)pid[1], ROUNDS);
-	else if (!failed)
+	else
 		say("parent",
 		    "fork() %d and %d: the same adds, each inside the mutex "
 		    "(pthread_mutexattr_setpshared)",
 		    (int)pid[0], (int)pid[1]);
+	/* End of file on go releases both; should one then fail, the other is killed. */
 	close(go[0]);
 	close(go[1]);
-	for (int i = 0; i < 2; i++)
-		if (pid[i] > 0 && demo_wait(pid[i]) != 0 && !failed)
-			failed = demo_fail("adder");
-	return failed ? -1 : atomic_load(&s->counter);
+	return demo_reap(pid, 2) ? -1 : atomic_load(&s->counter);
 }
 
 /* The owner of the robust mutex dies halfway through a transfer; we recover. */
 static int owner_dies(struct shared *s)
 {
 	int sync[2], status, r;
+	ssize_t n;
 	char c;
 	pid_t pid;
 
 	s->a = 60;
 	s->b = 40;
-	if (pipe(sync) < 0)
-		return demo_fail("pipe");
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return demo_fail("pipe2");
 	say("parent",
 	    "accounts A = %ld and B = %ld in the page; the mutex, robust too "
 	    "(pthread_mutexattr_setrobust), guards A + B = %ld",
 	    s->a, s->b, TOTAL);
-	pid = fork();
-	if (pid < 0)
+	pid = demo_fork();
+	if (pid < 0) {
+		close(sync[0]);
+		close(sync[1]);
 		return demo_fail("fork");
+	}
 	if (pid == 0) {
 		close(sync[0]);
 		if (lipc_shm_mutex_lock(&s->lock, -1) != 0)
-			_exit(1);
+			_exit(demo_fail("pthread_mutex_lock"));
 		s->a -= 30;
 		say("child", "locked the mutex; took 30 from A, and B is next");
-		close(sync[1]); /* tells the parent that the line above is out */
+		/* The byte says the line above is out; end of file alone, that it failed. */
+		if (write(sync[1], "l", 1) != 1)
+			_exit(demo_fail("write"));
+		close(sync[1]);
 		for (;;)
 			pause();
 	}
 	close(sync[1]);
-	if (read(sync[0], &c, 1) < 0)
-		return demo_fail("read");
+	while ((n = read(sync[0], &c, 1)) < 0 && errno == EINTR)
+		;
 	close(sync[0]);
+	if (n != 1)
+		return demo_reap(&pid, 1) ? 1 : demo_failf("the child ended without the mutex");
 	say("parent", "kill(SIGKILL) child %d while it holds the mutex, halfway through", (int)pid);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	/* A bounded wait: should robustness ever fail, the demo says so instead of hanging. */
 	r = lipc_shm_mutex_lock(&s->lock, 5000);
-	if (r != LIPC_SHM_OWNER_DIED) {
-		if (r == 0)
-			errno = EPROTO;
-		return demo_fail("lock after the owner died");
-	}
+	if (r != LIPC_SHM_OWNER_DIED)
+		return r == 0 ? demo_failf("pthread_mutex_lock(): 0, not EOWNERDEAD (unexpected)")
+			      : demo_fail("pthread_mutex_lock after the owner died");
 	say("parent",
 	    "lock() returns EOWNERDEAD: the kernel released the dead owner's lock to us, but the "
 	    "data is half-done: A + B = %ld",
@@ -155,14 +169,17 @@ static int owner_dies(struct shared *s)
 	    "repair: undo the half transfer (A = %ld, B = %ld), then pthread_mutex_consistent() "
 	    "and unlock()",
 	    s->a, s->b);
-	if (lipc_shm_mutex_consistent(&s->lock) < 0 || lipc_shm_mutex_unlock(&s->lock) < 0)
-		return demo_fail("consistent");
+	if (lipc_shm_mutex_consistent(&s->lock) < 0)
+		return demo_fail("pthread_mutex_consistent");
+	if (lipc_shm_mutex_unlock(&s->lock) < 0)
+		return demo_fail("pthread_mutex_unlock");
 	r = lipc_shm_mutex_lock(&s->lock, 5000);
 	if (r != 0)
-		return demo_fail("lock");
+		return r > 0 ? demo_failf("pthread_mutex_lock(): EOWNERDEAD again (unexpected)")
+			     : demo_fail("pthread_mutex_lock");
 	say("parent",
 	    "lock() returns 0 again; a mutex that is not robust would have hung for ever");
-	return lipc_shm_mutex_unlock(&s->lock) < 0 ? demo_fail("unlock") : 0;
+	return lipc_shm_mutex_unlock(&s->lock) < 0 ? demo_fail("pthread_mutex_unlock") : 0;
 }
 
 int demo_shm(void)
@@ -201,8 +218,7 @@ int demo_shm(void)
 	    "another",
 	    n, ROUNDS);
 	if (n != 2 * ROUNDS) {
-		errno = EPROTO;
-		demo_fail("locked count");
+		demo_failf("the count under the mutex is %ld, not %ld (unexpected)", n, 2 * ROUNDS);
 		goto out_close;
 	}
 

@@ -6,6 +6,7 @@
  * to signal anyone else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void receiver(int ready, int done)
 		      "pending, until read");
 	/* The byte tells the parent it may send; end of file alone means we failed. */
 	if (write(ready, "k", 1) != 1)
-		_exit(1);
+		_exit(demo_fail("write"));
 	close(ready);
 	if (read(done, &c, 1) != 1)
 		_exit(1); /* the parent gave up */
@@ -123,9 +124,9 @@ static int kill_victim(void)
 	pid_t pid;
 	char c;
 
-	if (pipe(ready) < 0)
-		return demo_fail("pipe");
-	pid = fork();
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return demo_fail("pipe2");
+	pid = demo_fork();
 	if (pid < 0) {
 		close(ready[0]);
 		close(ready[1]);
@@ -144,8 +145,12 @@ static int kill_victim(void)
 		kill(pid, SIGKILL); /* it would wait for ever */
 		goto out_wait;
 	}
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	while (poll(&p, 1, -1) < 0) {
+		if (errno != EINTR) {
+			demo_fail("poll");
+			goto out_wait;
+		}
+	}
 	say("parent", "pidfd_send_signal(SIGKILL); poll() on the pidfd says the victim has exited");
 	ret = 0;
 out_wait:
@@ -153,9 +158,9 @@ out_wait:
 		;
 	if (ret == 0) {
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
-			say("parent", "waitpid(): victim %d was not killed by SIGKILL (unexpected)",
-			    (int)pid);
-			ret = 1;
+			ret = demo_failf("waitpid(): victim %d was not killed by SIGKILL "
+					 "(unexpected)",
+					 (int)pid);
 		} else {
 			say("parent", "waitpid(): victim %d was killed by SIGKILL all the same",
 			    (int)pid);
@@ -168,7 +173,8 @@ out_wait:
 			    "a new process",
 			    (int)pid);
 		else
-			ret = demo_fail("pidfd_send_signal to a reaped process");
+			ret = demo_failf("pidfd_send_signal() to a reaped process: %s (unexpected)",
+					 strerror(errno));
 	}
 	if (p.fd >= 0)
 		close(p.fd);
@@ -182,14 +188,14 @@ int demo_signal(void)
 	char c;
 	int ret;
 
-	if (pipe(ready) < 0)
-		return demo_fail("pipe");
-	if (pipe(done) < 0) {
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return demo_fail("pipe2");
+	if (pipe2(done, O_CLOEXEC) < 0) {
 		close(ready[0]);
 		close(ready[1]);
-		return demo_fail("pipe");
+		return demo_fail("pipe2");
 	}
-	pid = fork();
+	pid = demo_fork();
 	if (pid < 0) {
 		close(ready[0]);
 		close(ready[1]);
@@ -208,7 +214,7 @@ int demo_signal(void)
 	if (read(ready[0], &c, 1) != 1) {
 		close(ready[0]);
 		close(done[1]);
-		demo_wait(pid);
+		demo_reap(&pid, 1);
 		return 1;
 	}
 	close(ready[0]);
@@ -216,7 +222,7 @@ int demo_signal(void)
 	if (ret == 0 && write(done[1], "k", 1) != 1)
 		ret = demo_fail("write");
 	close(done[1]); /* without the byte, the reader gives up */
-	if (demo_wait(pid) != 0)
+	if (demo_reap(&pid, 1))
 		ret = 1;
 	if (ret || kill_victim())
 		return 1;

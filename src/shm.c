@@ -463,7 +463,9 @@ int lipc_shm_mutex_init(struct lipc_shm_mutex *m)
 		goto out;
 	/*
 	 * Robust: the kernel walks a dying thread's list of robust mutexes and marks each one it
-	 * held, so the next locker hears of it. Error-checking: a relock is EDEADLK and a foreign
+	 * held, so the next locker hears of it. The list is threaded through the mutexes in the
+	 * thread's own mappings, so a mutex it unmapped while holding it ends the walk early
+	 * (lipc/shm.h says what follows). Error-checking: a relock is EDEADLK and a foreign
 	 * unlock EPERM, where a normal mutex would hang or corrupt silently.
 	 */
 	if (!(err = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) &&

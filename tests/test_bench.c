@@ -7,11 +7,13 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -758,6 +760,82 @@ static void interrupted_run_leaves_nothing(void)
 	check_cmd_free(&c);
 }
 
+/*
+ * Run `lipc bench --only fifo` with SIGINT and SIGHUP ignored, as nohup or a script's `&` starts
+ * it; stop it (SIGSTOP) once its FIFO exists, that is in the middle of the run, and send both
+ * signals while it is stopped: a command that queued them instead of discarding them would die
+ * of them when it goes on. Returns its exit status, or -1 when the run ended before it could be
+ * stopped (the experiment did not happen).
+ */
+static int bench_with_ignored_signals(const char *duration)
+{
+	char fifo[PATH_MAX], buf[4096], *text = NULL;
+	size_t len = 0;
+	int out[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		sigaction(SIGINT, &ign, NULL);
+		sigaction(SIGHUP, &ign, NULL);
+		if (dup2(out[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl(check_lipc(), check_lipc(), "bench", "--only", "fifo", "--sizes", "64",
+		      "--duration", duration, "--round-trips", "--pin", "none", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	snprintf(fifo, sizeof(fifo), "%s/lipc-bench-%d-fifo-0-ab", check_test_dir(), (int)pid);
+	check_wait_for_path(fifo);
+	CHECK_SYS(kill(pid, SIGSTOP));
+	CHECK_EQ(CHECK_SYS(waitpid(pid, &status, WUNTRACED)), pid);
+	if (WIFSTOPPED(status)) {
+		CHECK_SYS(kill(pid, SIGINT));
+		CHECK_SYS(kill(pid, SIGHUP));
+		CHECK_SYS(kill(pid, SIGCONT));
+	}
+	while ((n = read(out[0], buf, sizeof(buf))) > 0) {
+		text = realloc(text, len + (size_t)n + 1);
+		CHECK(text != NULL);
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+		text[len] = '\0';
+	}
+	close(out[0]);
+	if (WIFSTOPPED(status))
+		status = check_wait(pid);
+	else
+		status = -1;
+	if (status == 0) {
+		CHECK(text != NULL);
+		CHECK_CONTAINS(text, "Round trips at 64 B");
+	}
+	free(text);
+	nothing_left(pid);
+	return status;
+}
+
+/* Signals ignored when the bench starts stay ignored: the run completes. */
+static void ignored_signals_stay_ignored(void)
+{
+	static const char *const durations[] = { "0.2", "2", "20" };
+	int status = -1;
+
+	bench_env();
+	/* A longer run when a loaded machine let the short one end before it was stopped. */
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]) && status < 0; i++)
+		status = bench_with_ignored_signals(durations[i]);
+	CHECK_EQ(status, 0);
+}
+
 CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only),
 	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
-	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing))
+	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing),
+	   TEST(ignored_signals_stay_ignored))

@@ -1,8 +1,19 @@
 /* The lipc command as a user runs it: exit codes, messages, help, two lipc processes talking. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <mqueue.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -352,7 +363,634 @@ static void demos_and_tour(void)
 	check_cmd_free(&c);
 }
 
+/*
+ * The demonstrations stopped, killed and starved. Their objects carry the pid of the lipc that
+ * runs them: the directory $TMPDIR/lipc-demo-PID-XXXXXX, the POSIX semaphore and queue
+ * /lipc-demo-PID, the System V set and queue of key 0x6c000000 | PID. TMPDIR is a directory of
+ * the test's own, so that "nothing left" can be seen whole.
+ */
+
+static const char *const all_demos[] = { "lock", "pipe", "fifo", "signal",
+					 "sem",	 "mq",	 "shm",	 "socket" };
+
+static char demo_tmp[1024];
+
+static void private_tmpdir(void)
+{
+	check_path(demo_tmp, sizeof(demo_tmp), "tmp");
+	CHECK_SYS(mkdir(demo_tmp, 0700));
+	CHECK_SYS(setenv("TMPDIR", demo_tmp, 1));
+}
+
+static key_t demo_key_of(pid_t pid)
+{
+	return (key_t)(0x6c000000u | (unsigned)pid);
+}
+
+/* Remove what the run of lipc pid left; the last thing removed is named in left ("" if none). */
+static void sweep_demo(pid_t pid, char *left, size_t size)
+{
+	char name[64], path[2048];
+	struct dirent *e;
+	int id;
+	DIR *d = opendir(demo_tmp);
+
+	left[0] = '\0';
+	CHECK(d != NULL);
+	snprintf(name, sizeof(name), "lipc-demo-%d-", (int)pid);
+	while ((e = readdir(d))) {
+		DIR *run;
+		struct dirent *f;
+
+		if (strncmp(e->d_name, name, strlen(name)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", demo_tmp, e->d_name);
+		snprintf(left, size, "%s", path);
+		run = opendir(path);
+		while (run && (f = readdir(run)))
+			if (strcmp(f->d_name, ".") && strcmp(f->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s/%s", demo_tmp, e->d_name,
+					 f->d_name);
+				unlink(path);
+			}
+		if (run)
+			closedir(run);
+		snprintf(path, sizeof(path), "%s/%s", demo_tmp, e->d_name);
+		rmdir(path);
+	}
+	closedir(d);
+	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)pid);
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", name + 1);
+	if (unlink(path) == 0)
+		snprintf(left, size, "%s", path);
+	if (mq_unlink(name) == 0)
+		snprintf(left, size, "mq:%s", name);
+	if ((id = semget(demo_key_of(pid), 0, 0)) >= 0) {
+		semctl(id, 0, IPC_RMID);
+		snprintf(left, size, "sysv-sem:0x%08x", (unsigned)demo_key_of(pid));
+	}
+	if ((id = msgget(demo_key_of(pid), 0)) >= 0) {
+		msgctl(id, IPC_RMID, NULL);
+		snprintf(left, size, "sysv-mq:0x%08x", (unsigned)demo_key_of(pid));
+	}
+}
+
+/*
+ * In a sandbox (check_sandboxed: System V objects, /dev/shm and POSIX queues of its own), its
+ * mqueue directory: then every object there is the demo's, whatever its name. A semaphore that
+ * sem_open() was still making has a random name, /dev/shm/sem.XXXXXX.
+ */
+static const char *sandbox_mqueue;
+
+/* Remove every object of the sandbox; the last one is named in left. */
+static void sweep_sandbox(char *left, size_t size)
+{
+	const char *const dirs[] = { "/dev/shm", sandbox_mqueue };
+	char path[1024 + 300], line[512];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+
+		CHECK(d != NULL);
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[i], e->d_name);
+			unlink(path);
+			snprintf(left, size, "%s", path);
+		}
+		closedir(d);
+	}
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen(k ? "/proc/sysvipc/sem" : "/proc/sysvipc/msg", "re");
+		int key, id;
+
+		CHECK(f != NULL);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%d %d", &key, &id) == 2) {
+				if (k)
+					semctl(id, 0, IPC_RMID);
+				else
+					msgctl(id, IPC_RMID, NULL);
+				snprintf(left, size, "System V %s, key 0x%08x", k ? "set" : "queue",
+					 (unsigned)key);
+			}
+		fclose(f);
+	}
+}
+
+/* Nothing of the run of lipc pid is left; what is, is removed, then the test fails. */
+static void nothing_left_of(pid_t pid)
+{
+	char left[2048];
+
+	sweep_demo(pid, left, sizeof(left));
+	if (!left[0] && sandbox_mqueue)
+		sweep_sandbox(left, sizeof(left));
+	if (left[0])
+		check_fail(__FILE__, __LINE__, "lipc %d left %s behind", (int)pid, left);
+}
+
+static void in_sandbox(const char *mqueue_dir, void *fn)
+{
+	sandbox_mqueue = mqueue_dir;
+	((void (*)(void))(uintptr_t)fn)();
+}
+
+/* Run fn in a sandbox where nothing_left_of() sees every object; as it is, without root. */
+static void maybe_sandboxed(void (*fn)(void))
+{
+	if (geteuid() != 0)
+		fn();
+	else
+		check_sandboxed(in_sandbox, (void *)(uintptr_t)fn, 0);
+}
+
+/* lipc, with standard output a pipe the test reads as lipc writes. */
+struct live {
+	pid_t pid;
+	int out;  /* the pipe's read end */
+	int fill; /* a write end of the test's own, once filled: see live_freeze() */
+	int err;  /* standard error, a memfd */
+};
+
+static void live_start(struct live *l, int nofile, const char *const argv[])
+{
+	int p[2];
+
+	CHECK_SYS(pipe2(p, O_CLOEXEC));
+	l->err = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
+	l->fill = -1;
+	l->pid = check_fork();
+	if (l->pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(l->err, 2) < 0)
+			_exit(127);
+		/* Only 0 to 2 count against the limit: none inherited from ctest or make. */
+		if (close_range(3, ~0U, 0) < 0)
+			for (long fd = 3; fd < sysconf(_SC_OPEN_MAX); fd++)
+				close((int)fd);
+		if (nofile) {
+			struct rlimit rl = { (rlim_t)nofile, (rlim_t)nofile };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				_exit(127);
+		}
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	l->out = p[0];
+}
+
+/* The next line of lipc's output, without its newline: false at end of file. */
+static bool live_line(struct live *l, char *line, size_t size)
+{
+	size_t len = 0;
+	char c;
+
+	/* A byte at a time: what follows the line stays in the pipe. */
+	while (CHECK_SYS(read(l->out, &c, 1)) == 1 && c != '\n')
+		if (len + 1 < size)
+			line[len++] = c;
+	line[len] = '\0';
+	return len > 0 || c == '\n';
+}
+
+/*
+ * Fill the pipe to the brim with NUL bytes, through a write end of the test's own (opened
+ * anew, so that O_NONBLOCK is not lipc's too): from now on, every process of the demo blocks at
+ * its next line. Lines written while the pipe fills land among the NULs; once it is full, a run
+ * that has one more line to write cannot end.
+ */
+static void live_freeze(struct live *l)
+{
+	char path[64], zeros[4096] = { 0 };
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", l->out);
+	l->fill = (int)CHECK_SYS(open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+	while (write(l->fill, zeros, sizeof(zeros)) > 0)
+		;
+	while (write(l->fill, zeros, 1) > 0)
+		;
+	CHECK_EQ(errno, EAGAIN);
+}
+
+/*
+ * Wait for lipc, then read what is left of its output (without the filler) into out and its
+ * standard error into err; every process of the run must be gone by then: one still holding
+ * standard output fails the test. Returns lipc's status. With thaw, the output is read as lipc
+ * writes it until its end instead, so that a frozen run goes on (out is then empty).
+ */
+static int live_wait(struct live *l, bool thaw, char *out, size_t size, char **err)
+{
+	size_t len = 0;
+	int status = -1;
+	char buf[4096];
+	ssize_t n;
+
+	if (!thaw)
+		status = check_wait(l->pid);
+	if (l->fill >= 0)
+		close(l->fill);
+	if (thaw) {
+		/* Read (the filler too) until end of file: the run goes on, to its end. */
+		while ((n = read(l->out, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			;
+		status = check_wait(l->pid);
+	}
+	CHECK_SYS(fcntl(l->out, F_SETFL, O_NONBLOCK));
+	while ((n = read(l->out, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != '\0' && len + 1 < size)
+				out[len++] = buf[i];
+	out[len] = '\0';
+	if (n < 0)
+		check_fail(__FILE__, __LINE__, "a process of lipc %d outlived it (%s)", (int)l->pid,
+			   strerror(errno));
+	close(l->out);
+	*err = malloc(4096);
+	CHECK(*err != NULL);
+	n = CHECK_SYS(pread(l->err, *err, 4095, 0));
+	(*err)[n] = '\0';
+	close(l->err);
+	return status;
+}
+
+/* How many lines `lipc ARGS` writes when it runs to its end. */
+static int lines_of(const char *const argv[])
+{
+	struct check_cmd c;
+	int n = 0;
+
+	CHECK_EQ(check_cmd_run(&c, NULL, argv), 0);
+	CHECK_STR(c.err, "");
+	for (const char *p = c.out; (p = strchr(p, '\n')); p++)
+		n++;
+	check_cmd_free(&c);
+	return n;
+}
+
+/*
+ * At every file descriptor limit from 4 up (at 3 the dynamic loader itself cannot open libc,
+ * and fails before lipc runs), each demo runs or fails with one line naming what failed, status
+ * 1, and leaves nothing, never hangs: the harness's timeout is the guard. The old demo lock hung
+ * at 8: its parent read a pipe whose write end it held itself.
+ */
+static void low_fd_limits(void)
+{
+	private_tmpdir();
+	for (size_t i = 0; i < sizeof(all_demos) / sizeof(all_demos[0]); i++) {
+		for (int nofile = 4; nofile <= 20; nofile++) {
+			char out[16384], *err, prefix[64];
+			struct live l;
+			int status;
+
+			live_start(&l, nofile, LIPC_ARGV("demo", all_demos[i]));
+			status = live_wait(&l, false, out, sizeof(out), &err);
+			snprintf(prefix, sizeof(prefix), "lipc: demo %s: ", all_demos[i]);
+			if (status == 0) {
+				CHECK_CONTAINS(out, "  => ");
+				CHECK_STR(err, "");
+			} else if (status != 1 || strncmp(err, prefix, strlen(prefix)) ||
+				   strchr(err, '\n') != err + strlen(err) - 1) {
+				check_fail(__FILE__, __LINE__,
+					   "demo %s at %d descriptors: status %d, stderr \"%s\"",
+					   all_demos[i], nofile, status, err);
+			}
+			free(err);
+			nothing_left_of(l.pid);
+		}
+	}
+	CHECK_SYS(rmdir(demo_tmp));
+}
+
+/*
+ * Read the run's output to its line k, freeze it (the next line cannot be written), send sig
+ * to lipc and wait: it dies of that signal and leaves nothing, no object, no file, no process.
+ * Only a run that wrote its last line (marked by end) before the pipe was full may have ended
+ * first, with status 0.
+ */
+static void stop_at(const char *const argv[], int k, int sig, const char *end)
+{
+	char out[16384], line[1024], *err;
+	bool ended = false;
+	struct live l;
+	int status;
+
+	live_start(&l, 0, argv);
+	for (int i = 0; i < k; i++) {
+		CHECK(live_line(&l, line, sizeof(line)));
+		ended |= strstr(line, end) != NULL;
+	}
+	live_freeze(&l);
+	CHECK_SYS(kill(l.pid, sig));
+	status = live_wait(&l, false, out, sizeof(out), &err);
+	ended |= strstr(out, end) != NULL;
+	if (status != 128 + sig && !(ended && status == 0))
+		check_fail(__FILE__, __LINE__,
+			   "%s %s stopped at line %d by signal %d: status %d, then \"%s\"", argv[1],
+			   argv[2], k, sig, status, out);
+	CHECK_STR(err, ""); /* stopped, not failed */
+	free(err);
+	nothing_left_of(l.pid);
+}
+
+/*
+ * Ctrl+C at any line of any demo, while the demo is frozen on a full standard output: lipc dies
+ * of SIGINT at once and leaves nothing. The old demos held SIGINT back until they were done,
+ * and so hung there.
+ */
+static void stopped_at_every_line(void)
+{
+	private_tmpdir();
+	for (size_t i = 0; i < sizeof(all_demos) / sizeof(all_demos[0]); i++) {
+		const char *const *argv = LIPC_ARGV("demo", all_demos[i]);
+		int n = lines_of(argv);
+
+		for (int k = 1; k <= n; k++)
+			stop_at(argv, k, SIGINT, "  => ");
+		stop_at(argv, n / 2, SIGTERM, "  => ");
+		stop_at(argv, n / 2, SIGHUP, "  => ");
+	}
+	/* The tour, between two demos and inside one. */
+	{
+		const char *const *argv =
+			LIPC_ARGV("tour", "--technique", "fifo", "--technique", "mq");
+		int n = lines_of(argv);
+
+		for (int k = 1; k <= n; k++)
+			stop_at(argv, k, SIGINT, "The end: ");
+	}
+	CHECK_SYS(rmdir(demo_tmp));
+}
+
+static void demos_at_low_fd_limits(void)
+{
+	maybe_sandboxed(low_fd_limits);
+}
+
+static void demos_stopped_at_every_line(void)
+{
+	maybe_sandboxed(stopped_at_every_line);
+}
+
+/*
+ * Run argv until a line holding text, then freeze it and kill lipc with SIGKILL; wait until
+ * every process of the run is dead too. Returns lipc's pid.
+ */
+static pid_t kill_at(const char *const argv[], const char *text)
+{
+	char line[1024], buf[4096];
+	struct live l;
+	ssize_t n;
+
+	live_start(&l, 0, argv);
+	do
+		CHECK(live_line(&l, line, sizeof(line)));
+	while (!strstr(line, text));
+	live_freeze(&l);
+	CHECK_SYS(kill(l.pid, SIGKILL));
+	CHECK_EQ(check_wait(l.pid), 128 + SIGKILL);
+	close(l.fill);
+	/* End of file: the last process holding standard output (killed with lipc) is gone. */
+	while ((n = read(l.out, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	close(l.out);
+	close(l.err);
+	return l.pid;
+}
+
+/* The directory $TMPDIR/lipc-demo-PID-XXXXXX of the run of pid, in dir; false when none. */
+static bool run_dir(pid_t pid, char *dir, size_t size)
+{
+	char prefix[64];
+	struct dirent *e;
+	DIR *d = opendir(demo_tmp);
+	bool found = false;
+
+	CHECK(d != NULL);
+	snprintf(prefix, sizeof(prefix), "lipc-demo-%d-", (int)pid);
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+			snprintf(dir, size, "%s/%s", demo_tmp, e->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
+static bool exists_at(const char *dir, const char *name)
+{
+	char path[2 * PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return exists(path);
+}
+
+/*
+ * What demos killed with SIGKILL left (a FIFO, a lock file, a socket file, POSIX and System V
+ * semaphores and queues, in one directory per run), `lipc tour --clean` finds, removes and
+ * names; a live run's, it leaves alone.
+ */
+static void tour_clean_removes_what_killed_runs_left(void)
+{
+	pid_t killed[6], child;
+	char dir[1400], live_dir[1400], line[2048], out[16384], *err, name[64], path[2048];
+	struct check_cmd c;
+	struct live live;
+	sem_t *planted;
+	int id, status;
+
+	private_tmpdir();
+	killed[0] = kill_at(LIPC_ARGV("demo", "sem"), "took it (value 0)");
+	killed[1] = kill_at(LIPC_ARGV("demo", "sem"), "sem_open(");
+	killed[2] = kill_at(LIPC_ARGV("demo", "mq"), "msgget(");
+	killed[3] = kill_at(LIPC_ARGV("demo", "fifo"), "open(O_RDONLY) blocks");
+	killed[4] =
+		kill_at(LIPC_ARGV("demo", "lock"), "the exclusive lock of the whole file is mine");
+	killed[5] = kill_at(LIPC_ARGV("demo", "socket"), "bind(");
+
+	/*
+	 * A live run, frozen on its full standard output once it wrote its first line; the test
+	 * adds a FIFO, a POSIX semaphore and a marked System V set by its names.
+	 */
+	live_start(&live, 0, LIPC_ARGV("demo", "signal"));
+	CHECK(live_line(&live, line, sizeof(line)));
+	live_freeze(&live);
+	CHECK(run_dir(live.pid, live_dir, sizeof(live_dir)));
+	snprintf(path, sizeof(path), "%s/fifo", live_dir);
+	CHECK_SYS(mkfifo(path, 0600));
+	snprintf(path, sizeof(path), "%s/sysv-sem-0x%08x", live_dir,
+		 (unsigned)demo_key_of(live.pid));
+	close((int)CHECK_SYS(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)));
+	id = (int)CHECK_SYS(semget(demo_key_of(live.pid), 1, IPC_CREAT | IPC_EXCL | 0600));
+	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)live.pid);
+	planted = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+	CHECK(planted != SEM_FAILED);
+
+	/* The checks in a child, so that whatever they find, everything is removed below. */
+	child = check_fork();
+	if (child == 0) {
+		/* What the killed runs left, to begin with. */
+		CHECK(semget(demo_key_of(killed[0]), 0, 0) >= 0);
+		snprintf(path, sizeof(path), "sysv-sem-0x%08x", (unsigned)demo_key_of(killed[0]));
+		CHECK(run_dir(killed[0], dir, sizeof(dir)) && exists_at(dir, path));
+		snprintf(path, sizeof(path), "/dev/shm/sem.lipc-demo-%d", (int)killed[1]);
+		CHECK(exists(path));
+		CHECK(msgget(demo_key_of(killed[2]), 0) >= 0);
+		CHECK(run_dir(killed[3], dir, sizeof(dir)) && exists_at(dir, "fifo"));
+		CHECK(run_dir(killed[4], dir, sizeof(dir)) && exists_at(dir, "lock"));
+		CHECK(run_dir(killed[5], dir, sizeof(dir)) && exists_at(dir, "sock"));
+
+		CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour", "--clean")), 0);
+		CHECK_STR(c.err, "");
+		snprintf(line, sizeof(line), "removed sysv-sem:0x%08x\n",
+			 (unsigned)demo_key_of(killed[0]));
+		CHECK_CONTAINS(c.out, line);
+		snprintf(line, sizeof(line), "removed sem:/lipc-demo-%d\n", (int)killed[1]);
+		CHECK_CONTAINS(c.out, line);
+		snprintf(line, sizeof(line), "removed mq:/lipc-demo-%d\n", (int)killed[2]);
+		CHECK_CONTAINS(c.out, line);
+		snprintf(line, sizeof(line), "removed sysv-mq:0x%08x\n",
+			 (unsigned)demo_key_of(killed[2]));
+		CHECK_CONTAINS(c.out, line);
+		CHECK_CONTAINS(c.out, "/fifo\n");
+		CHECK_CONTAINS(c.out, "/lock\n");
+		CHECK_CONTAINS(c.out, "/sock\n");
+		snprintf(line, sizeof(line), "left alone: %s: process %d of that run is alive\n",
+			 live_dir, (int)live.pid);
+		CHECK_CONTAINS(c.out, line);
+		check_cmd_free(&c);
+		/* Gone: every killed run's directory and object... */
+		for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++)
+			nothing_left_of(killed[i]);
+		/* ... and nothing of the live run. */
+		CHECK(exists_at(live_dir, "fifo"));
+		CHECK_EQ(semget(demo_key_of(live.pid), 0, 0), id);
+		snprintf(path, sizeof(path), "/dev/shm/sem.lipc-demo-%d", (int)live.pid);
+		CHECK(exists(path));
+		/* A second --clean finds nothing more to do. */
+		CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour", "--clean")), 0);
+		CHECK(!strstr(c.out, "removed"));
+		check_cmd_free(&c);
+		_exit(0);
+	}
+	status = check_wait(child);
+
+	/* Let the live run go on: it ends as usual, and its end takes its directory. */
+	CHECK_EQ(live_wait(&live, true, out, sizeof(out), &err), 0);
+	CHECK_STR(err, "");
+	free(err);
+	sem_close(planted);
+	sem_unlink(name);
+	for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++)
+		sweep_demo(killed[i], path, sizeof(path));
+	CHECK_EQ(status, 0);
+	nothing_left_of(live.pid);
+	CHECK_SYS(rmdir(demo_tmp));
+}
+
+/*
+ * Run as root, `lipc tour --clean` removes only root's: another user's run directory, and that
+ * user's semaphores named as a dead run of root's would name them, stay. Skipped without a
+ * second uid.
+ */
+static void tour_clean_leaves_other_users_alone(void)
+{
+	char tmp[64], nobody_dir[128], root_dir[128], path[256], name[64];
+	struct check_cmd c;
+	pid_t dead, child;
+	key_t key;
+	int status, id;
+
+	if (geteuid() != 0)
+		CHECK_SKIP("another user's objects: needs root, to act as nobody (uid 65534)");
+	/* A pid that names no process: a child of ours, exited and reaped. */
+	dead = check_fork();
+	if (dead == 0)
+		_exit(0);
+	CHECK_EQ(check_wait(dead), 0);
+	key = demo_key_of(dead);
+	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)dead);
+	/* A sticky directory that nobody can reach, as /tmp is. */
+	snprintf(tmp, sizeof(tmp), "/tmp/lipc-test-%d-others", (int)getpid());
+	CHECK_SYS(mkdir(tmp, 0700));
+	CHECK_SYS(chmod(tmp, 01777));
+	snprintf(nobody_dir, sizeof(nobody_dir), "%s/lipc-demo-%d-nobody", tmp, (int)dead);
+	snprintf(root_dir, sizeof(root_dir), "%s/lipc-demo-%d-rootXX", tmp, (int)dead);
+
+	child = check_fork();
+	if (child == 0) {
+		sem_t *s;
+
+		CHECK_SYS(setgroups(0, NULL));
+		CHECK_SYS(setgid(65534));
+		CHECK_SYS(setuid(65534));
+		/* nobody's own dead run, and the semaphores a dead run of root's would have. */
+		CHECK_SYS(mkdir(nobody_dir, 0700));
+		snprintf(path, sizeof(path), "%s/fifo", nobody_dir);
+		CHECK_SYS(mkfifo(path, 0600));
+		CHECK_SYS(semget(key, 1, IPC_CREAT | IPC_EXCL | 0600));
+		s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+		CHECK(s != SEM_FAILED);
+		_exit(0);
+	}
+	status = check_wait(child);
+	child = -1;
+	if (status == 0) {
+		child = check_fork();
+		if (child == 0) {
+			/* root's dead run, which meant to make the set nobody made instead. */
+			CHECK_SYS(mkdir(root_dir, 0700));
+			snprintf(path, sizeof(path), "%s/sysv-sem-0x%08x", root_dir, (unsigned)key);
+			close((int)CHECK_SYS(open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)));
+			CHECK_SYS(setenv("TMPDIR", tmp, 1));
+			CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("tour", "--clean")), 0);
+			CHECK_STR(c.err, "");
+			snprintf(path, sizeof(path), "removed %s\n", root_dir);
+			CHECK_CONTAINS(c.out, path);
+			CHECK(!strstr(c.out, "removed sysv-sem:"));
+			CHECK(!strstr(c.out, "removed sem:"));
+			CHECK(!strstr(c.out, nobody_dir));
+			check_cmd_free(&c);
+			CHECK(!exists(root_dir));
+			snprintf(path, sizeof(path), "%s/fifo", nobody_dir);
+			CHECK(exists(path));
+			CHECK(semget(key, 0, 0) >= 0);
+			snprintf(path, sizeof(path), "/dev/shm/sem.%s", name + 1);
+			CHECK(exists(path));
+			_exit(0);
+		}
+		status = check_wait(child);
+	}
+	/* Whatever happened, nobody's objects and the directories go. */
+	if ((id = semget(key, 0, 0)) >= 0)
+		semctl(id, 0, IPC_RMID);
+	sem_unlink(name);
+	snprintf(path, sizeof(path), "%s/fifo", nobody_dir);
+	unlink(path);
+	rmdir(nobody_dir);
+	snprintf(path, sizeof(path), "%s/sysv-sem-0x%08x", root_dir, (unsigned)key);
+	unlink(path);
+	rmdir(root_dir);
+	CHECK_SYS(rmdir(tmp));
+	CHECK_EQ(status, 0);
+}
+
 CHECK_MAIN(TEST(help_and_version), TEST(misuse_is_exit_2), TEST(recv_times_out), TEST(not_a_fifo),
 	   TEST(missing_directory), TEST(send_without_reader), TEST(two_lipc_processes),
 	   TEST(keep_and_verbose), TEST(plain_tools), TEST_T(hundred_thousand_through_the_cli, 120),
-	   TEST(recv_to_full_stdout), TEST(interrupted_recv_removes_its_fifo), TEST(demos_and_tour))
+	   TEST(recv_to_full_stdout), TEST(interrupted_recv_removes_its_fifo), TEST(demos_and_tour),
+	   TEST_T(demos_at_low_fd_limits, 120), TEST_T(demos_stopped_at_every_line, 240),
+	   TEST(tour_clean_removes_what_killed_runs_left),
+	   TEST(tour_clean_leaves_other_users_alone))

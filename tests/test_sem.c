@@ -1005,6 +1005,51 @@ static void cli_limits_and_keys(void)
 	CHECK_ERR(semctl(id, 0, GETVAL), EINVAL);
 }
 
+/*
+ * At the system's limit, lipc sem create names it: SEMMNI (sets) or SEMMNS (semaphores in all
+ * sets) of kernel.sem, with the values in force. Lowered in a System V namespace of the test's
+ * own, where /proc/sys/kernel/sem is that namespace's, and nothing else is there to count.
+ */
+static void at_the_limit(const char *mqueue_dir, void *arg)
+{
+	static const struct {
+		const char *sem, *message;
+	} cases[] = {
+		{ "250 32000 32 1",
+		  "too many semaphore sets: 1 exist, the system's limit is 1 (SEMMNI" },
+		{ "250 1 32 32000",
+		  "too many semaphores: 1 exist in all sets, the system's limit is 1 (SEMMNS" },
+	};
+	char first[64], second[64], values[128];
+	struct check_cmd c;
+
+	(void)mqueue_dir;
+	(void)arg;
+	sysv_name(first, sizeof(first), 1);
+	sysv_name(second, sizeof(second), 2);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen("/proc/sys/kernel/sem", "we");
+
+		if (!f || fputs(cases[i].sem, f) < 0 || fclose(f) != 0)
+			CHECK_SKIP("cannot lower kernel.sem here: %s", strerror(errno));
+		lipc_ok("", LIPC_ARGV("sem", "create", first));
+		check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", second));
+		CHECK_FAILURE(&c, cases[i].message);
+		snprintf(values, sizeof(values),
+			 "/proc/sys/kernel/sem holds SEMMSL SEMMNS SEMOPM SEMMNI = %s)\n",
+			 cases[i].sem);
+		CHECK_CONTAINS(c.err, values);
+		CHECK_CONTAINS(c.err, second);
+		check_cmd_free(&c);
+		lipc_ok("", LIPC_ARGV("sem", "rm", first));
+	}
+}
+
+static void cli_sysv_limit_is_named(void)
+{
+	check_sandboxed(at_the_limit, NULL, 0);
+}
+
 static void cli_misuse(void)
 {
 	static const struct {
@@ -1120,5 +1165,5 @@ CHECK_MAIN(TEST(counter_is_exact), TEST(counter_is_exact_with_undo), TEST(trywai
 	   TEST(undo_limits), TEST(rmid_wakes_waiter), TEST(posix_unlink_keeps_open_ones),
 	   TEST(sysv_opener_waits_for_creator), TEST(permissions), TEST(example_sem_posix),
 	   TEST(example_sem_sysv), TEST(cli_life_cycle), TEST(cli_wait_and_post),
-	   TEST(cli_limits_and_keys), TEST(cli_misuse), TEST(cli_permission_denied),
-	   TEST(demo_and_tour))
+	   TEST(cli_limits_and_keys), TEST(cli_sysv_limit_is_named), TEST(cli_misuse),
+	   TEST(cli_permission_denied), TEST(demo_and_tour))

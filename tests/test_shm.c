@@ -637,6 +637,45 @@ static void robust_mutex_owner_killed(void)
 	close(p[1]);
 }
 
+/*
+ * The documented limit of robustness (lipc/shm.h): the kernel finds a dead owner's robust
+ * mutexes through a list that runs through the mutexes themselves, in the owner's memory. An
+ * owner that unmaps one while it holds it, then dies, leaves a hole in that list: the walk stops
+ * there, and neither that mutex nor one the owner locked before it is released; one locked
+ * after it is. The 200 ms bound keeps the test from waiting for ever where a wait without one
+ * would: a released mutex is LIPC_SHM_OWNER_DIED at once, so the bound decides nothing.
+ */
+static void unmapped_by_its_dead_owner(void)
+{
+	struct lipc_shm first, unmapped, last;
+	struct lipc_shm_mutex *m[3];
+	pid_t pid;
+
+	CHECK_SYS(lipc_shm_create_anon(&first, sizeof(*m[0])));
+	CHECK_SYS(lipc_shm_create_anon(&unmapped, sizeof(*m[1])));
+	CHECK_SYS(lipc_shm_create_anon(&last, sizeof(*m[2])));
+	m[0] = first.addr;
+	m[1] = unmapped.addr;
+	m[2] = last.addr;
+	for (int i = 0; i < 3; i++)
+		CHECK_SYS(lipc_shm_mutex_init(m[i]));
+	pid = check_fork();
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			CHECK_EQ(lipc_shm_mutex_lock(m[i], -1), 0);
+		CHECK_SYS(lipc_shm_close(&unmapped)); /* while it holds it: the mistake */
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_EQ(lipc_shm_mutex_lock(m[2], 200), LIPC_SHM_OWNER_DIED);
+	CHECK_ERR(lipc_shm_mutex_lock(m[1], 200), ETIMEDOUT);
+	CHECK_ERR(lipc_shm_mutex_lock(m[0], 200), ETIMEDOUT);
+	CHECK_SYS(lipc_shm_mutex_consistent(m[2]));
+	CHECK_SYS(lipc_shm_mutex_unlock(m[2]));
+	for (int i = 0; i < 3; i++)
+		CHECK_SYS(lipc_shm_close(i == 0 ? &first : i == 1 ? &unmapped : &last));
+}
+
 /* Unlocking after LIPC_SHM_OWNER_DIED without lipc_shm_mutex_consistent(): ruined for all. */
 static void unrecoverable_without_consistent(void)
 {
@@ -1334,9 +1373,10 @@ CHECK_MAIN(TEST(posix_round_trip), TEST(modes), TEST(sysv_round_trip_and_rmid),
 	   TEST(memfd_sealed_and_passed), TEST(memfd_refusals), TEST(anon_shared_across_fork),
 	   TEST(bad_names_sizes_and_flags), TEST(read_write_ranges_and_truncation),
 	   TEST(full_dev_shm_is_enospc_at_creation), TEST(robust_mutex_owner_killed),
-	   TEST(unrecoverable_without_consistent), TEST(owner_died_passes_on),
-	   TEST(mutex_timeout_relock_and_foreign_unlock), TEST(mutex_counts_exactly),
-	   TEST(cond_across_processes), TEST(cond_wait_hears_owner_death),
-	   TEST(cond_survives_dead_waiter), TEST(example_shm_posix), TEST(example_shm_sysv),
-	   TEST(example_shm_robust_mutex), TEST(cli_posix), TEST(cli_sysv), TEST(cli_permissions),
-	   TEST(cli_misuse_is_exit_2), TEST(cli_full_dev_shm), TEST(demo))
+	   TEST(unmapped_by_its_dead_owner), TEST(unrecoverable_without_consistent),
+	   TEST(owner_died_passes_on), TEST(mutex_timeout_relock_and_foreign_unlock),
+	   TEST(mutex_counts_exactly), TEST(cond_across_processes),
+	   TEST(cond_wait_hears_owner_death), TEST(cond_survives_dead_waiter),
+	   TEST(example_shm_posix), TEST(example_shm_sysv), TEST(example_shm_robust_mutex),
+	   TEST(cli_posix), TEST(cli_sysv), TEST(cli_permissions), TEST(cli_misuse_is_exit_2),
+	   TEST(cli_full_dev_shm), TEST(demo))

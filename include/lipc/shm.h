@@ -128,6 +128,14 @@ int lipc_shm_write(const struct lipc_shm *shm, size_t offset, const void *buf, s
  *    lipc_shm_mutex_consistent() passes LIPC_SHM_OWNER_DIED on to the next locker.
  *  - Only the owner unlocks (EPERM otherwise), and relocking is EDEADLK, not a deadlock.
  *  - Every process that shares it must use the same ABI (no 32-bit and 64-bit mix, one libc).
+ *  - Never unmap it (lipc_shm_close(), munmap()) while you hold it. The kernel finds a dead
+ *    owner's mutexes through a list that runs through the mutexes themselves, in the owner's
+ *    memory; one that is no longer mapped there ends the walk. That mutex, and every robust
+ *    mutex the owner locked before it, then stays locked by the dead owner: no
+ *    LIPC_SHM_OWNER_DIED can come, lipc_shm_mutex_lock() with -1 waits for ever, and a timed
+ *    lock fails with ETIMEDOUT each time. The mutex word holds the owner's thread id, but this
+ *    library does not guess from it: the id may be reused, or mean another process in another
+ *    pid namespace. Where a peer may break this rule, lock with a timeout.
  */
 struct lipc_shm_mutex {
 	pthread_mutex_t mutex;
