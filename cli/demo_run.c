@@ -37,7 +37,7 @@
 
 #include "cli.h"
 #include "demo.h"
-#include "ls_object.h"
+#include "escape.h"
 
 #define PREFIX	"lipc-demo-"
 #define KEY_TAG 0x6c000000u /* 'l' << 24: pids fit in the 24 bits below (pid_max <= 2^22) */
@@ -198,7 +198,7 @@ static void removed(struct tally *t, const char *what)
 {
 	t->removed++;
 	if (t->report) {
-		char *text = ls_terminal_text(what);
+		char *text = escape_text(what, strlen(what));
 
 		fprintf(t->report, "removed %s\n", text);
 		free(text);
@@ -207,11 +207,9 @@ static void removed(struct tally *t, const char *what)
 
 static void cannot(struct tally *t, const char *what, const char *why)
 {
-	char *text = ls_terminal_text(what);
-
 	t->errors++;
-	warn_msg("%s: cannot remove %s: %s", cli_cmd ? cli_cmd : "demo", text, why);
-	free(text);
+	/* warn_msg() escapes the whole message. */
+	warn_msg("%s: cannot remove %s: %s", cli_cmd ? cli_cmd : "demo", what, why);
 }
 
 /*
@@ -429,7 +427,7 @@ static pid_t run_pid(const char *name)
 /* A live run's directory, which --clean does not touch: said, escaped ($TMPDIR is anything). */
 static void left_alone(const char *dir, pid_t pid)
 {
-	char *text = ls_terminal_text(dir);
+	char *text = escape_text(dir, strlen(dir));
 
 	if (pid)
 		printf("left alone: %s: process %d of that run is alive\n", text, (int)pid);
@@ -489,7 +487,7 @@ int demo_clean_all(void)
 	closedir(d);
 	close(tmp_fd);
 	if (!runs && !alive) {
-		char *text = ls_terminal_text(tmp);
+		char *text = escape_text(tmp, strlen(tmp));
 
 		printf("nothing to clean: no demo or tour of yours left anything in %s\n", text);
 		free(text);
