@@ -361,12 +361,17 @@ static int unix_listen(const struct lipc_addr *a, mode_t mode, struct stat *made
 	 */
 	if (file && fchmod(fd, mode ? mode : 0600) < 0)
 		goto out_close;
+	/*
+	 * Datagrams and records carry their sender's credentials (and seqpacket's end shows), but
+	 * only those sent once SO_PASSCRED is on: one that arrives between bind() and the option
+	 * is delivered later with the kernel's "unknown" credentials, pid 0 and uid 65534
+	 * (overflowuid), which a check for that uid would take as real. So before bind().
+	 */
+	if (type != SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		goto out_close;
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
 		goto out_close;
 	if (file && made && lstat(a->path, made) < 0)
-		goto out_unlink;
-	/* Datagrams and records carry their sender's credentials (and seqpacket's end shows). */
-	if (type != SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		goto out_unlink;
 	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
 		goto out_unlink;
@@ -621,6 +626,17 @@ int lipc_sock_peercred(int sock, pid_t *pid, uid_t *uid, gid_t *gid)
  * connections in struct sock.
  */
 
+/*
+ * Credentials the kernel could not fill in have pid 0: a datagram that came before the receiver
+ * asked for credentials is delivered with pid 0 and uid and gid 65534 (overflowuid and
+ * overflowgid), and a peer in a pid namespace this process cannot see has pid 0 too. Such
+ * credentials vouch for nobody: they never pass an uid check and are not handed out.
+ */
+static bool cred_known(const struct ucred *cred)
+{
+	return cred->pid != 0;
+}
+
 struct conn {
 	struct lipc__stream st; /* the connection; seqpacket uses only st.fd */
 	struct ucred cred;	/* SO_PEERCRED: who connected */
@@ -686,9 +702,10 @@ static int accept_all(struct lipc_chan *c)
 				lipc__close(fd);
 				return -1;
 			}
-			cn.has_cred = true;
+			cn.has_cred = cred_known(&cn.cred);
 		}
-		if ((c->flags & LIPC_CHAN_ALLOW_UID) && cn.cred.uid != c->allow_uid) {
+		if ((c->flags & LIPC_CHAN_ALLOW_UID) &&
+		    (!cn.has_cred || cn.cred.uid != c->allow_uid)) {
 			close(fd);
 			continue;
 		}
@@ -947,6 +964,7 @@ static int dgram_recv(struct lipc_chan *c, struct lipc_msg *m)
 				return lipc__timed_out(c->timeout_ms);
 			continue;
 		}
+		has_cred = has_cred && cred_known(&cred);
 		/* A datagram from someone not allowed is dropped, unread, as if never sent. */
 		if ((c->flags & LIPC_CHAN_ALLOW_UID) && (!has_cred || cred.uid != c->allow_uid))
 			continue;

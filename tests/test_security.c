@@ -8,6 +8,7 @@
  * other users' peers on every Unix socket type; a TCP listener binds loopback unless told.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <mqueue.h>
@@ -19,6 +20,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -389,6 +391,108 @@ static void tcp_listens_on_loopback_unless_told(void)
 	check_cmd_free(&c);
 }
 
+/*
+ * Sockets against another user. The directories these tests make for nobody are in /tmp (the
+ * test directory may be one that nobody cannot enter), under names that carry the pid, and are
+ * removed at exit whatever happened: sock_rm_tree() never follows a link.
+ */
+static char sock_trees[4][PATH_MAX];
+
+static int sock_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void sock_rm_trees(void)
+{
+	for (size_t i = 0; i < sizeof(sock_trees) / sizeof(sock_trees[0]); i++)
+		if (sock_trees[i][0])
+			nftw(sock_trees[i], sock_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* "/tmp/lipc-test-PID-what", made with mode and owner, and removed at exit. */
+static const char *sock_tree(char *buf, size_t size, const char *what, mode_t mode, uid_t owner)
+{
+	static bool registered;
+	size_t i = 0;
+
+	snprintf(buf, size, "/tmp/lipc-test-%d-%s", (int)check_pid, what);
+	while (i < sizeof(sock_trees) / sizeof(sock_trees[0]) && sock_trees[i][0])
+		i++;
+	CHECK(i < sizeof(sock_trees) / sizeof(sock_trees[0]));
+	snprintf(sock_trees[i], sizeof(sock_trees[i]), "%s", buf);
+	if (!registered) {
+		CHECK_SYS(atexit(sock_rm_trees));
+		registered = true;
+	}
+	CHECK_SYS(mkdir(buf, 0700));
+	CHECK_SYS(chown(buf, owner, owner));
+	CHECK_SYS(chmod(buf, mode));
+	return buf;
+}
+
+static void sock_need_root(void)
+{
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root: another user (nobody) attacks a root process");
+}
+
+/*
+ * Attack 2: a datagram that reached a unix-dgram receiver between its bind() and the moment it
+ * asked for credentials was delivered with the kernel's "unknown" ones, pid 0 and uid 65534,
+ * and passed --allow-uid 65534 whoever sent it. Root's datagram comes while the receiver stands
+ * right after bind(); only nobody's, sent later, may show, with its real pid.
+ */
+static void sock_dgram_credentials_from_the_start(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], addr[PATH_MAX + 32], expected[128];
+	struct check_cmd rx;
+	mode_t mask;
+	int fd, status;
+	pid_t pid;
+
+	sock_need_root();
+	sock_tree(dir, sizeof(dir), "dgram-cred", 0711, 0);
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(addr, sizeof(addr), "unix-dgram:%s", path);
+	mask = umask(0);
+	check_cmd_start_traced(
+		&rx, NULL,
+		LIPC_ARGV("recv", "--allow-uid", "65534", "-v", "-n", "1", "-m", "0666", addr));
+	umask(mask);
+	check_traced_until(&rx, CHECK_SYSCALLS(SYS_bind), 1, true);
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, 0));
+	CHECK_EQ(send(fd, "from root", 9, MSG_NOSIGNAL), 9);
+	close(fd);
+	check_traced_go(&rx);
+
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_chan *tx;
+
+		drop_privileges();
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		if (!tx)
+			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+		CHECK_SYS(lipc_chan_send(tx, "from nobody", 11));
+		CHECK_SYS(lipc_chan_close(tx));
+		_exit(0);
+	}
+	status = check_wait(pid);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	snprintf(expected, sizeof(expected), "len=11 pid=%d uid=65534 gid=65534\tfrom nobody\n",
+		 (int)pid);
+	CHECK_STR(rx.out, expected);
+	CHECK_EQ(status, 0);
+	check_cmd_free(&rx);
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
-	   TEST(tcp_listens_on_loopback_unless_told))
+	   TEST(tcp_listens_on_loopback_unless_told), TEST(sock_dgram_credentials_from_the_start))

@@ -10,7 +10,10 @@
  *
  * Through the channel, a receiver listens (removing its socket file at close) and serves every
  * client at once, each on its own connection, so each client's messages stay whole and in
- * order; Unix messages carry their sender's pid, uid and gid. The stream ends when the last
+ * order; Unix messages carry their sender's pid, uid and gid (LIPC_MSG_CRED), except where the
+ * kernel could not fill them in (pid 0: a peer in a pid namespace this process cannot see), and
+ * such a sender never passes LIPC_CHAN_ALLOW_UID. A datagram receiver asks for credentials
+ * before its address exists, so none arrives without them. The stream ends when the last
  * client has gone, unless LIPC_CHAN_KEEP; unix-dgram: has no end. Unlike a single stream, a
  * listener goes on after an error of one client: a client whose stream breaks off inside a
  * message (EPROTO) or that sends more than max_msg (EMSGSIZE) is disconnected, that one
