@@ -14,6 +14,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -289,6 +293,177 @@ static int sock_connect(const struct lipc_addr *a, int timeout_ms)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * What the kernel tells of a Unix socket through sock_diag (man 7 sock_diag), which no socket
+ * option tells: the peer of a datagram socket and who created it (connect() records no
+ * credentials for datagram sockets: SO_PEERCRED is empty there), and the file a socket is bound
+ * to. One question names one socket by its inode (fstat() of the socket) and gets one answer.
+ */
+struct diag {
+	uint32_t peer; /* UNIX_DIAG_PEER: the inode of the socket it is connected to, 0 if none */
+	bool has_uid;  /* UNIX_DIAG_UID (Linux 5.3): the uid that created the socket */
+	uid_t uid;
+	bool has_vfs; /* UNIX_DIAG_VFS: the file it is bound to (an inode cut to 32 bits) */
+	struct unix_diag_vfs vfs;
+};
+
+static void diag_parse(const struct nlmsghdr *h, struct diag *d)
+{
+	size_t off = NLMSG_LENGTH(sizeof(struct unix_diag_msg)), end = h->nlmsg_len;
+
+	/* Attributes follow the message, each a struct nlattr and its value, 4-byte aligned. */
+	while (off + NLA_HDRLEN <= end) {
+		const char *p = (const char *)h + off;
+		struct nlattr at;
+		size_t len;
+
+		memcpy(&at, p, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || off + at.nla_len > end)
+			break;
+		len = at.nla_len - NLA_HDRLEN;
+		p += NLA_HDRLEN;
+		switch (at.nla_type & NLA_TYPE_MASK) {
+		case UNIX_DIAG_PEER:
+			if (len >= sizeof(d->peer))
+				memcpy(&d->peer, p, sizeof(d->peer));
+			break;
+		case UNIX_DIAG_UID:
+			if (len >= sizeof(d->uid)) {
+				memcpy(&d->uid, p, sizeof(d->uid));
+				d->has_uid = true;
+			}
+			break;
+		case UNIX_DIAG_VFS:
+			if (len >= sizeof(d->vfs)) {
+				memcpy(&d->vfs, p, sizeof(d->vfs));
+				d->has_vfs = true;
+			}
+			break;
+		default:
+			break;
+		}
+		off += NLA_ALIGN(at.nla_len);
+	}
+}
+
+/* Ask the netlink socket nl about the Unix socket of inode ino: 0 with *d, or -1 with errno. */
+static int diag_ask(int nl, uint32_t ino, uint32_t show, struct diag *d)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} rq = { .nh = { .nlmsg_len = sizeof(rq),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST,
+			 .nlmsg_seq = ino },
+		 .req = { .sdiag_family = AF_UNIX,
+			  .udiag_states = ~0u,
+			  .udiag_ino = ino,
+			  .udiag_show = show,
+			  .udiag_cookie = { ~0u, ~0u } } }; /* INET_DIAG_NOCOOKIE: any socket */
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	union {
+		struct nlmsghdr nh;
+		char buf[4096];
+	} ans;
+	ssize_t n;
+
+	memset(d, 0, sizeof(*d));
+	do
+		n = sendto(nl, &rq, sizeof(rq), 0, (struct sockaddr *)&kernel, sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (;;) {
+		const struct nlmsghdr *h = &ans.nh;
+		const struct unix_diag_msg *msg = NLMSG_DATA(h);
+
+		do
+			n = recv(nl, &ans, sizeof(ans), 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -1;
+		/* An exact question (no NLM_F_DUMP) is answered by one message. */
+		if ((size_t)n < sizeof(*h) || h->nlmsg_len < sizeof(*h) ||
+		    h->nlmsg_len > (size_t)n) {
+			errno = EPROTO;
+			return -1;
+		}
+		if (h->nlmsg_seq != ino)
+			continue; /* a late answer to an earlier question */
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? -e->error
+											 : EPROTO;
+			return -1;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || msg->udiag_ino != ino) {
+			errno = EPROTO;
+			return -1;
+		}
+		diag_parse(h, d);
+		return 0;
+	}
+}
+
+static int diag_open(void)
+{
+	return socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+}
+
+/* The inode of socket fd, as sock_diag names it. */
+static int sock_ino(int fd, uint32_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	*ino = (uint32_t)st.st_ino;
+	return 0;
+}
+
+/*
+ * The uid that created the socket a datagram socket fd is connected to: 0, or -1 with errno
+ * (ECONNREFUSED when that socket is gone; EOPNOTSUPP when the kernel does not tell, before
+ * Linux 5.3; whatever keeps sock_diag from answering, such as EPROTONOSUPPORT without it).
+ */
+static int dgram_peer_uid(int fd, uid_t *uid)
+{
+	struct diag d;
+	uint32_t ino;
+	int nl, ret = -1;
+
+	if (sock_ino(fd, &ino) < 0)
+		return -1;
+	nl = diag_open();
+	if (nl < 0)
+		return -1;
+	if (diag_ask(nl, ino, UDIAG_SHOW_PEER, &d) < 0)
+		goto out_close;
+	/* No peer, or none by the second question: its receiver closed since our connect(). */
+	if (d.peer == 0) {
+		errno = ECONNREFUSED;
+		goto out_close;
+	}
+	if (diag_ask(nl, d.peer, UDIAG_SHOW_UID, &d) < 0) {
+		if (errno == ENOENT)
+			errno = ECONNREFUSED;
+		goto out_close;
+	}
+	if (!d.has_uid) {
+		errno = EOPNOTSUPP;
+		goto out_close;
+	}
+	*uid = d.uid;
+	ret = 0;
+
+out_close:
+	lipc__close(nl);
+	return ret;
 }
 
 /* Listening. */
@@ -1070,7 +1245,47 @@ static int sock_close(struct lipc_chan *c)
 	return ret;
 }
 
-static int open_sender(struct lipc_chan *c, const struct lipc_addr *a, int timeout_ms)
+/*
+ * The join policy for a sender (lipc/chan.h): the receiver it reached must run as this user, as
+ * root or as the owner the caller trusts, or another user who took the name first (an abstract
+ * name, or a path in a directory others may write) would read every message. A stream or
+ * seqpacket listener's uid is in SO_PEERCRED, as the kernel recorded it at listen(); a datagram
+ * socket has none, and sock_diag tells who created the socket it is connected to. When that
+ * cannot be told, nothing is sent. 0, or -1 with EPERM and why (ECONNREFUSED: no receiver).
+ */
+static int check_receiver(int fd, int type, const struct lipc_chan_opts *o)
+{
+	struct lipc__trust trust = lipc__trust_of(o);
+	uid_t uid;
+	int r = type == SOCK_DGRAM ? dgram_peer_uid(fd, &uid)
+				   : lipc_sock_peercred(fd, NULL, &uid, NULL);
+
+	if (r < 0) {
+		if (errno == ECONNREFUSED)
+			return -1;
+		if (errno == EOPNOTSUPP)
+			return lipc__fail_why(EPERM,
+					      "this kernel does not tell who runs a datagram "
+					      "receiver (sock_diag's UNIX_DIAG_UID, Linux 5.3): "
+					      "nothing sent");
+		return lipc__fail_why(EPERM,
+				      "who runs the receiver cannot be told (%s%s): nothing sent",
+				      type == SOCK_DGRAM ? "sock_diag: " : "", strerror(errno));
+	}
+	if (lipc__trusted_uid(uid, &trust))
+		return 0;
+	if (trust.given)
+		return lipc__fail_why(EPERM,
+				      "the receiver runs as uid %u, not as this user, root or uid "
+				      "%u: nothing sent",
+				      (unsigned)uid, (unsigned)trust.owner);
+	return lipc__fail_why(EPERM,
+			      "the receiver runs as uid %u, not as this user or root: nothing sent",
+			      (unsigned)uid);
+}
+
+static int open_sender(struct lipc_chan *c, const struct lipc_addr *a,
+		       const struct lipc_chan_opts *o)
 {
 	struct sock *s = c->priv;
 	int fd, sndbuf;
@@ -1080,12 +1295,16 @@ static int open_sender(struct lipc_chan *c, const struct lipc_addr *a, int timeo
 		errno = EINVAL; /* port 0 is for a listener to have one chosen */
 		return -1;
 	}
-	fd = sock_connect(a, timeout_ms);
+	fd = sock_connect(a, o->timeout_ms);
 	if (fd < 0)
 		return -1;
+	if (!s->tcp && check_receiver(fd, s->type, o) < 0) {
+		lipc__close(fd);
+		return -1;
+	}
 	if (s->type == SOCK_STREAM) {
 		lipc__stream_init(&c->st, fd, true);
-		return lipc__stream_set_timeout(c, timeout_ms);
+		return lipc__stream_set_timeout(c, o->timeout_ms);
 	}
 	c->handle = fd;
 	/* The kernel refuses a datagram or record over the send buffer less 32 bytes. */
@@ -1145,8 +1364,7 @@ static int sock_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 		s->path[n] = '\0';
 	}
 	c->priv = s;
-	if ((c->role == LIPC_CHAN_SEND ? open_sender(c, a, o->timeout_ms)
-				       : open_receiver(c, a, o)) < 0) {
+	if ((c->role == LIPC_CHAN_SEND ? open_sender(c, a, o) : open_receiver(c, a, o)) < 0) {
 		int err = errno;
 
 		sock_close(c);

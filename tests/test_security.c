@@ -493,6 +493,85 @@ static void sock_dgram_credentials_from_the_start(void)
 	check_cmd_free(&rx);
 }
 
+/*
+ * A receiver run by nobody at addr, in a child: it says it listens with a byte on ready, takes
+ * one message, which must be expect, and exits. Root's refused senders may connect meanwhile
+ * (and go), so it keeps going when a client leaves. Returns its pid.
+ */
+static pid_t sock_nobody_receiver(const char *addr, const char *expect, int ready)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct lipc_chan *rx;
+		struct lipc_msg m;
+
+		drop_privileges();
+		umask(0);
+		o.flags = LIPC_CHAN_KEEP;
+		o.mode = 0666;
+		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+		if (!rx)
+			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+		CHECK_EQ(write(ready, "r", 1), 1);
+		CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+		CHECK(m.len == strlen(expect) && !memcmp(m.data, expect, m.len));
+		CHECK_SYS(lipc_chan_close(rx));
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * A squatted name: nobody listens on @NAME (or on a path in a directory anyone may write)
+ * before root's program starts. Root's `lipc send` is refused on every Unix socket type with
+ * one line naming uid 65534, root's `lipc recv` cannot take the name (EADDRINUSE), and with
+ * --owner 65534 the send goes through, on purpose.
+ */
+static void sock_squatted_name_is_refused(void)
+{
+	char dir[PATH_MAX];
+
+	sock_need_root();
+	sock_tree(dir, sizeof(dir), "squat", 01777, 0);
+	for (int i = 0; i < 4; i++) {
+		const char *scheme = sock_schemes[i % 3];
+		char addr[PATH_MAX + 32], n[200], byte;
+		struct check_cmd c;
+		int ready[2];
+		pid_t pid;
+
+		if (i < 3)
+			snprintf(addr, sizeof(addr), "%s:@%s", scheme,
+				 check_name(n, sizeof(n), scheme));
+		else
+			snprintf(addr, sizeof(addr), "%s:%s/sock", scheme, dir);
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		pid = sock_nobody_receiver(addr, "on purpose", ready[1]);
+		close(ready[1]);
+		CHECK_EQ(read(ready[0], &byte, 1), 1);
+		close(ready[0]);
+
+		CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "secret")), 1);
+		CHECK_FAILURE(&c, "the receiver runs as uid 65534, not as this user or root: "
+				  "nothing sent");
+		check_cmd_free(&c);
+		if (i < 3) {
+			CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+			CHECK_FAILURE(&c, "a receiver is already listening there");
+			check_cmd_free(&c);
+		}
+		CHECK_EQ(check_cmd_run(&c, NULL,
+				       LIPC_ARGV("send", "--owner", "65534", addr, "on purpose")),
+			 0);
+		CHECK_STR(c.err, "");
+		check_cmd_free(&c);
+		CHECK_EQ(check_wait(pid), 0);
+	}
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
-	   TEST(tcp_listens_on_loopback_unless_told), TEST(sock_dgram_credentials_from_the_start))
+	   TEST(tcp_listens_on_loopback_unless_told), TEST(sock_dgram_credentials_from_the_start),
+	   TEST(sock_squatted_name_is_refused))

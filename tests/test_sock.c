@@ -404,6 +404,72 @@ static void allow_uid_refuses_others(void)
 	CHECK(!lipc_chan_open("tcp::0", LIPC_CHAN_RECV, &o) && errno == EINVAL);
 }
 
+/*
+ * The join policy for a sender: a receiver that another user runs is refused (EPERM, and the
+ * reason names its uid), on every Unix socket type, unless LIPC_CHAN_OWNER names that user; TCP
+ * tells no uid, and is not checked.
+ */
+static void sender_checks_its_receiver(void)
+{
+	static const char *const schemes[] = { "unix", "unix-dgram", "unix-seqpacket", "tcp" };
+
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root: the receiver runs as another user (nobody)");
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		bool tcp = !strcmp(schemes[i], "tcp");
+		char addr[PATH_MAX];
+		struct lipc_chan *tx;
+		struct lipc_addr a;
+		int ready[2];
+		ssize_t n;
+		pid_t pid;
+
+		if (tcp)
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[i], "policy");
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			struct lipc_chan *rx;
+			struct lipc_msg m;
+
+			drop_privileges();
+			o.flags = LIPC_CHAN_KEEP;
+			rx = receiver(addr, &o);
+			CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
+			CHECK_EQ(write(ready[1], addr, strlen(addr)), strlen(addr));
+			expect(rx, "trusted", &m);
+			CHECK_SYS(lipc_chan_close(rx));
+			_exit(0);
+		}
+		close(ready[1]);
+		n = CHECK_SYS(read(ready[0], addr, sizeof(addr) - 1));
+		addr[n] = '\0';
+		close(ready[0]);
+		CHECK_SYS(lipc_addr_parse(&a, addr));
+		if (!tcp) {
+			CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == EPERM);
+			CHECK_STR(
+				lipc_addr_strerror(&a, EPERM),
+				"the receiver runs as uid 65534, not as this user or root: nothing "
+				"sent");
+			o.flags = LIPC_CHAN_OWNER;
+			o.owner = 12345;
+			CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+			CHECK_CONTAINS(lipc_addr_strerror(&a, EPERM),
+				       "not as this user, root or uid 12345");
+			o.owner = NOBODY;
+		}
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "trusted", 7));
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(check_wait(pid), 0);
+	}
+}
+
 static void passed_descriptor_reads_the_file(void)
 {
 	static const char text[] = "what the file holds\n";
@@ -1558,16 +1624,17 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST_T(traffic_tcp_frames_ipv6, 120), TEST(unix_clients_at_once),
 	   TEST(unix_framed_clients_at_once), TEST(seqpacket_clients_at_once),
 	   TEST(tcp_clients_at_once), TEST(credentials_are_the_senders),
-	   TEST(allow_uid_refuses_others), TEST(passed_descriptor_reads_the_file),
-	   TEST(extra_descriptors_are_closed), TEST(channel_closes_passed_descriptors),
-	   TEST(stale_file_replaced_live_refused), TEST(not_a_socket_is_refused),
-	   TEST(socket_file_removed_by_its_creator), TEST(path_length_limits),
-	   TEST(abstract_names_leave_no_file), TEST(client_of_dead_server),
-	   TEST(sender_to_closed_reader_gets_epipe), TEST(sender_to_killed_reader_gets_epipe),
-	   TEST(record_boundaries_and_truncation), TEST(datagram_size_limit),
-	   TEST(keep_serves_client_after_client), TEST(recv_times_out), TEST(send_times_out),
-	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
-	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
-	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_interrupted_recv_removes_its_socket),
-	   TEST(cli_keep), TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools),
-	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass))
+	   TEST(allow_uid_refuses_others), TEST(sender_checks_its_receiver),
+	   TEST(passed_descriptor_reads_the_file), TEST(extra_descriptors_are_closed),
+	   TEST(channel_closes_passed_descriptors), TEST(stale_file_replaced_live_refused),
+	   TEST(not_a_socket_is_refused), TEST(socket_file_removed_by_its_creator),
+	   TEST(path_length_limits), TEST(abstract_names_leave_no_file),
+	   TEST(client_of_dead_server), TEST(sender_to_closed_reader_gets_epipe),
+	   TEST(sender_to_killed_reader_gets_epipe), TEST(record_boundaries_and_truncation),
+	   TEST(datagram_size_limit), TEST(keep_serves_client_after_client), TEST(recv_times_out),
+	   TEST(send_times_out), TEST(connect_waits_for_room_in_backlog),
+	   TEST(tcp_listens_on_loopback), TEST(public_calls_refuse_misuse),
+	   TEST(cli_unix_round_trip), TEST(cli_every_scheme), TEST(cli_errors), TEST(cli_allow_uid),
+	   TEST(cli_interrupted_recv_removes_its_socket), TEST(cli_keep),
+	   TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools), TEST(demo_socket),
+	   TEST(example_echo_server_and_client), TEST(example_fd_pass))

@@ -20,6 +20,16 @@
  * lipc_chan_recv() fails, and the next serves the others; an oversized datagram or record is
  * dropped the same way. A sender connects; when the receiver has gone, sends fail with EPIPE
  * and never raise SIGPIPE.
+ *
+ * A Unix sender joins only a receiver that runs as its own effective uid, as root, or as
+ * opts.owner with LIPC_CHAN_OWNER (the join policy of lipc/chan.h): anyone may listen on an
+ * abstract name, or on a path in a directory others may write, before the real receiver starts.
+ * A stream or seqpacket receiver's uid is the one SO_PEERCRED recorded when it called listen();
+ * a datagram socket records none, so the uid that created the socket the sender is connected
+ * to comes from the kernel's sock_diag interface (NETLINK_SOCK_DIAG, UNIX_DIAG_UID, Linux 5.3),
+ * exact for paths and abstract names alike. Another uid, or one that cannot be told (a kernel
+ * without unix_diag), fails lipc_chan_open() with EPERM before anything is sent, and
+ * lipc_addr_strerror() names the uid. TCP tells no uid: the policy does not apply to it.
  */
 #ifndef LIPC_SOCK_H
 #define LIPC_SOCK_H
