@@ -2,15 +2,22 @@
  * Sockets: Unix domain sockets (stream, datagram, seqpacket) and TCP, as channel transports and
  * as a few calls of their own. The traps this file takes care of: a socket file outlives its
  * listener, and bind() then fails with EADDRINUSE, so a stale file is removed, but only after a
- * connect() to it is refused (ECONNREFUSED), which proves nobody listens; a path longer than
- * sun_path holds (107 bytes) is refused, where the kernel would bind a truncated name; writing
- * to a socket whose peer is gone raises SIGPIPE unless the send says MSG_NOSIGNAL; a datagram
- * longer than the buffer is cut silently unless the receiver checks MSG_TRUNC; and descriptors
- * passed with SCM_RIGHTS are installed in the receiver even when it did not ask for them (the
- * kernel fills whatever the control buffer has room for, and CMSG_SPACE rounds it up), so every
- * one beyond the count asked for is closed here. A receiving channel on a stream or seqpacket
- * socket is a listener that serves all its clients at once through poll(), each connection
- * with its own framing state, so the messages of one client stay whole and in order.
+ * connect() to it is refused (ECONNREFUSED), which proves nobody listens, and without a window
+ * in which two servers starting at once could both take the name (take_stale() says how); the
+ * path's directory is pinned once and every lookup, stat and removal goes through it, so that a
+ * directory swapped for a symbolic link meanwhile sends nothing elsewhere (bind() alone, which
+ * has no *at form, takes the path, and what it made is checked afterwards); a path longer than
+ * sun_path holds (107 bytes) is refused, where the kernel would bind a truncated name; a
+ * datagram that arrives before SO_PASSCRED is on comes with made-up credentials; anyone may
+ * listen first on an abstract name or in a shared directory, so a sender checks who runs its
+ * receiver (for datagrams, through sock_diag); writing to a socket whose peer is gone raises
+ * SIGPIPE unless the send says MSG_NOSIGNAL; a datagram longer than the buffer is cut silently
+ * unless the receiver checks MSG_TRUNC; and descriptors passed with SCM_RIGHTS are installed in
+ * the receiver even when it did not ask for them (the kernel fills whatever the control buffer
+ * has room for, and CMSG_SPACE rounds it up), so every one beyond the count asked for is closed
+ * here. A receiving channel on a stream or seqpacket socket is a listener that serves all its
+ * clients at once through poll(), each connection with its own framing state, so the messages
+ * of one client stay whole and in order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +29,12 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -469,64 +478,364 @@ out_close:
 /* Listening. */
 
 /*
- * Remove the socket file at path if nobody listens on it (a connect() to it is refused):
- * 0, or -1 with EADDRINUSE when it is alive, ENOENT when nothing (or no longer the same file) is
- * there, EEXIST or ELOOP when it is not a socket. The probe is a datagram socket whatever the
- * type: the kernel answers ECONNREFUSED when no socket is bound to the file, before it compares
- * types, and EPROTOTYPE for a live stream or seqpacket listener without connecting, so the probe
- * never shows up at a live server as a client.
+ * A socket file lives in a directory that others may share (/tmp, /run), and bind() has no *at
+ * form. So the directory of the path is pinned once (lipc__open_dir) and everything else goes
+ * through that descriptor: the stat and the removal of a stale file, and the check that the file
+ * bind() made is there; a probe connect()s to /proc/self/fd/DIRFD/NAME, which reaches the
+ * pinned directory whatever happens to the directories above it. Only bind() itself takes the
+ * full path, because the name it gives the socket is what clients and /proc/net/unix see.
  */
-static int remove_stale(const char *path)
-{
-	struct sockaddr_un sun;
-	struct stat st, again;
-	int probe, r, err;
 
-	if (lstat(path, &st) < 0)
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* "/proc/self/fd/DIRFD/NAME" in buf when /proc is there and it fits sun_path; else NULL. */
+static const char *via_proc(char *buf, size_t size, int dirfd, const char *name)
+{
+	int n = snprintf(buf, size, "/proc/self/fd/%d/%s", dirfd, name);
+
+	if (n < 0 || (size_t)n >= size || n > LIPC_SOCK_PATH_MAX ||
+	    access("/proc/self/fd", F_OK) < 0)
+		return NULL;
+	return buf;
+}
+
+/* Does path still lead to the directory dirfd pinned? */
+static bool same_dir(int dirfd, const char *path)
+{
+	struct stat pinned, now;
+	const char *name;
+	int fd = lipc__open_dir(path, &name);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = fstat(dirfd, &pinned) == 0 && fstat(fd, &now) == 0 && same_file(&pinned, &now);
+	lipc__close(fd);
+	return same;
+}
+
+/*
+ * Does a socket live behind the socket file name in dirfd (st: its fstatat)? The probe is a
+ * datagram socket whatever the type: the kernel answers ECONNREFUSED when no socket is bound to
+ * the file, before it compares types, and EPROTOTYPE for a live stream or seqpacket socket
+ * without connecting, so the probe never shows up at a live server as a client (EPERM: a
+ * datagram socket connected to another, alive too). 1 alive, 0 stale, or -1 with errno: the
+ * probe cannot tell (EACCES without write permission on the file), or ENOENT when the name
+ * changed meanwhile. Without /proc, or for a name too long for it, the probe takes the full path
+ * (when there is one), which must then lead to the file st before and after it.
+ */
+static int probe_at(int dirfd, const char *name, const char *path, const struct stat *st)
+{
+	char proc[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *via = via_proc(proc, sizeof(proc), dirfd, name);
+	struct sockaddr_un sun;
+	struct stat now;
+	int fd, r, err;
+
+	if (!via) {
+		if (!path || lstat(path, &now) < 0 || !same_file(&now, st))
+			goto out_changed;
+		via = path;
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
+	r = connect(fd, (struct sockaddr *)&sun, unix_sockaddr(&sun, via));
+	err = errno;
+	lipc__close(fd);
+	if (via == path &&
+	    (lstat(path, &now) < 0 || !same_file(&now, st) ||
+	     fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 || !same_file(&now, st)))
+		goto out_changed; /* the answer may be about another file */
+	if (r == 0 || err == EPROTOTYPE || err == EPERM)
+		return 1;
+	if (err == ECONNREFUSED)
+		return 0;
+	errno = err;
+	return -1;
+
+out_changed:
+	errno = ENOENT;
+	return -1;
+}
+
+/* A fresh name for a placeholder: hidden, and unique to this process and call. */
+static void temp_name(char *buf, size_t size)
+{
+	static _Atomic unsigned seq;
+
+	snprintf(buf, size, ".lipc-stale-%d-%u", (int)getpid(), seq++);
+}
+
+/*
+ * A placeholder: a stream socket, bound but not listening, at a fresh name tmp in dirfd (bound
+ * through /proc/self/fd: its own name does not matter). Where it holds a name, a client is
+ * refused (ECONNREFUSED) as by a stale file, and another server's probe finds it alive and
+ * keeps off. Its descriptor, with *st its file, or -1 with errno (ENOSYS without /proc).
+ */
+static int placeholder(int dirfd, char *tmp, size_t size, struct stat *st)
+{
+	char proc[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	for (int tries = 0;; tries++) {
+		temp_name(tmp, size);
+		if (!via_proc(proc, sizeof(proc), dirfd, tmp)) {
+			errno = ENOSYS;
+			goto out_close;
+		}
+		if (bind(fd, (struct sockaddr *)&sun, unix_sockaddr(&sun, proc)) == 0)
+			break;
+		if (errno != EADDRINUSE || tries == 8)
+			goto out_close;
+	}
+	if (fstatat(dirfd, tmp, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return fd;
+
+out_close:
+	lipc__close(fd);
+	return -1;
+}
+
+/*
+ * Close the placeholder pfd and remove its file (pst) from whichever of name and tmp holds it;
+ * and should tmp hold anything else (see put_back), remove that too if it is stale. Keeps errno.
+ */
+static void drop_placeholder(int pfd, int dirfd, const char *name, const char *tmp,
+			     const struct stat *pst)
+{
+	const char *const where[] = { tmp, name };
+	int err = errno;
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		struct stat now;
+
+		if (fstatat(dirfd, where[i], &now, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (same_file(&now, pst) || (where[i] == tmp && S_ISSOCK(now.st_mode) &&
+					     probe_at(dirfd, tmp, NULL, &now) == 0))
+			unlinkat(dirfd, where[i], 0);
+	}
+	lipc__close(pfd);
+	errno = err;
+}
+
+/*
+ * Give name back what was taken out of it into tmp: an exchange with our placeholder, which
+ * holds the name; should someone have removed the placeholder meanwhile, a plain rename that
+ * replaces nothing. If both fail (a newcomer took the empty name), it stays at tmp.
+ */
+static void put_back(int dirfd, const char *tmp, const char *name)
+{
+	int err = errno;
+
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0 && errno == ENOENT)
+		renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE);
+	errno = err;
+}
+
+/*
+ * Without an atomic exchange: remove name if it is still the file probed stale (st), checked
+ * through the pinned directory. Another server's live socket can take the name between the
+ * check and the unlink (the race take_stale() explains), and its inode number may even be the
+ * stale file's, reused: only the exchange closes that window.
+ */
+static int unlink_probed(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!same_file(&now, st)) {
+		errno = EADDRINUSE; /* someone else's now: probe it again */
+		return -1;
+	}
+	return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* The exchange of take_stale(), below. */
+static int exchange_stale(int dirfd, const char *name, const struct stat *st)
+{
+	char tmp[64];
+	struct stat pst, out;
+	int pfd = placeholder(dirfd, tmp, sizeof(tmp), &pst), r;
+
+	if (pfd < 0)
+		return errno == ENOSYS ? unlink_probed(dirfd, name, st) : -1;
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0) {
+		int err = errno;
+
+		drop_placeholder(pfd, dirfd, name, tmp, &pst);
+		if (err == EINVAL || err == ENOSYS)
+			return unlink_probed(dirfd, name, st);
+		if (err == ENOENT)
+			return 0; /* someone removed it first */
+		errno = err;
+		return -1;
+	}
+	/* The name holds our placeholder, tmp what held the name. */
+	r = fstatat(dirfd, tmp, &out, AT_SYMLINK_NOFOLLOW);
+	if (r == 0 && !S_ISSOCK(out.st_mode)) {
+		errno = S_ISLNK(out.st_mode) ? ELOOP : EEXIST;
+		r = -1;
+	}
+	if (r == 0)
+		r = probe_at(dirfd, tmp, NULL, &out);
+	if (r == 0) {
+		r = unlinkat(dirfd, tmp, 0);
+	} else {
+		if (r > 0)
+			errno = EADDRINUSE;
+		put_back(dirfd, tmp, name);
+		r = -1;
+	}
+	drop_placeholder(pfd, dirfd, name, tmp, &pst);
+	return r;
+}
+
+/*
+ * Take the socket file found stale at name in dirfd (st) out of the name, and only a stale one:
+ * 0 when the name is free of it (removed here, or by someone else), or -1 with errno
+ * (EADDRINUSE when a live socket holds the name now).
+ *
+ * Checking a name and then removing it is a race: between our probe and our unlink(), another
+ * server may have removed the stale file and bound its live socket there, and our unlink()
+ * would take that live socket's name (two servers, one unreachable: what this code exists to
+ * prevent). Moving the file aside first (RENAME_NOREPLACE) and back if it was not the stale one
+ * leaves the name empty in between, and a server that starts in that instant binds it. So the
+ * name is never empty: a placeholder socket of ours, alive, is exchanged with whatever holds it
+ * (renameat2 RENAME_EXCHANGE, atomic), and what came out is probed again under its temporary
+ * name, which only we use. A socket file that no socket is bound to stays dead (a new socket
+ * makes a new file), so a dead one is removed, whatever its inode number (which a file system
+ * may reuse); a live one is exchanged back, as atomically. Meanwhile a server that starts finds
+ * the placeholder alive and keeps off. Two of these exchanges at once could each put back what
+ * the other took out, so they take turns: an exclusive flock() on the directory, tried without
+ * waiting (a process that holds it for ever must not hang us); when it is taken, another server
+ * is replacing the stale file right now, and this one gives way with EADDRINUSE. Where the
+ * directory cannot be read (no flock), the file system cannot exchange (EINVAL: some cannot) or
+ * /proc is missing, less is possible, and said where it is done.
+ */
+static int take_stale(int dirfd, const char *name, const struct stat *st)
+{
+	int lock = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		lipc__close(lock);
+		if (errno == EWOULDBLOCK)
+			return lipc__fail_why(EADDRINUSE, "another process is replacing the stale "
+							  "socket file there right now");
+		lock = -1; /* no lock to be had (ENOLCK): exchange all the same */
+	}
+	r = exchange_stale(dirfd, name, st);
+	if (lock >= 0)
+		lipc__close(lock);
+	return r;
+}
+
+/*
+ * bind() found name in dirfd taken: make room, if what is there is a stale socket file. 0 to try
+ * bind() again, or -1 with errno: EADDRINUSE when a socket lives there, EEXIST when it is not a
+ * socket, ELOOP for a symbolic link (never followed), EACCES and the like when the probe cannot
+ * tell (the file is then left alone), ENOENT when the path no longer leads to dirfd.
+ */
+static int make_room(int dirfd, const char *name, const char *path)
+{
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		/* Gone meanwhile, or bind() went to another directory than the one pinned. */
+		if (!same_dir(dirfd, path))
+			return lipc__fail_why(ENOENT,
+					      "a directory on the way to the socket was replaced "
+					      "meanwhile: not bound");
+		return 0;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
 		return -1;
 	}
-	probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		return -1;
-	r = connect(probe, (struct sockaddr *)&sun, unix_sockaddr(&sun, path));
-	err = errno;
-	close(probe);
-	if (r == 0 || err == EPROTOTYPE) {
+	r = probe_at(dirfd, name, path, &st);
+	if (r < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (r > 0) {
 		errno = EADDRINUSE; /* alive: never stolen */
 		return -1;
 	}
-	if (err != ECONNREFUSED) {
-		errno = err; /* EACCES, say: we cannot tell, so we do not touch it */
-		return -1;
-	}
-	/* Remove the very file we probed; a newcomer's socket under the name stays. */
-	if (lstat(path, &again) < 0)
-		return -1;
-	if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
-		errno = ENOENT; /* the one probed is gone: someone else removed it */
-		return -1;
-	}
-	return unlink(path);
+	return take_stale(dirfd, name, &st);
 }
 
-/* Make room for a new socket at path: nothing there is fine, a stale socket is removed. */
-static int clear_stale(const char *path)
+/*
+ * bind() took the full path: check that the file it made is name in the pinned directory (a
+ * directory of the path swapped for a link meanwhile would have sent it elsewhere), and fill
+ * *made with it. sock_diag tells exactly which file a socket is bound to; without it, the path
+ * and the pinned name must at least lead to the same file now. A file bound elsewhere is left
+ * there (it cannot be found safely): stale once the socket closes, as after a crash.
+ */
+static int check_bound(int fd, int dirfd, const char *name, const char *path, struct stat *made)
 {
-	return remove_stale(path) < 0 && errno != ENOENT ? -1 : 0;
+	struct stat there;
+	struct diag d;
+	uint32_t ino;
+	int nl;
+	bool same;
+
+	if (fstatat(dirfd, name, made, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(made->st_mode))
+		goto out_elsewhere;
+	nl = diag_open();
+	if (nl >= 0 && sock_ino(fd, &ino) == 0 && diag_ask(nl, ino, UDIAG_SHOW_VFS, &d) == 0 &&
+	    d.has_vfs) {
+		/* The kernel's own dev_t: 12 bits of major, then 20 of minor. */
+		dev_t dev = makedev(d.vfs.udiag_vfs_dev >> 20, d.vfs.udiag_vfs_dev & 0xfffff);
+
+		same = d.vfs.udiag_vfs_ino == (uint32_t)made->st_ino && dev == made->st_dev;
+	} else {
+		same = lstat(path, &there) == 0 && same_file(&there, made);
+	}
+	if (nl >= 0)
+		lipc__close(nl);
+	if (same)
+		return 0;
+
+out_elsewhere:
+	return lipc__fail_why(ENOENT, "a directory on the way to the socket was replaced "
+				      "meanwhile: not bound there");
 }
 
-static int unix_listen(const struct lipc_addr *a, mode_t mode, struct stat *made)
+/* Remove name in dirfd if it is still the file made (st); keeps errno. */
+static void unlink_made(int dirfd, const char *name, const struct stat *made)
+{
+	struct stat now;
+	int err = errno;
+
+	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&now, made))
+		unlinkat(dirfd, name, 0);
+	errno = err;
+}
+
+/* Try bind() this often when the name keeps being taken by stale files and placeholders. */
+#define BIND_TRIES 64
+
+/*
+ * A Unix socket bound at a->path (or @name) and listening; for a path, name in the pinned
+ * directory dirfd, and *made its file.
+ */
+static int unix_listen(const struct lipc_addr *a, mode_t mode, int dirfd, const char *name,
+		       struct stat *made)
 {
 	int type = type_of(a->scheme), one = 1, fd;
 	bool file = a->path[0] != '@';
 	struct sockaddr_un sun;
 	socklen_t len = unix_sockaddr(&sun, a->path);
 
-	if (file && clear_stale(a->path) < 0)
-		return -1;
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -544,17 +853,24 @@ static int unix_listen(const struct lipc_addr *a, mode_t mode, struct stat *made
 	 */
 	if (type != SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		goto out_close;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
+	/*
+	 * bind() first: it fails with EADDRINUSE whenever the name is taken, by a live socket, a
+	 * stale file or anything else, and only then is the name looked at.
+	 */
+	for (int tries = 0; bind(fd, (struct sockaddr *)&sun, len) < 0; tries++) {
+		if (!file || errno != EADDRINUSE || tries == BIND_TRIES ||
+		    make_room(dirfd, name, a->path) < 0)
+			goto out_close;
+	}
+	if (file && check_bound(fd, dirfd, name, a->path, made) < 0)
 		goto out_close;
-	if (file && made && lstat(a->path, made) < 0)
-		goto out_unlink;
 	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
 		goto out_unlink;
 	return fd;
 
 out_unlink:
 	if (file)
-		lipc__unlink(a->path);
+		unlink_made(dirfd, name, made);
 out_close:
 	lipc__close(fd);
 	return -1;
@@ -583,9 +899,24 @@ static int tcp_listen(const struct lipc_addr *a)
 	return fd;
 }
 
-static int sock_listen(const struct lipc_addr *a, mode_t mode, struct stat *made)
+/*
+ * Listen at a parsed socket address; for a Unix path, dirfd pins its directory, name is the
+ * entry in it, and *made becomes the socket file.
+ */
+static int sock_listen(const struct lipc_addr *a, mode_t mode, int dirfd, const char *name,
+		       struct stat *made)
 {
-	return a->scheme == LIPC_SCHEME_TCP ? tcp_listen(a) : unix_listen(a, mode, made);
+	return a->scheme == LIPC_SCHEME_TCP ? tcp_listen(a)
+					    : unix_listen(a, mode, dirfd, name, made);
+}
+
+/* The directory of a Unix socket's path, pinned, or -2 for an address without a file. */
+static int pin_dir(const struct lipc_addr *a, const char **name)
+{
+	*name = NULL;
+	if (a->scheme == LIPC_SCHEME_TCP || a->path[0] == '@')
+		return -2;
+	return lipc__open_dir(a->path, name);
 }
 
 /* The public calls. */
@@ -604,10 +935,19 @@ int lipc_sock_pair(int sv[2], int type)
 int lipc_sock_listen(const char *address, mode_t mode)
 {
 	struct lipc_addr a;
+	struct stat made;
+	const char *name;
+	int dirfd, fd;
 
 	if (parse_sock(&a, address) < 0)
 		return -1;
-	return sock_listen(&a, mode, NULL);
+	dirfd = pin_dir(&a, &name);
+	if (dirfd == -1)
+		return -1;
+	fd = sock_listen(&a, mode, dirfd, name, &made);
+	if (dirfd >= 0)
+		lipc__close(dirfd);
+	return fd;
 }
 
 int lipc_sock_connect(const char *address, int timeout_ms)
@@ -627,31 +967,56 @@ int lipc_sock_unlink(const char *address)
 {
 	struct lipc_addr a;
 	struct stat st;
+	const char *name;
+	int dirfd, ret = -1;
 
 	if (parse_sock(&a, address) < 0)
 		return -1;
-	if (a.scheme == LIPC_SCHEME_TCP || a.path[0] == '@')
+	dirfd = pin_dir(&a, &name);
+	if (dirfd == -2)
 		return 0;
-	if (lstat(a.path, &st) < 0)
+	if (dirfd < 0)
 		return -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISSOCK(st.st_mode))
+			ret = unlinkat(dirfd, name, 0);
+		else
+			errno = EEXIST; /* a link, even to a socket, is not one */
 	}
-	return unlink(a.path);
+	lipc__close(dirfd);
+	return ret;
 }
 
 int lipc_sock_unlink_stale(const char *address)
 {
 	struct lipc_addr a;
+	struct stat st;
+	const char *name;
+	int dirfd, ret = -1;
 
 	if (parse_sock(&a, address) < 0)
 		return -1;
-	if (a.scheme == LIPC_SCHEME_TCP || a.path[0] == '@') {
+	dirfd = pin_dir(&a, &name);
+	if (dirfd == -2) {
 		errno = EINVAL;
 		return -1;
 	}
-	return remove_stale(a.path);
+	if (dirfd < 0)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto out_close;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
+		goto out_close;
+	}
+	ret = probe_at(dirfd, name, a.path, &st);
+	if (ret > 0)
+		errno = EADDRINUSE;
+	ret = ret == 0 ? take_stale(dirfd, name, &st) : -1;
+
+out_close:
+	lipc__close(dirfd);
+	return ret;
 }
 
 ssize_t lipc_sock_send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds)
@@ -1320,6 +1685,8 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 {
 	struct sock *s = c->priv;
 	struct stat st = { 0 };
+	const char *name;
+	int dirfd, r;
 
 	/* TCP knows no peer credentials: a filter on them would silently let everyone in. */
 	if (s->tcp && (c->flags & LIPC_CHAN_ALLOW_UID)) {
@@ -1330,22 +1697,15 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 	s->pfds = malloc(sizeof(*s->pfds));
 	if (!s->pfds)
 		return -1;
-	c->handle = sock_listen(a, o->mode, &st);
-	if (c->handle < 0)
+	dirfd = pin_dir(a, &name);
+	if (dirfd == -1)
 		return -1;
-	if (!s->tcp && a->path[0] != '@') {
-		const char *name;
-		int dirfd = lipc__open_dir(a->path, &name), r;
-
-		if (dirfd < 0) {
-			lipc__unlink(a->path);
-			return -1;
-		}
-		r = lipc__own(c, dirfd, name, &st, o);
+	c->handle = sock_listen(a, o->mode, dirfd, name, &st);
+	r = c->handle < 0 ? -1 : dirfd >= 0 ? lipc__own(c, dirfd, name, &st, o) : 0;
+	if (dirfd >= 0)
 		lipc__close(dirfd);
-		if (r < 0)
-			return -1;
-	}
+	if (r < 0)
+		return -1;
 	return lipc__set_nonblock(c->handle, true);
 }
 

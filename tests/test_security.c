@@ -7,12 +7,14 @@
  * symbolic link planted at a FIFO, socket or ring path is never followed; --allow-uid turns away
  * other users' peers on every Unix socket type; a TCP listener binds loopback unless told.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -571,7 +573,290 @@ static void sock_squatted_name_is_refused(void)
 	}
 }
 
+/* A socket file nobody listens on, left at path as by a server that crashed. */
+static void sock_make_stale(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+
+	CHECK(strlen(path) < sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd);
+}
+
+static bool sock_is_socket(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/*
+ * Wait until a `lipc recv -v` either says it listens (true) or has exited (false: collected,
+ * its output in c->out and c->err).
+ */
+static bool sock_listening(struct check_cmd *c)
+{
+	for (;;) {
+		char buf[4096];
+		ssize_t n = CHECK_SYS(pread(c->err_fd, buf, sizeof(buf) - 1, 0));
+
+		buf[n] = '\0';
+		if (strstr(buf, "lipc: listening on "))
+			return true;
+		if (check_state(c->pid) == 'Z') {
+			check_cmd_wait(c);
+			return false;
+		}
+		sched_yield();
+	}
+}
+
+/* The entries of dir other than . and ..: how many, with the first in first. */
+static int sock_entries(const char *dir, char *first, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d != NULL);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && n++ == 0)
+			snprintf(first, size, "%s", e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* In a child, as nobody, who owns DIR: rename DIR/sub to DIR/old and put a link to to there. */
+static void sock_swap_as_nobody(const char *sub, const char *old, const char *to)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		drop_privileges();
+		CHECK_SYS(rename(sub, old));
+		CHECK_SYS(symlink(to, sub));
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+}
+
+/* The calls with which a socket file is removed or moved aside. */
+#ifdef SYS_unlink
+#define SOCK_REMOVALS CHECK_SYSCALLS(SYS_unlink, SYS_unlinkat, SYS_renameat2)
+#else
+#define SOCK_REMOVALS CHECK_SYSCALLS(SYS_unlinkat, SYS_renameat2)
+#endif
+
+/*
+ * The directories of attack 5: DIR and DIR/sub belong to nobody (who may rename sub), and root
+ * runs a receiver on DIR/sub/sock; another directory only root may enter holds a socket file
+ * named sock too, the one nobody wants root to remove.
+ */
+struct sock_swap {
+	char dir[PATH_MAX], sub[PATH_MAX + 8], old[PATH_MAX + 8], sock[PATH_MAX + 16];
+	char addr[PATH_MAX + 32], root_dir[PATH_MAX], root_sock[PATH_MAX + 8];
+};
+
+static void sock_swap_setup(struct sock_swap *w, const char *what)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-nobody", what);
+	sock_tree(w->dir, sizeof(w->dir), name, 0755, NOBODY);
+	snprintf(w->sub, sizeof(w->sub), "%s/sub", w->dir);
+	snprintf(w->old, sizeof(w->old), "%s/old", w->dir);
+	CHECK_SYS(mkdir(w->sub, 0755));
+	CHECK_SYS(chown(w->sub, NOBODY, NOBODY));
+	snprintf(w->sock, sizeof(w->sock), "%s/sock", w->sub);
+	snprintf(w->addr, sizeof(w->addr), "unix:%s", w->sock);
+	snprintf(name, sizeof(name), "%s-root", what);
+	sock_tree(w->root_dir, sizeof(w->root_dir), name, 0700, 0);
+	snprintf(w->root_sock, sizeof(w->root_sock), "%s/sock", w->root_dir);
+	sock_make_stale(w->root_sock);
+}
+
+/*
+ * Attack 5, at close: root's receiver is held at the entry of its cleanup's unlink while nobody
+ * swaps DIR/sub for a link to root's directory. Let go, the receiver removes its own socket
+ * file, in the directory it pinned, and root's other file survives.
+ */
+static void sock_swapped_directory_at_close(void)
+{
+	struct sock_swap w;
+	struct check_cmd rx;
+	struct lipc_chan *tx;
+	char moved[PATH_MAX + 16];
+
+	sock_need_root();
+	sock_swap_setup(&w, "swap-close");
+	check_cmd_start_traced(&rx, NULL, LIPC_ARGV("recv", "-n", "1", w.addr));
+	check_traced_until(&rx, CHECK_SYSCALLS(SYS_listen), 1, true);
+	tx = lipc_chan_open(w.addr, LIPC_CHAN_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "bye", 3));
+	CHECK_SYS(lipc_chan_close(tx));
+	check_traced_until(&rx, SOCK_REMOVALS, 1, false);
+	sock_swap_as_nobody(w.sub, w.old, w.root_dir);
+	check_traced_go(&rx);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_STR(rx.out, "bye\n");
+	CHECK(sock_is_socket(w.root_sock));
+	snprintf(moved, sizeof(moved), "%s/sock", w.old);
+	CHECK(!sock_is_socket(moved)); /* its own, removed where it was */
+	check_cmd_free(&rx);
+}
+
+/*
+ * Attack 5, at start: a stale socket file is at DIR/sub/sock, and root's receiver is held at the
+ * entry of the call that would remove it (its probe said stale) while nobody swaps DIR/sub for a
+ * link to root's directory. Let go, the receiver takes out the stale file in the directory it
+ * pinned, sees that the path leads elsewhere now, and fails; root's other file survives.
+ */
+static void sock_swapped_directory_at_start(void)
+{
+	struct sock_swap w;
+	struct check_cmd rx;
+	char first[256];
+
+	sock_need_root();
+	sock_swap_setup(&w, "swap-start");
+	sock_make_stale(w.sock);
+	check_cmd_start_traced(&rx, NULL, LIPC_ARGV("recv", "-t", "0", w.addr));
+	check_traced_until(&rx, SOCK_REMOVALS, 1, false);
+	sock_swap_as_nobody(w.sub, w.old, w.root_dir);
+	check_traced_go(&rx);
+	check_cmd_wait(&rx);
+	CHECK(sock_is_socket(w.root_sock));
+	CHECK_FAILURE(&rx, "a directory on the way to the socket was replaced meanwhile");
+	/* The stale file went, in the directory pinned, and nothing of ours was left there. */
+	CHECK_EQ(sock_entries(w.old, first, sizeof(first)), 0);
+	check_cmd_free(&rx);
+}
+
+/*
+ * Two servers on one stale socket file: the first is held right where it would remove the file
+ * it probed stale, while the second starts and gets as far as it can; then the first goes on.
+ * Whatever the order, exactly one listens and is the one reached at the path, and the other
+ * fails with EADDRINUSE, where the old code's first server removed the second's live name.
+ */
+static void sock_stale_file_two_servers(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], addr[PATH_MAX + 16], first[256];
+	struct check_cmd rx[2], tx;
+	bool listening[2];
+
+	sock_tree(dir, sizeof(dir), "stale-two", 0700, geteuid());
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	sock_make_stale(path);
+	check_cmd_start_traced(&rx[0], NULL, LIPC_ARGV("recv", "-v", "-n", "1", addr));
+	check_traced_until(&rx[0], SOCK_REMOVALS, 1, false);
+	check_cmd_start(&rx[1], NULL, LIPC_ARGV("recv", "-v", "-n", "1", addr));
+	listening[1] = sock_listening(&rx[1]);
+	check_traced_go(&rx[0]);
+	listening[0] = sock_listening(&rx[0]);
+	if (listening[0] == listening[1])
+		check_fail(__FILE__, __LINE__, "%s servers listen at %s",
+			   listening[0] ? "two" : "no", path);
+	CHECK_FAILURE(&rx[!listening[1]], "cannot open ");
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "to the one")), 0);
+	CHECK_EQ(check_cmd_wait(&rx[listening[1]]), 0);
+	CHECK_CONTAINS(rx[listening[1]].out, "\tto the one\n");
+	CHECK_EQ(sock_entries(dir, first, sizeof(first)), 0);
+	check_cmd_free(&tx);
+	check_cmd_free(&rx[0]);
+	check_cmd_free(&rx[1]);
+}
+
+/*
+ * Servers started at once on one stale socket file, round after round: processes that wait at
+ * one barrier (a pipe's end of file), then all open a receiver. Exactly one listens and is
+ * reached at the path, every other fails with EADDRINUSE, and nothing else is left in the
+ * directory (no placeholder, no second socket file).
+ */
+static void sock_stale_file_many_servers(void)
+{
+	enum {
+		SERVERS = 8,
+		ROUNDS = 200
+	};
+	char dir[PATH_MAX], path[PATH_MAX + 8], addr[PATH_MAX + 16], first[256];
+
+	sock_tree(dir, sizeof(dir), "stale-many", 0700, geteuid());
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	for (int round = 0; round < ROUNDS; round++) {
+		int go[2], report[SERVERS][2], winner = -1;
+		pid_t pids[SERVERS];
+		struct lipc_chan *tx;
+		char msg[32], got[32];
+
+		sock_make_stale(path);
+		CHECK_SYS(pipe2(go, O_CLOEXEC));
+		for (int i = 0; i < SERVERS; i++) {
+			CHECK_SYS(pipe2(report[i], O_CLOEXEC));
+			pids[i] = check_fork();
+			if (pids[i] == 0) {
+				struct lipc_chan *rx;
+				struct lipc_msg m;
+				char byte;
+				int err;
+
+				close(go[1]);
+				CHECK_EQ(read(go[0], &byte, 1), 0);
+				rx = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+				err = rx ? 0 : errno;
+				CHECK_EQ(write(report[i][1], &err, sizeof(err)), sizeof(err));
+				if (!rx)
+					_exit(0);
+				CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+				CHECK_EQ(write(report[i][1], m.data, m.len), m.len);
+				CHECK_SYS(lipc_chan_close(rx));
+				_exit(0);
+			}
+			close(report[i][1]);
+		}
+		close(go[0]);
+		close(go[1]);
+		for (int i = 0; i < SERVERS; i++) {
+			int err;
+
+			CHECK_EQ(read(report[i][0], &err, sizeof(err)), sizeof(err));
+			if (err) {
+				if (err != EADDRINUSE)
+					check_fail(__FILE__, __LINE__, "round %d: server %d: %s",
+						   round, i, strerror(err));
+				continue;
+			}
+			if (winner >= 0)
+				check_fail(__FILE__, __LINE__,
+					   "round %d: servers %d and %d both listen", round, winner,
+					   i);
+			winner = i;
+		}
+		CHECK(winner >= 0);
+		CHECK_EQ(sock_entries(dir, first, sizeof(first)), 1);
+		CHECK_STR(first, "sock");
+		snprintf(msg, sizeof(msg), "round %d", round);
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, msg, strlen(msg)));
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(read(report[winner][0], got, sizeof(got)), strlen(msg));
+		CHECK(!memcmp(got, msg, strlen(msg)));
+		for (int i = 0; i < SERVERS; i++) {
+			CHECK_EQ(check_wait(pids[i]), 0);
+			close(report[i][0]);
+		}
+		CHECK_EQ(sock_entries(dir, first, sizeof(first)), 0);
+	}
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(sock_dgram_credentials_from_the_start),
-	   TEST(sock_squatted_name_is_refused))
+	   TEST(sock_squatted_name_is_refused), TEST(sock_swapped_directory_at_close),
+	   TEST(sock_swapped_directory_at_start), TEST(sock_stale_file_two_servers),
+	   TEST(sock_stale_file_many_servers))

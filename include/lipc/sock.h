@@ -51,15 +51,19 @@
 int lipc_sock_pair(int sv[2], int type);
 
 /*
- * A socket bound at address (unix:, unix-dgram:, unix-seqpacket: or tcp:), listening when the
- * type has connections. A Unix socket file is created with mode (0 means 0600; the umask
- * applies); a socket file already there is replaced only when a connect() to it is refused
- * (ECONNREFUSED: nobody listens); a live one is never stolen. tcp::PORT binds the loopback
- * address 127.0.0.1, tcp:0.0.0.0:PORT every IPv4 interface; port 0 picks a free port
- * (getsockname() tells which). Returns the descriptor (O_CLOEXEC), or -1 with errno:
- * EADDRINUSE when someone listens there, EEXIST when the path holds something else, ELOOP when
- * it is a symbolic link, EPROTONOSUPPORT for an address that is not a socket's. Remove the file
- * with lipc_sock_unlink() when done.
+ * A socket bound at address (unix:, unix-dgram:, unix-seqpacket: or tcp:), listening when the type
+ * has connections. A Unix socket file is created with mode (0 means 0600; the umask applies); a
+ * socket file already there is replaced only when a connect() to it is refused (ECONNREFUSED:
+ * nobody listens); a live one is never stolen, and of several servers started at once on one stale
+ * file exactly one binds it: the stale file is taken out by an atomic exchange with a placeholder
+ * socket (renameat2 RENAME_EXCHANGE, under an flock() of the directory), so the name is never empty
+ * while it is checked. Every lookup and removal goes through the directory as it was when the call
+ * began, never through a path looked at again. While another process replaces a stale file there,
+ * this call fails with EADDRINUSE. tcp::PORT binds the loopback address 127.0.0.1, tcp:0.0.0.0:PORT
+ * every IPv4 interface; port 0 picks a free port (getsockname() tells which). Returns the
+ * descriptor (O_CLOEXEC), or -1 with errno: EADDRINUSE when someone listens there, EEXIST when the
+ * path holds something else, ELOOP when it is a symbolic link, EPROTONOSUPPORT for an address that
+ * is not a socket's. Remove the file with lipc_sock_unlink() when done.
  */
 int lipc_sock_listen(const char *address, mode_t mode);
 
@@ -73,17 +77,18 @@ int lipc_sock_listen(const char *address, mode_t mode);
 int lipc_sock_connect(const char *address, int timeout_ms);
 
 /*
- * Remove the socket file of a Unix address. Returns 0 (also for abstract names and TCP, which
- * have no file), or -1 with errno: EEXIST when the path is not a socket.
+ * Remove the socket file of a Unix address, looked up and removed through its directory without
+ * following a link. Returns 0 (also for abstract names and TCP, which have no file), or -1 with
+ * errno: EEXIST when the path is not a socket (a symbolic link is not one).
  */
 int lipc_sock_unlink(const char *address);
 
 /*
- * Remove the socket file of a Unix address, but only when nobody listens on it any more: a
- * datagram probe (which a live server never sees as a client) must be refused with
- * ECONNREFUSED, and the file removed is the very one probed. For cleaning up after a program that
- * died. Returns 0, or -1 with errno: EADDRINUSE when a socket is alive there, ENOENT, EEXIST when
- * the path is not a socket, ELOOP when it is a symbolic link (never followed), EACCES and the
+ * Remove the socket file of a Unix address, but only when nobody listens on it any more: a datagram
+ * probe (which a live server never sees as a client) must be refused with ECONNREFUSED, and the
+ * file removed is a dead one, taken out as lipc_sock_listen() does. For cleaning up after a program
+ * that died. Returns 0, or -1 with errno: EADDRINUSE when a socket is alive there, ENOENT, EEXIST
+ * when the path is not a socket, ELOOP when it is a symbolic link (never followed), EACCES and the
  * like when the probe cannot tell (the file is then left alone), EINVAL for an abstract name or
  * TCP, which have no file.
  */
