@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1183,8 +1184,21 @@ struct conn {
 	bool has_cred;
 	bool ready; /* poll() said readable and no read has said EAGAIN since */
 	bool gone;  /* ended or failed: closed at the next sweep */
+	bool shed;  /* gone because the listener shed it */
 };
 
+/*
+ * A listener is bounded, so that no client, however many or slow, ends it or starves the
+ * others. It serves at most max_clients connections at once: one more, and the newest (the one
+ * just accepted) is shed, closed at once. accept() itself fails for want of a descriptor
+ * (EMFILE, or ENFILE for the whole system) without taking the client from the backlog: the
+ * listener would stay readable and every later poll() would wake at once for that client, so a
+ * spare descriptor, kept for this moment only, is closed to accept the client and shed it, and
+ * opened again. And the memory the connections hold for messages not yet whole is bounded, per
+ * client (max_msg) and in all (budget): when a read would need more, the client holding the
+ * most bytes is shed. A shed client finds its connection closed (EPIPE or ECONNRESET at its
+ * next send; a TCP one is reset at once); the others are served on.
+ */
 struct sock {
 	int type;
 	bool tcp;
@@ -1196,12 +1210,117 @@ struct sock {
 	bool served;	 /* a client was accepted: the last one leaving ends the stream */
 	char *buf;	 /* datagrams and records: the last one received */
 	size_t buf_size; /* max_msg */
+
+	unsigned max_clients; /* connections served at once */
+	size_t first;	      /* a connection's first buffer: what most messages fit in */
+	size_t budget;	      /* the bytes all the connections' buffers may hold together */
+	size_t held;	      /* the bytes they hold now */
+	int spare;	      /* kept for accept() at EMFILE; -1 while it could not be had */
+	bool paused;	      /* no descriptor even for that: the listener waits for one */
 };
 
-static void conn_close(struct conn *cn)
+/*
+ * A connection's first buffer (stream.c reads 64 KiB at first): small, because every client
+ * may have one; it doubles, up to a whole message, only for a message that does not fit.
+ */
+#define CONN_FIRST_READ ((size_t)16 * 1024)
+
+/*
+ * The bytes the connections of a listener may hold in all: room for BUDGET_MSGS messages of
+ * max_msg bytes at once (a few clients may send the largest message at the same time; more, and
+ * it is a flood, or more than this receiver should take on), and beyond that a first buffer for
+ * each client the listener serves (so that clients sending small messages are never shed
+ * because of each other). With the defaults (1 MiB, at most 1024 clients): at most 20 MiB.
+ */
+#define BUDGET_MSGS 4
+
+/* The most clients served at once when the caller does not say (lipc/sock.h). */
+#define MAX_CLIENTS_MAX 1024
+
+static size_t add_sat(size_t a, size_t b)
 {
-	lipc__close(cn->st.fd);
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+static size_t mul_sat(size_t a, size_t b)
+{
+	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/* Half the descriptor limit (ulimit -n), at most MAX_CLIENTS_MAX, at least 1. */
+static unsigned default_max_clients(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 >= MAX_CLIENTS_MAX)
+		return MAX_CLIENTS_MAX;
+	return rl.rlim_cur >= 2 ? (unsigned)(rl.rlim_cur / 2) : 1;
+}
+
+/* The most bytes a connection's buffer holds: a whole message and its framing, as stream.c. */
+static size_t conn_limit(const struct lipc_chan *c)
+{
+	return add_sat(c->max_msg, c->flags & LIPC_CHAN_FRAMED ? 4 : 1);
+}
+
+/* The spare descriptor: /dev/null, or where there is none, a copy of the listener. */
+static int open_spare(const struct lipc_chan *c)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno != EMFILE && errno != ENFILE)
+		fd = fcntl(c->handle, F_DUPFD_CLOEXEC, 0);
+	return fd;
+}
+
+/* Set the bounds of a listener (lipc/sock.h). */
+static int bound_listener(struct lipc_chan *c, const struct lipc_chan_opts *o)
+{
+	struct sock *s = c->priv;
+	size_t limit = conn_limit(c);
+
+	s->max_clients = o->max_clients ? o->max_clients : default_max_clients();
+	s->first = limit < CONN_FIRST_READ ? limit : CONN_FIRST_READ;
+	s->budget = add_sat(mul_sat(BUDGET_MSGS, limit), mul_sat(s->max_clients, s->first));
+	s->spare = open_spare(c);
+	return s->spare < 0 ? -1 : 0;
+}
+
+/*
+ * Close a client's descriptor. A TCP one is reset (SO_LINGER 0): after a plain close its next
+ * send would still succeed, into the void; a Unix one fails its next send at once.
+ */
+static void shed_fd(const struct sock *s, int fd)
+{
+	static const struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
+	if (s->tcp)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	lipc__close(fd);
+}
+
+/* Give back what a connection's buffer holds. */
+static void conn_free_buf(struct sock *s, struct conn *cn)
+{
+	s->held -= cn->st.cap;
 	lipc__stream_free(&cn->st);
+}
+
+static void conn_close(struct sock *s, struct conn *cn)
+{
+	conn_free_buf(s, cn);
+	if (cn->shed)
+		shed_fd(s, cn->st.fd);
+	else
+		lipc__close(cn->st.fd);
+}
+
+/* Shed a client: its memory goes now, its connection at the next sweep. */
+static void conn_shed(struct sock *s, struct conn *cn)
+{
+	conn_free_buf(s, cn);
+	cn->shed = cn->gone = true;
 }
 
 /* Drop the connections that ended, keeping the order of the others. */
@@ -1211,71 +1330,280 @@ static void sweep(struct sock *s)
 
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->conns[i].gone)
-			conn_close(&s->conns[i]);
+			conn_close(s, &s->conns[i]);
 		else
 			s->conns[k++] = s->conns[i];
 	}
+	if (k < s->n)
+		s->paused = false; /* a descriptor came back */
 	s->n = k;
 	if (s->next >= s->n)
 		s->next = 0;
 }
 
-/* Accept every pending client; a refused one is closed at once and never counts. */
+/*
+ * The client holding the most bytes of a message not yet whole, cn or another (the newest of
+ * those holding as many).
+ */
+static struct conn *biggest(struct sock *s, struct conn *cn)
+{
+	struct conn *big = cn;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct conn *o = &s->conns[i];
+		size_t held = o->st.tail - o->st.head, most = big->st.tail - big->st.head;
+
+		if (!o->gone && (held > most || (held == most && o > big)))
+			big = o;
+	}
+	return big;
+}
+
+/*
+ * Room in cn's buffer for the next read (stream.c then reads into it and never grows it):
+ * where the buffer is full, it doubles, up to a whole message, within the budget of all the
+ * connections; to stay within, the client holding the most bytes is shed, which may be cn
+ * itself. 0, or -1 when cn was shed.
+ */
+static int conn_room(struct lipc_chan *c, struct conn *cn)
+{
+	struct sock *s = c->priv;
+	struct lipc__stream *st = &cn->st;
+	size_t limit = conn_limit(c), want;
+	char *buf;
+
+	if (st->head > 0) {
+		/* The messages handed out are no longer needed (the caller's is the last one). */
+		memmove(st->buf, st->buf + st->head, st->tail - st->head);
+		st->tail -= st->head;
+		st->head = 0;
+	}
+	if (st->tail < st->cap)
+		return 0;
+	want = st->cap == 0 ? s->first : st->cap > limit / 2 ? limit : st->cap * 2;
+	if (want <= st->cap)
+		return 0; /* a whole message fits already: stream.c takes it first */
+	while (add_sat(s->held - st->cap, want) > s->budget) {
+		struct conn *big = biggest(s, cn);
+
+		conn_shed(s, big);
+		if (big == cn)
+			return -1;
+	}
+	buf = realloc(st->buf, want);
+	if (!buf) {
+		conn_shed(s, cn);
+		return -1;
+	}
+	s->held += want - st->cap;
+	st->buf = buf;
+	st->cap = want;
+	return 0;
+}
+
+/*
+ * Before the listener waits: a buffer that holds nothing, or far less than its size, gives its
+ * memory back (down to a first buffer, which every client may keep).
+ */
+static void conn_trim(struct sock *s, struct conn *cn)
+{
+	struct lipc__stream *st = &cn->st;
+	size_t used = st->tail - st->head, want = s->first;
+	char *buf;
+
+	if (st->cap <= s->first || used > st->cap / 4)
+		return;
+	if (used == 0) {
+		conn_free_buf(s, cn);
+		return;
+	}
+	while (want < 2 * used)
+		want *= 2;
+	memmove(st->buf, st->buf + st->head, used);
+	st->head = 0;
+	st->tail = used;
+	buf = realloc(st->buf, want);
+	if (buf) {
+		s->held -= st->cap - want;
+		st->buf = buf;
+		st->cap = want;
+	}
+}
+
+/*
+ * Before a newcomer is shed for want of room (the cap, or no descriptor): the connections whose
+ * client has left and that hold nothing more are closed first, so that a client that leaves and
+ * one that arrives in the same instant are not both counted. Only connections poll() said are
+ * readable are looked at, with a peek. How many were closed.
+ */
+static size_t reclaim(struct sock *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct conn *cn = &s->conns[i];
+		union {
+			char buf[CRED_SPACE];
+			struct cmsghdr align;
+		} ctl;
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		ssize_t r;
+
+		if (cn->gone || !cn->ready || cn->st.tail != cn->st.head)
+			continue;
+		/* No room for descriptors in ctl: a peek installs none. */
+		r = recvmsg(cn->st.fd, &mh, MSG_PEEK | MSG_DONTWAIT);
+		/* The end (on seqpacket, an empty record carries credentials; the end none). */
+		if ((r == 0 && (s->type != SOCK_SEQPACKET || !CMSG_FIRSTHDR(&mh))) ||
+		    (r < 0 && errno == ECONNRESET)) {
+			cn->gone = true;
+			n++;
+		}
+	}
+	if (n > 0)
+		sweep(s);
+	return n;
+}
+
+/* A client accepted: served, unless refused (--allow-uid) or it cannot be set up (shed). */
+static void take_client(struct lipc_chan *c, int fd)
+{
+	struct sock *s = c->priv;
+	struct conn cn = { .ready = true };
+	socklen_t len = sizeof(cn.cred);
+	int one = 1;
+
+	if (!s->tcp) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cn.cred, &len) < 0)
+			goto out_shed;
+		cn.has_cred = cred_known(&cn.cred);
+	}
+	/* A refused one is closed at once and never counts as a client. */
+	if ((c->flags & LIPC_CHAN_ALLOW_UID) && (!cn.has_cred || cn.cred.uid != c->allow_uid))
+		goto out_shed;
+	/*
+	 * Recent kernels copy SO_PASSCRED from the listener; setting it here does not depend on
+	 * that, and packet_take() needs it to tell an empty record from the end.
+	 */
+	if (s->type == SOCK_SEQPACKET &&
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		goto out_shed;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		struct conn *conns = realloc(s->conns, cap * sizeof(*conns));
+		struct pollfd *pfds;
+
+		if (conns)
+			s->conns = conns;
+		pfds = conns ? realloc(s->pfds, (cap + 1) * sizeof(*pfds)) : NULL;
+		if (!pfds)
+			goto out_shed;
+		s->pfds = pfds;
+		s->cap = cap;
+	}
+	lipc__stream_init(&cn.st, fd, true);
+	s->conns[s->n++] = cn;
+	s->served = true;
+	return;
+
+out_shed:
+	shed_fd(s, fd);
+}
+
+/*
+ * accept() found no descriptor for a client (EMFILE, ENFILE), and it says so before it looks
+ * at the backlog, which may be empty: close the spare, accept the client if there is one and
+ * shed it, open the spare again. 1 when one was shed, 0 when none was there (or s->paused:
+ * not even the spare could be had, and the listener waits until a client leaves), or -1 when
+ * the listener has no client to wait for either.
+ */
+static int shed_pending(struct lipc_chan *c)
+{
+	struct sock *s = c->priv;
+	int fd, err;
+
+	if (s->spare < 0)
+		s->spare = open_spare(c);
+	if (s->spare < 0) {
+		if (s->n == 0)
+			return -1;
+		s->paused = true;
+		return 0;
+	}
+	lipc__close(s->spare);
+	do
+		fd = accept4(c->handle, NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+	err = errno;
+	if (fd >= 0)
+		shed_fd(s, fd);
+	s->spare = open_spare(c);
+	if (fd >= 0)
+		return 1;
+	/* ENFILE: another process took the file freed for us. */
+	if (err == EMFILE || err == ENFILE)
+		s->paused = s->n > 0;
+	return 0;
+}
+
+/*
+ * Accept every pending client: served, or shed beyond max_clients. Connections that ended are
+ * reclaimed once per call at most, so that a flood costs no more than one look at each.
+ */
 static int accept_all(struct lipc_chan *c)
 {
 	struct sock *s = c->priv;
-	int one = 1;
+	bool reclaimed = false;
 
 	for (;;) {
-		struct conn cn = { .ready = true };
-		socklen_t len = sizeof(cn.cred);
-		int fd = accept4(c->handle, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = accept4(c->handle, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), r;
 
-		if (fd < 0) {
-			/* ECONNABORTED: that client left while it waited; others may be there. */
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			return errno == EAGAIN ? 0 : -1;
-		}
-		if (!s->tcp) {
-			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cn.cred, &len) < 0) {
-				lipc__close(fd);
-				return -1;
+		if (fd >= 0) {
+			if (s->n >= s->max_clients && !reclaimed) {
+				reclaimed = true;
+				reclaim(s);
 			}
-			cn.has_cred = cred_known(&cn.cred);
-		}
-		if ((c->flags & LIPC_CHAN_ALLOW_UID) &&
-		    (!cn.has_cred || cn.cred.uid != c->allow_uid)) {
-			close(fd);
+			if (s->n >= s->max_clients)
+				shed_fd(s, fd); /* the newest goes */
+			else
+				take_client(c, fd);
 			continue;
 		}
-		/*
-		 * Recent kernels copy SO_PASSCRED from the listener; setting it here does not
-		 * depend on that, and packet_take() needs it to tell an empty record from the end.
-		 */
-		if (s->type == SOCK_SEQPACKET &&
-		    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
-			lipc__close(fd);
+		switch (errno) {
+		case EAGAIN:
+			return 0;
+		case EMFILE:
+		case ENFILE:
+			if (!reclaimed) {
+				reclaimed = true;
+				if (reclaim(s) > 0)
+					continue;
+			}
+			r = shed_pending(c);
+			if (r <= 0)
+				return r;
+			continue;
+		/* That client left while it waited (ECONNABORTED), or TCP's pending errors. */
+		case EINTR:
+		case ECONNABORTED:
+		case EPERM:
+		case EPROTO:
+		case ENOPROTOOPT:
+		case ENETDOWN:
+		case ENETUNREACH:
+		case EHOSTDOWN:
+		case EHOSTUNREACH:
+		case ENONET:
+		case EOPNOTSUPP:
+			continue;
+		default:
 			return -1;
 		}
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 4;
-			struct conn *conns = realloc(s->conns, cap * sizeof(*conns));
-			struct pollfd *pfds;
-
-			if (conns)
-				s->conns = conns;
-			pfds = conns ? realloc(s->pfds, (cap + 1) * sizeof(*pfds)) : NULL;
-			if (!pfds) {
-				lipc__close(fd);
-				return -1;
-			}
-			s->pfds = pfds;
-			s->cap = cap;
-		}
-		lipc__stream_init(&cn.st, fd, true);
-		s->conns[s->n++] = cn;
-		s->served = true;
 	}
 }
 
@@ -1353,6 +1681,8 @@ static int stream_take(struct lipc_chan *c, struct conn *cn, struct lipc_msg *m)
 		}
 		if (!cn->ready)
 			return 0;
+		if (conn_room(c, cn) < 0)
+			return 0; /* shed: quietly, the others go on */
 		if (lipc__stream_fill(&cn->st, c->flags, c->max_msg) < 0) {
 			if (errno == EAGAIN) {
 				cn->ready = false;
@@ -1458,10 +1788,14 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 		/* Every client came and went; one still in the backlog is served first. */
 		if (s->n == 0 && s->served && !(c->flags & LIPC_CHAN_KEEP) && !pending(c->handle))
 			return 0;
-		s->pfds[0] = (struct pollfd){ .fd = c->handle, .events = POLLIN };
-		for (size_t i = 0; i < s->n; i++)
+		/* Not polled while there is no descriptor to accept with: it would wake at once. */
+		s->pfds[0] = (struct pollfd){ .fd = s->paused ? -1 : c->handle, .events = POLLIN };
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->type == SOCK_STREAM)
+				conn_trim(s, &s->conns[i]);
 			s->pfds[i + 1] =
 				(struct pollfd){ .fd = s->conns[i].st.fd, .events = POLLIN };
+		}
 		n = s->n;
 		r = poll(s->pfds, n + 1, lipc__remaining_ms(&d));
 		if (r < 0 && errno != EINTR)
@@ -1597,7 +1931,9 @@ static int sock_close(struct lipc_chan *c)
 	/* The name goes first: from then on, no client can connect to a socket about to close. */
 	lipc__disown(c);
 	for (size_t i = 0; i < s->n; i++)
-		conn_close(&s->conns[i]);
+		conn_close(s, &s->conns[i]);
+	if (s->spare >= 0)
+		lipc__close(s->spare);
 	if (c->st.fd >= 0 && close(c->st.fd) < 0)
 		ret = -1;
 	if (c->handle >= 0 && close(c->handle) < 0)
@@ -1704,7 +2040,7 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 	r = c->handle < 0 ? -1 : dirfd >= 0 ? lipc__own(c, dirfd, name, &st, o) : 0;
 	if (dirfd >= 0)
 		lipc__close(dirfd);
-	if (r < 0)
+	if (r < 0 || (s->type != SOCK_DGRAM && bound_listener(c, o) < 0))
 		return -1;
 	return lipc__set_nonblock(c->handle, true);
 }
@@ -1717,6 +2053,7 @@ static int sock_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 		return -1;
 	s->type = type_of(a->scheme);
 	s->tcp = a->scheme == LIPC_SCHEME_TCP;
+	s->spare = -1;
 	if (!s->tcp) {
 		size_t n = strnlen(a->path, sizeof(s->path) - 1); /* checked by unix_parse */
 
@@ -1787,7 +2124,8 @@ static const char *sock_explain(int err)
 	case ELOOP:
 		return "is a symbolic link, which is not followed";
 	case EPIPE:
-		return "the receiver has gone";
+		return "the receiver has gone, or shed this connection (a receiver that serves "
+		       "its most clients sheds the newest)";
 	case EPROTOTYPE:
 		return "the socket there is of another type (unix:, unix-dgram:, unix-seqpacket:)";
 	case ENAMETOOLONG:

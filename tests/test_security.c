@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -854,9 +855,212 @@ static void sock_stale_file_many_servers(void)
 	}
 }
 
+/* Wait until a running command has written needle to its standard output; fail if it exits. */
+static void sock_wait_out(struct check_cmd *c, const char *needle)
+{
+	for (;;) {
+		char buf[8192];
+		ssize_t n = CHECK_SYS(pread(c->out_fd, buf, sizeof(buf) - 1, 0));
+
+		buf[n] = '\0';
+		if (strstr(buf, needle))
+			return;
+		if (check_state(c->pid) == 'Z') {
+			check_cmd_wait(c);
+			check_fail(__FILE__, __LINE__, "exited (%d) before it printed \"%s\": %s%s",
+				   c->status, needle, c->out, c->err);
+		}
+		sched_yield();
+	}
+}
+
+/* Start a command with the descriptor limit (ulimit -n) set to files: it inherits it. */
+static void sock_start_limited(struct check_cmd *c, rlim_t files, const char *const argv[])
+{
+	struct rlimit old, low;
+
+	CHECK_SYS(getrlimit(RLIMIT_NOFILE, &old));
+	low = old;
+	low.rlim_cur = files;
+	CHECK(old.rlim_max == RLIM_INFINITY || old.rlim_max >= files);
+	CHECK_SYS(setrlimit(RLIMIT_NOFILE, &low));
+	check_cmd_start(c, NULL, argv);
+	CHECK_SYS(setrlimit(RLIMIT_NOFILE, &old));
+}
+
+/*
+ * The attacker of attack 3, as nobody: count connections to addr, each sending head and then
+ * body (a blocking send, which ends when the receiver has read all but what the kernel buffers,
+ * or fails once the receiver has shed the connection). A byte on the pipe ready says they are
+ * all made; they are held until the pipe go is closed. Returns its pid.
+ */
+static pid_t sock_flood(const char *addr, int count, const void *head, size_t head_len,
+			const void *body, size_t body_len, const int ready[2], const int go[2])
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		char byte;
+
+		close(ready[0]);
+		close(go[1]);
+		drop_privileges();
+		for (int i = 0; i < count; i++) {
+			int fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+
+			if (head_len && send(fd, head, head_len, MSG_NOSIGNAL) < 0)
+				continue; /* shed already */
+			if (body_len)
+				(void)!send(fd, body, body_len, MSG_NOSIGNAL);
+		}
+		CHECK_EQ(write(ready[1], "c", 1), 1);
+		CHECK_EQ(read(go[0], &byte, 1), 0);
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * Attack 3, many idle clients: with ulimit -n 64, 80 idle connections made `lipc recv` exit
+ * with EMFILE (and the client still pending failed every later accept). Now the newest are
+ * shed at the cap (half the limit by default) or, above the limit (--max-clients 1000), when
+ * accept() finds no descriptor; a client that was there before is served on, and so is a new
+ * one once the flood has gone.
+ */
+static void sock_idle_flood(void)
+{
+	sock_need_root();
+	for (int round = 0; round < 2; round++) {
+		char addr[PATH_MAX], n[200], byte;
+		struct lipc_chan *tx;
+		struct check_cmd rx, late;
+		int ready[2], go[2];
+		pid_t pid;
+
+		snprintf(addr, sizeof(addr), "unix:@%s", check_name(n, sizeof(n), "flood"));
+		if (round == 0)
+			sock_start_limited(&rx, 64, LIPC_ARGV("recv", "-v", "-k", "-n", "3", addr));
+		else
+			sock_start_limited(&rx, 64,
+					   LIPC_ARGV("recv", "-v", "-k", "-n", "3", "--max-clients",
+						     "1000", addr));
+		CHECK(sock_listening(&rx));
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "before", 6));
+		sock_wait_out(&rx, "\tbefore\n");
+
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		CHECK_SYS(pipe2(go, O_CLOEXEC));
+		pid = sock_flood(addr, 80, NULL, 0, NULL, 0, ready, go);
+		close(ready[1]);
+		close(go[0]);
+		CHECK_EQ(read(ready[0], &byte, 1), 1);
+		CHECK_SYS(lipc_chan_send(tx, "after", 5));
+		sock_wait_out(&rx, "\tafter\n");
+		close(go[1]);
+		CHECK_EQ(check_wait(pid), 0);
+		close(ready[0]);
+
+		/* The flood has gone: a newcomer is served. */
+		CHECK_EQ(check_cmd_run(&late, NULL, LIPC_ARGV("send", addr, "late")), 0);
+		check_cmd_free(&late);
+		CHECK_EQ(check_cmd_wait(&rx), 0);
+		CHECK_CONTAINS(rx.out, "\tlate\n");
+		CHECK_SYS(lipc_chan_close(tx));
+		check_cmd_free(&rx);
+	}
+}
+
+/* A process's peak resident memory (VmHWM), in bytes. */
+static long long sock_peak_rss(pid_t pid)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (kb < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lld kB", &kb) != 1)
+			kb = -1;
+	fclose(f);
+	CHECK(kb >= 0);
+	return kb * 1024;
+}
+
+/*
+ * Attack 3, unfinished frames: 200 connections each holding a 1 MiB frame that never ends grew
+ * the receiver by 200 MB. Now the memory held for unfinished messages is bounded in all (for
+ * this receiver: 4 messages of 1 MiB and 16 KiB for each of its 512 clients, 12 MiB), the
+ * client holding the most is shed beyond, and a client that was there before is served on.
+ */
+static void sock_unfinished_frames_flood(void)
+{
+	/* The bound, and room for what the allocator keeps (and AddressSanitizer adds). */
+	const long long bound = 12LL << 20, slack = 8LL << 20;
+	static const unsigned char head[4] = { 0, 0x10, 0, 0 }; /* a frame of 1 MiB */
+	const size_t body_len = (1u << 20) - 1;
+	char addr[PATH_MAX], n[200], byte, *body, *asan;
+	const char *old_asan = getenv("ASAN_OPTIONS");
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	long long before, after;
+	struct lipc_chan *tx;
+	struct check_cmd rx;
+	int ready[2], go[2];
+	pid_t pid;
+
+	sock_need_root();
+	snprintf(addr, sizeof(addr), "unix:@%s", check_name(n, sizeof(n), "frames"));
+	/* Freed memory must go back at once, not wait in AddressSanitizer's quarantine. */
+	asan = malloc(strlen(old_asan ? old_asan : "") + 32);
+	CHECK(asan != NULL);
+	sprintf(asan, "%s%squarantine_size_mb=0", old_asan ? old_asan : "",
+		old_asan && *old_asan ? ":" : "");
+	CHECK_SYS(setenv("ASAN_OPTIONS", asan, 1));
+	sock_start_limited(&rx, 1024, LIPC_ARGV("recv", "-v", "-f", "-k", "-n", "2", addr));
+	if (old_asan)
+		CHECK_SYS(setenv("ASAN_OPTIONS", old_asan, 1));
+	else
+		CHECK_SYS(unsetenv("ASAN_OPTIONS"));
+	free(asan);
+	CHECK(sock_listening(&rx));
+	o.flags = LIPC_CHAN_FRAMED;
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "before", 6));
+	sock_wait_out(&rx, "\tbefore\n");
+	before = sock_peak_rss(rx.pid);
+
+	body = malloc(body_len);
+	CHECK(body != NULL);
+	memset(body, 'x', body_len);
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	pid = sock_flood(addr, 200, head, sizeof(head), body, body_len, ready, go);
+	close(ready[1]);
+	close(go[0]);
+	CHECK_EQ(read(ready[0], &byte, 1), 1);
+	free(body);
+	after = sock_peak_rss(rx.pid);
+	if (!check_wrapped() && after - before > bound + slack)
+		check_fail(__FILE__, __LINE__, "the receiver grew by %lld MiB (bound %lld MiB)",
+			   (after - before) >> 20, bound >> 20);
+	CHECK_SYS(lipc_chan_send(tx, "after", 5));
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_CONTAINS(rx.out, "\tafter\n");
+	close(go[1]);
+	CHECK_EQ(check_wait(pid), 0);
+	close(ready[0]);
+	CHECK_SYS(lipc_chan_close(tx));
+	check_cmd_free(&rx);
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(sock_dgram_credentials_from_the_start),
 	   TEST(sock_squatted_name_is_refused), TEST(sock_swapped_directory_at_close),
 	   TEST(sock_swapped_directory_at_start), TEST(sock_stale_file_two_servers),
-	   TEST(sock_stale_file_many_servers))
+	   TEST(sock_stale_file_many_servers), TEST(sock_idle_flood),
+	   TEST(sock_unfinished_frames_flood))

@@ -12,8 +12,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -997,6 +999,216 @@ static void datagram_size_limit(void)
 	}
 }
 
+/* Has the listener closed fd's connection? A read that does not wait tells. */
+static bool shed(int fd)
+{
+	char byte;
+	ssize_t n = recv(fd, &byte, 1, MSG_DONTWAIT);
+
+	if (n < 0 && errno != EAGAIN && errno != ECONNRESET)
+		check_fail(__FILE__, __LINE__, "recv: %s", strerror(errno));
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+/*
+ * At max_clients, the newest connection is shed: closed at once (a Unix client's next send
+ * fails with EPIPE, a TCP one is reset), while the clients already there are served on; once
+ * one of them has left, a newcomer is served again, even when it arrives in the same instant.
+ */
+static void max_clients_sheds_the_newest(void)
+{
+	static const char *const schemes[] = { "unix", "unix-seqpacket", "tcp" };
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		bool tcp = !strcmp(schemes[i], "tcp");
+		struct lipc_chan *rx, *a, *b, *d;
+		char addr[PATH_MAX], byte;
+		struct lipc_msg m;
+		int fd;
+
+		o.flags = LIPC_CHAN_KEEP;
+		o.max_clients = 2;
+		if (tcp)
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[i], "cap");
+		rx = receiver(addr, &o);
+		CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
+		a = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		b = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(a && b);
+		CHECK_SYS(lipc_chan_send(a, "a", 1));
+		CHECK_SYS(lipc_chan_send(b, "b", 1));
+		expect(rx, "a", &m);
+		expect(rx, "b", &m);
+
+		/* A third: shed, and it sees so. */
+		fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN);
+		if (tcp) {
+			CHECK_ERR(recv(fd, &byte, 1, 0), ECONNRESET); /* reset, not a quiet end */
+		} else {
+			CHECK(shed(fd));
+			CHECK_ERR(send(fd, "c", 1, MSG_NOSIGNAL), EPIPE);
+		}
+		close(fd);
+
+		/* The others are served on. */
+		CHECK_SYS(lipc_chan_set_timeout(rx, -1));
+		CHECK_SYS(lipc_chan_send(a, "a2", 2));
+		expect(rx, "a2", &m);
+
+		/* One leaves as another comes: the newcomer takes its place. */
+		CHECK_SYS(lipc_chan_close(b));
+		d = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(d != NULL);
+		CHECK_SYS(lipc_chan_send(d, "d", 1));
+		expect(rx, "d", &m);
+		CHECK_SYS(lipc_chan_close(d));
+		CHECK_SYS(lipc_chan_close(a));
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/*
+ * With ulimit -n 64 and room asked for 1000 clients, accept() runs out of descriptors: the
+ * newest clients are shed (through a spare descriptor) instead of ending the receiver or
+ * leaving it to wake for ever for a client it cannot take; the client there before is served
+ * on, and a newcomer once the flood has gone. The receiver is a child with the low limit.
+ */
+static void descriptor_limit_sheds_the_newest(void)
+{
+	enum {
+		FLOOD = 80
+	};
+	char addr[PATH_MAX], got[16];
+	int flood[FLOOD], report[2], shed_count = 0;
+	struct lipc_chan *tx, *late;
+	pid_t pid;
+
+	abstract_addr(addr, sizeof(addr), "unix", "emfile");
+	CHECK_SYS(pipe2(report, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct rlimit rl;
+		struct lipc_chan *rx;
+		struct lipc_msg m;
+
+		close(report[0]);
+		CHECK_SYS(getrlimit(RLIMIT_NOFILE, &rl));
+		rl.rlim_cur = 64;
+		CHECK_SYS(setrlimit(RLIMIT_NOFILE, &rl));
+		o.flags = LIPC_CHAN_KEEP;
+		o.max_clients = 1000;
+		rx = receiver(addr, &o);
+		CHECK_EQ(write(report[1], "r", 1), 1);
+		for (int i = 0; i < 3; i++) {
+			CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+			CHECK_EQ(write(report[1], m.data, m.len), m.len);
+		}
+		CHECK_SYS(lipc_chan_close(rx));
+		_exit(0);
+	}
+	close(report[1]);
+	CHECK_EQ(read(report[0], got, 1), 1);
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "before", 6));
+	CHECK_EQ(read(report[0], got, sizeof(got)), 6);
+	for (int i = 0; i < FLOOD; i++)
+		flood[i] = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	CHECK_SYS(lipc_chan_send(tx, "after", 5));
+	CHECK_EQ(read(report[0], got, sizeof(got)), 5);
+	CHECK(!memcmp(got, "after", 5));
+	/* The receiver has taken what its descriptors allow, and shed the rest. */
+	for (int i = 0; i < FLOOD; i++) {
+		shed_count += shed(flood[i]);
+		close(flood[i]);
+	}
+	CHECK(shed_count > 0 && shed_count < FLOOD);
+	late = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(late != NULL);
+	CHECK_SYS(lipc_chan_send(late, "late", 4));
+	CHECK_EQ(read(report[0], got, sizeof(got)), 4);
+	CHECK(!memcmp(got, "late", 4));
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(late));
+	CHECK_SYS(lipc_chan_close(tx));
+	close(report[0]);
+}
+
+/* Connect and send a frame's length and part of its body, without waiting: the socket. */
+static int partial_frame(const char *addr, size_t len, size_t part)
+{
+	unsigned char head[4] = { (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+				  (unsigned char)(len >> 8), (unsigned char)len };
+	int fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	char *body = malloc(part);
+
+	CHECK(body != NULL);
+	memset(body, 'p', part);
+	CHECK_EQ(send(fd, head, sizeof(head), MSG_NOSIGNAL), sizeof(head));
+	CHECK_EQ(send(fd, body, part, MSG_NOSIGNAL | MSG_DONTWAIT), part);
+	free(body);
+	return fd;
+}
+
+/*
+ * The memory a listener holds for unfinished messages is bounded in all: clients that each
+ * hold part of a frame fill it, and beyond it the one holding the most is shed (here the
+ * first, which holds twice as much as the others), then others; what is kept stays within the
+ * bound (4 messages of max_msg and 16 KiB a client), and a well-behaved client is served on.
+ */
+static void unfinished_messages_are_bounded(void)
+{
+	enum {
+		CLIENTS = 40,
+		MAX_CLIENTS = 64
+	};
+	const size_t max_msg = 256 * 1024, part = 96 * 1024;
+	const size_t budget = 4 * (max_msg + 4) + MAX_CLIENTS * 16 * 1024;
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx, *tx;
+	char addr[PATH_MAX];
+	int big, fds[CLIENTS];
+	size_t kept = 0;
+	struct lipc_msg m;
+
+	o.flags = LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP;
+	o.max_msg = max_msg;
+	o.max_clients = MAX_CLIENTS;
+	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "bounded"), &o);
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "hello", 5));
+	expect(rx, "hello", &m);
+
+	big = partial_frame(addr, max_msg, 2 * part);
+	for (int i = 0; i < CLIENTS; i++)
+		fds[i] = partial_frame(addr, max_msg, part);
+	CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+	CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN);
+	CHECK(shed(big));
+	for (int i = 0; i < CLIENTS; i++)
+		if (!shed(fds[i]))
+			kept += part;
+	CHECK(kept > 0);
+	if (kept > budget)
+		check_fail(__FILE__, __LINE__, "%zu bytes kept, over the bound of %zu", kept,
+			   budget);
+	CHECK_SYS(lipc_chan_set_timeout(rx, -1));
+	CHECK_SYS(lipc_chan_send(tx, "still", 5));
+	expect(rx, "still", &m);
+	for (int i = 0; i < CLIENTS; i++)
+		close(fds[i]);
+	close(big);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
 /* The stream ends when the last client has gone; with LIPC_CHAN_KEEP it never does. */
 static void keep_serves_client_after_client(void)
 {
@@ -1388,6 +1600,37 @@ static void cli_allow_uid(void)
 }
 
 /*
+ * A `lipc send` that a full listener sheds says so: held right after its connect() while the
+ * listener, serving its one client (max_clients 1), sheds it, it then fails with one line.
+ */
+static void cli_shed_sender_says_so(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx, *a;
+	struct check_cmd tx;
+	char addr[PATH_MAX];
+	struct lipc_msg m;
+
+	o.flags = LIPC_CHAN_KEEP;
+	o.max_clients = 1;
+	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "shed"), &o);
+	a = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(a != NULL);
+	CHECK_SYS(lipc_chan_send(a, "first", 5));
+	expect(rx, "first", &m);
+	check_cmd_start_traced(&tx, NULL, LIPC_ARGV("send", addr, "second"));
+	check_traced_until(&tx, CHECK_SYSCALLS(SYS_connect), 1, true);
+	CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+	CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN);
+	check_traced_go(&tx);
+	CHECK_EQ(check_cmd_wait(&tx), 1);
+	CHECK_FAILURE(&tx, "the receiver has gone, or shed this connection");
+	check_cmd_free(&tx);
+	CHECK_SYS(lipc_chan_close(a));
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+/*
  * Killed while it listens: it dies of the signal and takes its socket file with it. SIGTERM,
  * because a test started from a script's background job inherits SIGINT ignored.
  */
@@ -1631,10 +1874,12 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST(path_length_limits), TEST(abstract_names_leave_no_file),
 	   TEST(client_of_dead_server), TEST(sender_to_closed_reader_gets_epipe),
 	   TEST(sender_to_killed_reader_gets_epipe), TEST(record_boundaries_and_truncation),
-	   TEST(datagram_size_limit), TEST(keep_serves_client_after_client), TEST(recv_times_out),
-	   TEST(send_times_out), TEST(connect_waits_for_room_in_backlog),
-	   TEST(tcp_listens_on_loopback), TEST(public_calls_refuse_misuse),
-	   TEST(cli_unix_round_trip), TEST(cli_every_scheme), TEST(cli_errors), TEST(cli_allow_uid),
+	   TEST(datagram_size_limit), TEST(keep_serves_client_after_client),
+	   TEST(max_clients_sheds_the_newest), TEST(descriptor_limit_sheds_the_newest),
+	   TEST(unfinished_messages_are_bounded), TEST(recv_times_out), TEST(send_times_out),
+	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
+	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
+	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_shed_sender_says_so),
 	   TEST(cli_interrupted_recv_removes_its_socket), TEST(cli_keep),
 	   TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools), TEST(demo_socket),
 	   TEST(example_echo_server_and_client), TEST(example_fd_pass))

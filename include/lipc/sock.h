@@ -21,6 +21,19 @@
  * dropped the same way. A sender connects; when the receiver has gone, sends fail with EPIPE
  * and never raise SIGPIPE.
  *
+ * A listener (unix:, unix-seqpacket:, tcp:) is bounded, so that no client, however many or slow,
+ * ends lipc_chan_recv() or stalls the others. It serves at most opts.max_clients clients at once;
+ * 0 means half the soft descriptor limit (RLIMIT_NOFILE, ulimit -n), at most 1024 and at least 1.
+ * A client beyond, or one that accept() finds no descriptor for (EMFILE, ENFILE: a spare
+ * descriptor is kept to accept and close it), is the newest and is shed: its connection is closed
+ * at once (its next send fails with EPIPE or ECONNRESET; a TCP one is reset), quietly for the
+ * receiver, which goes on serving the others; a client that has just left makes room first. The
+ * memory held for messages not yet whole is bounded per client (a whole message, max_msg) and in
+ * all: at most 4 messages of max_msg, so that a few clients may send the largest message at the
+ * same time, plus 16 KiB for each client the listener may serve, so that clients of small messages
+ * never crowd each other out (at most 20 MiB with the defaults). When a read would go beyond, the
+ * client holding the most bytes of an unfinished message is shed the same way.
+ *
  * A Unix sender joins only a receiver that runs as its own effective uid, as root, or as
  * opts.owner with LIPC_CHAN_OWNER (the join policy of lipc/chan.h): anyone may listen on an
  * abstract name, or on a path in a directory others may write, before the real receiver starts.
