@@ -370,6 +370,74 @@ static void credentials_are_the_senders(void)
 }
 
 /*
+ * Credentials the kernel could not fill in vouch for nobody: a receiver in a pid namespace of
+ * its own sees pid 0 for a sender outside it. Its messages carry no LIPC_MSG_CRED, and never
+ * pass LIPC_CHAN_ALLOW_UID, even for the sender's very uid, on every Unix socket type.
+ */
+static void credentials_without_pid_vouch_for_nobody(void)
+{
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root: a pid namespace of its own for the receiver");
+	for (size_t i = 0; i < sizeof(unix_schemes) / sizeof(unix_schemes[0]); i++) {
+		char shown[PATH_MAX], refused[PATH_MAX], byte;
+		struct lipc_chan *tx;
+		int ready[2], status;
+		pid_t pid;
+
+		abstract_addr(shown, sizeof(shown), unix_schemes[i], "nopid");
+		abstract_addr(refused, sizeof(refused), unix_schemes[i], "nopid-allow");
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			pid_t inner;
+
+			close(ready[0]);
+			if (unshare(CLONE_NEWPID) < 0)
+				_exit(77);
+			inner = check_fork(); /* pid 1 of the new namespace */
+			if (inner == 0) {
+				struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+				struct lipc_chan *rx, *allow;
+				struct lipc_msg m;
+
+				o.flags = LIPC_CHAN_KEEP;
+				rx = receiver(shown, &o);
+				o.flags |= LIPC_CHAN_ALLOW_UID;
+				o.allow_uid = 0;
+				allow = receiver(refused, &o);
+				CHECK_EQ(write(ready[1], "r", 1), 1);
+				expect(rx, "shown", &m);
+				CHECK_EQ(m.has & LIPC_MSG_CRED, 0);
+				CHECK_SYS(lipc_chan_set_timeout(allow, 0));
+				CHECK_ERR(lipc_chan_recv(allow, &m), EAGAIN);
+				CHECK_SYS(lipc_chan_close(allow));
+				CHECK_SYS(lipc_chan_close(rx));
+				_exit(0);
+			}
+			_exit(check_wait(inner));
+		}
+		close(ready[1]);
+		if (read(ready[0], &byte, 1) != 1) {
+			status = check_wait(pid);
+			if (status == 77)
+				CHECK_SKIP("no pid namespace here (unshare: CLONE_NEWPID)");
+			check_fail(__FILE__, __LINE__, "the receiver failed (%d)", status);
+		}
+		close(ready[0]);
+		/* First the one refused: it is there when the other has arrived. */
+		tx = lipc_chan_open(refused, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "refused", 7));
+		CHECK_SYS(lipc_chan_close(tx));
+		tx = lipc_chan_open(shown, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "shown", 5));
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(check_wait(pid), 0);
+	}
+}
+
+/*
  * LIPC_CHAN_ALLOW_UID: another user's connection is closed, its datagram dropped, and neither
  * counts as a client (a stream does not end because a refused client left).
  */
@@ -1867,19 +1935,19 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST_T(traffic_tcp_frames_ipv6, 120), TEST(unix_clients_at_once),
 	   TEST(unix_framed_clients_at_once), TEST(seqpacket_clients_at_once),
 	   TEST(tcp_clients_at_once), TEST(credentials_are_the_senders),
-	   TEST(allow_uid_refuses_others), TEST(sender_checks_its_receiver),
-	   TEST(passed_descriptor_reads_the_file), TEST(extra_descriptors_are_closed),
-	   TEST(channel_closes_passed_descriptors), TEST(stale_file_replaced_live_refused),
-	   TEST(not_a_socket_is_refused), TEST(socket_file_removed_by_its_creator),
-	   TEST(path_length_limits), TEST(abstract_names_leave_no_file),
-	   TEST(client_of_dead_server), TEST(sender_to_closed_reader_gets_epipe),
-	   TEST(sender_to_killed_reader_gets_epipe), TEST(record_boundaries_and_truncation),
-	   TEST(datagram_size_limit), TEST(keep_serves_client_after_client),
-	   TEST(max_clients_sheds_the_newest), TEST(descriptor_limit_sheds_the_newest),
-	   TEST(unfinished_messages_are_bounded), TEST(recv_times_out), TEST(send_times_out),
-	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
-	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
-	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_shed_sender_says_so),
-	   TEST(cli_interrupted_recv_removes_its_socket), TEST(cli_keep),
-	   TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools), TEST(demo_socket),
-	   TEST(example_echo_server_and_client), TEST(example_fd_pass))
+	   TEST(credentials_without_pid_vouch_for_nobody), TEST(allow_uid_refuses_others),
+	   TEST(sender_checks_its_receiver), TEST(passed_descriptor_reads_the_file),
+	   TEST(extra_descriptors_are_closed), TEST(channel_closes_passed_descriptors),
+	   TEST(stale_file_replaced_live_refused), TEST(not_a_socket_is_refused),
+	   TEST(socket_file_removed_by_its_creator), TEST(path_length_limits),
+	   TEST(abstract_names_leave_no_file), TEST(client_of_dead_server),
+	   TEST(sender_to_closed_reader_gets_epipe), TEST(sender_to_killed_reader_gets_epipe),
+	   TEST(record_boundaries_and_truncation), TEST(datagram_size_limit),
+	   TEST(keep_serves_client_after_client), TEST(max_clients_sheds_the_newest),
+	   TEST(descriptor_limit_sheds_the_newest), TEST(unfinished_messages_are_bounded),
+	   TEST(recv_times_out), TEST(send_times_out), TEST(connect_waits_for_room_in_backlog),
+	   TEST(tcp_listens_on_loopback), TEST(public_calls_refuse_misuse),
+	   TEST(cli_unix_round_trip), TEST(cli_every_scheme), TEST(cli_errors), TEST(cli_allow_uid),
+	   TEST(cli_shed_sender_says_so), TEST(cli_interrupted_recv_removes_its_socket),
+	   TEST(cli_keep), TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools),
+	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass))
