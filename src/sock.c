@@ -653,10 +653,8 @@ static int unlink_probed(int dirfd, const char *name, const struct stat *st)
 
 	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (!same_file(&now, st)) {
-		errno = EADDRINUSE; /* someone else's now: probe it again */
-		return -1;
-	}
+	if (!same_file(&now, st))
+		return 0; /* another file now: bind() again, and a probe if it fails, tell what */
 	return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
 }
 
