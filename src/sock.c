@@ -38,7 +38,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -308,15 +307,13 @@ static int sock_connect(const struct lipc_addr *a, int timeout_ms)
 /*
  * What the kernel tells of a Unix socket through sock_diag (man 7 sock_diag), which no socket
  * option tells: the peer of a datagram socket and who created it (connect() records no
- * credentials for datagram sockets: SO_PEERCRED is empty there), and the file a socket is bound
- * to. One question names one socket by its inode (fstat() of the socket) and gets one answer.
+ * credentials for datagram sockets: SO_PEERCRED is empty there). One question names one socket
+ * by its inode (fstat() of the socket) and gets one answer.
  */
 struct diag {
 	uint32_t peer; /* UNIX_DIAG_PEER: the inode of the socket it is connected to, 0 if none */
 	bool has_uid;  /* UNIX_DIAG_UID (Linux 5.3): the uid that created the socket */
 	uid_t uid;
-	bool has_vfs; /* UNIX_DIAG_VFS: the file it is bound to (an inode cut to 32 bits) */
-	struct unix_diag_vfs vfs;
 };
 
 static void diag_parse(const struct nlmsghdr *h, struct diag *d)
@@ -343,12 +340,6 @@ static void diag_parse(const struct nlmsghdr *h, struct diag *d)
 			if (len >= sizeof(d->uid)) {
 				memcpy(&d->uid, p, sizeof(d->uid));
 				d->has_uid = true;
-			}
-			break;
-		case UNIX_DIAG_VFS:
-			if (len >= sizeof(d->vfs)) {
-				memcpy(&d->vfs, p, sizeof(d->vfs));
-				d->has_vfs = true;
 			}
 			break;
 		default:
@@ -775,36 +766,20 @@ static int make_room(int dirfd, const char *name, const char *path)
 /*
  * bind() took the full path: check that the file it made is name in the pinned directory (a
  * directory of the path swapped for a link meanwhile would have sent it elsewhere), and fill
- * *made with it. sock_diag tells exactly which file a socket is bound to; without it, the path
- * and the pinned name must at least lead to the same file now. A file bound elsewhere is left
- * there (it cannot be found safely): stale once the socket closes, as after a crash.
+ * *made with it: the path and the pinned name must lead to the same socket file. (sock_diag's
+ * UNIX_DIAG_VFS would name the very file bound, but in the kernel's own numbering, which
+ * overlayfs shows differently to stat() when its layers are on different file systems.) Only a
+ * swap there and back between bind() and this check escapes it, and then what was bound is in
+ * a directory the swapper chose, and what is recorded for removal is in the one pinned. A file
+ * bound elsewhere is left there (it cannot be found safely): stale once the socket closes.
  */
-static int check_bound(int fd, int dirfd, const char *name, const char *path, struct stat *made)
+static int check_bound(int dirfd, const char *name, const char *path, struct stat *made)
 {
 	struct stat there;
-	struct diag d;
-	uint32_t ino;
-	int nl;
-	bool same;
 
-	if (fstatat(dirfd, name, made, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(made->st_mode))
-		goto out_elsewhere;
-	nl = diag_open();
-	if (nl >= 0 && sock_ino(fd, &ino) == 0 && diag_ask(nl, ino, UDIAG_SHOW_VFS, &d) == 0 &&
-	    d.has_vfs) {
-		/* The kernel's own dev_t: 12 bits of major, then 20 of minor. */
-		dev_t dev = makedev(d.vfs.udiag_vfs_dev >> 20, d.vfs.udiag_vfs_dev & 0xfffff);
-
-		same = d.vfs.udiag_vfs_ino == (uint32_t)made->st_ino && dev == made->st_dev;
-	} else {
-		same = lstat(path, &there) == 0 && same_file(&there, made);
-	}
-	if (nl >= 0)
-		lipc__close(nl);
-	if (same)
+	if (fstatat(dirfd, name, made, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(made->st_mode) &&
+	    lstat(path, &there) == 0 && same_file(&there, made))
 		return 0;
-
-out_elsewhere:
 	return lipc__fail_why(ENOENT, "a directory on the way to the socket was replaced "
 				      "meanwhile: not bound there");
 }
@@ -861,7 +836,7 @@ static int unix_listen(const struct lipc_addr *a, mode_t mode, int dirfd, const 
 		    make_room(dirfd, name, a->path) < 0)
 			goto out_close;
 	}
-	if (file && check_bound(fd, dirfd, name, a->path, made) < 0)
+	if (file && check_bound(dirfd, name, a->path, made) < 0)
 		goto out_close;
 	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
 		goto out_unlink;
