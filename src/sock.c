@@ -2,27 +2,41 @@
  * Sockets: Unix domain sockets (stream, datagram, seqpacket) and TCP, as channel transports and
  * as a few calls of their own. The traps this file takes care of: a socket file outlives its
  * listener, and bind() then fails with EADDRINUSE, so a stale file is removed, but only after a
- * connect() to it is refused (ECONNREFUSED), which proves nobody listens; a path longer than
- * sun_path holds (107 bytes) is refused, where the kernel would bind a truncated name; writing
- * to a socket whose peer is gone raises SIGPIPE unless the send says MSG_NOSIGNAL; a datagram
- * longer than the buffer is cut silently unless the receiver checks MSG_TRUNC; and descriptors
- * passed with SCM_RIGHTS are installed in the receiver even when it did not ask for them (the
- * kernel fills whatever the control buffer has room for, and CMSG_SPACE rounds it up), so every
- * one beyond the count asked for is closed here. A receiving channel on a stream or seqpacket
- * socket is a listener that serves all its clients at once through poll(), each connection
- * with its own framing state, so the messages of one client stay whole and in order.
+ * connect() to it is refused (ECONNREFUSED), which proves nobody listens, and without a window
+ * in which two servers starting at once could both take the name (take_stale() says how); the
+ * path's directory is pinned once and every lookup, stat and removal goes through it, so that a
+ * directory swapped for a symbolic link meanwhile sends nothing elsewhere (bind() alone, which
+ * has no *at form, takes the path, and what it made is checked afterwards); a path longer than
+ * sun_path holds (107 bytes) is refused before it is copied: the kernel never sees a longer
+ * path, and copying code would cut it short (another name) or overflow; a
+ * datagram that arrives before SO_PASSCRED is on comes with made-up credentials; anyone may
+ * listen first on an abstract name or in a shared directory, so a sender checks who runs its
+ * receiver (for datagrams, through sock_diag); writing to a socket whose peer is gone raises
+ * SIGPIPE unless the send says MSG_NOSIGNAL; a datagram longer than the buffer is cut silently
+ * unless the receiver checks MSG_TRUNC; and descriptors passed with SCM_RIGHTS are installed in
+ * the receiver even when it did not ask for them (the kernel fills whatever the control buffer
+ * has room for, and CMSG_SPACE rounds it up), so every one beyond the count asked for is closed
+ * here. A receiving channel on a stream or seqpacket socket is a listener that serves all its
+ * clients at once through poll(), each connection with its own framing state, so the messages
+ * of one client stay whole and in order.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -291,67 +305,512 @@ static int sock_connect(const struct lipc_addr *a, int timeout_ms)
 	return fd;
 }
 
+/*
+ * What the kernel tells of a Unix socket through sock_diag (man 7 sock_diag), which no socket
+ * option tells: the peer of a datagram socket and who created it (connect() records no
+ * credentials for datagram sockets: SO_PEERCRED is empty there). One question names one socket
+ * by its inode (fstat() of the socket) and gets one answer.
+ */
+struct diag {
+	uint32_t peer; /* UNIX_DIAG_PEER: the inode of the socket it is connected to, 0 if none */
+	bool has_uid;  /* UNIX_DIAG_UID (Linux 5.3): the uid that created the socket */
+	uid_t uid;
+};
+
+static void diag_parse(const struct nlmsghdr *h, struct diag *d)
+{
+	size_t off = NLMSG_LENGTH(sizeof(struct unix_diag_msg)), end = h->nlmsg_len;
+
+	/* Attributes follow the message, each a struct nlattr and its value, 4-byte aligned. */
+	while (off + NLA_HDRLEN <= end) {
+		const char *p = (const char *)h + off;
+		struct nlattr at;
+		size_t len;
+
+		memcpy(&at, p, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || off + at.nla_len > end)
+			break;
+		len = at.nla_len - NLA_HDRLEN;
+		p += NLA_HDRLEN;
+		switch (at.nla_type & NLA_TYPE_MASK) {
+		case UNIX_DIAG_PEER:
+			if (len >= sizeof(d->peer))
+				memcpy(&d->peer, p, sizeof(d->peer));
+			break;
+		case UNIX_DIAG_UID:
+			if (len >= sizeof(d->uid)) {
+				memcpy(&d->uid, p, sizeof(d->uid));
+				d->has_uid = true;
+			}
+			break;
+		default:
+			break;
+		}
+		off += NLA_ALIGN(at.nla_len);
+	}
+}
+
+/* Ask the netlink socket nl about the Unix socket of inode ino: 0 with *d, or -1 with errno. */
+static int diag_ask(int nl, uint32_t ino, uint32_t show, struct diag *d)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} rq = { .nh = { .nlmsg_len = sizeof(rq),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST,
+			 .nlmsg_seq = ino },
+		 .req = { .sdiag_family = AF_UNIX,
+			  .udiag_states = ~0u,
+			  .udiag_ino = ino,
+			  .udiag_show = show,
+			  .udiag_cookie = { ~0u, ~0u } } }; /* INET_DIAG_NOCOOKIE: any socket */
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	union {
+		struct nlmsghdr nh;
+		char buf[4096];
+	} ans;
+	ssize_t n;
+
+	memset(d, 0, sizeof(*d));
+	do
+		n = sendto(nl, &rq, sizeof(rq), 0, (struct sockaddr *)&kernel, sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (;;) {
+		const struct nlmsghdr *h = &ans.nh;
+		const struct unix_diag_msg *msg = NLMSG_DATA(h);
+
+		do
+			n = recv(nl, &ans, sizeof(ans), 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -1;
+		/* An exact question (no NLM_F_DUMP) is answered by one message. */
+		if ((size_t)n < sizeof(*h) || h->nlmsg_len < sizeof(*h) ||
+		    h->nlmsg_len > (size_t)n) {
+			errno = EPROTO;
+			return -1;
+		}
+		if (h->nlmsg_seq != ino)
+			continue; /* a late answer to an earlier question */
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? -e->error
+											 : EPROTO;
+			return -1;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)) || msg->udiag_ino != ino) {
+			errno = EPROTO;
+			return -1;
+		}
+		diag_parse(h, d);
+		return 0;
+	}
+}
+
+static int diag_open(void)
+{
+	return socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+}
+
+/* The inode of socket fd, as sock_diag names it. */
+static int sock_ino(int fd, uint32_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	*ino = (uint32_t)st.st_ino;
+	return 0;
+}
+
+/*
+ * The uid that created the socket a datagram socket fd is connected to: 0, or -1 with errno
+ * (ECONNREFUSED when that socket is gone; EOPNOTSUPP when the kernel does not tell, before
+ * Linux 5.3; whatever keeps sock_diag from answering, such as EPROTONOSUPPORT without it).
+ */
+static int dgram_peer_uid(int fd, uid_t *uid)
+{
+	struct diag d;
+	uint32_t ino;
+	int nl, ret = -1;
+
+	if (sock_ino(fd, &ino) < 0)
+		return -1;
+	nl = diag_open();
+	if (nl < 0)
+		return -1;
+	if (diag_ask(nl, ino, UDIAG_SHOW_PEER, &d) < 0)
+		goto out_close;
+	/* No peer, or none by the second question: its receiver closed since our connect(). */
+	if (d.peer == 0) {
+		errno = ECONNREFUSED;
+		goto out_close;
+	}
+	if (diag_ask(nl, d.peer, UDIAG_SHOW_UID, &d) < 0) {
+		if (errno == ENOENT)
+			errno = ECONNREFUSED;
+		goto out_close;
+	}
+	if (!d.has_uid) {
+		errno = EOPNOTSUPP;
+		goto out_close;
+	}
+	*uid = d.uid;
+	ret = 0;
+
+out_close:
+	lipc__close(nl);
+	return ret;
+}
+
 /* Listening. */
 
 /*
- * Remove the socket file at path if nobody listens on it (a connect() to it is refused):
- * 0, or -1 with EADDRINUSE when it is alive, ENOENT when nothing (or no longer the same file) is
- * there, EEXIST or ELOOP when it is not a socket. The probe is a datagram socket whatever the
- * type: the kernel answers ECONNREFUSED when no socket is bound to the file, before it compares
- * types, and EPROTOTYPE for a live stream or seqpacket listener without connecting, so the probe
- * never shows up at a live server as a client.
+ * A socket file lives in a directory that others may share (/tmp, /run), and bind() has no *at
+ * form. So the directory of the path is pinned once (lipc__open_dir) and everything else goes
+ * through that descriptor: the stat and the removal of a stale file, and the check that the file
+ * bind() made is there; a probe connect()s to /proc/self/fd/DIRFD/NAME, which reaches the
+ * pinned directory whatever happens to the directories above it. Only bind() itself takes the
+ * full path, because the name it gives the socket is what clients and /proc/net/unix see.
  */
-static int remove_stale(const char *path)
-{
-	struct sockaddr_un sun;
-	struct stat st, again;
-	int probe, r, err;
 
-	if (lstat(path, &st) < 0)
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* "/proc/self/fd/DIRFD/NAME" in buf when /proc is there and it fits sun_path; else NULL. */
+static const char *via_proc(char *buf, size_t size, int dirfd, const char *name)
+{
+	int n = snprintf(buf, size, "/proc/self/fd/%d/%s", dirfd, name);
+
+	if (n < 0 || (size_t)n >= size || n > LIPC_SOCK_PATH_MAX ||
+	    access("/proc/self/fd", F_OK) < 0)
+		return NULL;
+	return buf;
+}
+
+/* Does path still lead to the directory dirfd pinned? */
+static bool same_dir(int dirfd, const char *path)
+{
+	struct stat pinned, now;
+	const char *name;
+	int fd = lipc__open_dir(path, &name);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = fstat(dirfd, &pinned) == 0 && fstat(fd, &now) == 0 && same_file(&pinned, &now);
+	lipc__close(fd);
+	return same;
+}
+
+/*
+ * Does a socket live behind the socket file name in dirfd (st: its fstatat)? The probe is a
+ * datagram socket whatever the type: the kernel answers ECONNREFUSED when no socket is bound to
+ * the file, before it compares types, and EPROTOTYPE for a live stream or seqpacket socket
+ * without connecting, so the probe never shows up at a live server as a client (EPERM: a
+ * datagram socket connected to another, alive too). 1 alive, 0 stale, or -1 with errno: the
+ * probe cannot tell (EACCES without write permission on the file), or ENOENT when the name
+ * changed meanwhile. Without /proc, or for a name too long for it, the probe takes the full path
+ * (when there is one), which must then lead to the file st before and after it.
+ */
+static int probe_at(int dirfd, const char *name, const char *path, const struct stat *st)
+{
+	char proc[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *via = via_proc(proc, sizeof(proc), dirfd, name);
+	struct sockaddr_un sun;
+	struct stat now;
+	int fd, r, err;
+
+	if (!via) {
+		if (!path || lstat(path, &now) < 0 || !same_file(&now, st))
+			goto out_changed;
+		via = path;
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
+	r = connect(fd, (struct sockaddr *)&sun, unix_sockaddr(&sun, via));
+	err = errno;
+	lipc__close(fd);
+	if (via == path &&
+	    (lstat(path, &now) < 0 || !same_file(&now, st) ||
+	     fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 || !same_file(&now, st)))
+		goto out_changed; /* the answer may be about another file */
+	if (r == 0 || err == EPROTOTYPE || err == EPERM)
+		return 1;
+	if (err == ECONNREFUSED)
+		return 0;
+	errno = err;
+	return -1;
+
+out_changed:
+	errno = ENOENT;
+	return -1;
+}
+
+/* A fresh name for a placeholder: hidden, and unique to this process and call. */
+static void temp_name(char *buf, size_t size)
+{
+	static _Atomic unsigned seq;
+
+	snprintf(buf, size, ".lipc-stale-%d-%u", (int)getpid(), seq++);
+}
+
+/*
+ * A placeholder: a stream socket, bound but not listening, at a fresh name tmp in dirfd (bound
+ * through /proc/self/fd: its own name does not matter). Where it holds a name, a client is
+ * refused (ECONNREFUSED) as by a stale file, and another server's probe finds it alive and
+ * keeps off. Its descriptor, with *st its file, or -1 with errno (ENOSYS without /proc).
+ */
+static int placeholder(int dirfd, char *tmp, size_t size, struct stat *st)
+{
+	char proc[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	for (int tries = 0;; tries++) {
+		temp_name(tmp, size);
+		if (!via_proc(proc, sizeof(proc), dirfd, tmp)) {
+			errno = ENOSYS;
+			goto out_close;
+		}
+		if (bind(fd, (struct sockaddr *)&sun, unix_sockaddr(&sun, proc)) == 0)
+			break;
+		if (errno != EADDRINUSE || tries == 8)
+			goto out_close;
+	}
+	if (fstatat(dirfd, tmp, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return fd;
+
+out_close:
+	lipc__close(fd);
+	return -1;
+}
+
+/*
+ * Close the placeholder pfd and remove its file (pst) from whichever of name and tmp holds it;
+ * and should tmp hold anything else (see put_back), remove that too if it is stale. Keeps errno.
+ */
+static void drop_placeholder(int pfd, int dirfd, const char *name, const char *tmp,
+			     const struct stat *pst)
+{
+	const char *const where[] = { tmp, name };
+	int err = errno;
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		struct stat now;
+
+		if (fstatat(dirfd, where[i], &now, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (same_file(&now, pst) || (where[i] == tmp && S_ISSOCK(now.st_mode) &&
+					     probe_at(dirfd, tmp, NULL, &now) == 0))
+			unlinkat(dirfd, where[i], 0);
+	}
+	lipc__close(pfd);
+	errno = err;
+}
+
+/*
+ * Give name back what was taken out of it into tmp: an exchange with our placeholder, which
+ * holds the name; should someone have removed the placeholder meanwhile, a plain rename that
+ * replaces nothing. If both fail (a newcomer took the empty name), it stays at tmp.
+ */
+static void put_back(int dirfd, const char *tmp, const char *name)
+{
+	int err = errno;
+
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0 && errno == ENOENT)
+		renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE);
+	errno = err;
+}
+
+/*
+ * Without an atomic exchange: remove name if it is still the file probed stale (st), checked
+ * through the pinned directory. Another server's live socket can take the name between the
+ * check and the unlink (the race take_stale() explains), and its inode number may even be the
+ * stale file's, reused: only the exchange closes that window.
+ */
+static int unlink_probed(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!same_file(&now, st))
+		return 0; /* another file now: bind() again, and a probe if it fails, tell what */
+	return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* The exchange of take_stale(), below. */
+static int exchange_stale(int dirfd, const char *name, const struct stat *st)
+{
+	char tmp[64];
+	struct stat pst, out;
+	int pfd = placeholder(dirfd, tmp, sizeof(tmp), &pst), r;
+
+	if (pfd < 0)
+		return errno == ENOSYS ? unlink_probed(dirfd, name, st) : -1;
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0) {
+		int err = errno;
+
+		drop_placeholder(pfd, dirfd, name, tmp, &pst);
+		if (err == EINVAL || err == ENOSYS)
+			return unlink_probed(dirfd, name, st);
+		if (err == ENOENT)
+			return 0; /* someone removed it first */
+		errno = err;
+		return -1;
+	}
+	/* The name holds our placeholder, tmp what held the name. */
+	r = fstatat(dirfd, tmp, &out, AT_SYMLINK_NOFOLLOW);
+	if (r == 0 && !S_ISSOCK(out.st_mode)) {
+		errno = S_ISLNK(out.st_mode) ? ELOOP : EEXIST;
+		r = -1;
+	}
+	if (r == 0)
+		r = probe_at(dirfd, tmp, NULL, &out);
+	if (r == 0) {
+		r = unlinkat(dirfd, tmp, 0);
+	} else {
+		if (r > 0)
+			errno = EADDRINUSE;
+		put_back(dirfd, tmp, name);
+		r = -1;
+	}
+	drop_placeholder(pfd, dirfd, name, tmp, &pst);
+	return r;
+}
+
+/*
+ * Take the socket file found stale at name in dirfd (st) out of the name, and only a stale one:
+ * 0 when the name is free of it (removed here, or by someone else), or -1 with errno
+ * (EADDRINUSE when a live socket holds the name now).
+ *
+ * Checking a name and then removing it is a race: between our probe and our unlink(), another
+ * server may have removed the stale file and bound its live socket there, and our unlink()
+ * would take that live socket's name (two servers, one unreachable: what this code exists to
+ * prevent). Moving the file aside first (RENAME_NOREPLACE) and back if it was not the stale one
+ * leaves the name empty in between, and a server that starts in that instant binds it. So the
+ * name is never empty: a placeholder socket of ours, alive, is exchanged with whatever holds it
+ * (renameat2 RENAME_EXCHANGE, atomic), and what came out is probed again under its temporary
+ * name, which only we use. A socket file that no socket is bound to stays dead (a new socket
+ * makes a new file), so a dead one is removed, whatever its inode number (which a file system
+ * may reuse); a live one is exchanged back, as atomically. Meanwhile a server that starts finds
+ * the placeholder alive and keeps off. Two of these exchanges at once could each put back what
+ * the other took out, so they take turns: an exclusive flock() on the directory, tried without
+ * waiting (a process that holds it for ever must not hang us); when it is taken, another server
+ * is replacing the stale file right now, and this one gives way with EADDRINUSE. Where the
+ * directory cannot be read (no flock), the file system cannot exchange (EINVAL: some cannot) or
+ * /proc is missing, less is possible, and said where it is done.
+ */
+static int take_stale(int dirfd, const char *name, const struct stat *st)
+{
+	int lock = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		lipc__close(lock);
+		if (errno == EWOULDBLOCK)
+			return lipc__fail_why(EADDRINUSE, "another process is replacing the stale "
+							  "socket file there right now");
+		lock = -1; /* no lock to be had (ENOLCK): exchange all the same */
+	}
+	r = exchange_stale(dirfd, name, st);
+	if (lock >= 0)
+		lipc__close(lock);
+	return r;
+}
+
+/*
+ * bind() found name in dirfd taken: make room, if what is there is a stale socket file. 0 to try
+ * bind() again, or -1 with errno: EADDRINUSE when a socket lives there, EEXIST when it is not a
+ * socket, ELOOP for a symbolic link (never followed), EACCES and the like when the probe cannot
+ * tell (the file is then left alone), ENOENT when the path no longer leads to dirfd.
+ */
+static int make_room(int dirfd, const char *name, const char *path)
+{
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		/* Gone meanwhile, or bind() went to another directory than the one pinned. */
+		if (!same_dir(dirfd, path))
+			return lipc__fail_why(ENOENT,
+					      "a directory on the way to the socket was replaced "
+					      "meanwhile: not bound");
+		return 0;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
 		return -1;
 	}
-	probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		return -1;
-	r = connect(probe, (struct sockaddr *)&sun, unix_sockaddr(&sun, path));
-	err = errno;
-	close(probe);
-	if (r == 0 || err == EPROTOTYPE) {
+	r = probe_at(dirfd, name, path, &st);
+	if (r < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (r > 0) {
 		errno = EADDRINUSE; /* alive: never stolen */
 		return -1;
 	}
-	if (err != ECONNREFUSED) {
-		errno = err; /* EACCES, say: we cannot tell, so we do not touch it */
-		return -1;
-	}
-	/* Remove the very file we probed; a newcomer's socket under the name stays. */
-	if (lstat(path, &again) < 0)
-		return -1;
-	if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
-		errno = ENOENT; /* the one probed is gone: someone else removed it */
-		return -1;
-	}
-	return unlink(path);
+	return take_stale(dirfd, name, &st);
 }
 
-/* Make room for a new socket at path: nothing there is fine, a stale socket is removed. */
-static int clear_stale(const char *path)
+/*
+ * bind() took the full path: check that the file it made is name in the pinned directory (a
+ * directory of the path swapped for a link meanwhile would have sent it elsewhere), and fill
+ * *made with it: the path and the pinned name must lead to the same socket file. (sock_diag's
+ * UNIX_DIAG_VFS would name the very file bound, but in the kernel's own numbering, which
+ * overlayfs shows differently to stat() when its layers are on different file systems.) Only a
+ * swap there and back between bind() and this check escapes it, and then what was bound is in
+ * a directory the swapper chose, and what is recorded for removal is in the one pinned. A file
+ * bound elsewhere is left there (it cannot be found safely): stale once the socket closes.
+ */
+static int check_bound(int dirfd, const char *name, const char *path, struct stat *made)
 {
-	return remove_stale(path) < 0 && errno != ENOENT ? -1 : 0;
+	struct stat there;
+
+	if (fstatat(dirfd, name, made, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(made->st_mode) &&
+	    lstat(path, &there) == 0 && same_file(&there, made))
+		return 0;
+	return lipc__fail_why(ENOENT, "a directory on the way to the socket was replaced "
+				      "meanwhile: not bound there");
 }
 
-static int unix_listen(const struct lipc_addr *a, mode_t mode, struct stat *made)
+/* Remove name in dirfd if it is still the file made (st); keeps errno. */
+static void unlink_made(int dirfd, const char *name, const struct stat *made)
+{
+	struct stat now;
+	int err = errno;
+
+	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&now, made))
+		unlinkat(dirfd, name, 0);
+	errno = err;
+}
+
+/* Try bind() this often when the name keeps being taken by stale files and placeholders. */
+#define BIND_TRIES 64
+
+/*
+ * A Unix socket bound at a->path (or @name) and listening; for a path, name in the pinned
+ * directory dirfd, and *made its file.
+ */
+static int unix_listen(const struct lipc_addr *a, mode_t mode, int dirfd, const char *name,
+		       struct stat *made)
 {
 	int type = type_of(a->scheme), one = 1, fd;
 	bool file = a->path[0] != '@';
 	struct sockaddr_un sun;
 	socklen_t len = unix_sockaddr(&sun, a->path);
 
-	if (file && clear_stale(a->path) < 0)
-		return -1;
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -361,20 +820,32 @@ static int unix_listen(const struct lipc_addr *a, mode_t mode, struct stat *made
 	 */
 	if (file && fchmod(fd, mode ? mode : 0600) < 0)
 		goto out_close;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
-		goto out_close;
-	if (file && made && lstat(a->path, made) < 0)
-		goto out_unlink;
-	/* Datagrams and records carry their sender's credentials (and seqpacket's end shows). */
+	/*
+	 * Datagrams and records carry their sender's credentials (and seqpacket's end shows), but
+	 * only those sent once SO_PASSCRED is on: one that arrives between bind() and the option
+	 * is delivered later with the kernel's "unknown" credentials, pid 0 and uid 65534
+	 * (overflowuid), which a check for that uid would take as real. So before bind().
+	 */
 	if (type != SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
-		goto out_unlink;
+		goto out_close;
+	/*
+	 * bind() first: it fails with EADDRINUSE whenever the name is taken, by a live socket, a
+	 * stale file or anything else, and only then is the name looked at.
+	 */
+	for (int tries = 0; bind(fd, (struct sockaddr *)&sun, len) < 0; tries++) {
+		if (!file || errno != EADDRINUSE || tries == BIND_TRIES ||
+		    make_room(dirfd, name, a->path) < 0)
+			goto out_close;
+	}
+	if (file && check_bound(dirfd, name, a->path, made) < 0)
+		goto out_close;
 	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
 		goto out_unlink;
 	return fd;
 
 out_unlink:
 	if (file)
-		lipc__unlink(a->path);
+		unlink_made(dirfd, name, made);
 out_close:
 	lipc__close(fd);
 	return -1;
@@ -403,9 +874,24 @@ static int tcp_listen(const struct lipc_addr *a)
 	return fd;
 }
 
-static int sock_listen(const struct lipc_addr *a, mode_t mode, struct stat *made)
+/*
+ * Listen at a parsed socket address; for a Unix path, dirfd pins its directory, name is the
+ * entry in it, and *made becomes the socket file.
+ */
+static int sock_listen(const struct lipc_addr *a, mode_t mode, int dirfd, const char *name,
+		       struct stat *made)
 {
-	return a->scheme == LIPC_SCHEME_TCP ? tcp_listen(a) : unix_listen(a, mode, made);
+	return a->scheme == LIPC_SCHEME_TCP ? tcp_listen(a)
+					    : unix_listen(a, mode, dirfd, name, made);
+}
+
+/* The directory of a Unix socket's path, pinned, or -2 for an address without a file. */
+static int pin_dir(const struct lipc_addr *a, const char **name)
+{
+	*name = NULL;
+	if (a->scheme == LIPC_SCHEME_TCP || a->path[0] == '@')
+		return -2;
+	return lipc__open_dir(a->path, name);
 }
 
 /* The public calls. */
@@ -424,10 +910,19 @@ int lipc_sock_pair(int sv[2], int type)
 int lipc_sock_listen(const char *address, mode_t mode)
 {
 	struct lipc_addr a;
+	struct stat made;
+	const char *name;
+	int dirfd, fd;
 
 	if (parse_sock(&a, address) < 0)
 		return -1;
-	return sock_listen(&a, mode, NULL);
+	dirfd = pin_dir(&a, &name);
+	if (dirfd == -1)
+		return -1;
+	fd = sock_listen(&a, mode, dirfd, name, &made);
+	if (dirfd >= 0)
+		lipc__close(dirfd);
+	return fd;
 }
 
 int lipc_sock_connect(const char *address, int timeout_ms)
@@ -447,31 +942,56 @@ int lipc_sock_unlink(const char *address)
 {
 	struct lipc_addr a;
 	struct stat st;
+	const char *name;
+	int dirfd, ret = -1;
 
 	if (parse_sock(&a, address) < 0)
 		return -1;
-	if (a.scheme == LIPC_SCHEME_TCP || a.path[0] == '@')
+	dirfd = pin_dir(&a, &name);
+	if (dirfd == -2)
 		return 0;
-	if (lstat(a.path, &st) < 0)
+	if (dirfd < 0)
 		return -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISSOCK(st.st_mode))
+			ret = unlinkat(dirfd, name, 0);
+		else
+			errno = EEXIST; /* a link, even to a socket, is not one */
 	}
-	return unlink(a.path);
+	lipc__close(dirfd);
+	return ret;
 }
 
 int lipc_sock_unlink_stale(const char *address)
 {
 	struct lipc_addr a;
+	struct stat st;
+	const char *name;
+	int dirfd, ret = -1;
 
 	if (parse_sock(&a, address) < 0)
 		return -1;
-	if (a.scheme == LIPC_SCHEME_TCP || a.path[0] == '@') {
+	dirfd = pin_dir(&a, &name);
+	if (dirfd == -2) {
 		errno = EINVAL;
 		return -1;
 	}
-	return remove_stale(a.path);
+	if (dirfd < 0)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto out_close;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
+		goto out_close;
+	}
+	ret = probe_at(dirfd, name, a.path, &st);
+	if (ret > 0)
+		errno = EADDRINUSE;
+	ret = ret == 0 ? take_stale(dirfd, name, &st) : -1;
+
+out_close:
+	lipc__close(dirfd);
+	return ret;
 }
 
 ssize_t lipc_sock_send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds)
@@ -621,14 +1141,38 @@ int lipc_sock_peercred(int sock, pid_t *pid, uid_t *uid, gid_t *gid)
  * connections in struct sock.
  */
 
+/*
+ * Credentials the kernel could not fill in have pid 0: a datagram that came before the receiver
+ * asked for credentials is delivered with pid 0 and uid and gid 65534 (overflowuid and
+ * overflowgid), and a peer in a pid namespace this process cannot see has pid 0 too. Such
+ * credentials vouch for nobody: they never pass an uid check and are not handed out.
+ */
+static bool cred_known(const struct ucred *cred)
+{
+	return cred->pid != 0;
+}
+
 struct conn {
 	struct lipc__stream st; /* the connection; seqpacket uses only st.fd */
 	struct ucred cred;	/* SO_PEERCRED: who connected */
 	bool has_cred;
 	bool ready; /* poll() said readable and no read has said EAGAIN since */
 	bool gone;  /* ended or failed: closed at the next sweep */
+	bool shed;  /* gone because the listener shed it */
 };
 
+/*
+ * A listener is bounded, so that no client, however many or slow, ends it or starves the
+ * others. It serves at most max_clients connections at once: one more, and the newest (the one
+ * just accepted) is shed, closed at once. accept() itself fails for want of a descriptor
+ * (EMFILE, or ENFILE for the whole system) without taking the client from the backlog: the
+ * listener would stay readable and every later poll() would wake at once for that client, so a
+ * spare descriptor, kept for this moment only, is closed to accept the client and shed it, and
+ * opened again. And the memory the connections hold for messages not yet whole is bounded, per
+ * client (max_msg) and in all (budget): when a read would need more, the client holding the
+ * most bytes is shed. A shed client finds its connection closed (EPIPE or ECONNRESET at its
+ * next send; a TCP one is reset at once); the others are served on.
+ */
 struct sock {
 	int type;
 	bool tcp;
@@ -640,12 +1184,117 @@ struct sock {
 	bool served;	 /* a client was accepted: the last one leaving ends the stream */
 	char *buf;	 /* datagrams and records: the last one received */
 	size_t buf_size; /* max_msg */
+
+	unsigned max_clients; /* connections served at once */
+	size_t first;	      /* a connection's first buffer: what most messages fit in */
+	size_t budget;	      /* the bytes all the connections' buffers may hold together */
+	size_t held;	      /* the bytes they hold now */
+	int spare;	      /* kept for accept() at EMFILE; -1 while it could not be had */
+	bool paused;	      /* no descriptor even for that: the listener waits for one */
 };
 
-static void conn_close(struct conn *cn)
+/*
+ * A connection's first buffer (stream.c reads 64 KiB at first): small, because every client
+ * may have one; it doubles, up to a whole message, only for a message that does not fit.
+ */
+#define CONN_FIRST_READ ((size_t)16 * 1024)
+
+/*
+ * The bytes the connections of a listener may hold in all: room for BUDGET_MSGS messages of
+ * max_msg bytes at once (a few clients may send the largest message at the same time; more, and
+ * it is a flood, or more than this receiver should take on), and beyond that a first buffer for
+ * each client the listener serves (so that clients sending small messages are never shed
+ * because of each other). With the defaults (1 MiB, at most 1024 clients): at most 20 MiB.
+ */
+#define BUDGET_MSGS 4
+
+/* The most clients served at once when the caller does not say (lipc/sock.h). */
+#define MAX_CLIENTS_MAX 1024
+
+static size_t add_sat(size_t a, size_t b)
 {
-	lipc__close(cn->st.fd);
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+static size_t mul_sat(size_t a, size_t b)
+{
+	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/* Half the descriptor limit (ulimit -n), at most MAX_CLIENTS_MAX, at least 1. */
+static unsigned default_max_clients(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 >= MAX_CLIENTS_MAX)
+		return MAX_CLIENTS_MAX;
+	return rl.rlim_cur >= 2 ? (unsigned)(rl.rlim_cur / 2) : 1;
+}
+
+/* The most bytes a connection's buffer holds: a whole message and its framing, as stream.c. */
+static size_t conn_limit(const struct lipc_chan *c)
+{
+	return add_sat(c->max_msg, c->flags & LIPC_CHAN_FRAMED ? 4 : 1);
+}
+
+/* The spare descriptor: /dev/null, or where there is none, a copy of the listener. */
+static int open_spare(const struct lipc_chan *c)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno != EMFILE && errno != ENFILE)
+		fd = fcntl(c->handle, F_DUPFD_CLOEXEC, 0);
+	return fd;
+}
+
+/* Set the bounds of a listener (lipc/sock.h). */
+static int bound_listener(struct lipc_chan *c, const struct lipc_chan_opts *o)
+{
+	struct sock *s = c->priv;
+	size_t limit = conn_limit(c);
+
+	s->max_clients = o->max_clients ? o->max_clients : default_max_clients();
+	s->first = limit < CONN_FIRST_READ ? limit : CONN_FIRST_READ;
+	s->budget = add_sat(mul_sat(BUDGET_MSGS, limit), mul_sat(s->max_clients, s->first));
+	s->spare = open_spare(c);
+	return s->spare < 0 ? -1 : 0;
+}
+
+/*
+ * Close a client's descriptor. A TCP one is reset (SO_LINGER 0): after a plain close its next
+ * send would still succeed, into the void; a Unix one fails its next send at once.
+ */
+static void shed_fd(const struct sock *s, int fd)
+{
+	static const struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
+	if (s->tcp)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	lipc__close(fd);
+}
+
+/* Give back what a connection's buffer holds. */
+static void conn_free_buf(struct sock *s, struct conn *cn)
+{
+	s->held -= cn->st.cap;
 	lipc__stream_free(&cn->st);
+}
+
+static void conn_close(struct sock *s, struct conn *cn)
+{
+	conn_free_buf(s, cn);
+	if (cn->shed)
+		shed_fd(s, cn->st.fd);
+	else
+		lipc__close(cn->st.fd);
+}
+
+/* Shed a client: its memory goes now, its connection at the next sweep. */
+static void conn_shed(struct sock *s, struct conn *cn)
+{
+	conn_free_buf(s, cn);
+	cn->shed = cn->gone = true;
 }
 
 /* Drop the connections that ended, keeping the order of the others. */
@@ -655,70 +1304,280 @@ static void sweep(struct sock *s)
 
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->conns[i].gone)
-			conn_close(&s->conns[i]);
+			conn_close(s, &s->conns[i]);
 		else
 			s->conns[k++] = s->conns[i];
 	}
+	if (k < s->n)
+		s->paused = false; /* a descriptor came back */
 	s->n = k;
 	if (s->next >= s->n)
 		s->next = 0;
 }
 
-/* Accept every pending client; a refused one is closed at once and never counts. */
+/*
+ * The client holding the most bytes of a message not yet whole, cn or another (the newest of
+ * those holding as many).
+ */
+static struct conn *biggest(struct sock *s, struct conn *cn)
+{
+	struct conn *big = cn;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct conn *o = &s->conns[i];
+		size_t held = o->st.tail - o->st.head, most = big->st.tail - big->st.head;
+
+		if (!o->gone && (held > most || (held == most && o > big)))
+			big = o;
+	}
+	return big;
+}
+
+/*
+ * Room in cn's buffer for the next read (stream.c then reads into it and never grows it):
+ * where the buffer is full, it doubles, up to a whole message, within the budget of all the
+ * connections; to stay within, the client holding the most bytes is shed, which may be cn
+ * itself. 0, or -1 when cn was shed.
+ */
+static int conn_room(struct lipc_chan *c, struct conn *cn)
+{
+	struct sock *s = c->priv;
+	struct lipc__stream *st = &cn->st;
+	size_t limit = conn_limit(c), want;
+	char *buf;
+
+	if (st->head > 0) {
+		/* The messages handed out are no longer needed (the caller's is the last one). */
+		memmove(st->buf, st->buf + st->head, st->tail - st->head);
+		st->tail -= st->head;
+		st->head = 0;
+	}
+	if (st->tail < st->cap)
+		return 0;
+	want = st->cap == 0 ? s->first : st->cap > limit / 2 ? limit : st->cap * 2;
+	if (want <= st->cap)
+		return 0; /* a whole message fits already: stream.c takes it first */
+	while (add_sat(s->held - st->cap, want) > s->budget) {
+		struct conn *big = biggest(s, cn);
+
+		conn_shed(s, big);
+		if (big == cn)
+			return -1;
+	}
+	buf = realloc(st->buf, want);
+	if (!buf) {
+		conn_shed(s, cn);
+		return -1;
+	}
+	s->held += want - st->cap;
+	st->buf = buf;
+	st->cap = want;
+	return 0;
+}
+
+/*
+ * Before the listener waits: a buffer that holds nothing, or far less than its size, gives its
+ * memory back (down to a first buffer, which every client may keep).
+ */
+static void conn_trim(struct sock *s, struct conn *cn)
+{
+	struct lipc__stream *st = &cn->st;
+	size_t used = st->tail - st->head, want = s->first;
+	char *buf;
+
+	if (st->cap <= s->first || used > st->cap / 4)
+		return;
+	if (used == 0) {
+		conn_free_buf(s, cn);
+		return;
+	}
+	while (want < 2 * used)
+		want *= 2;
+	memmove(st->buf, st->buf + st->head, used);
+	st->head = 0;
+	st->tail = used;
+	buf = realloc(st->buf, want);
+	if (buf) {
+		s->held -= st->cap - want;
+		st->buf = buf;
+		st->cap = want;
+	}
+}
+
+/*
+ * Before a newcomer is shed for want of room (the cap, or no descriptor): the connections whose
+ * client has left and that hold nothing more are closed first, so that a client that leaves and
+ * one that arrives in the same instant are not both counted. Only connections poll() said are
+ * readable are looked at, with a peek. How many were closed.
+ */
+static size_t reclaim(struct sock *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct conn *cn = &s->conns[i];
+		union {
+			char buf[CRED_SPACE];
+			struct cmsghdr align;
+		} ctl;
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		ssize_t r;
+
+		if (cn->gone || !cn->ready || cn->st.tail != cn->st.head)
+			continue;
+		/* No room for descriptors in ctl: a peek installs none. */
+		r = recvmsg(cn->st.fd, &mh, MSG_PEEK | MSG_DONTWAIT);
+		/* The end (on seqpacket, an empty record carries credentials; the end none). */
+		if ((r == 0 && (s->type != SOCK_SEQPACKET || !CMSG_FIRSTHDR(&mh))) ||
+		    (r < 0 && errno == ECONNRESET)) {
+			cn->gone = true;
+			n++;
+		}
+	}
+	if (n > 0)
+		sweep(s);
+	return n;
+}
+
+/* A client accepted: served, unless refused (--allow-uid) or it cannot be set up (shed). */
+static void take_client(struct lipc_chan *c, int fd)
+{
+	struct sock *s = c->priv;
+	struct conn cn = { .ready = true };
+	socklen_t len = sizeof(cn.cred);
+	int one = 1;
+
+	if (!s->tcp) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cn.cred, &len) < 0)
+			goto out_shed;
+		cn.has_cred = cred_known(&cn.cred);
+	}
+	/* A refused one is closed at once and never counts as a client. */
+	if ((c->flags & LIPC_CHAN_ALLOW_UID) && (!cn.has_cred || cn.cred.uid != c->allow_uid))
+		goto out_shed;
+	/*
+	 * Recent kernels copy SO_PASSCRED from the listener; setting it here does not depend on
+	 * that, and packet_take() needs it to tell an empty record from the end.
+	 */
+	if (s->type == SOCK_SEQPACKET &&
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		goto out_shed;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		struct conn *conns = realloc(s->conns, cap * sizeof(*conns));
+		struct pollfd *pfds;
+
+		if (conns)
+			s->conns = conns;
+		pfds = conns ? realloc(s->pfds, (cap + 1) * sizeof(*pfds)) : NULL;
+		if (!pfds)
+			goto out_shed;
+		s->pfds = pfds;
+		s->cap = cap;
+	}
+	lipc__stream_init(&cn.st, fd, true);
+	s->conns[s->n++] = cn;
+	s->served = true;
+	return;
+
+out_shed:
+	shed_fd(s, fd);
+}
+
+/*
+ * accept() found no descriptor for a client (EMFILE, ENFILE), and it says so before it looks
+ * at the backlog, which may be empty: close the spare, accept the client if there is one and
+ * shed it, open the spare again. 1 when one was shed, 0 when none was there (or s->paused:
+ * not even the spare could be had, and the listener waits until a client leaves), or -1 when
+ * the listener has no client to wait for either.
+ */
+static int shed_pending(struct lipc_chan *c)
+{
+	struct sock *s = c->priv;
+	int fd, err;
+
+	if (s->spare < 0)
+		s->spare = open_spare(c);
+	if (s->spare < 0) {
+		if (s->n == 0)
+			return -1;
+		s->paused = true;
+		return 0;
+	}
+	lipc__close(s->spare);
+	do
+		fd = accept4(c->handle, NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+	err = errno;
+	if (fd >= 0)
+		shed_fd(s, fd);
+	s->spare = open_spare(c);
+	if (fd >= 0)
+		return 1;
+	/* ENFILE: another process took the file freed for us. */
+	if (err == EMFILE || err == ENFILE)
+		s->paused = s->n > 0;
+	return 0;
+}
+
+/*
+ * Accept every pending client: served, or shed beyond max_clients. Connections that ended are
+ * reclaimed once per call at most, so that a flood costs no more than one look at each.
+ */
 static int accept_all(struct lipc_chan *c)
 {
 	struct sock *s = c->priv;
-	int one = 1;
+	bool reclaimed = false;
 
 	for (;;) {
-		struct conn cn = { .ready = true };
-		socklen_t len = sizeof(cn.cred);
-		int fd = accept4(c->handle, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = accept4(c->handle, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), r;
 
-		if (fd < 0) {
-			/* ECONNABORTED: that client left while it waited; others may be there. */
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			return errno == EAGAIN ? 0 : -1;
-		}
-		if (!s->tcp) {
-			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cn.cred, &len) < 0) {
-				lipc__close(fd);
-				return -1;
+		if (fd >= 0) {
+			if (s->n >= s->max_clients && !reclaimed) {
+				reclaimed = true;
+				reclaim(s);
 			}
-			cn.has_cred = true;
-		}
-		if ((c->flags & LIPC_CHAN_ALLOW_UID) && cn.cred.uid != c->allow_uid) {
-			close(fd);
+			if (s->n >= s->max_clients)
+				shed_fd(s, fd); /* the newest goes */
+			else
+				take_client(c, fd);
 			continue;
 		}
-		/*
-		 * Recent kernels copy SO_PASSCRED from the listener; setting it here does not
-		 * depend on that, and packet_take() needs it to tell an empty record from the end.
-		 */
-		if (s->type == SOCK_SEQPACKET &&
-		    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
-			lipc__close(fd);
+		switch (errno) {
+		case EAGAIN:
+			return 0;
+		case EMFILE:
+		case ENFILE:
+			if (!reclaimed) {
+				reclaimed = true;
+				if (reclaim(s) > 0)
+					continue;
+			}
+			r = shed_pending(c);
+			if (r <= 0)
+				return r;
+			continue;
+		/* That client left while it waited (ECONNABORTED), or TCP's pending errors. */
+		case EINTR:
+		case ECONNABORTED:
+		case EPERM:
+		case EPROTO:
+		case ENOPROTOOPT:
+		case ENETDOWN:
+		case ENETUNREACH:
+		case EHOSTDOWN:
+		case EHOSTUNREACH:
+		case ENONET:
+		case EOPNOTSUPP:
+			continue;
+		default:
 			return -1;
 		}
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 4;
-			struct conn *conns = realloc(s->conns, cap * sizeof(*conns));
-			struct pollfd *pfds;
-
-			if (conns)
-				s->conns = conns;
-			pfds = conns ? realloc(s->pfds, (cap + 1) * sizeof(*pfds)) : NULL;
-			if (!pfds) {
-				lipc__close(fd);
-				return -1;
-			}
-			s->pfds = pfds;
-			s->cap = cap;
-		}
-		lipc__stream_init(&cn.st, fd, true);
-		s->conns[s->n++] = cn;
-		s->served = true;
 	}
 }
 
@@ -796,6 +1655,8 @@ static int stream_take(struct lipc_chan *c, struct conn *cn, struct lipc_msg *m)
 		}
 		if (!cn->ready)
 			return 0;
+		if (conn_room(c, cn) < 0)
+			return 0; /* shed: quietly, the others go on */
 		if (lipc__stream_fill(&cn->st, c->flags, c->max_msg) < 0) {
 			if (errno == EAGAIN) {
 				cn->ready = false;
@@ -901,10 +1762,14 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 		/* Every client came and went; one still in the backlog is served first. */
 		if (s->n == 0 && s->served && !(c->flags & LIPC_CHAN_KEEP) && !pending(c->handle))
 			return 0;
-		s->pfds[0] = (struct pollfd){ .fd = c->handle, .events = POLLIN };
-		for (size_t i = 0; i < s->n; i++)
+		/* Not polled while there is no descriptor to accept with: it would wake at once. */
+		s->pfds[0] = (struct pollfd){ .fd = s->paused ? -1 : c->handle, .events = POLLIN };
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->type == SOCK_STREAM)
+				conn_trim(s, &s->conns[i]);
 			s->pfds[i + 1] =
 				(struct pollfd){ .fd = s->conns[i].st.fd, .events = POLLIN };
+		}
 		n = s->n;
 		r = poll(s->pfds, n + 1, lipc__remaining_ms(&d));
 		if (r < 0 && errno != EINTR)
@@ -947,6 +1812,7 @@ static int dgram_recv(struct lipc_chan *c, struct lipc_msg *m)
 				return lipc__timed_out(c->timeout_ms);
 			continue;
 		}
+		has_cred = has_cred && cred_known(&cred);
 		/* A datagram from someone not allowed is dropped, unread, as if never sent. */
 		if ((c->flags & LIPC_CHAN_ALLOW_UID) && (!has_cred || cred.uid != c->allow_uid))
 			continue;
@@ -1039,7 +1905,9 @@ static int sock_close(struct lipc_chan *c)
 	/* The name goes first: from then on, no client can connect to a socket about to close. */
 	lipc__disown(c);
 	for (size_t i = 0; i < s->n; i++)
-		conn_close(&s->conns[i]);
+		conn_close(s, &s->conns[i]);
+	if (s->spare >= 0)
+		lipc__close(s->spare);
 	if (c->st.fd >= 0 && close(c->st.fd) < 0)
 		ret = -1;
 	if (c->handle >= 0 && close(c->handle) < 0)
@@ -1052,7 +1920,47 @@ static int sock_close(struct lipc_chan *c)
 	return ret;
 }
 
-static int open_sender(struct lipc_chan *c, const struct lipc_addr *a, int timeout_ms)
+/*
+ * The join policy for a sender (lipc/chan.h): the receiver it reached must run as this user, as
+ * root or as the owner the caller trusts, or another user who took the name first (an abstract
+ * name, or a path in a directory others may write) would read every message. A stream or
+ * seqpacket listener's uid is in SO_PEERCRED, as the kernel recorded it at listen(); a datagram
+ * socket has none, and sock_diag tells who created the socket it is connected to. When that
+ * cannot be told, nothing is sent. 0, or -1 with EPERM and why (ECONNREFUSED: no receiver).
+ */
+static int check_receiver(int fd, int type, const struct lipc_chan_opts *o)
+{
+	struct lipc__trust trust = lipc__trust_of(o);
+	uid_t uid;
+	int r = type == SOCK_DGRAM ? dgram_peer_uid(fd, &uid)
+				   : lipc_sock_peercred(fd, NULL, &uid, NULL);
+
+	if (r < 0) {
+		if (errno == ECONNREFUSED)
+			return -1;
+		if (errno == EOPNOTSUPP)
+			return lipc__fail_why(EPERM,
+					      "this kernel does not tell who runs a datagram "
+					      "receiver (sock_diag's UNIX_DIAG_UID, Linux 5.3): "
+					      "nothing sent");
+		return lipc__fail_why(EPERM,
+				      "who runs the receiver cannot be told (%s%s): nothing sent",
+				      type == SOCK_DGRAM ? "sock_diag: " : "", strerror(errno));
+	}
+	if (lipc__trusted_uid(uid, &trust))
+		return 0;
+	if (trust.given)
+		return lipc__fail_why(EPERM,
+				      "the receiver runs as uid %u, not as this user, root or uid "
+				      "%u: nothing sent",
+				      (unsigned)uid, (unsigned)trust.owner);
+	return lipc__fail_why(EPERM,
+			      "the receiver runs as uid %u, not as this user or root: nothing sent",
+			      (unsigned)uid);
+}
+
+static int open_sender(struct lipc_chan *c, const struct lipc_addr *a,
+		       const struct lipc_chan_opts *o)
 {
 	struct sock *s = c->priv;
 	int fd, sndbuf;
@@ -1062,12 +1970,16 @@ static int open_sender(struct lipc_chan *c, const struct lipc_addr *a, int timeo
 		errno = EINVAL; /* port 0 is for a listener to have one chosen */
 		return -1;
 	}
-	fd = sock_connect(a, timeout_ms);
+	fd = sock_connect(a, o->timeout_ms);
 	if (fd < 0)
 		return -1;
+	if (!s->tcp && check_receiver(fd, s->type, o) < 0) {
+		lipc__close(fd);
+		return -1;
+	}
 	if (s->type == SOCK_STREAM) {
 		lipc__stream_init(&c->st, fd, true);
-		return lipc__stream_set_timeout(c, timeout_ms);
+		return lipc__stream_set_timeout(c, o->timeout_ms);
 	}
 	c->handle = fd;
 	/* The kernel refuses a datagram or record over the send buffer less 32 bytes. */
@@ -1083,6 +1995,8 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 {
 	struct sock *s = c->priv;
 	struct stat st = { 0 };
+	const char *name;
+	int dirfd, r;
 
 	/* TCP knows no peer credentials: a filter on them would silently let everyone in. */
 	if (s->tcp && (c->flags & LIPC_CHAN_ALLOW_UID)) {
@@ -1093,22 +2007,15 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 	s->pfds = malloc(sizeof(*s->pfds));
 	if (!s->pfds)
 		return -1;
-	c->handle = sock_listen(a, o->mode, &st);
-	if (c->handle < 0)
+	dirfd = pin_dir(a, &name);
+	if (dirfd == -1)
 		return -1;
-	if (!s->tcp && a->path[0] != '@') {
-		const char *name;
-		int dirfd = lipc__open_dir(a->path, &name), r;
-
-		if (dirfd < 0) {
-			lipc__unlink(a->path);
-			return -1;
-		}
-		r = lipc__own(c, dirfd, name, &st, o);
+	c->handle = sock_listen(a, o->mode, dirfd, name, &st);
+	r = c->handle < 0 ? -1 : dirfd >= 0 ? lipc__own(c, dirfd, name, &st, o) : 0;
+	if (dirfd >= 0)
 		lipc__close(dirfd);
-		if (r < 0)
-			return -1;
-	}
+	if (r < 0 || (s->type != SOCK_DGRAM && bound_listener(c, o) < 0))
+		return -1;
 	return lipc__set_nonblock(c->handle, true);
 }
 
@@ -1120,6 +2027,7 @@ static int sock_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 		return -1;
 	s->type = type_of(a->scheme);
 	s->tcp = a->scheme == LIPC_SCHEME_TCP;
+	s->spare = -1;
 	if (!s->tcp) {
 		size_t n = strnlen(a->path, sizeof(s->path) - 1); /* checked by unix_parse */
 
@@ -1127,8 +2035,7 @@ static int sock_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 		s->path[n] = '\0';
 	}
 	c->priv = s;
-	if ((c->role == LIPC_CHAN_SEND ? open_sender(c, a, o->timeout_ms)
-				       : open_receiver(c, a, o)) < 0) {
+	if ((c->role == LIPC_CHAN_SEND ? open_sender(c, a, o) : open_receiver(c, a, o)) < 0) {
 		int err = errno;
 
 		sock_close(c);
@@ -1191,7 +2098,8 @@ static const char *sock_explain(int err)
 	case ELOOP:
 		return "is a symbolic link, which is not followed";
 	case EPIPE:
-		return "the receiver has gone";
+		return "the receiver has gone, or shed this connection (a receiver that serves "
+		       "its most clients sheds the newest)";
 	case EPROTOTYPE:
 		return "the socket there is of another type (unix:, unix-dgram:, unix-seqpacket:)";
 	case ENAMETOOLONG:

@@ -8,18 +8,22 @@
  * symbolic link planted at a FIFO, socket or ring path is never followed; --allow-uid turns away
  * other users' peers on every Unix socket type; a TCP listener binds loopback unless told.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <grp.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/sem.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -395,11 +399,13 @@ static void tcp_listens_on_loopback_unless_told(void)
  * The attacks of issue 12, each by nobody against root's lipc: they need a run that can switch
  * users (check_other_uid()), and are left out, and reported skipped, where it cannot.
  *
- * A directory of uid's under /tmp (of nobody's, where nobody may create, rename and swap
- * entries): "/tmp/lipc-test-PID-what". Removed with everything in it at exit, even after a
- * failure. (Not check_other_uid_dir(): that one is the test user's, and nobody may not write it.)
+ * A directory of the tests' under /tmp (the test directory may be one that nobody cannot enter),
+ * "/tmp/lipc-test-PID-what", made with a mode and an owner (nobody's, where nobody may create,
+ * rename and swap entries), and removed with everything in it at exit, even after a failure,
+ * never through a link. (Not check_other_uid_dir(): that one is the test user's, and nobody may
+ * not write it.)
  */
-static char nobody_dirs[6][128];
+static char test_trees[8][128];
 
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -410,38 +416,39 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 	return 0;
 }
 
-static void rm_nobody_dirs(void)
+static void rm_test_trees(void)
 {
-	for (size_t i = 0; i < sizeof(nobody_dirs) / sizeof(nobody_dirs[0]); i++) {
+	for (size_t i = 0; i < sizeof(test_trees) / sizeof(test_trees[0]); i++) {
 		/* Entries of any kind, links never followed (FTW_PHYS), the deepest first. */
-		if (nobody_dirs[i][0] && getpid() == check_pid)
-			nftw(nobody_dirs[i], rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-		nobody_dirs[i][0] = '\0';
+		if (test_trees[i][0] && getpid() == check_pid)
+			nftw(test_trees[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		test_trees[i][0] = '\0';
 	}
 }
 
-static const char *owned_dir(const char *what, uid_t uid)
+static const char *test_tree(const char *what, mode_t mode, uid_t uid)
 {
 	static bool registered;
 	size_t i = 0;
 
-	while (nobody_dirs[i][0])
+	while (i < sizeof(test_trees) / sizeof(test_trees[0]) && test_trees[i][0])
 		i++;
-	CHECK(i < sizeof(nobody_dirs) / sizeof(nobody_dirs[0]));
-	snprintf(nobody_dirs[i], sizeof(nobody_dirs[i]), "/tmp/lipc-test-%d-%s", (int)check_pid,
+	CHECK(i < sizeof(test_trees) / sizeof(test_trees[0]));
+	snprintf(test_trees[i], sizeof(test_trees[i]), "/tmp/lipc-test-%d-%s", (int)check_pid,
 		 what);
 	if (!registered) {
-		atexit(rm_nobody_dirs);
+		CHECK_SYS(atexit(rm_test_trees));
 		registered = true;
 	}
-	CHECK_SYS(mkdir(nobody_dirs[i], 0755));
-	CHECK_SYS(chown(nobody_dirs[i], uid, uid));
-	return nobody_dirs[i];
+	CHECK_SYS(mkdir(test_trees[i], 0700));
+	CHECK_SYS(chown(test_trees[i], uid, uid));
+	CHECK_SYS(chmod(test_trees[i], mode));
+	return test_trees[i];
 }
 
 static const char *nobody_dir(const char *what)
 {
-	return owned_dir(what, CHECK_OTHER_UID);
+	return test_tree(what, 0755, CHECK_OTHER_UID);
 }
 
 /* Run fn as nobody in a child, and wait for it to succeed. */
@@ -594,7 +601,7 @@ static void fifo_removal_stays_in_its_directory(void)
 		snprintf(addr, sizeof(addr), "fifo:%s", fifo);
 		/* A root-only FIFO named like root's: what nobody would like root to remove. */
 		snprintf(target, sizeof(target), "%s",
-			 owned_dir(round ? "sig-root" : "close-root", 0));
+			 test_tree(round ? "sig-root" : "close-root", 0755, 0));
 		snprintf(victim, sizeof(victim), "%s/fifo", target);
 		CHECK_SYS(mkfifo(victim, 0600));
 		snprintf(old, sizeof(old), "%s.old/fifo", d);
@@ -629,7 +636,7 @@ static void fifo_removal_stays_in_its_directory(void)
 		CHECK_ERR(lstat(old, &st), ENOENT);
 		CHECK_SYS(unlink(victim));
 	}
-	rm_nobody_dirs();
+	rm_test_trees();
 }
 
 /*
@@ -760,7 +767,7 @@ static void ls_shows_no_forged_socket(void)
 
 	close(hold);
 	CHECK_EQ(check_wait(pid), 0);
-	rm_nobody_dirs();
+	rm_test_trees();
 	close(listener);
 	CHECK_SYS(lipc_sock_unlink(addr));
 }
@@ -798,7 +805,7 @@ static void lock_status_escapes_command_names(void)
 	close(hold);
 	CHECK_EQ(check_wait(pid), 0);
 	CHECK_SYS(unlink(file));
-	rm_nobody_dirs();
+	rm_test_trees();
 }
 
 static char rm_target[PATH_MAX];
@@ -852,7 +859,7 @@ static void rm_refuses_planted_links(void)
 	CHECK_SYS(unlink(links));
 	CHECK_SYS(unlink(sem_link));
 	CHECK_SYS(unlink(rm_target));
-	rm_nobody_dirs();
+	rm_test_trees();
 }
 
 /*
@@ -1242,10 +1249,636 @@ static void read_access_cannot_fake_liveness(void)
 	CHECK_SYS(lipc_ring_unlink(ring));
 }
 
+/*
+ * Sockets against another user: the directories these tests make are test_tree()s, under /tmp
+ * (the test directory may be one that nobody cannot enter).
+ */
+
+/*
+ * Attack 2: a datagram that reached a unix-dgram receiver between its bind() and the moment it
+ * asked for credentials was delivered with the kernel's "unknown" ones, pid 0 and uid 65534,
+ * and passed --allow-uid 65534 whoever sent it. Root's datagram comes while the receiver stands
+ * right after bind(); only nobody's, sent later, may show, with its real pid.
+ */
+static void sock_dgram_credentials_from_the_start(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], addr[PATH_MAX + 32], expected[128];
+	struct check_cmd rx;
+	mode_t mask;
+	int fd, status;
+	pid_t pid;
+
+	if (!check_other_uid())
+		return;
+	snprintf(dir, sizeof(dir), "%s", test_tree("dgram-cred", 0711, 0));
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(addr, sizeof(addr), "unix-dgram:%s", path);
+	mask = umask(0);
+	check_cmd_start_traced(
+		&rx, NULL,
+		LIPC_ARGV("recv", "--allow-uid", "65534", "-v", "-n", "1", "-m", "0666", addr));
+	umask(mask);
+	check_traced_until(&rx, CHECK_SYSCALLS(SYS_bind), 1, true);
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, 0));
+	CHECK_EQ(send(fd, "from root", 9, MSG_NOSIGNAL), 9);
+	close(fd);
+	check_traced_go(&rx);
+
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_chan *tx;
+
+		check_become_other_uid();
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		if (!tx)
+			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+		CHECK_SYS(lipc_chan_send(tx, "from nobody", 11));
+		CHECK_SYS(lipc_chan_close(tx));
+		_exit(0);
+	}
+	status = check_wait(pid);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	snprintf(expected, sizeof(expected), "len=11 pid=%d uid=65534 gid=65534\tfrom nobody\n",
+		 (int)pid);
+	CHECK_STR(rx.out, expected);
+	CHECK_EQ(status, 0);
+	check_cmd_free(&rx);
+}
+
+/*
+ * A receiver run by nobody at addr, in a child: it says it listens with a byte on ready, takes
+ * one message, which must be expect, and exits. Root's refused senders may connect meanwhile
+ * (and go), so it keeps going when a client leaves. Returns its pid.
+ */
+static pid_t sock_nobody_receiver(const char *addr, const char *expect, int ready)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct lipc_chan *rx;
+		struct lipc_msg m;
+
+		check_become_other_uid();
+		umask(0);
+		o.flags = LIPC_CHAN_KEEP;
+		o.mode = 0666;
+		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+		if (!rx)
+			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+		CHECK_EQ(write(ready, "r", 1), 1);
+		CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+		CHECK(m.len == strlen(expect) && !memcmp(m.data, expect, m.len));
+		CHECK_SYS(lipc_chan_close(rx));
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * A squatted name: nobody listens on @NAME (or on a path in a directory anyone may write)
+ * before root's program starts. Root's `lipc send` is refused on every Unix socket type with
+ * one line naming uid 65534, root's `lipc recv` cannot take the name (EADDRINUSE), and with
+ * --owner 65534 the send goes through, on purpose.
+ */
+static void sock_squatted_name_is_refused(void)
+{
+	char dir[PATH_MAX];
+
+	if (!check_other_uid())
+		return;
+	snprintf(dir, sizeof(dir), "%s", test_tree("squat", 01777, 0));
+	for (int i = 0; i < 4; i++) {
+		const char *scheme = sock_schemes[i % 3];
+		char addr[PATH_MAX + 32], n[200], byte;
+		struct check_cmd c;
+		int ready[2];
+		pid_t pid;
+
+		if (i < 3)
+			snprintf(addr, sizeof(addr), "%s:@%s", scheme,
+				 check_name(n, sizeof(n), scheme));
+		else
+			snprintf(addr, sizeof(addr), "%s:%s/sock", scheme, dir);
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		pid = sock_nobody_receiver(addr, "on purpose", ready[1]);
+		close(ready[1]);
+		CHECK_EQ(read(ready[0], &byte, 1), 1);
+		close(ready[0]);
+
+		CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("send", addr, "secret")), 1);
+		CHECK_FAILURE(&c, "the receiver runs as uid 65534, not as this user or root: "
+				  "nothing sent");
+		check_cmd_free(&c);
+		if (i < 3) {
+			CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
+			CHECK_FAILURE(&c, "a receiver is already listening there");
+			check_cmd_free(&c);
+		}
+		CHECK_EQ(check_cmd_run(&c, NULL,
+				       LIPC_ARGV("send", "--owner", "65534", addr, "on purpose")),
+			 0);
+		CHECK_STR(c.err, "");
+		check_cmd_free(&c);
+		CHECK_EQ(check_wait(pid), 0);
+	}
+}
+
+/* A socket file nobody listens on, left at path as by a server that crashed. */
+static void sock_make_stale(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = (int)CHECK_SYS(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+
+	CHECK(strlen(path) < sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	close(fd);
+}
+
+static bool sock_is_socket(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/*
+ * Wait until a `lipc recv -v` either says it listens (true) or has exited (false: collected,
+ * its output in c->out and c->err).
+ */
+static bool sock_listening(struct check_cmd *c)
+{
+	for (;;) {
+		char buf[4096];
+		ssize_t n = CHECK_SYS(pread(c->err_fd, buf, sizeof(buf) - 1, 0));
+
+		buf[n] = '\0';
+		if (strstr(buf, "lipc: listening on "))
+			return true;
+		if (check_state(c->pid) == 'Z') {
+			check_cmd_wait(c);
+			return false;
+		}
+		sched_yield();
+	}
+}
+
+/* The entries of dir other than . and ..: how many, with the first in first. */
+static int sock_entries(const char *dir, char *first, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d != NULL);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && n++ == 0)
+			snprintf(first, size, "%s", e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* In a child, as nobody, who owns DIR: rename DIR/sub to DIR/old and put a link to to there. */
+static void sock_swap_as_nobody(const char *sub, const char *old, const char *to)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		check_become_other_uid();
+		CHECK_SYS(rename(sub, old));
+		CHECK_SYS(symlink(to, sub));
+		_exit(0);
+	}
+	CHECK_EQ(check_wait(pid), 0);
+}
+
+/* The calls with which a socket file is removed or moved aside. */
+#ifdef SYS_unlink
+#define SOCK_REMOVALS CHECK_SYSCALLS(SYS_unlink, SYS_unlinkat, SYS_renameat2)
+#else
+#define SOCK_REMOVALS CHECK_SYSCALLS(SYS_unlinkat, SYS_renameat2)
+#endif
+
+/*
+ * The directories of attack 5: DIR and DIR/sub belong to nobody (who may rename sub), and root
+ * runs a receiver on DIR/sub/sock; another directory only root may enter holds a socket file
+ * named sock too, the one nobody wants root to remove.
+ */
+struct sock_swap {
+	char dir[PATH_MAX], sub[PATH_MAX + 8], old[PATH_MAX + 8], sock[PATH_MAX + 16];
+	char addr[PATH_MAX + 32], root_dir[PATH_MAX], root_sock[PATH_MAX + 8];
+};
+
+static void sock_swap_setup(struct sock_swap *w, const char *what)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-nobody", what);
+	snprintf(w->dir, sizeof(w->dir), "%s", test_tree(name, 0755, CHECK_OTHER_UID));
+	snprintf(w->sub, sizeof(w->sub), "%s/sub", w->dir);
+	snprintf(w->old, sizeof(w->old), "%s/old", w->dir);
+	CHECK_SYS(mkdir(w->sub, 0755));
+	CHECK_SYS(chown(w->sub, CHECK_OTHER_UID, CHECK_OTHER_UID));
+	snprintf(w->sock, sizeof(w->sock), "%s/sock", w->sub);
+	snprintf(w->addr, sizeof(w->addr), "unix:%s", w->sock);
+	snprintf(name, sizeof(name), "%s-root", what);
+	snprintf(w->root_dir, sizeof(w->root_dir), "%s", test_tree(name, 0700, 0));
+	snprintf(w->root_sock, sizeof(w->root_sock), "%s/sock", w->root_dir);
+	sock_make_stale(w->root_sock);
+}
+
+/*
+ * Attack 5, at close: root's receiver is held at the entry of its cleanup's unlink while nobody
+ * swaps DIR/sub for a link to root's directory. Let go, the receiver removes its own socket
+ * file, in the directory it pinned, and root's other file survives.
+ */
+static void sock_swapped_directory_at_close(void)
+{
+	struct sock_swap w;
+	struct check_cmd rx;
+	struct lipc_chan *tx;
+	char moved[PATH_MAX + 16];
+
+	if (!check_other_uid())
+		return;
+	sock_swap_setup(&w, "swap-close");
+	check_cmd_start_traced(&rx, NULL, LIPC_ARGV("recv", "-n", "1", w.addr));
+	check_traced_until(&rx, CHECK_SYSCALLS(SYS_listen), 1, true);
+	tx = lipc_chan_open(w.addr, LIPC_CHAN_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "bye", 3));
+	CHECK_SYS(lipc_chan_close(tx));
+	check_traced_until(&rx, SOCK_REMOVALS, 1, false);
+	sock_swap_as_nobody(w.sub, w.old, w.root_dir);
+	check_traced_go(&rx);
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_STR(rx.out, "bye\n");
+	CHECK(sock_is_socket(w.root_sock));
+	snprintf(moved, sizeof(moved), "%s/sock", w.old);
+	CHECK(!sock_is_socket(moved)); /* its own, removed where it was */
+	check_cmd_free(&rx);
+}
+
+/*
+ * Attack 5, at start: a stale socket file is at DIR/sub/sock, and root's receiver is held at the
+ * entry of the call that would remove it (its probe said stale) while nobody swaps DIR/sub for a
+ * link to root's directory. Let go, the receiver takes out the stale file in the directory it
+ * pinned, sees that the path leads elsewhere now, and fails; root's other file survives.
+ */
+static void sock_swapped_directory_at_start(void)
+{
+	struct sock_swap w;
+	struct check_cmd rx;
+	char first[256];
+
+	if (!check_other_uid())
+		return;
+	sock_swap_setup(&w, "swap-start");
+	sock_make_stale(w.sock);
+	check_cmd_start_traced(&rx, NULL, LIPC_ARGV("recv", "-t", "0", w.addr));
+	check_traced_until(&rx, SOCK_REMOVALS, 1, false);
+	sock_swap_as_nobody(w.sub, w.old, w.root_dir);
+	check_traced_go(&rx);
+	check_cmd_wait(&rx);
+	CHECK(sock_is_socket(w.root_sock));
+	CHECK_FAILURE(&rx, "a directory on the way to the socket was replaced meanwhile");
+	/* The stale file went, in the directory pinned, and nothing of ours was left there. */
+	CHECK_EQ(sock_entries(w.old, first, sizeof(first)), 0);
+	check_cmd_free(&rx);
+}
+
+/*
+ * Two servers on one stale socket file: the first is held right where it would remove the file
+ * it probed stale, while the second starts and gets as far as it can; then the first goes on.
+ * Whatever the order, exactly one listens and is the one reached at the path, and the other
+ * fails with EADDRINUSE, where the old code's first server removed the second's live name.
+ */
+static void sock_stale_file_two_servers(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], addr[PATH_MAX + 16], first[256];
+	struct check_cmd rx[2], tx;
+	bool listening[2];
+
+	snprintf(dir, sizeof(dir), "%s", test_tree("stale-two", 0700, geteuid()));
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	sock_make_stale(path);
+	check_cmd_start_traced(&rx[0], NULL, LIPC_ARGV("recv", "-v", "-n", "1", addr));
+	check_traced_until(&rx[0], SOCK_REMOVALS, 1, false);
+	check_cmd_start(&rx[1], NULL, LIPC_ARGV("recv", "-v", "-n", "1", addr));
+	listening[1] = sock_listening(&rx[1]);
+	check_traced_go(&rx[0]);
+	listening[0] = sock_listening(&rx[0]);
+	if (listening[0] == listening[1])
+		check_fail(__FILE__, __LINE__, "%s servers listen at %s",
+			   listening[0] ? "two" : "no", path);
+	CHECK_FAILURE(&rx[!listening[1]], "cannot open ");
+	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "to the one")), 0);
+	CHECK_EQ(check_cmd_wait(&rx[listening[1]]), 0);
+	CHECK_CONTAINS(rx[listening[1]].out, "\tto the one\n");
+	CHECK_EQ(sock_entries(dir, first, sizeof(first)), 0);
+	check_cmd_free(&tx);
+	check_cmd_free(&rx[0]);
+	check_cmd_free(&rx[1]);
+}
+
+/*
+ * Servers started at once on one stale socket file, round after round: processes that wait at
+ * one barrier (a pipe's end of file), then all open a receiver. Exactly one listens and is
+ * reached at the path, every other fails with EADDRINUSE, and nothing else is left in the
+ * directory (no placeholder, no second socket file).
+ */
+static void sock_stale_file_many_servers(void)
+{
+	enum {
+		SERVERS = 8,
+		ROUNDS = 200
+	};
+	char dir[PATH_MAX], path[PATH_MAX + 8], addr[PATH_MAX + 16], first[256];
+
+	snprintf(dir, sizeof(dir), "%s", test_tree("stale-many", 0700, geteuid()));
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	for (int round = 0; round < ROUNDS; round++) {
+		int go[2], report[SERVERS][2], winner = -1;
+		pid_t pids[SERVERS];
+		struct lipc_chan *tx;
+		char msg[32], got[32];
+
+		sock_make_stale(path);
+		CHECK_SYS(pipe2(go, O_CLOEXEC));
+		for (int i = 0; i < SERVERS; i++) {
+			CHECK_SYS(pipe2(report[i], O_CLOEXEC));
+			pids[i] = check_fork();
+			if (pids[i] == 0) {
+				struct lipc_chan *rx;
+				struct lipc_msg m;
+				char byte;
+				int err;
+
+				close(go[1]);
+				CHECK_EQ(read(go[0], &byte, 1), 0);
+				rx = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+				err = rx ? 0 : errno;
+				CHECK_EQ(write(report[i][1], &err, sizeof(err)), sizeof(err));
+				if (!rx)
+					_exit(0);
+				CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+				CHECK_EQ(write(report[i][1], m.data, m.len), m.len);
+				CHECK_SYS(lipc_chan_close(rx));
+				_exit(0);
+			}
+			close(report[i][1]);
+		}
+		close(go[0]);
+		close(go[1]);
+		for (int i = 0; i < SERVERS; i++) {
+			int err;
+
+			CHECK_EQ(read(report[i][0], &err, sizeof(err)), sizeof(err));
+			if (err) {
+				if (err != EADDRINUSE)
+					check_fail(__FILE__, __LINE__, "round %d: server %d: %s",
+						   round, i, strerror(err));
+				continue;
+			}
+			if (winner >= 0)
+				check_fail(__FILE__, __LINE__,
+					   "round %d: servers %d and %d both listen", round, winner,
+					   i);
+			winner = i;
+		}
+		CHECK(winner >= 0);
+		CHECK_EQ(sock_entries(dir, first, sizeof(first)), 1);
+		CHECK_STR(first, "sock");
+		snprintf(msg, sizeof(msg), "round %d", round);
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, msg, strlen(msg)));
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(read(report[winner][0], got, sizeof(got)), strlen(msg));
+		CHECK(!memcmp(got, msg, strlen(msg)));
+		for (int i = 0; i < SERVERS; i++) {
+			CHECK_EQ(check_wait(pids[i]), 0);
+			close(report[i][0]);
+		}
+		CHECK_EQ(sock_entries(dir, first, sizeof(first)), 0);
+	}
+}
+
+/* Wait until a running command has written needle to its standard output; fail if it exits. */
+static void sock_wait_out(struct check_cmd *c, const char *needle)
+{
+	for (;;) {
+		char buf[8192];
+		ssize_t n = CHECK_SYS(pread(c->out_fd, buf, sizeof(buf) - 1, 0));
+
+		buf[n] = '\0';
+		if (strstr(buf, needle))
+			return;
+		if (check_state(c->pid) == 'Z') {
+			check_cmd_wait(c);
+			check_fail(__FILE__, __LINE__, "exited (%d) before it printed \"%s\": %s%s",
+				   c->status, needle, c->out, c->err);
+		}
+		sched_yield();
+	}
+}
+
+/* Start a command with the descriptor limit (ulimit -n) set to files: it inherits it. */
+static void sock_start_limited(struct check_cmd *c, rlim_t files, const char *const argv[])
+{
+	struct rlimit old, low;
+
+	CHECK_SYS(getrlimit(RLIMIT_NOFILE, &old));
+	low = old;
+	low.rlim_cur = files;
+	CHECK(old.rlim_max == RLIM_INFINITY || old.rlim_max >= files);
+	CHECK_SYS(setrlimit(RLIMIT_NOFILE, &low));
+	check_cmd_start(c, NULL, argv);
+	CHECK_SYS(setrlimit(RLIMIT_NOFILE, &old));
+}
+
+/*
+ * The attacker of attack 3, as nobody: count connections to addr, each sending head and then
+ * body (a blocking send, which ends when the receiver has read all but what the kernel buffers,
+ * or fails once the receiver has shed the connection). A byte on the pipe ready says they are
+ * all made; they are held until the pipe go is closed. Returns its pid.
+ */
+static pid_t sock_flood(const char *addr, int count, const void *head, size_t head_len,
+			const void *body, size_t body_len, const int ready[2], const int go[2])
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		char byte;
+
+		close(ready[0]);
+		close(go[1]);
+		check_become_other_uid();
+		for (int i = 0; i < count; i++) {
+			int fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+
+			if (head_len && send(fd, head, head_len, MSG_NOSIGNAL) < 0)
+				continue; /* shed already */
+			if (body_len)
+				(void)!send(fd, body, body_len, MSG_NOSIGNAL);
+		}
+		CHECK_EQ(write(ready[1], "c", 1), 1);
+		CHECK_EQ(read(go[0], &byte, 1), 0);
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * Attack 3, many idle clients: with ulimit -n 64, 80 idle connections made `lipc recv` exit
+ * with EMFILE (and the client still pending failed every later accept). Now the newest are
+ * shed at the cap (half the limit by default) or, above the limit (--max-clients 1000), when
+ * accept() finds no descriptor; a client that was there before is served on, and so is a new
+ * one once the flood has gone.
+ */
+static void sock_idle_flood(void)
+{
+	if (!check_other_uid())
+		return;
+	for (int round = 0; round < 2; round++) {
+		char addr[PATH_MAX], n[200], byte;
+		struct lipc_chan *tx;
+		struct check_cmd rx, late;
+		int ready[2], go[2];
+		pid_t pid;
+
+		snprintf(addr, sizeof(addr), "unix:@%s", check_name(n, sizeof(n), "flood"));
+		if (round == 0)
+			sock_start_limited(&rx, 64, LIPC_ARGV("recv", "-v", "-k", "-n", "3", addr));
+		else
+			sock_start_limited(&rx, 64,
+					   LIPC_ARGV("recv", "-v", "-k", "-n", "3", "--max-clients",
+						     "1000", addr));
+		CHECK(sock_listening(&rx));
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "before", 6));
+		sock_wait_out(&rx, "\tbefore\n");
+
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		CHECK_SYS(pipe2(go, O_CLOEXEC));
+		pid = sock_flood(addr, 80, NULL, 0, NULL, 0, ready, go);
+		close(ready[1]);
+		close(go[0]);
+		CHECK_EQ(read(ready[0], &byte, 1), 1);
+		CHECK_SYS(lipc_chan_send(tx, "after", 5));
+		sock_wait_out(&rx, "\tafter\n");
+		close(go[1]);
+		CHECK_EQ(check_wait(pid), 0);
+		close(ready[0]);
+
+		/* The flood has gone: a newcomer is served. */
+		CHECK_EQ(check_cmd_run(&late, NULL, LIPC_ARGV("send", addr, "late")), 0);
+		check_cmd_free(&late);
+		CHECK_EQ(check_cmd_wait(&rx), 0);
+		CHECK_CONTAINS(rx.out, "\tlate\n");
+		CHECK_SYS(lipc_chan_close(tx));
+		check_cmd_free(&rx);
+	}
+}
+
+/* A process's peak resident memory (VmHWM), in bytes. */
+static long long sock_peak_rss(pid_t pid)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (kb < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lld kB", &kb) != 1)
+			kb = -1;
+	fclose(f);
+	CHECK(kb >= 0);
+	return kb * 1024;
+}
+
+/*
+ * Attack 3, unfinished frames: 200 connections each holding a 1 MiB frame that never ends grew
+ * the receiver by 200 MB. Now the memory held for unfinished messages is bounded in all (for
+ * this receiver: 4 messages of 1 MiB and 16 KiB for each of its 512 clients, 12 MiB), the
+ * client holding the most is shed beyond, and a client that was there before is served on.
+ */
+static void sock_unfinished_frames_flood(void)
+{
+	/* The bound, and room for what the allocator keeps (and AddressSanitizer adds). */
+	const long long bound = 12LL << 20, slack = 8LL << 20;
+	static const unsigned char head[4] = { 0, 0x10, 0, 0 }; /* a frame of 1 MiB */
+	const size_t body_len = (1u << 20) - 1;
+	char addr[PATH_MAX], n[200], byte, *body, *asan;
+	const char *old_asan = getenv("ASAN_OPTIONS");
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	long long before, after;
+	struct lipc_chan *tx;
+	struct check_cmd rx;
+	int ready[2], go[2];
+	pid_t pid;
+
+	if (!check_other_uid())
+		return;
+	snprintf(addr, sizeof(addr), "unix:@%s", check_name(n, sizeof(n), "frames"));
+	/* Freed memory must go back at once, not wait in AddressSanitizer's quarantine. */
+	asan = malloc(strlen(old_asan ? old_asan : "") + 32);
+	CHECK(asan != NULL);
+	sprintf(asan, "%s%squarantine_size_mb=0", old_asan ? old_asan : "",
+		old_asan && *old_asan ? ":" : "");
+	CHECK_SYS(setenv("ASAN_OPTIONS", asan, 1));
+	sock_start_limited(&rx, 1024, LIPC_ARGV("recv", "-v", "-f", "-k", "-n", "2", addr));
+	if (old_asan)
+		CHECK_SYS(setenv("ASAN_OPTIONS", old_asan, 1));
+	else
+		CHECK_SYS(unsetenv("ASAN_OPTIONS"));
+	free(asan);
+	CHECK(sock_listening(&rx));
+	o.flags = LIPC_CHAN_FRAMED;
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "before", 6));
+	sock_wait_out(&rx, "\tbefore\n");
+	before = sock_peak_rss(rx.pid);
+
+	body = malloc(body_len);
+	CHECK(body != NULL);
+	memset(body, 'x', body_len);
+	CHECK_SYS(pipe2(ready, O_CLOEXEC));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	pid = sock_flood(addr, 200, head, sizeof(head), body, body_len, ready, go);
+	close(ready[1]);
+	close(go[0]);
+	CHECK_EQ(read(ready[0], &byte, 1), 1);
+	free(body);
+	after = sock_peak_rss(rx.pid);
+	if (!check_wrapped() && after - before > bound + slack)
+		check_fail(__FILE__, __LINE__, "the receiver grew by %lld MiB (bound %lld MiB)",
+			   (after - before) >> 20, bound >> 20);
+	CHECK_SYS(lipc_chan_send(tx, "after", 5));
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_CONTAINS(rx.out, "\tafter\n");
+	close(go[1]);
+	CHECK_EQ(check_wait(pid), 0);
+	close(ready[0]);
+	CHECK_SYS(lipc_chan_close(tx));
+	check_cmd_free(&rx);
+}
+
 CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refuses_planted_names),
 	   TEST(planted_symlinks_are_not_followed), TEST(allow_uid_turns_others_away),
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_objects_are_not_joined),
 	   TEST(fifo_removal_stays_in_its_directory), TEST(ls_shows_no_forged_socket),
 	   TEST(lock_status_escapes_command_names), TEST(rm_refuses_planted_links),
 	   TEST(squatted_ring_is_refused), TEST(truncated_ring_is_an_error),
-	   TEST(read_access_cannot_fake_liveness))
+	   TEST(read_access_cannot_fake_liveness), TEST(sock_dgram_credentials_from_the_start),
+	   TEST(sock_squatted_name_is_refused), TEST(sock_swapped_directory_at_close),
+	   TEST(sock_swapped_directory_at_start), TEST(sock_stale_file_two_servers),
+	   TEST(sock_stale_file_many_servers), TEST(sock_idle_flood),
+	   TEST(sock_unfinished_frames_flood))

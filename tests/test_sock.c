@@ -11,8 +11,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -326,7 +328,10 @@ static void tcp_clients_at_once(void)
 	clients_at_once("tcp", 0);
 }
 
-/* The pid, uid and gid a message carries are its sender's, as the kernel saw them. */
+/*
+ * The pid, uid and gid a message carries are its sender's, as the kernel saw them: this
+ * process's, and (as root) nobody's.
+ */
 static void credentials_are_the_senders(void)
 {
 	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
@@ -338,8 +343,8 @@ static void credentials_are_the_senders(void)
 
 		o.flags = LIPC_CHAN_KEEP;
 		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "cred"), &o);
-		pid = send_one(addr, "from root", false);
-		expect(c, "from root", &m);
+		pid = send_one(addr, "from me", false);
+		expect(c, "from me", &m);
 		CHECK(m.has & LIPC_MSG_CRED);
 		CHECK_EQ(m.pid, pid);
 		CHECK_EQ(m.uid, getuid());
@@ -355,6 +360,74 @@ static void credentials_are_the_senders(void)
 			CHECK_EQ(check_wait(pid), 0);
 		}
 		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+/*
+ * Credentials the kernel could not fill in vouch for nobody: a receiver in a pid namespace of
+ * its own sees pid 0 for a sender outside it. Its messages carry no LIPC_MSG_CRED, and never
+ * pass LIPC_CHAN_ALLOW_UID, even for the sender's very uid, on every Unix socket type.
+ */
+static void credentials_without_pid_vouch_for_nobody(void)
+{
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root: a pid namespace of its own for the receiver");
+	for (size_t i = 0; i < sizeof(unix_schemes) / sizeof(unix_schemes[0]); i++) {
+		char shown[PATH_MAX], refused[PATH_MAX], byte;
+		struct lipc_chan *tx;
+		int ready[2], status;
+		pid_t pid;
+
+		abstract_addr(shown, sizeof(shown), unix_schemes[i], "nopid");
+		abstract_addr(refused, sizeof(refused), unix_schemes[i], "nopid-allow");
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			pid_t inner;
+
+			close(ready[0]);
+			if (unshare(CLONE_NEWPID) < 0)
+				_exit(77);
+			inner = check_fork(); /* pid 1 of the new namespace */
+			if (inner == 0) {
+				struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+				struct lipc_chan *rx, *allow;
+				struct lipc_msg m;
+
+				o.flags = LIPC_CHAN_KEEP;
+				rx = receiver(shown, &o);
+				o.flags |= LIPC_CHAN_ALLOW_UID;
+				o.allow_uid = 0;
+				allow = receiver(refused, &o);
+				CHECK_EQ(write(ready[1], "r", 1), 1);
+				expect(rx, "shown", &m);
+				CHECK_EQ(m.has & LIPC_MSG_CRED, 0);
+				CHECK_SYS(lipc_chan_set_timeout(allow, 0));
+				CHECK_ERR(lipc_chan_recv(allow, &m), EAGAIN);
+				CHECK_SYS(lipc_chan_close(allow));
+				CHECK_SYS(lipc_chan_close(rx));
+				_exit(0);
+			}
+			_exit(check_wait(inner));
+		}
+		close(ready[1]);
+		if (read(ready[0], &byte, 1) != 1) {
+			status = check_wait(pid);
+			if (status == 77)
+				CHECK_SKIP("no pid namespace here (unshare: CLONE_NEWPID)");
+			check_fail(__FILE__, __LINE__, "the receiver failed (%d)", status);
+		}
+		close(ready[0]);
+		/* First the one refused: it is there when the other has arrived. */
+		tx = lipc_chan_open(refused, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "refused", 7));
+		CHECK_SYS(lipc_chan_close(tx));
+		tx = lipc_chan_open(shown, LIPC_CHAN_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "shown", 5));
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(check_wait(pid), 0);
 	}
 }
 
@@ -394,6 +467,72 @@ static void allow_uid_refuses_others(void)
 			CHECK_EQ(lipc_chan_recv(c, &m), 0);
 		}
 		CHECK_SYS(lipc_chan_close(c));
+	}
+}
+
+/*
+ * The join policy for a sender: a receiver that another user runs is refused (EPERM, and the
+ * reason names its uid), on every Unix socket type, unless LIPC_CHAN_OWNER names that user; TCP
+ * tells no uid, and is not checked.
+ */
+static void sender_checks_its_receiver(void)
+{
+	static const char *const schemes[] = { "unix", "unix-dgram", "unix-seqpacket", "tcp" };
+
+	if (!check_other_uid())
+		return;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		bool tcp = !strcmp(schemes[i], "tcp");
+		char addr[PATH_MAX];
+		struct lipc_chan *tx;
+		struct lipc_addr a;
+		int ready[2];
+		ssize_t n;
+		pid_t pid;
+
+		if (tcp)
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[i], "policy");
+		CHECK_SYS(pipe2(ready, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			struct lipc_chan *rx;
+			struct lipc_msg m;
+
+			check_become_other_uid();
+			o.flags = LIPC_CHAN_KEEP;
+			rx = receiver(addr, &o);
+			CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
+			CHECK_EQ(write(ready[1], addr, strlen(addr)), strlen(addr));
+			expect(rx, "trusted", &m);
+			CHECK_SYS(lipc_chan_close(rx));
+			_exit(0);
+		}
+		close(ready[1]);
+		n = CHECK_SYS(read(ready[0], addr, sizeof(addr) - 1));
+		addr[n] = '\0';
+		close(ready[0]);
+		CHECK_SYS(lipc_addr_parse(&a, addr));
+		if (!tcp) {
+			CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == EPERM);
+			CHECK_STR(
+				lipc_addr_strerror(&a, EPERM),
+				"the receiver runs as uid 65534, not as this user or root: nothing "
+				"sent");
+			o.flags = LIPC_CHAN_OWNER;
+			o.owner = 12345;
+			CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+			CHECK_CONTAINS(lipc_addr_strerror(&a, EPERM),
+				       "not as this user, root or uid 12345");
+			o.owner = CHECK_OTHER_UID;
+		}
+		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		CHECK(tx != NULL);
+		CHECK_SYS(lipc_chan_send(tx, "trusted", 7));
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(check_wait(pid), 0);
 	}
 }
 
@@ -924,6 +1063,216 @@ static void datagram_size_limit(void)
 	}
 }
 
+/* Has the listener closed fd's connection? A read that does not wait tells. */
+static bool shed(int fd)
+{
+	char byte;
+	ssize_t n = recv(fd, &byte, 1, MSG_DONTWAIT);
+
+	if (n < 0 && errno != EAGAIN && errno != ECONNRESET)
+		check_fail(__FILE__, __LINE__, "recv: %s", strerror(errno));
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+/*
+ * At max_clients, the newest connection is shed: closed at once (a Unix client's next send
+ * fails with EPIPE, a TCP one is reset), while the clients already there are served on; once
+ * one of them has left, a newcomer is served again, even when it arrives in the same instant.
+ */
+static void max_clients_sheds_the_newest(void)
+{
+	static const char *const schemes[] = { "unix", "unix-seqpacket", "tcp" };
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		bool tcp = !strcmp(schemes[i], "tcp");
+		struct lipc_chan *rx, *a, *b, *d;
+		char addr[PATH_MAX], byte;
+		struct lipc_msg m;
+		int fd;
+
+		o.flags = LIPC_CHAN_KEEP;
+		o.max_clients = 2;
+		if (tcp)
+			strcpy(addr, "tcp::0");
+		else
+			abstract_addr(addr, sizeof(addr), schemes[i], "cap");
+		rx = receiver(addr, &o);
+		CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
+		a = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		b = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(a && b);
+		CHECK_SYS(lipc_chan_send(a, "a", 1));
+		CHECK_SYS(lipc_chan_send(b, "b", 1));
+		expect(rx, "a", &m);
+		expect(rx, "b", &m);
+
+		/* A third: shed, and it sees so. */
+		fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN);
+		if (tcp) {
+			CHECK_ERR(recv(fd, &byte, 1, 0), ECONNRESET); /* reset, not a quiet end */
+		} else {
+			CHECK(shed(fd));
+			CHECK_ERR(send(fd, "c", 1, MSG_NOSIGNAL), EPIPE);
+		}
+		close(fd);
+
+		/* The others are served on. */
+		CHECK_SYS(lipc_chan_set_timeout(rx, -1));
+		CHECK_SYS(lipc_chan_send(a, "a2", 2));
+		expect(rx, "a2", &m);
+
+		/* One leaves as another comes: the newcomer takes its place. */
+		CHECK_SYS(lipc_chan_close(b));
+		d = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(d != NULL);
+		CHECK_SYS(lipc_chan_send(d, "d", 1));
+		expect(rx, "d", &m);
+		CHECK_SYS(lipc_chan_close(d));
+		CHECK_SYS(lipc_chan_close(a));
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/*
+ * With ulimit -n 64 and room asked for 1000 clients, accept() runs out of descriptors: the
+ * newest clients are shed (through a spare descriptor) instead of ending the receiver or
+ * leaving it to wake for ever for a client it cannot take; the client there before is served
+ * on, and a newcomer once the flood has gone. The receiver is a child with the low limit.
+ */
+static void descriptor_limit_sheds_the_newest(void)
+{
+	enum {
+		FLOOD = 80
+	};
+	char addr[PATH_MAX], got[16];
+	int flood[FLOOD], report[2], shed_count = 0;
+	struct lipc_chan *tx, *late;
+	pid_t pid;
+
+	abstract_addr(addr, sizeof(addr), "unix", "emfile");
+	CHECK_SYS(pipe2(report, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct rlimit rl;
+		struct lipc_chan *rx;
+		struct lipc_msg m;
+
+		close(report[0]);
+		CHECK_SYS(getrlimit(RLIMIT_NOFILE, &rl));
+		rl.rlim_cur = 64;
+		CHECK_SYS(setrlimit(RLIMIT_NOFILE, &rl));
+		o.flags = LIPC_CHAN_KEEP;
+		o.max_clients = 1000;
+		rx = receiver(addr, &o);
+		CHECK_EQ(write(report[1], "r", 1), 1);
+		for (int i = 0; i < 3; i++) {
+			CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+			CHECK_EQ(write(report[1], m.data, m.len), m.len);
+		}
+		CHECK_SYS(lipc_chan_close(rx));
+		_exit(0);
+	}
+	close(report[1]);
+	CHECK_EQ(read(report[0], got, 1), 1);
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "before", 6));
+	CHECK_EQ(read(report[0], got, sizeof(got)), 6);
+	for (int i = 0; i < FLOOD; i++)
+		flood[i] = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	CHECK_SYS(lipc_chan_send(tx, "after", 5));
+	CHECK_EQ(read(report[0], got, sizeof(got)), 5);
+	CHECK(!memcmp(got, "after", 5));
+	/* The receiver has taken what its descriptors allow, and shed the rest. */
+	for (int i = 0; i < FLOOD; i++) {
+		shed_count += shed(flood[i]);
+		close(flood[i]);
+	}
+	CHECK(shed_count > 0 && shed_count < FLOOD);
+	late = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(late != NULL);
+	CHECK_SYS(lipc_chan_send(late, "late", 4));
+	CHECK_EQ(read(report[0], got, sizeof(got)), 4);
+	CHECK(!memcmp(got, "late", 4));
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(late));
+	CHECK_SYS(lipc_chan_close(tx));
+	close(report[0]);
+}
+
+/* Connect and send a frame's length and part of its body, without waiting: the socket. */
+static int partial_frame(const char *addr, size_t len, size_t part)
+{
+	unsigned char head[4] = { (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+				  (unsigned char)(len >> 8), (unsigned char)len };
+	int fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	char *body = malloc(part);
+
+	CHECK(body != NULL);
+	memset(body, 'p', part);
+	CHECK_EQ(send(fd, head, sizeof(head), MSG_NOSIGNAL), sizeof(head));
+	CHECK_EQ(send(fd, body, part, MSG_NOSIGNAL | MSG_DONTWAIT), part);
+	free(body);
+	return fd;
+}
+
+/*
+ * The memory a listener holds for unfinished messages is bounded in all: clients that each
+ * hold part of a frame fill it, and beyond it the one holding the most is shed (here the
+ * first, which holds twice as much as the others), then others; what is kept stays within the
+ * bound (4 messages of max_msg and 16 KiB a client), and a well-behaved client is served on.
+ */
+static void unfinished_messages_are_bounded(void)
+{
+	enum {
+		CLIENTS = 40,
+		MAX_CLIENTS = 64
+	};
+	const size_t max_msg = 256 * 1024, part = 96 * 1024;
+	const size_t budget = 4 * (max_msg + 4) + MAX_CLIENTS * 16 * 1024;
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx, *tx;
+	char addr[PATH_MAX];
+	int big, fds[CLIENTS];
+	size_t kept = 0;
+	struct lipc_msg m;
+
+	o.flags = LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP;
+	o.max_msg = max_msg;
+	o.max_clients = MAX_CLIENTS;
+	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "bounded"), &o);
+	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_SYS(lipc_chan_send(tx, "hello", 5));
+	expect(rx, "hello", &m);
+
+	big = partial_frame(addr, max_msg, 2 * part);
+	for (int i = 0; i < CLIENTS; i++)
+		fds[i] = partial_frame(addr, max_msg, part);
+	CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+	CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN);
+	CHECK(shed(big));
+	for (int i = 0; i < CLIENTS; i++)
+		if (!shed(fds[i]))
+			kept += part;
+	CHECK(kept > 0);
+	if (kept > budget)
+		check_fail(__FILE__, __LINE__, "%zu bytes kept, over the bound of %zu", kept,
+			   budget);
+	CHECK_SYS(lipc_chan_set_timeout(rx, -1));
+	CHECK_SYS(lipc_chan_send(tx, "still", 5));
+	expect(rx, "still", &m);
+	for (int i = 0; i < CLIENTS; i++)
+		close(fds[i]);
+	close(big);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
 /* The stream ends when the last client has gone; with LIPC_CHAN_KEEP it never does. */
 static void keep_serves_client_after_client(void)
 {
@@ -1288,13 +1637,15 @@ static void cli_errors(void)
 	}
 }
 
-/* recv --allow-uid: another user's message never shows; the allowed user's does. */
+/*
+ * recv --allow-uid: another user's message never shows; the allowed user's does. The other
+ * user sends through the library, which needs no copy of lipc that it may run.
+ */
 static void cli_allow_uid(void)
 {
 	char addr[PATH_MAX], said[PATH_MAX], uid[16], from[64];
 	struct check_cmd rx, tx;
 	pid_t pid;
-	int status;
 
 	if (!check_other_uid())
 		return;
@@ -1304,13 +1655,18 @@ static void cli_allow_uid(void)
 	wait_listening(&rx, said, sizeof(said));
 	pid = check_fork();
 	if (pid == 0) {
+		struct lipc_chan *c;
+
 		check_become_other_uid();
-		execl(check_lipc(), "lipc", "send", addr, "from nobody", (char *)NULL);
-		_exit(127);
+		c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		CHECK(c != NULL);
+		/* Refused: its send succeeds, or fails with EPIPE once the receiver closed it. */
+		if (lipc_chan_send(c, "from nobody", 11) < 0)
+			CHECK_EQ(errno, EPIPE);
+		lipc_chan_close(c);
+		_exit(0);
 	}
-	/* Refused: its send succeeds, or fails with EPIPE once the receiver has closed it. */
-	status = check_wait(pid);
-	CHECK(status == 0 || status == 1);
+	CHECK_EQ(check_wait(pid), 0);
 	CHECK_EQ(check_cmd_run(&tx, NULL, LIPC_ARGV("send", addr, "from root")), 0);
 	CHECK_EQ(check_cmd_wait(&rx), 0);
 	snprintf(from, sizeof(from), "uid=%u gid=%u\tfrom root\n", (unsigned)getuid(),
@@ -1319,6 +1675,37 @@ static void cli_allow_uid(void)
 	CHECK(!strstr(rx.out, "nobody"));
 	check_cmd_free(&tx);
 	check_cmd_free(&rx);
+}
+
+/*
+ * A `lipc send` that a full listener sheds says so: held right after its connect() while the
+ * listener, serving its one client (max_clients 1), sheds it, it then fails with one line.
+ */
+static void cli_shed_sender_says_so(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *rx, *a;
+	struct check_cmd tx;
+	char addr[PATH_MAX];
+	struct lipc_msg m;
+
+	o.flags = LIPC_CHAN_KEEP;
+	o.max_clients = 1;
+	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "shed"), &o);
+	a = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	CHECK(a != NULL);
+	CHECK_SYS(lipc_chan_send(a, "first", 5));
+	expect(rx, "first", &m);
+	check_cmd_start_traced(&tx, NULL, LIPC_ARGV("send", addr, "second"));
+	check_traced_until(&tx, CHECK_SYSCALLS(SYS_connect), 1, true);
+	CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+	CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN);
+	check_traced_go(&tx);
+	CHECK_EQ(check_cmd_wait(&tx), 1);
+	CHECK_FAILURE(&tx, "the receiver has gone, or shed this connection");
+	check_cmd_free(&tx);
+	CHECK_SYS(lipc_chan_close(a));
+	CHECK_SYS(lipc_chan_close(rx));
 }
 
 /*
@@ -1558,16 +1945,19 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST_T(traffic_tcp_frames_ipv6, 120), TEST(unix_clients_at_once),
 	   TEST(unix_framed_clients_at_once), TEST(seqpacket_clients_at_once),
 	   TEST(tcp_clients_at_once), TEST(credentials_are_the_senders),
-	   TEST(allow_uid_refuses_others), TEST(passed_descriptor_reads_the_file),
+	   TEST(credentials_without_pid_vouch_for_nobody), TEST(allow_uid_refuses_others),
+	   TEST(sender_checks_its_receiver), TEST(passed_descriptor_reads_the_file),
 	   TEST(extra_descriptors_are_closed), TEST(channel_closes_passed_descriptors),
 	   TEST(stale_file_replaced_live_refused), TEST(not_a_socket_is_refused),
 	   TEST(socket_file_removed_by_its_creator), TEST(path_length_limits),
 	   TEST(abstract_names_leave_no_file), TEST(client_of_dead_server),
 	   TEST(sender_to_closed_reader_gets_epipe), TEST(sender_to_killed_reader_gets_epipe),
 	   TEST(record_boundaries_and_truncation), TEST(datagram_size_limit),
-	   TEST(keep_serves_client_after_client), TEST(recv_times_out), TEST(send_times_out),
-	   TEST(connect_waits_for_room_in_backlog), TEST(tcp_listens_on_loopback),
-	   TEST(public_calls_refuse_misuse), TEST(cli_unix_round_trip), TEST(cli_every_scheme),
-	   TEST(cli_errors), TEST(cli_allow_uid), TEST(cli_interrupted_recv_removes_its_socket),
+	   TEST(keep_serves_client_after_client), TEST(max_clients_sheds_the_newest),
+	   TEST(descriptor_limit_sheds_the_newest), TEST(unfinished_messages_are_bounded),
+	   TEST(recv_times_out), TEST(send_times_out), TEST(connect_waits_for_room_in_backlog),
+	   TEST(tcp_listens_on_loopback), TEST(public_calls_refuse_misuse),
+	   TEST(cli_unix_round_trip), TEST(cli_every_scheme), TEST(cli_errors), TEST(cli_allow_uid),
+	   TEST(cli_shed_sender_says_so), TEST(cli_interrupted_recv_removes_its_socket),
 	   TEST(cli_keep), TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools),
 	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass))
