@@ -127,6 +127,15 @@ void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *
 /* lipc_chan_close(), with the signal-time removal dropped in the same instant. */
 int close_channel(struct lipc_chan *chan);
 
+/*
+ * Pin the directory that holds path (O_PATH; links on the way are followed, as named) and put
+ * the name of its last component in base: every later lookup goes through the descriptor
+ * (openat, fstatat, unlinkat), so that a directory swapped for a link meanwhile cannot send it
+ * elsewhere. Returns the descriptor, or -1 with errno (EISDIR for a path that ends in '/', "."
+ * or "..", ENAMETOOLONG for a name that does not fit base).
+ */
+int open_dir_of(const char *path, char *base, size_t size);
+
 /* Write a message and a newline to standard output: 0, or -1 after saying why it failed. */
 int print_msg(const void *data, size_t len);
 /* Set once a write error on standard output has been reported. */

@@ -29,6 +29,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "escape.h"
 #include "lipc/shm.h"
 
 /* In the order of the guide (README.md). */
@@ -110,18 +111,24 @@ __attribute__((format(printf, 1, 2))) static void outf(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A demo's line says what a peer sent, and a peer can be a stranger (anyone may connect to the
+ * TCP demo's loopback port first): the text is escaped as every message of the command is.
+ */
 void say(const char *who, const char *fmt, ...)
 {
-	char text[900];
+	char text[900], *shown;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	shown = escape_text(text, strlen(text));
 	if (color)
-		outf("  " CYAN "[%-6s %5d]" RESET " %s\n", who, (int)getpid(), text);
+		outf("  " CYAN "[%-6s %5d]" RESET " %s\n", who, (int)getpid(), shown);
 	else
-		outf("  [%-6s %5d] %s\n", who, (int)getpid(), text);
+		outf("  [%-6s %5d] %s\n", who, (int)getpid(), shown);
+	free(shown);
 }
 
 void takeaway(const char *fmt, ...)

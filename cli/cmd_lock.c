@@ -158,40 +158,49 @@ static int show_status(const char *path)
 	return EXIT_SUCCESS;
 }
 
-/* Open FILE for locking, creating it; read-only is enough for shared and flock locks. */
 /* Open an existing FILE read-write, or read-only where writing is not allowed. */
-static int open_existing(const char *path)
+static int open_existing(int dirfd, const char *name)
 {
-	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0 && (errno == EACCES || errno == EISDIR || errno == EROFS || errno == ETXTBSY))
-		fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+		fd = openat(dirfd, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	return fd;
 }
 
 /*
- * Open FILE, creating it when it does not exist. Creation is O_EXCL, which never follows a
+ * Open FILE, creating it when it does not exist, in its directory pinned once (a directory of
+ * the path swapped meanwhile changes nothing). Creation is O_EXCL, which never follows a
  * symbolic link: a link planted at FILE in a shared directory cannot make lipc create its
  * target somewhere else (an existing file behind a link is only opened, as flock(1) does).
  * Should FILE appear or vanish between the two opens, look again.
  */
 static int open_file(const char *path, mode_t mode)
 {
+	char name[NAME_MAX + 1];
+	int dirfd = open_dir_of(path, name, sizeof(name)), fd, err;
+
+	if (dirfd < 0)
+		return -1;
 	for (;;) {
-		int fd = open_existing(path);
 		struct stat st;
 
+		fd = open_existing(dirfd, name);
 		if (fd >= 0 || errno != ENOENT)
-			return fd;
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, mode);
+			break;
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST)
-			return fd;
+			break;
 		/* A dangling symbolic link is EEXIST for O_EXCL and ENOENT to follow: refuse it. */
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
 			errno = ELOOP;
-			return -1;
+			break;
 		}
 	}
+	err = errno;
+	close(dirfd);
+	errno = err;
+	return fd;
 }
 
 static volatile pid_t command_pid;

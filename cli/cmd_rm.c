@@ -212,22 +212,8 @@ static void close_keeping_errno(int fd)
  */
 static int pin(const char *path, char *base, size_t size, struct stat *st)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
+	int fd = open_dir_of(path, base, size);
 
-	if (!slash) {
-		snprintf(dir, sizeof(dir), ".");
-		snprintf(base, size, "%s", path);
-	} else {
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-		snprintf(base, size, "%s", slash + 1);
-	}
-	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
-		errno = EISDIR;
-		return -1;
-	}
-	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstatat(fd, base, st, AT_SYMLINK_NOFOLLOW) < 0) {

@@ -287,6 +287,29 @@ mode_t parse_mode(const char *what, const char *s)
 	return m;
 }
 
+int open_dir_of(const char *path, char *base, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (strlen(slash ? slash + 1 : path) >= size || strlen(path) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!slash) {
+		snprintf(dir, sizeof(dir), ".");
+		snprintf(base, size, "%s", path);
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		snprintf(base, size, "%s", slash + 1);
+	}
+	if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..")) {
+		errno = EISDIR;
+		return -1;
+	}
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 /*
  * What to remove if a signal ends us: the entry a channel created, in the directory it pinned.
  * Set before the channel waits, cleared as it closes. The handler acts through the directory
@@ -549,8 +572,8 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 		fail("%s: no %s within %s s", ca->address,
 		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
 	if (errno == EPERM)
-		fail("cannot open %s: %s (--owner USER trusts USER's, whatever the mode)", ca->address,
-		     chan_strerror(ca, errno));
+		fail("cannot open %s: %s (--owner USER trusts USER's, whatever the mode)",
+		     ca->address, chan_strerror(ca, errno));
 	fail("cannot open %s: %s", ca->address, chan_strerror(ca, errno));
 }
 
