@@ -698,6 +698,45 @@ bool check_asleep(pid_t pid)
 	return check_state(pid) == 'S';
 }
 
+bool check_asleep_in(pid_t pid, long nr, unsigned long long *arg0)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (!check_asleep(pid))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	if (strtol(buf, &p, 10) != nr)
+		return false;
+	if (arg0)
+		*arg0 = strtoull(p, NULL, 16);
+	return true;
+}
+
+int check_created_calls;
+
+void check_created(int dirfd, const char *name, const struct stat *st, void *arg)
+{
+	const char *path = arg;
+	struct stat at, there;
+
+	CHECK_STR(name, strrchr(path, '/') + 1);
+	CHECK_SYS(fstatat(dirfd, name, &at, AT_SYMLINK_NOFOLLOW));
+	CHECK_SYS(lstat(path, &there));
+	CHECK(at.st_ino == st->st_ino && at.st_dev == st->st_dev);
+	CHECK(there.st_ino == st->st_ino && there.st_dev == st->st_dev);
+	check_created_calls++;
+}
+
 /* mkdir -p */
 static void make_dirs(const char *path)
 {

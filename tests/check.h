@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lipc/chan.h"
@@ -190,6 +191,19 @@ int check_open_fds(void);
 char check_state(pid_t pid);
 /* Is process pid asleep in the kernel (state S)? */
 bool check_asleep(pid_t pid);
+/*
+ * Is process pid asleep in system call nr? From /proc/PID/syscall (*arg0, when not NULL, gets the
+ * call's first argument); where that cannot be read, asleep is all that can be told, and true.
+ */
+bool check_asleep_in(pid_t pid, long nr, unsigned long long *arg0);
+
+/*
+ * An on_create hook for lipc_chan_opts (on_create_arg: the path asked for): checks that the
+ * entry it is given, in the directory descriptor, is the file at that path, and counts the calls
+ * in check_created_calls.
+ */
+void check_created(int dirfd, const char *name, const struct stat *st, void *path);
+extern int check_created_calls;
 
 /* check_sandboxed() flags. */
 #define CHECK_SANDBOX_TMP 0x1 /* an empty /tmp of its own too (the test's own directories stay) */

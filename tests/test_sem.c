@@ -267,32 +267,13 @@ static void count_shared(int sig)
 	shared->handled++;
 }
 
-/*
- * Is pid asleep in a futex wait on addr? /proc/PID/syscall tells the call and its first argument;
- * where it is closed to us, sleeping is all we can see, and the caller sleeps in nothing else.
- */
+/* Is pid asleep in a futex wait on addr? Where /proc/PID/syscall is closed, sleeping will do. */
 static bool asleep_on_futex(pid_t pid, const void *addr, size_t size)
 {
-	char path[64], buf[512], *p;
-	unsigned long long uaddr;
-	ssize_t n;
-	int fd;
+	unsigned long long uaddr = (uintptr_t)addr;
 
-	if (!check_asleep(pid))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	if (strtol(buf, &p, 10) != SYS_futex)
-		return false;
-	uaddr = strtoull(p, NULL, 16);
-	return uaddr >= (uintptr_t)addr && uaddr < (uintptr_t)addr + size;
+	return check_asleep_in(pid, SYS_futex, &uaddr) && uaddr >= (uintptr_t)addr &&
+	       uaddr < (uintptr_t)addr + size;
 }
 
 /*

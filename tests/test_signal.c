@@ -562,27 +562,6 @@ static void count_signal(int sig)
 	handled++;
 }
 
-/* Is pid asleep in system call nr? From /proc/PID/syscall, or its state when that is missing. */
-static bool asleep_in(pid_t pid, long nr)
-{
-	char path[64], buf[512];
-	ssize_t n;
-	int fd;
-
-	if (!check_asleep(pid))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10) == nr;
-}
-
 /*
  * A handler installed with SA_RESTART: a read() on a pipe that it interrupts resumes and gets
  * the data, but msgrcv() fails with EINTR all the same, as signal(7) lists for System V IPC.
@@ -604,11 +583,11 @@ static void sysv_calls_ignore_sa_restart(void)
 
 	child = check_fork();
 	if (child == 0) {
-		while (!asleep_in(parent, SYS_read))
+		while (!check_asleep_in(parent, SYS_read, NULL))
 			sched_yield();
 		CHECK_SYS(kill(parent, SIGUSR1));
 		CHECK_EQ(write(fds[1], "data", 4), 4);
-		while (!asleep_in(parent, SYS_msgrcv))
+		while (!check_asleep_in(parent, SYS_msgrcv, NULL))
 			sched_yield();
 		CHECK_SYS(kill(parent, SIGUSR1));
 		_exit(0);

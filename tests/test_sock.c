@@ -749,21 +749,6 @@ static void not_a_socket_is_refused(void)
 }
 
 /* The listener removes its own socket file, only its own, and made it with the mode asked. */
-static int hook_calls;
-
-/* The hook is given the entry created, in a directory descriptor: the file at the path. */
-static void count_created(int dirfd, const char *name, const struct stat *st, void *arg)
-{
-	const char *path = arg;
-	struct stat at, there;
-
-	CHECK_STR(name, strrchr(path, '/') + 1);
-	CHECK_SYS(fstatat(dirfd, name, &at, AT_SYMLINK_NOFOLLOW));
-	CHECK_SYS(lstat(path, &there));
-	CHECK(at.st_ino == st->st_ino && at.st_dev == st->st_dev);
-	CHECK(there.st_ino == st->st_ino && there.st_dev == st->st_dev);
-	hook_calls++;
-}
 
 static void socket_file_removed_by_its_creator(void)
 {
@@ -777,10 +762,10 @@ static void socket_file_removed_by_its_creator(void)
 	umask(022);
 	check_path(path, sizeof(path), "sock");
 	snprintf(addr, sizeof(addr), "unix:%s", path);
-	o.on_create = count_created;
+	o.on_create = check_created;
 	o.on_create_arg = path;
 	c = receiver(addr, &o);
-	CHECK_EQ(hook_calls, 1);
+	CHECK_EQ(check_created_calls, 1);
 	CHECK_SYS(lstat(path, &st));
 	CHECK(S_ISSOCK(st.st_mode));
 	CHECK_EQ(st.st_mode & 0777, 0600);
@@ -808,7 +793,7 @@ static void socket_file_removed_by_its_creator(void)
 
 	/* An abstract name has no file: no hook call. */
 	c = receiver(abstract_addr(addr, sizeof(addr), "unix", "hook"), &o);
-	CHECK_EQ(hook_calls, 2);
+	CHECK_EQ(check_created_calls, 2);
 	CHECK_SYS(lipc_chan_close(c));
 }
 
