@@ -441,7 +441,8 @@ static const char *test_tree(const char *what, mode_t mode, uid_t uid)
 		registered = true;
 	}
 	CHECK_SYS(mkdir(test_trees[i], 0700));
-	CHECK_SYS(chown(test_trees[i], uid, uid));
+	if (uid != geteuid())
+		CHECK_SYS(chown(test_trees[i], uid, uid == CHECK_OTHER_UID ? CHECK_OTHER_GID : 0));
 	CHECK_SYS(chmod(test_trees[i], mode));
 	return test_trees[i];
 }
