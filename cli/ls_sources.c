@@ -684,11 +684,26 @@ static void drop_socks(struct scan *sc)
 	sc->n_socks = sc->cap_socks = 0;
 }
 
-/* One SOCK_DIAG_BY_FAMILY answer: a socket, kept when it has a name of a kind asked for. */
-static void diag_socket(const struct ls_list *l, struct scan *sc, const struct nlmsghdr *nlh)
+/*
+ * The netlink message at off of the n bytes in buf, when a whole one is there (NLMSG_OK, with
+ * sizes that are sizes), or NULL.
+ */
+static struct nlmsghdr *message_at(void *buf, size_t n, size_t off)
 {
-	const struct unix_diag_msg *m = NLMSG_DATA(nlh);
-	const struct rtattr *a = (const struct rtattr *)((const char *)m + NLMSG_ALIGN(sizeof(*m)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)buf + off);
+
+	if (off > n || n - off < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > n - off)
+		return NULL;
+	return nlh;
+}
+
+/* One SOCK_DIAG_BY_FAMILY answer: a socket, kept when it has a name of a kind asked for. */
+static void diag_socket(const struct ls_list *l, struct scan *sc, struct nlmsghdr *nlh)
+{
+	/* Not const: the kernel's macros (NLMSG_DATA, RTA_NEXT, RTA_DATA) cast it away. */
+	struct unix_diag_msg *m = NLMSG_DATA(nlh);
+	struct rtattr *a = (struct rtattr *)((char *)m + NLMSG_ALIGN(sizeof(*m)));
 	int left = (int)(nlh->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
 	const char *name = NULL;
 	size_t name_len = 0;
@@ -777,7 +792,7 @@ static int read_unix_diag(const struct ls_list *l, struct scan *sc)
 				      .msg_iov = &iov,
 				      .msg_iovlen = 1 };
 		ssize_t n = recvmsg(fd, &msg, 0);
-		int len = (int)n;
+		struct nlmsghdr *nlh;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -791,8 +806,8 @@ static int read_unix_diag(const struct ls_list *l, struct scan *sc)
 		 * to send here, but checking costs nothing). */
 		if (msg.msg_namelen < sizeof(from) || from.nl_pid != 0)
 			continue;
-		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
-		     nlh = NLMSG_NEXT(nlh, len)) {
+		for (size_t off = 0; (nlh = message_at(buf, (size_t)n, off));
+		     off += NLMSG_ALIGN(nlh->nlmsg_len)) {
 			if (nlh->nlmsg_seq != rq.nlh.nlmsg_seq)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_DONE) {

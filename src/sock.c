@@ -379,7 +379,7 @@ static int diag_ask(int nl, uint32_t ino, uint32_t show, struct diag *d)
 	if (n < 0)
 		return -1;
 	for (;;) {
-		const struct nlmsghdr *h = &ans.nh;
+		struct nlmsghdr *h = &ans.nh; /* NLMSG_DATA() casts away const */
 		const struct unix_diag_msg *msg = NLMSG_DATA(h);
 
 		do

@@ -205,7 +205,7 @@ static void unix_server_lock_file(void)
 	enum {
 		N = 4
 	};
-	char path[PATH_MAX], lock[PATH_MAX + 8], expected[PATH_MAX * 2];
+	char path[PATH_MAX], lock[PATH_MAX + 8], expected[PATH_MAX * 3];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct check_cmd srv[N], second;
 	struct stat before, after;
