@@ -253,6 +253,27 @@ int lipc_chan_address(const struct lipc_chan *c, char *buf, size_t size)
 	return c->t->address(c, buf, size);
 }
 
+void lipc__signals_hold(struct lipc__held *h, const struct lipc_chan_opts *o)
+{
+	sigset_t all;
+
+	h->held = o->on_create != NULL;
+	if (!h->held)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &h->mask);
+}
+
+void lipc__signals_release(struct lipc__held *h)
+{
+	int err = errno;
+
+	if (h->held)
+		pthread_sigmask(SIG_SETMASK, &h->mask, NULL);
+	h->held = false;
+	errno = err;
+}
+
 int lipc__own(struct lipc_chan *c, int dirfd, const char *name, const struct stat *st,
 	      const struct lipc_chan_opts *o)
 {
@@ -260,10 +281,14 @@ int lipc__own(struct lipc_chan *c, int dirfd, const char *name, const struct sta
 	c->owned_dirfd = c->owned_name ? fcntl(dirfd, F_DUPFD_CLOEXEC, 0) : -1;
 	if (c->owned_dirfd < 0) {
 		int err = errno;
+		struct stat now;
 
 		free(c->owned_name);
 		c->owned_name = NULL;
-		unlinkat(dirfd, name, 0);
+		/* What we made, and only that: the name may hold another file by now. */
+		if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_dev == st->st_dev && now.st_ino == st->st_ino)
+			unlinkat(dirfd, name, 0);
 		errno = err;
 		return -1;
 	}

@@ -298,17 +298,22 @@ static int create_or_join(struct lipc_chan *c, int dirfd, const char *name,
 {
 	struct lipc__trust trust = lipc__trust_of(o);
 	int flags = c->role == LIPC_CHAN_RECV ? O_RDONLY : O_WRONLY;
-	int created = create_at(dirfd, name, o->mode), pfd, fd;
+	int created, pfd = -1, fd, r;
+	struct lipc__held held;
 	struct stat st;
 
-	if (created < 0)
-		return -1;
-	pfd = pin_at(dirfd, name, &st);
-	if (pfd < 0)
-		return -1;
-	if (created ? lipc__own(c, dirfd, name, &st, o)
-		    : lipc__check_owner(st.st_uid, st.st_mode, &trust)) {
-		lipc__close(pfd);
+	/* From the creation to the hook, no signal: the hook's handler must know what to remove. */
+	lipc__signals_hold(&held, o);
+	created = create_at(dirfd, name, o->mode);
+	if (created >= 0)
+		pfd = pin_at(dirfd, name, &st);
+	r = pfd < 0   ? -1
+	    : created ? lipc__own(c, dirfd, name, &st, o)
+		      : lipc__check_owner(st.st_uid, st.st_mode, &trust);
+	lipc__signals_release(&held);
+	if (r < 0) {
+		if (pfd >= 0)
+			lipc__close(pfd);
 		return -1;
 	}
 	fd = open_end(c, pfd, &st, flags, o->timeout_ms);

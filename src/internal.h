@@ -6,6 +6,7 @@
 #ifndef LIPC_INTERNAL_H
 #define LIPC_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -179,6 +180,20 @@ struct lipc_chan {
 	ino_t owned_ino;
 	pid_t owned_pid; /* and only in this process: a child's inherited copy leaves it */
 };
+
+/*
+ * Hold every signal of this thread while a channel creates what it will tell opts->on_create of
+ * (the steps between creation and the hook never wait): a handler that removes the object then
+ * runs only once the hook told it of the object, never in between, where the process would die
+ * and leave it behind. Does nothing without a hook. lipc__signals_release() restores the mask,
+ * and the signals held are delivered then; it keeps errno.
+ */
+struct lipc__held {
+	bool held;
+	sigset_t mask;
+};
+void lipc__signals_hold(struct lipc__held *h, const struct lipc_chan_opts *opts);
+void lipc__signals_release(struct lipc__held *h);
 
 /*
  * The channel created name in the directory dirfd (st is its fstatat): note it for

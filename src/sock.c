@@ -1995,6 +1995,7 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 {
 	struct sock *s = c->priv;
 	struct stat st = { 0 };
+	struct lipc__held held;
 	const char *name;
 	int dirfd, r;
 
@@ -2010,8 +2011,11 @@ static int open_receiver(struct lipc_chan *c, const struct lipc_addr *a,
 	dirfd = pin_dir(a, &name);
 	if (dirfd == -1)
 		return -1;
+	/* From bind() to the hook, no signal: the hook's handler must know what to remove. */
+	lipc__signals_hold(&held, o);
 	c->handle = sock_listen(a, o->mode, dirfd, name, &st);
 	r = c->handle < 0 ? -1 : dirfd >= 0 ? lipc__own(c, dirfd, name, &st, o) : 0;
+	lipc__signals_release(&held);
 	if (dirfd >= 0)
 		lipc__close(dirfd);
 	if (r < 0 || (s->type != SOCK_DGRAM && bound_listener(c, o) < 0))
