@@ -144,8 +144,10 @@ static int posix_part(void)
 			demo_fail("fork");
 			break;
 		}
-		if (pids[started] == 0)
+		if (pids[started] == 0) {
+			lipc_sem_close(s); /* a worker finds it by name, as a stranger would */
 			worker(name, counter);
+		}
 	}
 	if (demo_reap(pids, started) || started != WORKERS)
 		goto out_unmap;

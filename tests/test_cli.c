@@ -663,7 +663,9 @@ static int lines_of(const char *const argv[])
 	struct check_cmd c;
 	int n = 0;
 
-	CHECK_EQ(check_cmd_run(&c, NULL, argv), 0);
+	if (check_cmd_run(&c, NULL, argv) != 0)
+		check_fail(__FILE__, __LINE__, "lipc %s %s: status %d, %s", argv[1], argv[2],
+			   c.status, c.err);
 	CHECK_STR(c.err, "");
 	for (const char *p = c.out; (p = strchr(p, '\n')); p++)
 		n++;
@@ -746,15 +748,21 @@ static void stopped_at_every_line(void)
 	private_tmpdir();
 	for (size_t i = 0; i < sizeof(all_demos) / sizeof(all_demos[0]); i++) {
 		const char *const *argv = LIPC_ARGV("demo", all_demos[i]);
-		int n = lines_of(argv);
+		int n;
+
+		/* Under make valgrind: valgrind 3.19 knows no pidfd_open(), which it needs. */
+		if (check_wrapped() && !strcmp(all_demos[i], "signal"))
+			continue;
+		n = lines_of(argv);
 
 		for (int k = 1; k <= n; k++)
 			stop_at(argv, k, SIGINT, "  => ");
 		stop_at(argv, n / 2, SIGTERM, "  => ");
 		stop_at(argv, n / 2, SIGHUP, "  => ");
 	}
-	/* The tour, between two demos and inside one. */
-	{
+	/* The tour, between two demos and inside one (not under valgrind: its bench needs pidfds).
+	 */
+	if (!check_wrapped()) {
 		const char *const *argv =
 			LIPC_ARGV("tour", "--technique", "fifo", "--technique", "mq");
 		int n = lines_of(argv);
@@ -910,7 +918,7 @@ static void tour_clean_removes_what_killed_runs_left(void)
 	 * A live run, frozen on its full standard output once it wrote its first line; the test
 	 * adds a FIFO, a POSIX semaphore and a marked System V set by its names.
 	 */
-	live_start(&live, 0, LIPC_ARGV("demo", "signal"));
+	live_start(&live, 0, LIPC_ARGV("demo", "pipe"));
 	CHECK(live_line(&live, line, sizeof(line)));
 	live_freeze(&live);
 	CHECK(run_dir(live.pid, live_dir, sizeof(live_dir)));
