@@ -69,42 +69,13 @@ static void drop_privileges(void)
 }
 
 /*
- * pid sleeps in system call nr (-1: in any), as /proc shows it. Where /proc/PID/syscall is closed
- * to us, sleeping is all we can see, and it is enough after the child has said, through a pipe,
- * that the wait comes next.
+ * Wait until pid sleeps in system call nr (-1: in any), as /proc shows it (check_asleep_in()).
+ * Where /proc/PID/syscall is closed to us, sleeping is all we can see, and it is enough after the
+ * child has said, through a pipe, that the wait comes next.
  */
-static bool sleeping_in(pid_t pid, long nr)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
-	n = CHECK_SYS(read(fd, buf, sizeof(buf) - 1));
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] != 'S')
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || nr < 0) {
-		if (fd >= 0)
-			close(fd);
-		return true;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10) == nr;
-}
-
 static void wait_sleeping(pid_t pid, long nr)
 {
-	while (!sleeping_in(pid, nr))
+	while (!(nr < 0 ? check_asleep(pid) : check_asleep_in(pid, nr, NULL)))
 		sched_yield();
 }
 
