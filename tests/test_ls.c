@@ -808,7 +808,7 @@ static void ls_sockets_by_exact_name(void)
 	struct check_cmd c;
 	struct stat st;
 	struct jdoc d;
-	int real, s, a;
+	int real, s, a, dir, cwd;
 	size_t len;
 
 	/* The forged line claims a listening socket with the inode of a real one, and an abstract
@@ -818,8 +818,15 @@ static void ls_sockets_by_exact_name(void)
 	snprintf(forged, sizeof(forged), "@lipc-test-%d-forged", (int)check_pid);
 	snprintf(what, sizeof(what), "s\n0: 2 0 10000 1 1 %lu %s", (unsigned long)st.st_ino,
 		 forged);
-	check_path(path, sizeof(path), what);
+	/* Bound by a name relative to the test directory, which fits sun_path however deep the
+	 * checkout is; lipc ls shows the name the socket was bound to. */
+	check_name(path, sizeof(path), what);
+	dir = (int)CHECK_SYS(open(check_test_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	cwd = (int)CHECK_SYS(open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	CHECK_SYS(fchdir(dir));
 	s = bound_socket(SOCK_STREAM, path, strlen(path));
+	CHECK_SYS(fchdir(cwd));
+	close(cwd);
 	abstract[0] = '\0';
 	len = 1 + (size_t)snprintf(abstract + 1, sizeof(abstract) - 1, "lipc-test-%d-a",
 				   (int)check_pid);
@@ -866,7 +873,8 @@ static void ls_sockets_by_exact_name(void)
 
 	close(a);
 	close(s);
-	CHECK_SYS(unlink(path));
+	CHECK_SYS(unlinkat(dir, path, 0));
+	close(dir);
 	close(real);
 }
 
