@@ -133,13 +133,13 @@ static void wait_listening(struct check_cmd *srv)
 	}
 }
 
-/* One client through unix_stream_client, which must get its echo. */
+/* One client through sock_stream_client, which must get its echo. */
 static void echo_once(const char *path)
 {
 	struct check_cmd c;
 
 	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("unix_stream_client"), path,
+			       (const char *const[]){ check_example("sock_stream_client"), path,
 						      "hello", NULL }),
 		 0);
 	CHECK_STR(check_no_numbers(c.out), "client N: sent \"hello\", got back \"hello\"\n");
@@ -173,7 +173,7 @@ static void unix_server_path_length(void)
 	snprintf(lock, sizeof(lock), "%s.lock", path);
 	CHECK_EQ(check_cmd_run(
 			 &srv, NULL,
-			 (const char *const[]){ check_example("unix_stream_server"), path, NULL }),
+			 (const char *const[]){ check_example("sock_stream_server"), path, NULL }),
 		 1);
 	CHECK_CONTAINS(srv.err, "a socket path holds at most 107 bytes");
 	CHECK_STR(srv.out, "");
@@ -183,15 +183,15 @@ static void unix_server_path_length(void)
 	path[sizeof(sun.sun_path) - 1] = '\0'; /* 107 bytes: the longest that fits */
 	check_cmd_start(
 		&srv, NULL,
-		(const char *const[]){ check_example("unix_stream_server"), path, "1", NULL });
+		(const char *const[]){ check_example("sock_stream_server"), path, "1", NULL });
 	wait_listening(&srv);
 	echo_once(path);
 	CHECK_EQ(check_cmd_wait(&srv), 0);
 	CHECK_STR(srv.err, "");
 	check_cmd_free(&srv);
 	CHECK(!exists(path));
-	check_example_remove("unix_stream_server");
-	check_example_remove("unix_stream_client");
+	check_example_remove("sock_stream_server");
+	check_example_remove("sock_stream_client");
 }
 
 /*
@@ -215,7 +215,7 @@ static void unix_server_lock_file(void)
 	check_path(path, sizeof(path), "echo");
 	CHECK(strlen(path) < sizeof(sun.sun_path));
 	snprintf(lock, sizeof(lock), "%s.lock", path);
-	snprintf(server, sizeof(server), "%s", check_example("unix_stream_server")); /* static */
+	snprintf(server, sizeof(server), "%s", check_example("sock_stream_server")); /* static */
 
 	check_cmd_start(&srv[0], NULL, (const char *const[]){ server, path, "1", NULL });
 	wait_listening(&srv[0]);
@@ -260,8 +260,8 @@ static void unix_server_lock_file(void)
 	for (int i = 0; i < N; i++)
 		check_cmd_free(&srv[i]);
 	CHECK(!exists(path) && !exists(lock));
-	check_example_remove("unix_stream_server");
-	check_example_remove("unix_stream_client");
+	check_example_remove("sock_stream_server");
+	check_example_remove("sock_stream_client");
 }
 
 CHECK_MAIN(TEST(pipe_parent_child), TEST(pipe_filter), TEST(fifo_reader_and_writer),

@@ -1321,7 +1321,7 @@ static void example_posix_send_and_recv(void)
 	struct check_cmd c;
 
 	mq_name(name, sizeof(name), "q");
-	snprintf(send, sizeof(send), "%s", check_example("mq_posix_send"));
+	snprintf(send, sizeof(send), "%s", check_example("msgq_posix_send"));
 	CHECK_EQ(check_cmd_run(&c, NULL,
 			       (const char *const[]){ send, name, "1:low", "9:urgent", "5:normal",
 						      NULL }),
@@ -1334,8 +1334,9 @@ static void example_posix_send_and_recv(void)
 	CHECK_EQ(c.status, 2);
 	check_cmd_free(&c);
 
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("mq_posix_recv"), name, NULL }),
+	CHECK_EQ(check_cmd_run(
+			 &c, NULL,
+			 (const char *const[]){ check_example("msgq_posix_recv"), name, NULL }),
 		 0);
 	snprintf(expected, sizeof(expected),
 		 "%s: 3 messages waiting, of up to 256 bytes\n"
@@ -1349,19 +1350,19 @@ static void example_posix_send_and_recv(void)
 	check_cmd_free(&c);
 	CHECK_ERR(lipc_msgq_posix_unlink(name), ENOENT);
 	check_cmd_run(&c, NULL,
-		      (const char *const[]){ check_example("mq_posix_recv"), name, NULL });
+		      (const char *const[]){ check_example("msgq_posix_recv"), name, NULL });
 	CHECK_EQ(c.status, 1);
 	CHECK_CONTAINS(c.err, "No such file or directory");
 	check_cmd_free(&c);
-	check_example_remove("mq_posix_send");
-	check_example_remove("mq_posix_recv");
+	check_example_remove("msgq_posix_send");
+	check_example_remove("msgq_posix_recv");
 }
 
 static void example_sysv(void)
 {
 	struct check_cmd c;
 
-	CHECK_EQ(check_cmd_run(&c, NULL, (const char *const[]){ check_example("mq_sysv"), NULL }),
+	CHECK_EQ(check_cmd_run(&c, NULL, (const char *const[]){ check_example("msgq_sysv"), NULL }),
 		 0);
 	CHECK_STR(check_no_numbers(c.out), "parent N: sending N requests (type N) to child N\n"
 					   "child  N: request \"wash\"\n"
@@ -1375,7 +1376,7 @@ static void example_sysv(void)
 					   "parent N: removed the queue\n");
 	CHECK_STR(c.err, "");
 	check_cmd_free(&c);
-	check_example_remove("mq_sysv");
+	check_example_remove("msgq_sysv");
 }
 
 CHECK_MAIN(TEST(posix_open_attrs_unlink), TEST(posix_default_sizes), TEST(posix_priority_order),

@@ -1,11 +1,13 @@
 /*
- * The guide cannot drift from the code: every code block of README.md whose first line names an
- * examples/ file is that file, byte for byte, and every example appears in the guide.
+ * The guide cannot drift from the code: every code block of the guide (README.md and every
+ * chapter of docs/guide/, see guide.h) whose first line names an examples/ file is that file,
+ * byte for byte, and every example appears in the guide.
  */
 #include <dirent.h>
 #include <limits.h>
 
 #include "check.h"
+#include "guide.h"
 
 /* The name after "examples/" in the opening two lines of a C block, such as "pipe_filter.c". */
 static bool names_example(const char *block, char *name, size_t size)
@@ -27,16 +29,13 @@ static bool names_example(const char *block, char *name, size_t size)
 	return true;
 }
 
-static void code_blocks_match_examples(void)
+/* Check the examples quoted by one file of the guide; add their names to quoted. */
+static void check_blocks(const struct guide_file *f, char quoted[][NAME_MAX + 1], int *n_quoted)
 {
-	char path[PATH_MAX], name[NAME_MAX + 1], quoted[64][NAME_MAX + 1];
-	int n_quoted = 0;
-	DIR *d;
-	struct dirent *e;
+	char path[PATH_MAX], name[NAME_MAX + 1];
+	char *text = check_read_file(f->path);
 
-	snprintf(path, sizeof(path), "%s/README.md", check_source_dir());
-	char *readme = check_read_file(path);
-	for (char *p = readme; (p = strstr(p, "\n```c\n"));) {
+	for (char *p = text; (p = strstr(p, "\n```c\n"));) {
 		char *body = p + 6, *end = strstr(body, "\n```\n");
 
 		CHECK(end != NULL);
@@ -46,18 +45,29 @@ static void code_blocks_match_examples(void)
 			char *file = check_read_file(path);
 
 			if (strcmp(body, file))
-				check_fail(
-					__FILE__, __LINE__,
-					"README.md's block for examples/%s differs from the file",
-					name);
+				check_fail(__FILE__, __LINE__,
+					   "%s's block for examples/%s differs from the file",
+					   f->name, name);
 			free(file);
-			CHECK(n_quoted < 64);
-			strcpy(quoted[n_quoted++], name);
+			CHECK(*n_quoted < 64);
+			strcpy(quoted[(*n_quoted)++], name);
 		}
 		p = end + 1;
 		*p = '\n';
 	}
-	free(readme);
+	free(text);
+}
+
+static void code_blocks_match_examples(void)
+{
+	char path[PATH_MAX], quoted[64][NAME_MAX + 1];
+	struct guide_file files[32];
+	int n_quoted = 0, n_files = guide_files(files, 32);
+	DIR *d;
+	struct dirent *e;
+
+	for (int i = 0; i < n_files; i++)
+		check_blocks(&files[i], quoted, &n_quoted);
 
 	snprintf(path, sizeof(path), "%s/examples", check_source_dir());
 	d = opendir(path);
@@ -70,7 +80,7 @@ static void code_blocks_match_examples(void)
 		for (int i = 0; i < n_quoted; i++)
 			found |= !strcmp(quoted[i], e->d_name);
 		if (!found)
-			check_fail(__FILE__, __LINE__, "examples/%s is not in README.md",
+			check_fail(__FILE__, __LINE__, "examples/%s is not in the guide",
 				   e->d_name);
 	}
 	closedir(d);

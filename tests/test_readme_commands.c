@@ -1,11 +1,12 @@
 /*
- * Every shell command the guide shows works as shown. Each ```sh block of README.md runs, in the
- * order of the guide, as one `sh -e` script: in a scratch directory where examples/ is the
- * sources', with this build's lipc first on PATH, inside a sandbox (check_sandboxed) with System
- * V objects, POSIX queues, /dev/shm and /tmp of its own, so that /tmp/jobs or key 0x1234 can be
- * nobody else's, and standard input at end of file. A block fails the test when it fails or
- * runs over a minute, and when it leaves behind a process still running or an IPC object: each
- * block cleans up after itself, as a reader following the guide would want.
+ * Every shell command the guide shows works as shown. Each ```sh block of the guide (README.md,
+ * then every chapter of docs/guide/, see guide.h) runs, in the order of the guide, as one `sh -e`
+ * script: in a scratch directory where examples/ is the sources', with this build's lipc first
+ * on PATH, inside a sandbox (check_sandboxed) with System V objects, POSIX queues, /dev/shm and
+ * /tmp of its own, so that /tmp/jobs or key 0x1234 can be nobody else's, and standard input at
+ * end of file. A block fails the test when it fails or runs over a minute, and when it leaves
+ * behind a process still running or an IPC object: each block cleans up after itself, as a
+ * reader following the guide would want.
  *
  * A block that cannot run unattended (two terminals, a change to the whole system, the test
  * suite itself) is introduced by a line "<!-- not run: REASON -->" just before its fence; it is
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guide.h"
 
 #define BLOCK_TIMEOUT_MS 60000
 
@@ -52,7 +54,8 @@ static const char *first_line(const char *block)
 }
 
 /* What a block left behind: IPC objects of the sandbox, FIFOs or sockets in dir. */
-static void check_nothing_left(const char *block, const char *mqueue_dir, const char *scratch)
+static void check_nothing_left(const char *file, const char *block, const char *mqueue_dir,
+			       const char *scratch)
 {
 	static const char *const sysv[] = { "/proc/sysvipc/msg", "/proc/sysvipc/sem",
 					    "/proc/sysvipc/shm" };
@@ -67,7 +70,7 @@ static void check_nothing_left(const char *block, const char *mqueue_dir, const 
 		buf[n] = '\0';
 		if (strchr(buf, '\n') != buf + n - 1)
 			check_fail(__FILE__, __LINE__,
-				   "the block \"%s\" left a System V object:\n%s",
+				   "%s: the block \"%s\" left a System V object:\n%s", file,
 				   first_line(block), buf);
 	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -83,7 +86,8 @@ static void check_nothing_left(const char *block, const char *mqueue_dir, const 
 				continue;
 			CHECK_SYS(fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW));
 			if (ipc_dir || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
-				check_fail(__FILE__, __LINE__, "the block \"%s\" left %s/%s behind",
+				check_fail(__FILE__, __LINE__,
+					   "%s: the block \"%s\" left %s/%s behind", file,
 					   first_line(block), dirs[i], e->d_name);
 		}
 		closedir(d);
@@ -91,7 +95,7 @@ static void check_nothing_left(const char *block, const char *mqueue_dir, const 
 }
 
 /* Run one block; fail with its output unless it succeeds and leaves nothing running. */
-static void run_block(const char *block, int n)
+static void run_block(const char *file, const char *block, int n)
 {
 	int out = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
 	int err = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
@@ -120,7 +124,7 @@ static void run_block(const char *block, int n)
 	p.fd = (int)CHECK_SYS(syscall(SYS_pidfd_open, pid, 0));
 	if (CHECK_SYS(poll(&p, 1, BLOCK_TIMEOUT_MS)) == 0) {
 		kill(-pid, SIGKILL);
-		check_fail(__FILE__, __LINE__, "block %d, \"%s\", ran over %d s", n,
+		check_fail(__FILE__, __LINE__, "%s: block %d, \"%s\", ran over %d s", file, n,
 			   first_line(block), BLOCK_TIMEOUT_MS / 1000);
 	}
 	close(p.fd);
@@ -128,9 +132,10 @@ static void run_block(const char *block, int n)
 	o = slurp_fd(out);
 	e = slurp_fd(err);
 	if (status != 0)
-		check_fail(__FILE__, __LINE__,
-			   "block %d failed with status %d:\n%s\n--- stdout:\n%s--- stderr:\n%s", n,
-			   status, block, o, e);
+		check_fail(
+			__FILE__, __LINE__,
+			"%s: block %d failed with status %d:\n%s\n--- stdout:\n%s--- stderr:\n%s",
+			file, n, status, block, o, e);
 	/*
 	 * Background jobs it left: this process is their subreaper, so the finished ones are
 	 * zombies here to reap, and any other is still running.
@@ -139,8 +144,8 @@ static void run_block(const char *block, int n)
 		;
 	if (kill(-pid, 0) == 0) {
 		kill(-pid, SIGKILL);
-		check_fail(__FILE__, __LINE__, "block %d, \"%s\", left processes running", n,
-			   first_line(block));
+		check_fail(__FILE__, __LINE__, "%s: block %d, \"%s\", left processes running", file,
+			   n, first_line(block));
 	}
 	free(o);
 	free(e);
@@ -156,10 +161,10 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 
 static void run_all(const char *mqueue_dir, void *unused)
 {
-	char path[PATH_MAX], scratch[PATH_MAX], link[PATH_MAX + 16], bin[PATH_MAX], env[8192],
-		*readme;
+	char path[PATH_MAX], scratch[PATH_MAX], link[PATH_MAX + 16], bin[PATH_MAX], env[8192];
 	const char *lipc = check_lipc(), *old_path = getenv("PATH");
-	int ran = 0, skipped = 0, n = 0;
+	int ran = 0, skipped = 0, n = 0, n_files;
+	struct guide_file files[32];
 
 	(void)unused;
 	/* Orphaned background jobs come back to this process, which can then tell what is left. */
@@ -176,29 +181,32 @@ static void run_all(const char *mqueue_dir, void *unused)
 	CHECK_SYS(unsetenv("NO_COLOR"));
 	CHECK_SYS(chdir(scratch));
 
-	snprintf(path, sizeof(path), "%s/README.md", check_source_dir());
-	readme = check_read_file(path);
-	for (char *p = readme; (p = strstr(p, "\n```sh\n"));) {
-		char *body = p + 7, *end = strstr(body, "\n```\n"), *before = p;
+	n_files = guide_files(files, 32);
+	for (int i = 0; i < n_files; i++) {
+		char *text = check_read_file(files[i].path);
 
-		CHECK(end != NULL);
-		*end = '\0';
-		n++;
-		/* The line before the fence: "<!-- not run: REASON -->" leaves the block out. */
-		while (before > readme && before[-1] != '\n')
-			before--;
-		if (!strncmp(before, "<!-- not run: ", 14)) {
-			CHECK(strchr(before, '>') - before > 20); /* with a reason */
-			skipped++;
-		} else {
-			run_block(body, n);
-			check_nothing_left(body, mqueue_dir, scratch);
-			ran++;
+		for (char *p = text; (p = strstr(p, "\n```sh\n"));) {
+			char *body = p + 7, *end = strstr(body, "\n```\n"), *before = p;
+
+			CHECK(end != NULL);
+			*end = '\0';
+			n++;
+			/* The line before the fence: "<!-- not run: REASON -->" leaves it out. */
+			while (before > text && before[-1] != '\n')
+				before--;
+			if (!strncmp(before, "<!-- not run: ", 14)) {
+				CHECK(strchr(before, '>') - before > 20); /* with a reason */
+				skipped++;
+			} else {
+				run_block(files[i].name, body, n);
+				check_nothing_left(files[i].name, body, mqueue_dir, scratch);
+				ran++;
+			}
+			*end = '\n';
+			p = end + 1;
 		}
-		*end = '\n';
-		p = end + 1;
+		free(text);
 	}
-	free(readme);
 	printf("%d blocks ran, %d left out\n", ran, skipped);
 	fflush(stdout);
 	CHECK(ran >= 15); /* the marker never hides the guide */

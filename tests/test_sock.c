@@ -1843,7 +1843,7 @@ static void example_echo_server_and_client(void)
 	CHECK_SYS(bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
 	close(fd);
 
-	snprintf(server, sizeof(server), "%s", check_example("unix_stream_server"));
+	snprintf(server, sizeof(server), "%s", check_example("sock_stream_server"));
 	check_cmd_start(&srv, NULL, (const char *const[]){ server, path, "2", NULL });
 	wait_for_line(&srv, srv.out_fd, "listening on ", rest, sizeof(rest));
 	CHECK_STR(rest, path);
@@ -1853,7 +1853,7 @@ static void example_echo_server_and_client(void)
 	check_cmd_free(&cl);
 
 	CHECK_EQ(check_cmd_run(&cl, NULL,
-			       (const char *const[]){ check_example("unix_stream_client"), path,
+			       (const char *const[]){ check_example("sock_stream_client"), path,
 						      "hello", "world", NULL }),
 		 0);
 	CHECK_STR(check_no_numbers(cl.out), "client N: sent \"hello\", got back \"hello\"\n"
@@ -1861,7 +1861,7 @@ static void example_echo_server_and_client(void)
 	CHECK_STR(cl.err, "");
 	check_cmd_free(&cl);
 	CHECK_EQ(check_cmd_run(&cl, NULL,
-			       (const char *const[]){ check_example("unix_stream_client"), path,
+			       (const char *const[]){ check_example("sock_stream_client"), path,
 						      "again", NULL }),
 		 0);
 	check_cmd_free(&cl);
@@ -1881,13 +1881,13 @@ static void example_echo_server_and_client(void)
 
 	/* Nobody listening: the client says so at once. */
 	CHECK_EQ(check_cmd_run(&cl, NULL,
-			       (const char *const[]){ check_example("unix_stream_client"), path,
+			       (const char *const[]){ check_example("sock_stream_client"), path,
 						      "x", NULL }),
 		 1);
-	CHECK_CONTAINS(cl.err, "is unix_stream_server running?");
+	CHECK_CONTAINS(cl.err, "is sock_stream_server running?");
 	check_cmd_free(&cl);
-	check_example_remove("unix_stream_server");
-	check_example_remove("unix_stream_client");
+	check_example_remove("sock_stream_server");
+	check_example_remove("sock_stream_client");
 }
 
 static void example_fd_pass(void)
@@ -1902,7 +1902,7 @@ static void example_fd_pass(void)
 	fd = (int)CHECK_SYS(open(file, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
 	CHECK_EQ(write(fd, "first line\nsecond line\n", 23), 23);
 	close(fd);
-	snprintf(prog, sizeof(prog), "%s", check_example("unix_fd_pass"));
+	snprintf(prog, sizeof(prog), "%s", check_example("sock_fd_pass"));
 	check_cmd_start(&rx, NULL, (const char *const[]){ prog, "recv", sock, NULL });
 	wait_for_line(&rx, rx.out_fd, "waiting on ", rest, sizeof(rest));
 	CHECK_EQ(check_cmd_run(&tx, NULL, (const char *const[]){ prog, "send", sock, file, NULL }),
@@ -1921,7 +1921,7 @@ static void example_fd_pass(void)
 	check_cmd_free(&tx);
 	check_cmd_free(&rx);
 	CHECK_SYS(unlink(file));
-	check_example_remove("unix_fd_pass");
+	check_example_remove("sock_fd_pass");
 }
 
 CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),

@@ -1,9 +1,9 @@
 /*
- * examples/unix_stream_client.c: send each argument as one line to the echo server, and print
+ * examples/sock_stream_client.c: send each argument as one line to the echo server, and print
  * the line that comes back.
  *
- *   cc -o unix_stream_client unix_stream_client.c && ./unix_stream_client /tmp/echo.sock hi
- *   (with ./unix_stream_server /tmp/echo.sock running in another terminal)
+ *   cc -o sock_stream_client sock_stream_client.c && ./sock_stream_client /tmp/echo.sock hi
+ *   (with ./sock_stream_server /tmp/echo.sock running in another terminal)
  *
  * A stream has no message boundaries: an answer may come back in several read()s, so the client
  * reads until it has the whole line. connect() fails at once when nobody listens: ENOENT when
@@ -48,7 +48,7 @@ int main(int argc, char *argv[])
 	if (fd == -1)
 		err(1, "socket");
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == -1)
-		err(1, "connect %s (is unix_stream_server running?)", argv[1]);
+		err(1, "connect %s (is sock_stream_server running?)", argv[1]);
 
 	for (int i = 2; i < argc; i++) {
 		size_t len = (size_t)snprintf(line, sizeof(line), "%s\n", argv[i]), got = 0;

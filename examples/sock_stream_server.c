@@ -1,9 +1,9 @@
 /*
- * examples/unix_stream_server.c: an echo service on a Unix stream socket, serving its clients
+ * examples/sock_stream_server.c: an echo service on a Unix stream socket, serving its clients
  * one after another.
  *
- *   cc -o unix_stream_server unix_stream_server.c && ./unix_stream_server /tmp/echo.sock
- *   (then, in another terminal: ./unix_stream_client /tmp/echo.sock hello world)
+ *   cc -o sock_stream_server sock_stream_server.c && ./sock_stream_server /tmp/echo.sock
+ *   (then, in another terminal: ./sock_stream_client /tmp/echo.sock hello world)
  *
  * A socket file outlives its server, and bind() on it then fails with EADDRINUSE. Probing and
  * removing it races: two servers started together both find it stale, and the later unlink()

@@ -1,9 +1,9 @@
 /*
- * examples/mq_sysv.c: typed System V messages between two processes. One queue carries the
+ * examples/msgq_sysv.c: typed System V messages between two processes. One queue carries the
  * requests to a child (type 1) and its replies (type 2) at the same time; each side takes only
  * its own type, so the child never takes a reply for a request.
  *
- *   cc -o mq_sysv mq_sysv.c && ./mq_sysv
+ *   cc -o msgq_sysv msgq_sysv.c && ./msgq_sysv
  *
  * msgsnd() and msgrcv() point at a struct that starts with a long, the type (1 or more), but
  * the size they take counts only the text after it: pass sizeof(m.text), never sizeof(m). A

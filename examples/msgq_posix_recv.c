@@ -1,9 +1,9 @@
 /*
- * examples/mq_posix_recv.c: take every message waiting in a POSIX message queue, the highest
+ * examples/msgq_posix_recv.c: take every message waiting in a POSIX message queue, the highest
  * priority first, then remove the queue.
  *
- *   cc -o mq_posix_recv mq_posix_recv.c && ./mq_posix_recv /demo
- *   (after ./mq_posix_send /demo 1:low 9:urgent 5:normal)
+ *   cc -o msgq_posix_recv msgq_posix_recv.c && ./msgq_posix_recv /demo
+ *   (after ./msgq_posix_send /demo 1:low 9:urgent 5:normal)
  *
  * The receive buffer must hold the queue's mq_msgsize, whatever the length of the messages:
  * mq_receive() refuses a smaller one with EMSGSIZE, so the size comes from mq_getattr(). The

@@ -1,10 +1,10 @@
 /*
- * examples/unix_fd_pass.c: one process opens a file; another, unrelated one reads it through the
+ * examples/sock_fd_pass.c: one process opens a file; another, unrelated one reads it through the
  * descriptor passed over a Unix socket (SCM_RIGHTS).
  *
- *   cc -o unix_fd_pass unix_fd_pass.c
- *   ./unix_fd_pass recv /tmp/pass.sock              # terminal 1: waits for a descriptor
- *   ./unix_fd_pass send /tmp/pass.sock /etc/hostname  # terminal 2
+ *   cc -o sock_fd_pass sock_fd_pass.c
+ *   ./sock_fd_pass recv /tmp/pass.sock              # terminal 1: waits for a descriptor
+ *   ./sock_fd_pass send /tmp/pass.sock /etc/hostname  # terminal 2
  *
  * The receiver gets a new descriptor number for the same open file (same offset, same access
  * mode), whether or not it could open the path itself. A descriptor travels with at least one

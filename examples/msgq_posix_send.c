@@ -1,12 +1,12 @@
 /*
- * examples/mq_posix_send.c: send messages, each with a priority, to a POSIX message queue.
+ * examples/msgq_posix_send.c: send messages, each with a priority, to a POSIX message queue.
  *
- *   cc -o mq_posix_send mq_posix_send.c && ./mq_posix_send /demo 1:low 9:urgent 5:normal
- *   (then ./mq_posix_recv /demo takes them, the highest priority first)
+ *   cc -o msgq_posix_send msgq_posix_send.c && ./msgq_posix_send /demo 1:low 9:urgent 5:normal
+ *   (then ./msgq_posix_recv /demo takes them, the highest priority first)
  *
  * The queue is created when missing, with mode 0600 and room for 10 messages of up to 256
  * bytes; an existing queue keeps the size it was created with. The queue and its messages stay
- * in the kernel after this program exits, until mq_unlink() removes the queue (mq_posix_recv
+ * in the kernel after this program exits, until mq_unlink() removes the queue (msgq_posix_recv
  * does). mq_send() blocks while the queue is full, and refuses a message longer than the
  * queue's mq_msgsize with EMSGSIZE. With a C library older than glibc 2.34, add -lrt.
  */
