@@ -8,13 +8,18 @@
 #ifndef LIPC_INTERNAL_H
 #define LIPC_INTERNAL_H
 
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 /* util.c: I/O that survives partial transfers and EINTR, errno-keeping cleanup, checks. */
 
@@ -26,19 +31,166 @@ ssize_t lipc__write_full(int fd, const void *buf, size_t len);
 void lipc__close(int fd);
 void lipc__unlink(const char *path);
 
+/*
+ * Time. Milliseconds (timeout_ms, >= 0 here) as the kernel's structures take them: a relative
+ * timespec (semtimedop, FUTEX_WAIT, nanosleep), a timeval (SO_SNDTIMEO), or added to an absolute
+ * time (a deadline, sem_timedwait). Inline: the ring's futex sleep uses one, and its slow path
+ * must not grow a call.
+ */
+#define LIPC__MS_PER_S	1000L
+#define LIPC__NS_PER_MS 1000000L
+#define LIPC__NS_PER_S	1000000000L
+
+static inline struct timespec lipc__ms_timespec(long ms)
+{
+	return (struct timespec){ .tv_sec = ms / LIPC__MS_PER_S,
+				  .tv_nsec = ms % LIPC__MS_PER_S * LIPC__NS_PER_MS };
+}
+
+static inline struct timeval lipc__ms_timeval(long ms)
+{
+	return (struct timeval){ .tv_sec = ms / LIPC__MS_PER_S,
+				 .tv_usec = ms % LIPC__MS_PER_S * 1000 };
+}
+
+static inline struct timespec lipc__ns_timespec(long long ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / LIPC__NS_PER_S),
+				  .tv_nsec = (long)(ns % LIPC__NS_PER_S) };
+}
+
+/* *t moved ms later, its nanoseconds kept below a second. */
+static inline void lipc__timespec_add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / LIPC__MS_PER_S;
+	t->tv_nsec += ms % LIPC__MS_PER_S * LIPC__NS_PER_MS;
+	if (t->tv_nsec >= LIPC__NS_PER_S) {
+		t->tv_sec++;
+		t->tv_nsec -= LIPC__NS_PER_S;
+	}
+}
+
+/* to - from, in nanoseconds. */
+static inline long long lipc__timespec_diff_ns(const struct timespec *to,
+					       const struct timespec *from)
+{
+	return (long long)(to->tv_sec - from->tv_sec) * LIPC__NS_PER_S +
+	       (to->tv_nsec - from->tv_nsec);
+}
+
 /* A deadline for timeout_ms (-1: none); lipc__remaining_ms() counts down to 0, or is -1. */
 struct lipc__deadline {
-	struct timespec at;
+	struct timespec at; /* CLOCK_MONOTONIC, which no one can set */
 	bool never;
 };
 void lipc__deadline_start(struct lipc__deadline *d, int timeout_ms);
 int lipc__remaining_ms(const struct lipc__deadline *d);
+/* What is left of d in nanoseconds: <= 0 once it has passed (d must not be never). */
+long long lipc__remaining_ns(const struct lipc__deadline *d);
+
+/*
+ * A wait that polls, with a sleep that grows, for what the kernel cannot wait on for us (a System
+ * V queue with a timeout, the creator of a System V semaphore set, a lock whose waiter could not
+ * be started). lipc__backoff() sleeps step_ns on the monotonic clock, never past the deadline
+ * (a signal only shortens the sleep), then doubles step_ns up to max_ns; once the deadline has
+ * passed it returns false without sleeping. The first and largest steps of each wait, and why:
+ */
+struct lipc__backoff {
+	long step_ns, max_ns;
+};
+bool lipc__backoff(struct lipc__backoff *b, const struct lipc__deadline *d);
+/*
+ * A System V queue with a timeout (msgq.c): 50 us at first, since room or a message usually
+ * comes within microseconds when the other side is running; at most 5 ms, the most a timed wait
+ * may add to a message's latency.
+ */
+#define LIPC__BACKOFF_MSGQ                                                                         \
+	{                                                                                          \
+		.step_ns = 50 * 1000L, .max_ns = 5 * LIPC__NS_PER_MS                               \
+	}
+/*
+ * A System V semaphore set that its creator is still initialising (sem.c): 100 us at first, as
+ * the creator's first semop() follows its semget() at once; at most 20 ms, since a creator that
+ * was descheduled in between may take a time slice or two, and the wait is bounded anyway.
+ */
+#define LIPC__BACKOFF_SEM_INIT                                                                     \
+	{                                                                                          \
+		.step_ns = 100 * 1000L, .max_ns = 20 * LIPC__NS_PER_MS                             \
+	}
+/*
+ * A lock taken by retrying, when no helper thread or process could wait for it (lock.c): 1 ms at
+ * first, since a lock is held for as long as its holder's work takes, not microseconds; at most
+ * 50 ms, late by no more than a human notices, with a few wake-ups a second.
+ */
+#define LIPC__BACKOFF_LOCK                                                                         \
+	{                                                                                          \
+		.step_ns = LIPC__NS_PER_MS, .max_ns = 50 * LIPC__NS_PER_MS                         \
+	}
+
+/*
+ * Create-or-join, for objects that whichever end comes first creates (a System V queue or
+ * semaphore set, a POSIX queue, a FIFO). round() makes one attempt: create the object exclusively
+ * (which tells a creator from a joiner) and, when it exists, join it; it fails with ENOENT when
+ * the object vanished between the two (its last user removed it). Then it is tried again, as
+ * long as the object keeps vanishing, at most LIPC__JOIN_TRIES times in all; round()'s last
+ * answer is returned. The bound: a benign race is over in one more round, but a process that
+ * removes and creates the name in a loop must not keep us here for ever; 100 rounds of a few
+ * system calls are well under a millisecond.
+ */
+#define LIPC__JOIN_TRIES 100
+int lipc__create_or_join(int (*round)(void *arg), void *arg);
+
+/*
+ * The futex system call, which glibc does not wrap, on a 32-bit word of shared memory. Never
+ * FUTEX_PRIVATE_FLAG: our futexes live in memory other processes map, and their waiters and
+ * wakers must meet. wait: sleep while *word is seen, at most rel (NULL: no limit); wait_until:
+ * the same until abs on CLOCK_MONOTONIC (FUTEX_WAIT_BITSET, any bit); 0 when woken (or a
+ * spurious return), -1 with EAGAIN (*word was not seen), ETIMEDOUT, EINTR. wake: wake up to n
+ * waiters; how many were woken, or -1. Inline, because the ring's wake-up is on its fast path.
+ */
+static inline int lipc__futex_wait(uint32_t *word, uint32_t seen, const struct timespec *rel)
+{
+	return (int)syscall(SYS_futex, word, FUTEX_WAIT, seen, rel, NULL, 0);
+}
+
+static inline int lipc__futex_wait_until(uint32_t *word, uint32_t seen, const struct timespec *abs)
+{
+	return (int)syscall(SYS_futex, word, FUTEX_WAIT_BITSET, seen, abs, NULL,
+			    FUTEX_BITSET_MATCH_ANY);
+}
+
+static inline long lipc__futex_wake(uint32_t *word, int n)
+{
+	return syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/*
+ * One step of a spin wait: tell the CPU this is a busy loop (x86 PAUSE, ARM YIELD), which saves
+ * power and lets a sibling hyperthread (the peer, perhaps) run, without giving up the CPU.
+ */
+static inline void lipc__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
 
 /* Wait until fd is ready for events or the deadline passes: 1 ready, 0 timed out, -1 error. */
 int lipc__wait_fd(int fd, short events, const struct lipc__deadline *d);
 
 /* A number from a /proc file (the first in it), or fallback when it cannot be read. */
 long lipc__proc_long(const char *path, long fallback);
+
+/*
+ * /proc walking: every open descriptor of process pid (0: of every process /proc shows), with
+ * the fstat of the file it is open on, as fn(pid, fd, st, arg) sees them; fn returns true to
+ * stop the walk. A process or a descriptor that goes away meanwhile, or that this process may not
+ * look at, is skipped: the walk is a snapshot of what could be seen.
+ */
+void lipc__proc_walk_fds(pid_t pid, bool (*fn)(pid_t pid, int fd, const struct stat *st, void *arg),
+			 void *arg);
 
 /* Set or clear O_NONBLOCK. */
 int lipc__set_nonblock(int fd, bool on);
