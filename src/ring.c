@@ -57,7 +57,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -206,26 +205,17 @@ static uint32_t *futex_word(_Atomic uint64_t *pos)
 	return (uint32_t *)(uintptr_t)pos + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 }
 
+/* Shared, not FUTEX_PRIVATE (internal.h): the waker is another process. */
 static int futex_wait(_Atomic uint64_t *pos, uint32_t seen, int timeout_ms)
 {
-	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+	struct timespec ts = lipc__ms_timespec(timeout_ms);
 
-	/* Shared, not FUTEX_PRIVATE: the waker is another process. */
-	return (int)syscall(SYS_futex, futex_word(pos), FUTEX_WAIT, seen, &ts, NULL, 0);
+	return lipc__futex_wait(futex_word(pos), seen, &ts);
 }
 
 static void futex_wake(_Atomic uint64_t *pos)
 {
-	syscall(SYS_futex, futex_word(pos), FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
+	lipc__futex_wake(futex_word(pos), 1);
 }
 
 /*
@@ -540,7 +530,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			r->check_ms = CHECK_FIRST_MS;
 			return 1;
 		}
-		cpu_relax();
+		lipc__cpu_relax();
 		/* A busy-poller still notices a gone peer, a truncation and its own deadline. */
 		if (r->spin_only && (i & 0xfffff) == 0xfffff) {
 			if (guard_failed(r) < 0)
