@@ -184,10 +184,26 @@ long lipc__msgq_sysv_msgmax(void)
 	return lipc__proc_long("/proc/sys/kernel/msgmax", 8192);
 }
 
+/* One round of lipc_msgq_sysv_open()'s create-or-join. */
+struct sysv_open {
+	key_t key;
+	int mode, want;
+};
+
+static int sysv_open_round(void *arg)
+{
+	const struct sysv_open *o = arg;
+	int id = msgget(o->key, IPC_CREAT | IPC_EXCL | o->mode);
+
+	if (id >= 0 || errno != EEXIST)
+		return id;
+	return msgget(o->key, o->want);
+}
+
 int lipc_msgq_sysv_open(key_t key, int flags, mode_t mode)
 {
 	const int known = O_ACCMODE | O_CREAT | O_EXCL;
-	int acc = flags & O_ACCMODE, want, id;
+	int acc = flags & O_ACCMODE, want;
 
 	if ((flags & ~known) || acc == O_ACCMODE || (mode & ~0777)) {
 		errno = EINVAL;
@@ -199,19 +215,12 @@ int lipc_msgq_sysv_open(key_t key, int flags, mode_t mode)
 		return msgget(key, want);
 	/*
 	 * IPC_CREAT alone on an existing queue would check the new queue's mode as the access
-	 * wanted: create exclusively, and open what exists for the access asked. Should the queue
-	 * go between the two calls, try again.
+	 * wanted: create exclusively, and open what exists for the access asked.
 	 */
-	for (int tries = 0; tries < 100; tries++) {
-		id = msgget(key, IPC_CREAT | IPC_EXCL | (int)(mode ? mode : 0600));
-		if (id >= 0 || errno != EEXIST || (flags & O_EXCL))
-			return id;
-		id = msgget(key, want);
-		if (id >= 0 || errno != ENOENT)
-			return id;
-	}
-	errno = EAGAIN;
-	return -1;
+	if (flags & O_EXCL)
+		return msgget(key, IPC_CREAT | IPC_EXCL | (int)(mode ? mode : 0600));
+	return lipc__create_or_join(sysv_open_round,
+				    &(struct sysv_open){ key, (int)(mode ? mode : 0600), want });
 }
 
 int lipc_msgq_sysv_unlink(key_t key)
@@ -233,40 +242,19 @@ long lipc_msgq_sysv_max_msg(int id)
 	return (long)ds.msg_qbytes < max ? (long)ds.msg_qbytes : max;
 }
 
-/* Sleep a little, more each time, but never past the deadline: false once it has passed. */
-static bool backoff(const struct lipc__deadline *d, long *step_ns)
-{
-	/* Up to 5 ms between tries: the most a timed wait adds to a message's latency. */
-	const long max_step = 5000000;
-	struct timespec now, ts;
-	long long left;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (long long)(d->at.tv_sec - now.tv_sec) * 1000000000LL +
-	       (d->at.tv_nsec - now.tv_nsec);
-	if (left <= 0)
-		return false;
-	if (left > *step_ns)
-		left = *step_ns;
-	ts.tv_sec = (time_t)(left / 1000000000LL);
-	ts.tv_nsec = (long)(left % 1000000000LL);
-	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: just try sooner */
-	*step_ns = *step_ns * 2 > max_step ? max_step : *step_ns * 2;
-	return true;
-}
-
 /*
  * One msgsnd() (send) or msgrcv() of up to len bytes. Without a timeout it is one blocking call;
  * with one, System V offers no way to wait with a deadline (no timed call, no descriptor for
  * poll(), and interrupting a call needs a signal handler, which a library must not install), so
- * it tries with IPC_NOWAIT and sleeps between tries: 50 us at first, doubling up to 5 ms. valid
+ * it tries with IPC_NOWAIT and sleeps between tries (LIPC__BACKOFF_MSGQ: 50 us at first, doubling
+ * up to 5 ms). valid
  * says the id is known to have been a queue: EINVAL then means it was removed.
  */
 ssize_t lipc__msgq_sysv_op(int id, bool send, struct lipc__sysv_msg *m, size_t len, long select,
 			   int flags, int timeout_ms, bool valid)
 {
+	struct lipc__backoff b = LIPC__BACKOFF_MSGQ;
 	struct lipc__deadline d;
-	long step = 50000;
 
 	if (timeout_ms >= 0)
 		flags |= IPC_NOWAIT;
@@ -289,7 +277,7 @@ ssize_t lipc__msgq_sysv_op(int id, bool send, struct lipc__sysv_msg *m, size_t l
 			continue;
 		if (timeout_ms < 0 || (errno != EAGAIN && errno != ENOMSG))
 			return -1;
-		if (!backoff(&d, &step))
+		if (!lipc__backoff(&b, &d))
 			return lipc__timed_out(timeout_ms);
 	}
 }

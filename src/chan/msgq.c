@@ -186,12 +186,39 @@ static int mq_check_owner(mqd_t mq, const struct lipc_chan_opts *o)
 	return lipc__check_owner(st.st_uid, st.st_mode, &trust);
 }
 
+/*
+ * One round of a queue channel's create-or-join (lipc__create_or_join): create the queue
+ * exclusively, so that whether this end created it is known, or else open the one there.
+ */
+struct queue_open {
+	const struct lipc_addr *a;
+	const struct lipc_chan_opts *o;
+	int acc;
+	bool created;
+};
+
+static int mq_open_round(void *arg)
+{
+	struct queue_open *q = arg;
+	long max_msgs = q->o->max_msgs, msg_size = q->o->msg_size;
+	int h = lipc_msgq_posix_open(q->a->path, q->acc | O_CREAT | O_EXCL, q->o->mode, max_msgs,
+				     msg_size);
+
+	q->created = h >= 0;
+	if (h >= 0)
+		return h;
+	if (errno != EEXIST)
+		return mq_open_failed(errno, max_msgs, msg_size);
+	return lipc_msgq_posix_open(q->a->path, q->acc, 0, 0, 0);
+}
+
 static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			const struct lipc_chan_opts *o)
 {
 	int acc = c->role == LIPC_CHAN_SEND ? O_WRONLY : O_RDONLY;
-	long max_msgs = o->max_msgs, msg_size = o->msg_size, prio_max = sysconf(_SC_MQ_PRIO_MAX);
-	bool created = false;
+	long prio_max = sysconf(_SC_MQ_PRIO_MAX);
+	struct queue_open qo = { .a = a, .o = o, .acc = acc };
+	bool created;
 	struct mq_attr attr;
 
 	if (c->role == LIPC_CHAN_SEND && prio_max > 0 && o->priority >= (unsigned long)prio_max)
@@ -199,24 +226,12 @@ static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 				      o->priority, prio_max);
 	/*
 	 * Whichever end comes first creates the queue, with the size asked for; an existing one
-	 * keeps its own. Exclusive creation tells which happened. Should the queue be removed
-	 * between the two opens, create it again.
+	 * keeps its own. Exclusive creation tells which happened.
 	 */
-	for (int tries = 0;; tries++) {
-		c->handle = lipc_msgq_posix_open(a->path, acc | O_CREAT | O_EXCL, o->mode, max_msgs,
-						 msg_size);
-		if (c->handle >= 0) {
-			created = true;
-			break;
-		}
-		if (errno != EEXIST)
-			return mq_open_failed(errno, max_msgs, msg_size);
-		c->handle = lipc_msgq_posix_open(a->path, acc, 0, 0, 0);
-		if (c->handle >= 0)
-			break;
-		if (errno != ENOENT || tries == 100)
-			return -1;
-	}
+	c->handle = lipc__create_or_join(mq_open_round, &qo);
+	if (c->handle < 0)
+		return -1;
+	created = qo.created;
 	/* The queue was there: another user's, made first under our name, is not joined. */
 	if (!created && mq_check_owner(c->handle, o) < 0) {
 		lipc__close(c->handle);
@@ -367,33 +382,39 @@ static int sysv_check_owner(int id, const struct lipc_chan_opts *o)
 	return 0;
 }
 
+static int sysv_open_round(void *arg)
+{
+	struct queue_open *q = arg;
+	int id = lipc_msgq_sysv_open(q->a->key, q->acc | O_CREAT | O_EXCL, q->o->mode & 0777);
+
+	q->created = id >= 0;
+	if (id >= 0)
+		return id;
+	if (errno == ENOSPC)
+		return lipc__fail_why(errno,
+				      "too many queues: the system's limit is %ld "
+				      "(/proc/sys/kernel/msgmni)",
+				      lipc__proc_long("/proc/sys/kernel/msgmni", -1));
+	if (errno != EEXIST)
+		return -1;
+	return lipc_msgq_sysv_open(q->a->key, q->acc, 0);
+}
+
 static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
 	int acc = c->role == LIPC_CHAN_SEND ? O_WRONLY : O_RDONLY;
-	bool created = false;
+	struct queue_open qo = { .a = a, .o = o, .acc = acc };
+	bool created;
 	struct queue *q;
 	size_t cap;
 
 	if (c->role == LIPC_CHAN_SEND && o->type < 0)
 		return lipc__fail_why(EINVAL, "a message's type is 1 or more, not %ld", o->type);
-	for (int tries = 0; c->handle < 0; tries++) {
-		c->handle = lipc_msgq_sysv_open(a->key, acc | O_CREAT | O_EXCL, o->mode & 0777);
-		if (c->handle >= 0) {
-			created = true;
-			break;
-		}
-		if (errno == ENOSPC)
-			return lipc__fail_why(errno,
-					      "too many queues: the system's limit is %ld "
-					      "(/proc/sys/kernel/msgmni)",
-					      lipc__proc_long("/proc/sys/kernel/msgmni", -1));
-		if (errno != EEXIST)
-			return -1;
-		c->handle = lipc_msgq_sysv_open(a->key, acc, 0);
-		if (c->handle < 0 && (errno != ENOENT || tries == 100))
-			return -1;
-	}
+	c->handle = lipc__create_or_join(sysv_open_round, &qo);
+	if (c->handle < 0)
+		return -1;
+	created = qo.created;
 	if (!created && sysv_check_owner(c->handle, o) < 0)
 		return -1;
 	/*
