@@ -229,8 +229,7 @@ static int unix_connect(int fd, const struct sockaddr_un *sun, socklen_t len, in
 	do {
 		if (timeout_ms > 0) {
 			int left = lipc__remaining_ms(d);
-			struct timeval tv = { .tv_sec = left / 1000,
-					      .tv_usec = (left % 1000) * 1000 };
+			struct timeval tv = lipc__ms_timeval(left);
 
 			if (left == 0)
 				return lipc__timed_out(timeout_ms);
@@ -581,6 +580,13 @@ static void temp_name(char *buf, size_t size)
 }
 
 /*
+ * Names tried for a placeholder. One is taken already only by a leftover of an earlier process
+ * that had our pid, or by someone who guesses names: a few more names then, never a loop that
+ * another user could keep going.
+ */
+#define PLACEHOLDER_TRIES 8
+
+/*
  * A placeholder: a stream socket, bound but not listening, at a fresh name tmp in dirfd (bound
  * through /proc/self/fd: its own name does not matter). Where it holds a name, a client is
  * refused (ECONNREFUSED) as by a stale file, and another server's probe finds it alive and
@@ -602,7 +608,7 @@ static int placeholder(int dirfd, char *tmp, size_t size, struct stat *st)
 		}
 		if (bind(fd, (struct sockaddr *)&sun, unix_sockaddr(&sun, proc)) == 0)
 			break;
-		if (errno != EADDRINUSE || tries == 8)
+		if (errno != EADDRINUSE || tries == PLACEHOLDER_TRIES)
 			goto out_close;
 	}
 	if (fstatat(dirfd, tmp, st, AT_SYMLINK_NOFOLLOW) == 0)

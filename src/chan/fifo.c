@@ -89,6 +89,24 @@ static int create_or_join(struct lipc_chan *c, int dirfd, const char *name,
 	return fd;
 }
 
+/* One round of lipc__create_or_join(): what a failed round created is forgotten before the next. */
+struct fifo_round {
+	struct lipc_chan *c;
+	int dirfd;
+	const char *name;
+	const struct lipc_chan_opts *o;
+};
+
+static int fifo_round(void *arg)
+{
+	const struct fifo_round *r = arg;
+	int fd = create_or_join(r->c, r->dirfd, r->name, r->o);
+
+	if (fd < 0)
+		lipc__disown(r->c); /* keeps errno */
+	return fd;
+}
+
 static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struct lipc_chan_opts *o)
 {
 	const char *name;
@@ -97,12 +115,8 @@ static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struc
 	if (dirfd < 0)
 		return -1;
 	/* Should the end that created the FIFO remove it between our create and our open, again. */
-	for (int tries = 0; tries < 3; tries++) {
-		c->st.fd = create_or_join(c, dirfd, name, o);
-		if (c->st.fd >= 0 || errno != ENOENT)
-			break;
-		lipc__disown(c);
-	}
+	c->st.fd = lipc__create_or_join(
+		fifo_round, &(struct fifo_round){ .c = c, .dirfd = dirfd, .name = name, .o = o });
 	lipc__close(dirfd);
 	if (c->st.fd < 0) {
 		lipc__disown(c);
