@@ -37,20 +37,18 @@ void lipc__unlink(const char *path);
  * time (a deadline, sem_timedwait). Inline: the ring's futex sleep uses one, and its slow path
  * must not grow a call.
  */
-#define LIPC__MS_PER_S	1000L
 #define LIPC__NS_PER_MS 1000000L
 #define LIPC__NS_PER_S	1000000000L
 
-static inline struct timespec lipc__ms_timespec(long ms)
+static inline struct timespec lipc__ms_timespec(int ms)
 {
-	return (struct timespec){ .tv_sec = ms / LIPC__MS_PER_S,
-				  .tv_nsec = ms % LIPC__MS_PER_S * LIPC__NS_PER_MS };
+	return (struct timespec){ .tv_sec = ms / 1000,
+				  .tv_nsec = (long)(ms % 1000) * LIPC__NS_PER_MS };
 }
 
-static inline struct timeval lipc__ms_timeval(long ms)
+static inline struct timeval lipc__ms_timeval(int ms)
 {
-	return (struct timeval){ .tv_sec = ms / LIPC__MS_PER_S,
-				 .tv_usec = ms % LIPC__MS_PER_S * 1000 };
+	return (struct timeval){ .tv_sec = ms / 1000, .tv_usec = (long)(ms % 1000) * 1000 };
 }
 
 static inline struct timespec lipc__ns_timespec(long long ns)
@@ -60,10 +58,10 @@ static inline struct timespec lipc__ns_timespec(long long ns)
 }
 
 /* *t moved ms later, its nanoseconds kept below a second. */
-static inline void lipc__timespec_add_ms(struct timespec *t, long ms)
+static inline void lipc__timespec_add_ms(struct timespec *t, int ms)
 {
-	t->tv_sec += ms / LIPC__MS_PER_S;
-	t->tv_nsec += ms % LIPC__MS_PER_S * LIPC__NS_PER_MS;
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * LIPC__NS_PER_MS;
 	if (t->tv_nsec >= LIPC__NS_PER_S) {
 		t->tv_sec++;
 		t->tv_nsec -= LIPC__NS_PER_S;
