@@ -118,28 +118,20 @@ static int last_try(const struct lipc_lock *lk)
 	return r > 0 ? 0 : -1;
 }
 
-/* No helper could start: retry the non-blocking call, napping 1 ms, 2 ms... up to 50 ms. */
+/* No helper could start: retry the non-blocking call, napping longer each time. */
 static int wait_by_retrying(const struct lipc_lock *lk, const struct lipc__deadline *d)
 {
-	long nap_ms = 1;
+	struct lipc__backoff b = LIPC__BACKOFF_LOCK;
 
 	for (;;) {
-		int left = lipc__remaining_ms(d), r = try_once(lk);
-		struct timespec ts;
+		int r = try_once(lk);
 
 		if (r != 0)
 			return r > 0 ? 0 : -1;
-		if (left == 0) {
+		if (!lipc__backoff(&b, d)) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (nap_ms > left)
-			nap_ms = left;
-		ts.tv_sec = nap_ms / 1000;
-		ts.tv_nsec = (nap_ms % 1000) * 1000000;
-		nanosleep(&ts, NULL); /* a signal only shortens the nap */
-		if (nap_ms < 50)
-			nap_ms *= 2;
 	}
 }
 
@@ -455,61 +447,57 @@ static bool same_lock(const struct lipc_lock_owner *a, const struct lipc_lock_ow
 	       a->len == b->len;
 }
 
+/* What find_ofd_holders() looks for, and how many it has yet to find. */
+struct ofd_search {
+	const struct file_id *id;
+	struct lipc_lock_owner *owners;
+	size_t n, unknown;
+};
+
+/* One descriptor of the walk: is it open on the file, and does its fdinfo list such a lock? */
+static bool ofd_holder_at(pid_t pid, int fd, const struct stat *st, void *arg)
+{
+	struct ofd_search *q = arg;
+	char info[64], line[256];
+	FILE *f;
+
+	if (st->st_dev != q->id->st_dev || st->st_ino != q->id->st_ino)
+		return false;
+	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	f = fopen(info, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		struct lipc_lock_owner o;
+		unsigned maj, min;
+		unsigned long ino;
+		const char *s = fdinfo_lock(line);
+
+		if (!s || !parse_lock(s, &o, &maj, &min, &ino) || o.kind != LIPC_LOCK_OFD)
+			continue;
+		for (size_t i = 0; i < q->n; i++) {
+			struct lipc_lock_owner *w = &q->owners[i];
+
+			if (w->pid < 0 && !w->waiting && same_lock(w, &o)) {
+				w->pid = pid;
+				q->unknown--;
+				break;
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	return q->unknown == 0;
+}
+
 /* Give each OFD lock whose pid is unknown the first process found holding it through an fd. */
 static void find_ofd_holders(const struct file_id *id, struct lipc_lock_owner *owners, size_t n)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-	size_t unknown = 0;
+	struct ofd_search q = { .id = id, .owners = owners, .n = n };
 
 	for (size_t i = 0; i < n; i++)
-		unknown +=
+		q.unknown +=
 			owners[i].kind == LIPC_LOCK_OFD && !owners[i].waiting && owners[i].pid < 0;
-	while (proc && unknown && (p = readdir(proc))) {
-		char path[sizeof(p->d_name) + 16];
-		struct dirent *e;
-		DIR *fds;
-
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		while (fds && unknown && (e = readdir(fds))) {
-			char info[2 * sizeof(p->d_name) + 24], line[256];
-			struct stat st;
-			FILE *f;
-
-			if (fstatat(dirfd(fds), e->d_name, &st, 0) < 0 || st.st_dev != id->st_dev ||
-			    st.st_ino != id->st_ino)
-				continue;
-			snprintf(info, sizeof(info), "/proc/%s/fdinfo/%s", p->d_name, e->d_name);
-			f = fopen(info, "re");
-			while (f && fgets(line, sizeof(line), f)) {
-				struct lipc_lock_owner o;
-				unsigned maj, min;
-				unsigned long ino;
-				const char *s = fdinfo_lock(line);
-
-				if (!s || !parse_lock(s, &o, &maj, &min, &ino) ||
-				    o.kind != LIPC_LOCK_OFD)
-					continue;
-				for (size_t i = 0; i < n; i++) {
-					if (owners[i].pid < 0 && !owners[i].waiting &&
-					    same_lock(&owners[i], &o)) {
-						owners[i].pid = (pid_t)atoi(p->d_name);
-						unknown--;
-						break;
-					}
-				}
-			}
-			if (f)
-				fclose(f);
-		}
-		if (fds)
-			closedir(fds);
-	}
-	if (proc)
-		closedir(proc);
+	if (q.unknown)
+		lipc__proc_walk_fds(0, ofd_holder_at, &q);
 }
 
 /*
@@ -628,38 +616,30 @@ static size_t match_fdinfo(const char *info, pid_t pid, int fd, struct lipc_lock
 }
 
 /*
- * Look through the descriptors of process pid for the locks without a holder. Only the
- * descriptors of a file whose inode number is one of theirs (inos, sorted) have their fdinfo
- * read. With any_pid, a lock goes to whichever process has it; else only to the one it names.
+ * What find_holders() looks for: the locks without a holder, and the inode numbers of their
+ * files (inos, sorted). With any_pid, a lock goes to whichever process has it; else only to the
+ * one it names.
  */
-static size_t scan_process(const char *pid_name, const unsigned long *inos, size_t n_inos,
-			   struct lipc_lock_info *locks, size_t n, bool any_pid)
+struct holder_search {
+	struct lipc_lock_info *locks;
+	size_t n, unknown;
+	unsigned long *inos;
+	size_t n_inos;
+	bool any_pid;
+};
+
+/* One descriptor of the walk: only one open on a file of theirs has its fdinfo read. */
+static bool holder_at(pid_t pid, int fd, const struct stat *st, void *arg)
 {
-	char path[64];
-	struct dirent *e;
-	size_t found = 0;
-	pid_t pid = (pid_t)atoi(pid_name);
-	DIR *fds;
+	struct holder_search *q = arg;
+	unsigned long ino = (unsigned long)st->st_ino;
+	char info[64];
 
-	snprintf(path, sizeof(path), "/proc/%.16s/fd", pid_name);
-	fds = opendir(path);
-	while (fds && (e = readdir(fds))) {
-		char info[96];
-		struct stat st;
-		unsigned long ino;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-		    fstatat(dirfd(fds), e->d_name, &st, 0) < 0)
-			continue;
-		ino = (unsigned long)st.st_ino;
-		if (!bsearch(&ino, inos, n_inos, sizeof(*inos), compare_ino))
-			continue;
-		snprintf(info, sizeof(info), "/proc/%.16s/fdinfo/%.16s", pid_name, e->d_name);
-		found += match_fdinfo(info, pid, atoi(e->d_name), locks, n, any_pid);
-	}
-	if (fds)
-		closedir(fds);
-	return found;
+	if (!bsearch(&ino, q->inos, q->n_inos, sizeof(*q->inos), compare_ino))
+		return false;
+	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	q->unknown -= match_fdinfo(info, pid, fd, q->locks, q->n, q->any_pid);
+	return q->unknown == 0;
 }
 
 /*
@@ -669,35 +649,27 @@ static size_t scan_process(const char *pid_name, const unsigned long *inos, size
  */
 static void find_holders(struct lipc_lock_info *locks, size_t n)
 {
-	unsigned long *inos = malloc((n ? n : 1) * sizeof(*inos));
-	size_t n_inos = 0, unknown = 0;
-	DIR *proc;
-	struct dirent *p;
+	struct holder_search q = { .locks = locks, .n = n };
 
-	if (!inos)
+	q.inos = malloc((n ? n : 1) * sizeof(*q.inos));
+	if (!q.inos)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (!locks[i].lock.waiting) {
-			inos[n_inos++] = locks[i].ino;
-			unknown++;
+			q.inos[q.n_inos++] = locks[i].ino;
+			q.unknown++;
 		}
 	}
-	qsort(inos, n_inos, sizeof(*inos), compare_ino);
-	for (size_t i = 0; i < n && unknown; i++) {
-		char pid_name[16];
-
+	qsort(q.inos, q.n_inos, sizeof(*q.inos), compare_ino);
+	for (size_t i = 0; i < n && q.unknown; i++) {
 		if (locks[i].fd >= 0 || locks[i].lock.waiting || locks[i].lock.pid <= 0)
 			continue;
-		snprintf(pid_name, sizeof(pid_name), "%d", (int)locks[i].lock.pid);
-		unknown -= scan_process(pid_name, inos, n_inos, locks, n, false);
+		lipc__proc_walk_fds(locks[i].lock.pid, holder_at, &q);
 	}
-	proc = unknown ? opendir("/proc") : NULL;
-	while (proc && unknown && (p = readdir(proc)))
-		if (p->d_name[0] >= '1' && p->d_name[0] <= '9')
-			unknown -= scan_process(p->d_name, inos, n_inos, locks, n, true);
-	if (proc)
-		closedir(proc);
-	free(inos);
+	q.any_pid = true;
+	if (q.unknown)
+		lipc__proc_walk_fds(0, holder_at, &q);
+	free(q.inos);
 }
 
 int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)

@@ -57,7 +57,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -206,26 +205,17 @@ static uint32_t *futex_word(_Atomic uint64_t *pos)
 	return (uint32_t *)(uintptr_t)pos + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 }
 
+/* Shared, not FUTEX_PRIVATE (internal.h): the waker is another process. */
 static int futex_wait(_Atomic uint64_t *pos, uint32_t seen, int timeout_ms)
 {
-	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+	struct timespec ts = lipc__ms_timespec(timeout_ms);
 
-	/* Shared, not FUTEX_PRIVATE: the waker is another process. */
-	return (int)syscall(SYS_futex, futex_word(pos), FUTEX_WAIT, seen, &ts, NULL, 0);
+	return lipc__futex_wait(futex_word(pos), seen, &ts);
 }
 
 static void futex_wake(_Atomic uint64_t *pos)
 {
-	syscall(SYS_futex, futex_word(pos), FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
+	lipc__futex_wake(futex_word(pos), 1);
 }
 
 /*
@@ -540,7 +530,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			r->check_ms = CHECK_FIRST_MS;
 			return 1;
 		}
-		cpu_relax();
+		lipc__cpu_relax();
 		/* A busy-poller still notices a gone peer, a truncation and its own deadline. */
 		if (r->spin_only && (i & 0xfffff) == 0xfffff) {
 			if (guard_failed(r) < 0)
@@ -1347,99 +1337,7 @@ out_close:
 	return ret;
 }
 
-/*
- * The shm: transport. The channel peeks a record and releases it at the next receive, so a
- * message is handed out in place, without a copy; chan->priv is the ring.
- */
-
-static int shm_parse(struct lipc_addr *a, const char *where)
+bool lipc__ring_peeked(const struct lipc_ring *r)
 {
-	if (lipc__check_name(where) < 0)
-		return -1;
-	strcpy(a->path, where);
-	return 0;
+	return r->role == LIPC_RING_CONSUMER && r->held;
 }
-
-static int shm_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
-			 const struct lipc_chan_opts *o)
-{
-	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
-		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
-	struct lipc__trust trust = lipc__trust_of(o);
-	struct lipc_ring *r =
-		trust.given ? lipc_ring_join(a->path, flags, o->capacity, o->mode, trust.owner)
-			    : lipc_ring_open(a->path, flags, o->capacity, o->mode);
-
-	if (!r)
-		return -1;
-	c->priv = r;
-	c->max_msg = lipc_ring_max_record(r);
-	return 0;
-}
-
-static int shm_send(struct lipc_chan *c, const struct lipc_msg *m)
-{
-	return lipc_ring_push(c->priv, m->data, m->len, c->timeout_ms);
-}
-
-static int shm_recv(struct lipc_chan *c, struct lipc_msg *m)
-{
-	struct lipc_ring *r = c->priv;
-
-	if (r->held && lipc_ring_release(r) < 0)
-		return -1;
-	for (;;) {
-		int ret = lipc_ring_peek(r, &m->data, &m->len, c->timeout_ms);
-
-		/* Told to keep going, a receiver outlives its producers, dead or closed. */
-		if ((c->flags & LIPC_CHAN_KEEP) && (ret == 0 || (ret < 0 && errno == ECONNRESET)))
-			continue;
-		return ret;
-	}
-}
-
-static int shm_set_timeout(struct lipc_chan *c, int timeout_ms)
-{
-	c->timeout_ms = timeout_ms;
-	return 0;
-}
-
-static int shm_close(struct lipc_chan *c)
-{
-	struct lipc_ring *r = c->priv;
-
-	/* The last message handed out was received: release it, or the next reader gets it too. */
-	if (r->held && r->role == LIPC_RING_CONSUMER)
-		lipc_ring_release(r);
-	return lipc_ring_close(r);
-}
-
-static const char *shm_explain(int err)
-{
-	switch (err) {
-	case EBUSY:
-		return "another process is attached to the ring in that role";
-	case ECONNRESET:
-		return "the writer died";
-	case EPIPE:
-		return "the ring is full and its reader has gone";
-	case EPROTO:
-		return "not a LinuxIPC ring of this version, or a corrupt one";
-	case EBADMSG:
-		return "the ring holds a corrupt record";
-	default:
-		return NULL;
-	}
-}
-
-const struct lipc_transport lipc__shm_transport = {
-	.scheme = "shm",
-	.id = LIPC_SCHEME_SHM,
-	.parse = shm_parse,
-	.open = shm_open_chan,
-	.send = shm_send,
-	.recv = shm_recv,
-	.set_timeout = shm_set_timeout,
-	.close = shm_close,
-	.explain = shm_explain,
-};

@@ -13,6 +13,7 @@
  * a full semaphore is EOVERFLOW, a removed set EIDRM (semop says EINVAL once the id is gone).
  */
 #include <errno.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,8 @@ static int sysv_init(int id, unsigned value)
 /* The other openers' half: wait, bounded, until the creator's first operation has happened. */
 static int sysv_wait_initialised(int id)
 {
+	struct lipc__backoff b = LIPC__BACKOFF_SEM_INIT;
 	struct lipc__deadline d;
-	struct timespec pause = { .tv_nsec = 100000 };
 
 	lipc__deadline_start(&d, SYSV_INIT_WAIT_MS);
 	for (;;) {
@@ -115,50 +116,65 @@ static int sysv_wait_initialised(int id)
 			return sysv_fail();
 		if (ds.sem_otime != 0)
 			return 0;
-		if (lipc__remaining_ms(&d) == 0) {
+		/* The kernel has nothing to wait on for this: poll, backing off. */
+		if (!lipc__backoff(&b, &d)) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		/* The kernel has nothing to wait on for this: poll, backing off to 20 ms. */
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 20000000)
-			pause.tv_nsec *= 2;
 	}
+}
+
+/* One round of sysv_open(): create the set exclusively (with O_CREAT), or join the one there. */
+struct sysv_round {
+	struct lipc_sem *s;
+	key_t key;
+	int flags, perm;
+	unsigned value;
+};
+
+static int sysv_open_round(void *arg)
+{
+	const struct sysv_round *r = arg;
+	struct lipc_sem *s = r->s;
+
+	if (r->flags & O_CREAT) {
+		s->id = semget(r->key, 1, IPC_CREAT | IPC_EXCL | r->perm);
+		if (s->id >= 0) {
+			if (sysv_init(s->id, r->value) < 0) {
+				int err = errno;
+
+				/* Half made: openers would wait for it. */
+				semctl(s->id, 0, IPC_RMID);
+				errno = err;
+				return -1;
+			}
+			return 0;
+		}
+		if (errno != EEXIST || (r->flags & O_EXCL))
+			return -1;
+	}
+	s->id = semget(r->key, 0, 0);
+	if (s->id < 0)
+		return -1;
+	return sysv_wait_initialised(s->id);
 }
 
 static int sysv_open(struct lipc_sem *s, key_t key, int flags, mode_t mode, unsigned value)
 {
-	int perm = (int)(mode ? mode : 0600);
+	struct sysv_round r = { .s = s,
+				.key = key,
+				.flags = flags,
+				.perm = (int)(mode ? mode : 0600),
+				.value = value };
 
 	if (value > LIPC_SEM_SYSV_VALUE_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (!(flags & O_CREAT))
+		return sysv_open_round(&r);
 	/* Should the set vanish between our EEXIST and our lookup, try creating it again. */
-	for (int tries = 0; tries < 3; tries++) {
-		if (flags & O_CREAT) {
-			s->id = semget(key, 1, IPC_CREAT | IPC_EXCL | perm);
-			if (s->id >= 0) {
-				if (sysv_init(s->id, value) < 0) {
-					int err = errno;
-
-					/* Half made: openers would wait for it. */
-					semctl(s->id, 0, IPC_RMID);
-					errno = err;
-					return -1;
-				}
-				return 0;
-			}
-			if (errno != EEXIST || (flags & O_EXCL))
-				return -1;
-		}
-		s->id = semget(key, 0, 0);
-		if (s->id >= 0)
-			return sysv_wait_initialised(s->id);
-		if (errno != ENOENT || !(flags & O_CREAT))
-			return -1;
-	}
-	return -1;
+	return lipc__create_or_join(sysv_open_round, &r);
 }
 
 static int posix_open(struct lipc_sem *s, const char *name, int flags, mode_t mode, unsigned value)
@@ -318,12 +334,7 @@ static int posix_take(sem_t *sem, int timeout_ms)
 		int left = lipc__remaining_ms(&d);
 
 		clock_gettime(CLOCK_REALTIME, &at);
-		at.tv_sec += left / 1000;
-		at.tv_nsec += (long)(left % 1000) * 1000000;
-		if (at.tv_nsec >= 1000000000) {
-			at.tv_sec++;
-			at.tv_nsec -= 1000000000;
-		}
+		lipc__timespec_add_ms(&at, left);
 		ret = sem_timedwait(sem, &at);
 #endif
 		if (ret == 0 || errno != EINTR)
@@ -349,8 +360,7 @@ static int sysv_take(const struct lipc_sem *s, int timeout_ms)
 			ret = semop(s->id, &down, 1);
 		} else {
 			/* Relative: after a signal, what is left of the deadline, not all of it. */
-			struct timespec ts = { .tv_sec = left / 1000,
-					       .tv_nsec = (long)(left % 1000) * 1000000 };
+			struct timespec ts = lipc__ms_timespec(left);
 
 			ret = semtimedop(s->id, &down, 1, &ts);
 		}

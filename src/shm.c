@@ -15,13 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -511,11 +509,6 @@ int lipc_shm_mutex_unlock(struct lipc_shm_mutex *m)
  * ever. Here a waiter leaves nothing behind: it sleeps in the kernel's futex queue, which drops
  * it when it dies, and a signal wakes whoever is queued.
  */
-static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *at)
-{
-	return syscall(SYS_futex, word, op, val, at, NULL, FUTEX_BITSET_MATCH_ANY);
-}
-
 int lipc_shm_cond_init(struct lipc_shm_cond *c)
 {
 	__atomic_store_n(&c->seq, 0, __ATOMIC_RELAXED);
@@ -540,7 +533,7 @@ int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int ti
 		return -1;
 	for (;;) {
 		/* FUTEX_WAIT_BITSET takes an absolute deadline, on CLOCK_MONOTONIC. */
-		if (futex(&c->seq, FUTEX_WAIT_BITSET, seq, timeout_ms < 0 ? NULL : &d.at) == 0 ||
+		if (lipc__futex_wait_until(&c->seq, seq, timeout_ms < 0 ? NULL : &d.at) == 0 ||
 		    errno == EAGAIN)
 			break;
 		if (errno != EINTR) {
@@ -563,7 +556,7 @@ static int wake(struct lipc_shm_cond *c, int how_many)
 {
 	/* Pairs with the relaxed load in lipc_shm_cond_wait(): see there. */
 	__atomic_fetch_add(&c->seq, 1, __ATOMIC_RELAXED);
-	return futex(&c->seq, FUTEX_WAKE, (uint32_t)how_many, NULL) < 0 ? -1 : 0;
+	return lipc__futex_wake(&c->seq, how_many) < 0 ? -1 : 0;
 }
 
 int lipc_shm_cond_signal(struct lipc_shm_cond *c)

@@ -4,12 +4,14 @@
  * is never retried, because on Linux the descriptor is gone even when close() reports EINTR, and a
  * retry could close a descriptor that another thread has just been given.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,27 +76,59 @@ void lipc__deadline_start(struct lipc__deadline *d, int timeout_ms)
 	if (d->never)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &d->at);
-	d->at.tv_sec += timeout_ms / 1000;
-	d->at.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (d->at.tv_nsec >= 1000000000) {
-		d->at.tv_sec++;
-		d->at.tv_nsec -= 1000000000;
-	}
+	lipc__timespec_add_ms(&d->at, timeout_ms);
+}
+
+long long lipc__remaining_ns(const struct lipc__deadline *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return lipc__timespec_diff_ns(&d->at, &now);
 }
 
 int lipc__remaining_ms(const struct lipc__deadline *d)
 {
-	struct timespec now;
 	long long ns;
 
 	if (d->never)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (long long)(d->at.tv_sec - now.tv_sec) * 1000000000LL + (d->at.tv_nsec - now.tv_nsec);
+	ns = lipc__remaining_ns(d);
 	if (ns <= 0)
 		return 0;
 	/* Round up, so a wait never ends a fraction of a millisecond before its deadline. */
-	return (int)((ns + 999999) / 1000000);
+	return (int)((ns + LIPC__NS_PER_MS - 1) / LIPC__NS_PER_MS);
+}
+
+bool lipc__backoff(struct lipc__backoff *b, const struct lipc__deadline *d)
+{
+	long long sleep = b->step_ns;
+	struct timespec ts;
+
+	if (!d->never) {
+		long long left = lipc__remaining_ns(d);
+
+		if (left <= 0)
+			return false;
+		if (left < sleep)
+			sleep = left;
+	}
+	ts = lipc__ns_timespec(sleep);
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* EINTR: just try sooner */
+	b->step_ns = b->step_ns > b->max_ns / 2 ? b->max_ns : b->step_ns * 2;
+	return true;
+}
+
+int lipc__create_or_join(int (*round)(void *arg), void *arg)
+{
+	int ret = -1;
+
+	for (int tries = 0; tries < LIPC__JOIN_TRIES; tries++) {
+		ret = round(arg);
+		if (ret >= 0 || errno != ENOENT)
+			break;
+	}
+	return ret;
 }
 
 int lipc__wait_fd(int fd, short events, const struct lipc__deadline *d)
@@ -229,7 +263,66 @@ int lipc__check_owner(uid_t uid, mode_t mode, const struct lipc__trust *t)
 			      (unsigned)uid, (unsigned)(mode & 07777));
 }
 
-struct lipc__trust lipc__trust_of(const struct lipc_chan_opts *o)
+/* A number from a /proc file, or fallback when it cannot be read. */
+long lipc__proc_long(const char *path, long fallback)
 {
-	return (struct lipc__trust){ .given = o->flags & LIPC_CHAN_OWNER, .owner = o->owner };
+	char buf[32];
+	long v;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return fallback;
+	n = lipc__read_full(fd, buf, sizeof(buf) - 1);
+	lipc__close(fd);
+	if (n <= 0)
+		return fallback;
+	buf[n] = '\0';
+	return sscanf(buf, "%ld", &v) == 1 ? v : fallback;
+}
+
+void lipc__proc_walk_fds(pid_t pid, bool (*fn)(pid_t pid, int fd, const struct stat *st, void *arg),
+			 void *arg)
+{
+	DIR *proc = pid > 0 ? NULL : opendir("/proc");
+	struct dirent *p = NULL;
+	bool stop = false;
+
+	if (pid <= 0 && !proc)
+		return;
+	while (!stop) {
+		char path[64];
+		struct dirent *e;
+		pid_t who = pid;
+		DIR *fds;
+
+		if (proc) {
+			p = readdir(proc);
+			if (!p)
+				break;
+			/* Processes only: a pid has no leading zero, and no other entry is digits.
+			 */
+			if (p->d_name[0] < '1' || p->d_name[0] > '9')
+				continue;
+			who = (pid_t)atoi(p->d_name);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)who);
+		fds = opendir(path);
+		while (fds && !stop && (e = readdir(fds))) {
+			struct stat st;
+
+			/* Followed: the link names the open file, whose identity is what we
+			 * compare. */
+			if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+			    fstatat(dirfd(fds), e->d_name, &st, 0) < 0)
+				continue;
+			stop = fn(who, atoi(e->d_name), &st, arg);
+		}
+		if (fds)
+			closedir(fds);
+		if (!proc)
+			break;
+	}
+	if (proc)
+		closedir(proc);
 }
