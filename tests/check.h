@@ -218,7 +218,10 @@ extern int check_created_calls;
  */
 void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, unsigned flags);
 
-/* A lipc usage error: status 2, nothing on stdout, "lipc: ...message..." and the Try line. */
+/*
+ * A lipc usage error: status 2, nothing on stdout, "lipc: ...message..." and the Try line of cmd
+ * ("Try 'lipc CMD --help'.", or "Try 'lipc --help'." when cmd is NULL) as its second and last line.
+ */
 #define CHECK_USAGE_ERROR(cmd_run, cmd, message)                                                   \
 	check_usage_error_(cmd_run, cmd, message, __FILE__, __LINE__)
 /* A lipc failure: status 1 and one line on stderr, "lipc: ...message...". */
@@ -226,6 +229,20 @@ void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, u
 void check_usage_error_(const struct check_cmd *c, const char *cmd, const char *message,
 			const char *file, int line);
 void check_failure_(const struct check_cmd *c, const char *message, const char *file, int line);
+
+/*
+ * A table of bad command lines, each with the usage error lipc must give for it: the command
+ * its Try line names (NULL: lipc itself), the message its "lipc: " line holds, and argv (lipc's
+ * arguments, without lipc itself). CHECK_USAGE_ERRORS(cases) runs lipc once per case and checks
+ * CHECK_USAGE_ERROR's promise for it; a failure names the case and its command line.
+ */
+struct check_usage {
+	const char *cmd, *message;
+	const char *argv[12];
+};
+#define CHECK_USAGE_ERRORS(cases)                                                                  \
+	check_usage_errors_(cases, sizeof(cases) / sizeof((cases)[0]), __FILE__, __LINE__)
+void check_usage_errors_(const struct check_usage *cases, size_t n, const char *file, int line);
 
 /* The lipc binary under test ($LIPC), and an argv for it: LIPC_ARGV("recv", "fifo:x"). */
 const char *check_lipc(void);

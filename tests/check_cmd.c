@@ -283,20 +283,50 @@ char *check_no_numbers(char *s)
 	return s;
 }
 
+/* Is c the usage error of cmd, with message? try gets the Try line it must end with. */
+static bool usage_error(const struct check_cmd *c, const char *cmd, const char *message, char *try,
+			size_t size)
+{
+	const char *nl = strchr(c->err, '\n');
+	snprintf(try, size, "Try 'lipc%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+	return c->status == 2 && !c->out[0] && !strncmp(c->err, "lipc: ", 6) &&
+	       strstr(c->err, message) && nl && !strcmp(nl + 1, try);
+}
+
 void check_usage_error_(const struct check_cmd *c, const char *cmd, const char *message,
 			const char *file, int line)
 {
 	char try[64];
-	const char *nl = strchr(c->err, '\n');
 
-	snprintf(try, sizeof(try), "Try 'lipc%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
-	if (c->status != 2 || c->out[0] || strncmp(c->err, "lipc: ", 6) ||
-	    !strstr(c->err, message) || !nl || strcmp(nl + 1, try))
+	if (!usage_error(c, cmd, message, try, sizeof(try)))
 		check_fail(
 			file, line,
 			"expected a usage error (status 2, \"lipc: ...%s...\" and \"%.*s\"), got "
 			"status %d, stdout \"%s\", stderr \"%s\"",
 			message, (int)strlen(try) - 1, try, c->status, c->out, c->err);
+}
+
+void check_usage_errors_(const struct check_usage *cases, size_t n, const char *file, int line)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct check_usage *u = &cases[i];
+		const char *argv[sizeof(u->argv) / sizeof(u->argv[0]) + 2] = { check_lipc() };
+		struct check_cmd c;
+		char try[64], words[512] = "";
+		size_t j;
+
+		for (j = 0; j < sizeof(u->argv) / sizeof(u->argv[0]) && u->argv[j]; j++) {
+			argv[j + 1] = u->argv[j];
+			snprintf(words + strlen(words), sizeof(words) - strlen(words), " %s",
+				 u->argv[j]);
+		}
+		argv[j + 1] = NULL;
+		check_cmd_run(&c, NULL, argv);
+		if (!usage_error(&c, u->cmd, u->message, try, sizeof(try)))
+			fprintf(stderr, "usage case %zu of %zu: lipc%s\n", i + 1, n, words);
+		check_usage_error_(&c, u->cmd, u->message, file, line);
+		check_cmd_free(&c);
+	}
 }
 
 void check_failure_(const struct check_cmd *c, const char *message, const char *file, int line)

@@ -333,60 +333,53 @@ static void damaged_message_fails_the_case(void)
 	run_with_fault("corrupt", "is corrupt");
 }
 
-/* Standard error is "lipc: ...message...\nTry 'lipc bench --help'.\n", status 2. */
-static void usage(const char *message, const char *const argv[])
-{
-	struct check_cmd c;
-	char *nl;
-
-	check_cmd_run(&c, NULL, argv);
-	if (c.status != 2)
-		fprintf(stderr, "expected a usage error (%s), got %d: %s%s", message, c.status,
-			c.out, c.err);
-	CHECK_EQ(c.status, 2);
-	CHECK_STR(c.out, "");
-	CHECK(!strncmp(c.err, "lipc: ", 6));
-	CHECK_CONTAINS(c.err, message);
-	nl = strchr(c.err, '\n');
-	CHECK(nl != NULL);
-	CHECK_STR(nl + 1, "Try 'lipc bench --help'.\n");
-	check_cmd_free(&c);
-}
-
 static void bad_options_are_usage_errors(void)
 {
+	static const struct check_usage cases[] = {
+		{ "bench",
+		  "unknown case 'nope' (cases: raw-pipe, pipe, fifo,",
+		  { "bench", "--only", "pipe,nope" } },
+		{ "bench", "size '0' is out of range", { "bench", "--sizes", "64,0" } },
+		{ "bench", "size 'abc' is not a size", { "bench", "--sizes", "abc" } },
+		{ "bench", "size '65M' is out of range (1 to 64M)", { "bench", "--sizes", "65M" } },
+		{ "bench", "is not a list of sizes", { "bench", "--sizes", "64," } },
+		{ "bench", "size '-1' is not a size", { "bench", "--sizes", "-1" } },
+		{ "bench",
+		  "duration '0.001' is out of range (at least 0.01)",
+		  { "bench", "--duration", "0.001" } },
+		{ "bench", "is not a number of seconds", { "bench", "--duration", "soon" } },
+		{ "bench", "is not a number of seconds", { "bench", "-d", "-1" } },
+		{ "bench", "pin '0' is not CPU,CPU", { "bench", "--pin", "0" } },
+		{ "bench", "pin '0,1,2' is not CPU,CPU", { "bench", "--pin", "0,1,2" } },
+		{ "bench", "CPU 'x' is not a number", { "bench", "--pin", "0,x" } },
+		{ "bench", "out of range", { "bench", "--pin", "0,99999999" } },
+		{ "bench",
+		  "only one of --json, --csv and --svg",
+		  { "bench", "--json", "-", "--svg", "-" } },
+		{ "bench", "unexpected argument 'now'", { "bench", "now" } },
+		{ "bench", "unknown option '--frob'", { "bench", "--frob" } },
+		{ "bench", "needs an argument", { "bench", "--json" } },
+	};
 	cpu_set_t allowed;
 	char cpu[32] = "";
 	struct check_cmd c;
 
-	usage("unknown case 'nope' (cases: raw-pipe, pipe, fifo,",
-	      LIPC_ARGV("bench", "--only", "pipe,nope"));
-	usage("size '0' is out of range", LIPC_ARGV("bench", "--sizes", "64,0"));
-	usage("size 'abc' is not a size", LIPC_ARGV("bench", "--sizes", "abc"));
-	usage("size '65M' is out of range (1 to 64M)", LIPC_ARGV("bench", "--sizes", "65M"));
-	usage("is not a list of sizes", LIPC_ARGV("bench", "--sizes", "64,"));
-	usage("size '-1' is not a size", LIPC_ARGV("bench", "--sizes", "-1"));
-	usage("duration '0.001' is out of range (at least 0.01)",
-	      LIPC_ARGV("bench", "--duration", "0.001"));
-	usage("is not a number of seconds", LIPC_ARGV("bench", "--duration", "soon"));
-	usage("is not a number of seconds", LIPC_ARGV("bench", "-d", "-1"));
-	usage("pin '0' is not CPU,CPU", LIPC_ARGV("bench", "--pin", "0"));
-	usage("pin '0,1,2' is not CPU,CPU", LIPC_ARGV("bench", "--pin", "0,1,2"));
-	usage("CPU 'x' is not a number", LIPC_ARGV("bench", "--pin", "0,x"));
-	usage("out of range", LIPC_ARGV("bench", "--pin", "0,99999999"));
-	usage("only one of --json, --csv and --svg",
-	      LIPC_ARGV("bench", "--json", "-", "--svg", "-"));
-	usage("unexpected argument 'now'", LIPC_ARGV("bench", "now"));
-	usage("unknown option '--frob'", LIPC_ARGV("bench", "--frob"));
-	usage("needs an argument", LIPC_ARGV("bench", "--json"));
+	CHECK_USAGE_ERRORS(cases);
 
 	/* A CPU this process may not run on. */
 	CHECK_SYS(sched_getaffinity(0, sizeof(allowed), &allowed));
 	for (int i = 0; i < CPU_SETSIZE && !cpu[0]; i++)
 		if (!CPU_ISSET(i, &allowed))
 			snprintf(cpu, sizeof(cpu), "0,%d", i);
-	if (cpu[0] && CPU_ISSET(0, &allowed))
-		usage("is not one this process may run on", LIPC_ARGV("bench", "--pin", cpu));
+	if (cpu[0] && CPU_ISSET(0, &allowed)) {
+		const struct check_usage pin[] = {
+			{ "bench",
+			  "is not one this process may run on",
+			  { "bench", "--pin", cpu } },
+		};
+
+		CHECK_USAGE_ERRORS(pin);
+	}
 
 	/* --list names every case, one per line, and runs nothing. */
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("bench", "--list")), 0);

@@ -814,29 +814,19 @@ static void ls_sockets_without_netlink(void)
 
 static void ls_usage(void)
 {
-	static const struct {
-		const char *message;
-		const char *argv[6];
-	} cases[] = {
-		{ "unknown column 'colour' (columns: type, owner, perms",
+	static const struct check_usage cases[] = {
+		{ "ls",
+		  "unknown column 'colour' (columns: type, owner, perms",
 		  { "ls", "-o", "colour" } },
-		{ "unknown column 'nope'", { "ls", "-o", "+nope" } },
-		{ "unknown type 'queue' (types: lock, fifo", { "ls", "--type", "queue" } },
-		{ "unexpected argument 'all'", { "ls", "all" } },
-		{ "unknown option '--long'", { "ls", "--long" } },
-		{ "needs an argument", { "ls", "--type" } },
+		{ "ls", "unknown column 'nope'", { "ls", "-o", "+nope" } },
+		{ "ls", "unknown type 'queue' (types: lock, fifo", { "ls", "--type", "queue" } },
+		{ "ls", "unexpected argument 'all'", { "ls", "all" } },
+		{ "ls", "unknown option '--long'", { "ls", "--long" } },
+		{ "ls", "needs an argument", { "ls", "--type" } },
 	};
 	struct check_cmd c;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[8] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		CHECK_USAGE_ERROR(&c, "ls", cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* -o chooses, +COLUMNS adds; --no-headings drops the header. */
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("ls", "-o", "name,type", "--type", "lock")), 0);
 	CHECK(!strncmp(c.out, "NAME", 4));
@@ -1358,32 +1348,21 @@ static void rm_usage(void)
 {
 	char fifo[PATH_MAX], first[PATH_MAX + 8];
 	struct check_cmd c;
-	static const struct {
-		const char *message;
-		const char *argv[4];
-	} cases[] = {
-		{ "missing ADDRESS", { "rm" } },
-		{ "'tcp::80': a TCP address has nothing to remove", { "rm", "tcp::80" } },
-		{ "'unix:@x' is an abstract name: it has no file", { "rm", "unix:@x" } },
-		{ "'jobs' is not an address lipc rm takes", { "rm", "jobs" } },
-		{ "'nope:/x' is not an address lipc rm takes", { "rm", "nope:/x" } },
-		{ "'/a/b' is not an address (/NAME: one slash", { "rm", "/a/b" } },
-		{ "'sem:jobs' is not an address (sem:/NAME", { "rm", "sem:jobs" } },
-		{ "KEY is a number of 32 bits but 0", { "rm", "sysv-shm:0" } },
-		{ "KEY is a number of 32 bits but 0", { "rm", "sysv-sem:junk" } },
-		{ "id 'x' is not a number", { "rm", "sysv-shm:id=x" } },
-		{ "'mq:jobs' is not an address", { "rm", "mq:jobs" } },
+	static const struct check_usage cases[] = {
+		{ "rm", "missing ADDRESS", { "rm" } },
+		{ "rm", "'tcp::80': a TCP address has nothing to remove", { "rm", "tcp::80" } },
+		{ "rm", "'unix:@x' is an abstract name: it has no file", { "rm", "unix:@x" } },
+		{ "rm", "'jobs' is not an address lipc rm takes", { "rm", "jobs" } },
+		{ "rm", "'nope:/x' is not an address lipc rm takes", { "rm", "nope:/x" } },
+		{ "rm", "'/a/b' is not an address (/NAME: one slash", { "rm", "/a/b" } },
+		{ "rm", "'sem:jobs' is not an address (sem:/NAME", { "rm", "sem:jobs" } },
+		{ "rm", "KEY is a number of 32 bits but 0", { "rm", "sysv-shm:0" } },
+		{ "rm", "KEY is a number of 32 bits but 0", { "rm", "sysv-sem:junk" } },
+		{ "rm", "id 'x' is not a number", { "rm", "sysv-shm:id=x" } },
+		{ "rm", "'mq:jobs' is not an address", { "rm", "mq:jobs" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[6] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		CHECK_USAGE_ERROR(&c, "rm", cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* A typo anywhere removes nothing at all. */
 	check_path(fifo, sizeof(fifo), "fifo");
 	CHECK_SYS(mkfifo(fifo, 0600));

@@ -1154,64 +1154,65 @@ static void cli_removed_queue(void)
 /* Bad input: one line, status 2 (usage) or 1 (failure), never a hang, nothing created. */
 static void cli_bad_input(void)
 {
-	static const struct {
-		const char *cmd, *message;
-		const char *argv[6];
-	} usage[] = {
+	static const struct check_usage usage[] = {
 		{ "send",
 		  "priority '-1' is out of range (0 to 32767)",
-		  { "--priority", "-1", "mq:/x", "a" } },
-		{ "send", "priority 'x' is not a number", { "--priority", "x", "mq:/x", "a" } },
-		{ "send", "priority '32768' is out of range", { "--priority", "32768", "mq:/x" } },
-		{ "send", "type '0' is out of range (1 to", { "--type", "0", "sysv-mq:1", "a" } },
-		{ "send", "type '-2' is out of range (1 to", { "--type", "-2", "sysv-mq:1", "a" } },
-		{ "recv", "type '-' is not a number", { "--type", "-", "sysv-mq:1" } },
-		{ "recv", "type '2x' is not a number", { "--type", "2x", "sysv-mq:1" } },
+		  { "send", "--priority", "-1", "mq:/x", "a" } },
+		{ "send",
+		  "priority 'x' is not a number",
+		  { "send", "--priority", "x", "mq:/x", "a" } },
+		{ "send",
+		  "priority '32768' is out of range",
+		  { "send", "--priority", "32768", "mq:/x" } },
+		{ "send",
+		  "type '0' is out of range (1 to",
+		  { "send", "--type", "0", "sysv-mq:1", "a" } },
+		{ "send",
+		  "type '-2' is out of range (1 to",
+		  { "send", "--type", "-2", "sysv-mq:1", "a" } },
+		{ "recv", "type '-' is not a number", { "recv", "--type", "-", "sysv-mq:1" } },
+		{ "recv", "type '2x' is not a number", { "recv", "--type", "2x", "sysv-mq:1" } },
 		{ "recv",
 		  "type '-9999999999999999999' is out of range",
-		  { "--type", "-9999999999999999999", "sysv-mq:1" } },
-		{ "recv", "max-msgs '0' is out of range", { "--max-msgs", "0", "mq:/x" } },
-		{ "recv", "msg-size '-5' is out of range (1 to", { "--msg-size", "-5", "mq:/x" } },
-		{ "recv", "truncate '0' is out of range", { "--truncate", "0", "sysv-mq:1" } },
-		{ "recv", "unknown option '--priority'", { "--priority", "1", "mq:/x" } },
-		{ "send", "unknown option '--truncate'", { "--truncate", "1", "sysv-mq:1" } },
+		  { "recv", "--type", "-9999999999999999999", "sysv-mq:1" } },
+		{ "recv", "max-msgs '0' is out of range", { "recv", "--max-msgs", "0", "mq:/x" } },
+		{ "recv",
+		  "msg-size '-5' is out of range (1 to",
+		  { "recv", "--msg-size", "-5", "mq:/x" } },
+		{ "recv",
+		  "truncate '0' is out of range",
+		  { "recv", "--truncate", "0", "sysv-mq:1" } },
+		{ "recv", "unknown option '--priority'", { "recv", "--priority", "1", "mq:/x" } },
+		{ "send",
+		  "unknown option '--truncate'",
+		  { "send", "--truncate", "1", "sysv-mq:1" } },
 		{ "send",
 		  "--priority applies to mq: addresses only",
-		  { "--priority", "1", "sysv-mq:1", "a" } },
-		{ "send", "--type applies to sysv-mq: addresses only", { "--type", "1", "mq:/x" } },
-		{ "recv", "--type applies to sysv-mq:", { "--type", "1", "fifo:/tmp/x" } },
-		{ "recv", "--max-msgs applies to mq:", { "--max-msgs", "1", "sysv-mq:1" } },
-		{ "recv", "--msg-size applies to mq:", { "--msg-size", "1", "fifo:/tmp/x" } },
-		{ "recv", "--truncate applies to sysv-mq:", { "--truncate", "1", "mq:/x" } },
-		{ "recv", "'mq:x' is not an address (mq:/NAME", { "mq:x" } },
-		{ "recv", "'mq:/a/b' is not an address", { "mq:/a/b" } },
-		{ "recv", "'mq:' is not an address", { "mq:" } },
-		{ "recv", "'sysv-mq:0' is not an address (sysv-mq:KEY", { "sysv-mq:0" } },
-		{ "recv", "'sysv-mq:-1' is not an address", { "sysv-mq:-1" } },
-		{ "recv", "'sysv-mq:0x100000000' is not an address", { "sysv-mq:0x100000000" } },
-		{ "recv", "'sysv-mq:@' is not an address", { "sysv-mq:@" } },
+		  { "send", "--priority", "1", "sysv-mq:1", "a" } },
+		{ "send",
+		  "--type applies to sysv-mq: addresses only",
+		  { "send", "--type", "1", "mq:/x" } },
+		{ "recv", "--type applies to sysv-mq:", { "recv", "--type", "1", "fifo:/tmp/x" } },
+		{ "recv", "--max-msgs applies to mq:", { "recv", "--max-msgs", "1", "sysv-mq:1" } },
+		{ "recv",
+		  "--msg-size applies to mq:",
+		  { "recv", "--msg-size", "1", "fifo:/tmp/x" } },
+		{ "recv",
+		  "--truncate applies to sysv-mq:",
+		  { "recv", "--truncate", "1", "mq:/x" } },
+		{ "recv", "'mq:x' is not an address (mq:/NAME", { "recv", "mq:x" } },
+		{ "recv", "'mq:/a/b' is not an address", { "recv", "mq:/a/b" } },
+		{ "recv", "'mq:' is not an address", { "recv", "mq:" } },
+		{ "recv", "'sysv-mq:0' is not an address (sysv-mq:KEY", { "recv", "sysv-mq:0" } },
+		{ "recv", "'sysv-mq:-1' is not an address", { "recv", "sysv-mq:-1" } },
+		{ "recv",
+		  "'sysv-mq:0x100000000' is not an address",
+		  { "recv", "sysv-mq:0x100000000" } },
+		{ "recv", "'sysv-mq:@' is not an address", { "recv", "sysv-mq:@" } },
 	};
 	struct check_cmd c;
 
-	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++) {
-		const char *argv[10] = { check_lipc(), usage[i].cmd };
-		char try[64];
-
-		for (int j = 0; usage[i].argv[j]; j++)
-			argv[j + 2] = usage[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d: %s", i, usage[i].message,
-				c.status, c.err);
-		CHECK_EQ(c.status, 2);
-		CHECK_STR(c.out, "");
-		CHECK(!strncmp(c.err, "lipc: ", 6));
-		CHECK_CONTAINS(c.err, usage[i].message);
-		snprintf(try, sizeof(try), "\nTry 'lipc %s --help'.\n", usage[i].cmd);
-		CHECK_CONTAINS(c.err, try);
-		CHECK(strchr(c.err, '\n') + 1 == strstr(c.err, try) + 1);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(usage);
 	/* A key file that is not there is a failure, not a usage error. */
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "sysv-mq:@/nonexistent/lipc"));
 	check_failure(&c, "sysv-mq:@/nonexistent/lipc: No such file or directory");

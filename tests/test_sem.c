@@ -1033,47 +1033,34 @@ static void cli_sysv_limit_is_named(void)
 
 static void cli_misuse(void)
 {
-	static const struct {
-		const char *message;
-		const char *argv[8];
-	} cases[] = {
-		{ "missing ACTION", { "sem" } },
-		{ "unknown action 'frob'", { "sem", "frob", "/x" } },
-		{ "missing NAME", { "sem", "post" } },
-		{ "unexpected argument 'more'", { "sem", "post", "/x", "more" } },
-		{ "unexpected argument 'more'", { "sem", "create", "/x", "1", "more" } },
-		{ "'x' is not a semaphore name", { "sem", "get", "x" } },
-		{ "'/a/b' is not a semaphore name", { "sem", "get", "/a/b" } },
-		{ "'/' is not a semaphore name", { "sem", "rm", "/" } },
-		{ "KEY is a number", { "sem", "get", "sysv:0" } },
-		{ "KEY is a number", { "sem", "get", "sysv:zz" } },
-		{ "KEY is a number", { "sem", "get", "sysv:" } },
-		{ "is not a valid semaphore name", { "sem", "get", "/.." } },
-		{ "value 'abc' is not a number", { "sem", "create", "/x", "abc" } },
-		{ "unknown option '-1'", { "sem", "create", "/x", "-1" } },
-		{ "not a number of seconds", { "sem", "wait", "-t", "soon", "/x" } },
-		{ "--no-wait and --timeout exclude", { "sem", "wait", "-n", "-t", "1", "/x" } },
-		{ "--no-wait applies to wait only", { "sem", "post", "-n", "/x" } },
-		{ "--timeout applies to wait only", { "sem", "get", "-t", "1", "/x" } },
-		{ "--mode applies to create only", { "sem", "post", "-m", "0600", "/x" } },
-		{ "not a permission mode", { "sem", "create", "-m", "4755", "/x" } },
-		{ "not an octal mode", { "sem", "create", "-m", "9", "/x" } },
-		{ "needs an argument", { "sem", "wait", "/x", "-t" } },
+	static const struct check_usage cases[] = {
+		{ "sem", "missing ACTION", { "sem" } },
+		{ "sem", "unknown action 'frob'", { "sem", "frob", "/x" } },
+		{ "sem", "missing NAME", { "sem", "post" } },
+		{ "sem", "unexpected argument 'more'", { "sem", "post", "/x", "more" } },
+		{ "sem", "unexpected argument 'more'", { "sem", "create", "/x", "1", "more" } },
+		{ "sem", "'x' is not a semaphore name", { "sem", "get", "x" } },
+		{ "sem", "'/a/b' is not a semaphore name", { "sem", "get", "/a/b" } },
+		{ "sem", "'/' is not a semaphore name", { "sem", "rm", "/" } },
+		{ "sem", "KEY is a number", { "sem", "get", "sysv:0" } },
+		{ "sem", "KEY is a number", { "sem", "get", "sysv:zz" } },
+		{ "sem", "KEY is a number", { "sem", "get", "sysv:" } },
+		{ "sem", "is not a valid semaphore name", { "sem", "get", "/.." } },
+		{ "sem", "value 'abc' is not a number", { "sem", "create", "/x", "abc" } },
+		{ "sem", "unknown option '-1'", { "sem", "create", "/x", "-1" } },
+		{ "sem", "not a number of seconds", { "sem", "wait", "-t", "soon", "/x" } },
+		{ "sem",
+		  "--no-wait and --timeout exclude",
+		  { "sem", "wait", "-n", "-t", "1", "/x" } },
+		{ "sem", "--no-wait applies to wait only", { "sem", "post", "-n", "/x" } },
+		{ "sem", "--timeout applies to wait only", { "sem", "get", "-t", "1", "/x" } },
+		{ "sem", "--mode applies to create only", { "sem", "post", "-m", "0600", "/x" } },
+		{ "sem", "not a permission mode", { "sem", "create", "-m", "4755", "/x" } },
+		{ "sem", "not an octal mode", { "sem", "create", "-m", "9", "/x" } },
+		{ "sem", "needs an argument", { "sem", "wait", "/x", "-t" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = { check_lipc() };
-		struct check_cmd c;
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
-				c.status, c.err);
-		CHECK_USAGE_ERROR(&c, "sem", cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* None of them created anything. */
 	CHECK_ERR(access("/dev/shm/sem.x", F_OK), ENOENT);
 

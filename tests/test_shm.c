@@ -1232,10 +1232,7 @@ static void cli_permissions(void)
 
 static void cli_misuse_is_exit_2(void)
 {
-	static const struct {
-		const char *cmd, *message;
-		const char *argv[8];
-	} cases[] = {
+	static const struct check_usage cases[] = {
 		{ "shm", "missing ACTION", { "shm" } },
 		{ "shm", "unknown action 'frob'", { "shm", "frob" } },
 		{ "shm", "unknown option '--bogus'", { "shm", "--bogus" } },
@@ -1287,18 +1284,7 @@ static void cli_misuse_is_exit_2(void)
 	char long_name[NAME_MAX + 2], usage[64];
 	struct check_cmd c;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
-				c.status, c.err);
-		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	long_name[0] = '/';
 	memset(long_name + 1, 'n', NAME_MAX);
 	long_name[NAME_MAX + 1] = '\0';
