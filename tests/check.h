@@ -179,6 +179,18 @@ void check_traced_go(struct check_cmd *cmd);
  */
 const char *check_example(const char *name);
 void check_example_remove(const char *name);
+/*
+ * Run examples/NAME (check_example) with the arguments that follow, up to a NULL, and check that
+ * it exits 0, writes nothing to standard error, and prints expected on standard output once
+ * filter (NULL: none; check_no_numbers where pids vary) has rewritten what it printed:
+ *
+ *	CHECK_EXAMPLE_OUTPUT("sem_posix", check_no_numbers, check_no_numbers(expected), name, NULL);
+ */
+#define CHECK_EXAMPLE_OUTPUT(name, filter, expected, ...)                                          \
+	check_example_output_(name, filter, expected, (const char *const[]){ __VA_ARGS__ },        \
+			      __FILE__, __LINE__)
+void check_example_output_(const char *name, char *(*filter)(char *), const char *expected,
+			   const char *const args[], const char *file, int line);
 
 /* Block until path exists (inotify on its directory: no sleeping, no polling). */
 void check_wait_for_path(const char *path);

@@ -266,6 +266,32 @@ void check_example_remove(const char *name)
 	unlink(example_path(bin, sizeof(bin), name));
 }
 
+void check_example_output_(const char *name, char *(*filter)(char *), const char *expected,
+			   const char *const args[], const char *file, int line)
+{
+	const char *argv[16] = { check_example(name) };
+	struct check_cmd c;
+	size_t n = 1;
+
+	for (; args[n - 1]; n++) {
+		if (n == sizeof(argv) / sizeof(argv[0]) - 1)
+			check_fail(file, line, "%s: more than %zu arguments", name, n - 1);
+		argv[n] = args[n - 1];
+	}
+	argv[n] = NULL;
+	if (check_cmd_run(&c, NULL, argv) != 0)
+		check_fail(file, line, "examples/%s: status %d, stderr \"%s\"", name, c.status,
+			   c.err);
+	if (filter)
+		filter(c.out);
+	if (strcmp(c.out, expected))
+		check_fail(file, line, "examples/%s printed \"%s\", not \"%s\"", name, c.out,
+			   expected);
+	if (c.err[0])
+		check_fail(file, line, "examples/%s wrote to standard error: \"%s\"", name, c.err);
+	check_cmd_free(&c);
+}
+
 char *check_no_numbers(char *s)
 {
 	char *w = s;

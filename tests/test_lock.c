@@ -854,20 +854,15 @@ static void demo(void)
 static void example_lock_fcntl(void)
 {
 	char counter[PATH_MAX], expected[PATH_MAX + 256];
-	struct check_cmd c;
 
 	check_path(counter, sizeof(counter), "counter");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("lock_fcntl"), counter, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: %s holds 0; parent and child each add 1 to it 10000 times, under the "
 		 "lock\n"
 		 "parent N: the counter is 20000 (20000 expected)\n",
 		 counter);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("lock_fcntl", check_no_numbers, check_no_numbers(expected), counter,
+			     NULL);
 	CHECK_SYS(unlink(counter));
 	check_example_remove("lock_fcntl");
 }
@@ -875,21 +870,16 @@ static void example_lock_fcntl(void)
 static void example_lock_lifetime(void)
 {
 	char path[PATH_MAX];
-	struct check_cmd c;
 
 	check_path(path, sizeof(path), "lifetime");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("lock_lifetime"), path, NULL }),
-		 0);
-	CHECK_STR(
-		c.out,
+	CHECK_EXAMPLE_OUTPUT(
+		"lock_lifetime", NULL,
 		"kind               close(another fd)    fork, parent closes    2nd open, same "
 		"process\n"
 		"POSIX (F_SETLK)    RELEASED             RELEASED               GRANTED as well\n"
 		"OFD (F_OFD_SETLK)  still held           still held             refused (busy)\n"
-		"flock (LOCK_EX)    still held           still held             refused (busy)\n");
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+		"flock (LOCK_EX)    still held           still held             refused (busy)\n",
+		path, NULL);
 	CHECK_ERR(access(path, F_OK), ENOENT); /* it removes its file */
 	check_example_remove("lock_lifetime");
 }

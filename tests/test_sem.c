@@ -817,33 +817,23 @@ static void permissions(void)
 static void example_sem_posix(void)
 {
 	char name[128], expected[512];
-	struct check_cmd c;
 
 	posix_name(name, sizeof(name), "example");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("sem_posix"), name, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: created %s, value 1; 4 children add 1 to a counter 100000 times "
 		 "each\n"
 		 "parent N: counter = 400000, expected 400000\n"
 		 "parent N: sem_unlink(\"%s\"): removed from /dev/shm\n",
 		 name, name);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("sem_posix", check_no_numbers, check_no_numbers(expected), name, NULL);
 	check_example_remove("sem_posix");
 }
 
 static void example_sem_sysv(void)
 {
 	char key[32], expected[512];
-	struct check_cmd c;
 
 	snprintf(key, sizeof(key), "0x%x", (unsigned)check_key(1));
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("sem_sysv"), key, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: created set %s, initialised to 1\n"
 		 "child  N: took it with SEM_UNDO\n"
@@ -851,9 +841,7 @@ static void example_sem_sysv(void)
 		 "child  N: took it\n"
 		 "parent N: it exited; value 0: taken for good\n",
 		 key);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("sem_sysv", check_no_numbers, check_no_numbers(expected), key, NULL);
 	check_example_remove("sem_sysv");
 }
 

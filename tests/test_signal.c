@@ -867,12 +867,8 @@ static void example_signal_queue(void)
 {
 	struct check_cmd c;
 
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("signal_queue"), NULL }),
-		 0);
-	CHECK_STR(c.err, "");
-	CHECK_STR(
-		normalise(c.out),
+	CHECK_EXAMPLE_OUTPUT(
+		"signal_queue", normalise,
 		"parent N: SIGUSRN and SIGRTMIN blocked; child N queues each N times\n"
 		"parent N: SIGUSRN from pid N, value N\n"
 		"parent N: SIGRTMIN from pid N, value N\n"
@@ -880,8 +876,8 @@ static void example_signal_queue(void)
 		"parent N: SIGRTMIN from pid N, value N\n"
 		"parent N: SIGRTMIN from pid N, value N\n"
 		"parent N: SIGRTMIN from pid N, value N\n"
-		"parent N: SIGUSRN sent N times, received N; SIGRTMIN sent N times, received N\n");
-	check_cmd_free(&c);
+		"parent N: SIGUSRN sent N times, received N; SIGRTMIN sent N times, received N\n",
+		NULL);
 	/* The numbers themselves, now that the shape is known. */
 	CHECK_EQ(check_cmd_run(&c, NULL,
 			       (const char *const[]){ check_example("signal_queue"), NULL }),

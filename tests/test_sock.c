@@ -1851,14 +1851,10 @@ static void example_echo_server_and_client(void)
 	CHECK_CONTAINS(cl.err, "a server is already listening there");
 	check_cmd_free(&cl);
 
-	CHECK_EQ(check_cmd_run(&cl, NULL,
-			       (const char *const[]){ check_example("unix_stream_client"), path,
-						      "hello", "world", NULL }),
-		 0);
-	CHECK_STR(check_no_numbers(cl.out), "client N: sent \"hello\", got back \"hello\"\n"
-					    "client N: sent \"world\", got back \"world\"\n");
-	CHECK_STR(cl.err, "");
-	check_cmd_free(&cl);
+	CHECK_EXAMPLE_OUTPUT("unix_stream_client", check_no_numbers,
+			     "client N: sent \"hello\", got back \"hello\"\n"
+			     "client N: sent \"world\", got back \"world\"\n",
+			     path, "hello", "world", NULL);
 	CHECK_EQ(check_cmd_run(&cl, NULL,
 			       (const char *const[]){ check_example("unix_stream_client"), path,
 						      "again", NULL }),
