@@ -14,6 +14,13 @@
  * check_key). After each test the runner removes whatever is left under that pid, and a test
  * that passed but left something behind fails: objects are cleaned up even when a test dies,
  * and leaks are still caught. tests/leakcheck runs last and fails on any object of ours.
+ *
+ * One header, three files, one per concern: check.c is the runner (the test table, the forked
+ * child and its process group, timeouts, -t, failing and skipping, waiting for children);
+ * check_cmd.c the commands a test runs (check_cmd_*, tracing, lipc's usage errors and failures,
+ * the examples); check_ipc.c the IPC objects (names, keys, the registry and the sweep, the
+ * other user, the sandbox, channel traffic). Beside them, the tools a test includes when it
+ * needs them: json.h (a strict JSON reader) and xml.h (a well-formedness check).
  */
 #ifndef LIPC_CHECK_H
 #define LIPC_CHECK_H
