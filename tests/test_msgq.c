@@ -989,15 +989,6 @@ static void sysv_channel_removed(void)
 
 /* lipc send and recv on queues. */
 
-/* Standard error is one line, "lipc: ...MESSAGE...", and the status is 1. */
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 1);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
-
 /* Run lipc with argv, expecting status 0 and nothing on standard error; free the output. */
 static void lipc_ok(const char *const argv[])
 {
@@ -1033,7 +1024,7 @@ static void cli_priorities(void)
 	lipc_ok(LIPC_ARGV("send", addr, "last"));
 	check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0.1", addr));
 	CHECK_STR(rx.out, "last\n");
-	check_failure(&rx, "no message within 0.1 s");
+	CHECK_FAILURE(&rx, "no message within 0.1 s");
 	check_cmd_free(&rx);
 	CHECK_SYS(lipc_msgq_posix_unlink(name));
 }
@@ -1099,11 +1090,11 @@ static void cli_limits_named(void)
 	check_cmd_free(&c);
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", "-t", "0", addr, "a", "b"));
-	check_failure(&c, "cannot send to");
+	CHECK_FAILURE(&c, "cannot send to");
 	CHECK_CONTAINS(c.err, ": the queue is full (mq_maxmsg is 1)");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", "-t", "0.05", addr, "c"));
-	check_failure(&c, ": no room within 0.05 s: the queue is full (mq_maxmsg is 1)");
+	CHECK_FAILURE(&c, ": no room within 0.05 s: the queue is full (mq_maxmsg is 1)");
 	check_cmd_free(&c);
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "--max-msgs", "5", "-n", "1", addr));
@@ -1115,7 +1106,7 @@ static void cli_limits_named(void)
 
 	/* Over the kernel's hard ceiling, whatever the privileges. */
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "--msg-size", "20000000", addr));
-	check_failure(&c, "messages of 20000000 bytes are over the ");
+	CHECK_FAILURE(&c, "messages of 20000000 bytes are over the ");
 	check_cmd_free(&c);
 
 	sysv_addr(saddr, sizeof(saddr), 1, &key);
@@ -1126,7 +1117,7 @@ static void cli_limits_named(void)
 		snprintf(expected, sizeof(expected),
 			 "message of %zu bytes is over the queue's limit of %zu bytes (msgmax)",
 			 max + 1, max);
-		check_failure(&c, expected);
+		CHECK_FAILURE(&c, expected);
 		check_cmd_free(&c);
 		CHECK_SYS(lipc_msgq_sysv_unlink(key));
 	}
@@ -1146,7 +1137,7 @@ static void cli_removed_queue(void)
 	wait_sleeping(rx.pid, SYS_msgrcv);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
 	check_cmd_wait(&rx);
-	check_failure(&rx, "cannot receive from");
+	CHECK_FAILURE(&rx, "cannot receive from");
 	CHECK_CONTAINS(rx.err, ": the queue was removed");
 	check_cmd_free(&rx);
 }
@@ -1215,7 +1206,7 @@ static void cli_bad_input(void)
 	CHECK_USAGE_ERRORS(usage);
 	/* A key file that is not there is a failure, not a usage error. */
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "sysv-mq:@/nonexistent/lipc"));
-	check_failure(&c, "sysv-mq:@/nonexistent/lipc: No such file or directory");
+	CHECK_FAILURE(&c, "sysv-mq:@/nonexistent/lipc: No such file or directory");
 	check_cmd_free(&c);
 	CHECK_ERR(lipc_msgq_posix_open("/x", O_RDONLY, 0, 0, 0), ENOENT);
 }
