@@ -35,7 +35,7 @@ tsan:
 	ctest --test-dir $(TSAN) --output-on-failure -L thread
 
 # The tests of the command once more, each lipc they start run under valgrind memcheck (through
-# LIPC_WRAPPER, see tests/check.c): an invalid access or a definite leak is exit status 99, and
+# LIPC_WRAPPER, see tests/check_cmd.c): an invalid access or a definite leak is exit status 99, and
 # fails the test.
 VALGRIND_CMD = valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no

@@ -14,6 +14,13 @@
  * check_key). After each test the runner removes whatever is left under that pid, and a test
  * that passed but left something behind fails: objects are cleaned up even when a test dies,
  * and leaks are still caught. tests/leakcheck runs last and fails on any object of ours.
+ *
+ * One header, three files, one per concern: check.c is the runner (the test table, the forked
+ * child and its process group, timeouts, -t, failing and skipping, waiting for children);
+ * check_cmd.c the commands a test runs (check_cmd_*, tracing, lipc's usage errors and failures,
+ * the examples); check_ipc.c the IPC objects (names, keys, the registry and the sweep, the
+ * other user, the sandbox, channel traffic). Beside them, the tools a test includes when it
+ * needs them: json.h (a strict JSON reader) and xml.h (a well-formedness check).
  */
 #ifndef LIPC_CHECK_H
 #define LIPC_CHECK_H
@@ -179,6 +186,18 @@ void check_traced_go(struct check_cmd *cmd);
  */
 const char *check_example(const char *name);
 void check_example_remove(const char *name);
+/*
+ * Run examples/NAME (check_example) with the arguments that follow, up to a NULL, and check that
+ * it exits 0, writes nothing to standard error, and prints expected on standard output once
+ * filter (NULL: none; check_no_numbers where pids vary) has rewritten what it printed:
+ *
+ *	CHECK_EXAMPLE_OUTPUT("sem_posix", check_no_numbers, check_no_numbers(expected), name, NULL);
+ */
+#define CHECK_EXAMPLE_OUTPUT(name, filter, expected, ...)                                          \
+	check_example_output_(name, filter, expected, (const char *const[]){ __VA_ARGS__ },        \
+			      __FILE__, __LINE__)
+void check_example_output_(const char *name, char *(*filter)(char *), const char *expected,
+			   const char *const args[], const char *file, int line);
 
 /* Block until path exists (inotify on its directory: no sleeping, no polling). */
 void check_wait_for_path(const char *path);
@@ -218,7 +237,10 @@ extern int check_created_calls;
  */
 void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, unsigned flags);
 
-/* A lipc usage error: status 2, nothing on stdout, "lipc: ...message..." and the Try line. */
+/*
+ * A lipc usage error: status 2, nothing on stdout, "lipc: ...message..." and the Try line of cmd
+ * ("Try 'lipc CMD --help'.", or "Try 'lipc --help'." when cmd is NULL) as its second and last line.
+ */
 #define CHECK_USAGE_ERROR(cmd_run, cmd, message)                                                   \
 	check_usage_error_(cmd_run, cmd, message, __FILE__, __LINE__)
 /* A lipc failure: status 1 and one line on stderr, "lipc: ...message...". */
@@ -226,6 +248,20 @@ void check_sandboxed(void (*fn)(const char *mqueue_dir, void *arg), void *arg, u
 void check_usage_error_(const struct check_cmd *c, const char *cmd, const char *message,
 			const char *file, int line);
 void check_failure_(const struct check_cmd *c, const char *message, const char *file, int line);
+
+/*
+ * A table of bad command lines, each with the usage error lipc must give for it: the command
+ * its Try line names (NULL: lipc itself), the message its "lipc: " line holds, and argv (lipc's
+ * arguments, without lipc itself). CHECK_USAGE_ERRORS(cases) runs lipc once per case and checks
+ * CHECK_USAGE_ERROR's promise for it; a failure names the case and its command line.
+ */
+struct check_usage {
+	const char *cmd, *message;
+	const char *argv[12];
+};
+#define CHECK_USAGE_ERRORS(cases)                                                                  \
+	check_usage_errors_(cases, sizeof(cases) / sizeof((cases)[0]), __FILE__, __LINE__)
+void check_usage_errors_(const struct check_usage *cases, size_t n, const char *file, int line);
 
 /* The lipc binary under test ($LIPC), and an argv for it: LIPC_ARGV("recv", "fifo:x"). */
 const char *check_lipc(void);

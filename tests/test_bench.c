@@ -5,7 +5,6 @@
  * bad options are usage errors; an interrupted run leaves nothing behind. No timing is ever
  * asserted: the figures only have to exist, be numbers, and be ordered as percentiles are.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,320 +16,8 @@
 #include <unistd.h>
 
 #include "check.h"
-
-/* A small JSON parser: enough to prove the output parses and to walk it. */
-
-enum jtype {
-	J_NULL,
-	J_BOOL,
-	J_NUM,
-	J_STR,
-	J_ARR,
-	J_OBJ
-};
-
-struct jval {
-	enum jtype t;
-	double num;
-	char *str;	    /* J_STR */
-	struct jval *items; /* J_ARR, J_OBJ: the values */
-	char **keys;	    /* J_OBJ */
-	size_t n;
-};
-
-struct jparser {
-	const char *p;
-	const char *err;
-};
-
-static void jfail(struct jparser *jp, const char *why)
-{
-	if (!jp->err)
-		jp->err = why;
-}
-
-static void jspace(struct jparser *jp)
-{
-	while (*jp->p == ' ' || *jp->p == '\n' || *jp->p == '\t' || *jp->p == '\r')
-		jp->p++;
-}
-
-static char *jstring(struct jparser *jp)
-{
-	size_t cap = 16, n = 0;
-	char *s = malloc(cap);
-
-	CHECK(s != NULL);
-	if (*jp->p != '"') {
-		jfail(jp, "a string must start with a quote");
-		s[0] = '\0';
-		return s;
-	}
-	for (jp->p++; *jp->p != '"'; jp->p++) {
-		char c = *jp->p;
-
-		if (!c || (unsigned char)c < 0x20) {
-			jfail(jp, "a string holds a control character or never ends");
-			break;
-		}
-		if (c == '\\') {
-			c = *++jp->p;
-			if (c == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!isxdigit((unsigned char)jp->p[i]))
-						jfail(jp, "a bad \\u escape");
-				jp->p += 4;
-				c = '?';
-			} else if (!strchr("\"\\/bfnrt", c) || !c) {
-				jfail(jp, "a bad escape");
-				break;
-			}
-		}
-		if (n + 2 > cap) {
-			cap *= 2;
-			s = realloc(s, cap);
-			CHECK(s != NULL);
-		}
-		s[n++] = c;
-	}
-	if (*jp->p == '"')
-		jp->p++;
-	s[n] = '\0';
-	return s;
-}
-
-static void jvalue(struct jparser *jp, struct jval *v);
-
-static void jlist(struct jparser *jp, struct jval *v, bool object)
-{
-	size_t cap = 0;
-
-	jp->p++;
-	jspace(jp);
-	if (*jp->p == (object ? '}' : ']')) {
-		jp->p++;
-		return;
-	}
-	for (;;) {
-		if (v->n == cap) {
-			cap = cap ? 2 * cap : 8;
-			v->items = realloc(v->items, cap * sizeof(*v->items));
-			v->keys = object ? realloc(v->keys, cap * sizeof(*v->keys)) : NULL;
-			CHECK(v->items != NULL && (!object || v->keys != NULL));
-		}
-		jspace(jp);
-		if (object) {
-			v->keys[v->n] = jstring(jp);
-			jspace(jp);
-			if (*jp->p++ != ':')
-				jfail(jp, "a key without a colon");
-		}
-		jvalue(jp, &v->items[v->n++]);
-		if (jp->err)
-			return;
-		jspace(jp);
-		if (*jp->p == ',') {
-			jp->p++;
-			continue;
-		}
-		if (*jp->p != (object ? '}' : ']'))
-			jfail(jp, "a list without its closing bracket");
-		jp->p++;
-		return;
-	}
-}
-
-static void jvalue(struct jparser *jp, struct jval *v)
-{
-	memset(v, 0, sizeof(*v));
-	jspace(jp);
-	if (*jp->p == '{') {
-		v->t = J_OBJ;
-		jlist(jp, v, true);
-	} else if (*jp->p == '[') {
-		v->t = J_ARR;
-		jlist(jp, v, false);
-	} else if (*jp->p == '"') {
-		v->t = J_STR;
-		v->str = jstring(jp);
-	} else if (!strncmp(jp->p, "null", 4)) {
-		jp->p += 4;
-	} else if (!strncmp(jp->p, "true", 4) || !strncmp(jp->p, "false", 5)) {
-		v->t = J_BOOL;
-		jp->p += *jp->p == 't' ? 4 : 5;
-	} else {
-		/* JSON's numbers: an optional minus, digits without a leading zero, ... */
-		const char *q = jp->p;
-		char *end;
-
-		if (*q == '-')
-			q++;
-		if (!isdigit((unsigned char)*q) || (q[0] == '0' && isdigit((unsigned char)q[1]))) {
-			jfail(jp, "not a value");
-			return;
-		}
-		v->t = J_NUM;
-		v->num = strtod(jp->p, &end);
-		if (end == jp->p)
-			jfail(jp, "not a number");
-		jp->p = end;
-	}
-}
-
-static struct jval *json_parse(const char *text)
-{
-	struct jparser jp = { .p = text };
-	struct jval *v = calloc(1, sizeof(*v));
-
-	CHECK(v != NULL);
-	jvalue(&jp, v);
-	jspace(&jp);
-	if (!jp.err && *jp.p)
-		jfail(&jp, "something after the value");
-	if (jp.err)
-		check_fail(__FILE__, __LINE__, "the JSON does not parse: %s at \"%.40s\"", jp.err,
-			   jp.p);
-	return v;
-}
-
-static const struct jval *jget(const struct jval *o, const char *key)
-{
-	CHECK(o->t == J_OBJ);
-	for (size_t i = 0; i < o->n; i++)
-		if (!strcmp(o->keys[i], key))
-			return &o->items[i];
-	check_fail(__FILE__, __LINE__, "the JSON object has no \"%s\"", key);
-}
-
-static const char *jstr(const struct jval *o, const char *key)
-{
-	const struct jval *v = jget(o, key);
-
-	CHECK(v->t == J_STR);
-	return v->str;
-}
-
-static void json_free(struct jval *v)
-{
-	for (size_t i = 0; i < v->n; i++) {
-		json_free(&v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
-	free(v->items);
-	free(v->keys);
-	free(v->str);
-}
-
-/* A small XML checker: elements nest and close, attributes are quoted, & and < are escaped. */
-
-static const char *xml_entity(const char *p)
-{
-	static const char *const ok[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
-
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!strncmp(p, ok[i], strlen(ok[i])))
-			return p + strlen(ok[i]);
-	if (p[1] == '#') {
-		const char *q = p + 2 + (p[2] == 'x');
-
-		while (isxdigit((unsigned char)*q))
-			q++;
-		if (*q == ';' && q > p + 2)
-			return q + 1;
-	}
-	return NULL;
-}
-
-static bool xml_name_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == ':' || c == '.';
-}
-
-/* Checks the document; returns the name of its root element (static). */
-static const char *xml_check(const char *p)
-{
-	static char root[64];
-	char stack[64][64];
-	int depth = 0, roots = 0;
-
-	if (!strncmp(p, "<?xml", 5)) {
-		p = strstr(p, "?>");
-		CHECK(p != NULL);
-		p += 2;
-	}
-	while (*p) {
-		if (*p == '&') {
-			p = xml_entity(p);
-			if (!p)
-				check_fail(__FILE__, __LINE__, "the SVG has a bare &");
-			continue;
-		}
-		if (*p != '<') {
-			if (depth == 0 && !isspace((unsigned char)*p))
-				check_fail(__FILE__, __LINE__, "the SVG has text outside its root");
-			p++;
-			continue;
-		}
-		if (p[1] == '/') {
-			size_t len = strcspn(p + 2, ">");
-
-			CHECK(depth > 0);
-			depth--;
-			if (strlen(stack[depth]) != len || strncmp(p + 2, stack[depth], len))
-				check_fail(__FILE__, __LINE__, "the SVG closes <%s> with </%.*s>",
-					   stack[depth], (int)len, p + 2);
-			p += 2 + len + 1;
-			continue;
-		}
-		/* An element: its name, attributes name="value", then > or />. */
-		const char *name = ++p;
-
-		while (xml_name_char(*p))
-			p++;
-		CHECK(p > name && p - name < 64);
-		CHECK(depth < 64);
-		if (depth == 0) {
-			roots++;
-			snprintf(root, sizeof(root), "%.*s", (int)(p - name), name);
-		}
-		snprintf(stack[depth], sizeof(stack[depth]), "%.*s", (int)(p - name), name);
-		for (;;) {
-			while (isspace((unsigned char)*p))
-				p++;
-			if (*p == '>' || (p[0] == '/' && p[1] == '>'))
-				break;
-			const char *attr = p;
-
-			while (xml_name_char(*p))
-				p++;
-			if (p == attr || *p != '=' || p[1] != '"')
-				check_fail(__FILE__, __LINE__,
-					   "the SVG has a bad attribute in <%s>", stack[depth]);
-			for (p += 2; *p != '"';) {
-				if (!*p || *p == '<')
-					check_fail(__FILE__, __LINE__, "an attribute never ends");
-				if (*p != '&') {
-					p++;
-					continue;
-				}
-				p = xml_entity(p);
-				if (!p)
-					check_fail(__FILE__, __LINE__, "an attribute has a bare &");
-			}
-			p++;
-		}
-		if (*p == '/') {
-			p += 2;
-		} else {
-			p++;
-			depth++;
-		}
-	}
-	CHECK_EQ(depth, 0);
-	CHECK_EQ(roots, 1);
-	return root;
-}
+#include "json.h"
+#include "xml.h"
 
 /* Files. */
 
@@ -527,7 +214,6 @@ static void short_run_of_every_case(void)
 		}
 	}
 	json_free(root);
-	free(root);
 	free(text);
 
 	/* CSV: a header, then 22 fields on each row (text is quoted and may hold commas). */
@@ -607,7 +293,6 @@ static void run_with_fault(const char *fault, const char *expect)
 	}
 	CHECK(failed >= 5);
 	json_free(root);
-	free(root);
 	check_cmd_free(&c);
 
 	/* The table says FAILED and gives the reason. */
@@ -648,60 +333,53 @@ static void damaged_message_fails_the_case(void)
 	run_with_fault("corrupt", "is corrupt");
 }
 
-/* Standard error is "lipc: ...message...\nTry 'lipc bench --help'.\n", status 2. */
-static void usage(const char *message, const char *const argv[])
-{
-	struct check_cmd c;
-	char *nl;
-
-	check_cmd_run(&c, NULL, argv);
-	if (c.status != 2)
-		fprintf(stderr, "expected a usage error (%s), got %d: %s%s", message, c.status,
-			c.out, c.err);
-	CHECK_EQ(c.status, 2);
-	CHECK_STR(c.out, "");
-	CHECK(!strncmp(c.err, "lipc: ", 6));
-	CHECK_CONTAINS(c.err, message);
-	nl = strchr(c.err, '\n');
-	CHECK(nl != NULL);
-	CHECK_STR(nl + 1, "Try 'lipc bench --help'.\n");
-	check_cmd_free(&c);
-}
-
 static void bad_options_are_usage_errors(void)
 {
+	static const struct check_usage cases[] = {
+		{ "bench",
+		  "unknown case 'nope' (cases: raw-pipe, pipe, fifo,",
+		  { "bench", "--only", "pipe,nope" } },
+		{ "bench", "size '0' is out of range", { "bench", "--sizes", "64,0" } },
+		{ "bench", "size 'abc' is not a size", { "bench", "--sizes", "abc" } },
+		{ "bench", "size '65M' is out of range (1 to 64M)", { "bench", "--sizes", "65M" } },
+		{ "bench", "is not a list of sizes", { "bench", "--sizes", "64," } },
+		{ "bench", "size '-1' is not a size", { "bench", "--sizes", "-1" } },
+		{ "bench",
+		  "duration '0.001' is out of range (at least 0.01)",
+		  { "bench", "--duration", "0.001" } },
+		{ "bench", "is not a number of seconds", { "bench", "--duration", "soon" } },
+		{ "bench", "is not a number of seconds", { "bench", "-d", "-1" } },
+		{ "bench", "pin '0' is not CPU,CPU", { "bench", "--pin", "0" } },
+		{ "bench", "pin '0,1,2' is not CPU,CPU", { "bench", "--pin", "0,1,2" } },
+		{ "bench", "CPU 'x' is not a number", { "bench", "--pin", "0,x" } },
+		{ "bench", "out of range", { "bench", "--pin", "0,99999999" } },
+		{ "bench",
+		  "only one of --json, --csv and --svg",
+		  { "bench", "--json", "-", "--svg", "-" } },
+		{ "bench", "unexpected argument 'now'", { "bench", "now" } },
+		{ "bench", "unknown option '--frob'", { "bench", "--frob" } },
+		{ "bench", "needs an argument", { "bench", "--json" } },
+	};
 	cpu_set_t allowed;
 	char cpu[32] = "";
 	struct check_cmd c;
 
-	usage("unknown case 'nope' (cases: raw-pipe, pipe, fifo,",
-	      LIPC_ARGV("bench", "--only", "pipe,nope"));
-	usage("size '0' is out of range", LIPC_ARGV("bench", "--sizes", "64,0"));
-	usage("size 'abc' is not a size", LIPC_ARGV("bench", "--sizes", "abc"));
-	usage("size '65M' is out of range (1 to 64M)", LIPC_ARGV("bench", "--sizes", "65M"));
-	usage("is not a list of sizes", LIPC_ARGV("bench", "--sizes", "64,"));
-	usage("size '-1' is not a size", LIPC_ARGV("bench", "--sizes", "-1"));
-	usage("duration '0.001' is out of range (at least 0.01)",
-	      LIPC_ARGV("bench", "--duration", "0.001"));
-	usage("is not a number of seconds", LIPC_ARGV("bench", "--duration", "soon"));
-	usage("is not a number of seconds", LIPC_ARGV("bench", "-d", "-1"));
-	usage("pin '0' is not CPU,CPU", LIPC_ARGV("bench", "--pin", "0"));
-	usage("pin '0,1,2' is not CPU,CPU", LIPC_ARGV("bench", "--pin", "0,1,2"));
-	usage("CPU 'x' is not a number", LIPC_ARGV("bench", "--pin", "0,x"));
-	usage("out of range", LIPC_ARGV("bench", "--pin", "0,99999999"));
-	usage("only one of --json, --csv and --svg",
-	      LIPC_ARGV("bench", "--json", "-", "--svg", "-"));
-	usage("unexpected argument 'now'", LIPC_ARGV("bench", "now"));
-	usage("unknown option '--frob'", LIPC_ARGV("bench", "--frob"));
-	usage("needs an argument", LIPC_ARGV("bench", "--json"));
+	CHECK_USAGE_ERRORS(cases);
 
 	/* A CPU this process may not run on. */
 	CHECK_SYS(sched_getaffinity(0, sizeof(allowed), &allowed));
 	for (int i = 0; i < CPU_SETSIZE && !cpu[0]; i++)
 		if (!CPU_ISSET(i, &allowed))
 			snprintf(cpu, sizeof(cpu), "0,%d", i);
-	if (cpu[0] && CPU_ISSET(0, &allowed))
-		usage("is not one this process may run on", LIPC_ARGV("bench", "--pin", cpu));
+	if (cpu[0] && CPU_ISSET(0, &allowed)) {
+		const struct check_usage pin[] = {
+			{ "bench",
+			  "is not one this process may run on",
+			  { "bench", "--pin", cpu } },
+		};
+
+		CHECK_USAGE_ERRORS(pin);
+	}
 
 	/* --list names every case, one per line, and runs nothing. */
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("bench", "--list")), 0);

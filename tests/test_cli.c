@@ -72,10 +72,7 @@ static void help_and_version(void)
 
 static void misuse_is_exit_2(void)
 {
-	static const struct {
-		const char *cmd, *message;
-		const char *argv[6];
-	} cases[] = {
+	static const struct check_usage cases[] = {
 		{ NULL, "missing command", { NULL } },
 		{ NULL, "'frob' is not a lipc command", { "frob" } },
 		{ NULL, "unknown option '--frob'", { "--frob" } },
@@ -104,19 +101,7 @@ static void misuse_is_exit_2(void)
 		{ "tour", "unexpected argument", { "tour", "pipe" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[8] = { check_lipc() };
-		struct check_cmd c;
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
-				c.status, c.err);
-		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* None of them created anything. */
 	CHECK(!exists("/tmp/x"));
 }

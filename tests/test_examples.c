@@ -24,26 +24,20 @@ static void remove_binaries(void)
 
 static void pipe_parent_child(void)
 {
-	struct check_cmd c;
-
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("pipe_parent_child"), NULL }),
-		 0);
-	CHECK_STR(check_no_numbers(c.out), "parent N: writing N lines to child N\n"
-					   "child  N: got first line\n"
-					   "child  N: got second line\n"
-					   "child  N: got third line\n"
-					   "child  N: end of file\n"
-					   "parent N: child exited with status N\n");
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("pipe_parent_child", check_no_numbers,
+			     "parent N: writing N lines to child N\n"
+			     "child  N: got first line\n"
+			     "child  N: got second line\n"
+			     "child  N: got third line\n"
+			     "child  N: end of file\n"
+			     "parent N: child exited with status N\n",
+			     NULL);
 	remove_binaries();
 }
 
 static void pipe_filter(void)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 8];
-	struct check_cmd c;
 
 	check_path(dir, sizeof(dir), "dir");
 	CHECK_SYS(mkdir(dir, 0700));
@@ -51,11 +45,7 @@ static void pipe_filter(void)
 		snprintf(file, sizeof(file), "%s/f%d", dir, i);
 		close((int)CHECK_SYS(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
 	}
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("pipe_filter"), dir, NULL }),
-		 0);
-	CHECK_STR(c.out, "3\n");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("pipe_filter", NULL, "3\n", dir, NULL);
 	for (int i = 0; i < 3; i++) {
 		snprintf(file, sizeof(file), "%s/f%d", dir, i);
 		CHECK_SYS(unlink(file));

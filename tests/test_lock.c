@@ -769,47 +769,47 @@ static void cli_passes_sigterm_on(void)
 
 static void cli_usage_errors(void)
 {
-	static const struct {
-		const char *message;
-		const char *argv[8];
-	} cases[] = {
-		{ "missing FILE", { "lock" } },
-		{ "missing COMMAND", { "lock", "/tmp/x" } },
-		{ "missing COMMAND", { "lock", "/tmp/x", "--" } },
-		{ "-n and -w exclude each other", { "lock", "-n", "-w", "1", "/tmp/x", "true" } },
-		{ "kind 'fcntl' is not ofd, posix or flock",
+	static const struct check_usage cases[] = {
+		{ "lock", "missing FILE", { "lock" } },
+		{ "lock", "missing COMMAND", { "lock", "/tmp/x" } },
+		{ "lock", "missing COMMAND", { "lock", "/tmp/x", "--" } },
+		{ "lock",
+		  "-n and -w exclude each other",
+		  { "lock", "-n", "-w", "1", "/tmp/x", "true" } },
+		{ "lock",
+		  "kind 'fcntl' is not ofd, posix or flock",
 		  { "lock", "-k", "fcntl", "/x", "true" } },
-		{ "--range needs --kind ofd or posix",
+		{ "lock",
+		  "--range needs --kind ofd or posix",
 		  { "lock", "-k", "flock", "-r", "0:1", "/tmp/x", "true" } },
-		{ "range '5' is not START:LENGTH", { "lock", "-r", "5", "/tmp/x", "true" } },
-		{ "range start 'a' is not a number", { "lock", "-r", "a:1", "/tmp/x", "true" } },
-		{ "range start '-1' is not a number", { "lock", "-r", "-1:1", "/tmp/x", "true" } },
-		{ "range length '' is not a number", { "lock", "-r", "1:", "/tmp/x", "true" } },
-		{ "out of range", { "lock", "-r", "0:99999999999999999999", "/tmp/x", "true" } },
-		{ "ends beyond", { "lock", "-r", "9223372036854775807:2", "/tmp/x", "true" } },
-		{ "wait 'x' is not a number of seconds", { "lock", "-w", "x", "/tmp/x", "true" } },
-		{ "needs an argument", { "lock", "-w" } },
-		{ "not an octal mode", { "lock", "-m", "9", "/tmp/x", "true" } },
-		{ "--status takes only FILE", { "lock", "--status", "/tmp/x", "true" } },
-		{ "unknown option '--bogus'", { "lock", "--bogus", "/tmp/x", "true" } },
+		{ "lock",
+		  "range '5' is not START:LENGTH",
+		  { "lock", "-r", "5", "/tmp/x", "true" } },
+		{ "lock",
+		  "range start 'a' is not a number",
+		  { "lock", "-r", "a:1", "/tmp/x", "true" } },
+		{ "lock",
+		  "range start '-1' is not a number",
+		  { "lock", "-r", "-1:1", "/tmp/x", "true" } },
+		{ "lock",
+		  "range length '' is not a number",
+		  { "lock", "-r", "1:", "/tmp/x", "true" } },
+		{ "lock",
+		  "out of range",
+		  { "lock", "-r", "0:99999999999999999999", "/tmp/x", "true" } },
+		{ "lock",
+		  "ends beyond",
+		  { "lock", "-r", "9223372036854775807:2", "/tmp/x", "true" } },
+		{ "lock",
+		  "wait 'x' is not a number of seconds",
+		  { "lock", "-w", "x", "/tmp/x", "true" } },
+		{ "lock", "needs an argument", { "lock", "-w" } },
+		{ "lock", "not an octal mode", { "lock", "-m", "9", "/tmp/x", "true" } },
+		{ "lock", "--status takes only FILE", { "lock", "--status", "/tmp/x", "true" } },
+		{ "lock", "unknown option '--bogus'", { "lock", "--bogus", "/tmp/x", "true" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = { check_lipc() };
-		struct check_cmd c;
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2 || !strstr(c.err, cases[i].message))
-			fprintf(stderr, "case %zu: status %d, stderr: %s", i, c.status, c.err);
-		CHECK_EQ(c.status, 2);
-		CHECK_STR(c.out, "");
-		CHECK(!strncmp(c.err, "lipc: ", 6));
-		CHECK_CONTAINS(c.err, cases[i].message);
-		CHECK(strstr(c.err, "\nTry 'lipc lock --help'.\n") != NULL);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	CHECK_ERR(access("/tmp/x", F_OK), ENOENT); /* none of them created FILE */
 }
 
@@ -854,20 +854,15 @@ static void demo(void)
 static void example_lock_fcntl(void)
 {
 	char counter[PATH_MAX], expected[PATH_MAX + 256];
-	struct check_cmd c;
 
 	check_path(counter, sizeof(counter), "counter");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("lock_fcntl"), counter, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: %s holds 0; parent and child each add 1 to it 10000 times, under the "
 		 "lock\n"
 		 "parent N: the counter is 20000 (20000 expected)\n",
 		 counter);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("lock_fcntl", check_no_numbers, check_no_numbers(expected), counter,
+			     NULL);
 	CHECK_SYS(unlink(counter));
 	check_example_remove("lock_fcntl");
 }
@@ -875,21 +870,16 @@ static void example_lock_fcntl(void)
 static void example_lock_lifetime(void)
 {
 	char path[PATH_MAX];
-	struct check_cmd c;
 
 	check_path(path, sizeof(path), "lifetime");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("lock_lifetime"), path, NULL }),
-		 0);
-	CHECK_STR(
-		c.out,
+	CHECK_EXAMPLE_OUTPUT(
+		"lock_lifetime", NULL,
 		"kind               close(another fd)    fork, parent closes    2nd open, same "
 		"process\n"
 		"POSIX (F_SETLK)    RELEASED             RELEASED               GRANTED as well\n"
 		"OFD (F_OFD_SETLK)  still held           still held             refused (busy)\n"
-		"flock (LOCK_EX)    still held           still held             refused (busy)\n");
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+		"flock (LOCK_EX)    still held           still held             refused (busy)\n",
+		path, NULL);
 	CHECK_ERR(access(path, F_OK), ENOENT); /* it removes its file */
 	check_example_remove("lock_lifetime");
 }

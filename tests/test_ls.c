@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "json.h"
 #include "lipc/lock.h"
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
@@ -33,308 +34,61 @@
 #include "lipc/shm.h"
 #include "lipc/sock.h"
 
-/* A JSON reader for exactly what lipc ls --json prints, and strict about the grammar. */
+/*
+ * What lipc ls --json prints: {"objects": [{...}, ...], "notes": ["...", ...]}, exactly these two
+ * members in this order; each object at most 32 fields, each a string, an integer (lipc ls
+ * prints no fractions) or null; each note a string. json.h checks the grammar, strictly.
+ */
 
 #define MAX_FIELDS 32
 
-struct jfield {
-	char key[32];
-	char type; /* 's' string, 'n' number, '0' null */
-	char *str; /* decoded: UTF-8, escapes resolved */
-	long long num;
-};
-
-struct jobject {
-	struct jfield f[MAX_FIELDS];
-	int n;
-};
-
 struct jdoc {
-	struct jobject *objs;
+	struct jval *root;
+	const struct jval *objs; /* the objects, n of them */
 	int n;
-	char *notes[16];
+	const char *notes[16];
 	int n_notes;
 };
 
-static const char *ws(const char *p)
-{
-	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *expect(const char *p, char c)
-{
-	p = ws(p);
-	if (*p != c)
-		check_fail(__FILE__, __LINE__, "JSON: expected '%c' at \"%.40s\"", c, p);
-	return p + 1;
-}
-
-static char *put_utf8(char *w, unsigned long cp)
-{
-	if (cp < 0x80) {
-		*w++ = (char)cp;
-	} else if (cp < 0x800) {
-		*w++ = (char)(0xC0 | cp >> 6);
-		*w++ = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		*w++ = (char)(0xE0 | cp >> 12);
-		*w++ = (char)(0x80 | (cp >> 6 & 0x3F));
-		*w++ = (char)(0x80 | (cp & 0x3F));
-	} else {
-		*w++ = (char)(0xF0 | cp >> 18);
-		*w++ = (char)(0x80 | (cp >> 12 & 0x3F));
-		*w++ = (char)(0x80 | (cp >> 6 & 0x3F));
-		*w++ = (char)(0x80 | (cp & 0x3F));
-	}
-	return w;
-}
-
-static unsigned long hex4(const char *p)
-{
-	unsigned long v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			check_fail(__FILE__, __LINE__, "JSON: bad \\u escape at \"%.10s\"", p);
-		v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return v;
-}
-
-/* A string: no raw control characters, valid escapes (surrogates in pairs), valid UTF-8. */
-static const char *jstring(const char *p, char **out)
-{
-	char *w;
-
-	p = expect(p, '"');
-	*out = w = malloc(strlen(p) + 1);
-	CHECK(w != NULL);
-	while (*p != '"') {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '\0' || c < 0x20)
-			check_fail(__FILE__, __LINE__, "JSON: raw control 0x%02x in a string", c);
-		if (c != '\\') {
-			/* Raw bytes must be UTF-8: JSON text is Unicode. */
-			int len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-
-			CHECK(len > 0 && c <= 0xF4);
-			for (int i = 1; i < len; i++)
-				CHECK(((unsigned char)p[i] & 0xC0) == 0x80);
-			memcpy(w, p, (size_t)len);
-			w += len;
-			p += len;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case '"':
-		case '\\':
-		case '/':
-			*w++ = *p++;
-			break;
-		case 'n':
-			*w++ = '\n';
-			p++;
-			break;
-		case 't':
-			*w++ = '\t';
-			p++;
-			break;
-		case 'r':
-			*w++ = '\r';
-			p++;
-			break;
-		case 'b':
-			*w++ = '\b';
-			p++;
-			break;
-		case 'f':
-			*w++ = '\f';
-			p++;
-			break;
-		case 'u': {
-			unsigned long cp = hex4(p + 1);
-
-			p += 5;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				unsigned long lo;
-
-				CHECK(p[0] == '\\' && p[1] == 'u');
-				lo = hex4(p + 2);
-				CHECK(lo >= 0xDC00 && lo <= 0xDFFF);
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-				p += 6;
-			} else {
-				CHECK(!(cp >= 0xDC00 && cp <= 0xDFFF));
-			}
-			w = put_utf8(w, cp);
-			break;
-		}
-		default:
-			check_fail(__FILE__, __LINE__, "JSON: bad escape \\%c", *p);
-		}
-	}
-	*w = '\0';
-	return p + 1;
-}
-
-/* An integer (lipc ls prints no fractions), or null. */
-static const char *jscalar(const char *p, struct jfield *f)
-{
-	p = ws(p);
-	if (*p == '"') {
-		f->type = 's';
-		return jstring(p, &f->str);
-	}
-	if (!strncmp(p, "null", 4)) {
-		f->type = '0';
-		return p + 4;
-	}
-	f->type = 'n';
-	{
-		const char *start = p;
-		char *end;
-
-		if (*p == '-')
-			p++;
-		CHECK(*p >= '0' && *p <= '9');
-		CHECK(!(p[0] == '0' && p[1] >= '0' && p[1] <= '9')); /* no leading zeros */
-		f->num = strtoll(start, &end, 10);
-		return end;
-	}
-}
-
-static const char *jobject(const char *p, struct jobject *o)
-{
-	o->n = 0;
-	p = expect(p, '{');
-	if (*ws(p) == '}')
-		return ws(p) + 1;
-	for (;;) {
-		char *key;
-		struct jfield *f;
-
-		CHECK(o->n < MAX_FIELDS);
-		f = &o->f[o->n++];
-		memset(f, 0, sizeof(*f));
-		p = jstring(ws(p), &key);
-		CHECK(strlen(key) < sizeof(f->key));
-		strcpy(f->key, key);
-		free(key);
-		for (int i = 0; i < o->n - 1; i++)
-			CHECK(strcmp(o->f[i].key, f->key)); /* no duplicate keys */
-		p = expect(p, ':');
-		p = jscalar(p, f);
-		p = ws(p);
-		if (*p == '}')
-			return p + 1;
-		p = expect(p, ',');
-	}
-}
-
 static void jdoc_parse(const char *text, struct jdoc *d)
 {
-	const char *p = text;
-	char *key;
-	int cap = 16;
+	const struct jval *objects, *notes;
 
 	memset(d, 0, sizeof(*d));
-	d->objs = malloc((size_t)cap * sizeof(*d->objs));
-	CHECK(d->objs != NULL);
-	p = expect(p, '{');
-	p = jstring(ws(p), &key);
-	CHECK_STR(key, "objects");
-	free(key);
-	p = expect(expect(p, ':'), '[');
-	if (*ws(p) == ']') {
-		p = ws(p) + 1;
-	} else {
-		for (;;) {
-			if (d->n == cap) {
-				cap *= 2;
-				d->objs = realloc(d->objs, (size_t)cap * sizeof(*d->objs));
-				CHECK(d->objs != NULL);
-			}
-			p = jobject(p, &d->objs[d->n++]);
-			p = ws(p);
-			if (*p == ']') {
-				p++;
-				break;
-			}
-			p = expect(p, ',');
+	d->root = json_parse(text);
+	CHECK(d->root->t == J_OBJ && d->root->n == 2);
+	CHECK_STR(d->root->keys[0], "objects");
+	CHECK_STR(d->root->keys[1], "notes");
+	objects = &d->root->items[0];
+	notes = &d->root->items[1];
+	CHECK(objects->t == J_ARR);
+	for (size_t i = 0; i < objects->n; i++) {
+		const struct jval *o = &objects->items[i];
+
+		CHECK(o->t == J_OBJ && o->n <= MAX_FIELDS);
+		for (size_t j = 0; j < o->n; j++) {
+			const struct jval *f = &o->items[j];
+
+			CHECK(strlen(o->keys[j]) < 32);
+			CHECK(f->t == J_STR || f->t == J_NULL || (f->t == J_NUM && f->integer));
 		}
 	}
-	p = expect(p, ',');
-	p = jstring(ws(p), &key);
-	CHECK_STR(key, "notes");
-	free(key);
-	p = expect(expect(p, ':'), '[');
-	if (*ws(p) == ']') {
-		p = ws(p) + 1;
-	} else {
-		for (;;) {
-			CHECK(d->n_notes < 16);
-			p = jstring(ws(p), &d->notes[d->n_notes++]);
-			p = ws(p);
-			if (*p == ']') {
-				p++;
-				break;
-			}
-			p = expect(p, ',');
-		}
+	d->objs = objects->items;
+	d->n = (int)objects->n;
+	CHECK(notes->t == J_ARR && notes->n <= 16);
+	for (size_t i = 0; i < notes->n; i++) {
+		CHECK(notes->items[i].t == J_STR);
+		d->notes[d->n_notes++] = notes->items[i].str;
 	}
-	p = expect(p, '}');
-	CHECK(*ws(p) == '\0'); /* one document, nothing after it */
 }
 
 static void jdoc_free(struct jdoc *d)
 {
-	for (int i = 0; i < d->n; i++)
-		for (int j = 0; j < d->objs[i].n; j++)
-			free(d->objs[i].f[j].str);
-	for (int i = 0; i < d->n_notes; i++)
-		free(d->notes[i]);
-	free(d->objs);
-}
-
-static const struct jfield *jget(const struct jobject *o, const char *key)
-{
-	for (int i = 0; i < o->n; i++)
-		if (!strcmp(o->f[i].key, key))
-			return &o->f[i];
-	check_fail(__FILE__, __LINE__, "JSON: no field \"%s\"", key);
-}
-
-static const char *jstr(const struct jobject *o, const char *key)
-{
-	const struct jfield *f = jget(o, key);
-
-	if (f->type != 's')
-		check_fail(__FILE__, __LINE__, "JSON: \"%s\" is not a string", key);
-	return f->str;
-}
-
-static long long jnum(const struct jobject *o, const char *key)
-{
-	const struct jfield *f = jget(o, key);
-
-	if (f->type != 'n')
-		check_fail(__FILE__, __LINE__, "JSON: \"%s\" is not a number", key);
-	return f->num;
-}
-
-static bool jnull(const struct jobject *o, const char *key)
-{
-	return jget(o, key)->type == '0';
+	json_free(d->root);
 }
 
 /* The object whose name is name (and whose type is type, when not NULL), or a failure. */
-static const struct jobject *find(const struct jdoc *d, const char *type, const char *name)
+static const struct jval *find(const struct jdoc *d, const char *type, const char *name)
 {
 	for (int i = 0; i < d->n; i++)
 		if (!strcmp(jstr(&d->objs[i], "name"), name) &&
@@ -433,7 +187,7 @@ static void each_kind(const char *mqueue_dir, void *unused)
 	struct lipc_shm posix, sysv;
 	struct lipc_sem *psem, *ssem;
 	struct lipc_ring *ring;
-	const struct jobject *o;
+	const struct jval *o;
 	struct check_cmd c;
 	struct jdoc d;
 	pid_t waiter;
@@ -531,7 +285,7 @@ static void each_kind(const char *mqueue_dir, void *unused)
 
 	snprintf(want, sizeof(want), "sysv-mq:id=%d", mq_ipcmk);
 	for (int i = 0; i < d.n; i++) {
-		const struct jobject *x = &d.objs[i];
+		const struct jval *x = &d.objs[i];
 
 		/* ipcmk picks a key at random: find its objects by id. */
 		if (!strcmp(jstr(x, "type"), "sysv-mq") && jnum(x, "id") == mq_ipcmk)
@@ -567,7 +321,7 @@ static void each_kind(const char *mqueue_dir, void *unused)
 		int held = 0, range = 0, waiting = 0;
 
 		for (int i = 0; i < d.n; i++) {
-			const struct jobject *x = &d.objs[i];
+			const struct jval *x = &d.objs[i];
 			const char *state;
 
 			if (strcmp(jstr(x, "type"), "lock") || strcmp(jstr(x, "name"), lock_path))
@@ -1060,29 +814,19 @@ static void ls_sockets_without_netlink(void)
 
 static void ls_usage(void)
 {
-	static const struct {
-		const char *message;
-		const char *argv[6];
-	} cases[] = {
-		{ "unknown column 'colour' (columns: type, owner, perms",
+	static const struct check_usage cases[] = {
+		{ "ls",
+		  "unknown column 'colour' (columns: type, owner, perms",
 		  { "ls", "-o", "colour" } },
-		{ "unknown column 'nope'", { "ls", "-o", "+nope" } },
-		{ "unknown type 'queue' (types: lock, fifo", { "ls", "--type", "queue" } },
-		{ "unexpected argument 'all'", { "ls", "all" } },
-		{ "unknown option '--long'", { "ls", "--long" } },
-		{ "needs an argument", { "ls", "--type" } },
+		{ "ls", "unknown column 'nope'", { "ls", "-o", "+nope" } },
+		{ "ls", "unknown type 'queue' (types: lock, fifo", { "ls", "--type", "queue" } },
+		{ "ls", "unexpected argument 'all'", { "ls", "all" } },
+		{ "ls", "unknown option '--long'", { "ls", "--long" } },
+		{ "ls", "needs an argument", { "ls", "--type" } },
 	};
 	struct check_cmd c;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[8] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		CHECK_USAGE_ERROR(&c, "ls", cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* -o chooses, +COLUMNS adds; --no-headings drops the header. */
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("ls", "-o", "name,type", "--type", "lock")), 0);
 	CHECK(!strncmp(c.out, "NAME", 4));
@@ -1604,32 +1348,21 @@ static void rm_usage(void)
 {
 	char fifo[PATH_MAX], first[PATH_MAX + 8];
 	struct check_cmd c;
-	static const struct {
-		const char *message;
-		const char *argv[4];
-	} cases[] = {
-		{ "missing ADDRESS", { "rm" } },
-		{ "'tcp::80': a TCP address has nothing to remove", { "rm", "tcp::80" } },
-		{ "'unix:@x' is an abstract name: it has no file", { "rm", "unix:@x" } },
-		{ "'jobs' is not an address lipc rm takes", { "rm", "jobs" } },
-		{ "'nope:/x' is not an address lipc rm takes", { "rm", "nope:/x" } },
-		{ "'/a/b' is not an address (/NAME: one slash", { "rm", "/a/b" } },
-		{ "'sem:jobs' is not an address (sem:/NAME", { "rm", "sem:jobs" } },
-		{ "KEY is a number of 32 bits but 0", { "rm", "sysv-shm:0" } },
-		{ "KEY is a number of 32 bits but 0", { "rm", "sysv-sem:junk" } },
-		{ "id 'x' is not a number", { "rm", "sysv-shm:id=x" } },
-		{ "'mq:jobs' is not an address", { "rm", "mq:jobs" } },
+	static const struct check_usage cases[] = {
+		{ "rm", "missing ADDRESS", { "rm" } },
+		{ "rm", "'tcp::80': a TCP address has nothing to remove", { "rm", "tcp::80" } },
+		{ "rm", "'unix:@x' is an abstract name: it has no file", { "rm", "unix:@x" } },
+		{ "rm", "'jobs' is not an address lipc rm takes", { "rm", "jobs" } },
+		{ "rm", "'nope:/x' is not an address lipc rm takes", { "rm", "nope:/x" } },
+		{ "rm", "'/a/b' is not an address (/NAME: one slash", { "rm", "/a/b" } },
+		{ "rm", "'sem:jobs' is not an address (sem:/NAME", { "rm", "sem:jobs" } },
+		{ "rm", "KEY is a number of 32 bits but 0", { "rm", "sysv-shm:0" } },
+		{ "rm", "KEY is a number of 32 bits but 0", { "rm", "sysv-sem:junk" } },
+		{ "rm", "id 'x' is not a number", { "rm", "sysv-shm:id=x" } },
+		{ "rm", "'mq:jobs' is not an address", { "rm", "mq:jobs" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[6] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		CHECK_USAGE_ERROR(&c, "rm", cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* A typo anywhere removes nothing at all. */
 	check_path(fifo, sizeof(fifo), "fifo");
 	CHECK_SYS(mkfifo(fifo, 0600));

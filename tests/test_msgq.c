@@ -989,15 +989,6 @@ static void sysv_channel_removed(void)
 
 /* lipc send and recv on queues. */
 
-/* Standard error is one line, "lipc: ...MESSAGE...", and the status is 1. */
-static void check_failure(struct check_cmd *c, const char *message)
-{
-	CHECK_EQ(c->status, 1);
-	CHECK(!strncmp(c->err, "lipc: ", 6));
-	CHECK_CONTAINS(c->err, message);
-	CHECK(strchr(c->err, '\n') == c->err + strlen(c->err) - 1);
-}
-
 /* Run lipc with argv, expecting status 0 and nothing on standard error; free the output. */
 static void lipc_ok(const char *const argv[])
 {
@@ -1033,7 +1024,7 @@ static void cli_priorities(void)
 	lipc_ok(LIPC_ARGV("send", addr, "last"));
 	check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0.1", addr));
 	CHECK_STR(rx.out, "last\n");
-	check_failure(&rx, "no message within 0.1 s");
+	CHECK_FAILURE(&rx, "no message within 0.1 s");
 	check_cmd_free(&rx);
 	CHECK_SYS(lipc_msgq_posix_unlink(name));
 }
@@ -1099,11 +1090,11 @@ static void cli_limits_named(void)
 	check_cmd_free(&c);
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", "-t", "0", addr, "a", "b"));
-	check_failure(&c, "cannot send to");
+	CHECK_FAILURE(&c, "cannot send to");
 	CHECK_CONTAINS(c.err, ": the queue is full (mq_maxmsg is 1)");
 	check_cmd_free(&c);
 	check_cmd_run(&c, NULL, LIPC_ARGV("send", "-t", "0.05", addr, "c"));
-	check_failure(&c, ": no room within 0.05 s: the queue is full (mq_maxmsg is 1)");
+	CHECK_FAILURE(&c, ": no room within 0.05 s: the queue is full (mq_maxmsg is 1)");
 	check_cmd_free(&c);
 
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "--max-msgs", "5", "-n", "1", addr));
@@ -1115,7 +1106,7 @@ static void cli_limits_named(void)
 
 	/* Over the kernel's hard ceiling, whatever the privileges. */
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "--msg-size", "20000000", addr));
-	check_failure(&c, "messages of 20000000 bytes are over the ");
+	CHECK_FAILURE(&c, "messages of 20000000 bytes are over the ");
 	check_cmd_free(&c);
 
 	sysv_addr(saddr, sizeof(saddr), 1, &key);
@@ -1126,7 +1117,7 @@ static void cli_limits_named(void)
 		snprintf(expected, sizeof(expected),
 			 "message of %zu bytes is over the queue's limit of %zu bytes (msgmax)",
 			 max + 1, max);
-		check_failure(&c, expected);
+		CHECK_FAILURE(&c, expected);
 		check_cmd_free(&c);
 		CHECK_SYS(lipc_msgq_sysv_unlink(key));
 	}
@@ -1146,7 +1137,7 @@ static void cli_removed_queue(void)
 	wait_sleeping(rx.pid, SYS_msgrcv);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
 	check_cmd_wait(&rx);
-	check_failure(&rx, "cannot receive from");
+	CHECK_FAILURE(&rx, "cannot receive from");
 	CHECK_CONTAINS(rx.err, ": the queue was removed");
 	check_cmd_free(&rx);
 }
@@ -1154,67 +1145,68 @@ static void cli_removed_queue(void)
 /* Bad input: one line, status 2 (usage) or 1 (failure), never a hang, nothing created. */
 static void cli_bad_input(void)
 {
-	static const struct {
-		const char *cmd, *message;
-		const char *argv[6];
-	} usage[] = {
+	static const struct check_usage usage[] = {
 		{ "send",
 		  "priority '-1' is out of range (0 to 32767)",
-		  { "--priority", "-1", "mq:/x", "a" } },
-		{ "send", "priority 'x' is not a number", { "--priority", "x", "mq:/x", "a" } },
-		{ "send", "priority '32768' is out of range", { "--priority", "32768", "mq:/x" } },
-		{ "send", "type '0' is out of range (1 to", { "--type", "0", "sysv-mq:1", "a" } },
-		{ "send", "type '-2' is out of range (1 to", { "--type", "-2", "sysv-mq:1", "a" } },
-		{ "recv", "type '-' is not a number", { "--type", "-", "sysv-mq:1" } },
-		{ "recv", "type '2x' is not a number", { "--type", "2x", "sysv-mq:1" } },
+		  { "send", "--priority", "-1", "mq:/x", "a" } },
+		{ "send",
+		  "priority 'x' is not a number",
+		  { "send", "--priority", "x", "mq:/x", "a" } },
+		{ "send",
+		  "priority '32768' is out of range",
+		  { "send", "--priority", "32768", "mq:/x" } },
+		{ "send",
+		  "type '0' is out of range (1 to",
+		  { "send", "--type", "0", "sysv-mq:1", "a" } },
+		{ "send",
+		  "type '-2' is out of range (1 to",
+		  { "send", "--type", "-2", "sysv-mq:1", "a" } },
+		{ "recv", "type '-' is not a number", { "recv", "--type", "-", "sysv-mq:1" } },
+		{ "recv", "type '2x' is not a number", { "recv", "--type", "2x", "sysv-mq:1" } },
 		{ "recv",
 		  "type '-9999999999999999999' is out of range",
-		  { "--type", "-9999999999999999999", "sysv-mq:1" } },
-		{ "recv", "max-msgs '0' is out of range", { "--max-msgs", "0", "mq:/x" } },
-		{ "recv", "msg-size '-5' is out of range (1 to", { "--msg-size", "-5", "mq:/x" } },
-		{ "recv", "truncate '0' is out of range", { "--truncate", "0", "sysv-mq:1" } },
-		{ "recv", "unknown option '--priority'", { "--priority", "1", "mq:/x" } },
-		{ "send", "unknown option '--truncate'", { "--truncate", "1", "sysv-mq:1" } },
+		  { "recv", "--type", "-9999999999999999999", "sysv-mq:1" } },
+		{ "recv", "max-msgs '0' is out of range", { "recv", "--max-msgs", "0", "mq:/x" } },
+		{ "recv",
+		  "msg-size '-5' is out of range (1 to",
+		  { "recv", "--msg-size", "-5", "mq:/x" } },
+		{ "recv",
+		  "truncate '0' is out of range",
+		  { "recv", "--truncate", "0", "sysv-mq:1" } },
+		{ "recv", "unknown option '--priority'", { "recv", "--priority", "1", "mq:/x" } },
+		{ "send",
+		  "unknown option '--truncate'",
+		  { "send", "--truncate", "1", "sysv-mq:1" } },
 		{ "send",
 		  "--priority applies to mq: addresses only",
-		  { "--priority", "1", "sysv-mq:1", "a" } },
-		{ "send", "--type applies to sysv-mq: addresses only", { "--type", "1", "mq:/x" } },
-		{ "recv", "--type applies to sysv-mq:", { "--type", "1", "fifo:/tmp/x" } },
-		{ "recv", "--max-msgs applies to mq:", { "--max-msgs", "1", "sysv-mq:1" } },
-		{ "recv", "--msg-size applies to mq:", { "--msg-size", "1", "fifo:/tmp/x" } },
-		{ "recv", "--truncate applies to sysv-mq:", { "--truncate", "1", "mq:/x" } },
-		{ "recv", "'mq:x' is not an address (mq:/NAME", { "mq:x" } },
-		{ "recv", "'mq:/a/b' is not an address", { "mq:/a/b" } },
-		{ "recv", "'mq:' is not an address", { "mq:" } },
-		{ "recv", "'sysv-mq:0' is not an address (sysv-mq:KEY", { "sysv-mq:0" } },
-		{ "recv", "'sysv-mq:-1' is not an address", { "sysv-mq:-1" } },
-		{ "recv", "'sysv-mq:0x100000000' is not an address", { "sysv-mq:0x100000000" } },
-		{ "recv", "'sysv-mq:@' is not an address", { "sysv-mq:@" } },
+		  { "send", "--priority", "1", "sysv-mq:1", "a" } },
+		{ "send",
+		  "--type applies to sysv-mq: addresses only",
+		  { "send", "--type", "1", "mq:/x" } },
+		{ "recv", "--type applies to sysv-mq:", { "recv", "--type", "1", "fifo:/tmp/x" } },
+		{ "recv", "--max-msgs applies to mq:", { "recv", "--max-msgs", "1", "sysv-mq:1" } },
+		{ "recv",
+		  "--msg-size applies to mq:",
+		  { "recv", "--msg-size", "1", "fifo:/tmp/x" } },
+		{ "recv",
+		  "--truncate applies to sysv-mq:",
+		  { "recv", "--truncate", "1", "mq:/x" } },
+		{ "recv", "'mq:x' is not an address (mq:/NAME", { "recv", "mq:x" } },
+		{ "recv", "'mq:/a/b' is not an address", { "recv", "mq:/a/b" } },
+		{ "recv", "'mq:' is not an address", { "recv", "mq:" } },
+		{ "recv", "'sysv-mq:0' is not an address (sysv-mq:KEY", { "recv", "sysv-mq:0" } },
+		{ "recv", "'sysv-mq:-1' is not an address", { "recv", "sysv-mq:-1" } },
+		{ "recv",
+		  "'sysv-mq:0x100000000' is not an address",
+		  { "recv", "sysv-mq:0x100000000" } },
+		{ "recv", "'sysv-mq:@' is not an address", { "recv", "sysv-mq:@" } },
 	};
 	struct check_cmd c;
 
-	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++) {
-		const char *argv[10] = { check_lipc(), usage[i].cmd };
-		char try[64];
-
-		for (int j = 0; usage[i].argv[j]; j++)
-			argv[j + 2] = usage[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d: %s", i, usage[i].message,
-				c.status, c.err);
-		CHECK_EQ(c.status, 2);
-		CHECK_STR(c.out, "");
-		CHECK(!strncmp(c.err, "lipc: ", 6));
-		CHECK_CONTAINS(c.err, usage[i].message);
-		snprintf(try, sizeof(try), "\nTry 'lipc %s --help'.\n", usage[i].cmd);
-		CHECK_CONTAINS(c.err, try);
-		CHECK(strchr(c.err, '\n') + 1 == strstr(c.err, try) + 1);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(usage);
 	/* A key file that is not there is a failure, not a usage error. */
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "sysv-mq:@/nonexistent/lipc"));
-	check_failure(&c, "sysv-mq:@/nonexistent/lipc: No such file or directory");
+	CHECK_FAILURE(&c, "sysv-mq:@/nonexistent/lipc: No such file or directory");
 	check_cmd_free(&c);
 	CHECK_ERR(lipc_msgq_posix_open("/x", O_RDONLY, 0, 0, 0), ENOENT);
 }
@@ -1334,10 +1326,6 @@ static void example_posix_send_and_recv(void)
 	CHECK_EQ(c.status, 2);
 	check_cmd_free(&c);
 
-	CHECK_EQ(check_cmd_run(
-			 &c, NULL,
-			 (const char *const[]){ check_example("msgq_posix_recv"), name, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "%s: 3 messages waiting, of up to 256 bytes\n"
 		 "priority 9: \"urgent\"\n"
@@ -1345,9 +1333,7 @@ static void example_posix_send_and_recv(void)
 		 "priority 1: \"low\"\n"
 		 "%s: empty, and removed\n",
 		 name, name);
-	CHECK_STR(c.out, expected);
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("msgq_posix_recv", NULL, expected, name, NULL);
 	CHECK_ERR(lipc_msgq_posix_unlink(name), ENOENT);
 	check_cmd_run(&c, NULL,
 		      (const char *const[]){ check_example("msgq_posix_recv"), name, NULL });
@@ -1360,22 +1346,18 @@ static void example_posix_send_and_recv(void)
 
 static void example_sysv(void)
 {
-	struct check_cmd c;
-
-	CHECK_EQ(check_cmd_run(&c, NULL, (const char *const[]){ check_example("msgq_sysv"), NULL }),
-		 0);
-	CHECK_STR(check_no_numbers(c.out), "parent N: sending N requests (type N) to child N\n"
-					   "child  N: request \"wash\"\n"
-					   "child  N: request \"dry\"\n"
-					   "child  N: request \"fold\"\n"
-					   "child  N: an empty request: done\n"
-					   "parent N: child exited; N replies wait in the queue\n"
-					   "parent N: reply \"WASH\"\n"
-					   "parent N: reply \"DRY\"\n"
-					   "parent N: reply \"FOLD\"\n"
-					   "parent N: removed the queue\n");
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("msgq_sysv", check_no_numbers,
+			     "parent N: sending N requests (type N) to child N\n"
+			     "child  N: request \"wash\"\n"
+			     "child  N: request \"dry\"\n"
+			     "child  N: request \"fold\"\n"
+			     "child  N: an empty request: done\n"
+			     "parent N: child exited; N replies wait in the queue\n"
+			     "parent N: reply \"WASH\"\n"
+			     "parent N: reply \"DRY\"\n"
+			     "parent N: reply \"FOLD\"\n"
+			     "parent N: removed the queue\n",
+			     NULL);
 	check_example_remove("msgq_sysv");
 }
 

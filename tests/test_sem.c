@@ -817,33 +817,23 @@ static void permissions(void)
 static void example_sem_posix(void)
 {
 	char name[128], expected[512];
-	struct check_cmd c;
 
 	posix_name(name, sizeof(name), "example");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("sem_posix"), name, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: created %s, value 1; 4 children add 1 to a counter 100000 times "
 		 "each\n"
 		 "parent N: counter = 400000, expected 400000\n"
 		 "parent N: sem_unlink(\"%s\"): removed from /dev/shm\n",
 		 name, name);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("sem_posix", check_no_numbers, check_no_numbers(expected), name, NULL);
 	check_example_remove("sem_posix");
 }
 
 static void example_sem_sysv(void)
 {
 	char key[32], expected[512];
-	struct check_cmd c;
 
 	snprintf(key, sizeof(key), "0x%x", (unsigned)check_key(1));
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("sem_sysv"), key, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: created set %s, initialised to 1\n"
 		 "child  N: took it with SEM_UNDO\n"
@@ -851,9 +841,7 @@ static void example_sem_sysv(void)
 		 "child  N: took it\n"
 		 "parent N: it exited; value 0: taken for good\n",
 		 key);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("sem_sysv", check_no_numbers, check_no_numbers(expected), key, NULL);
 	check_example_remove("sem_sysv");
 }
 
@@ -1033,47 +1021,34 @@ static void cli_sysv_limit_is_named(void)
 
 static void cli_misuse(void)
 {
-	static const struct {
-		const char *message;
-		const char *argv[8];
-	} cases[] = {
-		{ "missing ACTION", { "sem" } },
-		{ "unknown action 'frob'", { "sem", "frob", "/x" } },
-		{ "missing NAME", { "sem", "post" } },
-		{ "unexpected argument 'more'", { "sem", "post", "/x", "more" } },
-		{ "unexpected argument 'more'", { "sem", "create", "/x", "1", "more" } },
-		{ "'x' is not a semaphore name", { "sem", "get", "x" } },
-		{ "'/a/b' is not a semaphore name", { "sem", "get", "/a/b" } },
-		{ "'/' is not a semaphore name", { "sem", "rm", "/" } },
-		{ "KEY is a number", { "sem", "get", "sysv:0" } },
-		{ "KEY is a number", { "sem", "get", "sysv:zz" } },
-		{ "KEY is a number", { "sem", "get", "sysv:" } },
-		{ "is not a valid semaphore name", { "sem", "get", "/.." } },
-		{ "value 'abc' is not a number", { "sem", "create", "/x", "abc" } },
-		{ "unknown option '-1'", { "sem", "create", "/x", "-1" } },
-		{ "not a number of seconds", { "sem", "wait", "-t", "soon", "/x" } },
-		{ "--no-wait and --timeout exclude", { "sem", "wait", "-n", "-t", "1", "/x" } },
-		{ "--no-wait applies to wait only", { "sem", "post", "-n", "/x" } },
-		{ "--timeout applies to wait only", { "sem", "get", "-t", "1", "/x" } },
-		{ "--mode applies to create only", { "sem", "post", "-m", "0600", "/x" } },
-		{ "not a permission mode", { "sem", "create", "-m", "4755", "/x" } },
-		{ "not an octal mode", { "sem", "create", "-m", "9", "/x" } },
-		{ "needs an argument", { "sem", "wait", "/x", "-t" } },
+	static const struct check_usage cases[] = {
+		{ "sem", "missing ACTION", { "sem" } },
+		{ "sem", "unknown action 'frob'", { "sem", "frob", "/x" } },
+		{ "sem", "missing NAME", { "sem", "post" } },
+		{ "sem", "unexpected argument 'more'", { "sem", "post", "/x", "more" } },
+		{ "sem", "unexpected argument 'more'", { "sem", "create", "/x", "1", "more" } },
+		{ "sem", "'x' is not a semaphore name", { "sem", "get", "x" } },
+		{ "sem", "'/a/b' is not a semaphore name", { "sem", "get", "/a/b" } },
+		{ "sem", "'/' is not a semaphore name", { "sem", "rm", "/" } },
+		{ "sem", "KEY is a number", { "sem", "get", "sysv:0" } },
+		{ "sem", "KEY is a number", { "sem", "get", "sysv:zz" } },
+		{ "sem", "KEY is a number", { "sem", "get", "sysv:" } },
+		{ "sem", "is not a valid semaphore name", { "sem", "get", "/.." } },
+		{ "sem", "value 'abc' is not a number", { "sem", "create", "/x", "abc" } },
+		{ "sem", "unknown option '-1'", { "sem", "create", "/x", "-1" } },
+		{ "sem", "not a number of seconds", { "sem", "wait", "-t", "soon", "/x" } },
+		{ "sem",
+		  "--no-wait and --timeout exclude",
+		  { "sem", "wait", "-n", "-t", "1", "/x" } },
+		{ "sem", "--no-wait applies to wait only", { "sem", "post", "-n", "/x" } },
+		{ "sem", "--timeout applies to wait only", { "sem", "get", "-t", "1", "/x" } },
+		{ "sem", "--mode applies to create only", { "sem", "post", "-m", "0600", "/x" } },
+		{ "sem", "not a permission mode", { "sem", "create", "-m", "4755", "/x" } },
+		{ "sem", "not an octal mode", { "sem", "create", "-m", "9", "/x" } },
+		{ "sem", "needs an argument", { "sem", "wait", "/x", "-t" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = { check_lipc() };
-		struct check_cmd c;
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
-				c.status, c.err);
-		CHECK_USAGE_ERROR(&c, "sem", cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	/* None of them created anything. */
 	CHECK_ERR(access("/dev/shm/sem.x", F_OK), ENOENT);
 

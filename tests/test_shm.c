@@ -985,9 +985,6 @@ static void example_shm_posix(void)
 	struct check_cmd c;
 
 	posix_name(name, sizeof(name), "example");
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("shm_posix"), name, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "writer N: created %s, N bytes, with two semaphores in it\n"
 		 "writer N: wrote \"first message\"\n"
@@ -998,9 +995,7 @@ static void example_shm_posix(void)
 		 "reader N: read \"bye\"\n"
 		 "writer N: reader exited with status 0; removed %s\n",
 		 name, name);
-	CHECK_STR(check_no_numbers(c.out), check_no_numbers(expected));
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("shm_posix", check_no_numbers, check_no_numbers(expected), name, NULL);
 	CHECK_ERR(lipc_shm_open(&shm, name, O_RDONLY), ENOENT);
 
 	/* O_EXCL: a name that exists is not taken over. */
@@ -1018,14 +1013,10 @@ static void example_shm_posix(void)
 static void example_shm_sysv(void)
 {
 	char key[32];
-	struct check_cmd c;
 	char expected[1024];
 	key_t k = check_key(1);
 
 	snprintf(key, sizeof(key), "0x%x", (unsigned)k);
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("shm_sysv"), key, NULL }),
-		 0);
 	snprintf(expected, sizeof(expected),
 		 "parent N: shmget(%s) made segment N; wrote \"written before IPC_RMID\"\n"
 		 "parent N: after fork(): nattch = 2\n"
@@ -1036,28 +1027,21 @@ static void example_shm_sysv(void)
 		 "child  N: shmdt(): the last detach, so the kernel frees it\n"
 		 "parent N: segment N is gone: shmctl() fails (Invalid argument)\n",
 		 key, key);
-	CHECK_STR(pids_out(c.out), expected);
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT("shm_sysv", pids_out, expected, key, NULL);
 	CHECK_ERR(shmget(k, 0, 0), ENOENT);
 	check_example_remove("shm_sysv");
 }
 
 static void example_shm_robust_mutex(void)
 {
-	struct check_cmd c;
-
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("shm_robust_mutex"), NULL }),
-		 0);
-	CHECK_STR(pids_out(c.out),
-		  "child  N: locked; took 30 from a, b comes next\n"
-		  "parent N: child killed by signal 9 while it held the lock\n"
-		  "parent N: pthread_mutex_lock() = EOWNERDEAD, and a + b = 70\n"
-		  "parent N: repaired (a = 60, b = 40), marked consistent\n"
-		  "parent N: the next pthread_mutex_lock() returns 0: the mutex works again\n");
-	CHECK_STR(c.err, "");
-	check_cmd_free(&c);
+	CHECK_EXAMPLE_OUTPUT(
+		"shm_robust_mutex", pids_out,
+		"child  N: locked; took 30 from a, b comes next\n"
+		"parent N: child killed by signal 9 while it held the lock\n"
+		"parent N: pthread_mutex_lock() = EOWNERDEAD, and a + b = 70\n"
+		"parent N: repaired (a = 60, b = 40), marked consistent\n"
+		"parent N: the next pthread_mutex_lock() returns 0: the mutex works again\n",
+		NULL);
 	check_example_remove("shm_robust_mutex");
 }
 
@@ -1232,10 +1216,7 @@ static void cli_permissions(void)
 
 static void cli_misuse_is_exit_2(void)
 {
-	static const struct {
-		const char *cmd, *message;
-		const char *argv[8];
-	} cases[] = {
+	static const struct check_usage cases[] = {
 		{ "shm", "missing ACTION", { "shm" } },
 		{ "shm", "unknown action 'frob'", { "shm", "frob" } },
 		{ "shm", "unknown option '--bogus'", { "shm", "--bogus" } },
@@ -1287,18 +1268,7 @@ static void cli_misuse_is_exit_2(void)
 	char long_name[NAME_MAX + 2], usage[64];
 	struct check_cmd c;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2)
-			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
-				c.status, c.err);
-		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	long_name[0] = '/';
 	memset(long_name + 1, 'n', NAME_MAX);
 	long_name[NAME_MAX + 1] = '\0';

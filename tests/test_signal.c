@@ -606,10 +606,7 @@ static void sysv_calls_ignore_sa_restart(void)
 
 static void cli_misuse_is_exit_2(void)
 {
-	static const struct {
-		const char *cmd, *message;
-		const char *argv[8];
-	} cases[] = {
+	static const struct check_usage cases[] = {
 		{ "signal", "missing send or wait", { "signal" } },
 		{ "signal", "unknown action 'frob'", { "signal", "frob" } },
 		{ "signal", "unknown option '--bogus'", { "signal", "--bogus", "send" } },
@@ -667,19 +664,7 @@ static void cli_misuse_is_exit_2(void)
 		  { "signal", "wait", "USR1", "--bogus" } },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = { check_lipc() };
-		struct check_cmd c;
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2 || !strstr(c.err, cases[i].message))
-			fprintf(stderr, "case %zu (%s): status %d, stderr: %s", i, cases[i].message,
-				c.status, c.err);
-		CHECK_USAGE_ERROR(&c, cases[i].cmd, cases[i].message);
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 	if (SIGRTMIN > 32) {
 		struct check_cmd c;
 
@@ -882,12 +867,8 @@ static void example_signal_queue(void)
 {
 	struct check_cmd c;
 
-	CHECK_EQ(check_cmd_run(&c, NULL,
-			       (const char *const[]){ check_example("signal_queue"), NULL }),
-		 0);
-	CHECK_STR(c.err, "");
-	CHECK_STR(
-		normalise(c.out),
+	CHECK_EXAMPLE_OUTPUT(
+		"signal_queue", normalise,
 		"parent N: SIGUSRN and SIGRTMIN blocked; child N queues each N times\n"
 		"parent N: SIGUSRN from pid N, value N\n"
 		"parent N: SIGRTMIN from pid N, value N\n"
@@ -895,8 +876,8 @@ static void example_signal_queue(void)
 		"parent N: SIGRTMIN from pid N, value N\n"
 		"parent N: SIGRTMIN from pid N, value N\n"
 		"parent N: SIGRTMIN from pid N, value N\n"
-		"parent N: SIGUSRN sent N times, received N; SIGRTMIN sent N times, received N\n");
-	check_cmd_free(&c);
+		"parent N: SIGUSRN sent N times, received N; SIGRTMIN sent N times, received N\n",
+		NULL);
 	/* The numbers themselves, now that the shape is known. */
 	CHECK_EQ(check_cmd_run(&c, NULL,
 			       (const char *const[]){ check_example("signal_queue"), NULL }),

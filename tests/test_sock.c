@@ -1582,44 +1582,43 @@ static void cli_errors(void)
 	memset(abs, 'p', 120);
 	memcpy(abs, "unix:/", 6);
 	abs[120] = '\0';
-	const struct {
-		const char *message;
-		const char *argv[6];
-	} cases[] = {
-		{ "File name too long", { "recv", abs } },
-		{ "is not an address", { "recv", "tcp:localhost" } },
-		{ "is not an address", { "send", "tcp:h:65536", "x" } },
-		{ "is not an address", { "send", "tcp:::1:80", "x" } },
-		{ "allow-uid 'no-such-user-x' is no user",
+	const struct check_usage cases[] = {
+		{ "recv", "File name too long", { "recv", abs } },
+		{ "recv", "is not an address", { "recv", "tcp:localhost" } },
+		{ "send", "is not an address", { "send", "tcp:h:65536", "x" } },
+		{ "send", "is not an address", { "send", "tcp:::1:80", "x" } },
+		{ "recv",
+		  "allow-uid 'no-such-user-x' is no user",
 		  { "recv", "--allow-uid", "no-such-user-x", "unix:@x" } },
-		{ "allow-uid '4294967295' is out of range",
+		{ "recv",
+		  "allow-uid '4294967295' is out of range",
 		  { "recv", "--allow-uid", "4294967295", "unix:@x" } },
-		{ "owner 'no-such-user-x' is no user",
+		{ "send",
+		  "owner 'no-such-user-x' is no user",
 		  { "send", "--owner", "no-such-user-x", "unix:@x", "m" } },
-		{ "--owner does not apply to tcp", { "send", "--owner", "0", "tcp::1", "x" } },
-		{ "--owner applies to a unix socket's sender",
+		{ "send",
+		  "--owner does not apply to tcp",
+		  { "send", "--owner", "0", "tcp::1", "x" } },
+		{ "recv",
+		  "--owner applies to a unix socket's sender",
 		  { "recv", "--owner", "0", "unix:@x" } },
-		{ "--max-clients applies to", { "recv", "--max-clients", "4", "unix-dgram:@x" } },
-		{ "max-clients '0' is out of range", { "recv", "--max-clients", "0", "unix:@x" } },
-		{ "unknown option '--max-clients'",
+		{ "recv",
+		  "--max-clients applies to",
+		  { "recv", "--max-clients", "4", "unix-dgram:@x" } },
+		{ "recv",
+		  "max-clients '0' is out of range",
+		  { "recv", "--max-clients", "0", "unix:@x" } },
+		{ "send",
+		  "unknown option '--max-clients'",
 		  { "send", "--max-clients", "4", "unix:@x", "m" } },
-		{ "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "tcp::0" } },
-		{ "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "fifo:/tmp/x" } },
-		{ "'--allow-uid' needs an argument", { "recv", "unix:@x", "--allow-uid" } },
-		{ "port 0 is for a receiver", { "send", "tcp:[::1]:0", "x" } },
+		{ "recv", "--allow-uid needs a unix", { "recv", "--allow-uid", "0", "tcp::0" } },
+		{ "recv",
+		  "--allow-uid needs a unix",
+		  { "recv", "--allow-uid", "0", "fifo:/tmp/x" } },
+		{ "recv", "'--allow-uid' needs an argument", { "recv", "unix:@x", "--allow-uid" } },
+		{ "send", "port 0 is for a receiver", { "send", "tcp:[::1]:0", "x" } },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[8] = { check_lipc() };
-
-		for (int j = 0; cases[i].argv[j]; j++)
-			argv[j + 1] = cases[i].argv[j];
-		check_cmd_run(&c, NULL, argv);
-		if (c.status != 2 || !strstr(c.err, cases[i].message))
-			check_fail(__FILE__, __LINE__, "case %zu: status %d, stderr: %s", i,
-				   c.status, c.err);
-		CHECK_CONTAINS(c.err, "Try 'lipc ");
-		check_cmd_free(&c);
-	}
+	CHECK_USAGE_ERRORS(cases);
 }
 
 /*
@@ -1852,14 +1851,10 @@ static void example_echo_server_and_client(void)
 	CHECK_CONTAINS(cl.err, "a server is already listening there");
 	check_cmd_free(&cl);
 
-	CHECK_EQ(check_cmd_run(&cl, NULL,
-			       (const char *const[]){ check_example("sock_stream_client"), path,
-						      "hello", "world", NULL }),
-		 0);
-	CHECK_STR(check_no_numbers(cl.out), "client N: sent \"hello\", got back \"hello\"\n"
-					    "client N: sent \"world\", got back \"world\"\n");
-	CHECK_STR(cl.err, "");
-	check_cmd_free(&cl);
+	CHECK_EXAMPLE_OUTPUT("sock_stream_client", check_no_numbers,
+			     "client N: sent \"hello\", got back \"hello\"\n"
+			     "client N: sent \"world\", got back \"world\"\n",
+			     path, "hello", "world", NULL);
 	CHECK_EQ(check_cmd_run(&cl, NULL,
 			       (const char *const[]){ check_example("sock_stream_client"), path,
 						      "again", NULL }),
