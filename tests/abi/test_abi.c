@@ -1,0 +1,495 @@
+/*
+ * The ABI of liblipc.so.1, held to three lists that must agree: the functions the public headers
+ * declare (include/lipc/, every .h), the names the symbol map lists under its version nodes
+ * (src/liblipc.map), and the functions the shared library really exports (its dynamic symbol
+ * table, read here from the ELF file with <elf.h>: nm and readelf may be missing where a bare
+ * compiler and cmake are all there is). A function declared without a map entry would be
+ * exported by nobody (local: *) or, with a wildcard, by accident; a map entry without a
+ * declaration is an interface nobody documents; an export the map does not list means the map
+ * is not the one the library was linked with. The headers are read as text: comments and
+ * preprocessor lines are dropped, and a name lipc_... followed by "(" outside every brace and
+ * parenthesis is a declared function (a parameter that is a function pointer sits inside a
+ * parenthesis, a struct member inside a brace).
+ *
+ * The version macros agree with lipc_version() and with the version CMake builds (the soname).
+ */
+#include "check.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lipc/lipc.h"
+
+#if UINTPTR_MAX > 0xffffffffu
+typedef Elf64_Ehdr Ehdr;
+typedef Elf64_Shdr Shdr;
+typedef Elf64_Sym Sym;
+typedef Elf64_Dyn Dyn;
+#define ELF_ST_BIND  ELF64_ST_BIND
+#define ELF_ST_TYPE  ELF64_ST_TYPE
+#define ELF_CLASS_US ELFCLASS64
+#else
+typedef Elf32_Ehdr Ehdr;
+typedef Elf32_Shdr Shdr;
+typedef Elf32_Sym Sym;
+typedef Elf32_Dyn Dyn;
+#define ELF_ST_BIND  ELF32_ST_BIND
+#define ELF_ST_TYPE  ELF32_ST_TYPE
+#define ELF_CLASS_US ELFCLASS32
+#endif
+
+/* A list of names, each with where it came from (a header, a version node). */
+struct names {
+	size_t n;
+	char *name[1024];
+	char *where[1024];
+};
+
+static void names_add(struct names *l, const char *name, size_t len, const char *where)
+{
+	CHECK(l->n < sizeof(l->name) / sizeof(l->name[0]));
+	l->name[l->n] = strndup(name, len);
+	l->where[l->n] = strdup(where);
+	CHECK(l->name[l->n] && l->where[l->n]);
+	l->n++;
+}
+
+static const char *names_find(const struct names *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->name[i], name))
+			return l->where[i];
+	return NULL;
+}
+
+static void names_free(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->name[i]);
+		free(l->where[i]);
+	}
+	l->n = 0;
+}
+
+/* The text with its comments blanked out (newlines kept), in place. */
+static void drop_comments(char *s)
+{
+	for (char *p = s; *p; p++) {
+		if (p[0] == '/' && p[1] == '*') {
+			char *end = strstr(p + 2, "*/");
+
+			CHECK(end); /* an unterminated comment */
+			for (; p < end + 2; p++)
+				if (*p != '\n')
+					*p = ' ';
+			p--;
+		} else if (p[0] == '/' && p[1] == '/') {
+			for (; *p && *p != '\n'; p++)
+				*p = ' ';
+			p--;
+		} else if (*p == '"' || *p == '\'') {
+			char q = *p;
+
+			for (p++; *p && *p != q; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			CHECK(*p);
+		}
+	}
+}
+
+/* Preprocessor lines (with their continuations) blanked out, in place. */
+static void drop_directives(char *s)
+{
+	bool line_start = true;
+
+	for (char *p = s; *p; p++) {
+		if (line_start) {
+			char *q = p;
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '#') {
+				char prev = '\0';
+
+				for (; *q && !(*q == '\n' && prev != '\\'); q++) {
+					prev = *q;
+					if (*q != '\n')
+						*q = ' ';
+				}
+				p = q;
+				if (!*p)
+					break;
+			}
+		}
+		line_start = *p == '\n';
+	}
+}
+
+static bool is_ident(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* A header's file name under include/lipc/, and its text without comments or directives. */
+static char *read_header(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+	char *text;
+
+	CHECK((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) < sizeof(path));
+	text = check_read_file(path);
+	drop_comments(text);
+	drop_directives(text);
+	return text;
+}
+
+/* The public headers: the file names of include/lipc/ (.h), sorted. */
+static size_t header_files(const char *dir, char files[][NAME_MAX + 1], size_t max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	CHECK(d);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 2 && !strcmp(e->d_name + len - 2, ".h")) {
+			CHECK(n < max);
+			strcpy(files[n++], e->d_name);
+		}
+	}
+	closedir(d);
+	CHECK(n > 0);
+	return n;
+}
+
+static const char *include_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/include/lipc", check_source_dir());
+	return dir;
+}
+
+/* Every function the public headers declare. */
+static void declared_functions(struct names *out)
+{
+	static char files[64][NAME_MAX + 1];
+	size_t nfiles = header_files(include_dir(), files, 64);
+
+	for (size_t f = 0; f < nfiles; f++) {
+		char *text = read_header(include_dir(), files[f]);
+		int braces = 0, parens = 0;
+
+		for (char *p = text; *p; p++) {
+			if (*p == '{')
+				braces++;
+			else if (*p == '}')
+				braces--;
+			else if (*p == '(')
+				parens++;
+			else if (*p == ')')
+				parens--;
+			else if (is_ident(*p) && (p == text || !is_ident(p[-1]))) {
+				char *start = p, *q;
+
+				while (is_ident(p[1]))
+					p++;
+				for (q = p + 1; isspace((unsigned char)*q); q++)
+					;
+				if (*q == '(' && !braces && !parens && !strncmp(start, "lipc_", 5))
+					names_add(out, start, (size_t)(p + 1 - start), files[f]);
+			}
+		}
+		CHECK_EQ(braces, 0);
+		CHECK_EQ(parens, 0);
+		free(text);
+	}
+}
+
+/*
+ * The global names of the symbol map, each with its version node. A wildcard fails: the list
+ * must be explicit.
+ */
+static void map_entries(const char *path, struct names *out)
+{
+	char *text = check_read_file(path);
+	char node[64] = "";
+	bool global = false;
+	char *p = text;
+
+	drop_comments(text);
+	while (*p) {
+		char *tok, *end;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		tok = p;
+		while (*p && !isspace((unsigned char)*p) && !strchr("{};", *p))
+			p++;
+		if (p == tok) { /* punctuation */
+			if (*p == '}') {
+				node[0] = '\0';
+				/* "} PREVIOUS;": the node this one inherits from */
+				p++;
+				while (*p && *p != ';')
+					p++;
+			}
+			if (*p)
+				p++;
+			continue;
+		}
+		end = p;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '{') {
+			CHECK(!node[0]); /* nodes do not nest */
+			CHECK((size_t)(end - tok) < sizeof(node));
+			memcpy(node, tok, (size_t)(end - tok));
+			node[end - tok] = '\0';
+			global = false;
+			p++;
+		} else if (end[-1] == ':') {
+			global = !strncmp(tok, "global:", 7);
+		} else if (*p == ';') {
+			CHECK(node[0]); /* a name outside every version node */
+			if (global) {
+				if (memchr(tok, '*', (size_t)(end - tok)) ||
+				    memchr(tok, '?', (size_t)(end - tok)) ||
+				    memchr(tok, '[', (size_t)(end - tok)))
+					check_fail(__FILE__, __LINE__,
+						   "%s: node %s exports a wildcard, %.*s", path,
+						   node, (int)(end - tok), tok);
+				names_add(out, tok, (size_t)(end - tok), node);
+			}
+			p++;
+		} else {
+			check_fail(__FILE__, __LINE__, "%s: cannot read the map at \"%.20s\"", path,
+				   tok);
+		}
+	}
+	free(text);
+	CHECK(out->n > 0);
+}
+
+/* The shared library's file, mapped. */
+struct elf {
+	void *map;
+	const unsigned char *base;
+	size_t size;
+	const Ehdr *eh;
+	const Shdr *sh;
+};
+
+static void elf_open(struct elf *e, const char *path)
+{
+	int fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+	struct stat st;
+
+	CHECK_SYS(fstat(fd, &st));
+	CHECK((size_t)st.st_size > sizeof(Ehdr));
+	e->size = (size_t)st.st_size;
+	e->map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(e->map != MAP_FAILED);
+	e->base = e->map;
+	close(fd);
+	e->eh = (const Ehdr *)e->base;
+	CHECK(!memcmp(e->eh->e_ident, ELFMAG, SELFMAG));
+	CHECK_EQ(e->eh->e_ident[EI_CLASS], ELF_CLASS_US);
+	CHECK_EQ(e->eh->e_shentsize, sizeof(Shdr));
+	CHECK(e->eh->e_shoff + (size_t)e->eh->e_shnum * sizeof(Shdr) <= e->size);
+	e->sh = (const Shdr *)(e->base + e->eh->e_shoff);
+}
+
+/* The section of type, or NULL. */
+static const Shdr *elf_section(const struct elf *e, unsigned type)
+{
+	for (size_t i = 0; i < e->eh->e_shnum; i++)
+		if (e->sh[i].sh_type == type) {
+			CHECK(e->sh[i].sh_offset + e->sh[i].sh_size <= e->size);
+			return &e->sh[i];
+		}
+	return NULL;
+}
+
+/* A string of the string table that section link names. */
+static const char *elf_string(const struct elf *e, size_t link, size_t off)
+{
+	const Shdr *strtab;
+
+	CHECK(link < e->eh->e_shnum);
+	strtab = &e->sh[link];
+	CHECK(off < strtab->sh_size);
+	CHECK(memchr(e->base + strtab->sh_offset + off, '\0', strtab->sh_size - off));
+	return (const char *)e->base + strtab->sh_offset + off;
+}
+
+/* The name of version definition index ndx (.gnu.version_d), or NULL. */
+static const char *elf_version_name(const struct elf *e, unsigned ndx)
+{
+	const Shdr *vd = elf_section(e, SHT_GNU_verdef);
+	size_t off = 0;
+
+	if (!vd)
+		return NULL;
+	for (size_t i = 0; i < vd->sh_info; i++) {
+		const Elf32_Verdef *d; /* the same layout in both classes */
+
+		CHECK(off + sizeof(Elf32_Verdef) <= vd->sh_size);
+		d = (const void *)(e->base + vd->sh_offset + off);
+		if (d->vd_ndx == ndx && !(d->vd_flags & VER_FLG_BASE)) {
+			const Elf32_Verdaux *a = (const void *)((const char *)d + d->vd_aux);
+
+			return elf_string(e, vd->sh_link, a->vda_name);
+		}
+		if (!d->vd_next)
+			break;
+		off += d->vd_next;
+	}
+	return NULL;
+}
+
+/*
+ * The symbols the library defines for others (global or weak, not undefined), each with its
+ * version; the version nodes' own absolute symbols are left out.
+ */
+static void exported_symbols(const struct elf *e, struct names *out)
+{
+	const Shdr *ds = elf_section(e, SHT_DYNSYM);
+	const Shdr *vs = elf_section(e, SHT_GNU_versym);
+	size_t n;
+
+	CHECK(ds);
+	n = ds->sh_size / sizeof(Sym);
+	for (size_t i = 1; i < n; i++) {
+		const Sym *s = (const Sym *)(e->base + ds->sh_offset) + i;
+		const char *name = elf_string(e, ds->sh_link, s->st_name);
+		const char *version = "(none)";
+		int bind = ELF_ST_BIND(s->st_info);
+
+		if (s->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
+			continue;
+		if (vs) {
+			const Elf32_Half *v = (const Elf32_Half *)(e->base + vs->sh_offset) + i;
+			const char *vn = elf_version_name(e, *v & 0x7fff);
+
+			if (vn)
+				version = vn;
+		}
+		if (s->st_shndx == SHN_ABS && !strcmp(name, version))
+			continue; /* the symbol ld makes for a version node */
+		names_add(out, name, strlen(name), version);
+	}
+}
+
+static const char *shared_library(void)
+{
+	const char *so = getenv("LIPC_SHARED");
+
+	CHECK(so && *so); /* set by CTest: the shared library's file */
+	return so;
+}
+
+/* The three lists agree, name by name and version by version. */
+static void exports_match_headers(void)
+{
+	struct names decl = { 0 }, map = { 0 }, sym = { 0 };
+	char map_path[PATH_MAX];
+	struct elf e;
+	int bad = 0;
+
+	declared_functions(&decl);
+	snprintf(map_path, sizeof(map_path), "%s/src/liblipc.map", check_source_dir());
+	map_entries(map_path, &map);
+	elf_open(&e, shared_library());
+	exported_symbols(&e, &sym);
+
+	for (size_t i = 0; i < decl.n; i++)
+		if (!names_find(&map, decl.name[i])) {
+			fprintf(stderr, "%s declared in lipc/%s is not in src/liblipc.map\n",
+				decl.name[i], decl.where[i]);
+			bad++;
+		}
+	for (size_t i = 0; i < map.n; i++) {
+		const char *v = names_find(&sym, map.name[i]);
+
+		if (!names_find(&decl, map.name[i])) {
+			fprintf(stderr,
+				"%s in src/liblipc.map (%s) is declared in no public header\n",
+				map.name[i], map.where[i]);
+			bad++;
+		}
+		if (!v) {
+			fprintf(stderr, "%s in src/liblipc.map is not exported by %s\n",
+				map.name[i], shared_library());
+			bad++;
+		} else if (strcmp(v, map.where[i])) {
+			fprintf(stderr, "%s is exported as version %s, the map says %s\n",
+				map.name[i], v, map.where[i]);
+			bad++;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(map.name[i], map.name[j])) {
+				fprintf(stderr, "%s is in src/liblipc.map twice\n", map.name[i]);
+				bad++;
+			}
+	}
+	for (size_t i = 0; i < sym.n; i++)
+		if (!names_find(&map, sym.name[i])) {
+			fprintf(stderr, "%s (%s) is exported but not in src/liblipc.map\n",
+				sym.name[i], sym.where[i]);
+			bad++;
+		}
+	CHECK_EQ(bad, 0);
+	/* Something was compared: the lists are not all empty. */
+	CHECK(decl.n > 50);
+	CHECK_EQ(decl.n, map.n);
+	CHECK_EQ(sym.n, map.n);
+	munmap(e.map, e.size);
+	names_free(&decl);
+	names_free(&map);
+	names_free(&sym);
+}
+
+/* The soname is liblipc.so.MAJOR, and the library, the headers and CMake tell one version. */
+static void version_agrees(void)
+{
+	char want[64], soname[64] = "";
+	struct elf e;
+	const Shdr *dyn;
+	unsigned major, minor, patch;
+
+	CHECK_EQ(lipc_version(), LIPC_VERSION_NUMBER);
+	CHECK_EQ(LIPC_VERSION_NUMBER,
+		 LIPC_VERSION_MAJOR * 10000 + LIPC_VERSION_MINOR * 100 + LIPC_VERSION_PATCH);
+	/* LIPC_PROJECT_VERSION: project()'s VERSION in CMakeLists.txt, passed by the build. */
+	CHECK_EQ(sscanf(LIPC_PROJECT_VERSION, "%u.%u.%u", &major, &minor, &patch), 3);
+	CHECK_EQ(major, LIPC_VERSION_MAJOR);
+	CHECK_EQ(minor, LIPC_VERSION_MINOR);
+	CHECK_EQ(patch, LIPC_VERSION_PATCH);
+
+	elf_open(&e, shared_library());
+	dyn = elf_section(&e, SHT_DYNAMIC);
+	CHECK(dyn);
+	for (const Dyn *d = (const Dyn *)(e.base + dyn->sh_offset);
+	     (const unsigned char *)(d + 1) <= e.base + dyn->sh_offset + dyn->sh_size && d->d_tag;
+	     d++)
+		if (d->d_tag == DT_SONAME)
+			snprintf(soname, sizeof(soname), "%s",
+				 elf_string(&e, dyn->sh_link, (size_t)d->d_un.d_val));
+	snprintf(want, sizeof(want), "liblipc.so.%d", LIPC_VERSION_MAJOR);
+	CHECK_STR(soname, want);
+	munmap(e.map, e.size);
+}
+
+CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees))
