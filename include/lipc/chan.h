@@ -18,16 +18,16 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* The mechanism an address names. */
+/* The mechanism an address names (the values are ABI: new schemes take new numbers). */
 enum lipc_scheme {
-	LIPC_SCHEME_FIFO,	    /* fifo:PATH */
-	LIPC_SCHEME_MQ,		    /* mq:/NAME, a POSIX message queue */
-	LIPC_SCHEME_SYSV_MQ,	    /* sysv-mq:KEY, a System V message queue */
-	LIPC_SCHEME_UNIX,	    /* unix:PATH or unix:@NAME, a Unix stream socket */
-	LIPC_SCHEME_UNIX_DGRAM,	    /* unix-dgram:PATH or unix-dgram:@NAME */
-	LIPC_SCHEME_UNIX_SEQPACKET, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
-	LIPC_SCHEME_TCP,	    /* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
-	LIPC_SCHEME_SHM,	    /* shm:/NAME, the LinuxIPC shared-memory ring */
+	LIPC_SCHEME_FIFO = 0,		/* fifo:PATH */
+	LIPC_SCHEME_MQ = 1,		/* mq:/NAME, a POSIX message queue */
+	LIPC_SCHEME_SYSV_MQ = 2,	/* sysv-mq:KEY, a System V message queue */
+	LIPC_SCHEME_UNIX = 3,		/* unix:PATH or unix:@NAME, a Unix stream socket */
+	LIPC_SCHEME_UNIX_DGRAM = 4,	/* unix-dgram:PATH or unix-dgram:@NAME */
+	LIPC_SCHEME_UNIX_SEQPACKET = 5, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
+	LIPC_SCHEME_TCP = 6,		/* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
+	LIPC_SCHEME_SHM = 7,		/* shm:/NAME, the LinuxIPC shared-memory ring */
 };
 
 /* A parsed address. */

@@ -17,9 +17,9 @@
 #include <sys/types.h>
 
 enum lipc_lock_kind {
-	LIPC_LOCK_OFD,	 /* open file description lock, F_OFD_SETLK (Linux 3.15): the default */
-	LIPC_LOCK_POSIX, /* POSIX record lock, F_SETLK: owned by the process */
-	LIPC_LOCK_FLOCK, /* BSD flock(2): whole file only, owned by the open file description */
+	LIPC_LOCK_OFD = 0,   /* open file description lock, F_OFD_SETLK (Linux 3.15): the default */
+	LIPC_LOCK_POSIX = 1, /* POSIX record lock, F_SETLK: owned by the process */
+	LIPC_LOCK_FLOCK = 2, /* BSD flock(2): whole file only, owned by the open file description */
 };
 
 /* A lock to take on an open file. { .fd = fd } is an exclusive OFD lock of the whole file. */

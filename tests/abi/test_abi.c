@@ -11,7 +11,9 @@
  * parenthesis is a declared function (a parameter that is a function pointer sits inside a
  * parenthesis, a struct member inside a brace).
  *
- * The version macros agree with lipc_version() and with the version CMake builds (the soname).
+ * The same reading checks that every enumerator has an explicit value (an enum's numbers are ABI,
+ * and an implicit one moves when a name is inserted before it), and the version macros agree with
+ * lipc_version() and with the version CMake builds (the soname).
  */
 #include "check.h"
 
@@ -492,4 +494,53 @@ static void version_agrees(void)
 	munmap(e.map, e.size);
 }
 
-CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees))
+/* Every enumerator of every public enum has an explicit value: "NAME = VALUE". */
+static void enums_explicit(void)
+{
+	static char files[64][NAME_MAX + 1];
+	size_t nfiles = header_files(include_dir(), files, 64), seen = 0;
+	int bad = 0;
+
+	for (size_t f = 0; f < nfiles; f++) {
+		char *text = read_header(include_dir(), files[f]);
+
+		for (char *p = strstr(text, "enum"); p; p = strstr(p + 1, "enum")) {
+			char *open, *close;
+
+			if ((p > text && is_ident(p[-1])) || is_ident(p[4]))
+				continue;
+			open = strpbrk(p, "{;,)");
+			if (!open || *open != '{')
+				continue; /* a use of the enum, not its definition */
+			close = strchr(open, '}');
+			CHECK(close);
+			/* Each enumerator ends at a comma or the brace, and holds its "=". */
+			for (char *item = open + 1; item < close;) {
+				char *end = memchr(item, ',', (size_t)(close - item));
+				char *q = item;
+
+				if (!end)
+					end = close;
+				while (q < end && isspace((unsigned char)*q))
+					q++;
+				if (q < end) {
+					seen++;
+					if (!memchr(q, '=', (size_t)(end - q))) {
+						fprintf(stderr,
+							"lipc/%s: enumerator %.*s has no explicit "
+							"value\n",
+							files[f], (int)strcspn(q, " \t\n,}"), q);
+						bad++;
+					}
+				}
+				item = end + 1;
+			}
+			p = close;
+		}
+		free(text);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(seen > 5);
+}
+
+CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees), TEST(enums_explicit))
