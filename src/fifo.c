@@ -1,5 +1,5 @@
 /*
- * FIFOs. Four traps shape this file. First, open() blocks until the other end is opened too,
+ * FIFOs. Two traps shape this file. First, open() blocks until the other end is opened too,
  * and Linux has no way to wait for that with a timeout: a timed open therefore blocks in open()
  * while a helper thread, at the deadline, opens the other end itself to release it (no signals,
  * so the caller's handlers are untouched). Second, a path in a shared directory such as /tmp can
@@ -7,11 +7,9 @@
  * to it: the directory is pinned first with an O_PATH descriptor, every lookup, creation and
  * removal goes through it (mkfifoat, fstatat, unlinkat), and the FIFO itself is pinned with an
  * O_PATH descriptor that never follows links, checked with fstat(), and reopened through
- * /proc/self/fd (which must be mounted), so the file checked is the file opened. Third, a FIFO
- * that another user made first, under the name a program expects, would read or write that
- * program's messages: the channel joins an existing FIFO only when the join policy trusts its
- * owner (lipc/chan.h). Fourth, a FIFO left behind is litter that confuses the next user, so a
- * channel removes the FIFO it created, and only that one.
+ * /proc/self/fd (which must be mounted), so the file checked is the file opened. The steps are
+ * also entry points (lipc__fifo_*, internal.h) for the fifo: transport (src/chan/fifo.c), which
+ * adds the two traps of a FIFO shared by name: the squatter and the litter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +34,7 @@ static int is_fifo(const struct stat *st)
 }
 
 /* mkfifo in the pinned directory: 1 created, 0 a FIFO is there already, or -1. */
-static int create_at(int dirfd, const char *name, mode_t mode)
+int lipc__fifo_create_at(int dirfd, const char *name, mode_t mode)
 {
 	struct stat st;
 
@@ -54,7 +52,7 @@ int lipc_fifo_create(const char *path, mode_t mode)
 
 	if (dirfd < 0)
 		return -1;
-	ret = create_at(dirfd, name, mode);
+	ret = lipc__fifo_create_at(dirfd, name, mode);
 	lipc__close(dirfd);
 	return ret;
 }
@@ -76,7 +74,7 @@ int lipc_fifo_unlink(const char *path)
 }
 
 /* Open the FIFO with an O_PATH descriptor (no I/O, no blocking, no link following) and check it. */
-static int pin_at(int dirfd, const char *name, struct stat *st)
+int lipc__fifo_pin_at(int dirfd, const char *name, struct stat *st)
 {
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
@@ -183,7 +181,7 @@ out_destroy:
 }
 
 /* Open the FIFO that pfd pins (its fstat is pinned) as lipc_fifo_open() does. */
-static int open_pinned(int pfd, const struct stat *pinned, int flags, int timeout_ms)
+int lipc__fifo_open_pinned(int pfd, const struct stat *pinned, int flags, int timeout_ms)
 {
 	struct stat opened;
 	char proc[32];
@@ -236,142 +234,11 @@ int lipc_fifo_open(const char *path, int flags, int timeout_ms)
 	dirfd = lipc__open_dir(path, &name);
 	if (dirfd < 0)
 		return -1;
-	pfd = pin_at(dirfd, name, &st);
+	pfd = lipc__fifo_pin_at(dirfd, name, &st);
 	lipc__close(dirfd);
 	if (pfd < 0)
 		return -1;
-	fd = open_pinned(pfd, &st, flags, timeout_ms);
+	fd = lipc__fifo_open_pinned(pfd, &st, flags, timeout_ms);
 	lipc__close(pfd);
 	return fd;
 }
-
-/* The fifo: transport; chan->handle is a receiver's own write end with LIPC_CHAN_KEEP. */
-
-static int fifo_parse(struct lipc_addr *a, const char *where)
-{
-	if (lipc__check_path(where) < 0) {
-		if (errno == ENOENT)
-			errno = EINVAL;
-		return -1;
-	}
-	strcpy(a->path, where);
-	return 0;
-}
-
-static int fifo_close(struct lipc_chan *c)
-{
-	int ret = close(c->st.fd);
-
-	lipc__close(c->handle);
-	lipc__disown(c);
-	return ret;
-}
-
-/*
- * Open our end of the FIFO that pfd pins. A receiver told to keep going (LIPC_CHAN_KEEP) holds
- * a write end of its own, so that the last sender's close is not an end of file: it opens its
- * read end without waiting, and its write end then finds a reader, itself.
- */
-static int open_end(struct lipc_chan *c, int pfd, const struct stat *st, int flags, int timeout_ms)
-{
-	int fd;
-
-	if (!(c->role == LIPC_CHAN_RECV && (c->flags & LIPC_CHAN_KEEP)))
-		return open_pinned(pfd, st, flags, timeout_ms);
-	fd = open_pinned(pfd, st, O_RDONLY, 0);
-	if (fd < 0)
-		return -1;
-	c->handle = open_pinned(pfd, st, O_WRONLY, 0);
-	if (c->handle < 0) {
-		lipc__close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Create the FIFO, or join the one there when the join policy allows, and open our end of it:
- * the descriptor, or -1. Whichever end comes first creates the FIFO and will remove it.
- */
-static int create_or_join(struct lipc_chan *c, int dirfd, const char *name,
-			  const struct lipc_chan_opts *o)
-{
-	struct lipc__trust trust = lipc__trust_of(o);
-	int flags = c->role == LIPC_CHAN_RECV ? O_RDONLY : O_WRONLY;
-	int created, pfd = -1, fd, r;
-	struct lipc__held held;
-	struct stat st;
-
-	/* From the creation to the hook, no signal: the hook's handler must know what to remove. */
-	lipc__signals_hold(&held, o);
-	created = create_at(dirfd, name, o->mode);
-	if (created >= 0)
-		pfd = pin_at(dirfd, name, &st);
-	r = pfd < 0   ? -1
-	    : created ? lipc__own(c, dirfd, name, &st, o)
-		      : lipc__check_owner(st.st_uid, st.st_mode, &trust);
-	lipc__signals_release(&held);
-	if (r < 0) {
-		if (pfd >= 0)
-			lipc__close(pfd);
-		return -1;
-	}
-	fd = open_end(c, pfd, &st, flags, o->timeout_ms);
-	lipc__close(pfd);
-	return fd;
-}
-
-static int fifo_open(struct lipc_chan *c, const struct lipc_addr *a, const struct lipc_chan_opts *o)
-{
-	const char *name;
-	int dirfd = lipc__open_dir(a->path, &name);
-
-	if (dirfd < 0)
-		return -1;
-	/* Should the end that created the FIFO remove it between our create and our open, again. */
-	for (int tries = 0; tries < 3; tries++) {
-		c->st.fd = create_or_join(c, dirfd, name, o);
-		if (c->st.fd >= 0 || errno != ENOENT)
-			break;
-		lipc__disown(c);
-	}
-	lipc__close(dirfd);
-	if (c->st.fd < 0) {
-		lipc__disown(c);
-		return -1;
-	}
-	/* A timeout of 0 left the descriptor non-blocking already; others choose their mode. */
-	if (lipc__stream_set_timeout(c, o->timeout_ms) < 0) {
-		fifo_close(c);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *fifo_explain(int err)
-{
-	switch (err) {
-	case EEXIST:
-		return "exists and is not a FIFO";
-	case ELOOP:
-		return "is a symbolic link, which is not followed";
-	case ENXIO:
-		return "no process has the FIFO open for reading";
-	case EPIPE:
-		return "the reader closed the FIFO";
-	default:
-		return NULL;
-	}
-}
-
-const struct lipc_transport lipc__fifo_transport = {
-	.scheme = "fifo",
-	.id = LIPC_SCHEME_FIFO,
-	.parse = fifo_parse,
-	.open = fifo_open,
-	.send = lipc__stream_send,
-	.recv = lipc__stream_recv,
-	.set_timeout = lipc__stream_set_timeout,
-	.close = fifo_close,
-	.explain = fifo_explain,
-};

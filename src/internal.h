@@ -1,6 +1,8 @@
 /*
- * Private to liblipc: helpers shared by the modules, the transport table behind the channel, and
- * the channel's state. Names here start with lipc__ so the shared library's version script
+ * Private to liblipc: helpers shared by the modules, and the entry points the channel's adapters
+ * (src/chan/) use inside a technique module beyond its public header. Nothing here knows of
+ * channels: the channel's own state, its transport table and its framing are in src/chan/chan.h,
+ * one layer up. Names here start with lipc__ so the shared library's version script
  * (liblipc.map) keeps them out of the public interface.
  */
 #ifndef LIPC_INTERNAL_H
@@ -9,11 +11,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
-
-#include "lipc/chan.h"
 
 /* util.c: I/O that survives partial transfers and EINTR, errno-keeping cleanup, checks. */
 
@@ -35,6 +36,9 @@ int lipc__remaining_ms(const struct lipc__deadline *d);
 
 /* Wait until fd is ready for events or the deadline passes: 1 ready, 0 timed out, -1 error. */
 int lipc__wait_fd(int fd, short events, const struct lipc__deadline *d);
+
+/* A number from a /proc file (the first in it), or fallback when it cannot be read. */
+long lipc__proc_long(const char *path, long fallback);
 
 /* Set or clear O_NONBLOCK. */
 int lipc__set_nonblock(int fd, bool on);
@@ -84,133 +88,70 @@ struct lipc__trust {
 };
 bool lipc__trusted_uid(uid_t uid, const struct lipc__trust *t);
 int lipc__check_owner(uid_t uid, mode_t mode, const struct lipc__trust *t);
-/* The trust that opts asks for. */
-struct lipc__trust lipc__trust_of(const struct lipc_chan_opts *o);
 
 /*
- * A byte stream that carries messages: lines, or frames with a 4-byte big-endian length. The
- * channel has one; a listening socket has one per connection.
+ * fifo.c, for the fifo: transport: the steps of lipc_fifo_create() and lipc_fifo_open() on a
+ * pinned directory. create_at: mkfifoat, 1 created, 0 a FIFO is there already, -1 (EEXIST: not
+ * a FIFO, ELOOP: a link). pin_at: an O_PATH descriptor of the FIFO name, never following a link,
+ * and its fstat in *st. open_pinned: open the FIFO pfd pins (pinned is its fstat) for flags, as
+ * lipc_fifo_open() does, waiting at most timeout_ms for the other end.
  */
-struct lipc__stream {
-	int fd;
-	bool socket; /* sent with MSG_NOSIGNAL: a gone peer is EPIPE, never SIGPIPE */
-	char *buf;   /* received bytes not yet handed out are buf[head, tail) */
-	size_t cap, head, tail;
-	bool eof;
-	int error; /* a framing error is sticky: the stream has lost its place */
-};
-
-enum {
-	LIPC__MORE,
-	LIPC__GOT,
-	LIPC__END
-}; /* what lipc__stream_take() found */
-
-void lipc__stream_init(struct lipc__stream *s, int fd, bool socket);
-/* Free the buffer; the descriptor is the owner's to close. */
-void lipc__stream_free(struct lipc__stream *s);
-/* Frame and write one message, waiting at most timeout_ms for room: 0, or -1 with errno. */
-int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, const void *data,
-		       size_t len);
-/*
- * The next whole message already buffered: LIPC__GOT (in *m, valid until the next fill),
- * LIPC__MORE (read more first), LIPC__END (the writer closed and all was handed out), or -1.
- */
-int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m);
-/* One read() into the buffer, which grows up to max_msg: 0 (data or EOF), or -1 (EAGAIN...). */
-int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg);
-/* Take, reading and waiting at most timeout_ms as needed: 1 message, 0 end of stream, -1. */
-int lipc__stream_next(struct lipc__stream *s, unsigned flags, size_t max_msg, int timeout_ms,
-		      struct lipc_msg *m);
+int lipc__fifo_create_at(int dirfd, const char *name, mode_t mode);
+int lipc__fifo_pin_at(int dirfd, const char *name, struct stat *st);
+int lipc__fifo_open_pinned(int pfd, const struct stat *pinned, int flags, int timeout_ms);
 
 /*
- * A transport: how one mechanism opens, sends, receives and closes. Each module fills one in;
- * chan.c parses the address and picks the table by its scheme.
+ * ring.c, for the shm: transport: does this consumer hold a record that lipc_ring_peek() handed
+ * out and lipc_ring_release() has not yet given back?
  */
-struct lipc_transport {
-	const char *scheme;
-	enum lipc_scheme id;
-	int (*parse)(struct lipc_addr *addr, const char *where);
-	int (*open)(struct lipc_chan *chan, const struct lipc_addr *addr,
-		    const struct lipc_chan_opts *opts);
-	/* m->priority and m->type are filled in: the message's own, or the channel's defaults. */
-	int (*send)(struct lipc_chan *chan, const struct lipc_msg *m);
-	int (*recv)(struct lipc_chan *chan, struct lipc_msg *m);
-	int (*set_timeout)(struct lipc_chan *chan, int timeout_ms);
-	int (*close)(struct lipc_chan *chan);
-	/* What err means for this mechanism, or NULL to use strerror(); see lipc_addr_strerror. */
-	const char *(*explain)(int err);
-	/* Optional: the address the channel is bound to ("tcp:127.0.0.1:40123"). */
-	int (*address)(const struct lipc_chan *chan, char *buf, size_t size);
-	/* Optional: the queue behind the channel (lipc_chan_stat). */
-	int (*stat)(const struct lipc_chan *chan, struct lipc_chan_stat *st);
-};
+struct lipc_ring;
+bool lipc__ring_peeked(const struct lipc_ring *r);
 
-extern const struct lipc_transport lipc__fifo_transport;
-extern const struct lipc_transport lipc__shm_transport;
-extern const struct lipc_transport lipc__fd_transport;
-extern const struct lipc_transport lipc__mq_transport;
-extern const struct lipc_transport lipc__sysv_mq_transport;
-extern const struct lipc_transport lipc__unix_transport;
-extern const struct lipc_transport lipc__unix_dgram_transport;
-extern const struct lipc_transport lipc__unix_seqpacket_transport;
-extern const struct lipc_transport lipc__tcp_transport;
-
-struct lipc_chan {
-	const struct lipc_transport *t;
-	int role;
-	unsigned flags;
-	int timeout_ms;
-	size_t max_msg;	   /* the largest message recv accepts (or send may send) */
-	unsigned priority; /* defaults for sent messages, and the receive selector (type) */
+/*
+ * msgq.c, for the queue transports. LIPC__MQ_PROC holds the POSIX queue limits. posix_defaults:
+ * fill in what the kernel gives a new queue for the sizes left 0. sysv_msgmax: the largest
+ * System V message (/proc/sys/kernel/msgmax). sysv_op: one msgsnd() (send: returns 0) or
+ * msgrcv() of up to len bytes into m (returns the count), waiting at most timeout_ms; valid says
+ * the id is known to have been a queue, so that EINVAL means it was removed (EIDRM).
+ */
+#define LIPC__MQ_PROC "/proc/sys/fs/mqueue/"
+/* What msgsnd() and msgrcv() point at: the type, then the bytes they count. */
+struct lipc__sysv_msg {
 	long type;
-	uid_t allow_uid; /* with LIPC_CHAN_ALLOW_UID */
-
-	struct lipc__stream st; /* byte-stream transports: the stream */
-	int handle;		/* other transports: their descriptor or id (mqd_t, msqid) */
-	void *priv;		/* transport state that does not fit the above */
-
-	/*
-	 * What the channel created and must remove on close (a FIFO, a socket file): the entry
-	 * owned_name in the directory owned_dirfd, pinned when the channel looked the path up.
-	 */
-	int owned_dirfd; /* -1: nothing */
-	char *owned_name;
-	dev_t owned_dev; /* that very file, not a successor under the same name */
-	ino_t owned_ino;
-	pid_t owned_pid; /* and only in this process: a child's inherited copy leaves it */
+	char text[];
 };
+void lipc__msgq_posix_defaults(long *max_msgs, long *msg_size);
+long lipc__msgq_sysv_msgmax(void);
+ssize_t lipc__msgq_sysv_op(int id, bool send, struct lipc__sysv_msg *m, size_t len, long select,
+			   int flags, int timeout_ms, bool valid);
 
 /*
- * Hold every signal of this thread while a channel creates what it will tell opts->on_create of
- * (the steps between creation and the hook never wait): a handler that removes the object then
- * runs only once the hook told it of the object, never in between, where the process would die
- * and leave it behind. Does nothing without a hook. lipc__signals_release() restores the mask,
- * and the signals held are delivered then; it keeps errno.
+ * sock.c, for the socket transports: a parsed socket address, and the steps of the public calls
+ * on one. parse_unix: PATH or @NAME (a socket of type); parse_tcp: HOST:PORT, [IPV6]:PORT or
+ * :PORT. connect: a connected socket, waiting at most timeout_ms. pin_dir: the directory of a
+ * Unix path, pinned, or -2 for an address without a file. listen: a listening (or, for
+ * datagrams, bound) socket; for a Unix path, dirfd pins its directory, name is the entry in it
+ * and *made becomes the socket file. dgram_peer_uid: who created the socket a datagram socket
+ * is connected to (sock_diag): 0, or -1 (ECONNREFUSED: gone, EOPNOTSUPP: not told before Linux
+ * 5.3). recv_packet: one datagram or record into buf, its real length (over size: it was cut),
+ * with the credentials that came along; descriptors that came along are closed. gai_errno:
+ * getaddrinfo()'s and getnameinfo()'s failures as errno values.
  */
-struct lipc__held {
-	bool held;
-	sigset_t mask;
+#define LIPC__CRED_SPACE CMSG_SPACE(sizeof(struct ucred)) /* a message's credentials */
+struct lipc__sockaddr {
+	int type; /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	bool tcp;
+	char path[1025]; /* unix: the path or @NAME; tcp: the host (empty: loopback), NI_MAXHOST */
+	char port[8];	 /* tcp: the port, digits */
 };
-void lipc__signals_hold(struct lipc__held *h, const struct lipc_chan_opts *opts);
-void lipc__signals_release(struct lipc__held *h);
-
-/*
- * The channel created name in the directory dirfd (st is its fstatat): note it for
- * lipc__disown(), with a descriptor of its own for the directory, and tell the program
- * (opts->on_create). Returns 0, or -1 after removing the entry again.
- */
-int lipc__own(struct lipc_chan *chan, int dirfd, const char *name, const struct stat *st,
-	      const struct lipc_chan_opts *opts);
-/*
- * Remove what the channel created, from the process that created it and only while the name
- * still holds that very file; forget it either way.
- */
-void lipc__disown(struct lipc_chan *chan);
-
-/* The hooks of transports that are one byte stream (chan->st). */
-int lipc__stream_send(struct lipc_chan *chan, const struct lipc_msg *m);
-int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *m);
-int lipc__stream_set_timeout(struct lipc_chan *chan, int timeout_ms);
+int lipc__sock_parse_unix(struct lipc__sockaddr *a, int type, const char *where);
+int lipc__sock_parse_tcp(struct lipc__sockaddr *a, const char *where);
+int lipc__sock_connect(const struct lipc__sockaddr *a, int timeout_ms);
+int lipc__sock_pin_dir(const struct lipc__sockaddr *a, const char **name);
+int lipc__sock_listen(const struct lipc__sockaddr *a, mode_t mode, int dirfd, const char *name,
+		      struct stat *made);
+int lipc__sock_dgram_peer_uid(int fd, uid_t *uid);
+ssize_t lipc__sock_recv_packet(int fd, void *buf, size_t size, struct ucred *cred, bool *has_cred);
+int lipc__sock_gai_errno(int rc);
 
 #endif

@@ -13,6 +13,7 @@
  * a full semaphore is EOVERFLOW, a removed set EIDRM (semop says EINVAL once the id is gone).
  */
 #include <errno.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>

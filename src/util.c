@@ -229,7 +229,20 @@ int lipc__check_owner(uid_t uid, mode_t mode, const struct lipc__trust *t)
 			      (unsigned)uid, (unsigned)(mode & 07777));
 }
 
-struct lipc__trust lipc__trust_of(const struct lipc_chan_opts *o)
+/* A number from a /proc file, or fallback when it cannot be read. */
+long lipc__proc_long(const char *path, long fallback)
 {
-	return (struct lipc__trust){ .given = o->flags & LIPC_CHAN_OWNER, .owner = o->owner };
+	char buf[32];
+	long v;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return fallback;
+	n = lipc__read_full(fd, buf, sizeof(buf) - 1);
+	lipc__close(fd);
+	if (n <= 0)
+		return fallback;
+	buf[n] = '\0';
+	return sscanf(buf, "%ld", &v) == 1 ? v : fallback;
 }

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "internal.h"
+#include "chan/chan.h" /* the decoder is the channel's: src/chan/stream.c */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

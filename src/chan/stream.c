@@ -20,7 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "chan.h"
 
 #define FRAME_HDR  4
 #define FIRST_READ ((size_t)64 * 1024) /* a pipe's default capacity: most reads fit at once */

@@ -3,6 +3,28 @@
  * transport table and the transport does the work. Everything above this file (the lipc command,
  * the benchmark, the tests) speaks to every mechanism through these few calls, so a behaviour
  * tested once through the channel holds for each transport.
+ *
+ * The layers, each using only those below it (no file includes a layer above its own):
+ *
+ *   cli/ ──► src/chan/                 chan.c    the registry, the address parser, dispatch
+ *            (chan.h, private)         stream.c  lines and frames over a byte stream
+ *                                      fifo.c msgq.c sock.c ring.c   one adapter per mechanism
+ *                 │
+ *                 ▼
+ *            src/{pipe,fifo,msgq,sock,ring}.c   each technique's own calls (include/lipc/X.h),
+ *                 │                             and the steps under them (internal.h)
+ *                 ▼
+ *            libc, the kernel
+ *   cli/ ──► src/{lock,sem,signal,shm}.c beside them; src/util.c and src/key.c under all
+ *
+ * A transport (struct lipc_transport, chan.h) is a table of hooks in its adapter file. An
+ * adapter owns the channel's part of a mechanism, framing, the multi-client listener, timeouts,
+ * the join policy's messages, what the channel created and removes, and reaches its mechanism
+ * only through the technique module's public calls or the lipc__ entry points internal.h
+ * declares; it may use plain libc on the descriptors those hand it (read, send, poll). A
+ * technique module knows nothing of channels: it includes internal.h and its own public header,
+ * never chan.h or lipc/chan.h. The fd transport (below) wraps a descriptor the caller has, a
+ * pipe end or a socketpair half, and needs no module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "chan.h"
 
 /* One transport a line, so that each module adds its own. */
 /* clang-format off */
@@ -20,7 +42,7 @@ static const struct lipc_transport *const transports[] = {
 	&lipc__fifo_transport,
 	&lipc__mq_transport,
 	&lipc__sysv_mq_transport,
-	&lipc__shm_transport,
+	&lipc__ring_transport,
 	&lipc__unix_transport,
 	&lipc__unix_dgram_transport,
 	&lipc__unix_seqpacket_transport,
@@ -333,4 +355,9 @@ int lipc_chan_close(struct lipc_chan *c)
 	lipc__stream_free(&c->st);
 	free(c);
 	return ret;
+}
+
+struct lipc__trust lipc__trust_of(const struct lipc_chan_opts *o)
+{
+	return (struct lipc__trust){ .given = o->flags & LIPC_CHAN_OWNER, .owner = o->owner };
 }

@@ -1,0 +1,104 @@
+/*
+ * The shm: transport, on the ring (src/ring.c): shm:/NAME is a LinuxIPC ring in /dev/shm. The
+ * channel peeks a record and releases it at the next receive, so a message is handed out in
+ * place, without a copy; chan->priv is the ring. The trap: a record peeked and never released
+ * would be read again by the next consumer, so a receiving channel releases the last one at
+ * close.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "chan.h"
+#include "lipc/ring.h"
+
+static int ring_parse(struct lipc_addr *a, const char *where)
+{
+	if (lipc__check_name(where) < 0)
+		return -1;
+	strcpy(a->path, where);
+	return 0;
+}
+
+static int ring_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
+			  const struct lipc_chan_opts *o)
+{
+	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
+		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
+	struct lipc__trust trust = lipc__trust_of(o);
+	struct lipc_ring *r =
+		trust.given ? lipc_ring_join(a->path, flags, o->capacity, o->mode, trust.owner)
+			    : lipc_ring_open(a->path, flags, o->capacity, o->mode);
+
+	if (!r)
+		return -1;
+	c->priv = r;
+	c->max_msg = lipc_ring_max_record(r);
+	return 0;
+}
+
+static int ring_send(struct lipc_chan *c, const struct lipc_msg *m)
+{
+	return lipc_ring_push(c->priv, m->data, m->len, c->timeout_ms);
+}
+
+static int ring_recv(struct lipc_chan *c, struct lipc_msg *m)
+{
+	struct lipc_ring *r = c->priv;
+
+	if (lipc__ring_peeked(r) && lipc_ring_release(r) < 0)
+		return -1;
+	for (;;) {
+		int ret = lipc_ring_peek(r, &m->data, &m->len, c->timeout_ms);
+
+		/* Told to keep going, a receiver outlives its producers, dead or closed. */
+		if ((c->flags & LIPC_CHAN_KEEP) && (ret == 0 || (ret < 0 && errno == ECONNRESET)))
+			continue;
+		return ret;
+	}
+}
+
+static int ring_set_timeout(struct lipc_chan *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms;
+	return 0;
+}
+
+static int ring_close(struct lipc_chan *c)
+{
+	struct lipc_ring *r = c->priv;
+
+	/* The last message handed out was received: release it, or the next reader gets it too. */
+	if (lipc__ring_peeked(r))
+		lipc_ring_release(r);
+	return lipc_ring_close(r);
+}
+
+static const char *ring_explain(int err)
+{
+	switch (err) {
+	case EBUSY:
+		return "another process is attached to the ring in that role";
+	case ECONNRESET:
+		return "the writer died";
+	case EPIPE:
+		return "the ring is full and its reader has gone";
+	case EPROTO:
+		return "not a LinuxIPC ring of this version, or a corrupt one";
+	case EBADMSG:
+		return "the ring holds a corrupt record";
+	default:
+		return NULL;
+	}
+}
+
+const struct lipc_transport lipc__ring_transport = {
+	.scheme = "shm",
+	.id = LIPC_SCHEME_SHM,
+	.parse = ring_parse,
+	.open = ring_open_chan,
+	.send = ring_send,
+	.recv = ring_recv,
+	.set_timeout = ring_set_timeout,
+	.close = ring_close,
+	.explain = ring_explain,
+};
