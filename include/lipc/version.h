@@ -25,4 +25,18 @@
  */
 int lipc_version(void);
 
+/*
+ * Every struct of LinuxIPC that a caller allocates begins with size_t struct_size, which the
+ * caller sets to the struct's size as its headers have it, most simply with the struct's
+ * LIPC_<NAME>_INIT macro (or ".struct_size = sizeof(struct lipc_x)" in an initializer of its own).
+ * A later version adds fields only at the end, and reads and writes only the first struct_size
+ * bytes of the caller's struct: a program built against older headers keeps working with a newer
+ * library, which gives the fields that program does not know their defaults. A struct_size below
+ * the struct's 1.0 size (0: the struct was not initialised) is EINVAL; a larger one than the
+ * library knows (a program built against newer headers) is accepted when the bytes the library
+ * does not know are zero (E2BIG otherwise), as Linux's openat2() and clone3() do with their
+ * structs. An array of structs (lipc_lock_list()) is read with the first element's struct_size
+ * as its stride.
+ */
+
 #endif

@@ -12,7 +12,8 @@
  * parenthesis, a struct member inside a brace).
  *
  * The same reading checks that every enumerator has an explicit value (an enum's numbers are ABI,
- * and an implicit one moves when a name is inserted before it), and the version macros agree with
+ * and an implicit one moves when a name is inserted before it), that every struct a caller
+ * allocates begins with size_t struct_size (lipc/version.h), and the version macros agree with
  * lipc_version() and with the version CMake builds (the soname).
  */
 #include "check.h"
@@ -543,4 +544,59 @@ static void enums_explicit(void)
 	CHECK(seen > 5);
 }
 
-CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees), TEST(enums_explicit))
+/*
+ * The structs a caller allocates and the library reads or fills begin with size_t struct_size,
+ * so that a later version can add fields at their end. The exceptions: opaque structs (declared,
+ * never defined here), and those whose layout is shared between processes, in shared memory,
+ * where a size field would say nothing (lipc_shm_mutex, lipc_shm_cond: a new layout would be a
+ * new type).
+ */
+static void structs_extensible(void)
+{
+	static const char *const fixed[] = { "lipc_shm_mutex", "lipc_shm_cond" };
+	static char files[64][NAME_MAX + 1];
+	size_t nfiles = header_files(include_dir(), files, 64), seen = 0;
+	int bad = 0;
+
+	for (size_t f = 0; f < nfiles; f++) {
+		char *text = read_header(include_dir(), files[f]);
+
+		for (char *p = strstr(text, "struct"); p; p = strstr(p + 1, "struct")) {
+			char name[64], *q = p + 6, *open;
+			size_t len;
+			bool exempt = false;
+
+			if ((p > text && is_ident(p[-1])) || !isspace((unsigned char)p[6]))
+				continue;
+			while (isspace((unsigned char)*q))
+				q++;
+			len = 0;
+			while (is_ident(q[len]))
+				len++;
+			for (open = q + len; isspace((unsigned char)*open); open++)
+				;
+			if (*open != '{' || len == 0 || len >= sizeof(name))
+				continue; /* not a definition */
+			memcpy(name, q, len);
+			name[len] = '\0';
+			seen++;
+			for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+				exempt |= !strcmp(name, fixed[i]);
+			for (q = open + 1; isspace((unsigned char)*q); q++)
+				;
+			if (!exempt && strncmp(q, "size_t struct_size;", 19)) {
+				fprintf(stderr,
+					"lipc/%s: struct %s does not begin with size_t "
+					"struct_size\n",
+					files[f], name);
+				bad++;
+			}
+		}
+		free(text);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(seen > 5);
+}
+
+CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees), TEST(enums_explicit),
+	   TEST(structs_extensible))
