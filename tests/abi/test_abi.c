@@ -598,5 +598,133 @@ static void structs_extensible(void)
 	CHECK(seen > 5);
 }
 
+/* A pipe's two ends as framed channels, or the test fails. */
+static void pipe_chans(struct lipc_chan **tx, struct lipc_chan **rx)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	int fds[2];
+
+	o.flags = LIPC_CHAN_FRAMED;
+	o.timeout_ms = 5000;
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	*tx = lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, &o);
+	*rx = lipc_chan_open_fd(fds[0], LIPC_CHAN_RECV, &o);
+	CHECK(*tx && *rx);
+}
+
+/*
+ * The struct_size rules of lipc/version.h, through the channel, the lock and the shared memory:
+ * an uninitialised struct (0) is EINVAL; a larger struct than the library's (a newer program) is
+ * taken when its unknown bytes are zero and refused with E2BIG otherwise; a larger one is filled
+ * as far as the library knows and no further; an array is stepped through by its first
+ * element's struct_size.
+ */
+static void struct_size_rules(void)
+{
+	/* Room for a struct of a later version: ours, and 16 bytes more. */
+	union {
+		struct lipc_msg msg;
+		struct lipc_chan_opts opts;
+		unsigned char bytes[sizeof(struct lipc_chan_opts) + sizeof(struct lipc_msg) + 16];
+	} big;
+	struct lipc_chan_opts zero_opts = { 0 };
+	struct lipc_chan *tx, *rx;
+	struct lipc_lock lk = { 0 };
+	struct lipc_shm shm = { 0 };
+	int fds[2];
+
+	/* Not initialised: EINVAL, and open_fd still takes the descriptor (it is closed). */
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	CHECK(lipc_chan_open_fd(fds[0], LIPC_CHAN_RECV, &zero_opts) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_ERR(fcntl(fds[0], F_GETFD), EBADF);
+	close(fds[1]);
+	pipe_chans(&tx, &rx);
+	CHECK_ERR(lipc_chan_sendmsg(tx, &(struct lipc_msg){ .data = "x", .len = 1 }), EINVAL);
+	CHECK_ERR(lipc_chan_recv(rx, &(struct lipc_msg){ 0 }), EINVAL);
+	lk.fd = 0;
+	CHECK_ERR(lipc_lock_try_lock(&lk), EINVAL);
+	CHECK_ERR(lipc_shm_create_anon(&shm, 4096), EINVAL);
+	CHECK_EQ(lipc_shm_close(&shm), 0); /* nothing to close */
+
+	/* Larger, unknown bytes zero: taken. Not zero: E2BIG, and nothing is sent. */
+	memset(&big, 0, sizeof(big));
+	big.msg = (struct lipc_msg){ .struct_size = sizeof(struct lipc_msg) + 16,
+				     .data = "a",
+				     .len = 1 };
+	CHECK_SYS(lipc_chan_sendmsg(tx, &big.msg));
+	big.bytes[sizeof(struct lipc_msg) + 3] = 1;
+	CHECK_ERR(lipc_chan_sendmsg(tx, &big.msg), E2BIG);
+	/* Filled as far as the library knows; the caller's struct_size and the rest untouched. */
+	memset(&big, 0x5a, sizeof(big));
+	big.msg.struct_size = sizeof(struct lipc_msg) + 16;
+	CHECK_EQ(lipc_chan_recv(rx, &big.msg), 1);
+	CHECK_EQ(big.msg.len, 1);
+	CHECK(!memcmp(big.msg.data, "a", 1));
+	CHECK_EQ(big.msg.struct_size, sizeof(struct lipc_msg) + 16);
+	for (size_t i = sizeof(struct lipc_msg); i < sizeof(struct lipc_msg) + 16; i++)
+		CHECK_EQ(big.bytes[i], 0x5a);
+	/* Options of a later version with a zero tail open a channel. */
+	memset(&big, 0, sizeof(big));
+	big.opts = (struct lipc_chan_opts)LIPC_CHAN_OPTS_INIT;
+	big.opts.struct_size = sizeof(struct lipc_chan_opts) + 16;
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	close(fds[0]);
+	lipc_chan_close(lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, &big.opts));
+	big.bytes[sizeof(struct lipc_chan_opts) + 15] = 1;
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	close(fds[0]);
+	CHECK(lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, &big.opts) == NULL);
+	CHECK_EQ(errno, E2BIG);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
+/* An array of a later version's structs is filled at its own stride, its gaps untouched. */
+static void arrays_by_stride(void)
+{
+	enum {
+		GAP = 24,
+		N = 4
+	};
+	size_t stride = sizeof(struct lipc_lock_owner) + GAP;
+	unsigned char *arr = calloc(N, stride);
+	char path[PATH_MAX];
+	struct lipc_lock lk = LIPC_LOCK_INIT;
+	int fd, n;
+
+	CHECK(arr);
+	check_path(path, sizeof(path), "abi-lock");
+	fd = (int)CHECK_SYS(open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+	lk.fd = fd;
+	lk.start = 0;
+	lk.len = 1;
+	CHECK_SYS(lipc_lock_lock(&lk, -1));
+	lk.start = 10;
+	lk.shared = false;
+	CHECK_SYS(lipc_lock_lock(&lk, -1));
+	memset(arr, 0x5a, N * stride);
+	memcpy(arr, &stride, sizeof(stride));
+	n = lipc_lock_list(fd, (struct lipc_lock_owner *)(void *)arr, N);
+	CHECK_EQ(n, 2);
+	for (int i = 0; i < n; i++) {
+		struct lipc_lock_owner o;
+
+		memcpy(&o, arr + (size_t)i * stride, sizeof(o));
+		CHECK_EQ(o.struct_size, stride);
+		CHECK_EQ(o.kind, LIPC_LOCK_OFD);
+		CHECK_EQ(o.len, 1);
+		CHECK(o.start == 0 || o.start == 10);
+		for (size_t b = sizeof(o); b < stride; b++)
+			CHECK_EQ(arr[(size_t)i * stride + b], 0x5a);
+	}
+	/* The elements past the count are not written. */
+	for (size_t b = 2 * stride; b < N * stride; b++)
+		CHECK_EQ(arr[b], 0x5a);
+	close(fd);
+	unlink(path);
+	free(arr);
+}
+
 CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees), TEST(enums_explicit),
-	   TEST(structs_extensible))
+	   TEST(structs_extensible), TEST(struct_size_rules), TEST(arrays_by_stride))
