@@ -726,5 +726,45 @@ static void arrays_by_stride(void)
 	free(arr);
 }
 
+/*
+ * tests/abi/v1.0/ holds the public headers of 1.0, which the compatibility test builds its "old"
+ * program against. Until 1.0.0 is superseded they must be today's headers exactly: a change to
+ * include/lipc/ before the release is copied there (cp include/lipc/\*.h tests/abi/v1.0/lipc/);
+ * after it, the snapshot never changes.
+ */
+static void snapshot_is_1_0(void)
+{
+	static char files[64][NAME_MAX + 1], snap_files[64][NAME_MAX + 1];
+	char snap[PATH_MAX];
+	size_t n, n_snap;
+
+	if (LIPC_VERSION_NUMBER != 10000)
+		CHECK_SKIP("version %d: the 1.0 snapshot is history now", LIPC_VERSION_NUMBER);
+	snprintf(snap, sizeof(snap), "%s/tests/abi/v1.0/lipc", check_source_dir());
+	n = header_files(include_dir(), files, 64);
+	n_snap = header_files(snap, snap_files, 64);
+	for (size_t i = 0; i < n; i++) {
+		char a[PATH_MAX], b[PATH_MAX];
+		char *x, *y;
+
+		CHECK((size_t)snprintf(a, sizeof(a), "%s/%s", include_dir(), files[i]) < sizeof(a));
+		CHECK((size_t)snprintf(b, sizeof(b), "%s/%s", snap, files[i]) < sizeof(b));
+		if (access(b, F_OK) < 0)
+			check_fail(__FILE__, __LINE__, "%s is not in tests/abi/v1.0/lipc",
+				   files[i]);
+		x = check_read_file(a);
+		y = check_read_file(b);
+		if (strcmp(x, y))
+			check_fail(__FILE__, __LINE__,
+				   "tests/abi/v1.0/lipc/%s differs from include/lipc/%s: copy it "
+				   "while the version is 1.0.0",
+				   files[i], files[i]);
+		free(x);
+		free(y);
+	}
+	CHECK_EQ(n_snap, n);
+}
+
 CHECK_MAIN(TEST(exports_match_headers), TEST(version_agrees), TEST(enums_explicit),
-	   TEST(structs_extensible), TEST(struct_size_rules), TEST(arrays_by_stride))
+	   TEST(structs_extensible), TEST(struct_size_rules), TEST(arrays_by_stride),
+	   TEST(snapshot_is_1_0))
