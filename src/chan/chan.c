@@ -77,8 +77,7 @@ int lipc_addr_parse(struct lipc_addr *addr, const char *text)
 		const struct lipc_transport *t = transports[i];
 
 		if (strlen(t->scheme) == len && !memcmp(t->scheme, text, len)) {
-			/* Parsed into a whole struct, then copied out as far as the caller's goes.
-			 */
+			/* Parsed whole, copied out as far as the caller's struct goes. */
 			struct lipc_addr a = LIPC_ADDR_INIT;
 			int ret;
 
