@@ -337,7 +337,7 @@ struct shared {
 
 static struct shared *shared_page(const struct side *s)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 
 	if (lipc_shm_create_anon(&shm, sizeof(struct shared)) < 0)
 		die(s, "shared memory: %s", strerror(errno));
@@ -491,7 +491,7 @@ static void msg_send(const struct side *s, struct msg_end *e, const unsigned cha
 
 static void msg_recv(const struct side *s, struct msg_end *e)
 {
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	int r;
 
 	if (e->raw) {
@@ -776,6 +776,7 @@ static int run_pipes(struct side *s, bool raw, unsigned char *pattern)
 		e.rx = lipc_chan_open_fd(e.fd_rx, LIPC_CHAN_RECV, &o);
 		if (!e.tx || !e.rx)
 			die(s, "lipc_chan_open_fd: %s", strerror(errno));
+		e.tx_addr = (struct lipc_addr)LIPC_ADDR_INIT;
 		lipc_addr_parse(&e.tx_addr, "fifo:/pipe"); /* a pipe's errors read as a FIFO's */
 		e.rx_addr = e.tx_addr;
 	}
@@ -850,6 +851,7 @@ static struct lipc_chan *open_end(const struct side *s, const char *address, int
 {
 	struct lipc_chan *c;
 
+	*a = (struct lipc_addr)LIPC_ADDR_INIT;
 	if (lipc_addr_parse(a, address) < 0)
 		die(s, "%s: %s", address, strerror(errno));
 	c = lipc_chan_open(address, role, o);
@@ -1004,7 +1006,9 @@ static void open_lock_files(const struct side *s, struct baton *b, const struct 
 			fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)
 				die(s, "%s: %s", path, strerror(errno));
-			b->l[i] = (struct lipc_lock){ .fd = fd, .kind = b->kind };
+			b->l[i] = (struct lipc_lock){ .struct_size = sizeof(struct lipc_lock),
+						      .fd = fd,
+						      .kind = b->kind };
 		}
 		if (b->kind != LIPC_LOCK_FLOCK) {
 			b->l[i].start = i;
@@ -1321,7 +1325,7 @@ static void sig_send(const struct side *s, struct sigs *g, int v)
 /* Take the next signal; its value (0 for kill). The sender and the code are checked. */
 static int sig_take(const struct side *s, struct sigs *g)
 {
-	struct lipc_signal_info info;
+	struct lipc_signal_info info = LIPC_SIGNAL_INFO_INIT;
 	siginfo_t si;
 
 	if (g->how == HOW_SIG_FD) {

@@ -644,7 +644,7 @@ static void run_pair(struct state *st, struct bench_result *r, int pi)
 static void run_case(struct state *st, struct bench_result *r)
 {
 	const struct bench_case *c = r->c;
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 	char addr[64];
 
 	if (c->how == HOW_CHAN) {

@@ -124,7 +124,7 @@ static char *comm_of(pid_t pid)
 
 static int show_status(const char *path)
 {
-	struct lipc_lock_owner owners[256];
+	struct lipc_lock_owner owners[256] = { LIPC_LOCK_OWNER_INIT };
 	int fd, n;
 
 	/* O_PATH: no need to be allowed to read it, and a FIFO does not block. */
@@ -260,7 +260,7 @@ static int run_command(char **argv)
 /* The lock could not be had: say who has it, as far as the kernel tells. */
 static _Noreturn void busy(const char *path, const struct lipc_lock *lk)
 {
-	struct lipc_lock_owner who;
+	struct lipc_lock_owner who = LIPC_LOCK_OWNER_INIT;
 
 	if (lipc_lock_holder(lk, &who) == 1 && who.pid > 0)
 		fail("%s: locked by pid %d", path, (int)who.pid);
@@ -269,7 +269,7 @@ static _Noreturn void busy(const char *path, const struct lipc_lock *lk)
 
 int cmd_lock(int argc, char **argv)
 {
-	struct lipc_lock lk = { .kind = LIPC_LOCK_OFD };
+	struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock), .kind = LIPC_LOCK_OFD };
 	bool status = false, ranged = false, nonblock = false;
 	const char *wait = NULL, *path;
 	int opt, timeout_ms = -1;

@@ -119,7 +119,7 @@ int cmd_recv(int argc, char **argv)
 {
 	struct chan_args ca;
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	long count = -1, got = 0;
 	int opt, r = 0, ret = EXIT_SUCCESS;
 	bool verbose = false;

@@ -97,7 +97,7 @@ struct target {
 static void posix_name(struct target *t, const char *name, const char *form)
 {
 	char address[PATH_MAX + 8];
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	snprintf(address, sizeof(address), "shm:%s", name);
 	if (lipc_addr_parse(&a, address) < 0)
@@ -134,7 +134,7 @@ static void parse_target(struct target *t, const char *text)
 		{ "sysv-shm:", SYSV_SHM },
 		{ "sysv-mq:id=", SYSV_MQ },
 	};
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	memset(t, 0, sizeof(*t));
 	t->text = text;
@@ -316,7 +316,7 @@ static int remove_dev_shm(const struct target *t, const char **why)
 {
 	static char why_buf[PATH_MAX + 64];
 	char entry[PATH_MAX];
-	struct lipc_ring_stat rs;
+	struct lipc_ring_stat rs = LIPC_RING_STAT_INIT;
 	struct stat st;
 	bool ring;
 	int dir, ret = -1;

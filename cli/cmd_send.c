@@ -54,7 +54,7 @@ static const struct option longopts[] = {
 /* Send one message; on failure print why and return -1. */
 static int send_one(struct lipc_chan *c, const struct chan_args *ca, const void *data, size_t len)
 {
-	struct lipc_chan_stat st;
+	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
 	bool queue;
 	int err;
 
@@ -85,7 +85,7 @@ int cmd_send(int argc, char **argv)
 	if (optind >= argc)
 		usage_error("send: missing ADDRESS");
 	chan_address(&ca, argv[optind++]);
-	if (ca.addr.scheme == LIPC_SCHEME_TCP && !strcmp(ca.addr.port, "0"))
+	if (ca.addr.scheme == LIPC_SCHEME_TCP && ca.addr.port == 0)
 		usage_error("send: port 0 is for a receiver, which then says its real port "
 			    "(lipc recv -v)");
 	/* Check every message before sending any, so a bad one cannot leave a half-done job. */

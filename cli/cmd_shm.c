@@ -171,7 +171,7 @@ static int shm_create(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	mode_t mode = 0600;
 	size_t size;
 	int opt;
@@ -242,7 +242,7 @@ static int shm_write(int argc, char **argv)
 		{ 0 },
 	};
 	const char *name, *arg = NULL, *data;
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	size_t offset = 0, len;
 	char *input = NULL;
 	int opt;
@@ -287,7 +287,7 @@ static int shm_read(int argc, char **argv)
 		{ 0 },
 	};
 	static char buf[65536];
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	size_t offset = 0, length = 0, done = 0;
 	bool have_length = false;
 	const char *name;

@@ -173,7 +173,7 @@ static int signal_wait(int argc, char **argv)
 		{ 0 },
 	};
 	char name[LIPC_SIGNAL_NAME_MAX];
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	const char *timeout = NULL;
 	long count = -1, got = 0;
 	int opt, fd, timeout_ms = -1, ret = EXIT_SUCCESS;

@@ -18,7 +18,7 @@
 /* Is some process waiting for a lock on the file? /proc/locks lists it with "->". -1: error. */
 static int has_waiter(int fd)
 {
-	struct lipc_lock_owner o[8];
+	struct lipc_lock_owner o[8] = { LIPC_LOCK_OWNER_INIT };
 	int n = lipc_lock_list(fd, o, 8);
 
 	for (int i = 0; i < n && i < 8; i++)
@@ -29,7 +29,9 @@ static int has_waiter(int fd)
 
 static void holder(const char *path, int ready)
 {
-	struct lipc_lock lk = { .fd = open(path, O_RDWR | O_CLOEXEC), .kind = LIPC_LOCK_OFD };
+	struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock),
+				.fd = open(path, O_RDWR | O_CLOEXEC),
+				.kind = LIPC_LOCK_OFD };
 	int r;
 
 	if (lk.fd < 0)
@@ -54,8 +56,10 @@ static void holder(const char *path, int ready)
 
 static void waiter(const char *path)
 {
-	struct lipc_lock lk = { .fd = open(path, O_RDWR | O_CLOEXEC), .kind = LIPC_LOCK_OFD };
-	struct lipc_lock_owner who;
+	struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock),
+				.fd = open(path, O_RDWR | O_CLOEXEC),
+				.kind = LIPC_LOCK_OFD };
+	struct lipc_lock_owner who = LIPC_LOCK_OWNER_INIT;
 	int r;
 
 	if (lk.fd < 0)
@@ -121,8 +125,10 @@ static int contend(const char *path)
 static void checker(const char *path, int go, int ack)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
-	struct lipc_lock lk = { .fd = fd, .kind = LIPC_LOCK_POSIX };
-	struct lipc_lock_owner who;
+	struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock),
+				.fd = fd,
+				.kind = LIPC_LOCK_POSIX };
+	struct lipc_lock_owner who = LIPC_LOCK_OWNER_INIT;
 	int r;
 	char c;
 
@@ -149,7 +155,7 @@ static void checker(const char *path, int go, int ack)
 
 static int posix_trap(const char *path)
 {
-	struct lipc_lock lk = { .kind = LIPC_LOCK_POSIX };
+	struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock), .kind = LIPC_LOCK_POSIX };
 	int go[2], ack[2], other, ret = 1;
 	pid_t pid;
 	ssize_t n;

@@ -184,7 +184,7 @@ static int owner_dies(struct shared *s)
 
 int demo_shm(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct shared *s;
 	long n;
 	int ret = 1;

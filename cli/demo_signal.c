@@ -34,7 +34,7 @@ static const char *times(int n, char *buf)
 static void receiver(int ready, int done)
 {
 	char name[LIPC_SIGNAL_NAME_MAX], n1[24], n2[24], c;
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	int fd, usr1 = 0, rt = 0;
 	sigset_t set;
 

@@ -354,7 +354,7 @@ void ls_dev_shm(struct ls_list *l)
 		return;
 	}
 	while ((e = readdir(d))) {
-		struct lipc_ring_stat rs;
+		struct lipc_ring_stat rs = LIPC_RING_STAT_INIT;
 		struct ls_object *o;
 		struct stat st;
 		char name[NAME_MAX + 2];
@@ -537,6 +537,7 @@ void ls_locks(struct ls_list *l)
 		if (!more)
 			out_of_memory();
 		locks = more;
+		locks[0].struct_size = sizeof(*locks); /* the array's stride */
 		n = lipc_lock_list_all(locks, max);
 		if (n < 0 || (size_t)n <= max)
 			break;
@@ -549,7 +550,7 @@ void ls_locks(struct ls_list *l)
 	}
 	for (int i = 0; i < n; i++) {
 		const struct lipc_lock_info *k = &locks[i];
-		const struct lipc_lock_owner *lk = &k->lock;
+		const struct lipc_lock_info *lk = k;
 		char link[PATH_MAX + 1] = "";
 		struct ls_object *o = ls_add(l, LS_LOCK);
 
@@ -563,8 +564,7 @@ void ls_locks(struct ls_list *l)
 			if (h->fd < 0 || h->dev_major != k->dev_major ||
 			    h->dev_minor != k->dev_minor || h->ino != k->ino)
 				continue;
-			snprintf(fd_path, sizeof(fd_path), "/proc/%d/fd/%d", (int)h->lock.pid,
-				 h->fd);
+			snprintf(fd_path, sizeof(fd_path), "/proc/%d/fd/%d", (int)h->pid, h->fd);
 			len = readlink(fd_path, link, sizeof(link) - 1);
 			link[len > 0 ? len : 0] = '\0';
 		}

@@ -374,7 +374,9 @@ int close_channel(struct lipc_chan *chan)
 
 void chan_args_init(struct chan_args *ca, int role)
 {
-	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT, .role = role };
+	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT,
+				  .addr = LIPC_ADDR_INIT,
+				  .role = role };
 }
 
 #define GIVEN(opt) (1u << ((opt)-OPT_PRIORITY))
@@ -545,7 +547,7 @@ bool chan_keeps_boundaries(const struct chan_args *ca)
 /* A queue that existed keeps its size: say so when the one asked for did not apply. */
 static void check_queue_size(const struct chan_args *ca, struct lipc_chan *c)
 {
-	struct lipc_chan_stat st;
+	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
 
 	if (!(ca->given & (GIVEN(OPT_MAX_MSGS) | GIVEN(OPT_MSG_SIZE))) ||
 	    lipc_chan_stat(c, &st) < 0 || st.created)

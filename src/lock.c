@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "internal.h"
 #include "lipc/lock.h"
 
@@ -49,6 +50,16 @@ const char *lipc_lock_kind_name(enum lipc_lock_kind kind)
 		return "flock";
 	}
 	return "?";
+}
+
+/*
+ * The caller's lock as a whole struct of this version (lipc/version.h): the public calls read
+ * only this copy, whatever the size of the caller's.
+ */
+static int lock_in(struct lipc_lock *l, const struct lipc_lock *lk)
+{
+	*l = (struct lipc_lock)LIPC_LOCK_INIT;
+	return lipc__abi_in(l, sizeof(*l), lk, LIPC__LOCK_1_0);
 }
 
 static int check(const struct lipc_lock *lk)
@@ -281,12 +292,13 @@ static int wait_in_process(const struct lipc_lock *lk, const struct lipc__deadli
 	return last_try(lk);
 }
 
-int lipc_lock_lock(const struct lipc_lock *lk, int timeout_ms)
+int lipc_lock_lock(const struct lipc_lock *lock, int timeout_ms)
 {
+	struct lipc_lock copy, *lk = &copy;
 	struct lipc__deadline d;
 	int r, err, cancel_state;
 
-	if (check(lk) < 0)
+	if (lock_in(lk, lock) < 0 || check(lk) < 0)
 		return -1;
 	if (timeout_ms < 0)
 		return wait_forever(lk);
@@ -308,19 +320,23 @@ int lipc_lock_lock(const struct lipc_lock *lk, int timeout_ms)
 	return r;
 }
 
-int lipc_lock_try_lock(const struct lipc_lock *lk)
+int lipc_lock_try_lock(const struct lipc_lock *lock)
 {
-	if (check(lk) < 0)
+	struct lipc_lock copy, *lk = &copy;
+
+	if (lock_in(lk, lock) < 0 || check(lk) < 0)
 		return -1;
 	return try_once(lk);
 }
 
-int lipc_lock_unlock(const struct lipc_lock *lk)
+int lipc_lock_unlock(const struct lipc_lock *lock)
 {
-	struct flock fl = to_flock(lk, F_UNLCK);
+	struct lipc_lock copy, *lk = &copy;
+	struct flock fl;
 
-	if (check(lk) < 0)
+	if (lock_in(lk, lock) < 0 || check(lk) < 0)
 		return -1;
+	fl = to_flock(lk, F_UNLCK);
 	switch (lk->kind) {
 	case LIPC_LOCK_OFD:
 		return fcntl(lk->fd, F_OFD_SETLK, &fl);
@@ -536,7 +552,8 @@ static char *read_proc_locks(void)
 	return NULL;
 }
 
-int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
+/* lipc_lock_list() into an array of this version's structs. */
+static int lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 {
 	struct file_id id;
 	char *all, *line, *next;
@@ -572,6 +589,39 @@ int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 	return (int)n;
 }
 
+/*
+ * Copy n structs of size bytes from ours into the caller's array, whose stride is stride (its
+ * first element's struct_size): each element gets that struct_size, then as much of ours as it
+ * holds.
+ */
+static void array_out(void *theirs, size_t stride, const void *ours, size_t size, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *t = (unsigned char *)theirs + i * stride;
+
+		memcpy(t, &stride, sizeof(stride));
+		lipc__abi_out(t, (const unsigned char *)ours + i * size, size);
+	}
+}
+
+int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
+{
+	size_t stride = max ? lipc__abi_size(owners, LIPC__LOCK_OWNER_1_0) : 1;
+	struct lipc_lock_owner *mine;
+	int n;
+
+	if (!stride)
+		return -1;
+	mine = calloc(max ? max : 1, sizeof(*mine));
+	if (!mine)
+		return -1;
+	n = lock_list(fd, mine, max);
+	if (n > 0)
+		array_out(owners, stride, mine, sizeof(*mine), (size_t)n < max ? (size_t)n : max);
+	free(mine);
+	return n;
+}
+
 /* Every lock of the system, with the descriptor through which a holder has it. */
 
 static int compare_ino(const void *a, const void *b)
@@ -600,10 +650,15 @@ static size_t match_fdinfo(const char *info, pid_t pid, int fd, struct lipc_lock
 		for (size_t i = 0; i < n; i++) {
 			struct lipc_lock_info *l = &locks[i];
 
-			if (l->fd < 0 && !l->lock.waiting && same_lock(&l->lock, &o) &&
+			if (l->fd < 0 && !l->waiting &&
+			    same_lock(&(struct lipc_lock_owner){ .kind = l->kind,
+								 .shared = l->shared,
+								 .start = l->start,
+								 .len = l->len },
+				      &o) &&
 			    l->dev_major == maj && l->dev_minor == min && l->ino == ino &&
-			    (any_pid || l->lock.pid == pid)) {
-				l->lock.pid = pid;
+			    (any_pid || l->pid == pid)) {
+				l->pid = pid;
 				l->fd = fd;
 				found++;
 				break;
@@ -655,16 +710,16 @@ static void find_holders(struct lipc_lock_info *locks, size_t n)
 	if (!q.inos)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (!locks[i].lock.waiting) {
+		if (!locks[i].waiting) {
 			q.inos[q.n_inos++] = locks[i].ino;
 			q.unknown++;
 		}
 	}
 	qsort(q.inos, q.n_inos, sizeof(*q.inos), compare_ino);
 	for (size_t i = 0; i < n && q.unknown; i++) {
-		if (locks[i].fd >= 0 || locks[i].lock.waiting || locks[i].lock.pid <= 0)
+		if (locks[i].fd >= 0 || locks[i].waiting || locks[i].pid <= 0)
 			continue;
-		lipc__proc_walk_fds(locks[i].lock.pid, holder_at, &q);
+		lipc__proc_walk_fds(locks[i].pid, holder_at, &q);
 	}
 	q.any_pid = true;
 	if (q.unknown)
@@ -672,7 +727,8 @@ static void find_holders(struct lipc_lock_info *locks, size_t n)
 	free(q.inos);
 }
 
-int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
+/* lipc_lock_list_all() into an array of this version's structs. */
+static int lock_list_all(struct lipc_lock_info *locks, size_t max)
 {
 	char *all, *line, *next;
 	size_t n = 0;
@@ -681,7 +737,8 @@ int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
 	if (!all)
 		return -1;
 	for (line = all; *line; line = next) {
-		struct lipc_lock_info l = { .fd = -1 };
+		struct lipc_lock_info l = { .struct_size = sizeof(l), .fd = -1 };
+		struct lipc_lock_owner o;
 		const char *s;
 
 		next = strchr(line, '\n');
@@ -690,8 +747,14 @@ int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
 		else
 			next = line + strlen(line);
 		s = after_id(line);
-		if (!s || !parse_lock(s, &l.lock, &l.dev_major, &l.dev_minor, &l.ino))
+		if (!s || !parse_lock(s, &o, &l.dev_major, &l.dev_minor, &l.ino))
 			continue;
+		l.kind = o.kind;
+		l.shared = o.shared;
+		l.waiting = o.waiting;
+		l.start = o.start;
+		l.len = o.len;
+		l.pid = o.pid;
 		if (n < max)
 			locks[n] = l;
 		if (n < INT_MAX)
@@ -700,6 +763,24 @@ int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
 	free(all);
 	find_holders(locks, n < max ? n : max);
 	return (int)n;
+}
+
+int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
+{
+	size_t stride = max ? lipc__abi_size(locks, LIPC__LOCK_INFO_1_0) : 1;
+	struct lipc_lock_info *mine;
+	int n;
+
+	if (!stride)
+		return -1;
+	mine = calloc(max ? max : 1, sizeof(*mine));
+	if (!mine)
+		return -1;
+	n = lock_list_all(mine, max);
+	if (n > 0)
+		array_out(locks, stride, mine, sizeof(*mine), (size_t)n < max ? (size_t)n : max);
+	free(mine);
+	return n;
 }
 
 /* flock locks have no F_GETLK: the first conflicting one in /proc/locks that is not ours. */
@@ -727,7 +808,7 @@ static int flock_holder(const struct lipc_lock *lk, struct lipc_lock_owner *owne
 	}
 	if (f)
 		fclose(f);
-	n = lipc_lock_list(lk->fd, all, sizeof(all) / sizeof(all[0]));
+	n = lock_list(lk->fd, all, sizeof(all) / sizeof(all[0]));
 	if (n < 0)
 		return -1;
 	if (n > (int)(sizeof(all) / sizeof(all[0])))
@@ -747,13 +828,12 @@ static int flock_holder(const struct lipc_lock *lk, struct lipc_lock_owner *owne
 	return 0;
 }
 
-int lipc_lock_holder(const struct lipc_lock *lk, struct lipc_lock_owner *owner)
+/* lipc_lock_holder() into this version's structs. */
+static int lock_holder(const struct lipc_lock *lk, struct lipc_lock_owner *owner)
 {
 	struct flock fl = to_flock(lk, lk->shared ? F_RDLCK : F_WRLCK);
 	struct file_id id;
 
-	if (check(lk) < 0)
-		return -1;
 	if (lk->kind == LIPC_LOCK_FLOCK)
 		return flock_holder(lk, owner);
 	if (fcntl(lk->fd, lk->kind == LIPC_LOCK_OFD ? F_OFD_GETLK : F_GETLK, &fl) < 0)
@@ -771,4 +851,18 @@ int lipc_lock_holder(const struct lipc_lock *lk, struct lipc_lock_owner *owner)
 	if (owner->pid < 0 && file_id_of(lk->fd, &id) == 0)
 		find_ofd_holders(&id, owner, 1);
 	return 1;
+}
+
+int lipc_lock_holder(const struct lipc_lock *lock, struct lipc_lock_owner *owner)
+{
+	struct lipc_lock copy, *lk = &copy;
+	struct lipc_lock_owner o = LIPC_LOCK_OWNER_INIT;
+	int r;
+
+	if (lock_in(lk, lock) < 0 || check(lk) < 0 || !lipc__abi_size(owner, LIPC__LOCK_OWNER_1_0))
+		return -1;
+	r = lock_holder(lk, &o);
+	if (r > 0)
+		lipc__abi_out(owner, &o, sizeof(o));
+	return r;
 }

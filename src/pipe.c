@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "internal.h"
 #include "lipc/pipe.h"
 
@@ -80,6 +81,9 @@ int lipc_pipe_spawn(struct lipc_child *child, char *const argv[], int flags)
 	posix_spawn_file_actions_t fa;
 	int err;
 
+	/* Only the 1.0 fields are written below: any initialised struct has them. */
+	if (!lipc__abi_size(child, LIPC__CHILD_1_0))
+		return -1;
 	child->pid = -1;
 	child->to_child = child->from_child = -1;
 	if (!argv || !argv[0] || (flags & ~(LIPC_CHILD_STDIN | LIPC_CHILD_STDOUT))) {
@@ -130,6 +134,8 @@ int lipc_pipe_wait(struct lipc_child *child)
 {
 	int status;
 
+	if (!lipc__abi_size(child, LIPC__CHILD_1_0))
+		return -1;
 	/* Close our ends first: a child reading its stdin to the end is waiting for exactly this.
 	 */
 	lipc__close(child->to_child);

@@ -71,6 +71,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "internal.h"
 #include "lipc/ring.h"
 
@@ -1310,7 +1311,8 @@ int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 	uint64_t head, tail;
 	int fd, ret = -1;
 
-	if (shm_path(path, sizeof(path), name) < 0)
+	/* Only the 1.0 fields are written below: any initialised struct has them. */
+	if (!lipc__abi_size(st, LIPC__RING_STAT_1_0) || shm_path(path, sizeof(path), name) < 0)
 		return -1;
 	/* O_NONBLOCK: should a FIFO have been put there, the open must not wait for a writer. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "internal.h"
 #include "lipc/key.h"
 #include "lipc/shm.h"
@@ -37,9 +38,24 @@ enum family {
 	SYSV
 };
 
+/*
+ * Clear the handle as far as the caller's struct goes (never the whole of ours: the caller's may
+ * be smaller, lipc/version.h); its struct_size stays.
+ */
 static void reset(struct lipc_shm *shm)
 {
-	*shm = (struct lipc_shm){ .fd = -1, .id = -1 };
+	static const struct lipc_shm closed = LIPC_SHM_INIT;
+
+	lipc__abi_out(shm, &closed, sizeof(closed));
+}
+
+/* The start of each call that fills a handle in: one the caller initialised, cleared. */
+static int begin(struct lipc_shm *shm)
+{
+	if (!lipc__abi_size(shm, LIPC__SHM_1_0))
+		return -1;
+	reset(shm);
+	return 0;
 }
 
 /* Which family name belongs to (and its key, for System V); -1 with errno for a bad name. */
@@ -186,7 +202,8 @@ int lipc_shm_create(struct lipc_shm *shm, const char *name, size_t size, mode_t 
 	int family;
 	key_t key;
 
-	reset(shm);
+	if (begin(shm) < 0)
+		return -1;
 	if (mode & ~(mode_t)0777) {
 		errno = EINVAL;
 		return -1;
@@ -232,8 +249,7 @@ int lipc_shm_open(struct lipc_shm *shm, const char *name, int flags)
 	int family;
 	key_t key;
 
-	reset(shm);
-	if (check_access(flags, &read_only) < 0)
+	if (begin(shm) < 0 || check_access(flags, &read_only) < 0)
 		return -1;
 	family = parse_name(name, &key);
 	if (family < 0)
@@ -261,6 +277,11 @@ int lipc_shm_close(struct lipc_shm *shm)
 {
 	int ret = 0, err = 0;
 
+	/* A handle that was never initialised (struct_size 0) has nothing to close. */
+	if (!shm || !shm->struct_size)
+		return 0;
+	if (!lipc__abi_size(shm, LIPC__SHM_1_0))
+		return -1;
 	if (shm->addr) {
 		if (shm->id >= 0)
 			ret = shmdt(shm->addr);
@@ -299,8 +320,7 @@ int lipc_shm_create_memfd(struct lipc_shm *shm, const char *debug_name, size_t s
 {
 	const char *name = debug_name ? debug_name : "lipc";
 
-	reset(shm);
-	if (check_size(size) < 0)
+	if (begin(shm) < 0 || check_size(size) < 0)
 		return -1;
 	/*
 	 * MFD_NOEXEC_SEAL (Linux 6.3) says the memory is data, never a program; kernels that
@@ -330,8 +350,7 @@ int lipc_shm_open_fd(struct lipc_shm *shm, int fd, int flags)
 	size_t size;
 	int seals;
 
-	reset(shm);
-	if (check_access(flags, &read_only) < 0)
+	if (begin(shm) < 0 || check_access(flags, &read_only) < 0)
 		return -1;
 	/* EINVAL from the kernel too, for a file that cannot be sealed at all. */
 	seals = fcntl(fd, F_GET_SEALS);
@@ -359,8 +378,7 @@ int lipc_shm_create_anon(struct lipc_shm *shm, size_t size)
 {
 	void *p;
 
-	reset(shm);
-	if (check_size(size) < 0)
+	if (begin(shm) < 0 || check_size(size) < 0)
 		return -1;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -384,7 +402,7 @@ int lipc_shm_read(const struct lipc_shm *shm, size_t offset, void *buf, size_t l
 {
 	size_t done = 0;
 
-	if (check_range(shm->size, offset, len) < 0)
+	if (!lipc__abi_size(shm, LIPC__SHM_1_0) || check_range(shm->size, offset, len) < 0)
 		return -1;
 	if (shm->fd < 0) {
 		/* System V and anonymous memory cannot shrink: the mapping is safe to touch. */
@@ -412,7 +430,7 @@ int lipc_shm_write(const struct lipc_shm *shm, size_t offset, const void *buf, s
 {
 	size_t done = 0, now;
 
-	if (check_range(shm->size, offset, len) < 0)
+	if (!lipc__abi_size(shm, LIPC__SHM_1_0) || check_range(shm->size, offset, len) < 0)
 		return -1;
 	if (shm->read_only) {
 		errno = EBADF;

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "internal.h"
 #include "lipc/signal.h"
 
@@ -289,7 +290,10 @@ int lipc_signal_recv(int fd, struct lipc_signal_info *info, int timeout_ms)
 {
 	struct signalfd_siginfo si;
 	struct lipc__deadline d;
+	struct lipc_signal_info got;
 
+	if (!lipc__abi_size(info, LIPC__SIGNAL_INFO_1_0))
+		return -1;
 	lipc__deadline_start(&d, timeout_ms);
 	for (;;) {
 		/* One per read(): each real-time signal is its own record. */
@@ -314,13 +318,16 @@ int lipc_signal_recv(int fd, struct lipc_signal_info *info, int timeout_ms)
 			return -1;
 		}
 	}
-	*info = (struct lipc_signal_info){
+	got = (struct lipc_signal_info){
+		.struct_size = sizeof(got),
 		.signo = (int)si.ssi_signo,
 		.code = si.ssi_code,
 		.pid = (pid_t)si.ssi_pid,
 		.uid = (uid_t)si.ssi_uid,
 	};
 	if (si.ssi_code == SI_QUEUE || si.ssi_code == SI_TIMER || si.ssi_code == SI_MESGQ)
-		info->value = si.ssi_int;
-	return info->signo;
+		got.value = si.ssi_int;
+	/* As much as the caller's struct holds (lipc/version.h). */
+	lipc__abi_out(info, &got, sizeof(got));
+	return got.signo;
 }

@@ -384,7 +384,7 @@ static void traffic_send(const struct check_traffic *t, const char *address)
 void check_traffic(const struct check_traffic *t)
 {
 	struct lipc_chan *c = NULL;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	char address[PATH_MAX + 64];
 	pid_t pid;
 

@@ -94,7 +94,7 @@ static int case_names(char names[][32], int max)
 /* Does this build know the scheme of a case? Cases without a scheme always run. */
 static bool scheme_known(const char *scheme)
 {
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 	char addr[64];
 
 	snprintf(addr, sizeof(addr), "%s:%s", scheme,

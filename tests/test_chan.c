@@ -26,7 +26,7 @@ static const char *fifo_addr(const char *what)
 static void addresses(void)
 {
 	static char long_addr[PATH_MAX + 16];
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	CHECK_SYS(lipc_addr_parse(&a, "fifo:/tmp/x"));
 	CHECK_EQ(a.scheme, LIPC_SCHEME_FIFO);
@@ -80,7 +80,7 @@ static pid_t sender(const char *addr, const struct lipc_chan_opts *o, const char
 
 static void expect(struct lipc_chan *c, const char *text)
 {
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	CHECK_EQ(lipc_chan_recv(c, &m), 1);
 	CHECK_EQ(m.len, strlen(text));
@@ -92,7 +92,7 @@ static void fifo_round_trip(void)
 	static const char *const msgs[] = { "hello", "", "three words here" };
 	const char *addr = fifo_addr("fifo");
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	pid_t pid = sender(addr, NULL, msgs, 3);
 
 	c = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
@@ -152,7 +152,7 @@ static void framed_carries_any_byte(void)
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	static const char bin[] = "a\nb\0c\r\n";
 	struct lipc_chan *tx, *rx;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	int p[2];
 
 	o.flags = LIPC_CHAN_FRAMED;
@@ -190,7 +190,7 @@ static struct lipc_chan *reader_of(const char *raw, size_t len, const struct lip
 static void last_line_without_newline(void)
 {
 	struct lipc_chan *rx = reader_of("a\nlast", 6, NULL);
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	expect(rx, "a");
 	expect(rx, "last");
@@ -202,7 +202,7 @@ static void oversize_line_is_refused(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	struct lipc_chan *rx;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.max_msg = 8;
 	rx = reader_of("12345678\n123456789\nok\n", 22, &o);
@@ -217,7 +217,7 @@ static void bad_frames(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	struct lipc_chan *rx;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.flags = LIPC_CHAN_FRAMED;
 	rx = reader_of("\xff\xff\xff\xff"
@@ -248,7 +248,7 @@ static void max_msg_without_limit(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	struct lipc_chan *rx;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.max_msg = SIZE_MAX;
 	rx = reader_of("one\ntwo\n", 8, &o);
@@ -274,7 +274,7 @@ static void large_message(void)
 	const size_t len = LIPC_MSG_MAX_DEFAULT;
 	const char *addr = fifo_addr("fifo");
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	char *big = malloc(len);
 	pid_t pid;
 
@@ -309,7 +309,7 @@ static void recv_times_out(void)
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	const char *addr = fifo_addr("fifo");
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	int p[2];
 
 	/* Nobody opens the other end: the open itself runs out of time. */
@@ -334,7 +334,7 @@ static void nonblocking_recv_before_any_writer(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.timeout_ms = 0;
 	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
@@ -380,7 +380,7 @@ static void send_to_closed_reader_is_epipe(void)
 static void wrong_direction(void)
 {
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	int p[2];
 
 	CHECK_SYS(lipc_pipe_open(p, 0));
@@ -463,7 +463,7 @@ static void keep_receiving_across_senders(void)
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	const char *addr = fifo_addr("fifo");
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	pid_t pid;
 
 	o.flags = LIPC_CHAN_KEEP;
@@ -499,7 +499,11 @@ static void socket_peer_gone_is_epipe_without_sigpipe(void)
 static void sendmsg_and_accessors(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	struct lipc_msg m = { .data = "prio", .len = 4, .has = LIPC_MSG_PRIORITY, .priority = 7 };
+	struct lipc_msg m = { .struct_size = sizeof(struct lipc_msg),
+			      .data = "prio",
+			      .len = 4,
+			      .has = LIPC_MSG_PRIORITY,
+			      .priority = 7 };
 	struct lipc_chan *tx, *rx;
 	char buf[64];
 	int p[2];

@@ -386,7 +386,7 @@ static void sender_dies(struct round *r, int round)
 	const struct transport *t = r->t;
 	bool first = t->kind != FIFO && t->kind != PIPE;
 	struct lipc_chan *rx = NULL;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	long k = (long)(rnd() % (uint32_t)(t->count + 1)), seq = 0;
 	int ready[2], status, ret;
 	char c;
@@ -490,7 +490,7 @@ static void receiver_dies(struct round *r, int round)
 	pid = check_fork();
 	if (pid == 0) {
 		struct lipc_chan *rx;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 		size_t len;
 
 		close(ready[0]);
@@ -644,7 +644,7 @@ static pid_t lock_waiter(const char *path, enum lipc_lock_kind kind)
 	pid_t pid = check_fork();
 
 	if (pid == 0) {
-		struct lipc_lock lk = { .kind = kind };
+		struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock), .kind = kind };
 
 		lk.fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
 		if (lipc_lock_lock(&lk, MUST_MS) < 0)
@@ -667,7 +667,7 @@ static void kill_lock(enum lipc_lock_kind kind)
 	check_path(path, sizeof(path), "lock");
 	snapshot(&before);
 	for (int round = 0; round < n; round++) {
-		struct lipc_lock lk = { .kind = kind };
+		struct lipc_lock lk = { .struct_size = sizeof(struct lipc_lock), .kind = kind };
 		pid_t pid, waiter;
 		int status;
 

@@ -78,7 +78,7 @@ static void load(const char *address_in)
 	long n = per_producer(), next[PRODUCERS] = { 0 };
 	char address[PATH_MAX + 64];
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	pid_t pids[PRODUCERS];
 
 	o.flags = LIPC_CHAN_KEEP;

@@ -31,9 +31,12 @@ static int open_rw(const char *path)
 static struct lipc_lock lock_of(int fd, enum lipc_lock_kind kind, bool shared, off_t start,
 				off_t len)
 {
-	return (struct lipc_lock){
-		.fd = fd, .kind = kind, .shared = shared, .start = start, .len = len
-	};
+	return (struct lipc_lock){ .struct_size = sizeof(struct lipc_lock),
+				   .fd = fd,
+				   .kind = kind,
+				   .shared = shared,
+				   .start = start,
+				   .len = len };
 }
 
 /* A child that holds a lock (through its own open of the file) until told to let go. */
@@ -90,7 +93,7 @@ static int probe(const char *path, struct lipc_lock lk)
 /* Block until some process waits for a lock on the file: the kernel lists it in /proc/locks. */
 static void wait_for_waiter(const char *path)
 {
-	struct lipc_lock_owner o[16];
+	struct lipc_lock_owner o[16] = { LIPC_LOCK_OWNER_INIT };
 	int fd = (int)CHECK_SYS(open(path, O_PATH | O_CLOEXEC));
 
 	for (;;) {
@@ -406,7 +409,7 @@ static void holders(void)
 {
 	const char *path = lock_file();
 	int fd = open_rw(path);
-	struct lipc_lock_owner who;
+	struct lipc_lock_owner who = LIPC_LOCK_OWNER_INIT;
 
 	for (size_t k = 0; k < N_KINDS; k++) {
 		bool ranged = kinds[k] != LIPC_LOCK_FLOCK;
@@ -441,7 +444,7 @@ static void list_holders_and_waiters(void)
 	int fd = open_rw(path);
 	struct lipc_lock lk = lock_of(fd, LIPC_LOCK_POSIX, false, 0, 0);
 	struct holder h = hold(path, lk);
-	struct lipc_lock_owner o[4];
+	struct lipc_lock_owner o[4] = { LIPC_LOCK_OWNER_INIT };
 	pid_t waiter = check_fork();
 
 	if (waiter == 0) {
@@ -468,7 +471,7 @@ static void bad_input(void)
 	const char *path = lock_file();
 	int fd = open_rw(path), ro, wo;
 	struct lipc_lock lk = lock_of(-1, LIPC_LOCK_OFD, false, 0, 0);
-	struct lipc_lock_owner who;
+	struct lipc_lock_owner who = LIPC_LOCK_OWNER_INIT;
 
 	CHECK_ERR(lipc_lock_lock(&lk, -1), EBADF);
 	CHECK_ERR(lipc_lock_try_lock(&lk), EBADF);

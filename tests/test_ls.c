@@ -183,8 +183,8 @@ static void each_kind(const char *mqueue_dir, void *unused)
 		abstract[128];
 	key_t mkey = check_key(1), skey = check_key(2), hkey = check_key(3);
 	int qid, fifo_fd, lock_fd, listener, client, dgram, mq_ipcmk, shm_ipcmk, sem_ipcmk;
-	struct lipc_lock ofd = { .fd = -1 };
-	struct lipc_shm posix, sysv;
+	struct lipc_lock ofd = { .struct_size = sizeof(struct lipc_lock), .fd = -1 };
+	struct lipc_shm posix = LIPC_SHM_INIT, sysv = LIPC_SHM_INIT;
 	struct lipc_sem *psem, *ssem;
 	struct lipc_ring *ring;
 	const struct jval *o;
@@ -233,7 +233,10 @@ static void each_kind(const char *mqueue_dir, void *unused)
 	CHECK_SYS(lipc_lock_lock(&ofd, 0));
 	waiter = check_fork();
 	if (waiter == 0) {
-		struct lipc_lock posix_lock = { .kind = LIPC_LOCK_POSIX, .start = 10, .len = 5 };
+		struct lipc_lock posix_lock = { .struct_size = sizeof(struct lipc_lock),
+						.kind = LIPC_LOCK_POSIX,
+						.start = 10,
+						.len = 5 };
 
 		posix_lock.fd = (int)CHECK_SYS(open(lock_path, O_RDWR | O_CLOEXEC));
 		CHECK_SYS(lipc_lock_lock(&posix_lock, 0)); /* a range nobody holds */
@@ -244,7 +247,7 @@ static void each_kind(const char *mqueue_dir, void *unused)
 	}
 	/* Until its request waits in the kernel's queue, as /proc/locks shows. */
 	for (bool waits = false; !waits; sched_yield()) {
-		struct lipc_lock_owner owners[8];
+		struct lipc_lock_owner owners[8] = { LIPC_LOCK_OWNER_INIT };
 		int n = (int)CHECK_SYS(lipc_lock_list(lock_fd, owners, 8));
 
 		for (int i = 0; i < n && i < 8; i++)
@@ -449,7 +452,7 @@ static void ls_among_everything(void)
 {
 	char name[128] = "/", want[160];
 	key_t key = check_key(1);
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct jdoc d;
 	int id;
 
@@ -887,7 +890,7 @@ static void ls_full_stdout(void)
 static void ls_as_nobody(void)
 {
 	char name[128] = "/";
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	uid_t owner = geteuid();
 	pid_t pid;
 
@@ -969,7 +972,7 @@ static void rm_each_kind(const char *mqueue_dir, void *unused)
 	char shm[128] = "/", sem[128] = "/", ring[128] = "/", mq[128] = "/", fifo[PATH_MAX],
 	     sock[PATH_MAX], a[9][PATH_MAX + 32], key[32];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct lipc_shm h;
+	struct lipc_shm h = LIPC_SHM_INIT;
 	struct lipc_sem *s;
 	struct lipc_ring *r;
 	struct check_cmd c;
@@ -1063,7 +1066,7 @@ static void rm_refuses(void)
 {
 	char sock[PATH_MAX], addr[PATH_MAX + 16], fifo[PATH_MAX], link[PATH_MAX], dir[PATH_MAX],
 		dir_link[PATH_MAX + 8], via[PATH_MAX + 24], shm[128] = "/", ring_addr[160];
-	struct lipc_shm h;
+	struct lipc_shm h = LIPC_SHM_INIT;
 	struct check_cmd c;
 	int live;
 
@@ -1146,10 +1149,10 @@ static void rm_refuses_wrong_kinds(void)
 	char ring[128] = "/", sem[128] = "/", dir[128] = "/", plain[128] = "/", n[128],
 	     path[PATH_MAX], link[PATH_MAX], addr[PATH_MAX + 16], want[PATH_MAX + 128],
 	     sock[PATH_MAX];
-	struct lipc_ring_stat rs;
+	struct lipc_ring_stat rs = LIPC_RING_STAT_INIT;
 	struct lipc_ring *r;
 	struct lipc_sem *s;
-	struct lipc_shm h;
+	struct lipc_shm h = LIPC_SHM_INIT;
 	struct check_cmd c;
 	struct stat st;
 	int fd;

@@ -414,7 +414,7 @@ static void posix_limits_named(void)
 	if (pid == 0) {
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		struct rlimit rl = { 1000, 1000 };
-		struct lipc_addr a;
+		struct lipc_addr a = LIPC_ADDR_INIT;
 
 		drop_privileges();
 		CHECK_SYS(lipc_addr_parse(&a, addr));
@@ -461,7 +461,7 @@ static void posix_queues_max(void)
 	pid = check_fork();
 	if (pid == 0) {
 		struct lipc_chan *c;
-		struct lipc_addr a;
+		struct lipc_addr a = LIPC_ADDR_INIT;
 		FILE *f;
 
 		if (unshare(CLONE_NEWIPC) < 0)
@@ -514,17 +514,19 @@ static void mq_hundred_thousand_timed(void)
 static void mq_channel_priorities_and_persistence(void)
 {
 	static const struct lipc_msg msgs[] = {
-		{ .data = "low", .len = 3, .has = LIPC_MSG_PRIORITY, .priority = 1 },
-		{ .data = "urgent", .len = 6, .has = LIPC_MSG_PRIORITY, .priority = 9 },
-		{ .data = "default", .len = 7 },
-		{ .data = "normal", .len = 6, .has = LIPC_MSG_PRIORITY, .priority = 5 },
+#define MSG(...) { .struct_size = sizeof(struct lipc_msg), __VA_ARGS__ }
+		MSG(.data = "low", .len = 3, .has = LIPC_MSG_PRIORITY, .priority = 1),
+		MSG(.data = "urgent", .len = 6, .has = LIPC_MSG_PRIORITY, .priority = 9),
+		MSG(.data = "default", .len = 7),
+		MSG(.data = "normal", .len = 6, .has = LIPC_MSG_PRIORITY, .priority = 5),
+#undef MSG
 	};
 	static const int order[] = { 1, 3, 2, 0 };
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	char addr[NAME_MAX + 8], name[NAME_MAX + 2];
-	struct lipc_chan_stat st;
+	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	pid_t pid;
 
 	mq_addr(addr, sizeof(addr), "q", name);
@@ -584,9 +586,12 @@ static void mq_channel_refusals(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	char addr[NAME_MAX + 8], name[NAME_MAX + 2], big[101] = { 0 };
-	struct lipc_msg m = { .data = "x", .len = 1, .has = LIPC_MSG_PRIORITY };
+	struct lipc_msg m = { .struct_size = sizeof(struct lipc_msg),
+			      .data = "x",
+			      .len = 1,
+			      .has = LIPC_MSG_PRIORITY };
 	struct lipc_chan *c;
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	mq_addr(addr, sizeof(addr), "q", name);
 	CHECK_SYS(lipc_addr_parse(&a, addr));
@@ -618,7 +623,7 @@ static void mq_channel_refusals(void)
 static void addresses(void)
 {
 	static char long_addr[PATH_MAX + 16];
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 	char path[PATH_MAX];
 	key_t key;
 
@@ -843,8 +848,12 @@ static void sysv_hundred_thousand_timed(void)
 static void sysv_channel_types(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	struct lipc_msg m = { .data = "two", .len = 3, .has = LIPC_MSG_TYPE, .type = 2 };
-	struct lipc_chan_stat st;
+	struct lipc_msg m = { .struct_size = sizeof(struct lipc_msg),
+			      .data = "two",
+			      .len = 3,
+			      .has = LIPC_MSG_TYPE,
+			      .type = 2 };
+	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
 	struct lipc_chan *tx, *rx;
 	char addr[64];
 	key_t key;
@@ -892,8 +901,8 @@ static void sysv_channel_sizes(void)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	struct lipc_chan *tx, *rx, *t2;
-	struct lipc_addr a;
-	struct lipc_msg m;
+	struct lipc_addr a = LIPC_ADDR_INIT;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	char addr[64], expected[128], small[101] = { 0 }, *big;
 	size_t max = (size_t)msgmax();
 	key_t key;
@@ -965,9 +974,9 @@ static void sysv_channel_sizes(void)
 static void sysv_channel_removed(void)
 {
 	struct lipc_chan *tx, *rx;
-	struct lipc_chan_stat st;
-	struct lipc_addr a;
-	struct lipc_msg m;
+	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
+	struct lipc_addr a = LIPC_ADDR_INIT;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	char addr[64];
 	key_t key;
 

@@ -243,7 +243,7 @@ static void spawn_filter(void)
 {
 	char tr[] = "tr", from[] = "a-z", to[] = "A-Z";
 	char *argv[] = { tr, from, to, NULL };
-	struct lipc_child c;
+	struct lipc_child c = LIPC_CHILD_INIT;
 	char buf[64];
 
 	CHECK_SYS(lipc_pipe_spawn(&c, argv, LIPC_CHILD_STDIN | LIPC_CHILD_STDOUT));
@@ -272,7 +272,7 @@ static void spawn_leaks_no_descriptor(void)
 	char ls[] = "ls", opt[] = "-l", dir[] = "/proc/self/fd";
 	char *argv[] = { ls, opt, dir, NULL };
 	char buf[8192] = { 0 }, extra_name[64], out_name[64], *first;
-	struct lipc_child c;
+	struct lipc_child c = LIPC_CHILD_INIT;
 	int extra[2];
 
 	CHECK_SYS(lipc_pipe_open(extra, 0));
@@ -293,7 +293,7 @@ static void spawn_missing_program(void)
 	char missing[] = "lipc-no-such-program";
 	char *argv[] = { missing, NULL };
 	char *empty[] = { NULL };
-	struct lipc_child c;
+	struct lipc_child c = LIPC_CHILD_INIT;
 
 	CHECK_ERR(lipc_pipe_spawn(&c, argv, LIPC_CHILD_STDOUT), ENOENT);
 	CHECK_EQ(c.from_child, -1);

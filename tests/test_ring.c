@@ -510,7 +510,7 @@ static void push_record(struct lipc_ring *p, uint64_t seq, size_t len)
 static void producer_killed_inside_commit(void)
 {
 	const size_t cap = 4096;
-	struct lipc_ring_stat st;
+	struct lipc_ring_stat st = LIPC_RING_STAT_INIT;
 	struct lipc_ring *c, *p;
 	unsigned char buf[2048], *m;
 	uint64_t head, zero = 0;
@@ -657,7 +657,7 @@ static void through_the_cli(void)
 /* What the library says of err, the last failure of this thread (the channel's wording). */
 static const char *why(int err)
 {
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	CHECK_SYS(lipc_addr_parse(&a, "shm:/x"));
 	return lipc_addr_strerror(&a, err);
@@ -765,7 +765,7 @@ static void read_locks_fake_no_peer(void)
 	static const mode_t asked[] = { 0644, 0640, 0604, 0664, 0646, 0666, 0660 };
 	static const mode_t made[] = { 0600, 0600, 0600, 0660, 0606, 0666, 0660 };
 	static unsigned char rec[1000];
-	struct lipc_ring_stat st;
+	struct lipc_ring_stat st = LIPC_RING_STAT_INIT;
 	struct lipc_ring *r, *c, *p;
 	struct stat fs;
 	size_t len;

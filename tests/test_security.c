@@ -117,7 +117,7 @@ static void default_modes_under(mode_t mask)
 	struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
 	struct lipc_chan *fifo, *socks[3], *mq, *sysv_mq;
 	struct lipc_sem *sem, *sysv_sem;
-	struct lipc_shm shm, sysv_shm;
+	struct lipc_shm shm = LIPC_SHM_INIT, sysv_shm = LIPC_SHM_INIT;
 	struct lipc_ring *ring;
 	struct objects o;
 	char addr[PATH_MAX + 32], n[200], key[32];
@@ -222,7 +222,7 @@ static void exclusive_creation_refuses_planted_names(void)
 {
 	char sem[256], shm[256], mq[256], n[200], sysv_sem[32], sysv_shm[32];
 	key_t kmsg = check_key(1), ksem = check_key(2), kshm = check_key(3);
-	struct lipc_shm s;
+	struct lipc_shm s = LIPC_SHM_INIT;
 	struct check_cmd c;
 	pid_t pid;
 
@@ -337,7 +337,7 @@ static void allow_uid_turns_others_away(void)
 		struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
 		char addr[300], n[200];
 		struct lipc_chan *rx;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		/* Abstract: reachable by any user, whatever the directories' modes. */
 		snprintf(addr, sizeof(addr), "%s:@%s", sock_schemes[i],
@@ -500,8 +500,8 @@ static void squatted_objects_are_not_joined(void)
 	struct squat q;
 	struct check_cmd c;
 	struct lipc_chan *ch;
-	struct lipc_msg m;
-	struct lipc_addr a;
+	struct lipc_msg m = LIPC_MSG_INIT;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 	char n[200];
 
 	if (!check_other_uid())
@@ -962,7 +962,7 @@ static void nobody_stop(struct nobody *nb)
 /* What the library says of err, the last failure of this thread, as the channel words it. */
 static const char *ring_why(int err)
 {
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	CHECK_SYS(lipc_addr_parse(&a, "shm:/x"));
 	return lipc_addr_strerror(&a, err);
@@ -978,7 +978,7 @@ static void squatted_ring_is_refused(void)
 	const char *want = "owned by uid 65534 (mode 0666), not by this user or root: not joined";
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	char ring[256], n[200], addr[300];
-	struct lipc_ring_stat st;
+	struct lipc_ring_stat st = LIPC_RING_STAT_INIT;
 	struct lipc_ring *r;
 	struct nobody nb;
 	struct check_cmd c;
@@ -1113,7 +1113,7 @@ static void truncate_under_root(struct nobody *nb, const char *what, long long s
 static void truncate_under_command(struct nobody *nb, const char *what, bool send)
 {
 	char ring[256], n[200], addr[300], *input = NULL;
-	struct lipc_ring_stat st;
+	struct lipc_ring_stat st = LIPC_RING_STAT_INIT;
 	struct check_cmd c;
 
 	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), what));
@@ -1173,7 +1173,7 @@ static void read_access_cannot_fake_liveness(void)
 {
 	static unsigned char rec[1000];
 	char ring[256], n[200], path[PATH_MAX], addr[300];
-	struct lipc_ring_stat st;
+	struct lipc_ring_stat st = LIPC_RING_STAT_INIT;
 	struct lipc_ring *r, *c, *p;
 	struct nobody nb;
 	struct check_cmd cmd;
@@ -1318,7 +1318,7 @@ static pid_t sock_nobody_receiver(const char *addr, const char *expect, int read
 	if (pid == 0) {
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		struct lipc_chan *rx;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		check_become_other_uid();
 		umask(0);
@@ -1614,7 +1614,7 @@ static void sock_stale_file_many_servers(void)
 			pids[i] = check_fork();
 			if (pids[i] == 0) {
 				struct lipc_chan *rx;
-				struct lipc_msg m;
+				struct lipc_msg m = LIPC_MSG_INIT;
 				char byte;
 				int err;
 

@@ -69,7 +69,7 @@ static void await(int fd)
 static void posix_round_trip(void)
 {
 	char name[64], path[128], buf[4];
-	struct lipc_shm shm, again;
+	struct lipc_shm shm = LIPC_SHM_INIT, again = LIPC_SHM_INIT;
 	struct stat st;
 	pid_t pid;
 
@@ -96,7 +96,7 @@ static void posix_round_trip(void)
 	memcpy(shm.addr, "ping", 5);
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_shm s;
+		struct lipc_shm s = LIPC_SHM_INIT;
 
 		/* Found by name, mapped at an address of its own. */
 		CHECK_SYS(lipc_shm_open(&s, name, O_RDWR));
@@ -131,7 +131,7 @@ static void posix_round_trip(void)
 static void modes(void)
 {
 	char name[64], path[128], key[32];
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct shmid_ds ds;
 	struct stat st;
 
@@ -159,7 +159,7 @@ static void modes(void)
 static void sysv_round_trip_and_rmid(void)
 {
 	char name[32];
-	struct lipc_shm shm, again;
+	struct lipc_shm shm = LIPC_SHM_INIT, again = LIPC_SHM_INIT;
 	struct shmid_ds ds;
 	int id;
 	pid_t pid;
@@ -179,7 +179,7 @@ static void sysv_round_trip_and_rmid(void)
 
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_shm s;
+		struct lipc_shm s = LIPC_SHM_INIT;
 		char buf[6];
 
 		CHECK_SYS(lipc_shm_open(&s, name, O_RDWR));
@@ -271,7 +271,7 @@ static int recv_fd(int sock)
 /* A memfd goes to a process that did not exist when it was made, sealed against shrinking. */
 static void memfd_sealed_and_passed(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct stat st;
 	int sv[2], seals;
 	pid_t pid;
@@ -279,7 +279,7 @@ static void memfd_sealed_and_passed(void)
 	CHECK_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_shm s;
+		struct lipc_shm s = LIPC_SHM_INIT;
 		int fd = recv_fd(sv[1]);
 
 		CHECK_SYS(lipc_shm_open_fd(&s, fd, O_RDWR));
@@ -316,7 +316,7 @@ static void memfd_sealed_and_passed(void)
 
 static void memfd_refusals(void)
 {
-	struct lipc_shm shm, s;
+	struct lipc_shm shm = LIPC_SHM_INIT, s = LIPC_SHM_INIT;
 	char proc[64];
 	int before = check_open_fds(), fd, ro;
 
@@ -352,7 +352,7 @@ static void memfd_refusals(void)
 
 static void anon_shared_across_fork(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	pid_t pid;
 
 	CHECK_SYS(lipc_shm_create_anon(&shm, 5000));
@@ -393,7 +393,7 @@ static void bad_names_sizes_and_flags(void)
 		{ "sysv:@/no/such/file", ENOENT },
 	};
 	char name[64], key[32], long_name[NAME_MAX + 2];
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
@@ -428,7 +428,7 @@ static void bad_names_sizes_and_flags(void)
 static void read_write_ranges_and_truncation(void)
 {
 	char name[64], key[32], buf[16];
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct stat st;
 	pid_t pid;
 
@@ -486,7 +486,7 @@ static void read_write_ranges_and_truncation(void)
 static void full_dev_shm_is_enospc_at_creation(void)
 {
 	char name[64], small[64], path[128];
-	struct lipc_shm shm, s2;
+	struct lipc_shm shm = LIPC_SHM_INIT, s2 = LIPC_SHM_INIT;
 	pid_t pid;
 
 	posix_name(name, sizeof(name), "big");
@@ -581,7 +581,7 @@ static void killed_holding(struct guarded *g, int timeout_ms, int result)
 static void robust_mutex_owner_killed(void)
 {
 	char name[64];
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g;
 	int p[2];
 	pid_t pid;
@@ -596,7 +596,7 @@ static void robust_mutex_owner_killed(void)
 	CHECK_SYS(pipe2(p, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_shm s;
+		struct lipc_shm s = LIPC_SHM_INIT;
 		struct guarded *h;
 
 		CHECK_SYS(lipc_shm_open(&s, name, O_RDWR));
@@ -647,7 +647,7 @@ static void robust_mutex_owner_killed(void)
  */
 static void unmapped_by_its_dead_owner(void)
 {
-	struct lipc_shm first, unmapped, last;
+	struct lipc_shm first = LIPC_SHM_INIT, unmapped = LIPC_SHM_INIT, last = LIPC_SHM_INIT;
 	struct lipc_shm_mutex *m[3];
 	pid_t pid;
 
@@ -679,7 +679,7 @@ static void unmapped_by_its_dead_owner(void)
 /* Unlocking after LIPC_SHM_OWNER_DIED without lipc_shm_mutex_consistent(): ruined for all. */
 static void unrecoverable_without_consistent(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 	pid_t pid;
 
@@ -710,7 +710,7 @@ static void unrecoverable_without_consistent(void)
 /* A locker that dies before it repairs passes the news on to the next one. */
 static void owner_died_passes_on(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 
 	killed_holding(g, -1, 0);
@@ -728,7 +728,7 @@ static void owner_died_passes_on(void)
 /* Timeouts, relocking, and unlocking what one does not hold. */
 static void mutex_timeout_relock_and_foreign_unlock(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 	int held[2], go[2];
 	pid_t pid;
@@ -766,7 +766,7 @@ static void mutex_timeout_relock_and_foreign_unlock(void)
 /* Two processes add under the mutex: not one update lost. */
 static void mutex_counts_exactly(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 	pid_t pid[2];
 
@@ -789,7 +789,7 @@ static void mutex_counts_exactly(void)
 
 static void cond_across_processes(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 	pid_t pid;
 
@@ -825,7 +825,7 @@ static void cond_across_processes(void)
 /* A waiter wakes to relock a mutex whose holder was killed: it is told, as a locker is. */
 static void cond_wait_hears_owner_death(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 	int waiting[2], signalled[2];
 	pid_t waiter, killer;
@@ -925,7 +925,7 @@ static void cond_wake(struct guarded *g, bool all)
  */
 static void cond_survives_dead_waiter(void)
 {
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct guarded *g = guarded(&shm);
 	pid_t dead, live;
 
@@ -981,7 +981,7 @@ static char *pids_out(char *s)
 static void example_shm_posix(void)
 {
 	char name[64], expected[1024];
-	struct lipc_shm shm;
+	struct lipc_shm shm = LIPC_SHM_INIT;
 	struct check_cmd c;
 
 	posix_name(name, sizeof(name), "example");

@@ -161,7 +161,7 @@ static int recv_one(int fd, struct lipc_signal_info *si)
 static void payload_crosses_processes(void)
 {
 	sigset_t set = set_of(SIGUSR1, SIGUSR2);
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	pid_t receiver = getpid(), sender;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 
@@ -197,7 +197,7 @@ static void payload_crosses_processes(void)
 static int send_while_blocked(int sig, int count, int *values)
 {
 	sigset_t set = set_of(sig, 0);
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	pid_t receiver = getpid(), sender;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL)), done[2], got = 0;
 	char c;
@@ -249,7 +249,7 @@ static void standard_signals_coalesce(void)
 static void recv_waits_and_times_out(void)
 {
 	sigset_t set = set_of(SIGUSR2, 0);
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 
 	CHECK_ERR(lipc_signal_recv(fd, &si, 0), EAGAIN);
@@ -373,7 +373,7 @@ static void other_users_process_is_eperm(void)
 		_exit(0);
 	}
 	CHECK_EQ(check_wait(child), 0);
-	CHECK_ERR(lipc_signal_recv(fd, &(struct lipc_signal_info){ 0 }, 0), EAGAIN);
+	CHECK_ERR(lipc_signal_recv(fd, &(struct lipc_signal_info)LIPC_SIGNAL_INFO_INIT, 0), EAGAIN);
 	close(fd);
 }
 
@@ -460,7 +460,7 @@ static void permission_is_real_or_saved_uid(void)
 static void queued_sender_is_a_claim(void)
 {
 	sigset_t set = set_of(SIGUSR1, 0);
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	pid_t receiver = getpid(), sender;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 
@@ -519,7 +519,7 @@ static void forged_codes(void)
 	static const int refused[] = { SI_USER, SI_KERNEL, 1 /* ILL_ILLOPC, BUS_ADRALN... */,
 				       SI_TKILL };
 	sigset_t set = set_of(SIGUSR1, SIGRTMIN);
-	struct lipc_signal_info si;
+	struct lipc_signal_info si = LIPC_SIGNAL_INFO_INIT;
 	pid_t receiver = getpid(), sender;
 	int fd = (int)CHECK_SYS(lipc_signal_open(&set, NULL));
 
@@ -857,7 +857,7 @@ static void cli_other_users_process(void)
 	run_as_nobody(&c, LIPC_ARGV("signal", "send", pid, "0"));
 	CHECK_FAILURE(&c, "not permitted");
 	check_cmd_free(&c);
-	CHECK_ERR(lipc_signal_recv(fd, &(struct lipc_signal_info){ 0 }, 0), EAGAIN);
+	CHECK_ERR(lipc_signal_recv(fd, &(struct lipc_signal_info)LIPC_SIGNAL_INFO_INIT, 0), EAGAIN);
 	close(fd);
 }
 

@@ -115,7 +115,7 @@ static int count_fds(void)
 static void addresses(void)
 {
 	char text[256];
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 
 	CHECK_SYS(lipc_addr_parse(&a, "unix:/run/x.sock"));
 	CHECK_EQ(a.scheme, LIPC_SCHEME_UNIX);
@@ -144,14 +144,14 @@ static void addresses(void)
 
 	CHECK_SYS(lipc_addr_parse(&a, "tcp:example.org:80"));
 	CHECK_EQ(a.scheme, LIPC_SCHEME_TCP);
-	CHECK_STR(a.path, "example.org");
-	CHECK_STR(a.port, "80");
+	CHECK_STR(a.host, "example.org");
+	CHECK_EQ(a.port, 80);
 	CHECK_SYS(lipc_addr_parse(&a, "tcp:[::1]:08080"));
-	CHECK_STR(a.path, "::1");
-	CHECK_STR(a.port, "8080");
+	CHECK_STR(a.host, "::1");
+	CHECK_EQ(a.port, 8080);
 	CHECK_SYS(lipc_addr_parse(&a, "tcp::0"));
-	CHECK_STR(a.path, "");
-	CHECK_STR(a.port, "0");
+	CHECK_STR(a.host, "");
+	CHECK_EQ(a.port, 0);
 	CHECK_SYS(lipc_addr_parse(&a, "tcp:0.0.0.0:65535"));
 	static const char *const bad[] = {
 		"tcp:",	     "tcp:host",  "tcp:host:",	 "tcp:h:65536", "tcp:h:8x",    "tcp:::1:80",
@@ -242,7 +242,7 @@ static void clients_at_once(const char *scheme, unsigned flags)
 	pid_t pids[CLIENTS];
 	int connected[2], go[2];
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	bool tcp = !strcmp(scheme, "tcp");
 	char byte;
 
@@ -338,7 +338,7 @@ static void credentials_are_the_senders(void)
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		char addr[PATH_MAX];
 		struct lipc_chan *c;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 		pid_t pid;
 
 		o.flags = LIPC_CHAN_KEEP;
@@ -392,7 +392,7 @@ static void credentials_without_pid_vouch_for_nobody(void)
 			if (inner == 0) {
 				struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 				struct lipc_chan *rx, *allow;
-				struct lipc_msg m;
+				struct lipc_msg m = LIPC_MSG_INIT;
 
 				o.flags = LIPC_CHAN_KEEP;
 				rx = receiver(shown, &o);
@@ -448,7 +448,7 @@ static void allow_uid_refuses_others(void)
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		char addr[PATH_MAX];
 		struct lipc_chan *c;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		o.flags = LIPC_CHAN_ALLOW_UID;
 		o.allow_uid = getuid();
@@ -486,7 +486,7 @@ static void sender_checks_its_receiver(void)
 		bool tcp = !strcmp(schemes[i], "tcp");
 		char addr[PATH_MAX];
 		struct lipc_chan *tx;
-		struct lipc_addr a;
+		struct lipc_addr a = LIPC_ADDR_INIT;
 		int ready[2];
 		ssize_t n;
 		pid_t pid;
@@ -499,7 +499,7 @@ static void sender_checks_its_receiver(void)
 		pid = check_fork();
 		if (pid == 0) {
 			struct lipc_chan *rx;
-			struct lipc_msg m;
+			struct lipc_msg m = LIPC_MSG_INIT;
 
 			check_become_other_uid();
 			o.flags = LIPC_CHAN_KEEP;
@@ -669,7 +669,7 @@ static void channel_closes_passed_descriptors(void)
 			receiver(abstract_addr(addr, sizeof(addr), schemes[s], "fds"), NULL);
 		int fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1)), fds[3] = { 0, 1, 2 };
 		int before = count_fds();
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		CHECK_EQ(lipc_sock_send_fds(fd, "m", 1, fds, 3), 1);
 		expect(c, "m", &m);
@@ -686,7 +686,7 @@ static void stale_file_replaced_live_refused(void)
 	char path[PATH_MAX], addr[PATH_MAX + 16], other[PATH_MAX + 16];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	struct stat st;
 	int fd;
 
@@ -802,7 +802,7 @@ static void path_length_limits(void)
 	char path[PATH_MAX], addr[PATH_MAX + 16], name[256];
 	size_t base;
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	check_path(path, sizeof(path), "");
 	base = strlen(path);
@@ -863,7 +863,7 @@ static void abstract_names_leave_no_file(void)
 {
 	char name[128], addr[256], dir[PATH_MAX], *slash;
 	struct lipc_chan *c;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	DIR *d;
 	struct dirent *e;
 
@@ -892,7 +892,7 @@ static void client_of_dead_server(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char path[PATH_MAX], addr[PATH_MAX + 16], tcp[64];
-	struct lipc_addr a;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 	socklen_t len = sizeof(struct sockaddr_in6);
 	struct sockaddr_storage ss;
 	int fd;
@@ -949,7 +949,7 @@ static void reader_gone(const char *scheme, bool killed)
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		c = receiver(addr, NULL);
 		CHECK_SYS(lipc_chan_address(c, addr, sizeof(addr)));
@@ -1002,7 +1002,7 @@ static void record_boundaries_and_truncation(void)
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		char addr[PATH_MAX];
 		struct lipc_chan *c;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		o.max_msg = 8;
 		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "trunc"), &o);
@@ -1027,7 +1027,7 @@ static void datagram_size_limit(void)
 	for (size_t s = 1; s < 3; s++) {
 		char addr[PATH_MAX];
 		struct lipc_chan *rx, *tx;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 		size_t max;
 		char *big;
 
@@ -1073,7 +1073,7 @@ static void max_clients_sheds_the_newest(void)
 		bool tcp = !strcmp(schemes[i], "tcp");
 		struct lipc_chan *rx, *a, *b, *d;
 		char addr[PATH_MAX], byte;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 		int fd;
 
 		o.flags = LIPC_CHAN_KEEP;
@@ -1144,7 +1144,7 @@ static void descriptor_limit_sheds_the_newest(void)
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		struct rlimit rl;
 		struct lipc_chan *rx;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		close(report[0]);
 		CHECK_SYS(getrlimit(RLIMIT_NOFILE, &rl));
@@ -1224,7 +1224,7 @@ static void unfinished_messages_are_bounded(void)
 	char addr[PATH_MAX];
 	int big, fds[CLIENTS];
 	size_t kept = 0;
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.flags = LIPC_CHAN_FRAMED | LIPC_CHAN_KEEP;
 	o.max_msg = max_msg;
@@ -1267,7 +1267,7 @@ static void keep_serves_client_after_client(void)
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		char addr[PATH_MAX];
 		struct lipc_chan *c;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		c = receiver(abstract_addr(addr, sizeof(addr), schemes[s], "end"), NULL);
 		CHECK_EQ(check_wait(send_one(addr, "one", false)), 0);
@@ -1294,7 +1294,7 @@ static void recv_times_out(void)
 		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 		char addr[PATH_MAX];
 		struct lipc_chan *c;
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 
 		o.timeout_ms = 30;
 		c = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "slow"), &o);
@@ -1383,7 +1383,7 @@ static void tcp_listens_on_loopback(void)
 {
 	struct lipc_chan *c = receiver("tcp::0", NULL), *tx;
 	char addr[64], again[64];
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 	unsigned port;
 
 	CHECK_SYS(lipc_chan_address(c, addr, sizeof(addr)));
@@ -1671,7 +1671,7 @@ static void cli_shed_sender_says_so(void)
 	struct lipc_chan *rx, *a;
 	struct check_cmd tx;
 	char addr[PATH_MAX];
-	struct lipc_msg m;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.flags = LIPC_CHAN_KEEP;
 	o.max_clients = 1;

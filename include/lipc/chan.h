@@ -11,33 +11,46 @@
 #ifndef LIPC_CHAN_H
 #define LIPC_CHAN_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* The mechanism an address names. */
+/* The mechanism an address names (the values are ABI: new schemes take new numbers). */
 enum lipc_scheme {
-	LIPC_SCHEME_FIFO,	    /* fifo:PATH */
-	LIPC_SCHEME_MQ,		    /* mq:/NAME, a POSIX message queue */
-	LIPC_SCHEME_SYSV_MQ,	    /* sysv-mq:KEY, a System V message queue */
-	LIPC_SCHEME_UNIX,	    /* unix:PATH or unix:@NAME, a Unix stream socket */
-	LIPC_SCHEME_UNIX_DGRAM,	    /* unix-dgram:PATH or unix-dgram:@NAME */
-	LIPC_SCHEME_UNIX_SEQPACKET, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
-	LIPC_SCHEME_TCP,	    /* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
-	LIPC_SCHEME_SHM,	    /* shm:/NAME, the LinuxIPC shared-memory ring */
+	LIPC_SCHEME_FIFO = 0,		/* fifo:PATH */
+	LIPC_SCHEME_MQ = 1,		/* mq:/NAME, a POSIX message queue */
+	LIPC_SCHEME_SYSV_MQ = 2,	/* sysv-mq:KEY, a System V message queue */
+	LIPC_SCHEME_UNIX = 3,		/* unix:PATH or unix:@NAME, a Unix stream socket */
+	LIPC_SCHEME_UNIX_DGRAM = 4,	/* unix-dgram:PATH or unix-dgram:@NAME */
+	LIPC_SCHEME_UNIX_SEQPACKET = 5, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
+	LIPC_SCHEME_TCP = 6,		/* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
+	LIPC_SCHEME_SHM = 7,		/* shm:/NAME, the LinuxIPC shared-memory ring */
 };
 
-/* A parsed address. */
+/* The room for a TCP host in struct lipc_addr, its NUL included (glibc's NI_MAXHOST). */
+#define LIPC_ADDR_HOST_MAX 1025
+
+/*
+ * A parsed address, each part in a field of its own. path points into the text that
+ * lipc_addr_parse() read (the part after the scheme), so it is valid as long as that text is,
+ * and the struct holds no path buffer whose size would limit a path or fix the ABI.
+ */
 struct lipc_addr {
-	enum lipc_scheme scheme;
-	char path[PATH_MAX]; /* fifo and unix*: the path, or @NAME (abstract); mq: /NAME; tcp: host
-			      */
-	char port[8];	     /* tcp: the port, digits */
-	key_t key;	     /* sysv-mq */
+	size_t struct_size;	       /* sizeof(struct lipc_addr): see LIPC_ADDR_INIT */
+	enum lipc_scheme scheme;       /* the mechanism */
+	const char *path;	       /* fifo, unix*: PATH or @NAME; mq, shm: /NAME; else NULL */
+	char host[LIPC_ADDR_HOST_MAX]; /* tcp: the host, without brackets; "" is the loopback */
+	unsigned port;		       /* tcp: the port, 0 to 65535 */
+	key_t key;		       /* sysv-mq: the key, as lipc_key_parse() reads it */
 };
+
+/* Every struct a caller allocates begins with struct_size: see lipc/version.h. */
+#define LIPC_ADDR_INIT                                                                             \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_addr)                                            \
+	}
 
 /*
  * Parse "SCHEME:WHERE" into addr. Returns 0, or -1 with errno: EPROTONOSUPPORT for an unknown
@@ -85,11 +98,12 @@ const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 #define LIPC_MSG_MAX_DEFAULT (1u << 20)
 
 struct lipc_chan_opts {
-	int timeout_ms;	   /* how long open, send and recv wait: -1 for ever, 0 not at all */
-	unsigned flags;	   /* LIPC_CHAN_* flags */
-	mode_t mode;	   /* permissions of an object the channel creates; 0 means 0600 */
-	size_t max_msg;	   /* the largest message recv accepts; 0 means LIPC_MSG_MAX_DEFAULT */
-	unsigned priority; /* mq send: the priority of each message (0 lowest) */
+	size_t struct_size; /* sizeof(struct lipc_chan_opts): see LIPC_CHAN_OPTS_INIT */
+	int timeout_ms;	    /* how long open, send and recv wait: -1 for ever, 0 not at all */
+	unsigned flags;	    /* LIPC_CHAN_* flags */
+	mode_t mode;	    /* permissions of an object the channel creates; 0 means 0600 */
+	size_t max_msg;	    /* the largest message recv accepts; 0 means LIPC_MSG_MAX_DEFAULT */
+	unsigned priority;  /* mq send: the priority of each message (0 lowest) */
 	/*
 	 * sysv-mq send: the type of each message (0 means 1); sysv-mq recv: which to take, as
 	 * msgrcv(2) has it: 0 the first of any type, N > 0 the first of type N, -N the first of
@@ -121,7 +135,7 @@ struct lipc_chan_opts {
 /* The defaults: wait for ever, lines, mode 0600, LIPC_MSG_MAX_DEFAULT. */
 #define LIPC_CHAN_OPTS_INIT                                                                        \
 	{                                                                                          \
-		.timeout_ms = -1                                                                   \
+		.struct_size = sizeof(struct lipc_chan_opts), .timeout_ms = -1                     \
 	}
 
 /* What a received message carries besides its bytes (struct lipc_msg's has). */
@@ -135,6 +149,7 @@ struct lipc_chan_opts {
  * priority or type with their bit in has to override the channel's defaults.
  */
 struct lipc_msg {
+	size_t struct_size; /* sizeof(struct lipc_msg): see LIPC_MSG_INIT */
 	const void *data;
 	size_t len;
 	unsigned has;
@@ -144,6 +159,11 @@ struct lipc_msg {
 	uid_t uid;
 	gid_t gid;
 };
+
+#define LIPC_MSG_INIT                                                                              \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_msg)                                             \
+	}
 
 struct lipc_chan;
 
@@ -195,6 +215,7 @@ size_t lipc_chan_max_msg(const struct lipc_chan *chan);
 
 /* What lipc_chan_stat() tells of the queue behind a channel. */
 struct lipc_chan_stat {
+	size_t struct_size;	    /* sizeof(struct lipc_chan_stat): see LIPC_CHAN_STAT_INIT */
 	bool created;		    /* this channel created the queue; else it existed */
 	long msgs;		    /* the messages it holds now */
 	long max_msgs;		    /* mq: how many messages it holds (mq_maxmsg); else -1 */
@@ -202,6 +223,11 @@ struct lipc_chan_stat {
 	size_t msg_size;	    /* the largest message a sender may send */
 	const char *msg_size_limit; /* what sets msg_size: "mq_msgsize", "msgmax", "msg_qbytes" */
 };
+
+#define LIPC_CHAN_STAT_INIT                                                                        \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_chan_stat)                                       \
+	}
 
 /*
  * Describe the queue behind a channel, as the kernel has it now. Returns 0, or -1 with errno:

@@ -13,5 +13,6 @@
 #include "lipc/signal.h"
 #include "lipc/shm.h"
 #include "lipc/sock.h"
+#include "lipc/version.h"
 
 #endif

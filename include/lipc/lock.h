@@ -17,13 +17,17 @@
 #include <sys/types.h>
 
 enum lipc_lock_kind {
-	LIPC_LOCK_OFD,	 /* open file description lock, F_OFD_SETLK (Linux 3.15): the default */
-	LIPC_LOCK_POSIX, /* POSIX record lock, F_SETLK: owned by the process */
-	LIPC_LOCK_FLOCK, /* BSD flock(2): whole file only, owned by the open file description */
+	LIPC_LOCK_OFD = 0,   /* open file description lock, F_OFD_SETLK (Linux 3.15): the default */
+	LIPC_LOCK_POSIX = 1, /* POSIX record lock, F_SETLK: owned by the process */
+	LIPC_LOCK_FLOCK = 2, /* BSD flock(2): whole file only, owned by the open file description */
 };
 
-/* A lock to take on an open file. { .fd = fd } is an exclusive OFD lock of the whole file. */
+/*
+ * A lock to take on an open file. LIPC_LOCK_INIT, then .fd = fd, is an exclusive OFD lock of the
+ * whole file. struct_size: as lipc/version.h says of every struct a caller allocates.
+ */
 struct lipc_lock {
+	size_t struct_size;	  /* sizeof(struct lipc_lock): see LIPC_LOCK_INIT */
 	int fd;			  /* a descriptor of the file, opened by the caller */
 	enum lipc_lock_kind kind; /* which kind of lock */
 	bool shared;		  /* shared (read) lock; false: exclusive (write) */
@@ -31,15 +35,26 @@ struct lipc_lock {
 	off_t len;		  /* up to the end of the file, however it grows. flock: 0, 0 */
 };
 
+#define LIPC_LOCK_INIT                                                                             \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_lock), .fd = -1                                  \
+	}
+
 /* A lock the kernel holds (or a process waits for), as lipc_lock_holder() and lipc_lock_list()
  * report it. */
 struct lipc_lock_owner {
+	size_t struct_size; /* sizeof(struct lipc_lock_owner): see LIPC_LOCK_OWNER_INIT */
 	enum lipc_lock_kind kind;
 	bool shared;
 	bool waiting; /* a request still blocked, not a lock (lipc_lock_list only) */
 	off_t start, len;
 	pid_t pid; /* see the functions; -1 when it cannot be known */
 };
+
+#define LIPC_LOCK_OWNER_INIT                                                                       \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_lock_owner)                                      \
+	}
 
 /*
  * Take the lock, waiting at most timeout_ms milliseconds: -1 waits for ever, 0 does not wait.
@@ -81,13 +96,27 @@ int lipc_lock_holder(const struct lipc_lock *lock, struct lipc_lock_owner *owner
  */
 int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max);
 
-/* A lock anywhere on the system, as lipc_lock_list_all() reports it. */
+/*
+ * A lock anywhere on the system, as lipc_lock_list_all() reports it: the fields of struct
+ * lipc_lock_owner, then the file's. (The owner's fields are not a struct lipc_lock_owner inside:
+ * a struct that can grow cannot be embedded in another that can.)
+ */
 struct lipc_lock_info {
-	struct lipc_lock_owner lock;   /* what lock, and its holder (see lipc_lock_list_all) */
+	size_t struct_size; /* sizeof(struct lipc_lock_info): see LIPC_LOCK_INFO_INIT */
+	enum lipc_lock_kind kind;
+	bool shared;
+	bool waiting; /* a request still blocked, not a lock */
+	off_t start, len;
+	pid_t pid;		       /* the holder (see lipc_lock_list_all) */
 	unsigned dev_major, dev_minor; /* the file: the device of its file system as /proc/locks */
 	unsigned long ino;	       /* has it (not always stat()'s st_dev), and its inode */
 	int fd;			       /* the holder's descriptor of the file, or -1 */
 };
+
+#define LIPC_LOCK_INFO_INIT                                                                        \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_lock_info)                                       \
+	}
 
 /*
  * Every lock of the system, and every request waiting for one, from /proc/locks: stores up to

@@ -9,6 +9,7 @@
 #ifndef LIPC_PIPE_H
 #define LIPC_PIPE_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -34,10 +35,16 @@ long lipc_pipe_set_capacity(int fd, long bytes);
 
 /* A child process started by lipc_pipe_spawn(). */
 struct lipc_child {
+	size_t struct_size; /* sizeof(struct lipc_child): see LIPC_CHILD_INIT */
 	pid_t pid;
 	int to_child;	/* write end connected to the child's standard input, or -1 */
 	int from_child; /* read end connected to the child's standard output, or -1 */
 };
+
+#define LIPC_CHILD_INIT                                                                            \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_child), .to_child = -1, .from_child = -1         \
+	}
 
 #define LIPC_CHILD_STDIN  0x1 /* connect a pipe to the child's standard input */
 #define LIPC_CHILD_STDOUT 0x2 /* connect a pipe to the child's standard output */

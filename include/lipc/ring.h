@@ -100,11 +100,17 @@ int lipc_ring_unlink(const char *name);
 
 /* What lipc_ring_stat() sees of a ring from outside. */
 struct lipc_ring_stat {
-	size_t capacity; /* bytes of records it holds */
+	size_t struct_size; /* sizeof(struct lipc_ring_stat): see LIPC_RING_STAT_INIT */
+	size_t capacity;    /* bytes of records it holds */
 	size_t used;   /* bytes of records not yet read; SIZE_MAX when the positions are corrupt */
 	bool producer; /* a producer is attached now */
 	bool consumer; /* a consumer is attached now */
 };
+
+#define LIPC_RING_STAT_INIT                                                                        \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_ring_stat)                                       \
+	}
 
 /*
  * Look at the ring called name without attaching to it, as a listing does: it needs read

@@ -22,14 +22,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A mapped shared memory object, of any family. */
+/*
+ * A mapped shared memory object, of any family. Set struct_size (LIPC_SHM_INIT) before the call
+ * that fills the rest in; struct_size: as lipc/version.h says of every struct a
+ * caller allocates.
+ */
 struct lipc_shm {
-	void *addr;	/* the mapping, size bytes (NULL when size is 0) */
-	size_t size;	/* the object's size when it was mapped */
-	int fd;		/* POSIX and memfd: the object's descriptor (O_CLOEXEC); otherwise -1 */
-	int id;		/* System V: the segment's shmid; otherwise -1 */
-	bool read_only; /* mapped without PROT_WRITE (opened with O_RDONLY) */
+	size_t struct_size; /* sizeof(struct lipc_shm): see LIPC_SHM_INIT */
+	void *addr;	    /* the mapping, size bytes (NULL when size is 0) */
+	size_t size;	    /* the object's size when it was mapped */
+	int fd;		    /* POSIX and memfd: the object's descriptor (O_CLOEXEC); otherwise -1 */
+	int id;		    /* System V: the segment's shmid; otherwise -1 */
+	bool read_only;	    /* mapped without PROT_WRITE (opened with O_RDONLY) */
 };
+
+#define LIPC_SHM_INIT                                                                              \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_shm), .fd = -1, .id = -1                         \
+	}
 
 /*
  * Create a new object called name and map it read-write:
@@ -112,7 +122,9 @@ int lipc_shm_read(const struct lipc_shm *shm, size_t offset, void *buf, size_t l
 int lipc_shm_write(const struct lipc_shm *shm, size_t offset, const void *buf, size_t len);
 
 /*
- * A mutex and a condition variable that live in shared memory and work across processes.
+ * A mutex and a condition variable that live in shared memory and work across processes. Unlike
+ * the structs a caller passes in, these two have no struct_size: their layout is shared by every
+ * process that maps them, so it is fixed for good (a new layout would be a new type).
  *
  * The mutex is process-shared, robust and error-checking. Its contract:
  *  - One process initialises it, once, before any other process uses it (for example the

@@ -14,6 +14,7 @@
 
 /* sigset_t and union sigval are POSIX: under -std=c17, define _POSIX_C_SOURCE first. */
 #include <signal.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Room for any name lipc_signal_name() writes ("SIGRTMIN+30", "SIGVTALRM"), with its NUL. */
@@ -82,12 +83,18 @@ int lipc_signal_open(const sigset_t *set, sigset_t *old);
 
 /* A signal received through lipc_signal_recv(). */
 struct lipc_signal_info {
-	int signo; /* the signal */
-	int code;  /* si_code: SI_USER for kill, SI_QUEUE for sigqueue, SI_KERNEL, ... */
+	size_t struct_size; /* sizeof(struct lipc_signal_info): see LIPC_SIGNAL_INFO_INIT */
+	int signo;	    /* the signal */
+	int code;	    /* si_code: SI_USER for kill, SI_QUEUE for sigqueue, SI_KERNEL, ... */
 	pid_t pid; /* the sender: as it claims for SI_QUEUE and every code < 0 but SI_TKILL */
 	uid_t uid; /* the sender's real user id (the same caveat) */
 	int value; /* the int payload of SI_QUEUE, SI_TIMER and SI_MESGQ; 0 otherwise */
 };
+
+#define LIPC_SIGNAL_INFO_INIT                                                                      \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_signal_info)                                     \
+	}
 
 /*
  * Take one pending signal from fd, a descriptor from lipc_signal_open(), waiting at most

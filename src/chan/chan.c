@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../abi.h"
 #include "chan.h"
 
 /* One transport a line, so that each module adds its own. */
@@ -60,11 +61,13 @@ static const struct lipc_transport *by_id(enum lipc_scheme id)
 	return NULL;
 }
 
-int lipc_addr_parse(struct lipc_addr *a, const char *text)
+int lipc_addr_parse(struct lipc_addr *addr, const char *text)
 {
 	const char *colon = strchr(text, ':');
 	size_t len;
 
+	if (!lipc__abi_size(addr, LIPC__ADDR_1_0))
+		return -1;
 	if (!colon || colon == text) {
 		errno = EINVAL;
 		return -1;
@@ -74,9 +77,14 @@ int lipc_addr_parse(struct lipc_addr *a, const char *text)
 		const struct lipc_transport *t = transports[i];
 
 		if (strlen(t->scheme) == len && !memcmp(t->scheme, text, len)) {
-			memset(a, 0, sizeof(*a));
-			a->scheme = t->id;
-			return t->parse(a, colon + 1);
+			/* Parsed whole, copied out as far as the caller's struct goes. */
+			struct lipc_addr a = LIPC_ADDR_INIT;
+			int ret;
+
+			a.scheme = t->id;
+			ret = t->parse(&a, colon + 1);
+			lipc__abi_out(addr, &a, sizeof(a));
+			return ret;
 		}
 	}
 	errno = EPROTONOSUPPORT;
@@ -104,9 +112,13 @@ const char *lipc_addr_schemes(void)
 
 const char *lipc_addr_strerror(const struct lipc_addr *a, int err)
 {
-	const struct lipc_transport *t = by_id(a->scheme);
+	int saved = errno;
+	/* scheme is a 1.0 field: any address that was initialised has it. */
+	const struct lipc_transport *t =
+		lipc__abi_size(a, LIPC__ADDR_1_0) ? by_id(a->scheme) : NULL;
 	const char *s = lipc__why(err);
 
+	errno = saved;
 	if (!s && t && t->explain)
 		s = t->explain(err);
 	return s ? s : strerror(err);
@@ -143,16 +155,25 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 	return c;
 }
 
-static const struct lipc_chan_opts defaults = LIPC_CHAN_OPTS_INIT;
+/*
+ * The caller's options (NULL: the defaults) as a whole struct of this version: the fields a
+ * program built against older headers does not know keep their defaults. The transports read
+ * only this copy.
+ */
+static int opts_in(struct lipc_chan_opts *o, const struct lipc_chan_opts *opts)
+{
+	*o = (struct lipc_chan_opts)LIPC_CHAN_OPTS_INIT;
+	return opts ? lipc__abi_in(o, sizeof(*o), opts, LIPC__CHAN_OPTS_1_0) : 0;
+}
 
 struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts)
 {
-	const struct lipc_chan_opts *o = opts ? opts : &defaults;
-	struct lipc_addr a;
+	struct lipc_chan_opts opts_copy, *o = &opts_copy;
+	struct lipc_addr a = LIPC_ADDR_INIT;
 	struct lipc_chan *c;
 
 	lipc__why_clear();
-	if (lipc_addr_parse(&a, address) < 0)
+	if (opts_in(o, opts) < 0 || lipc_addr_parse(&a, address) < 0)
 		return NULL;
 	c = chan_new(by_id(a.scheme), role, o);
 	if (!c)
@@ -184,8 +205,8 @@ const struct lipc_transport lipc__fd_transport = {
 
 struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opts *opts)
 {
-	const struct lipc_chan_opts *o = opts ? opts : &defaults;
-	struct lipc_chan *c = chan_new(&lipc__fd_transport, role, o);
+	struct lipc_chan_opts opts_copy, *o = &opts_copy;
+	struct lipc_chan *c = opts_in(o, opts) < 0 ? NULL : chan_new(&lipc__fd_transport, role, o);
 	int type = 0;
 	socklen_t len = sizeof(type);
 	bool sock;
@@ -211,20 +232,22 @@ struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opt
 
 int lipc_chan_send(struct lipc_chan *c, const void *data, size_t len)
 {
-	struct lipc_msg m = { .data = data, .len = len };
+	struct lipc_msg m = { .struct_size = sizeof(m), .data = data, .len = len };
 
 	return lipc_chan_sendmsg(c, &m);
 }
 
 int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 {
-	struct lipc_msg m = *msg;
+	struct lipc_msg m = LIPC_MSG_INIT;
 
 	lipc__why_clear();
 	if (c->role != LIPC_CHAN_SEND) {
 		errno = EBADF;
 		return -1;
 	}
+	if (lipc__abi_in(&m, sizeof(m), msg, LIPC__MSG_1_0) < 0)
+		return -1;
 	if (!(m.has & LIPC_MSG_PRIORITY))
 		m.priority = c->priority;
 	if (!(m.has & LIPC_MSG_TYPE))
@@ -234,13 +257,20 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 
 int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 {
+	struct lipc_msg m = LIPC_MSG_INIT;
+	int ret;
+
 	lipc__why_clear();
 	if (c->role != LIPC_CHAN_RECV) {
 		errno = EBADF;
 		return -1;
 	}
-	msg->has = 0;
-	return c->t->recv(c, msg);
+	if (!lipc__abi_size(msg, LIPC__MSG_1_0))
+		return -1;
+	/* Received into a whole message, then copied out as far as the caller's goes. */
+	ret = c->t->recv(c, &m);
+	lipc__abi_out(msg, &m, sizeof(m));
+	return ret;
 }
 
 int lipc_chan_set_timeout(struct lipc_chan *c, int timeout_ms)
@@ -259,11 +289,16 @@ size_t lipc_chan_max_msg(const struct lipc_chan *c)
 
 int lipc_chan_stat(const struct lipc_chan *c, struct lipc_chan_stat *st)
 {
+	struct lipc_chan_stat s = LIPC_CHAN_STAT_INIT;
+
 	if (!c->t->stat) {
 		errno = ENOTSUP;
 		return -1;
 	}
-	return c->t->stat(c, st);
+	if (!lipc__abi_size(st, LIPC__CHAN_STAT_1_0) || c->t->stat(c, &s) < 0)
+		return -1;
+	lipc__abi_out(st, &s, sizeof(s));
+	return 0;
 }
 
 int lipc_chan_address(const struct lipc_chan *c, char *buf, size_t size)

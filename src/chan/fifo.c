@@ -22,7 +22,7 @@ static int fifo_parse(struct lipc_addr *a, const char *where)
 			errno = EINVAL;
 		return -1;
 	}
-	strcpy(a->path, where);
+	a->path = where;
 	return 0;
 }
 

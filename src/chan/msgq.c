@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,7 @@ static int mq_parse(struct lipc_addr *a, const char *where)
 {
 	if (lipc__check_name(where) < 0)
 		return -1;
-	strcpy(a->path, where);
+	a->path = where;
 	return 0;
 }
 
@@ -319,14 +320,11 @@ const struct lipc_transport lipc__mq_transport = {
 
 static int sysv_parse(struct lipc_addr *a, const char *where)
 {
-	if (strlen(where) >= sizeof(a->path)) {
+	if (strlen(where) >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (lipc_key_parse(where, &a->key) < 0)
-		return -1;
-	strcpy(a->path, where); /* the key as written, for messages */
-	return 0;
+	return lipc_key_parse(where, &a->key);
 }
 
 static int sysv_chan_close(struct lipc_chan *c)

@@ -15,7 +15,7 @@ static int ring_parse(struct lipc_addr *a, const char *where)
 {
 	if (lipc__check_name(where) < 0)
 		return -1;
-	strcpy(a->path, where);
+	a->path = where;
 	return 0;
 }
 

@@ -28,7 +28,7 @@
 
 /*
  * Addresses: sock.c parses them (unix*:PATH or @NAME, tcp:HOST:PORT), and the channel keeps what
- * it found in struct lipc_addr until the open hands it back.
+ * it found in struct lipc_addr (the path, or the host and the port) until the open hands it back.
  */
 
 static int type_of(enum lipc_scheme s)
@@ -53,7 +53,7 @@ static int unix_parse(struct lipc_addr *addr, const char *where)
 
 	if (lipc__sock_parse_unix(&a, SOCK_STREAM, where) < 0)
 		return -1;
-	copy_str(addr->path, sizeof(addr->path), a.path);
+	addr->path = where; /* as it was checked: sock.c takes it verbatim */
 	return 0;
 }
 
@@ -63,8 +63,8 @@ static int tcp_parse(struct lipc_addr *addr, const char *where)
 
 	if (lipc__sock_parse_tcp(&a, where) < 0)
 		return -1;
-	copy_str(addr->path, sizeof(addr->path), a.path);
-	copy_str(addr->port, sizeof(addr->port), a.port);
+	copy_str(addr->host, sizeof(addr->host), a.path);
+	addr->port = (unsigned)strtoul(a.port, NULL, 10); /* at most 5 digits, checked */
 	return 0;
 }
 
@@ -74,8 +74,12 @@ static void to_sockaddr(const struct lipc_addr *addr, struct lipc__sockaddr *a)
 	memset(a, 0, sizeof(*a));
 	a->type = type_of(addr->scheme);
 	a->tcp = addr->scheme == LIPC_SCHEME_TCP;
-	copy_str(a->path, sizeof(a->path), addr->path);
-	copy_str(a->port, sizeof(a->port), addr->port);
+	if (a->tcp) {
+		copy_str(a->path, sizeof(a->path), addr->host);
+		snprintf(a->port, sizeof(a->port), "%u", addr->port);
+	} else {
+		copy_str(a->path, sizeof(a->path), addr->path);
+	}
 }
 
 /*

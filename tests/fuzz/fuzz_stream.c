@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
 	lipc__stream_init(&s, fds[0], false);
 	for (long rounds = 0;; rounds++) {
-		struct lipc_msg m;
+		struct lipc_msg m = LIPC_MSG_INIT;
 		int r = lipc__stream_take(&s, flags, max_msg, &m);
 
 		/* Each round hands out a message, reads or writes: it cannot go on for ever. */

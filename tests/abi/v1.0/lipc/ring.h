@@ -1,0 +1,158 @@
+/*
+ * The LinuxIPC ring: the fastest way to move messages between two processes on one machine. A
+ * single producer and a single consumer share a ring of variable-length records in a POSIX
+ * shared-memory object; a record is written in place and published with one atomic store, so a
+ * message costs no system call while the other side is awake. A side that must wait spins
+ * briefly, then sleeps on a futex in the shared page, and the other side wakes it only when it
+ * sleeps. Records keep their boundaries and never split across the end of the ring.
+ *
+ * The ring is a persistent object, like a message queue: it outlives its processes until
+ * lipc_ring_unlink(). One producer and one consumer may be attached at a time; each holds a lock
+ * for as long as it is attached, so the other side learns that it died (the kernel drops the
+ * lock) without any timeout a debugger pause could trip, and a new producer or consumer can
+ * take its place. The consumer never trusts the shared memory: every index and length it reads
+ * is checked, and a corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
+ *
+ * Another user. A ring that is there already is joined only when it belongs to this user or to
+ * root and nobody else may write it (the join policy, lipc/chan.h): another user could have
+ * made it first, under the name a program expects, to read its messages or feed it false ones.
+ * lipc_ring_join() trusts one more owner, for a ring shared on purpose. A ring is created
+ * without read access for those who may not write it: a reader could not attach (both roles
+ * write), and its read locks would block attaching.
+ *
+ * The guard. A ring that anyone but this user and root may write (joined with lipc_ring_join(),
+ * or created with a mode that lets others write) could be truncated under us, and the next
+ * access to a lost page would kill this process with SIGBUS, whatever was checked before it
+ * (a truncate can land between the check and the access; a file in /dev/shm cannot be sealed).
+ * Such a ring is guarded: the first one installs a SIGBUS handler for the whole process that
+ * maps zero pages over a guarded ring that faults, so the access reads zeros, and every call on
+ * the ring then fails with EPROTO (lipc_addr_strerror(): "the ring was truncated by another
+ * process"). Any other SIGBUS goes to the action that was there before (the default: death). A
+ * program that sets its own SIGBUS action afterwards must call the one it replaced for faults
+ * that are not its own. A record handed out in place (lipc_ring_peek(), lipc_chan_recv() on
+ * shm:) may read as zeros after a truncation, and a system call given its bytes may fail with
+ * EFAULT: lipc_ring_release() then fails with EPROTO, so a release that succeeds says the ring
+ * was whole until then. Ordinary rings pay one predictable branch a call for this.
+ *
+ * What remains. Whoever may write a ring (its owner, and those its mode lets write) can still
+ * read every message, write corrupt records (EBADMSG, EPROTO) or well-formed false ones, stall
+ * either side (publish nothing, hold a role's lock so that it is refused with EBUSY or a dead
+ * peer seems alive), truncate it (EPROTO, as above) or fill /dev/shm. An owner who lets others
+ * write the ring after we attached (chmod) leaves it unguarded: the guard is chosen at attach.
+ * A ring made elsewhere that others may read can have its attaching blocked by their read locks
+ * (EBUSY), though they can neither invent a side nor hide a dead one.
+ */
+#ifndef LIPC_RING_H
+#define LIPC_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct lipc_ring;
+
+/* lipc_ring_open() flags: the role (exactly one), and options. */
+#define LIPC_RING_PRODUCER 0x1
+#define LIPC_RING_CONSUMER 0x2
+#define LIPC_RING_CREATE   0x4 /* create the ring when it does not exist */
+#define LIPC_RING_SPIN	   0x8 /* busy-poll, never sleep: lowest latency, one CPU burnt */
+
+/* The capacity lipc_ring_open() gives a ring it creates when asked for 0, and the limits. */
+#define LIPC_RING_CAPACITY_DEFAULT ((size_t)1 << 20)
+#define LIPC_RING_CAPACITY_MIN	   ((size_t)4096)
+#define LIPC_RING_CAPACITY_MAX	   ((size_t)1 << 30)
+
+/*
+ * Attach to the ring named name ("/NAME", as for shm_open) as its producer or its consumer.
+ * With LIPC_RING_CREATE a missing ring is created with room for capacity bytes of records
+ * (rounded up to a power of two, 4 KiB to 1 GiB; 0 means LIPC_RING_CAPACITY_DEFAULT) and
+ * permissions mode (0 means 0600, and a class that may not write loses its read bit: 0644 is
+ * 0600); its pages are reserved at once, so a full /dev/shm is ENOSPC here rather than SIGBUS
+ * later. Returns the ring, or NULL with errno: EBUSY when the role is taken (or blocked by a
+ * read lock, which lipc_addr_strerror() tells), ENOENT, EINVAL for a bad name or capacity,
+ * EPROTO when the object is not a ring of this version, EPERM when the ring there belongs to
+ * another user or others may write it (lipc_addr_strerror() names the owner and the mode).
+ */
+struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode);
+
+/*
+ * lipc_ring_open(), trusting owner as well as this user and root: a ring that is there already
+ * is joined when one of them owns it, whoever else may write it. For a ring another user shares
+ * on purpose (a service's, say); lipc_chan_opts.owner (LIPC_CHAN_OWNER) and lipc --owner lead
+ * here. Unless only this user and root may write it, the ring is guarded (above). A call of its
+ * own rather than a flag or a parameter more: a flag cannot carry a uid, lipc_ring_open() keeps
+ * its callers and its ABI, and create-or-join stays one call (a join that could not create would
+ * race with another creator). EINVAL for owner (uid_t)-1; ENOTSUP when the guard cannot be
+ * installed (a sanitizer told to keep SIGBUS for itself).
+ */
+struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, mode_t mode,
+				 uid_t owner);
+
+/*
+ * Detach. A producer's close is the end of the stream for the consumer (once it has read what is
+ * left); a record reserved and not committed is dropped. A record the consumer peeked and did
+ * not release is delivered again to the next consumer. Returns 0, or -1 with errno.
+ */
+int lipc_ring_close(struct lipc_ring *ring);
+
+/* Remove the ring's name; attached processes keep it until they close. Returns 0 or -1. */
+int lipc_ring_unlink(const char *name);
+
+/* What lipc_ring_stat() sees of a ring from outside. */
+struct lipc_ring_stat {
+	size_t struct_size; /* sizeof(struct lipc_ring_stat): see LIPC_RING_STAT_INIT */
+	size_t capacity;    /* bytes of records it holds */
+	size_t used;   /* bytes of records not yet read; SIZE_MAX when the positions are corrupt */
+	bool producer; /* a producer is attached now */
+	bool consumer; /* a consumer is attached now */
+};
+
+#define LIPC_RING_STAT_INIT                                                                        \
+	{                                                                                          \
+		.struct_size = sizeof(struct lipc_ring_stat)                                       \
+	}
+
+/*
+ * Look at the ring called name without attaching to it, as a listing does: it needs read
+ * permission only, maps nothing and trusts nothing it reads. Returns 0 with *st filled in, or -1
+ * with errno: EPROTO when the object is not a ring of this version (a plain shared-memory
+ * object, say), ENOENT, EACCES, EINVAL or ENAMETOOLONG for a bad name.
+ */
+int lipc_ring_stat(const char *name, struct lipc_ring_stat *st);
+
+/* The largest record the ring takes (half its capacity, less a record header). */
+size_t lipc_ring_max_record(const struct lipc_ring *ring);
+
+/*
+ * Producer. Copy len bytes into the ring as one record, waiting at most timeout_ms for room (-1
+ * for ever, 0 not at all). Returns 0, or -1 with errno: EAGAIN (timeout 0) or ETIMEDOUT, EMSGSIZE
+ * over lipc_ring_max_record(), EPIPE when the ring is full and its consumer has gone.
+ */
+int lipc_ring_push(struct lipc_ring *ring, const void *data, size_t len, int timeout_ms);
+
+/*
+ * Producer, without a copy: room for a record of len bytes, to be filled and then published by
+ * lipc_ring_commit(). Returns the record's bytes (8-byte aligned), or NULL with errno as
+ * lipc_ring_push() (EINVAL when a record is already reserved).
+ */
+void *lipc_ring_reserve(struct lipc_ring *ring, size_t len, int timeout_ms);
+int lipc_ring_commit(struct lipc_ring *ring);
+
+/*
+ * Consumer. Copy the next record into buf (at most size bytes) and set *len. Returns 1 with a
+ * record, 0 at the end of the stream (the producer closed and everything was read), or -1 with
+ * errno: EAGAIN or ETIMEDOUT, EMSGSIZE when the record does not fit (it stays in the ring; *len
+ * says how long it is), ECONNRESET when the producer died, EPROTO or EBADMSG when the ring is
+ * corrupt. After 0 or ECONNRESET the consumer waits for a new producer.
+ */
+int lipc_ring_pop(struct lipc_ring *ring, void *buf, size_t size, size_t *len, int timeout_ms);
+
+/*
+ * Consumer, without a copy: the next record in place, valid until lipc_ring_release(); returns
+ * as lipc_ring_pop(). Peeking again before the release returns the same record. On a guarded
+ * ring truncated meanwhile, the record reads as zeros and the release fails with EPROTO.
+ */
+int lipc_ring_peek(struct lipc_ring *ring, const void **data, size_t *len, int timeout_ms);
+int lipc_ring_release(struct lipc_ring *ring);
+
+#endif
