@@ -9,6 +9,7 @@
  * from a program's status. A CHECK that fails in a child forked by the test must _exit(), never
  * run the test's atexit handlers or flush its stdio twice.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/inotify.h>
