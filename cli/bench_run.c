@@ -772,8 +772,8 @@ static int run_pipes(struct side *s, bool raw, unsigned char *pattern)
 	close(s->is_a ? ab[0] : ba[0]);
 	close(s->is_a ? ba[1] : ab[1]);
 	if (!raw) {
-		e.tx = lipc_chan_open_fd(e.fd_tx, LIPC_CHAN_SEND, &o);
-		e.rx = lipc_chan_open_fd(e.fd_rx, LIPC_CHAN_RECV, &o);
+		e.tx = lipc_chan_open_fd(e.fd_tx, LIPC_SEND, &o);
+		e.rx = lipc_chan_open_fd(e.fd_rx, LIPC_RECV, &o);
 		if (!e.tx || !e.rx)
 			die(s, "lipc_chan_open_fd: %s", strerror(errno));
 		lipc_addr_parse(&e.tx_addr, "fifo:/pipe"); /* a pipe's errors read as a FIFO's */
@@ -913,7 +913,7 @@ static int run_chan(struct side *s, const struct bench_case *c, const struct ben
 	signal(SIGPIPE, SIG_IGN); /* a reader that is gone is EPIPE, and the case fails */
 	rx = tx;
 	rx.flags |= LIPC_CHAN_KEEP;
-	e.rx = open_end(s, ob->ba, LIPC_CHAN_RECV, &rx, &e.rx_addr);
+	e.rx = open_end(s, ob->ba, LIPC_RECV, &rx, &e.rx_addr);
 	tx.msg_size = rx.msg_size;
 	if (lipc_chan_address(e.rx, ba, sizeof(ba)) < 0)
 		snprintf(ba, sizeof(ba), "%s", ob->ba);
@@ -922,18 +922,18 @@ static int run_chan(struct side *s, const struct bench_case *c, const struct ben
 		 * A's end, inherited, is left alone: its close would remove what A created (the
 		 * FIFO's name) or detach A's role from a ring. B exits soon, with _exit().
 		 */
-		e.rx = open_end(s, ob->ab, LIPC_CHAN_RECV, &rx, &e.rx_addr);
+		e.rx = open_end(s, ob->ab, LIPC_RECV, &rx, &e.rx_addr);
 		if (lipc_chan_address(e.rx, ab, sizeof(ab)) < 0)
 			snprintf(ab, sizeof(ab), "%s", ob->ab);
 		ctl_send(s, ab, sizeof(ab));
-		e.tx = open_end(s, ba, LIPC_CHAN_SEND, &tx, &e.tx_addr);
+		e.tx = open_end(s, ba, LIPC_SEND, &tx, &e.tx_addr);
 		limit[0] = chan_limit(e.rx);
 		limit[1] = chan_limit(e.tx);
 		ctl_send(s, limit, 2 * sizeof(size_t));
 		ctl_recv(s, limit, sizeof(size_t));
 	} else {
 		ctl_recv(s, ab, sizeof(ab));
-		e.tx = open_end(s, ab, LIPC_CHAN_SEND, &tx, &e.tx_addr);
+		e.tx = open_end(s, ab, LIPC_SEND, &tx, &e.tx_addr);
 		ctl_recv(s, limit + 2, 2 * sizeof(size_t));
 		limit[0] = chan_limit(e.rx);
 		limit[1] = chan_limit(e.tx);

@@ -96,7 +96,7 @@ enum {
 
 struct chan_args {
 	struct lipc_chan_opts opts;
-	int role;	     /* LIPC_CHAN_SEND or LIPC_CHAN_RECV */
+	int role;	     /* LIPC_SEND or LIPC_RECV */
 	unsigned given;	     /* the OPT_* options given, as 1 << (OPT - OPT_PRIORITY) */
 	const char *timeout; /* -t as given, for messages */
 	const char *address;

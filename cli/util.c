@@ -391,7 +391,7 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 		return true;
 	case OPT_TYPE:
 		/* A message's type is 1 or more; a receiver's selector may be 0 or -N too. */
-		if (ca->role == LIPC_CHAN_SEND)
+		if (ca->role == LIPC_SEND)
 			ca->opts.type = parse_signed("type", arg, 1, LONG_MAX);
 		else
 			ca->opts.type = parse_signed("type", arg, -LONG_MAX, LONG_MAX);
@@ -468,7 +468,7 @@ static void check_socket_options(const struct chan_args *ca)
 
 	if ((ca->given & GIVEN(OPT_OWNER)) && s == LIPC_SCHEME_TCP)
 		usage_error("--owner does not apply to tcp: TCP tells nobody's uid");
-	if ((ca->given & GIVEN(OPT_OWNER)) && unix_scheme(s) && ca->role == LIPC_CHAN_RECV)
+	if ((ca->given & GIVEN(OPT_OWNER)) && unix_scheme(s) && ca->role == LIPC_RECV)
 		usage_error("--owner applies to a unix socket's sender (the receiver makes the "
 			    "socket; --allow-uid chooses who may send)");
 	if ((ca->given & GIVEN(OPT_ALLOW_UID)) && !unix_scheme(s))
@@ -570,7 +570,7 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 	have_created = 0; /* a failed open removed what it made */
 	if (errno == ETIMEDOUT)
 		fail("%s: no %s within %s s", ca->address,
-		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
+		     role == LIPC_SEND ? "receiver" : "sender", ca->timeout);
 	if (errno == EPERM)
 		fail("cannot open %s: %s (--owner USER trusts USER's, whatever the mode)",
 		     ca->address, chan_strerror(ca, errno));

@@ -323,9 +323,9 @@ static struct lipc_chan *open_end(struct round *r, int role, int timeout_ms)
 	struct lipc_chan *c;
 
 	if (r->t->kind == PIPE) {
-		int fd = role == LIPC_CHAN_SEND ? r->pipe[1] : r->pipe[0];
+		int fd = role == LIPC_SEND ? r->pipe[1] : r->pipe[0];
 
-		r->pipe[role == LIPC_CHAN_SEND ? 1 : 0] = -1;
+		r->pipe[role == LIPC_SEND ? 1 : 0] = -1;
 		c = lipc_chan_open_fd(fd, role, &o);
 	} else {
 		c = lipc_chan_open(r->address, role, &o);
@@ -334,7 +334,7 @@ static struct lipc_chan *open_end(struct round *r, int role, int timeout_ms)
 		check_fail(__FILE__, __LINE__, "%s: cannot open %s: %s", r->t->name, r->address,
 			   strerror(errno));
 	/* A listener asked for port 0 tells where it really is. */
-	if (role == LIPC_CHAN_RECV && r->t->kind == TCP)
+	if (role == LIPC_RECV && r->t->kind == TCP)
 		CHECK_SYS(lipc_chan_address(c, r->address, sizeof(r->address)));
 	return c;
 }
@@ -394,7 +394,7 @@ static void sender_dies(struct round *r, int round)
 
 	round_setup(r);
 	if (first)
-		rx = open_end(r, LIPC_CHAN_RECV, MUST_MS);
+		rx = open_end(r, LIPC_RECV, MUST_MS);
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
@@ -406,7 +406,7 @@ static void sender_dies(struct round *r, int round)
 			lipc_chan_close(rx);
 		if (r->pipe[0] >= 0)
 			close(r->pipe[0]);
-		tx = open_end(r, LIPC_CHAN_SEND, -1);
+		tx = open_end(r, LIPC_SEND, -1);
 		close(ready[1]);
 		for (long i = 0; i < t->count; i++)
 			if (lipc_chan_send(tx, msg, make_msg(msg, i, t->max_body, t->flags)) < 0)
@@ -420,7 +420,7 @@ static void sender_dies(struct round *r, int round)
 		r->pipe[1] = -1;
 	}
 	if (!first)
-		rx = open_end(r, LIPC_CHAN_RECV, MUST_MS);
+		rx = open_end(r, LIPC_RECV, MUST_MS);
 	CHECK_EQ(read(ready[0], &c, 1), 0);
 	close(ready[0]);
 	for (; seq < k; seq++) {
@@ -496,7 +496,7 @@ static void receiver_dies(struct round *r, int round)
 		close(ready[0]);
 		if (r->pipe[1] >= 0)
 			close(r->pipe[1]);
-		rx = open_end(r, LIPC_CHAN_RECV, -1);
+		rx = open_end(r, LIPC_RECV, -1);
 		len = strlen(r->address);
 		if (write(ready[1], r->address, len) != (ssize_t)len)
 			_exit(3);
@@ -512,14 +512,14 @@ static void receiver_dies(struct round *r, int round)
 		r->pipe[0] = -1;
 	}
 	if (t->kind == FIFO) {
-		tx = open_end(r, LIPC_CHAN_SEND, MUST_MS);
+		tx = open_end(r, LIPC_SEND, MUST_MS);
 		CHECK(read(ready[0], r->address, sizeof(r->address)) > 0);
 	} else {
 		ssize_t n = read(ready[0], r->address, sizeof(r->address) - 1);
 
 		CHECK(n > 0 || t->kind == PIPE);
 		r->address[n > 0 ? n : 0] = '\0';
-		tx = open_end(r, LIPC_CHAN_SEND, MUST_MS);
+		tx = open_end(r, LIPC_SEND, MUST_MS);
 	}
 	close(ready[0]);
 	for (seq = 0; seq < t->count; seq++) {
@@ -558,7 +558,7 @@ static void receiver_dies(struct round *r, int round)
 	 * is refused), replaces it, and removes it at its close.
 	 */
 	if (t->kind == UNIX || t->kind == DGRAM || t->kind == SEQPACKET) {
-		struct lipc_chan *again = open_end(r, LIPC_CHAN_RECV, 0);
+		struct lipc_chan *again = open_end(r, LIPC_RECV, 0);
 
 		CHECK_SYS(lipc_chan_close(again));
 		CHECK_ERR(access(r->path, F_OK), ENOENT);

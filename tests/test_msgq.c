@@ -419,7 +419,7 @@ static void posix_limits_named(void)
 		drop_privileges();
 		CHECK_SYS(lipc_addr_parse(&a, addr));
 		o.max_msgs = msg_max + 1;
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+		CHECK(!lipc_chan_open(addr, LIPC_RECV, &o) && errno == EINVAL);
 		snprintf(expected, sizeof(expected),
 			 "a queue of %ld messages is over the system's limit of %ld "
 			 "(/proc/sys/fs/mqueue/msg_max)",
@@ -428,7 +428,7 @@ static void posix_limits_named(void)
 
 		o.max_msgs = 1;
 		o.msg_size = size_max + 1;
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EINVAL);
+		CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EINVAL);
 		snprintf(expected, sizeof(expected),
 			 "messages of %ld bytes are over the system's limit of %ld bytes "
 			 "(/proc/sys/fs/mqueue/msgsize_max)",
@@ -438,7 +438,7 @@ static void posix_limits_named(void)
 		CHECK_SYS(setrlimit(RLIMIT_MSGQUEUE, &rl));
 		o.max_msgs = 2;
 		o.msg_size = 1000;
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &o) && errno == EMFILE);
+		CHECK(!lipc_chan_open(addr, LIPC_RECV, &o) && errno == EMFILE);
 		CHECK_CONTAINS(lipc_addr_strerror(&a, EMFILE), "1000 bytes (RLIMIT_MSGQUEUE");
 		/* The explanation belongs to the last failure only. */
 		CHECK_STR(lipc_addr_strerror(&a, EINVAL), strerror(EINVAL));
@@ -470,9 +470,9 @@ static void posix_queues_max(void)
 		if (!f || fputs("1\n", f) < 0 || fclose(f) != 0)
 			CHECK_SKIP("cannot set queues_max in a new IPC namespace");
 		drop_privileges();
-		c = lipc_chan_open(addr1, LIPC_CHAN_RECV, NULL);
+		c = lipc_chan_open(addr1, LIPC_RECV, NULL);
 		CHECK(c != NULL);
-		CHECK(!lipc_chan_open(addr2, LIPC_CHAN_RECV, NULL) && errno == ENOSPC);
+		CHECK(!lipc_chan_open(addr2, LIPC_RECV, NULL) && errno == ENOSPC);
 		CHECK_SYS(lipc_addr_parse(&a, addr2));
 		CHECK_STR(lipc_addr_strerror(&a, ENOSPC), "too many queues: the system's limit is "
 							  "1 (/proc/sys/fs/mqueue/queues_max)");
@@ -533,7 +533,7 @@ static void mq_channel_priorities_and_persistence(void)
 	o.priority = 3;
 	pid = check_fork();
 	if (pid == 0) {
-		c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		c = lipc_chan_open(addr, LIPC_SEND, &o);
 		CHECK(c != NULL);
 		CHECK_SYS(lipc_chan_stat(c, &st));
 		CHECK(st.created);
@@ -545,7 +545,7 @@ static void mq_channel_priorities_and_persistence(void)
 	CHECK_EQ(check_wait(pid), 0);
 
 	o.max_msgs = 2; /* it exists: its own size rules */
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(c != NULL);
 	CHECK_SYS(lipc_chan_stat(c, &st));
 	CHECK(!st.created);
@@ -593,7 +593,7 @@ static void mq_channel_refusals(void)
 	o.max_msgs = 2;
 	o.msg_size = 100;
 	o.timeout_ms = 0;
-	c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	c = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_send(c, big, 101), EMSGSIZE);
 	CHECK_STR(lipc_addr_strerror(&a, EMSGSIZE),
@@ -611,7 +611,7 @@ static void mq_channel_refusals(void)
 	CHECK_SYS(lipc_chan_close(c));
 
 	o.priority = 40000;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EINVAL);
 	CHECK_SYS(lipc_msgq_posix_unlink(name));
 }
 
@@ -850,7 +850,7 @@ static void sysv_channel_types(void)
 	key_t key;
 
 	sysv_addr(addr, sizeof(addr), 1, &key);
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_stat(tx, &st));
 	CHECK(st.created);
@@ -863,7 +863,7 @@ static void sysv_channel_types(void)
 
 	o.type = 2;
 	o.timeout_ms = 0;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_SYS(lipc_chan_stat(rx, &st));
 	CHECK(!st.created);
@@ -876,14 +876,14 @@ static void sysv_channel_types(void)
 	CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN); /* type 1 is there, but not for us */
 	CHECK_SYS(lipc_chan_close(rx));
 	o.type = -5;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
 	CHECK_EQ(m.type, 1);
 	CHECK_SYS(lipc_chan_close(rx));
 
 	o.type = -1;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EINVAL);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
 }
 
@@ -903,8 +903,8 @@ static void sysv_channel_sizes(void)
 	big = calloc(1, max + 1);
 	CHECK(big != NULL);
 	o.timeout_ms = 0;
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(tx && rx);
 	if ((long)max <= proc_long("/proc/sys/kernel/msgmnb")) {
 		CHECK_EQ(lipc_chan_max_msg(tx), max);
@@ -923,7 +923,7 @@ static void sysv_channel_sizes(void)
 
 	/* Asked for 4 bytes without MSG_NOERROR: refused, and the message stays. */
 	o.max_msg = 4;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_EQ(lipc_chan_max_msg(rx), 4);
 	CHECK_ERR(lipc_chan_recv(rx, &m), EMSGSIZE);
@@ -931,7 +931,7 @@ static void sysv_channel_sizes(void)
 		  "the next message is over the 4 bytes asked for; it stays in the queue");
 	CHECK_SYS(lipc_chan_close(rx));
 	o.flags = LIPC_CHAN_NOERROR;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
 	CHECK_EQ(m.len, 4);
@@ -947,7 +947,7 @@ static void sysv_channel_sizes(void)
 		ds.msg_qbytes = 100;
 		CHECK_SYS(msgctl(id, IPC_SET, &ds));
 	}
-	t2 = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	t2 = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(t2 != NULL);
 	CHECK_EQ(lipc_chan_max_msg(t2), 100);
 	CHECK_ERR(lipc_chan_send(t2, small, 101), EMSGSIZE);
@@ -973,8 +973,8 @@ static void sysv_channel_removed(void)
 
 	sysv_addr(addr, sizeof(addr), 1, &key);
 	CHECK_SYS(lipc_addr_parse(&a, addr));
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, NULL);
+	rx = lipc_chan_open(addr, LIPC_RECV, NULL);
 	CHECK(tx && rx);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
 	CHECK_ERR(lipc_chan_recv(rx, &m), EIDRM);

@@ -715,11 +715,11 @@ static void join_policy(void)
 	/* The channel, and the command. */
 	CHECK_SYS(chmod(shm_file(), 0620));
 	o.timeout_ms = 0;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EPERM);
 	CHECK_CONTAINS(why(EPERM), "(mode 0620), but others may write it: not joined");
 	o.flags = LIPC_CHAN_OWNER;
 	o.owner = geteuid();
-	chan = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	chan = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(chan != NULL);
 	CHECK_SYS(lipc_chan_send(chan, "hi", 2));
 	CHECK_SYS(lipc_chan_close(chan));

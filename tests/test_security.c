@@ -130,12 +130,12 @@ static void default_modes_under(mode_t mask)
 	opts.timeout_ms = 0;
 	in_shared_dir(o.fifo, sizeof(o.fifo), "fifo");
 	snprintf(addr, sizeof(addr), "fifo:%s", o.fifo);
-	fifo = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	fifo = lipc_chan_open(addr, LIPC_RECV, &opts);
 	CHECK(fifo != NULL);
 	for (int i = 0; i < 3; i++) {
 		in_shared_dir(o.sock[i], sizeof(o.sock[i]), sock_schemes[i]);
 		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], o.sock[i]);
-		socks[i] = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+		socks[i] = lipc_chan_open(addr, LIPC_RECV, &opts);
 		CHECK(socks[i] != NULL);
 	}
 	in_shared_dir(o.lockfile, sizeof(o.lockfile), "lock");
@@ -144,11 +144,11 @@ static void default_modes_under(mode_t mask)
 
 	snprintf(o.mq, sizeof(o.mq), "/%s", check_name(n, sizeof(n), "mq"));
 	snprintf(addr, sizeof(addr), "mq:%s", o.mq);
-	mq = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	mq = lipc_chan_open(addr, LIPC_RECV, &opts);
 	CHECK(mq != NULL);
 	o.sysv_mq = check_key(1);
 	snprintf(addr, sizeof(addr), "sysv-mq:%d", (int)o.sysv_mq);
-	sysv_mq = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	sysv_mq = lipc_chan_open(addr, LIPC_RECV, &opts);
 	CHECK(sysv_mq != NULL);
 	snprintf(o.sem, sizeof(o.sem), "/%s", check_name(n, sizeof(n), "sem"));
 	sem = lipc_sem_open(o.sem, O_CREAT | O_EXCL, 0, 1);
@@ -291,12 +291,12 @@ static void planted_symlinks_are_not_followed(void)
 	CHECK_FAILURE(&c, "a symbolic link to nowhere");
 	check_cmd_free(&c);
 	snprintf(addr, sizeof(addr), "fifo:%s", link);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &opts) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, &opts) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &opts) && errno == ELOOP);
 	CHECK_ERR(lipc_fifo_create(link, 0), ELOOP);
 	for (int i = 0; i < 3; i++) {
 		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], link);
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+		CHECK(!lipc_chan_open(addr, LIPC_RECV, &opts) && errno == ELOOP);
 	}
 	CHECK_ERR(lstat(target, &st), ENOENT);
 
@@ -304,7 +304,7 @@ static void planted_symlinks_are_not_followed(void)
 	CHECK_EQ(lipc_fifo_create(target, 0), 1);
 	CHECK_ERR(lipc_fifo_open(link, O_RDONLY, 0), ELOOP);
 	snprintf(addr, sizeof(addr), "fifo:%s", link);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, &opts) && errno == ELOOP);
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
 	CHECK_FAILURE(&c, "symbolic link");
 	check_cmd_free(&c);
@@ -345,7 +345,7 @@ static void allow_uid_turns_others_away(void)
 		opts.flags = LIPC_CHAN_ALLOW_UID | LIPC_CHAN_KEEP;
 		opts.allow_uid = getuid();
 		opts.timeout_ms = 10000;
-		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+		rx = lipc_chan_open(addr, LIPC_RECV, &opts);
 		CHECK(rx != NULL);
 		for (int who = 0; who < 2; who++) {
 			pid_t pid = check_fork();
@@ -355,7 +355,7 @@ static void allow_uid_turns_others_away(void)
 
 				if (who == 0)
 					check_become_other_uid();
-				tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+				tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 				CHECK(tx != NULL);
 				/* The intruder's send may even succeed: nobody reads it. */
 				lipc_chan_send(tx, who ? "friend" : "intruder", who ? 6 : 8);
@@ -381,7 +381,7 @@ static void tcp_listens_on_loopback_unless_told(void)
 	struct check_cmd c;
 
 	for (int i = 0; i < 2; i++) {
-		struct lipc_chan *rx = lipc_chan_open(asked[i], LIPC_CHAN_RECV, NULL);
+		struct lipc_chan *rx = lipc_chan_open(asked[i], LIPC_RECV, NULL);
 		char where[128];
 
 		CHECK(rx != NULL);
@@ -495,7 +495,7 @@ static void plant_objects(void *arg)
  */
 static void squatted_objects_are_not_joined(void)
 {
-	static const int roles[] = { LIPC_CHAN_SEND, LIPC_CHAN_RECV };
+	static const int roles[] = { LIPC_SEND, LIPC_RECV };
 	struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
 	struct squat q;
 	struct check_cmd c;
@@ -551,13 +551,13 @@ static void squatted_objects_are_not_joined(void)
 	}
 	opts.flags = LIPC_CHAN_OWNER;
 	opts.owner = CHECK_OTHER_UID;
-	ch = lipc_chan_open(q.addr[1], LIPC_CHAN_RECV, &opts);
+	ch = lipc_chan_open(q.addr[1], LIPC_RECV, &opts);
 	CHECK(ch != NULL);
 	CHECK(lipc_chan_recv(ch, &m) == -1 && errno == EAGAIN);
 	CHECK_SYS(lipc_chan_close(ch));
 	/* The queue given to root is still its creator's: trusting root is not enough. */
 	opts.owner = 0;
-	CHECK(lipc_chan_open(q.addr[3], LIPC_CHAN_SEND, &opts) == NULL && errno == EPERM);
+	CHECK(lipc_chan_open(q.addr[3], LIPC_SEND, &opts) == NULL && errno == EPERM);
 
 	CHECK_SYS(unlink(q.fifo));
 	CHECK_SYS(lipc_msgq_posix_unlink(q.mq));
@@ -1001,7 +1001,7 @@ static void squatted_ring_is_refused(void)
 	CHECK_CONTAINS(ring_why(EPERM), want);
 	CHECK(!lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
 	o.timeout_ms = 0;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EPERM);
 	CHECK_CONTAINS(ring_why(EPERM), want);
 	CHECK_SYS(lipc_ring_stat(ring, &st));
 	CHECK_EQ(st.used, 0); /* the secret never went in */
@@ -1290,7 +1290,7 @@ static void sock_dgram_credentials_from_the_start(void)
 		struct lipc_chan *tx;
 
 		check_become_other_uid();
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		if (!tx)
 			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
 		CHECK_SYS(lipc_chan_send(tx, "from nobody", 11));
@@ -1324,7 +1324,7 @@ static pid_t sock_nobody_receiver(const char *addr, const char *expect, int read
 		umask(0);
 		o.flags = LIPC_CHAN_KEEP;
 		o.mode = 0666;
-		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+		rx = lipc_chan_open(addr, LIPC_RECV, &o);
 		if (!rx)
 			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
 		CHECK_EQ(write(ready, "r", 1), 1);
@@ -1506,7 +1506,7 @@ static void sock_swapped_directory_at_close(void)
 	sock_swap_setup(&w, "swap-close");
 	check_cmd_start_traced(&rx, NULL, LIPC_ARGV("recv", "-n", "1", w.addr));
 	check_traced_until(&rx, CHECK_SYSCALLS(SYS_listen), 1, true);
-	tx = lipc_chan_open(w.addr, LIPC_CHAN_SEND, NULL);
+	tx = lipc_chan_open(w.addr, LIPC_SEND, NULL);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_send(tx, "bye", 3));
 	CHECK_SYS(lipc_chan_close(tx));
@@ -1620,7 +1620,7 @@ static void sock_stale_file_many_servers(void)
 
 				close(go[1]);
 				CHECK_EQ(read(go[0], &byte, 1), 0);
-				rx = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+				rx = lipc_chan_open(addr, LIPC_RECV, NULL);
 				err = rx ? 0 : errno;
 				CHECK_EQ(write(report[i][1], &err, sizeof(err)), sizeof(err));
 				if (!rx)
@@ -1654,7 +1654,7 @@ static void sock_stale_file_many_servers(void)
 		CHECK_EQ(sock_entries(dir, first, sizeof(first)), 1);
 		CHECK_STR(first, "sock");
 		snprintf(msg, sizeof(msg), "round %d", round);
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, msg, strlen(msg)));
 		CHECK_SYS(lipc_chan_close(tx));
@@ -1759,7 +1759,7 @@ static void sock_idle_flood(void)
 					   LIPC_ARGV("recv", "-v", "-k", "-n", "3", "--max-clients",
 						     "1000", addr));
 		CHECK(sock_listening(&rx));
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, "before", 6));
 		sock_wait_out(&rx, "\tbefore\n");
@@ -1842,7 +1842,7 @@ static void sock_unfinished_frames_flood(void)
 	free(asan);
 	CHECK(sock_listening(&rx));
 	o.flags = LIPC_CHAN_FRAMED;
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_send(tx, "before", 6));
 	sock_wait_out(&rx, "\tbefore\n");

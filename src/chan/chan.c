@@ -121,7 +121,7 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 {
 	struct lipc_chan *c;
 
-	if ((role != LIPC_CHAN_SEND && role != LIPC_CHAN_RECV) || (o->flags & ~KNOWN_FLAGS) ||
+	if ((role != LIPC_SEND && role != LIPC_RECV) || (o->flags & ~KNOWN_FLAGS) ||
 	    o->timeout_ms < -1 || o->max_msgs < 0 || o->msg_size < 0) {
 		errno = EINVAL;
 		return NULL;
@@ -145,7 +145,8 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 
 static const struct lipc_chan_opts defaults = LIPC_CHAN_OPTS_INIT;
 
-struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts)
+struct lipc_chan *lipc_chan_open(const char *address, enum lipc_role role,
+				 const struct lipc_chan_opts *opts)
 {
 	const struct lipc_chan_opts *o = opts ? opts : &defaults;
 	struct lipc_addr a;
@@ -182,7 +183,7 @@ const struct lipc_transport lipc__fd_transport = {
 	.close = fd_close,
 };
 
-struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opts *opts)
+struct lipc_chan *lipc_chan_open_fd(int fd, enum lipc_role role, const struct lipc_chan_opts *opts)
 {
 	const struct lipc_chan_opts *o = opts ? opts : &defaults;
 	struct lipc_chan *c = chan_new(&lipc__fd_transport, role, o);
@@ -221,7 +222,7 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 	struct lipc_msg m = *msg;
 
 	lipc__why_clear();
-	if (c->role != LIPC_CHAN_SEND) {
+	if (c->role != LIPC_SEND) {
 		errno = EBADF;
 		return -1;
 	}
@@ -235,7 +236,7 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 {
 	lipc__why_clear();
-	if (c->role != LIPC_CHAN_RECV) {
+	if (c->role != LIPC_RECV) {
 		errno = EBADF;
 		return -1;
 	}

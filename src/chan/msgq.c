@@ -189,12 +189,12 @@ static int mq_check_owner(mqd_t mq, const struct lipc_chan_opts *o)
 static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			const struct lipc_chan_opts *o)
 {
-	int acc = c->role == LIPC_CHAN_SEND ? O_WRONLY : O_RDONLY;
+	int acc = c->role == LIPC_SEND ? O_WRONLY : O_RDONLY;
 	long max_msgs = o->max_msgs, msg_size = o->msg_size, prio_max = sysconf(_SC_MQ_PRIO_MAX);
 	bool created = false;
 	struct mq_attr attr;
 
-	if (c->role == LIPC_CHAN_SEND && prio_max > 0 && o->priority >= (unsigned long)prio_max)
+	if (c->role == LIPC_SEND && prio_max > 0 && o->priority >= (unsigned long)prio_max)
 		return lipc__fail_why(EINVAL, "priority %u is not below %ld (MQ_PRIO_MAX)",
 				      o->priority, prio_max);
 	/*
@@ -224,7 +224,7 @@ static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	}
 	/* A receive buffer must hold mq_msgsize bytes, whatever the message; a send needs none. */
 	if (lipc_msgq_posix_getattr(c->handle, &attr) < 0 ||
-	    queue_new(c, c->role == LIPC_CHAN_RECV ? (size_t)attr.mq_msgsize : 0) < 0) {
+	    queue_new(c, c->role == LIPC_RECV ? (size_t)attr.mq_msgsize : 0) < 0) {
 		lipc__close(c->handle);
 		return -1;
 	}
@@ -370,12 +370,12 @@ static int sysv_check_owner(int id, const struct lipc_chan_opts *o)
 static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
-	int acc = c->role == LIPC_CHAN_SEND ? O_WRONLY : O_RDONLY;
+	int acc = c->role == LIPC_SEND ? O_WRONLY : O_RDONLY;
 	bool created = false;
 	struct queue *q;
 	size_t cap;
 
-	if (c->role == LIPC_CHAN_SEND && o->type < 0)
+	if (c->role == LIPC_SEND && o->type < 0)
 		return lipc__fail_why(EINVAL, "a message's type is 1 or more, not %ld", o->type);
 	for (int tries = 0; c->handle < 0; tries++) {
 		c->handle = lipc_msgq_sysv_open(a->key, acc | O_CREAT | O_EXCL, o->mode & 0777);
@@ -400,15 +400,15 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	 * A receiver's buffer holds the largest message a sender can send (msgmax), so that E2BIG
 	 * cannot happen to a valid message; only a size asked for (to truncate) is smaller.
 	 */
-	cap = c->role == LIPC_CHAN_SEND ? 0
+	cap = c->role == LIPC_SEND ? 0
 	      : o->max_msg		? o->max_msg
 					: (size_t)lipc__msgq_sysv_msgmax();
 	if (queue_new(c, cap) < 0)
 		return -1;
 	q = c->priv;
 	q->created = created;
-	q->grow = c->role == LIPC_CHAN_RECV && !o->max_msg;
-	if (c->role == LIPC_CHAN_SEND)
+	q->grow = c->role == LIPC_RECV && !o->max_msg;
+	if (c->role == LIPC_SEND)
 		sysv_set_limit(c);
 	else
 		c->max_msg = cap;

@@ -22,7 +22,7 @@ static int ring_parse(struct lipc_addr *a, const char *where)
 static int ring_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
-	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
+	int flags = (c->role == LIPC_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
 		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
 	struct lipc__trust trust = lipc__trust_of(o);
 	struct lipc_ring *r =
