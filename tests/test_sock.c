@@ -743,8 +743,7 @@ static void not_a_socket_is_refused(void)
 	CHECK_SYS(unlink(link));
 	CHECK_SYS(unlink(path));
 
-	CHECK(!lipc_chan_open(path_addr(addr, sizeof(addr), "unix", "no-dir/s"), LIPC_RECV,
-			      NULL) &&
+	CHECK(!lipc_chan_open(path_addr(addr, sizeof(addr), "unix", "no-dir/s"), LIPC_RECV, NULL) &&
 	      errno == ENOENT);
 }
 

@@ -973,7 +973,7 @@ static int tcp_address(const struct lipc_chan *c, char *buf, size_t size)
 	int fd = c->role == LIPC_RECV ? c->handle : c->st.fd, rc, n;
 
 	if ((c->role == LIPC_RECV ? getsockname(fd, (struct sockaddr *)&ss, &len)
-				       : getpeername(fd, (struct sockaddr *)&ss, &len)) < 0)
+				  : getpeername(fd, (struct sockaddr *)&ss, &len)) < 0)
 		return -1;
 	rc = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
 			 NI_NUMERICHOST | NI_NUMERICSERV);
