@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "lipc/chan.h"
 #include "lipc/lock.h"
 #include "lipc/pipe.h"
@@ -1107,10 +1108,10 @@ static int run_sem(struct side *s, const struct bench_case *c, const struct benc
 	char done;
 
 	p.sh = shared_page(s);
-	p.s1 = c->how == HOW_SEM_POSIX ? lipc_sem_open(NULL, O_CREAT, 0, 0)
-				       : lipc_sem_open(o->sems[0], 0, 0, 0);
-	p.s2 = c->how == HOW_SEM_POSIX ? lipc_sem_open(NULL, O_CREAT, 0, 0)
-				       : lipc_sem_open(o->sems[1], 0, 0, 0);
+	p.s1 = c->how == HOW_SEM_POSIX ? sem_open_name(NULL, 0, 0, 0)
+				       : sem_open_name(o->sems[0], 0, 0, 0);
+	p.s2 = c->how == HOW_SEM_POSIX ? sem_open_name(NULL, 0, 0, 0)
+				       : sem_open_name(o->sems[1], 0, 0, 0);
 	if (!p.s1 || !p.s2)
 		die(s, "semaphore: %s", strerror(errno));
 	if (fork_b(s)) {

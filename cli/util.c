@@ -13,7 +13,9 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "lipc/key.h"
 #include "lipc/ring.h"
+#include "lipc/sem.h"
 
 const char *cli_cmd;
 
@@ -591,4 +593,39 @@ int print_msg(const void *data, size_t len)
 	warn_msg("write error: %s", strerror(errno));
 	stdout_failed = true;
 	return -1;
+}
+
+const char *sysv_key_text(const char *name, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	if (!strncmp(name, "sysv:", 5))
+		return name + 5;
+	if (!strncmp(name, scheme, n) && name[n] == ':')
+		return name + n + 1;
+	return NULL;
+}
+
+struct lipc_sem *sem_open_name(const char *name, int flags, mode_t mode, unsigned value)
+{
+	const char *key_text = name ? sysv_key_text(name, "sysv-sem") : NULL;
+	key_t key;
+
+	if (!key_text)
+		return lipc_sem_open(name, flags, mode, value);
+	if (lipc_key_parse(key_text, &key) < 0)
+		return NULL;
+	return lipc_sem_sysv_open(key, flags, mode, value);
+}
+
+int sem_unlink_name(const char *name)
+{
+	const char *key_text = sysv_key_text(name, "sysv-sem");
+	key_t key;
+
+	if (!key_text)
+		return lipc_sem_unlink(name);
+	if (lipc_key_parse(key_text, &key) < 0)
+		return -1;
+	return lipc_sem_sysv_unlink(key);
 }

@@ -351,7 +351,8 @@ static void round_setup(struct round *r)
 		CHECK_SYS(lipc_pipe_open(r->pipe, 0));
 	/* Made by neither end, so neither end's death leaves it or takes it. */
 	if (r->t->kind == FIFO)
-		CHECK_EQ(lipc_fifo_create(r->path, 0600), 1);
+		close((int)CHECK_SYS(
+			lipc_fifo_open(r->path, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, 0600, 0)));
 }
 
 /* After the round: remove what outlives its processes by design. */
@@ -782,7 +783,9 @@ static void kill_sem(bool sysv)
 		snprintf(name, sizeof(name), "/%s", check_name(n, sizeof(n), "sem"));
 	snapshot(&before);
 	for (int round = 0; round < rounds_n; round++) {
-		struct lipc_sem *s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+		struct lipc_sem *s =
+			sysv ? lipc_sem_sysv_open(check_key(2), LIPC_CREATE | LIPC_EXCL, 0600, 1)
+			     : lipc_sem_open(name, LIPC_CREATE | LIPC_EXCL, 0600, 1);
 		pid_t pid;
 		int value, r;
 
@@ -790,7 +793,9 @@ static void kill_sem(bool sysv)
 		sh->turns = 0;
 		pid = check_fork();
 		if (pid == 0) {
-			struct lipc_sem *mine = lipc_sem_open(name, sysv ? LIPC_SEM_UNDO : 0, 0, 0);
+			struct lipc_sem *mine =
+				sysv ? lipc_sem_sysv_open(check_key(2), LIPC_SEM_UNDO, 0, 0)
+				     : lipc_sem_open(name, 0, 0, 0);
 
 			CHECK(mine != NULL);
 			for (;;) {
@@ -812,12 +817,12 @@ static void kill_sem(bool sysv)
 			CHECK_EQ(r, 0);
 			story("waiters got it");
 		} else {
-			story("waiters were told it stays taken (ETIMEDOUT)");
+			story("waiters were told it stays taken (EAGAIN)");
 			/* Taken for good by the dead: the waiter is told, not left hanging. */
 			CHECK(r == -1 && (errno == EAGAIN || errno == ETIMEDOUT));
 		}
 		CHECK_SYS(lipc_sem_close(s));
-		CHECK_SYS(lipc_sem_unlink(name));
+		CHECK_SYS(sysv ? lipc_sem_sysv_unlink(check_key(2)) : lipc_sem_unlink(name));
 		same_as(&before, name, round);
 		kills++;
 	}

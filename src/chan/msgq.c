@@ -189,7 +189,6 @@ static int mq_check_owner(mqd_t mq, const struct lipc_chan_opts *o)
 static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			const struct lipc_chan_opts *o)
 {
-	int acc = c->role == LIPC_SEND ? O_WRONLY : O_RDONLY;
 	long max_msgs = o->max_msgs, msg_size = o->msg_size, prio_max = sysconf(_SC_MQ_PRIO_MAX);
 	bool created = false;
 	struct mq_attr attr;
@@ -203,15 +202,15 @@ static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	 * between the two opens, create it again.
 	 */
 	for (int tries = 0;; tries++) {
-		c->handle = lipc_msgq_posix_open(a->path, acc | O_CREAT | O_EXCL, o->mode, max_msgs,
-						 msg_size);
+		c->handle = lipc_msgq_posix_open(a->path, c->role, LIPC_CREATE | LIPC_EXCL, o->mode,
+						 max_msgs, msg_size);
 		if (c->handle >= 0) {
 			created = true;
 			break;
 		}
 		if (errno != EEXIST)
 			return mq_open_failed(errno, max_msgs, msg_size);
-		c->handle = lipc_msgq_posix_open(a->path, acc, 0, 0, 0);
+		c->handle = lipc_msgq_posix_open(a->path, c->role, 0, 0, 0, 0);
 		if (c->handle >= 0)
 			break;
 		if (errno != ENOENT || tries == 100)
@@ -370,7 +369,6 @@ static int sysv_check_owner(int id, const struct lipc_chan_opts *o)
 static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
-	int acc = c->role == LIPC_SEND ? O_WRONLY : O_RDONLY;
 	bool created = false;
 	struct queue *q;
 	size_t cap;
@@ -378,7 +376,8 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	if (c->role == LIPC_SEND && o->type < 0)
 		return lipc__fail_why(EINVAL, "a message's type is 1 or more, not %ld", o->type);
 	for (int tries = 0; c->handle < 0; tries++) {
-		c->handle = lipc_msgq_sysv_open(a->key, acc | O_CREAT | O_EXCL, o->mode & 0777);
+		c->handle = lipc_msgq_sysv_open(a->key, c->role, LIPC_CREATE | LIPC_EXCL,
+						o->mode & 0777);
 		if (c->handle >= 0) {
 			created = true;
 			break;
@@ -390,7 +389,7 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 					      lipc__proc_long("/proc/sys/kernel/msgmni", -1));
 		if (errno != EEXIST)
 			return -1;
-		c->handle = lipc_msgq_sysv_open(a->key, acc, 0);
+		c->handle = lipc_msgq_sysv_open(a->key, c->role, 0, 0);
 		if (c->handle < 0 && (errno != ENOENT || tries == 100))
 			return -1;
 	}
@@ -400,9 +399,7 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	 * A receiver's buffer holds the largest message a sender can send (msgmax), so that E2BIG
 	 * cannot happen to a valid message; only a size asked for (to truncate) is smaller.
 	 */
-	cap = c->role == LIPC_SEND ? 0
-	      : o->max_msg		? o->max_msg
-					: (size_t)lipc__msgq_sysv_msgmax();
+	cap = c->role == LIPC_SEND ? 0 : o->max_msg ? o->max_msg : (size_t)lipc__msgq_sysv_msgmax();
 	if (queue_new(c, cap) < 0)
 		return -1;
 	q = c->priv;
