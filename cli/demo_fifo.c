@@ -99,8 +99,14 @@ int demo_fifo(void)
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/fifo", demo_dir());
-	if (mkfifo(path, 0600) < 0) /* in the demo's own directory */
-		return demo_fail("mkfifo");
+	/* mkfifo, through the library's create (a reader's open that does not wait, closed). */
+	fd = lipc_fifo_open(path, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, 0600, 0);
+	if (fd < 0) {
+		ret = demo_fail("mkfifo");
+		lipc_fifo_unlink(path); /* made, but not opened (EMFILE): leave nothing */
+		return ret;
+	}
+	close(fd);
 	if (stat(path, &st) < 0) {
 		ret = demo_fail("stat");
 		goto out_unlink;

@@ -227,11 +227,16 @@ int lipc_fifo_open(const char *path, enum lipc_role role, int flags, mode_t mode
 		}
 	}
 	pfd = lipc__fifo_pin_at(dirfd, name, &st);
+	/* The directory's work is done: one descriptor fewer while the open waits (or at EMFILE).
+	 */
+	lipc__close(dirfd);
 	if (pfd < 0)
-		goto out_close_dir;
+		return -1;
 	fd = lipc__fifo_open_pinned(pfd, &st, role == LIPC_RECV ? O_RDONLY : O_WRONLY, timeout_ms);
 	lipc__close(pfd);
+	return fd;
+
 out_close_dir:
 	lipc__close(dirfd);
-	return fd;
+	return -1;
 }
