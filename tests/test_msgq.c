@@ -699,7 +699,7 @@ static void sysv_open_rules(void)
 	max = msgmax();
 	CHECK_EQ(lipc_msgq_sysv_max_msg(id), (long)ds.msg_qbytes < max ? (long)ds.msg_qbytes : max);
 
-	/* The access asked for is checked against the queue's mode, with O_CREAT too. */
+	/* The access asked for is checked against the queue's mode, with LIPC_CREATE too. */
 	if (check_other_uid()) {
 		pid = check_fork();
 		if (pid == 0) {
