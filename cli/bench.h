@@ -93,7 +93,7 @@ struct bench_objects {
 	int n_files, n_names;
 	bool names_are_mq;
 	key_t msq[2];	  /* System V message queues, reserved with IPC_EXCL */
-	char sems[2][32]; /* "sysv:0x..." semaphore sets, created with O_EXCL */
+	char sems[2][32]; /* "sysv:0x..." semaphore sets, created with LIPC_EXCL */
 	int n_msq, n_sems;
 };
 

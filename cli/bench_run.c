@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "lipc/chan.h"
 #include "lipc/lock.h"
 #include "lipc/pipe.h"
@@ -772,8 +773,8 @@ static int run_pipes(struct side *s, bool raw, unsigned char *pattern)
 	close(s->is_a ? ab[0] : ba[0]);
 	close(s->is_a ? ba[1] : ab[1]);
 	if (!raw) {
-		e.tx = lipc_chan_open_fd(e.fd_tx, LIPC_CHAN_SEND, &o);
-		e.rx = lipc_chan_open_fd(e.fd_rx, LIPC_CHAN_RECV, &o);
+		e.tx = lipc_chan_open_fd(e.fd_tx, LIPC_SEND, &o);
+		e.rx = lipc_chan_open_fd(e.fd_rx, LIPC_RECV, &o);
 		if (!e.tx || !e.rx)
 			die(s, "lipc_chan_open_fd: %s", strerror(errno));
 		e.tx_addr = (struct lipc_addr)LIPC_ADDR_INIT;
@@ -915,7 +916,7 @@ static int run_chan(struct side *s, const struct bench_case *c, const struct ben
 	signal(SIGPIPE, SIG_IGN); /* a reader that is gone is EPIPE, and the case fails */
 	rx = tx;
 	rx.flags |= LIPC_CHAN_KEEP;
-	e.rx = open_end(s, ob->ba, LIPC_CHAN_RECV, &rx, &e.rx_addr);
+	e.rx = open_end(s, ob->ba, LIPC_RECV, &rx, &e.rx_addr);
 	tx.msg_size = rx.msg_size;
 	if (lipc_chan_address(e.rx, ba, sizeof(ba)) < 0)
 		snprintf(ba, sizeof(ba), "%s", ob->ba);
@@ -924,18 +925,18 @@ static int run_chan(struct side *s, const struct bench_case *c, const struct ben
 		 * A's end, inherited, is left alone: its close would remove what A created (the
 		 * FIFO's name) or detach A's role from a ring. B exits soon, with _exit().
 		 */
-		e.rx = open_end(s, ob->ab, LIPC_CHAN_RECV, &rx, &e.rx_addr);
+		e.rx = open_end(s, ob->ab, LIPC_RECV, &rx, &e.rx_addr);
 		if (lipc_chan_address(e.rx, ab, sizeof(ab)) < 0)
 			snprintf(ab, sizeof(ab), "%s", ob->ab);
 		ctl_send(s, ab, sizeof(ab));
-		e.tx = open_end(s, ba, LIPC_CHAN_SEND, &tx, &e.tx_addr);
+		e.tx = open_end(s, ba, LIPC_SEND, &tx, &e.tx_addr);
 		limit[0] = chan_limit(e.rx);
 		limit[1] = chan_limit(e.tx);
 		ctl_send(s, limit, 2 * sizeof(size_t));
 		ctl_recv(s, limit, sizeof(size_t));
 	} else {
 		ctl_recv(s, ab, sizeof(ab));
-		e.tx = open_end(s, ab, LIPC_CHAN_SEND, &tx, &e.tx_addr);
+		e.tx = open_end(s, ab, LIPC_SEND, &tx, &e.tx_addr);
 		ctl_recv(s, limit + 2, 2 * sizeof(size_t));
 		limit[0] = chan_limit(e.rx);
 		limit[1] = chan_limit(e.tx);
@@ -1111,10 +1112,10 @@ static int run_sem(struct side *s, const struct bench_case *c, const struct benc
 	char done;
 
 	p.sh = shared_page(s);
-	p.s1 = c->how == HOW_SEM_POSIX ? lipc_sem_open(NULL, O_CREAT, 0, 0)
-				       : lipc_sem_open(o->sems[0], 0, 0, 0);
-	p.s2 = c->how == HOW_SEM_POSIX ? lipc_sem_open(NULL, O_CREAT, 0, 0)
-				       : lipc_sem_open(o->sems[1], 0, 0, 0);
+	p.s1 = c->how == HOW_SEM_POSIX ? sem_open_name(NULL, 0, 0, 0)
+				       : sem_open_name(o->sems[0], 0, 0, 0);
+	p.s2 = c->how == HOW_SEM_POSIX ? sem_open_name(NULL, 0, 0, 0)
+				       : sem_open_name(o->sems[1], 0, 0, 0);
 	if (!p.s1 || !p.s2)
 		die(s, "semaphore: %s", strerror(errno));
 	if (fork_b(s)) {

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "lipc/chan.h"
+#include "lipc/sem.h"
 
 #define EXIT_USAGE 2
 
@@ -96,7 +97,7 @@ enum {
 
 struct chan_args {
 	struct lipc_chan_opts opts;
-	int role;	     /* LIPC_CHAN_SEND or LIPC_CHAN_RECV */
+	int role;	     /* LIPC_SEND or LIPC_RECV */
 	unsigned given;	     /* the OPT_* options given, as 1 << (OPT - OPT_PRIORITY) */
 	const char *timeout; /* -t as given, for messages */
 	const char *address;
@@ -140,5 +141,15 @@ int open_dir_of(const char *path, char *base, size_t size);
 int print_msg(const void *data, size_t len);
 /* Set once a write error on standard output has been reported. */
 extern bool stdout_failed;
+
+/*
+ * System V names on the command line: the KEY text of "sysv:KEY" (the old spelling, still
+ * accepted) or "SCHEME:KEY" (scheme "sysv-sem", "sysv-shm"), or NULL for any other name.
+ */
+const char *sysv_key_text(const char *name, const char *scheme);
+/* lipc_sem_open() for "/NAME" and NULL, lipc_sem_sysv_open() for a System V name. */
+struct lipc_sem *sem_open_name(const char *name, int flags, mode_t mode, unsigned value);
+/* lipc_sem_unlink() or lipc_sem_sysv_unlink(), as the name says. */
+int sem_unlink_name(const char *name);
 
 #endif

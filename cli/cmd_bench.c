@@ -363,7 +363,7 @@ static void remove_objects(struct bench_objects *o)
 			msgctl(id, IPC_RMID, NULL);
 	}
 	for (int i = 0; i < o->n_sems; i++)
-		lipc_sem_unlink(o->sems[i]);
+		sem_unlink_name(o->sems[i]);
 	o->n_files = o->n_names = o->n_msq = o->n_sems = 0;
 }
 
@@ -391,7 +391,7 @@ static int make_objects(struct state *st, struct bench_objects *o, const struct 
 			struct lipc_sem *s;
 
 			snprintf(name, sizeof(name), "sysv:0x%08x", (unsigned)next_key(st));
-			s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+			s = sem_open_name(name, LIPC_CREATE | LIPC_EXCL, 0600, 0);
 			if (s) {
 				lipc_sem_close(s);
 				strcpy(o->sems[o->n_sems++], name);

@@ -333,7 +333,7 @@ int cmd_lock(int argc, char **argv)
 	if (lk.fd < 0)
 		fail("cannot open %s: %s", path, strerror(errno));
 	if (lipc_lock_lock(&lk, timeout_ms) < 0) {
-		if (errno == ETIMEDOUT)
+		if (errno == ETIMEDOUT || errno == EAGAIN) /* EAGAIN: -t 0 */
 			busy(path, &lk);
 		if (errno == EBADF)
 			fail("%s: an exclusive %s lock needs write permission (try -s or --kind "

@@ -124,7 +124,7 @@ int cmd_recv(int argc, char **argv)
 	int opt, r = 0, ret = EXIT_SUCCESS;
 	bool verbose = false;
 
-	chan_args_init(&ca, LIPC_CHAN_RECV);
+	chan_args_init(&ca, LIPC_RECV);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "kn:v", longopts, help)) != -1) {
 		if (opt == 'n')
 			count = parse_long("count", optarg, 1, LONG_MAX);
@@ -143,7 +143,7 @@ int cmd_recv(int argc, char **argv)
 
 	/* Messages go out as they come, even into a pipe: a reader downstream is waiting. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	c = open_channel(&ca, LIPC_CHAN_RECV);
+	c = open_channel(&ca, LIPC_RECV);
 	if (verbose)
 		say_where(c, &ca);
 	while (got != count && (r = lipc_chan_recv(c, &m)) != 0) {

@@ -385,8 +385,6 @@ static int remove_by_id(const struct target *t)
 
 static int remove_target(const struct target *t, const char **why)
 {
-	char sysv[32];
-
 	static char key_why[128];
 
 	*why = NULL;
@@ -399,7 +397,6 @@ static int remove_target(const struct target *t, const char **why)
 	}
 	if (t->by_id)
 		return remove_by_id(t);
-	snprintf(sysv, sizeof(sysv), "sysv:0x%x", (unsigned)t->key);
 	switch (t->kind) {
 	case FIFO:
 	case SOCKET:
@@ -413,9 +410,9 @@ static int remove_target(const struct target *t, const char **why)
 	case RING:
 		return remove_dev_shm(t, why);
 	case SYSV_SEM:
-		return lipc_sem_unlink(sysv);
+		return lipc_sem_sysv_unlink(t->key);
 	case SYSV_SHM:
-		return lipc_shm_unlink(sysv);
+		return lipc_shm_sysv_unlink(t->key);
 	}
 	errno = EINVAL;
 	return -1;

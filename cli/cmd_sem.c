@@ -26,7 +26,8 @@ static const char help[] =
 	"  /NAME     a POSIX named semaphore, the file /dev/shm/sem.NAME\n"
 	"            (VALUE 0 to 2147483647)\n"
 	"  sysv:KEY  semaphore 0 of a System V set (VALUE 0 to 32767); KEY is decimal,\n"
-	"            0x hex, or @PATH[:PROJ] for ftok(PATH, PROJ)\n"
+	"            0x hex, or @PATH[:PROJ] for ftok(PATH, PROJ); also written\n"
+	"            sysv-sem:KEY, as lipc rm takes it\n"
 	"\n"
 	"Options:\n"
 	"  -m, --mode MODE        create: permissions (octal, default 0600)\n"
@@ -57,7 +58,7 @@ static const char *const actions[] = { "create", "post", "wait", "get", "rm" };
 
 static bool is_sysv(const char *name)
 {
-	return !strncmp(name, "sysv:", 5);
+	return sysv_key_text(name, "sysv-sem") != NULL;
 }
 
 /* Refuse a malformed NAME before touching anything: usage errors, exit 2. */
@@ -66,7 +67,7 @@ static void check_name(const char *name)
 	key_t key;
 
 	if (is_sysv(name)) {
-		if (lipc_key_parse(name + 5, &key) == 0)
+		if (lipc_key_parse(sysv_key_text(name, "sysv-sem"), &key) == 0)
 			return;
 		if (errno == EINVAL)
 			usage_error("sem: '%s': KEY is a number of 32 bits but 0 (decimal or 0x "
@@ -155,7 +156,7 @@ static _Noreturn void open_failed(const char *verb, const char *name)
 
 static struct lipc_sem *open_existing(const char *verb, const char *name)
 {
-	struct lipc_sem *s = lipc_sem_open(name, 0, 0, 0);
+	struct lipc_sem *s = sem_open_name(name, 0, 0, 0);
 
 	if (!s)
 		open_failed(verb, name);
@@ -181,7 +182,7 @@ static int do_wait(const char *name, bool no_wait, const char *timeout, int time
 		int err = errno;
 
 		lipc_sem_close(s);
-		if (err == ETIMEDOUT)
+		if (err == ETIMEDOUT || err == EAGAIN) /* EAGAIN: -t 0 */
 			fail("%s: not posted within %s s", name, timeout);
 		if (err == EIDRM)
 			fail("%s: the semaphore set was removed while lipc waited", name);
@@ -246,7 +247,7 @@ int cmd_sem(int argc, char **argv)
 		long max = is_sysv(name) ? LIPC_SEM_SYSV_VALUE_MAX : SEM_VALUE_MAX;
 		long value = operands == 2 ? parse_long("value", argv[optind + 2], 0, max) : 0;
 
-		s = lipc_sem_open(name, O_CREAT | O_EXCL, mode, (unsigned)value);
+		s = sem_open_name(name, LIPC_CREATE | LIPC_EXCL, mode, (unsigned)value);
 		if (!s)
 			open_failed("create", name);
 		break;
@@ -283,7 +284,7 @@ int cmd_sem(int argc, char **argv)
 		break;
 	}
 	case RM:
-		if (lipc_sem_unlink(name) < 0)
+		if (sem_unlink_name(name) < 0)
 			open_failed("remove", name);
 		return EXIT_SUCCESS;
 	}

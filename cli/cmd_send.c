@@ -79,7 +79,7 @@ int cmd_send(int argc, char **argv)
 	struct lipc_chan *c;
 	int opt, ret = EXIT_SUCCESS;
 
-	chan_args_init(&ca, LIPC_CHAN_SEND);
+	chan_args_init(&ca, LIPC_SEND);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS, longopts, help)) != -1)
 		chan_option(&ca, opt, optarg);
 	if (optind >= argc)
@@ -100,7 +100,7 @@ int cmd_send(int argc, char **argv)
 
 	/* A receiver that goes away must be an error message, not a silent death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	c = open_channel(&ca, LIPC_CHAN_SEND);
+	c = open_channel(&ca, LIPC_SEND);
 	if (optind < argc) {
 		for (int i = optind; i < argc && ret == EXIT_SUCCESS; i++)
 			if (send_one(c, &ca, argv[i], strlen(argv[i])) < 0)

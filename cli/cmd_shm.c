@@ -30,7 +30,8 @@ static const char help[] =
 	"  rm NAME                           remove NAME\n"
 	"\n"
 	"NAME is /NAME for a POSIX object (a file in /dev/shm) or sysv:KEY for a System V\n"
-	"segment, KEY decimal, 0x hexadecimal, or @PATH[:PROJ] for ftok(PATH, PROJ).\n"
+	"segment, KEY decimal, 0x hexadecimal, or @PATH[:PROJ] for ftok(PATH, PROJ);\n"
+	"sysv:KEY may also be written sysv-shm:KEY, as lipc rm takes it.\n"
 	"SIZE, OFFSET and LENGTH are bytes, or K, M or G of them (4096, 64K, 1M).\n"
 	"A range that does not fit in the object is refused, not cut short.\n"
 	"Run 'lipc shm ACTION --help' for the options of an action.\n"
@@ -87,13 +88,35 @@ static const char help_rm[] =
 	"\n"
 	"Exit status: 0 removed, 1 failed, 2 usage error.\n";
 
-#define SYSV "sysv:"
-
 static const struct option help_only[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 
 static bool is_sysv(const char *name)
 {
-	return !strncmp(name, SYSV, strlen(SYSV));
+	return sysv_key_text(name, "sysv-shm") != NULL;
+}
+
+/* lipc_shm_open() for /NAME, lipc_shm_sysv_open() for a System V NAME (its key checked already). */
+static int shm_open_name(struct lipc_shm *shm, const char *name, int flags, size_t size,
+			 mode_t mode)
+{
+	key_t key;
+
+	if (!is_sysv(name))
+		return lipc_shm_open(shm, name, flags, size, mode);
+	if (lipc_key_parse(sysv_key_text(name, "sysv-shm"), &key) < 0)
+		return -1;
+	return lipc_shm_sysv_open(shm, key, flags, size, mode);
+}
+
+static int shm_unlink_name(const char *name)
+{
+	key_t key;
+
+	if (!is_sysv(name))
+		return lipc_shm_unlink(name);
+	if (lipc_key_parse(sysv_key_text(name, "sysv-shm"), &key) < 0)
+		return -1;
+	return lipc_shm_sysv_unlink(key);
 }
 
 /* The shape of NAME, as far as the command can tell before using it. */
@@ -102,11 +125,11 @@ static void check_name(const char *name)
 	key_t key;
 
 	if (is_sysv(name)) {
-		if (lipc_key_parse(name + strlen(SYSV), &key) == 0)
+		if (lipc_key_parse(sysv_key_text(name, "sysv-shm"), &key) == 0)
 			return;
 		if (errno == EINVAL || errno == ENAMETOOLONG)
 			usage_error("'%s' is not a System V key (decimal, 0x hex, or @PATH[:PROJ])",
-				    name + strlen(SYSV));
+				    sysv_key_text(name, "sysv-shm"));
 		fail("%s: cannot make a key: %s", name, strerror(errno));
 	}
 	if (name[0] != '/')
@@ -158,7 +181,7 @@ static void check_refusal(const char *name, int err)
 static void open_object(struct lipc_shm *shm, const char *name, int flags)
 {
 	check_name(name);
-	if (lipc_shm_open(shm, name, flags) == 0)
+	if (shm_open_name(shm, name, flags, 0, 0) == 0)
 		return;
 	check_refusal(name, errno);
 	fail("cannot open %s: %s", name, why(name, errno));
@@ -188,7 +211,7 @@ static int shm_create(int argc, char **argv)
 		usage_error("shm create: unexpected argument '%s'", argv[optind + 2]);
 	check_name(argv[optind]);
 	size = parse_size("size", argv[optind + 1], 1);
-	if (lipc_shm_create(&shm, argv[optind], size, mode) < 0) {
+	if (shm_open_name(&shm, argv[optind], LIPC_CREATE | LIPC_EXCL, size, mode) < 0) {
 		check_refusal(argv[optind], errno);
 		fail("cannot create %s: %s", argv[optind], why(argv[optind], errno));
 	}
@@ -257,7 +280,7 @@ static int shm_write(int argc, char **argv)
 	if (optind < argc)
 		usage_error("shm write: unexpected argument '%s'", argv[optind]);
 
-	open_object(&shm, name, O_RDWR);
+	open_object(&shm, name, 0);
 	if (offset > shm.size)
 		fail("offset %zu is past the end of %s (%zu bytes)", offset, name, shm.size);
 	if (arg && strcmp(arg, "-")) {
@@ -307,7 +330,7 @@ static int shm_read(int argc, char **argv)
 		usage_error("shm read: unexpected argument '%s'", argv[optind + 1]);
 	name = argv[optind];
 
-	open_object(&shm, name, O_RDONLY);
+	open_object(&shm, name, LIPC_SHM_RDONLY);
 	if (offset > shm.size)
 		fail("offset %zu is past the end of %s (%zu bytes)", offset, name, shm.size);
 	if (!have_length)
@@ -345,7 +368,7 @@ static int shm_rm(int argc, char **argv)
 		usage_error("shm rm: unexpected argument '%s'", argv[optind + 1]);
 	name = argv[optind];
 	check_name(name);
-	if (lipc_shm_unlink(name) < 0) {
+	if (shm_unlink_name(name) < 0) {
 		check_refusal(name, errno);
 		fail("cannot remove %s: %s", name, why(name, errno));
 	}

@@ -26,7 +26,7 @@ static void reader(const char *path, int ready)
 
 	say("reader", "open(O_RDONLY) blocks until some process opens the FIFO for writing");
 	close(ready); /* tells the parent this line is out */
-	fd = lipc_fifo_open(path, O_RDONLY, -1);
+	fd = lipc_fifo_open(path, LIPC_RECV, 0, 0, -1);
 	if (fd < 0)
 		_exit(demo_fail("open(O_RDONLY)"));
 	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
@@ -42,7 +42,7 @@ static void reader(const char *path, int ready)
 
 static void writer(const char *path)
 {
-	int fd = lipc_fifo_open(path, O_WRONLY, -1);
+	int fd = lipc_fifo_open(path, LIPC_SEND, 0, 0, -1);
 
 	if (fd < 0)
 		_exit(demo_fail("open(O_WRONLY)"));
@@ -99,8 +99,14 @@ int demo_fifo(void)
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/fifo", demo_dir());
-	if (lipc_fifo_create(path, 0600) < 0)
-		return demo_fail("mkfifo");
+	/* mkfifo, through the library's create (a reader's open that does not wait, closed). */
+	fd = lipc_fifo_open(path, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, 0600, 0);
+	if (fd < 0) {
+		ret = demo_fail("mkfifo");
+		lipc_fifo_unlink(path); /* made, but not opened (EMFILE): leave nothing */
+		return ret;
+	}
+	close(fd);
 	if (stat(path, &st) < 0) {
 		ret = demo_fail("stat");
 		goto out_unlink;
@@ -108,7 +114,7 @@ int demo_fifo(void)
 	say("parent", "mkfifo(\"%s\", 0600): a file of type '%c', size %lld; data never goes there",
 	    path, S_ISFIFO(st.st_mode) ? 'p' : '?', (long long)st.st_size);
 
-	fd = lipc_fifo_open(path, O_WRONLY, 0);
+	fd = lipc_fifo_open(path, LIPC_SEND, 0, 0, 0);
 	if (fd >= 0) {
 		close(fd);
 		ret = demo_failf("open(O_WRONLY | O_NONBLOCK) with no reader succeeded "

@@ -228,7 +228,7 @@ int demo_mq(void)
 	int id, ret = 1;
 
 	/* As many messages as the system gives by default (10), of up to 64 bytes. */
-	mq = lipc_msgq_posix_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, 0, MSG_SIZE);
+	mq = lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0600, 0, MSG_SIZE);
 	if (mq < 0)
 		return demo_fail("mq_open");
 	if (lipc_msgq_posix_getattr(mq, &attr) < 0) {
@@ -247,7 +247,7 @@ int demo_mq(void)
 		demo_fail("mknod");
 		goto out_unlink;
 	}
-	id = lipc_msgq_sysv_open(key, O_RDWR | O_CREAT | O_EXCL, 0600);
+	id = lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0600);
 	if (id < 0) {
 		demo_fail("msgget");
 		demo_unmark("sysv-msg", key); /* EEXIST: someone else's, never to be removed */

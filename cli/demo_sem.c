@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "demo.h"
 #include "lipc/sem.h"
 
@@ -50,7 +51,7 @@ static void wait_until_asleep(pid_t pid)
 static void worker(const char *name, long *counter)
 {
 	/* Found by name, as an unrelated process would find it. */
-	struct lipc_sem *s = lipc_sem_open(name, 0, 0, 0);
+	struct lipc_sem *s = sem_open_name(name, 0, 0, 0);
 
 	if (!s)
 		_exit(demo_fail("sem_open"));
@@ -121,7 +122,7 @@ static int posix_part(void)
 
 	/* glibc creates it under a random name, then links it to its own: no kill in between. */
 	demo_step(true);
-	s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+	s = sem_open_name(name, LIPC_CREATE | LIPC_EXCL, 0600, 1);
 	demo_step(false);
 	if (!s)
 		return demo_fail("sem_open");
@@ -165,7 +166,7 @@ out_unmap:
 	munmap(counter, sizeof(*counter));
 out_unlink:
 	lipc_sem_close(s);
-	if (lipc_sem_unlink(name) < 0 && ret == 0)
+	if (sem_unlink_name(name) < 0 && ret == 0)
 		ret = demo_fail("sem_unlink");
 	if (ret == 0)
 		say("parent",
@@ -176,7 +177,7 @@ out_unlink:
 /* The holder takes the semaphore with SEM_UNDO and waits to be killed. */
 static void holder(const char *name, int ready)
 {
-	struct lipc_sem *undo = lipc_sem_open(name, LIPC_SEM_UNDO, 0, 0);
+	struct lipc_sem *undo = sem_open_name(name, LIPC_SEM_UNDO, 0, 0);
 
 	if (!undo)
 		_exit(demo_fail("semget"));
@@ -258,7 +259,7 @@ static int sysv_part(void)
 	 */
 	if (demo_mark("sysv-sem", key) < 0)
 		return demo_fail("mknod");
-	s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+	s = sem_open_name(name, LIPC_CREATE | LIPC_EXCL, 0600, 1);
 	if (!s) {
 		demo_fail("semget");
 		demo_unmark("sysv-sem", key); /* EEXIST: someone else's, never to be removed */
@@ -297,7 +298,7 @@ static int sysv_part(void)
 
 out_remove:
 	lipc_sem_close(s);
-	if (lipc_sem_unlink(name) < 0 && ret == 0)
+	if (sem_unlink_name(name) < 0 && ret == 0)
 		ret = demo_fail("semctl(IPC_RMID)");
 	demo_unmark("sysv-sem", key);
 	if (ret == 0)

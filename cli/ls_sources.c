@@ -506,7 +506,7 @@ void ls_mqueue(struct ls_list *l)
 		mq_status(dirfd(d), e->d_name, o);
 		/* Opening a queue for reading takes nothing from it, and tells its size and count.
 		 */
-		mq = lipc_msgq_posix_open(name, O_RDONLY | O_NONBLOCK, 0, 0, 0);
+		mq = lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0);
 		if (mq != (mqd_t)-1) {
 			if (lipc_msgq_posix_getattr(mq, &attr) == 0) {
 				o->count = attr.mq_curmsgs;

@@ -13,7 +13,9 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "lipc/key.h"
 #include "lipc/ring.h"
+#include "lipc/sem.h"
 
 const char *cli_cmd;
 
@@ -393,7 +395,7 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg)
 		return true;
 	case OPT_TYPE:
 		/* A message's type is 1 or more; a receiver's selector may be 0 or -N too. */
-		if (ca->role == LIPC_CHAN_SEND)
+		if (ca->role == LIPC_SEND)
 			ca->opts.type = parse_signed("type", arg, 1, LONG_MAX);
 		else
 			ca->opts.type = parse_signed("type", arg, -LONG_MAX, LONG_MAX);
@@ -470,7 +472,7 @@ static void check_socket_options(const struct chan_args *ca)
 
 	if ((ca->given & GIVEN(OPT_OWNER)) && s == LIPC_SCHEME_TCP)
 		usage_error("--owner does not apply to tcp: TCP tells nobody's uid");
-	if ((ca->given & GIVEN(OPT_OWNER)) && unix_scheme(s) && ca->role == LIPC_CHAN_RECV)
+	if ((ca->given & GIVEN(OPT_OWNER)) && unix_scheme(s) && ca->role == LIPC_RECV)
 		usage_error("--owner applies to a unix socket's sender (the receiver makes the "
 			    "socket; --allow-uid chooses who may send)");
 	if ((ca->given & GIVEN(OPT_ALLOW_UID)) && !unix_scheme(s))
@@ -572,7 +574,7 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 	have_created = 0; /* a failed open removed what it made */
 	if (errno == ETIMEDOUT)
 		fail("%s: no %s within %s s", ca->address,
-		     role == LIPC_CHAN_SEND ? "receiver" : "sender", ca->timeout);
+		     role == LIPC_SEND ? "receiver" : "sender", ca->timeout);
 	if (errno == EPERM)
 		fail("cannot open %s: %s (--owner USER trusts USER's, whatever the mode)",
 		     ca->address, chan_strerror(ca, errno));
@@ -593,4 +595,39 @@ int print_msg(const void *data, size_t len)
 	warn_msg("write error: %s", strerror(errno));
 	stdout_failed = true;
 	return -1;
+}
+
+const char *sysv_key_text(const char *name, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	if (!strncmp(name, "sysv:", 5))
+		return name + 5;
+	if (!strncmp(name, scheme, n) && name[n] == ':')
+		return name + n + 1;
+	return NULL;
+}
+
+struct lipc_sem *sem_open_name(const char *name, int flags, mode_t mode, unsigned value)
+{
+	const char *key_text = name ? sysv_key_text(name, "sysv-sem") : NULL;
+	key_t key;
+
+	if (!key_text)
+		return lipc_sem_open(name, flags, mode, value);
+	if (lipc_key_parse(key_text, &key) < 0)
+		return NULL;
+	return lipc_sem_sysv_open(key, flags, mode, value);
+}
+
+int sem_unlink_name(const char *name)
+{
+	const char *key_text = sysv_key_text(name, "sysv-sem");
+	key_t key;
+
+	if (!key_text)
+		return lipc_sem_unlink(name);
+	if (lipc_key_parse(key_text, &key) < 0)
+		return -1;
+	return lipc_sem_sysv_unlink(key);
 }

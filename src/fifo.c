@@ -45,18 +45,6 @@ int lipc__fifo_create_at(int dirfd, const char *name, mode_t mode)
 	return is_fifo(&st) < 0 ? -1 : 0;
 }
 
-int lipc_fifo_create(const char *path, mode_t mode)
-{
-	const char *name;
-	int dirfd = lipc__open_dir(path, &name), ret;
-
-	if (dirfd < 0)
-		return -1;
-	ret = lipc__fifo_create_at(dirfd, name, mode);
-	lipc__close(dirfd);
-	return ret;
-}
-
 int lipc_fifo_unlink(const char *path)
 {
 	const char *name;
@@ -189,7 +177,7 @@ int lipc__fifo_open_pinned(int pfd, const struct stat *pinned, int flags, int ti
 
 	/* Reopen the very inode we checked (the O_PATH descriptor cannot read or write). */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	if (timeout_ms == 0 || (flags & O_NONBLOCK))
+	if (timeout_ms == 0)
 		fd = open(proc, flags | O_NONBLOCK | O_CLOEXEC);
 	else if (timeout_ms < 0)
 		fd = open_blocking(proc, flags);
@@ -214,31 +202,41 @@ out_close:
 	return -1;
 }
 
-static bool flags_valid(int flags)
-{
-	int acc = flags & O_ACCMODE;
-
-	return (acc == O_RDONLY || acc == O_WRONLY) && !(flags & ~(O_ACCMODE | O_NONBLOCK));
-}
-
-int lipc_fifo_open(const char *path, int flags, int timeout_ms)
+int lipc_fifo_open(const char *path, enum lipc_role role, int flags, mode_t mode, int timeout_ms)
 {
 	const char *name;
 	struct stat st;
-	int dirfd, pfd, fd;
+	int dirfd, pfd, fd = -1;
 
-	if (!flags_valid(flags)) {
+	if ((role != LIPC_RECV && role != LIPC_SEND) || (flags & ~(LIPC_CREATE | LIPC_EXCL)) ||
+	    ((flags & LIPC_EXCL) && !(flags & LIPC_CREATE)) || (mode & ~(mode_t)0777)) {
 		errno = EINVAL;
 		return -1;
 	}
 	dirfd = lipc__open_dir(path, &name);
 	if (dirfd < 0)
 		return -1;
+	if (flags & LIPC_CREATE) {
+		int created = lipc__fifo_create_at(dirfd, name, mode);
+
+		if (created < 0)
+			goto out_close_dir;
+		if (!created && (flags & LIPC_EXCL)) {
+			errno = EEXIST;
+			goto out_close_dir;
+		}
+	}
 	pfd = lipc__fifo_pin_at(dirfd, name, &st);
+	/* The directory's work is done: one descriptor fewer while the open waits (or at EMFILE).
+	 */
 	lipc__close(dirfd);
 	if (pfd < 0)
 		return -1;
-	fd = lipc__fifo_open_pinned(pfd, &st, flags, timeout_ms);
+	fd = lipc__fifo_open_pinned(pfd, &st, role == LIPC_RECV ? O_RDONLY : O_WRONLY, timeout_ms);
 	lipc__close(pfd);
 	return fd;
+
+out_close_dir:
+	lipc__close(dirfd);
+	return -1;
 }

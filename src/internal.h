@@ -240,7 +240,7 @@ bool lipc__trusted_uid(uid_t uid, const struct lipc__trust *t);
 int lipc__check_owner(uid_t uid, mode_t mode, const struct lipc__trust *t);
 
 /*
- * fifo.c, for the fifo: transport: the steps of lipc_fifo_create() and lipc_fifo_open() on a
+ * fifo.c, for the fifo: transport: the steps of lipc_fifo_open() on a
  * pinned directory. create_at: mkfifoat, 1 created, 0 a FIFO is there already, -1 (EEXIST: not
  * a FIFO, ELOOP: a link). pin_at: an O_PATH descriptor of the FIFO name, never following a link,
  * and its fstat in *st. open_pinned: open the FIFO pfd pins (pinned is its fstat) for flags, as

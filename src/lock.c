@@ -307,7 +307,7 @@ int lipc_lock_lock(const struct lipc_lock *lock, int timeout_ms)
 	if (r != 0)
 		return r > 0 ? 0 : -1;
 	if (timeout_ms == 0) {
-		errno = ETIMEDOUT;
+		errno = EAGAIN; /* not now, and not asked to wait (lipc/lipc.h) */
 		return -1;
 	}
 	/* A caller cancelled mid-wait would leave the helper behind, free to take the lock later.

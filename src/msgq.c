@@ -50,30 +50,65 @@ void lipc__msgq_posix_defaults(long *max_msgs, long *msg_size)
 		*msg_size = size < size_max ? size : size_max;
 }
 
-mqd_t lipc_msgq_posix_open(const char *name, int flags, mode_t mode, long max_msgs, long msg_size)
+/* The open(2) access of roles (LIPC_RECV, LIPC_SEND or both), or -1 with EINVAL for none. */
+static int role_access(int role)
 {
-	const int known = O_ACCMODE | O_CREAT | O_EXCL | O_NONBLOCK;
-	struct mq_attr attr = { 0 };
-
-	if (lipc__check_name(name) < 0)
-		return -1;
-	if ((flags & ~known) || (flags & O_ACCMODE) == O_ACCMODE || max_msgs < 0 || msg_size < 0) {
+	switch (role) {
+	case LIPC_RECV:
+		return O_RDONLY;
+	case LIPC_SEND:
+		return O_WRONLY;
+	case LIPC_RECV | LIPC_SEND:
+		return O_RDWR;
+	default:
 		errno = EINVAL;
 		return -1;
 	}
-	if (!(flags & O_CREAT))
-		return mq_open(name, flags);
+}
+
+/* flags within allowed, LIPC_EXCL only with LIPC_CREATE, mode within 0777: else EINVAL. */
+static int check_flags(int flags, int allowed, mode_t mode)
+{
+	if ((flags & ~allowed) || ((flags & LIPC_EXCL) && !(flags & LIPC_CREATE)) ||
+	    (mode & ~(mode_t)0777)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+mqd_t lipc_msgq_posix_open(const char *name, int role, int flags, mode_t mode, long max_msgs,
+			   long msg_size)
+{
+	struct mq_attr attr = { 0 };
+	int oflag = role_access(role);
+
+	if (lipc__check_name(name) < 0 || oflag < 0 ||
+	    check_flags(flags, LIPC_CREATE | LIPC_EXCL | LIPC_MSGQ_NONBLOCK, mode) < 0)
+		return -1;
+	if (max_msgs < 0 || msg_size < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (flags & LIPC_MSGQ_NONBLOCK)
+		oflag |= O_NONBLOCK;
+	if (!(flags & LIPC_CREATE))
+		return mq_open(name, oflag);
+	oflag |= O_CREAT | ((flags & LIPC_EXCL) ? O_EXCL : 0);
 	if (!max_msgs && !msg_size)
-		return mq_open(name, flags, mode ? mode : 0600, NULL);
+		return mq_open(name, oflag, mode ? mode : 0600, NULL);
 	/* mq_open() takes both sizes or neither: fill in the one not given as the kernel would. */
 	lipc__msgq_posix_defaults(&max_msgs, &msg_size);
 	attr.mq_maxmsg = max_msgs;
 	attr.mq_msgsize = msg_size;
-	return mq_open(name, flags, mode ? mode : 0600, &attr);
+	return mq_open(name, oflag, mode ? mode : 0600, &attr);
 }
 
 int lipc_msgq_posix_close(mqd_t mq)
 {
+	/* A descriptor that was never opened (or already closed and set to -1): nothing to do. */
+	if (mq == (mqd_t)-1)
+		return 0;
 	return mq_close(mq);
 }
 
@@ -200,24 +235,21 @@ static int sysv_open_round(void *arg)
 	return msgget(o->key, o->want);
 }
 
-int lipc_msgq_sysv_open(key_t key, int flags, mode_t mode)
+int lipc_msgq_sysv_open(key_t key, int role, int flags, mode_t mode)
 {
-	const int known = O_ACCMODE | O_CREAT | O_EXCL;
-	int acc = flags & O_ACCMODE, want;
+	int acc = role_access(role), want;
 
-	if ((flags & ~known) || acc == O_ACCMODE || (mode & ~0777)) {
-		errno = EINVAL;
+	if (acc < 0 || check_flags(flags, LIPC_CREATE | LIPC_EXCL, mode) < 0)
 		return -1;
-	}
 	/* msgget() checks the permission bits it is given against an existing queue. */
 	want = acc == O_RDONLY ? 0400 : acc == O_WRONLY ? 0200 : 0600;
-	if (!(flags & O_CREAT))
+	if (!(flags & LIPC_CREATE))
 		return msgget(key, want);
 	/*
 	 * IPC_CREAT alone on an existing queue would check the new queue's mode as the access
 	 * wanted: create exclusively, and open what exists for the access asked.
 	 */
-	if (flags & O_EXCL)
+	if (flags & LIPC_EXCL)
 		return msgget(key, IPC_CREAT | IPC_EXCL | (int)(mode ? mode : 0600));
 	return lipc__create_or_join(sysv_open_round,
 				    &(struct sysv_open){ key, (int)(mode ? mode : 0600), want });

@@ -28,6 +28,8 @@ int lipc_pipe_close(int fds[2])
 {
 	int ret = 0;
 
+	if (!fds)
+		return 0;
 	for (int i = 0; i < 2; i++) {
 		if (fds[i] >= 0 && close(fds[i]) < 0)
 			ret = -1;

@@ -229,7 +229,7 @@ static int peer_attached(const struct lipc_ring *r)
 	struct flock fl = {
 		.l_type = F_RDLCK,
 		.l_whence = SEEK_SET,
-		.l_start = r->role == LIPC_RING_PRODUCER ? 1 : 0,
+		.l_start = r->role == LIPC_SEND ? 1 : 0,
 		.l_len = 1,
 	};
 
@@ -403,12 +403,12 @@ static int corrupt(struct lipc_ring *r, int err)
 
 static _Atomic uint64_t *my_pos(struct lipc_ring *r)
 {
-	return r->role == LIPC_RING_PRODUCER ? &r->sh->head : &r->sh->tail;
+	return r->role == LIPC_SEND ? &r->sh->head : &r->sh->tail;
 }
 
 static _Atomic uint64_t *peer_pos(struct lipc_ring *r)
 {
-	return r->role == LIPC_RING_PRODUCER ? &r->sh->tail : &r->sh->head;
+	return r->role == LIPC_SEND ? &r->sh->tail : &r->sh->head;
 }
 
 /*
@@ -419,14 +419,14 @@ static _Atomic uint64_t *peer_pos(struct lipc_ring *r)
 static int read_peer(struct lipc_ring *r)
 {
 	uint64_t p = atomic_load_explicit(peer_pos(r), memory_order_acquire);
-	uint64_t head = r->role == LIPC_RING_PRODUCER ? r->pos : p;
-	uint64_t tail = r->role == LIPC_RING_PRODUCER ? p : r->pos;
+	uint64_t head = r->role == LIPC_SEND ? r->pos : p;
+	uint64_t tail = r->role == LIPC_SEND ? p : r->pos;
 
 	/*
 	 * A consumer that takes records as they become ready may be ahead of head: the producer
 	 * stores head just after a record's seq, and one killed in between never stores it.
 	 */
-	if (head - tail > r->cap && !(r->role == LIPC_RING_CONSUMER && tail - head <= r->cap))
+	if (head - tail > r->cap && !(r->role == LIPC_RECV && tail - head <= r->cap))
 		return corrupt(r, EPROTO);
 	r->peer = p;
 	return 0;
@@ -451,7 +451,7 @@ static int peer_gone(struct lipc_ring *r, bool test_lock)
 	uint32_t gen;
 	int alive;
 
-	if (r->role == LIPC_RING_PRODUCER) {
+	if (r->role == LIPC_SEND) {
 		if (!test_lock || !atomic_load_explicit(&sh->consumer_gen, memory_order_acquire))
 			return 0;
 		alive = peer_attached(r);
@@ -496,11 +496,9 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 {
 	struct ring_shared *sh = r->sh;
 	_Atomic uint32_t *sleeping =
-		r->role == LIPC_RING_PRODUCER ? &sh->producer_sleeping : &sh->consumer_sleeping;
-	_Atomic int32_t *cpu =
-		r->role == LIPC_RING_PRODUCER ? &sh->producer_cpu : &sh->consumer_cpu;
-	_Atomic int32_t *peer_cpu =
-		r->role == LIPC_RING_PRODUCER ? &sh->consumer_cpu : &sh->producer_cpu;
+		r->role == LIPC_SEND ? &sh->producer_sleeping : &sh->consumer_sleeping;
+	_Atomic int32_t *cpu = r->role == LIPC_SEND ? &sh->producer_cpu : &sh->consumer_cpu;
+	_Atomic int32_t *peer_cpu = r->role == LIPC_SEND ? &sh->consumer_cpu : &sh->producer_cpu;
 	uint64_t seen = r->peer;
 	int me = sched_getcpu(), budget, gone;
 
@@ -524,7 +522,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		 : me == atomic_load_explicit(peer_cpu, memory_order_relaxed) ? 0
 									      : r->spin;
 	for (unsigned long i = 0; r->spin_only || i < (unsigned long)budget; i++) {
-		if (r->role == LIPC_RING_CONSUMER
+		if (r->role == LIPC_RECV
 			    ? record_ready(r)
 			    : atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
 			r->spin = r->spin * 2 > SPIN_MAX ? SPIN_MAX : r->spin * 2;
@@ -553,7 +551,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	for (int i = 0; budget == 0 && !r->spin_only && i < r->yields; i++) {
 		sched_yield();
 		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen ||
-		    (r->role == LIPC_RING_CONSUMER && record_ready(r))) {
+		    (r->role == LIPC_RECV && record_ready(r))) {
 			r->yields = r->yields * 2 > YIELD_MAX ? YIELD_MAX : r->yields * 2;
 			r->check_ms = CHECK_FIRST_MS;
 			return 1;
@@ -617,8 +615,8 @@ out_awake_cleared:
 /* After publishing our position: wake the other side if it sleeps on it. */
 static void wake_peer(struct lipc_ring *r)
 {
-	_Atomic uint32_t *sleeping = r->role == LIPC_RING_PRODUCER ? &r->sh->consumer_sleeping
-								   : &r->sh->producer_sleeping;
+	_Atomic uint32_t *sleeping =
+		r->role == LIPC_SEND ? &r->sh->consumer_sleeping : &r->sh->producer_sleeping;
 
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(sleeping, memory_order_relaxed))
@@ -630,7 +628,7 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 	struct lipc__deadline d;
 	uint64_t rec, need, idx;
 
-	if (r->role != LIPC_RING_PRODUCER) {
+	if (r->role != LIPC_SEND) {
 		errno = EBADF;
 		return NULL;
 	}
@@ -677,8 +675,8 @@ int lipc_ring_commit(struct lipc_ring *r)
 {
 	uint64_t at;
 
-	if (r->role != LIPC_RING_PRODUCER || !r->held) {
-		errno = r->role != LIPC_RING_PRODUCER ? EBADF : EINVAL;
+	if (r->role != LIPC_SEND || !r->held) {
+		errno = r->role != LIPC_SEND ? EBADF : EINVAL;
 		return -1;
 	}
 	at = r->pos + r->held - record_size(r->held_len);
@@ -716,7 +714,7 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 	uint64_t idx, skip = 0, rec;
 	uint32_t n;
 
-	if (r->role != LIPC_RING_CONSUMER) {
+	if (r->role != LIPC_RECV) {
 		errno = EBADF;
 		return -1;
 	}
@@ -783,8 +781,8 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 
 int lipc_ring_release(struct lipc_ring *r)
 {
-	if (r->role != LIPC_RING_CONSUMER || !r->held) {
-		errno = r->role != LIPC_RING_CONSUMER ? EBADF : EINVAL;
+	if (r->role != LIPC_RECV || !r->held) {
+		errno = r->role != LIPC_RECV ? EBADF : EINVAL;
 		return -1;
 	}
 	r->pos += r->held;
@@ -1109,7 +1107,7 @@ static int lock_role(struct lipc_ring *r)
 	struct flock fl = {
 		.l_type = F_WRLCK,
 		.l_whence = SEEK_SET,
-		.l_start = r->role == LIPC_RING_PRODUCER ? 0 : 1,
+		.l_start = r->role == LIPC_SEND ? 0 : 1,
 		.l_len = 1,
 	};
 	struct stat st;
@@ -1124,7 +1122,7 @@ static int lock_role(struct lipc_ring *r)
 			EBUSY,
 			"a read lock on the ring blocks attaching, not a %s (mode %04o "
 			"lets others read it)",
-			r->role == LIPC_RING_PRODUCER ? "producer" : "consumer",
+			r->role == LIPC_SEND ? "producer" : "consumer",
 			(unsigned)(st.st_mode & 07777));
 	errno = EBUSY;
 	return -1;
@@ -1169,18 +1167,17 @@ static void adopt_orphan(struct lipc_ring *r)
 }
 
 /* lipc_ring_open() and lipc_ring_join(): a ring that is there already is joined if trust says. */
-static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity, mode_t mode,
-				   const struct lipc__trust *trust)
+static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int flags,
+				   size_t capacity, mode_t mode, const struct lipc__trust *trust)
 {
-	int role = flags & (LIPC_RING_PRODUCER | LIPC_RING_CONSUMER);
 	char path[PATH_MAX];
 	struct lipc_ring *r;
 	bool created = false;
 	uint64_t cap;
 
-	if ((role != LIPC_RING_PRODUCER && role != LIPC_RING_CONSUMER) ||
-	    (flags &
-	     ~(LIPC_RING_PRODUCER | LIPC_RING_CONSUMER | LIPC_RING_CREATE | LIPC_RING_SPIN))) {
+	if ((role != LIPC_SEND && role != LIPC_RECV) ||
+	    (flags & ~(LIPC_CREATE | LIPC_EXCL | LIPC_RING_SPIN)) ||
+	    ((flags & LIPC_EXCL) && !(flags & LIPC_CREATE))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1194,11 +1191,18 @@ static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity,
 	r->spin = SPIN_START;
 	r->yields = YIELD_START;
 	r->check_ms = CHECK_FIRST_MS;
-	r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_RING_CREATE))
+	r->fd = -1;
+	errno = ENOENT;
+	if (!(flags & LIPC_EXCL))
+		r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_CREATE))
 		r->fd = create(path, cap, mode, &created);
 	if (r->fd < 0)
 		goto out_free;
+	if (!created && (flags & LIPC_EXCL)) {
+		errno = EEXIST; /* another creator linked its ring first */
+		goto out_close_fd;
+	}
 	if (attach(r, created ? NULL : trust) < 0 || lock_role(r) < 0)
 		goto out_close;
 
@@ -1213,12 +1217,12 @@ static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity,
 		errno = EPROTO;
 		goto out_close;
 	}
-	if (role == LIPC_RING_PRODUCER)
+	if (role == LIPC_SEND)
 		adopt_orphan(r);
 	if (read_peer(r) < 0)
 		goto out_close;
 	/* Count ourselves in; a producer first clears "closed", which was its predecessor's. */
-	if (role == LIPC_RING_PRODUCER) {
+	if (role == LIPC_SEND) {
 		atomic_store_explicit(&r->sh->producer_closed, 0, memory_order_seq_cst);
 		atomic_fetch_add_explicit(&r->sh->producer_gen, 1, memory_order_seq_cst);
 	} else {
@@ -1234,22 +1238,24 @@ static struct lipc_ring *ring_open(const char *name, int flags, size_t capacity,
 out_close:
 	if (r->sh)
 		unmap_object(r->sh);
+out_close_fd:
 	lipc__close(r->fd);
 out_free:
 	free(r);
 	return NULL;
 }
 
-struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode)
+struct lipc_ring *lipc_ring_open(const char *name, enum lipc_role role, int flags, size_t capacity,
+				 mode_t mode)
 {
 	const struct lipc__trust trust = { .given = false };
 
 	lipc__why_clear();
-	return ring_open(name, flags, capacity, mode, &trust);
+	return ring_open(name, role, flags, capacity, mode, &trust);
 }
 
-struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, mode_t mode,
-				 uid_t owner)
+struct lipc_ring *lipc_ring_join(const char *name, enum lipc_role role, int flags, size_t capacity,
+				 mode_t mode, uid_t owner)
 {
 	const struct lipc__trust trust = { .given = true, .owner = owner };
 
@@ -1258,7 +1264,7 @@ struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, m
 		errno = EINVAL; /* no user: chown(2)'s "leave alone" */
 		return NULL;
 	}
-	return ring_open(name, flags, capacity, mode, &trust);
+	return ring_open(name, role, flags, capacity, mode, &trust);
 }
 
 int lipc_ring_close(struct lipc_ring *r)
@@ -1267,7 +1273,7 @@ int lipc_ring_close(struct lipc_ring *r)
 
 	if (!r)
 		return 0;
-	if (r->role == LIPC_RING_PRODUCER && r->sh) {
+	if (r->role == LIPC_SEND && r->sh) {
 		/* The consumer's end of stream: it reads what is left, then sees this. */
 		atomic_store_explicit(&r->sh->producer_closed, 1, memory_order_seq_cst);
 		wake_peer(r);
@@ -1341,5 +1347,5 @@ out_close:
 
 bool lipc__ring_peeked(const struct lipc_ring *r)
 {
-	return r->role == LIPC_RING_CONSUMER && r->held;
+	return r->role == LIPC_RECV && r->held;
 }

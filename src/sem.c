@@ -13,6 +13,7 @@
  * a full semaphore is EOVERFLOW, a removed set EIDRM (semop says EINVAL once the id is gone).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <semaphore.h>
 #include <stdlib.h>
@@ -23,7 +24,6 @@
 #include <time.h>
 
 #include "internal.h"
-#include "lipc/key.h"
 #include "lipc/sem.h"
 
 enum family {
@@ -59,15 +59,12 @@ union semun {
 /* How long an opener waits for the creator of a System V set to initialise it. */
 #define SYSV_INIT_WAIT_MS 1000
 
-static int parse_name(const char *name, enum family *family, key_t *key)
+/* A POSIX name ("/name"), or NULL for an unnamed semaphore. */
+static int parse_name(const char *name, enum family *family)
 {
 	if (!name) {
 		*family = POSIX_UNNAMED;
 		return 0;
-	}
-	if (!strncmp(name, "sysv:", 5)) {
-		*family = SYSV;
-		return lipc_key_parse(name + 5, key);
 	}
 	*family = POSIX_NAMED;
 	return lipc__check_name(name);
@@ -137,7 +134,7 @@ static int sysv_open_round(void *arg)
 	const struct sysv_round *r = arg;
 	struct lipc_sem *s = r->s;
 
-	if (r->flags & O_CREAT) {
+	if (r->flags & LIPC_CREATE) {
 		s->id = semget(r->key, 1, IPC_CREAT | IPC_EXCL | r->perm);
 		if (s->id >= 0) {
 			if (sysv_init(s->id, r->value) < 0) {
@@ -150,7 +147,7 @@ static int sysv_open_round(void *arg)
 			}
 			return 0;
 		}
-		if (errno != EEXIST || (r->flags & O_EXCL))
+		if (errno != EEXIST || (r->flags & LIPC_EXCL))
 			return -1;
 	}
 	s->id = semget(r->key, 0, 0);
@@ -171,7 +168,7 @@ static int sysv_open(struct lipc_sem *s, key_t key, int flags, mode_t mode, unsi
 		errno = EINVAL;
 		return -1;
 	}
-	if (!(flags & O_CREAT))
+	if (!(flags & LIPC_CREATE))
 		return sysv_open_round(&r);
 	/* Should the set vanish between our EEXIST and our lookup, try creating it again. */
 	return lipc__create_or_join(sysv_open_round, &r);
@@ -203,41 +200,65 @@ static int posix_open(struct lipc_sem *s, const char *name, int flags, mode_t mo
 	 * initialised, so POSIX named semaphores have no initialisation race. It keeps no
 	 * descriptor open.
 	 */
-	if (flags & O_CREAT)
-		s->sem = sem_open(name, flags & (O_CREAT | O_EXCL), mode ? mode : 0600, value);
+	if (flags & LIPC_CREATE)
+		s->sem = sem_open(name, O_CREAT | ((flags & LIPC_EXCL) ? O_EXCL : 0),
+				  mode ? mode : 0600, value);
 	else
 		s->sem = sem_open(name, 0);
 	return s->sem == SEM_FAILED ? -1 : 0;
+}
+
+/* flags within allowed, LIPC_EXCL only with LIPC_CREATE, mode within 0777: else EINVAL. */
+static int check_flags(int flags, int allowed, mode_t mode)
+{
+	if ((flags & ~allowed) || ((flags & LIPC_EXCL) && !(flags & LIPC_CREATE)) ||
+	    (mode & ~0777u)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 struct lipc_sem *lipc_sem_open(const char *name, int flags, mode_t mode, unsigned value)
 {
 	struct lipc_sem *s;
 	enum family family;
-	key_t key = 0;
-	int ret;
 
-	if ((flags & ~(O_CREAT | O_EXCL | LIPC_SEM_UNDO)) || (mode & ~0777u)) {
-		errno = EINVAL;
+	if (check_flags(flags, LIPC_CREATE | LIPC_EXCL, mode) < 0)
 		return NULL;
-	}
-	if (parse_name(name, &family, &key) < 0)
+	if (parse_name(name, &family) < 0)
 		return NULL;
-	if ((flags & LIPC_SEM_UNDO) && family != SYSV) {
-		errno = EINVAL; /* POSIX semaphores have no undo */
-		return NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->family = family;
 	s->id = -1;
+	if (posix_open(s, name, flags, mode, value) < 0)
+		goto out_free;
+	return s;
+
+out_free:
+	free(s);
+	return NULL;
+}
+
+struct lipc_sem *lipc_sem_sysv_open(key_t key, int flags, mode_t mode, unsigned value)
+{
+	struct lipc_sem *s;
+
+	if (check_flags(flags, LIPC_CREATE | LIPC_EXCL | LIPC_SEM_UNDO, mode) < 0)
+		return NULL;
+	if (key == IPC_PRIVATE) {
+		errno = EINVAL; /* a new set nobody else could find */
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->family = SYSV;
+	s->id = -1;
 	s->undo = (flags & LIPC_SEM_UNDO) ? SEM_UNDO : 0;
-	if (family == SYSV)
-		ret = sysv_open(s, key, flags, mode, value);
-	else
-		ret = posix_open(s, name, flags, mode, value);
-	if (ret < 0)
+	if (sysv_open(s, key, flags, mode, value) < 0)
 		goto out_free;
 	return s;
 
@@ -250,6 +271,8 @@ int lipc_sem_close(struct lipc_sem *s)
 {
 	int ret = 0;
 
+	if (!s)
+		return 0;
 	switch (s->family) {
 	case POSIX_NAMED:
 		ret = sem_close(s->sem);
@@ -271,17 +294,24 @@ int lipc_sem_close(struct lipc_sem *s)
 int lipc_sem_unlink(const char *name)
 {
 	enum family family;
-	key_t key;
-	int id;
 
 	if (!name) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (parse_name(name, &family, &key) < 0)
+	if (parse_name(name, &family) < 0)
 		return -1;
-	if (family == POSIX_NAMED)
-		return sem_unlink(name);
+	return sem_unlink(name);
+}
+
+int lipc_sem_sysv_unlink(key_t key)
+{
+	int id;
+
+	if (key == IPC_PRIVATE) {
+		errno = EINVAL;
+		return -1;
+	}
 	id = semget(key, 0, 0);
 	if (id < 0)
 		return -1;
@@ -392,7 +422,8 @@ int lipc_sem_timedwait(struct lipc_sem *s, int timeout_ms)
 {
 	if (take(s, timeout_ms) == 0)
 		return 0;
-	if (errno == EAGAIN)
+	/* take() says EAGAIN for both; only a wait that waited ran out (lipc/lipc.h). */
+	if (errno == EAGAIN && timeout_ms != 0)
 		errno = ETIMEDOUT;
 	return -1;
 }

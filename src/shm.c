@@ -6,8 +6,9 @@
  * also be truncated by any process that may write it, and an access past the new end is SIGBUS
  * too: memfds are sealed so that their size can never change, a received memfd that is not
  * sealed is refused, and the copy helpers go through pread()/pwrite(), which report a short
- * object instead of killing us. Creation is exclusive (O_EXCL, IPC_EXCL) and undone whole on
- * failure, so a caller never inherits someone else's size, mode or contents. Finally a lock in
+ * object instead of killing us. Creation itself is exclusive (O_EXCL, IPC_EXCL) and undone whole
+ * on failure; create-or-join is that, then a plain open on EEXIST, so only with LIPC_EXCL does
+ * a caller know that the size, mode and contents are its own. Finally a lock in
  * shared memory outlives the processes that take it: the mutex here is robust, so the death of
  * its holder is reported to the next locker (EOWNERDEAD) rather than hanging everyone for ever,
  * and the condition variable keeps no record of its waiters, so the death of one breaks nothing.
@@ -24,19 +25,11 @@
 
 #include "abi.h"
 #include "internal.h"
-#include "lipc/key.h"
 #include "lipc/shm.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U /* Linux 6.3; older headers lack it */
 #endif
-
-#define SYSV_PREFIX "sysv:"
-
-enum family {
-	POSIX,
-	SYSV
-};
 
 /*
  * Clear the handle as far as the caller's struct goes (never the whole of ours: the caller's may
@@ -58,14 +51,6 @@ static int begin(struct lipc_shm *shm)
 	return 0;
 }
 
-/* Which family name belongs to (and its key, for System V); -1 with errno for a bad name. */
-static int parse_name(const char *name, key_t *key)
-{
-	if (!strncmp(name, SYSV_PREFIX, strlen(SYSV_PREFIX)))
-		return lipc_key_parse(name + strlen(SYSV_PREFIX), key) < 0 ? -1 : SYSV;
-	return lipc__check_name(name) < 0 ? -1 : POSIX;
-}
-
 /* A size that an object can have: not 0, and within off_t, which ftruncate() and pread() take. */
 static int check_size(size_t size)
 {
@@ -80,14 +65,18 @@ static int check_size(size_t size)
 	return 0;
 }
 
-/* O_RDONLY or O_RDWR, nothing else: true for read-only. */
-static int check_access(int flags, bool *read_only)
+/*
+ * flags within allowed, LIPC_EXCL only with LIPC_CREATE, and no read-only creation (a new object
+ * is all zeros, and sizing it needs write access); mode within 0777. True for read-only.
+ */
+static int check_flags(int flags, int allowed, mode_t mode, bool *read_only)
 {
-	if (flags != O_RDONLY && flags != O_RDWR) {
+	if ((flags & ~allowed) || ((flags & LIPC_EXCL) && !(flags & LIPC_CREATE)) ||
+	    ((flags & LIPC_CREATE) && (flags & LIPC_SHM_RDONLY)) || (mode & ~(mode_t)0777)) {
 		errno = EINVAL;
 		return -1;
 	}
-	*read_only = flags == O_RDONLY;
+	*read_only = flags & LIPC_SHM_RDONLY;
 	return 0;
 }
 
@@ -197,30 +186,6 @@ out_remove:
 	return -1;
 }
 
-int lipc_shm_create(struct lipc_shm *shm, const char *name, size_t size, mode_t mode)
-{
-	int family;
-	key_t key;
-
-	if (begin(shm) < 0)
-		return -1;
-	if (mode & ~(mode_t)0777) {
-		errno = EINVAL;
-		return -1;
-	}
-	family = parse_name(name, &key);
-	if (family < 0 || check_size(size) < 0)
-		return -1;
-	if (!mode)
-		mode = 0600;
-	if ((family == POSIX ? create_posix(shm, name, size, mode)
-			     : create_sysv(shm, key, size, mode)) < 0) {
-		reset(shm);
-		return -1;
-	}
-	return 0;
-}
-
 static int open_sysv(struct lipc_shm *shm, key_t key, bool read_only)
 {
 	struct shmid_ds ds;
@@ -242,35 +207,90 @@ static int open_sysv(struct lipc_shm *shm, key_t key, bool read_only)
 	return 0;
 }
 
-int lipc_shm_open(struct lipc_shm *shm, const char *name, int flags)
+static int open_posix(struct lipc_shm *shm, const char *name, bool read_only)
 {
-	bool read_only;
 	size_t size;
-	int family;
-	key_t key;
 
-	if (begin(shm) < 0 || check_access(flags, &read_only) < 0)
-		return -1;
-	family = parse_name(name, &key);
-	if (family < 0)
-		return -1;
-	if (family == SYSV) {
-		if (open_sysv(shm, key, read_only) < 0)
-			goto out_reset;
-		return 0;
-	}
-	shm->fd = shm_open(name, flags, 0);
+	shm->fd = shm_open(name, read_only ? O_RDONLY : O_RDWR, 0);
 	if (shm->fd < 0)
-		goto out_reset;
+		return -1;
 	if (fd_size(shm->fd, &size) < 0 || map_fd(shm, size, read_only) < 0)
 		goto out_close;
 	return 0;
 
 out_close:
 	lipc__close(shm->fd);
-out_reset:
-	reset(shm);
 	return -1;
+}
+
+/*
+ * One round of create-or-join (lipc__create_or_join): create the object exclusively or, when
+ * it is there and LIPC_EXCL was not asked for, join it read-write as it is.
+ */
+struct open_round {
+	struct lipc_shm *shm;
+	const char *name; /* POSIX */
+	key_t key;	  /* System V */
+	int flags;
+	size_t size;
+	mode_t mode;
+};
+
+static int open_round(void *arg)
+{
+	const struct open_round *r = arg;
+	int ret = r->name ? create_posix(r->shm, r->name, r->size, r->mode)
+			  : create_sysv(r->shm, r->key, r->size, r->mode);
+
+	if (ret == 0 || errno != EEXIST || (r->flags & LIPC_EXCL))
+		return ret;
+	reset(r->shm);
+	ret = r->name ? open_posix(r->shm, r->name, false) : open_sysv(r->shm, r->key, false);
+	if (ret < 0)
+		reset(r->shm);
+	return ret;
+}
+
+/* lipc_shm_open() and lipc_shm_sysv_open(), once their name or key is known good. */
+static int open_either(struct open_round *r, bool read_only)
+{
+	int ret = -1;
+
+	if (!(r->flags & LIPC_CREATE))
+		ret = r->name ? open_posix(r->shm, r->name, read_only)
+			      : open_sysv(r->shm, r->key, read_only);
+	else if (check_size(r->size) == 0)
+		ret = lipc__create_or_join(open_round, r);
+	if (ret < 0)
+		reset(r->shm);
+	return ret;
+}
+
+int lipc_shm_open(struct lipc_shm *shm, const char *name, int flags, size_t size, mode_t mode)
+{
+	struct open_round r = { shm, name, 0, flags, size, mode ? mode : 0600 };
+	bool read_only;
+
+	if (begin(shm) < 0 ||
+	    check_flags(flags, LIPC_CREATE | LIPC_EXCL | LIPC_SHM_RDONLY, mode, &read_only) < 0 ||
+	    lipc__check_name(name) < 0)
+		return -1;
+	return open_either(&r, read_only);
+}
+
+int lipc_shm_sysv_open(struct lipc_shm *shm, key_t key, int flags, size_t size, mode_t mode)
+{
+	struct open_round r = { shm, NULL, key, flags, size, mode ? mode : 0600 };
+	bool read_only;
+
+	if (begin(shm) < 0 ||
+	    check_flags(flags, LIPC_CREATE | LIPC_EXCL | LIPC_SHM_RDONLY, mode, &read_only) < 0)
+		return -1;
+	if (key == IPC_PRIVATE) {
+		errno = EINVAL; /* a new segment nobody else could find */
+		return -1;
+	}
+	return open_either(&r, read_only);
 }
 
 int lipc_shm_close(struct lipc_shm *shm)
@@ -302,13 +322,19 @@ int lipc_shm_close(struct lipc_shm *shm)
 
 int lipc_shm_unlink(const char *name)
 {
-	key_t key;
-	int id, family = parse_name(name, &key);
-
-	if (family < 0)
+	if (lipc__check_name(name) < 0)
 		return -1;
-	if (family == POSIX)
-		return shm_unlink(name);
+	return shm_unlink(name);
+}
+
+int lipc_shm_sysv_unlink(key_t key)
+{
+	int id;
+
+	if (key == IPC_PRIVATE) {
+		errno = EINVAL;
+		return -1;
+	}
 	/* shmget() with no flags finds the segment whatever its permissions; RMID checks them. */
 	id = shmget(key, 0, 0);
 	if (id < 0)
@@ -350,7 +376,7 @@ int lipc_shm_open_fd(struct lipc_shm *shm, int fd, int flags)
 	size_t size;
 	int seals;
 
-	if (begin(shm) < 0 || check_access(flags, &read_only) < 0)
+	if (begin(shm) < 0 || check_flags(flags, LIPC_SHM_RDONLY, 0, &read_only) < 0)
 		return -1;
 	/* EINVAL from the kernel too, for a file that cannot be sealed at all. */
 	seals = fcntl(fd, F_GET_SEALS);
@@ -496,6 +522,7 @@ out:
 int lipc_shm_mutex_lock(struct lipc_shm_mutex *m, int timeout_ms)
 {
 	struct lipc__deadline d;
+	int err;
 
 	if (timeout_ms < 0)
 		return lock_result(pthread_mutex_lock(&m->mutex));
@@ -506,7 +533,11 @@ int lipc_shm_mutex_lock(struct lipc_shm_mutex *m, int timeout_ms)
 	 * locker waits for ever. A deadline that has already passed tries once just the same.
 	 */
 	lipc__deadline_start(&d, timeout_ms);
-	return lock_result(pthread_mutex_clocklock(&m->mutex, CLOCK_MONOTONIC, &d.at));
+	err = pthread_mutex_clocklock(&m->mutex, CLOCK_MONOTONIC, &d.at);
+	/* Not now, and not asked to wait: EAGAIN, as every timeout of 0 (lipc/lipc.h). */
+	if (err == ETIMEDOUT && timeout_ms == 0)
+		err = EAGAIN;
+	return lock_result(err);
 }
 
 int lipc_shm_mutex_consistent(struct lipc_shm_mutex *m)
@@ -555,7 +586,9 @@ int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int ti
 		    errno == EAGAIN)
 			break;
 		if (errno != EINTR) {
-			err = errno;
+			/* A timeout of 0 is EAGAIN (lipc/lipc.h); futex's own EAGAIN is a wake-up.
+			 */
+			err = errno == ETIMEDOUT && timeout_ms == 0 ? EAGAIN : errno;
 			break;
 		}
 	}

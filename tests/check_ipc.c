@@ -354,7 +354,7 @@ static void traffic_send(const struct check_traffic *t, const char *address)
 {
 	unsigned char body[65536];
 	char msg[sizeof(body) + 64];
-	struct lipc_chan *c = lipc_chan_open(address, LIPC_CHAN_SEND, &t->opts);
+	struct lipc_chan *c = lipc_chan_open(address, LIPC_SEND, &t->opts);
 	uint32_t rnd = 1;
 
 	if (!c)
@@ -390,7 +390,7 @@ void check_traffic(const struct check_traffic *t)
 
 	snprintf(address, sizeof(address), "%s", t->address);
 	if (t->recv_first) {
-		c = lipc_chan_open(address, LIPC_CHAN_RECV, &t->opts);
+		c = lipc_chan_open(address, LIPC_RECV, &t->opts);
 		if (!c)
 			check_fail(__FILE__, __LINE__, "cannot open %s: %s", address,
 				   strerror(errno));
@@ -406,7 +406,7 @@ void check_traffic(const struct check_traffic *t)
 		_exit(0);
 	}
 	if (!c) {
-		c = lipc_chan_open(address, LIPC_CHAN_RECV, &t->opts);
+		c = lipc_chan_open(address, LIPC_RECV, &t->opts);
 		if (!c)
 			check_fail(__FILE__, __LINE__, "cannot open %s: %s", address,
 				   strerror(errno));

@@ -53,11 +53,11 @@ static void open_refuses_bad_arguments(void)
 
 	CHECK(!lipc_chan_open(fifo_addr("f"), 3, NULL) && errno == EINVAL);
 	o.flags = 0x100;
-	CHECK(!lipc_chan_open(fifo_addr("f"), LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open(fifo_addr("f"), LIPC_RECV, &o) && errno == EINVAL);
 	o.flags = 0;
 	o.timeout_ms = -2;
-	CHECK(!lipc_chan_open(fifo_addr("f"), LIPC_CHAN_RECV, &o) && errno == EINVAL);
-	CHECK(!lipc_chan_open("nope:x", LIPC_CHAN_RECV, NULL) && errno == EPROTONOSUPPORT);
+	CHECK(!lipc_chan_open(fifo_addr("f"), LIPC_RECV, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open("nope:x", LIPC_RECV, NULL) && errno == EPROTONOSUPPORT);
 }
 
 /* A sender process sends msgs[0..n) with opts; returns its pid. */
@@ -67,7 +67,7 @@ static pid_t sender(const char *addr, const struct lipc_chan_opts *o, const char
 	pid_t pid = check_fork();
 
 	if (pid == 0) {
-		struct lipc_chan *c = lipc_chan_open(addr, LIPC_CHAN_SEND, o);
+		struct lipc_chan *c = lipc_chan_open(addr, LIPC_SEND, o);
 
 		CHECK(c != NULL);
 		for (size_t i = 0; i < n; i++)
@@ -95,7 +95,7 @@ static void fifo_round_trip(void)
 	struct lipc_msg m = LIPC_MSG_INIT;
 	pid_t pid = sender(addr, NULL, msgs, 3);
 
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+	c = lipc_chan_open(addr, LIPC_RECV, NULL);
 	CHECK(c != NULL);
 	for (int i = 0; i < 3; i++)
 		expect(c, msgs[i]);
@@ -137,8 +137,8 @@ static void newline_refused_in_line_mode(void)
 	struct lipc_chan *tx, *rx;
 
 	CHECK_SYS(lipc_pipe_open(p, 0));
-	tx = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
-	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, NULL);
+	tx = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
+	rx = lipc_chan_open_fd(p[0], LIPC_RECV, NULL);
 	CHECK(tx && rx);
 	CHECK_ERR(lipc_chan_send(tx, "two\nlines", 9), EINVAL);
 	CHECK_SYS(lipc_chan_send(tx, "whole", 5));
@@ -157,8 +157,8 @@ static void framed_carries_any_byte(void)
 
 	o.flags = LIPC_CHAN_FRAMED;
 	CHECK_SYS(lipc_pipe_open(p, 0));
-	tx = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, &o);
-	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, &o);
+	tx = lipc_chan_open_fd(p[1], LIPC_SEND, &o);
+	rx = lipc_chan_open_fd(p[0], LIPC_RECV, &o);
 	CHECK(tx && rx);
 	CHECK_SYS(lipc_chan_send(tx, bin, sizeof(bin)));
 	CHECK_SYS(lipc_chan_send(tx, "", 0));
@@ -181,7 +181,7 @@ static struct lipc_chan *reader_of(const char *raw, size_t len, const struct lip
 	CHECK_SYS(lipc_pipe_open(p, 0));
 	CHECK_EQ(write(p[1], raw, len), len);
 	close(p[1]);
-	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, o);
+	rx = lipc_chan_open_fd(p[0], LIPC_RECV, o);
 	CHECK(rx != NULL);
 	return rx;
 }
@@ -284,14 +284,14 @@ static void large_message(void)
 	o.flags = LIPC_CHAN_FRAMED;
 	pid = check_fork();
 	if (pid == 0) {
-		c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		c = lipc_chan_open(addr, LIPC_SEND, &o);
 		CHECK(c != NULL);
 		CHECK_SYS(lipc_chan_send(c, big, len));
 		CHECK_SYS(lipc_chan_send(c, big, len));
 		CHECK_SYS(lipc_chan_close(c));
 		_exit(0);
 	}
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(c != NULL);
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(lipc_chan_recv(c, &m), 1);
@@ -314,12 +314,12 @@ static void recv_times_out(void)
 
 	/* Nobody opens the other end: the open itself runs out of time. */
 	o.timeout_ms = 50;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &o) && errno == ETIMEDOUT);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == ETIMEDOUT);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, &o) && errno == ETIMEDOUT);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == ETIMEDOUT);
 
 	/* A silent writer: each wait runs out. */
 	CHECK_SYS(lipc_pipe_open(p, 0));
-	c = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open_fd(p[0], LIPC_RECV, &o);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_recv(c, &m), ETIMEDOUT);
 	CHECK_SYS(lipc_chan_set_timeout(c, 0));
@@ -337,7 +337,7 @@ static void nonblocking_recv_before_any_writer(void)
 	struct lipc_msg m = LIPC_MSG_INIT;
 
 	o.timeout_ms = 0;
-	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(fifo_addr("fifo"), LIPC_RECV, &o);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_recv(c, &m), EAGAIN);
 	CHECK_SYS(lipc_chan_close(c));
@@ -354,7 +354,7 @@ static void send_times_out(void)
 	memset(chunk, 'x', sizeof(chunk));
 	o.timeout_ms = 20;
 	CHECK_SYS(lipc_pipe_open(p, 0));
-	c = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, &o);
+	c = lipc_chan_open_fd(p[1], LIPC_SEND, &o);
 	CHECK(c != NULL);
 	while ((r = lipc_chan_send(c, chunk, sizeof(chunk))) == 0)
 		;
@@ -371,7 +371,7 @@ static void send_to_closed_reader_is_epipe(void)
 	signal(SIGPIPE, SIG_IGN);
 	CHECK_SYS(lipc_pipe_open(p, 0));
 	close(p[0]);
-	c = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
+	c = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_send(c, "x", 1), EPIPE);
 	CHECK_SYS(lipc_chan_close(c));
@@ -384,11 +384,11 @@ static void wrong_direction(void)
 	int p[2];
 
 	CHECK_SYS(lipc_pipe_open(p, 0));
-	c = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, NULL);
+	c = lipc_chan_open_fd(p[0], LIPC_RECV, NULL);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_send(c, "x", 1), EBADF);
 	CHECK_SYS(lipc_chan_close(c));
-	c = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
+	c = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_recv(c, &m), EBADF);
 	CHECK_SYS(lipc_chan_close(c));
@@ -408,7 +408,7 @@ static void creator_removes_fifo(void)
 	o.timeout_ms = 0;
 	o.on_create = check_created;
 	o.on_create_arg = path;
-	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(fifo_addr("fifo"), LIPC_RECV, &o);
 	CHECK(c != NULL);
 	CHECK_EQ(check_created_calls, 1);
 	CHECK_SYS(lstat(path, &st));
@@ -424,7 +424,7 @@ static void creator_removes_fifo(void)
 	CHECK_ERR(lstat(path, &st), ENOENT);
 
 	CHECK_SYS(mkfifo(path, 0600));
-	c = lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(fifo_addr("fifo"), LIPC_RECV, &o);
 	CHECK(c != NULL);
 	CHECK_EQ(check_created_calls, 1);
 	CHECK_SYS(lipc_chan_close(c));
@@ -433,7 +433,7 @@ static void creator_removes_fifo(void)
 
 	/* A timed-out open removes what it created. */
 	o.timeout_ms = 10;
-	CHECK(!lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_SEND, &o) && errno == ETIMEDOUT);
+	CHECK(!lipc_chan_open(fifo_addr("fifo"), LIPC_SEND, &o) && errno == ETIMEDOUT);
 	CHECK_ERR(lstat(path, &st), ENOENT);
 }
 
@@ -445,13 +445,13 @@ static void open_fifo_errors(void)
 	check_path(path, sizeof(path), "file");
 	close((int)CHECK_SYS(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
 	snprintf(addr, sizeof(addr), "fifo:%s", path);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == EEXIST);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, NULL) && errno == EEXIST);
 	CHECK_SYS(unlink(path));
-	CHECK(!lipc_chan_open(fifo_addr("no-dir/f"), LIPC_CHAN_RECV, NULL) && errno == ENOENT);
+	CHECK(!lipc_chan_open(fifo_addr("no-dir/f"), LIPC_RECV, NULL) && errno == ENOENT);
 
 	/* Sending with no reader and no wait: ENXIO, and the FIFO made for it is gone again. */
 	o.timeout_ms = 0;
-	CHECK(!lipc_chan_open(fifo_addr("fifo"), LIPC_CHAN_SEND, &o) && errno == ENXIO);
+	CHECK(!lipc_chan_open(fifo_addr("fifo"), LIPC_SEND, &o) && errno == ENXIO);
 	check_path(path, sizeof(path), "fifo");
 	CHECK_ERR(access(path, F_OK), ENOENT);
 }
@@ -467,7 +467,7 @@ static void keep_receiving_across_senders(void)
 	pid_t pid;
 
 	o.flags = LIPC_CHAN_KEEP;
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(c != NULL);
 	pid = sender(addr, NULL, first, 1);
 	expect(c, "one");
@@ -489,7 +489,7 @@ static void socket_peer_gone_is_epipe_without_sigpipe(void)
 	signal(SIGPIPE, SIG_DFL);
 	CHECK_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	close(sv[1]);
-	c = lipc_chan_open_fd(sv[0], LIPC_CHAN_SEND, NULL);
+	c = lipc_chan_open_fd(sv[0], LIPC_SEND, NULL);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_send(c, "x", 1), EPIPE);
 	CHECK_SYS(lipc_chan_close(c));
@@ -510,8 +510,8 @@ static void sendmsg_and_accessors(void)
 
 	o.max_msg = 100;
 	CHECK_SYS(lipc_pipe_open(p, 0));
-	tx = lipc_chan_open_fd(p[1], LIPC_CHAN_SEND, NULL);
-	rx = lipc_chan_open_fd(p[0], LIPC_CHAN_RECV, &o);
+	tx = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
+	rx = lipc_chan_open_fd(p[0], LIPC_RECV, &o);
 	CHECK(tx && rx);
 	CHECK_EQ(lipc_chan_max_msg(rx), 100);
 	CHECK_EQ(lipc_chan_max_msg(tx), LIPC_MSG_MAX_DEFAULT);
@@ -524,19 +524,19 @@ static void sendmsg_and_accessors(void)
 	CHECK_SYS(lipc_chan_close(rx));
 
 	o.flags = 0x100;
-	CHECK(!lipc_chan_open_fd(-1, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open_fd(-1, LIPC_RECV, &o) && errno == EINVAL);
 	o.flags = 0;
 	{
 		int sv[2], before = check_open_fds();
 
 		CHECK_SYS(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
-		CHECK(!lipc_chan_open_fd(sv[0], LIPC_CHAN_RECV, &o) && errno == EINVAL);
+		CHECK(!lipc_chan_open_fd(sv[0], LIPC_RECV, &o) && errno == EINVAL);
 		close(sv[1]);
 		CHECK_EQ(check_open_fds(), before); /* the channel closed sv[0] as promised */
 	}
 	o.flags = 0;
 	o.max_msgs = -1;
-	CHECK(!lipc_chan_open_fd(-1, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open_fd(-1, LIPC_RECV, &o) && errno == EINVAL);
 }
 
 CHECK_MAIN(TEST(addresses), TEST(open_refuses_bad_arguments), TEST(fifo_round_trip),

@@ -7,6 +7,12 @@
 #include "check.h"
 #include "lipc/fifo.h"
 
+/* Create the FIFO at path, which must be new: a reader's open that does not wait, closed. */
+static void make_fifo(const char *path, mode_t mode)
+{
+	close((int)CHECK_SYS(lipc_fifo_open(path, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, mode, 0)));
+}
+
 static void create_mode_and_reuse(void)
 {
 	char path[PATH_MAX];
@@ -14,13 +20,20 @@ static void create_mode_and_reuse(void)
 
 	umask(0);
 	check_path(path, sizeof(path), "fifo");
-	CHECK_EQ(lipc_fifo_create(path, 0), 1);
+	make_fifo(path, 0);
 	CHECK_SYS(lstat(path, &st));
 	CHECK(S_ISFIFO(st.st_mode));
 	CHECK_EQ(st.st_mode & 07777, 0600);
-	CHECK_EQ(lipc_fifo_create(path, 0), 0); /* an existing FIFO is reused */
+	/* LIPC_EXCL refuses the FIFO there; LIPC_CREATE alone joins it, as open without it does. */
+	CHECK_ERR(lipc_fifo_open(path, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, 0, 0), EEXIST);
+	close((int)CHECK_SYS(lipc_fifo_open(path, LIPC_RECV, LIPC_CREATE, 0640, 0)));
+	CHECK_SYS(lstat(path, &st));
+	CHECK_EQ(st.st_mode & 07777, 0600); /* the existing FIFO's, not the mode asked for */
+	close((int)CHECK_SYS(lipc_fifo_open(path, LIPC_RECV, 0, 0, 0)));
 	CHECK_SYS(lipc_fifo_unlink(path));
-	CHECK_EQ(lipc_fifo_create(path, 0640), 1);
+	CHECK_ERR(lipc_fifo_open(path, LIPC_RECV, 0, 0, 0),
+		  ENOENT); /* no LIPC_CREATE: joins only */
+	make_fifo(path, 0640);
 	CHECK_SYS(lstat(path, &st));
 	CHECK_EQ(st.st_mode & 07777, 0640);
 	CHECK_SYS(lipc_fifo_unlink(path));
@@ -40,12 +53,13 @@ static void create_refuses_non_fifo(void)
 	CHECK_SYS(mkfifo(fifo, 0600));
 	CHECK_SYS(symlink(fifo, link));
 
-	CHECK_ERR(lipc_fifo_create(file, 0), EEXIST);
-	CHECK_ERR(lipc_fifo_create(dir, 0), EEXIST);
-	CHECK_ERR(lipc_fifo_create(link, 0), ELOOP); /* a link, even to a FIFO */
-	CHECK_ERR(lipc_fifo_open(file, O_RDONLY, 0), EEXIST);
-	CHECK_ERR(lipc_fifo_open(dir, O_RDONLY, 0), EEXIST);
-	CHECK_ERR(lipc_fifo_open(link, O_WRONLY, -1), ELOOP);
+	CHECK_ERR(lipc_fifo_open(file, LIPC_RECV, LIPC_CREATE, 0, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_open(dir, LIPC_RECV, LIPC_CREATE, 0, 0), EEXIST);
+	/* A link, even to a FIFO. */
+	CHECK_ERR(lipc_fifo_open(link, LIPC_RECV, LIPC_CREATE, 0, 0), ELOOP);
+	CHECK_ERR(lipc_fifo_open(file, LIPC_RECV, 0, 0, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_open(dir, LIPC_RECV, 0, 0, 0), EEXIST);
+	CHECK_ERR(lipc_fifo_open(link, LIPC_SEND, 0, 0, -1), ELOOP);
 	CHECK_ERR(lipc_fifo_unlink(file), EEXIST);
 	CHECK_ERR(lipc_fifo_unlink(link), EEXIST);
 
@@ -60,15 +74,19 @@ static void missing_directory(void)
 	char path[PATH_MAX];
 
 	check_path(path, sizeof(path), "no-such-dir/fifo");
-	CHECK_ERR(lipc_fifo_create(path, 0), ENOENT);
-	CHECK_ERR(lipc_fifo_open(path, O_RDONLY, 0), ENOENT);
-	CHECK_ERR(lipc_fifo_create("", 0), ENOENT);
+	CHECK_ERR(lipc_fifo_open(path, LIPC_RECV, LIPC_CREATE, 0, 0), ENOENT);
+	CHECK_ERR(lipc_fifo_open(path, LIPC_RECV, 0, 0, 0), ENOENT);
+	CHECK_ERR(lipc_fifo_open("", LIPC_RECV, LIPC_CREATE, 0, 0), ENOENT);
 }
 
 static void bad_flags(void)
 {
-	CHECK_ERR(lipc_fifo_open("/tmp", O_RDWR, 0), EINVAL);
-	CHECK_ERR(lipc_fifo_open("/tmp", O_WRONLY | O_APPEND, 0), EINVAL);
+	CHECK_ERR(lipc_fifo_open("/tmp", LIPC_RECV | LIPC_SEND, 0, 0, 0), EINVAL); /* one role */
+	CHECK_ERR(lipc_fifo_open("/tmp", 0, 0, 0, 0), EINVAL);
+	CHECK_ERR(lipc_fifo_open("/tmp", LIPC_SEND, O_APPEND, 0, 0), EINVAL);
+	CHECK_ERR(lipc_fifo_open("/tmp", LIPC_SEND, O_CREAT, 0, 0), EINVAL); /* not our flag */
+	CHECK_ERR(lipc_fifo_open("/tmp", LIPC_SEND, LIPC_EXCL, 0, 0), EINVAL);
+	CHECK_ERR(lipc_fifo_open("/tmp", LIPC_SEND, LIPC_CREATE, 01600, 0), EINVAL);
 }
 
 static void nonblocking_write_open_without_reader(void)
@@ -77,13 +95,12 @@ static void nonblocking_write_open_without_reader(void)
 	int fd;
 
 	check_path(path, sizeof(path), "fifo");
-	CHECK_EQ(lipc_fifo_create(path, 0), 1);
-	CHECK_ERR(lipc_fifo_open(path, O_WRONLY, 0), ENXIO);
-	CHECK_ERR(lipc_fifo_open(path, O_WRONLY | O_NONBLOCK, -1), ENXIO);
+	make_fifo(path, 0);
+	CHECK_ERR(lipc_fifo_open(path, LIPC_SEND, 0, 0, 0), ENXIO);
 	/* With a reader there, the same open succeeds. */
-	fd = (int)CHECK_SYS(lipc_fifo_open(path, O_RDONLY, 0));
+	fd = (int)CHECK_SYS(lipc_fifo_open(path, LIPC_RECV, 0, 0, 0));
 	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
-	close((int)CHECK_SYS(lipc_fifo_open(path, O_WRONLY, 0)));
+	close((int)CHECK_SYS(lipc_fifo_open(path, LIPC_SEND, 0, 0, 0)));
 	close(fd);
 	CHECK_SYS(lipc_fifo_unlink(path));
 }
@@ -94,34 +111,34 @@ static void timed_open_times_out(void)
 	int before = check_open_fds();
 
 	check_path(path, sizeof(path), "fifo");
-	CHECK_EQ(lipc_fifo_create(path, 0), 1);
-	CHECK_ERR(lipc_fifo_open(path, O_RDONLY, 50), ETIMEDOUT);
-	CHECK_ERR(lipc_fifo_open(path, O_WRONLY, 50), ETIMEDOUT);
+	make_fifo(path, 0);
+	CHECK_ERR(lipc_fifo_open(path, LIPC_RECV, 0, 0, 50), ETIMEDOUT);
+	CHECK_ERR(lipc_fifo_open(path, LIPC_SEND, 0, 0, 50), ETIMEDOUT);
 	CHECK_EQ(check_open_fds(), before);
 	CHECK_SYS(lipc_fifo_unlink(path));
 }
 
 /* A blocking or timed open completes when another process opens the other end. */
-static void open_meets_peer(int mine, int theirs, int timeout_ms)
+static void open_meets_peer(enum lipc_role mine, enum lipc_role theirs, int timeout_ms)
 {
 	char path[PATH_MAX], buf[8] = { 0 };
 	int fd;
 	pid_t pid;
 
 	check_path(path, sizeof(path), "fifo");
-	CHECK_EQ(lipc_fifo_create(path, 0), 1);
+	make_fifo(path, 0);
 	pid = check_fork();
 	if (pid == 0) {
-		fd = (int)CHECK_SYS(lipc_fifo_open(path, theirs, -1));
-		if (theirs == O_WRONLY)
+		fd = (int)CHECK_SYS(lipc_fifo_open(path, theirs, 0, 0, -1));
+		if (theirs == LIPC_SEND)
 			CHECK_EQ(write(fd, "peer", 4), 4);
 		else
 			CHECK_EQ(read(fd, buf, sizeof(buf)), 4);
 		_exit(0);
 	}
-	fd = (int)CHECK_SYS(lipc_fifo_open(path, mine, timeout_ms));
+	fd = (int)CHECK_SYS(lipc_fifo_open(path, mine, 0, 0, timeout_ms));
 	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
-	if (mine == O_WRONLY) {
+	if (mine == LIPC_SEND) {
 		CHECK_EQ(write(fd, "peer", 4), 4);
 	} else {
 		CHECK_EQ(read(fd, buf, sizeof(buf)), 4);
@@ -134,22 +151,22 @@ static void open_meets_peer(int mine, int theirs, int timeout_ms)
 
 static void blocking_open_meets_writer(void)
 {
-	open_meets_peer(O_RDONLY, O_WRONLY, -1);
+	open_meets_peer(LIPC_RECV, LIPC_SEND, -1);
 }
 
 static void blocking_open_meets_reader(void)
 {
-	open_meets_peer(O_WRONLY, O_RDONLY, -1);
+	open_meets_peer(LIPC_SEND, LIPC_RECV, -1);
 }
 
 static void timed_open_meets_writer(void)
 {
-	open_meets_peer(O_RDONLY, O_WRONLY, 30000);
+	open_meets_peer(LIPC_RECV, LIPC_SEND, 30000);
 }
 
 static void timed_open_meets_reader(void)
 {
-	open_meets_peer(O_WRONLY, O_RDONLY, 30000);
+	open_meets_peer(LIPC_SEND, LIPC_RECV, 30000);
 }
 
 CHECK_MAIN(TEST(create_mode_and_reuse), TEST(create_refuses_non_fifo), TEST(missing_directory),

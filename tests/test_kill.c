@@ -323,9 +323,9 @@ static struct lipc_chan *open_end(struct round *r, int role, int timeout_ms)
 	struct lipc_chan *c;
 
 	if (r->t->kind == PIPE) {
-		int fd = role == LIPC_CHAN_SEND ? r->pipe[1] : r->pipe[0];
+		int fd = role == LIPC_SEND ? r->pipe[1] : r->pipe[0];
 
-		r->pipe[role == LIPC_CHAN_SEND ? 1 : 0] = -1;
+		r->pipe[role == LIPC_SEND ? 1 : 0] = -1;
 		c = lipc_chan_open_fd(fd, role, &o);
 	} else {
 		c = lipc_chan_open(r->address, role, &o);
@@ -334,7 +334,7 @@ static struct lipc_chan *open_end(struct round *r, int role, int timeout_ms)
 		check_fail(__FILE__, __LINE__, "%s: cannot open %s: %s", r->t->name, r->address,
 			   strerror(errno));
 	/* A listener asked for port 0 tells where it really is. */
-	if (role == LIPC_CHAN_RECV && r->t->kind == TCP)
+	if (role == LIPC_RECV && r->t->kind == TCP)
 		CHECK_SYS(lipc_chan_address(c, r->address, sizeof(r->address)));
 	return c;
 }
@@ -351,7 +351,8 @@ static void round_setup(struct round *r)
 		CHECK_SYS(lipc_pipe_open(r->pipe, 0));
 	/* Made by neither end, so neither end's death leaves it or takes it. */
 	if (r->t->kind == FIFO)
-		CHECK_EQ(lipc_fifo_create(r->path, 0600), 1);
+		close((int)CHECK_SYS(
+			lipc_fifo_open(r->path, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, 0600, 0)));
 }
 
 /* After the round: remove what outlives its processes by design. */
@@ -394,7 +395,7 @@ static void sender_dies(struct round *r, int round)
 
 	round_setup(r);
 	if (first)
-		rx = open_end(r, LIPC_CHAN_RECV, MUST_MS);
+		rx = open_end(r, LIPC_RECV, MUST_MS);
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
@@ -406,7 +407,7 @@ static void sender_dies(struct round *r, int round)
 			lipc_chan_close(rx);
 		if (r->pipe[0] >= 0)
 			close(r->pipe[0]);
-		tx = open_end(r, LIPC_CHAN_SEND, -1);
+		tx = open_end(r, LIPC_SEND, -1);
 		close(ready[1]);
 		for (long i = 0; i < t->count; i++)
 			if (lipc_chan_send(tx, msg, make_msg(msg, i, t->max_body, t->flags)) < 0)
@@ -420,7 +421,7 @@ static void sender_dies(struct round *r, int round)
 		r->pipe[1] = -1;
 	}
 	if (!first)
-		rx = open_end(r, LIPC_CHAN_RECV, MUST_MS);
+		rx = open_end(r, LIPC_RECV, MUST_MS);
 	CHECK_EQ(read(ready[0], &c, 1), 0);
 	close(ready[0]);
 	for (; seq < k; seq++) {
@@ -496,7 +497,7 @@ static void receiver_dies(struct round *r, int round)
 		close(ready[0]);
 		if (r->pipe[1] >= 0)
 			close(r->pipe[1]);
-		rx = open_end(r, LIPC_CHAN_RECV, -1);
+		rx = open_end(r, LIPC_RECV, -1);
 		len = strlen(r->address);
 		if (write(ready[1], r->address, len) != (ssize_t)len)
 			_exit(3);
@@ -512,14 +513,14 @@ static void receiver_dies(struct round *r, int round)
 		r->pipe[0] = -1;
 	}
 	if (t->kind == FIFO) {
-		tx = open_end(r, LIPC_CHAN_SEND, MUST_MS);
+		tx = open_end(r, LIPC_SEND, MUST_MS);
 		CHECK(read(ready[0], r->address, sizeof(r->address)) > 0);
 	} else {
 		ssize_t n = read(ready[0], r->address, sizeof(r->address) - 1);
 
 		CHECK(n > 0 || t->kind == PIPE);
 		r->address[n > 0 ? n : 0] = '\0';
-		tx = open_end(r, LIPC_CHAN_SEND, MUST_MS);
+		tx = open_end(r, LIPC_SEND, MUST_MS);
 	}
 	close(ready[0]);
 	for (seq = 0; seq < t->count; seq++) {
@@ -558,7 +559,7 @@ static void receiver_dies(struct round *r, int round)
 	 * is refused), replaces it, and removes it at its close.
 	 */
 	if (t->kind == UNIX || t->kind == DGRAM || t->kind == SEQPACKET) {
-		struct lipc_chan *again = open_end(r, LIPC_CHAN_RECV, 0);
+		struct lipc_chan *again = open_end(r, LIPC_RECV, 0);
 
 		CHECK_SYS(lipc_chan_close(again));
 		CHECK_ERR(access(r->path, F_OK), ENOENT);
@@ -782,7 +783,9 @@ static void kill_sem(bool sysv)
 		snprintf(name, sizeof(name), "/%s", check_name(n, sizeof(n), "sem"));
 	snapshot(&before);
 	for (int round = 0; round < rounds_n; round++) {
-		struct lipc_sem *s = lipc_sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+		struct lipc_sem *s =
+			sysv ? lipc_sem_sysv_open(check_key(2), LIPC_CREATE | LIPC_EXCL, 0600, 1)
+			     : lipc_sem_open(name, LIPC_CREATE | LIPC_EXCL, 0600, 1);
 		pid_t pid;
 		int value, r;
 
@@ -790,7 +793,9 @@ static void kill_sem(bool sysv)
 		sh->turns = 0;
 		pid = check_fork();
 		if (pid == 0) {
-			struct lipc_sem *mine = lipc_sem_open(name, sysv ? LIPC_SEM_UNDO : 0, 0, 0);
+			struct lipc_sem *mine =
+				sysv ? lipc_sem_sysv_open(check_key(2), LIPC_SEM_UNDO, 0, 0)
+				     : lipc_sem_open(name, 0, 0, 0);
 
 			CHECK(mine != NULL);
 			for (;;) {
@@ -812,12 +817,12 @@ static void kill_sem(bool sysv)
 			CHECK_EQ(r, 0);
 			story("waiters got it");
 		} else {
-			story("waiters were told it stays taken (ETIMEDOUT)");
+			story("waiters were told it stays taken (EAGAIN)");
 			/* Taken for good by the dead: the waiter is told, not left hanging. */
 			CHECK(r == -1 && (errno == EAGAIN || errno == ETIMEDOUT));
 		}
 		CHECK_SYS(lipc_sem_close(s));
-		CHECK_SYS(lipc_sem_unlink(name));
+		CHECK_SYS(sysv ? lipc_sem_sysv_unlink(check_key(2)) : lipc_sem_unlink(name));
 		same_as(&before, name, round);
 		kills++;
 	}

@@ -57,7 +57,7 @@ static size_t make_msg(char *msg, int producer, long seq)
 static void producer(const char *address, int id, long n)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	struct lipc_chan *c = lipc_chan_open(address, LIPC_CHAN_SEND, &o);
+	struct lipc_chan *c = lipc_chan_open(address, LIPC_SEND, &o);
 	char msg[128];
 
 	if (!c)
@@ -83,7 +83,7 @@ static void load(const char *address_in)
 
 	o.flags = LIPC_CHAN_KEEP;
 	o.timeout_ms = MUST_MS;
-	c = lipc_chan_open(address_in, LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(address_in, LIPC_RECV, &o);
 	if (!c)
 		check_fail(__FILE__, __LINE__, "cannot open %s: %s", address_in, strerror(errno));
 	if (lipc_chan_address(c, address, sizeof(address)) < 0)
@@ -200,16 +200,16 @@ static void ring_refuses_a_second_producer(void)
 	pid_t pid;
 
 	name_addr("shm");
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(tx != NULL);
-	second = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	second = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(second == NULL && errno == EBUSY);
 	/* From another process too. */
 	pid = check_fork();
 	if (pid == 0) {
-		second = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		second = lipc_chan_open(addr, LIPC_SEND, &o);
 		CHECK(second == NULL && errno == EBUSY);
 		_exit(0);
 	}

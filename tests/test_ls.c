@@ -196,14 +196,12 @@ static void each_kind(const char *mqueue_dir, void *unused)
 	(void)unused;
 	(void)mqueue_dir;
 	/* System V, through the library and through util-linux's ipcmk. */
-	qid = (int)CHECK_SYS(lipc_msgq_sysv_open(mkey, O_RDWR | O_CREAT, 0600));
+	qid = (int)CHECK_SYS(lipc_msgq_sysv_open(mkey, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0600));
 	CHECK_SYS(lipc_msgq_sysv_send(qid, 1, "hello", 5, -1));
 	CHECK_SYS(lipc_msgq_sysv_send(qid, 2, "world!", 6, -1));
-	snprintf(addr, sizeof(addr), "sysv:0x%x", (unsigned)skey);
-	ssem = lipc_sem_open(addr, O_CREAT | O_EXCL, 0640, 1);
+	ssem = lipc_sem_sysv_open(skey, LIPC_CREATE | LIPC_EXCL, 0640, 1);
 	CHECK(ssem != NULL);
-	snprintf(addr, sizeof(addr), "sysv:0x%x", (unsigned)hkey);
-	CHECK_SYS(lipc_shm_create(&sysv, addr, 8192, 0600));
+	CHECK_SYS(lipc_shm_sysv_open(&sysv, hkey, LIPC_CREATE | LIPC_EXCL, 8192, 0600));
 	mq_ipcmk = ipcmk((const char *const[]){ "ipcmk", "-Q", NULL });
 	shm_ipcmk = ipcmk((const char *const[]){ "ipcmk", "-M", "4096", "-p", "0640", NULL });
 	sem_ipcmk = ipcmk((const char *const[]){ "ipcmk", "-S", "3", NULL });
@@ -214,13 +212,13 @@ static void each_kind(const char *mqueue_dir, void *unused)
 	check_name(sem_name + 1, sizeof(sem_name) - 1, "sem");
 	check_name(ring_name + 1, sizeof(ring_name) - 1, "ring");
 	check_name(mq_name + 1, sizeof(mq_name) - 1, "mq");
-	CHECK_SYS(lipc_shm_create(&posix, shm_name, 5000, 0640));
-	psem = lipc_sem_open(sem_name, O_CREAT | O_EXCL, 0600, 3);
+	CHECK_SYS(lipc_shm_open(&posix, shm_name, LIPC_CREATE | LIPC_EXCL, 5000, 0640));
+	psem = lipc_sem_open(sem_name, LIPC_CREATE | LIPC_EXCL, 0600, 3);
 	CHECK(psem != NULL);
-	ring = lipc_ring_open(ring_name, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 4096, 0600);
+	ring = lipc_ring_open(ring_name, LIPC_SEND, LIPC_CREATE, 4096, 0600);
 	CHECK(ring != NULL);
 	CHECK_SYS(lipc_ring_push(ring, "0123456789", 10, 0));
-	mq = lipc_msgq_posix_open(mq_name, O_RDWR | O_CREAT, 0600, 5, 100);
+	mq = lipc_msgq_posix_open(mq_name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0600, 5, 100);
 	CHECK(mq != (mqd_t)-1);
 	for (int i = 0; i < 3; i++)
 		CHECK_SYS(lipc_msgq_posix_send(mq, "m", 1, 0, 0));
@@ -434,11 +432,9 @@ static void each_kind(const char *mqueue_dir, void *unused)
 	CHECK_SYS(lipc_shm_close(&posix));
 	CHECK_SYS(lipc_shm_unlink(shm_name));
 	CHECK_SYS(lipc_shm_close(&sysv));
-	snprintf(addr, sizeof(addr), "sysv:0x%x", (unsigned)hkey);
-	CHECK_SYS(lipc_shm_unlink(addr));
+	CHECK_SYS(lipc_shm_sysv_unlink(hkey));
 	CHECK_SYS(lipc_sem_close(ssem));
-	snprintf(addr, sizeof(addr), "sysv:0x%x", (unsigned)skey);
-	CHECK_SYS(lipc_sem_unlink(addr));
+	CHECK_SYS(lipc_sem_sysv_unlink(skey));
 	CHECK_SYS(lipc_msgq_sysv_unlink(mkey));
 }
 
@@ -457,8 +453,8 @@ static void ls_among_everything(void)
 	int id;
 
 	check_name(name + 1, sizeof(name) - 1, "shm");
-	CHECK_SYS(lipc_shm_create(&shm, name, 4096, 0));
-	id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0600));
+	CHECK_SYS(lipc_shm_open(&shm, name, LIPC_CREATE | LIPC_EXCL, 4096, 0));
+	id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0600));
 	LS_JSON(&d, "--type", "shm,sysv-mq");
 	CHECK_EQ(jnum(find(&d, "shm", name), "size"), 4096);
 	CHECK_EQ(jnum(find(&d, "sysv-mq", sysv_name("sysv-mq", key)), "id"), id);
@@ -897,7 +893,7 @@ static void ls_as_nobody(void)
 	if (!check_other_uid())
 		return;
 	check_name(name + 1, sizeof(name) - 1, "root");
-	CHECK_SYS(lipc_shm_create(&shm, name, 4096, 0644));
+	CHECK_SYS(lipc_shm_open(&shm, name, LIPC_CREATE | LIPC_EXCL, 4096, 0644));
 	pid = check_fork();
 	if (pid == 0) {
 		struct check_cmd c;
@@ -970,7 +966,7 @@ static void ls_without_mqueue(void)
 static void rm_each_kind(const char *mqueue_dir, void *unused)
 {
 	char shm[128] = "/", sem[128] = "/", ring[128] = "/", mq[128] = "/", fifo[PATH_MAX],
-	     sock[PATH_MAX], a[9][PATH_MAX + 32], key[32];
+	     sock[PATH_MAX], a[9][PATH_MAX + 32];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct lipc_shm h = LIPC_SHM_INIT;
 	struct lipc_sem *s;
@@ -985,22 +981,21 @@ static void rm_each_kind(const char *mqueue_dir, void *unused)
 	check_name(sem + 1, sizeof(sem) - 1, "sem");
 	check_name(ring + 1, sizeof(ring) - 1, "ring");
 	check_name(mq + 1, sizeof(mq) - 1, "mq");
-	CHECK_SYS(lipc_shm_create(&h, shm, 4096, 0));
+	CHECK_SYS(lipc_shm_open(&h, shm, LIPC_CREATE | LIPC_EXCL, 4096, 0));
 	CHECK_SYS(lipc_shm_close(&h));
-	s = lipc_sem_open(sem, O_CREAT, 0, 0);
+	s = lipc_sem_open(sem, LIPC_CREATE, 0, 0);
 	CHECK(s != NULL);
 	CHECK_SYS(lipc_sem_close(s));
-	r = lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0);
+	r = lipc_ring_open(ring, LIPC_RECV, LIPC_CREATE, 0, 0);
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
-	CHECK_SYS(lipc_msgq_posix_close(lipc_msgq_posix_open(mq, O_CREAT | O_RDWR, 0, 0, 0)));
-	CHECK_SYS(lipc_msgq_sysv_open(check_key(1), O_CREAT | O_RDWR, 0));
-	snprintf(key, sizeof(key), "sysv:0x%x", (unsigned)check_key(2));
-	s = lipc_sem_open(key, O_CREAT, 0, 1);
+	CHECK_SYS(lipc_msgq_posix_close(
+		lipc_msgq_posix_open(mq, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 0, 0)));
+	CHECK_SYS(lipc_msgq_sysv_open(check_key(1), LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0));
+	s = lipc_sem_sysv_open(check_key(2), LIPC_CREATE, 0, 1);
 	CHECK(s != NULL);
 	CHECK_SYS(lipc_sem_close(s));
-	snprintf(key, sizeof(key), "sysv:%u", (unsigned)check_key(3));
-	CHECK_SYS(lipc_shm_create(&h, key, 4096, 0));
+	CHECK_SYS(lipc_shm_sysv_open(&h, check_key(3), LIPC_CREATE | LIPC_EXCL, 4096, 0));
 	CHECK_SYS(lipc_shm_close(&h));
 	check_path(fifo, sizeof(fifo), "fifo");
 	CHECK_SYS(mkfifo(fifo, 0600));
@@ -1120,7 +1115,7 @@ static void rm_refuses(void)
 
 	/* A plain shared memory object is no ring. */
 	check_name(shm + 1, sizeof(shm) - 1, "plain");
-	CHECK_SYS(lipc_shm_create(&h, shm, 8192, 0));
+	CHECK_SYS(lipc_shm_open(&h, shm, LIPC_CREATE | LIPC_EXCL, 8192, 0));
 	snprintf(ring_addr, sizeof(ring_addr), "shm:%s", shm);
 	check_cmd_run(&c, NULL, LIPC_ARGV("rm", ring_addr));
 	CHECK_FAILURE(&c, "it is not a LinuxIPC ring");
@@ -1159,7 +1154,7 @@ static void rm_refuses_wrong_kinds(void)
 
 	/* A ring is shm:/NAME, not /NAME; a semaphore is sem:/NAME, neither of the others. */
 	check_name(ring + 1, sizeof(ring) - 1, "ring");
-	r = lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0);
+	r = lipc_ring_open(ring, LIPC_RECV, LIPC_CREATE, 0, 0);
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
 	check_cmd_run(&c, NULL, LIPC_ARGV("rm", ring));
@@ -1168,7 +1163,7 @@ static void rm_refuses_wrong_kinds(void)
 	check_cmd_free(&c);
 	CHECK_SYS(lipc_ring_stat(ring, &rs));
 	check_name(sem + 1, sizeof(sem) - 1, "sem");
-	s = lipc_sem_open(sem, O_CREAT | O_EXCL, 0600, 0);
+	s = lipc_sem_open(sem, LIPC_CREATE | LIPC_EXCL, 0600, 0);
 	CHECK(s != NULL);
 	CHECK_SYS(lipc_sem_close(s));
 	for (int i = 0; i < 2; i++) {
@@ -1206,7 +1201,7 @@ static void rm_refuses_wrong_kinds(void)
 
 	/* Links in /dev/shm to a real object: neither link nor object goes, by any address. */
 	check_name(plain + 1, sizeof(plain) - 1, "plain");
-	CHECK_SYS(lipc_shm_create(&h, plain, 4096, 0));
+	CHECK_SYS(lipc_shm_open(&h, plain, LIPC_CREATE | LIPC_EXCL, 4096, 0));
 	CHECK_SYS(lipc_shm_close(&h));
 	snprintf(path, sizeof(path), "/dev/shm%s", plain);
 	for (int i = 0; i < 3; i++) {

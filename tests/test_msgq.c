@@ -120,8 +120,9 @@ static void posix_open_attrs_unlink(void)
 
 	umask(0);
 	mq_name(name, sizeof(name), "q");
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDWR, 0, 0, 0), ENOENT);
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDWR | O_CREAT, 0640, 4, 128));
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, 0, 0, 0, 0), ENOENT);
+	mq = (mqd_t)CHECK_SYS(
+		lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0640, 4, 128));
 	CHECK_SYS(lipc_msgq_posix_getattr(mq, &attr));
 	CHECK_EQ(attr.mq_maxmsg, 4);
 	CHECK_EQ(attr.mq_msgsize, 128);
@@ -130,12 +131,14 @@ static void posix_open_attrs_unlink(void)
 	CHECK_SYS(fstat(mq, &st));
 	CHECK_EQ(st.st_mode & 07777, 0640);
 	CHECK(fcntl(mq, F_GETFD) & FD_CLOEXEC);
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDWR | O_CREAT | O_EXCL, 0, 4, 128), EEXIST);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0, 4,
+				       128),
+		  EEXIST);
 	CHECK_SYS(lipc_msgq_posix_send(mq, "kept", 4, 0, 0));
 	CHECK_SYS(lipc_msgq_posix_close(mq));
 
 	/* Closed, the queue and its message stay; an existing queue keeps its own size. */
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY | O_CREAT, 0, 10, 64));
+	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, LIPC_CREATE, 0, 10, 64));
 	CHECK_SYS(lipc_msgq_posix_getattr(mq, &attr));
 	CHECK_EQ(attr.mq_maxmsg, 4);
 	CHECK_EQ(attr.mq_msgsize, 128);
@@ -143,21 +146,27 @@ static void posix_open_attrs_unlink(void)
 	CHECK_SYS(lipc_msgq_posix_close(mq));
 
 	CHECK_SYS(lipc_msgq_posix_unlink(name));
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDWR, 0, 0, 0), ENOENT);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, 0, 0, 0, 0), ENOENT);
 	CHECK_ERR(lipc_msgq_posix_unlink(name), ENOENT);
 
 	/* Bad names and flags. */
-	CHECK_ERR(lipc_msgq_posix_open("noslash", O_RDWR | O_CREAT, 0, 0, 0), EINVAL);
-	CHECK_ERR(lipc_msgq_posix_open("/a/b", O_RDWR | O_CREAT, 0, 0, 0), EINVAL);
-	CHECK_ERR(lipc_msgq_posix_open("/", O_RDWR | O_CREAT, 0, 0, 0), EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open("noslash", LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open("/a/b", LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open("/", LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 0, 0), EINVAL);
 	CHECK_ERR(lipc_msgq_posix_unlink(""), EINVAL);
 	big[0] = '/';
 	memset(big + 1, 'a', sizeof(big) - 2);
 	big[sizeof(big) - 1] = '\0';
-	CHECK_ERR(lipc_msgq_posix_open(big, O_RDWR | O_CREAT, 0, 0, 0), ENAMETOOLONG);
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDWR | O_APPEND, 0, 0, 0), EINVAL);
-	CHECK_ERR(lipc_msgq_posix_open(name, O_ACCMODE, 0, 0, 0), EINVAL);
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDWR | O_CREAT, 0, -1, 0), EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open(big, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 0, 0),
+		  ENAMETOOLONG);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV, O_APPEND, 0, 0, 0), EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV, O_CREAT, 0, 0, 0), EINVAL); /* not ours */
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV, LIPC_EXCL, 0, 0, 0), EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open(name, 0, 0, 0, 0, 0), EINVAL); /* no role */
+	CHECK_ERR(lipc_msgq_posix_open(name, 4, 0, 0, 0, 0), EINVAL);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, -1, 0), EINVAL);
 }
 
 /* With one size given, the other is the system's default, as without attributes. */
@@ -170,7 +179,8 @@ static void posix_default_sizes(void)
 	mqd_t mq;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDWR | O_CREAT, 0, 3, 0));
+	mq = (mqd_t)CHECK_SYS(
+		lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 3, 0));
 	CHECK_SYS(lipc_msgq_posix_getattr(mq, &attr));
 	CHECK_EQ(attr.mq_maxmsg, 3);
 	CHECK_EQ(attr.mq_msgsize, size < size_max ? size : size_max);
@@ -192,10 +202,10 @@ static void posix_priority_order(void)
 	pid_t pid;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY | O_CREAT, 0, 8, 64));
+	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, LIPC_CREATE, 0, 8, 64));
 	pid = check_fork();
 	if (pid == 0) {
-		mqd_t w = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_WRONLY, 0, 0, 0));
+		mqd_t w = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_SEND, 0, 0, 0, 0));
 
 		for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++)
 			CHECK_SYS(lipc_msgq_posix_send(w, sent[i].text, strlen(sent[i].text),
@@ -223,7 +233,8 @@ static void posix_sizes_refused(void)
 	mqd_t mq;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDWR | O_CREAT, 0, 4, 128));
+	mq = (mqd_t)CHECK_SYS(
+		lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 4, 128));
 	CHECK_SYS(lipc_msgq_posix_send(mq, "x", 1, 0, -1));
 	CHECK_ERR(lipc_msgq_posix_recv(mq, buf, 127, NULL, 0), EMSGSIZE);
 	CHECK_EQ(lipc_msgq_posix_recv(mq, buf, 128, NULL, 0), 1);
@@ -242,7 +253,8 @@ static void posix_full_and_empty(void)
 	mqd_t mq, nb;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDWR | O_CREAT, 0, 2, 64));
+	mq = (mqd_t)CHECK_SYS(
+		lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 2, 64));
 	CHECK_ERR(lipc_msgq_posix_recv(mq, buf, sizeof(buf), NULL, 0), EAGAIN);
 	CHECK_ERR(lipc_msgq_posix_recv(mq, buf, sizeof(buf), NULL, 20), ETIMEDOUT);
 	CHECK_SYS(lipc_msgq_posix_send(mq, "a", 1, 0, 0));
@@ -250,7 +262,7 @@ static void posix_full_and_empty(void)
 	CHECK_ERR(lipc_msgq_posix_send(mq, "c", 1, 0, 0), EAGAIN);
 	CHECK_ERR(lipc_msgq_posix_send(mq, "c", 1, 0, 20), ETIMEDOUT);
 	/* A descriptor opened with O_NONBLOCK never waits, as mq_send(3) has it. */
-	nb = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_WRONLY | O_NONBLOCK, 0, 0, 0));
+	nb = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_SEND, LIPC_MSGQ_NONBLOCK, 0, 0, 0));
 	CHECK_ERR(lipc_msgq_posix_send(nb, "c", 1, 0, -1), EAGAIN);
 	CHECK_SYS(lipc_msgq_posix_close(nb));
 	CHECK_SYS(lipc_msgq_posix_close(mq));
@@ -267,7 +279,8 @@ static void posix_timed_waits_meet_peer(void)
 	pid_t parent = getpid(), pid;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDWR | O_CREAT, 0, 1, 64));
+	mq = (mqd_t)CHECK_SYS(
+		lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0, 1, 64));
 	pid = fork_synced(&sync, false);
 	if (pid == 0) {
 		await_sync(sync);
@@ -303,7 +316,7 @@ static pid_t send_from_child(const char *name, const char *text)
 	pid_t pid = check_fork();
 
 	if (pid == 0) {
-		mqd_t w = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_WRONLY, 0, 0, 0));
+		mqd_t w = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_SEND, 0, 0, 0, 0));
 
 		CHECK_SYS(lipc_msgq_posix_send(w, text, strlen(text), 0, -1));
 		_exit(0);
@@ -323,7 +336,7 @@ static void posix_notify_signal(void)
 	pid_t pid;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY | O_CREAT, 0, 4, 64));
+	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, LIPC_CREATE, 0, 4, 64));
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	CHECK_SYS(sigprocmask(SIG_BLOCK, &usr1, NULL));
@@ -332,7 +345,7 @@ static void posix_notify_signal(void)
 	/* One process per queue. */
 	pid = check_fork();
 	if (pid == 0) {
-		mqd_t other = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0));
+		mqd_t other = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0));
 
 		CHECK_ERR(lipc_msgq_posix_notify(other, SIGUSR2), EBUSY);
 		_exit(0);
@@ -362,7 +375,7 @@ static void posix_notify_signal(void)
 	CHECK_ERR(sigtimedwait(&usr1, &si, &zero), EAGAIN);
 	pid = check_fork();
 	if (pid == 0) {
-		mqd_t other = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0));
+		mqd_t other = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0));
 
 		CHECK_SYS(lipc_msgq_posix_notify(other, SIGUSR2));
 		_exit(0);
@@ -386,7 +399,7 @@ static void posix_notify_thread(void)
 	mqd_t mq;
 
 	mq_name(name, sizeof(name), "q");
-	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY | O_CREAT, 0, 4, 64));
+	mq = (mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, LIPC_CREATE, 0, 4, 64));
 	CHECK_SYS(pipe2(pipe_fds, O_CLOEXEC));
 	CHECK_ERR(lipc_msgq_posix_notify_thread(mq, NULL, NULL), EINVAL);
 	CHECK_SYS(lipc_msgq_posix_notify_thread(mq, note_message, &pipe_fds[1]));
@@ -419,7 +432,7 @@ static void posix_limits_named(void)
 		drop_privileges();
 		CHECK_SYS(lipc_addr_parse(&a, addr));
 		o.max_msgs = msg_max + 1;
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &o) && errno == EINVAL);
+		CHECK(!lipc_chan_open(addr, LIPC_RECV, &o) && errno == EINVAL);
 		snprintf(expected, sizeof(expected),
 			 "a queue of %ld messages is over the system's limit of %ld "
 			 "(/proc/sys/fs/mqueue/msg_max)",
@@ -428,7 +441,7 @@ static void posix_limits_named(void)
 
 		o.max_msgs = 1;
 		o.msg_size = size_max + 1;
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EINVAL);
+		CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EINVAL);
 		snprintf(expected, sizeof(expected),
 			 "messages of %ld bytes are over the system's limit of %ld bytes "
 			 "(/proc/sys/fs/mqueue/msgsize_max)",
@@ -438,7 +451,7 @@ static void posix_limits_named(void)
 		CHECK_SYS(setrlimit(RLIMIT_MSGQUEUE, &rl));
 		o.max_msgs = 2;
 		o.msg_size = 1000;
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &o) && errno == EMFILE);
+		CHECK(!lipc_chan_open(addr, LIPC_RECV, &o) && errno == EMFILE);
 		CHECK_CONTAINS(lipc_addr_strerror(&a, EMFILE), "1000 bytes (RLIMIT_MSGQUEUE");
 		/* The explanation belongs to the last failure only. */
 		CHECK_STR(lipc_addr_strerror(&a, EINVAL), strerror(EINVAL));
@@ -470,9 +483,9 @@ static void posix_queues_max(void)
 		if (!f || fputs("1\n", f) < 0 || fclose(f) != 0)
 			CHECK_SKIP("cannot set queues_max in a new IPC namespace");
 		drop_privileges();
-		c = lipc_chan_open(addr1, LIPC_CHAN_RECV, NULL);
+		c = lipc_chan_open(addr1, LIPC_RECV, NULL);
 		CHECK(c != NULL);
-		CHECK(!lipc_chan_open(addr2, LIPC_CHAN_RECV, NULL) && errno == ENOSPC);
+		CHECK(!lipc_chan_open(addr2, LIPC_RECV, NULL) && errno == ENOSPC);
 		CHECK_SYS(lipc_addr_parse(&a, addr2));
 		CHECK_STR(lipc_addr_strerror(&a, ENOSPC), "too many queues: the system's limit is "
 							  "1 (/proc/sys/fs/mqueue/queues_max)");
@@ -535,7 +548,7 @@ static void mq_channel_priorities_and_persistence(void)
 	o.priority = 3;
 	pid = check_fork();
 	if (pid == 0) {
-		c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		c = lipc_chan_open(addr, LIPC_SEND, &o);
 		CHECK(c != NULL);
 		CHECK_SYS(lipc_chan_stat(c, &st));
 		CHECK(st.created);
@@ -547,7 +560,7 @@ static void mq_channel_priorities_and_persistence(void)
 	CHECK_EQ(check_wait(pid), 0);
 
 	o.max_msgs = 2; /* it exists: its own size rules */
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	c = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(c != NULL);
 	CHECK_SYS(lipc_chan_stat(c, &st));
 	CHECK(!st.created);
@@ -576,9 +589,9 @@ static void mq_channel_priorities_and_persistence(void)
 
 	/* Closed by both ends, the queue is still there until unlinked; then it is gone. */
 	CHECK_SYS(lipc_msgq_posix_close(
-		(mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0))));
+		(mqd_t)CHECK_SYS(lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0))));
 	CHECK_SYS(lipc_msgq_posix_unlink(name));
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0), ENOENT);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0), ENOENT);
 }
 
 /* Oversize, a bad priority and a full queue are refused, each naming its limit. */
@@ -598,7 +611,7 @@ static void mq_channel_refusals(void)
 	o.max_msgs = 2;
 	o.msg_size = 100;
 	o.timeout_ms = 0;
-	c = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	c = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(c != NULL);
 	CHECK_ERR(lipc_chan_send(c, big, 101), EMSGSIZE);
 	CHECK_STR(lipc_addr_strerror(&a, EMSGSIZE),
@@ -616,7 +629,7 @@ static void mq_channel_refusals(void)
 	CHECK_SYS(lipc_chan_close(c));
 
 	o.priority = 40000;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EINVAL);
 	CHECK_SYS(lipc_msgq_posix_unlink(name));
 }
 
@@ -675,32 +688,36 @@ static void sysv_open_rules(void)
 	int id;
 	pid_t pid;
 
-	CHECK_ERR(lipc_msgq_sysv_open(key, O_RDWR, 0), ENOENT);
-	id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0640));
+	CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, 0, 0), ENOENT);
+	id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0640));
 	CHECK_SYS(msgctl(id, IPC_STAT, &ds));
 	CHECK_EQ(ds.msg_perm.mode & 0777, 0640);
-	CHECK_EQ(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0), id); /* existing: reused */
-	CHECK_EQ(lipc_msgq_sysv_open(key, O_RDONLY, 0), id);
-	CHECK_ERR(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT | O_EXCL, 0), EEXIST);
-	CHECK_ERR(lipc_msgq_sysv_open(key, O_RDWR | O_APPEND, 0), EINVAL);
-	CHECK_ERR(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 01777), EINVAL);
+	CHECK_EQ(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0),
+		 id); /* existing: reused */
+	CHECK_EQ(lipc_msgq_sysv_open(key, LIPC_RECV, 0, 0), id);
+	CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0),
+		  EEXIST);
+	CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV, O_APPEND, 0), EINVAL);
+	CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV, O_CREAT, 0), EINVAL); /* not our flag */
+	CHECK_ERR(lipc_msgq_sysv_open(key, 0, 0, 0), EINVAL);		    /* no role */
+	CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 01777), EINVAL);
 	max = msgmax();
 	CHECK_EQ(lipc_msgq_sysv_max_msg(id), (long)ds.msg_qbytes < max ? (long)ds.msg_qbytes : max);
 
-	/* The access asked for is checked against the queue's mode, with O_CREAT too. */
+	/* The access asked for is checked against the queue's mode, with LIPC_CREATE too. */
 	if (check_other_uid()) {
 		pid = check_fork();
 		if (pid == 0) {
 			check_become_other_uid();
-			CHECK_ERR(lipc_msgq_sysv_open(key, O_RDONLY, 0), EACCES);
-			CHECK_ERR(lipc_msgq_sysv_open(key, O_WRONLY | O_CREAT, 0666), EACCES);
+			CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV, 0, 0), EACCES);
+			CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_SEND, LIPC_CREATE, 0666), EACCES);
 			_exit(0);
 		}
 		CHECK_EQ(check_wait(pid), 0);
 	}
 
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
-	CHECK_ERR(lipc_msgq_sysv_open(key, O_RDWR, 0), ENOENT);
+	CHECK_ERR(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, 0, 0), ENOENT);
 	CHECK_ERR(lipc_msgq_sysv_unlink(key), ENOENT);
 	CHECK_ERR(lipc_msgq_sysv_max_msg(id), EINVAL);
 }
@@ -724,7 +741,7 @@ static void sysv_type_selection(void)
 	key_t key = check_key(1);
 	char buf[16];
 	long type;
-	int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0));
+	int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0));
 	pid_t pid = check_fork();
 
 	if (pid == 0) {
@@ -756,7 +773,7 @@ static void sysv_e2big_and_noerror(void)
 {
 	key_t key = check_key(1);
 	char buf[16] = { 0 };
-	int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0));
+	int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0));
 
 	CHECK_SYS(lipc_msgq_sysv_send(id, 1, "0123456789", 10, 0));
 	CHECK_ERR(lipc_msgq_sysv_recv(id, buf, 4, NULL, 0, 0, 0), E2BIG);
@@ -773,7 +790,7 @@ static void sysv_full_and_oversize(void)
 	key_t key = check_key(1);
 	struct msqid_ds ds;
 	char buf[60] = { 0 }, *big;
-	int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0));
+	int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0));
 	size_t over = (size_t)msgmax() + 1;
 
 	CHECK_SYS(msgctl(id, IPC_STAT, &ds));
@@ -798,7 +815,9 @@ static void sysv_removed_while_waiting(void)
 
 	for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
 		key_t key = check_key(1);
-		int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0)), sync;
+		int id = (int)CHECK_SYS(
+			    lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0)),
+		    sync;
 		pid_t pid = fork_synced(&sync, true);
 		char buf[8];
 
@@ -859,7 +878,7 @@ static void sysv_channel_types(void)
 	key_t key;
 
 	sysv_addr(addr, sizeof(addr), 1, &key);
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_stat(tx, &st));
 	CHECK(st.created);
@@ -872,7 +891,7 @@ static void sysv_channel_types(void)
 
 	o.type = 2;
 	o.timeout_ms = 0;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_SYS(lipc_chan_stat(rx, &st));
 	CHECK(!st.created);
@@ -885,14 +904,14 @@ static void sysv_channel_types(void)
 	CHECK_ERR(lipc_chan_recv(rx, &m), EAGAIN); /* type 1 is there, but not for us */
 	CHECK_SYS(lipc_chan_close(rx));
 	o.type = -5;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
 	CHECK_EQ(m.type, 1);
 	CHECK_SYS(lipc_chan_close(rx));
 
 	o.type = -1;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EINVAL);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EINVAL);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
 }
 
@@ -912,8 +931,8 @@ static void sysv_channel_sizes(void)
 	big = calloc(1, max + 1);
 	CHECK(big != NULL);
 	o.timeout_ms = 0;
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(tx && rx);
 	if ((long)max <= proc_long("/proc/sys/kernel/msgmnb")) {
 		CHECK_EQ(lipc_chan_max_msg(tx), max);
@@ -932,7 +951,7 @@ static void sysv_channel_sizes(void)
 
 	/* Asked for 4 bytes without MSG_NOERROR: refused, and the message stays. */
 	o.max_msg = 4;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_EQ(lipc_chan_max_msg(rx), 4);
 	CHECK_ERR(lipc_chan_recv(rx, &m), EMSGSIZE);
@@ -940,7 +959,7 @@ static void sysv_channel_sizes(void)
 		  "the next message is over the 4 bytes asked for; it stays in the queue");
 	CHECK_SYS(lipc_chan_close(rx));
 	o.flags = LIPC_CHAN_NOERROR;
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
 	CHECK(rx != NULL);
 	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
 	CHECK_EQ(m.len, 4);
@@ -950,13 +969,13 @@ static void sysv_channel_sizes(void)
 	/* A queue that holds fewer bytes than msgmax: that is the limit, and full is EAGAIN. */
 	{
 		struct msqid_ds ds;
-		int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR, 0));
+		int id = (int)CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, 0, 0));
 
 		CHECK_SYS(msgctl(id, IPC_STAT, &ds));
 		ds.msg_qbytes = 100;
 		CHECK_SYS(msgctl(id, IPC_SET, &ds));
 	}
-	t2 = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	t2 = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(t2 != NULL);
 	CHECK_EQ(lipc_chan_max_msg(t2), 100);
 	CHECK_ERR(lipc_chan_send(t2, small, 101), EMSGSIZE);
@@ -982,8 +1001,8 @@ static void sysv_channel_removed(void)
 
 	sysv_addr(addr, sizeof(addr), 1, &key);
 	CHECK_SYS(lipc_addr_parse(&a, addr));
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
-	rx = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, NULL);
+	rx = lipc_chan_open(addr, LIPC_RECV, NULL);
 	CHECK(tx && rx);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
 	CHECK_ERR(lipc_chan_recv(rx, &m), EIDRM);
@@ -1141,7 +1160,7 @@ static void cli_removed_queue(void)
 	key_t key;
 
 	sysv_addr(addr, sizeof(addr), 1, &key);
-	CHECK_SYS(lipc_msgq_sysv_open(key, O_RDWR | O_CREAT, 0));
+	CHECK_SYS(lipc_msgq_sysv_open(key, LIPC_RECV | LIPC_SEND, LIPC_CREATE, 0));
 	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", addr));
 	wait_sleeping(rx.pid, SYS_msgrcv);
 	CHECK_SYS(lipc_msgq_sysv_unlink(key));
@@ -1217,7 +1236,7 @@ static void cli_bad_input(void)
 	check_cmd_run(&c, NULL, LIPC_ARGV("recv", "sysv-mq:@/nonexistent/lipc"));
 	CHECK_FAILURE(&c, "sysv-mq:@/nonexistent/lipc: No such file or directory");
 	check_cmd_free(&c);
-	CHECK_ERR(lipc_msgq_posix_open("/x", O_RDONLY, 0, 0, 0), ENOENT);
+	CHECK_ERR(lipc_msgq_posix_open("/x", LIPC_RECV, 0, 0, 0, 0), ENOENT);
 }
 
 /* The helps say which options apply to which mechanism. */
@@ -1284,7 +1303,7 @@ static void demo(void)
 	CHECK(p != NULL);
 	CHECK_EQ(sscanf(p, "mq_open(\"/lipc-demo-%d\"", &pid), 1);
 	snprintf(name, sizeof(name), "/lipc-demo-%d", pid);
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0), ENOENT);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0), ENOENT);
 	p = strstr(c.out, "a System V queue, id ");
 	CHECK(p != NULL);
 	CHECK_EQ(sscanf(p, "a System V queue, id %d", &id), 1);
@@ -1311,7 +1330,7 @@ static void demo_into_closed_pipe(void)
 	close(p[1]);
 	CHECK_EQ(check_wait(pid), 128 + SIGPIPE);
 	snprintf(name, sizeof(name), "/lipc-demo-%d", (int)pid); /* exec keeps the pid */
-	CHECK_ERR(lipc_msgq_posix_open(name, O_RDONLY, 0, 0, 0), ENOENT);
+	CHECK_ERR(lipc_msgq_posix_open(name, LIPC_RECV, 0, 0, 0, 0), ENOENT);
 }
 
 /* examples/: they build alone and print what the guide says. */

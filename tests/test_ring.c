@@ -23,9 +23,9 @@ static const char *ring(void)
 	return ring_name;
 }
 
-static struct lipc_ring *open_ring(int flags, size_t capacity)
+static struct lipc_ring *open_ring(enum lipc_role role, size_t capacity)
 {
-	struct lipc_ring *r = lipc_ring_open(ring_name, flags | LIPC_RING_CREATE, capacity, 0);
+	struct lipc_ring *r = lipc_ring_open(ring_name, role, LIPC_CREATE, capacity, 0);
 
 	if (!r)
 		check_fail(__FILE__, __LINE__, "lipc_ring_open %s: %s", ring_name, strerror(errno));
@@ -99,7 +99,7 @@ static pid_t producer(uint64_t first, uint64_t count, size_t capacity, size_t ma
 	pid_t pid = check_fork();
 
 	if (pid == 0) {
-		struct lipc_ring *r = open_ring(LIPC_RING_PRODUCER, capacity);
+		struct lipc_ring *r = open_ring(LIPC_SEND, capacity);
 
 		for (uint64_t seq = first; seq < first + count; seq++) {
 			size_t len = size_of(seq, max);
@@ -124,7 +124,7 @@ static void round_trip_across_processes(void)
 	pid_t pid;
 
 	ring();
-	c = open_ring(LIPC_RING_CONSUMER, 0);
+	c = open_ring(LIPC_RECV, 0);
 	CHECK_EQ(lipc_ring_max_record(c), LIPC_RING_CAPACITY_DEFAULT / 2 - 16);
 	pid = producer(0, 1000, 0, sizeof(buf));
 	for (uint64_t seq = 0; seq < 1000; seq++) {
@@ -147,7 +147,7 @@ static void ten_million_records(void)
 	pid_t pid;
 
 	ring();
-	c = open_ring(LIPC_RING_CONSUMER, 64 * 1024);
+	c = open_ring(LIPC_RECV, 64 * 1024);
 	pid = producer(0, n, 64 * 1024, 4000);
 	for (uint64_t seq = 0; seq < n; seq++) {
 		if (lipc_ring_peek(c, &p, &len, -1) != 1)
@@ -170,8 +170,8 @@ static void limits_and_timeouts(void)
 	int full = 0;
 
 	ring();
-	p = open_ring(LIPC_RING_PRODUCER, 4096);
-	c = open_ring(LIPC_RING_CONSUMER, 4096);
+	p = open_ring(LIPC_SEND, 4096);
+	c = open_ring(LIPC_RECV, 4096);
 	max = lipc_ring_max_record(p);
 	CHECK_EQ(max, 2048 - 16);
 	big = calloc(1, max + 1);
@@ -204,8 +204,8 @@ static void limits_and_timeouts(void)
 	CHECK_SYS(lipc_ring_push(p, big, 1000, 0));
 
 	/* The roles are taken; misuse of each role's calls. */
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EBUSY);
+	CHECK(!lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0) && errno == EBUSY);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0) && errno == EBUSY);
 	CHECK_ERR(lipc_ring_pop(p, small, sizeof(small), &len, 0), EBADF);
 	CHECK_ERR(lipc_ring_push(c, "x", 1, 0), EBADF);
 	CHECK_ERR(lipc_ring_commit(p), EINVAL);
@@ -223,13 +223,14 @@ static void limits_and_timeouts(void)
 static void bad_arguments(void)
 {
 	ring();
-	CHECK(!lipc_ring_open("noslash", LIPC_RING_CONSUMER, 0, 0) && errno == EINVAL);
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_PRODUCER, 0, 0) &&
-	      errno == EINVAL);
-	CHECK(!lipc_ring_open(ring_name, 0, 0, 0) && errno == EINVAL);
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == ENOENT);
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, (size_t)1 << 31,
-			      0) &&
+	CHECK(!lipc_ring_open("noslash", LIPC_RECV, 0, 0, 0) && errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV | LIPC_SEND, 0, 0, 0) && errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, 0, 0, 0, 0) && errno == EINVAL);
+	/* Our flags only, LIPC_EXCL only with LIPC_CREATE. */
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, O_CREAT, 0, 0) && errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, LIPC_EXCL, 0, 0) && errno == EINVAL);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0) && errno == ENOENT);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, LIPC_CREATE, (size_t)1 << 31, 0) &&
 	      errno == EINVAL);
 	CHECK_ERR(lipc_ring_unlink(ring_name), ENOENT);
 }
@@ -242,10 +243,9 @@ static void not_a_ring(void)
 
 	snprintf(path, sizeof(path), "/dev/shm%s", ring());
 	fd = (int)CHECK_SYS(open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600));
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EPROTO);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0) && errno == EPROTO);
 	CHECK_SYS(ftruncate(fd, 1 << 20));
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0) &&
-	      errno == EPROTO);
+	CHECK(!lipc_ring_open(ring_name, LIPC_RECV, LIPC_CREATE, 0, 0) && errno == EPROTO);
 	close(fd);
 	CHECK_SYS(unlink(path));
 }
@@ -263,7 +263,7 @@ static void producer_killed_anywhere(void)
 	size_t len;
 
 	ring();
-	c = open_ring(LIPC_RING_CONSUMER, 16 * 1024);
+	c = open_ring(LIPC_RECV, 16 * 1024);
 	for (int round = 0; round < 100; round++) {
 		uint64_t die_at;
 		pid_t pid;
@@ -272,7 +272,7 @@ static void producer_killed_anywhere(void)
 		die_at = next + (rnd >> 8) % 3000;
 		pid = check_fork();
 		if (pid == 0) {
-			struct lipc_ring *p = open_ring(LIPC_RING_PRODUCER, 0);
+			struct lipc_ring *p = open_ring(LIPC_SEND, 0);
 
 			for (uint64_t seq = next;; seq++) {
 				size_t n = size_of(seq, sizeof(buf));
@@ -323,11 +323,11 @@ static void consumer_killed(void)
 	pid_t pid;
 
 	ring();
-	p = open_ring(LIPC_RING_PRODUCER, 4096);
+	p = open_ring(LIPC_SEND, 4096);
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_ring *c = open_ring(LIPC_RING_CONSUMER, 0);
+		struct lipc_ring *c = open_ring(LIPC_RECV, 0);
 		size_t len;
 
 		CHECK_EQ(lipc_ring_pop(c, rec, sizeof(rec), &len, -1), 1);
@@ -358,7 +358,7 @@ static void corruption_is_an_error(void)
 	int fd, errors = 0, records = 0;
 
 	ring();
-	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, cap)));
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RECV, cap)));
 	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
 	fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
 	m = mmap(NULL, 4096 + cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -371,8 +371,8 @@ static void corruption_is_an_error(void)
 		int hits;
 
 		memcpy(m, saved, sizeof(saved)); /* a sane header, empty ring */
-		p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
-		c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+		p = lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0);
+		c = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0);
 		CHECK(p && c);
 		for (int i = 0; i < 5; i++) {
 			rnd = rnd * 1103515245u + 12345u;
@@ -416,7 +416,7 @@ static void corruption_is_an_error(void)
 		/* A corrupt static header is refused at attach. */
 		if (memcmp(m, saved, 32)) { /* magic, version, data offset, capacity, max record */
 			errno = 0;
-			c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+			c = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0);
 			CHECK(c == NULL && errno == EPROTO);
 		}
 	}
@@ -437,13 +437,13 @@ static void misaligned_position_is_refused(void)
 {
 	const size_t cap = 4096;
 	static const size_t at[] = { 128, 256 }; /* head (the producer's), tail (the consumer's) */
-	static const int role[] = { LIPC_RING_PRODUCER, LIPC_RING_CONSUMER };
+	static const enum lipc_role role[] = { LIPC_SEND, LIPC_RECV };
 	char path[PATH_MAX];
 	unsigned char *m;
 	int fd;
 
 	ring();
-	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, cap)));
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RECV, cap)));
 	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
 	fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
 	m = mmap(NULL, 4096 + cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -454,10 +454,10 @@ static void misaligned_position_is_refused(void)
 		memcpy(m + at[0], &pos, sizeof(pos));
 		memcpy(m + at[1], &pos, sizeof(pos));
 		errno = 0;
-		CHECK(lipc_ring_open(ring_name, role[i], 0, 0) == NULL && errno == EPROTO);
+		CHECK(lipc_ring_open(ring_name, role[i], 0, 0, 0) == NULL && errno == EPROTO);
 		/* The other side, whose own position is the same, is refused too. */
 		errno = 0;
-		CHECK(lipc_ring_open(ring_name, role[1 - i], 0, 0) == NULL && errno == EPROTO);
+		CHECK(lipc_ring_open(ring_name, role[1 - i], 0, 0, 0) == NULL && errno == EPROTO);
 	}
 	munmap(m, 4096 + cap);
 	close(fd);
@@ -518,11 +518,11 @@ static void producer_killed_inside_commit(void)
 	int fd;
 
 	ring();
-	c = open_ring(LIPC_RING_CONSUMER, cap);
+	c = open_ring(LIPC_RECV, cap);
 	m = map_ring(cap, &fd);
 
 	/* Killed before head: the consumer reads the record, then hears of the death. */
-	p = open_ring(LIPC_RING_PRODUCER, 0);
+	p = open_ring(LIPC_SEND, 0);
 	push_record(p, 0, 100);
 	memcpy(&head, m + 128, sizeof(head));
 	push_record(p, 1, 100);
@@ -535,14 +535,14 @@ static void producer_killed_inside_commit(void)
 	CHECK_EQ(st.used, 0); /* not "corrupt" in lipc ls */
 
 	/* The same, the record unread: the next producer starts after it, and nothing is lost. */
-	p = open_ring(LIPC_RING_PRODUCER, 0);
+	p = open_ring(LIPC_SEND, 0);
 	push_record(p, 2, 100);
 	memcpy(&head, m + 128, sizeof(head));
 	push_record(p, 3, 100);
 	memcpy(m + 128, &head, sizeof(head));
 	die_unclosed(p, m);
 	pop_record(c, 2);
-	p = open_ring(LIPC_RING_PRODUCER, 0);
+	p = open_ring(LIPC_SEND, 0);
 	push_record(p, 4, 100);
 	pop_record(c, 3);
 	pop_record(c, 4);
@@ -554,7 +554,7 @@ static void producer_killed_inside_commit(void)
 	 * the record, and the next producer's records, which reach offset 0 from the other side,
 	 * are the only ones it gets.
 	 */
-	p = open_ring(LIPC_RING_PRODUCER, 0);
+	p = open_ring(LIPC_SEND, 0);
 	for (uint64_t seq = 5;; seq++) {
 		memcpy(&head, m + 128, sizeof(head));
 		if ((head & (cap - 1)) + 1024 > cap)
@@ -568,7 +568,7 @@ static void producer_killed_inside_commit(void)
 	memcpy(m + 4096 + (head & (cap - 1)) + 8, &zero, sizeof(zero)); /* the marker's seq */
 	die_unclosed(p, m);
 	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 10000), ECONNRESET);
-	p = open_ring(LIPC_RING_PRODUCER, 0);
+	p = open_ring(LIPC_SEND, 0);
 	for (uint64_t seq = 100, end = (head | (cap - 1)) + 1; head < end; seq++, head += 32) {
 		push_record(p, seq, 16); /* 32 bytes a record, up to offset 0 */
 		pop_record(c, seq);
@@ -598,7 +598,7 @@ static void full_dev_shm_is_enospc(void)
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=64k") < 0)
 			CHECK_SKIP("cannot mount a small tmpfs here: %s", strerror(errno));
-		CHECK(!lipc_ring_open("/full", LIPC_RING_PRODUCER | LIPC_RING_CREATE, 1 << 20, 0) &&
+		CHECK(!lipc_ring_open("/full", LIPC_SEND, LIPC_CREATE, 1 << 20, 0) &&
 		      errno == ENOSPC);
 		_exit(0);
 	}
@@ -639,7 +639,7 @@ static void through_the_cli(void)
 	check_cmd_free(&rx);
 
 	/* One reader at a time. */
-	mine = open_ring(LIPC_RING_CONSUMER, 0);
+	mine = open_ring(LIPC_RECV, 0);
 	CHECK_EQ(check_cmd_run(&rx, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
 	CHECK(!strncmp(rx.err, "lipc: cannot open shm:/lipc-test-", 33));
 	CHECK_CONTAINS(rx.err, ": another process is attached to the ring in that role\n");
@@ -687,39 +687,38 @@ static void join_policy(void)
 
 	snprintf(addr, sizeof(addr), "shm:%s", ring());
 	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
-	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_PRODUCER, 4096)));
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_SEND, 4096)));
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		CHECK_SYS(chmod(shm_file(), refused[i]));
 		snprintf(want, sizeof(want), "owned by uid %s (mode %04o), but others may write it",
 			 uid, (unsigned)refused[i]);
 		errno = 0;
-		CHECK(!lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
+		CHECK(!lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0) && errno == EPERM);
 		CHECK_CONTAINS(why(EPERM), want);
-		CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0) &&
-		      errno == EPERM);
+		CHECK(!lipc_ring_open(ring_name, LIPC_SEND, LIPC_CREATE, 0, 0) && errno == EPERM);
 		/* On purpose: the owner named (this user). */
-		r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+		r = lipc_ring_join(ring_name, LIPC_RECV, 0, 0, 0, geteuid());
 		CHECK(r != NULL);
 		CHECK_SYS(lipc_ring_close(r));
 	}
 	CHECK_SYS(chmod(shm_file(), 0600));
-	r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+	r = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0);
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
 	/* Naming another owner trusts it besides this user, not instead. */
-	r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid() + 1);
+	r = lipc_ring_join(ring_name, LIPC_RECV, 0, 0, 0, geteuid() + 1);
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
-	CHECK(!lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, (uid_t)-1) && errno == EINVAL);
+	CHECK(!lipc_ring_join(ring_name, LIPC_RECV, 0, 0, 0, (uid_t)-1) && errno == EINVAL);
 
 	/* The channel, and the command. */
 	CHECK_SYS(chmod(shm_file(), 0620));
 	o.timeout_ms = 0;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EPERM);
 	CHECK_CONTAINS(why(EPERM), "(mode 0620), but others may write it: not joined");
 	o.flags = LIPC_CHAN_OWNER;
 	o.owner = geteuid();
-	chan = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	chan = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(chan != NULL);
 	CHECK_SYS(lipc_chan_send(chan, "hi", 2));
 	CHECK_SYS(lipc_chan_close(chan));
@@ -775,8 +774,7 @@ static void read_locks_fake_no_peer(void)
 	ring();
 	umask(0);
 	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
-		r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096,
-				   asked[i]);
+		r = lipc_ring_open(ring_name, LIPC_RECV, LIPC_CREATE, 4096, asked[i]);
 		CHECK(r != NULL);
 		CHECK_SYS(stat(shm_file(), &fs));
 		CHECK_EQ(fs.st_mode & 07777, made[i]);
@@ -785,23 +783,23 @@ static void read_locks_fake_no_peer(void)
 	}
 
 	/* Made elsewhere, open to readers: one covers the whole file with a read lock. */
-	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, 4096)));
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RECV, 4096)));
 	CHECK_SYS(chmod(shm_file(), 0644));
 	fd = (int)CHECK_SYS(open(shm_file(), O_RDONLY | O_CLOEXEC));
 	read_lock(fd, 0, 0);
 	CHECK_SYS(lipc_ring_stat(ring_name, &st));
 	CHECK(!st.producer && !st.consumer);
-	CHECK(!lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK(!lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0) && errno == EBUSY);
 	CHECK_CONTAINS(why(EBUSY), "a read lock on the ring blocks attaching, not a producer");
 	CHECK_CONTAINS(why(EBUSY), "mode 0644");
 	read_unlock(fd);
 
 	/* A producer dies, then a reader locks its byte: the consumer hears of the death. */
-	c = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+	c = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0);
 	CHECK(c != NULL);
 	pid = check_fork();
 	if (pid == 0) {
-		p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+		p = lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0);
 		CHECK(p != NULL);
 		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
 		raise(SIGKILL);
@@ -816,11 +814,11 @@ static void read_locks_fake_no_peer(void)
 	read_unlock(fd);
 
 	/* A consumer dies, then a reader locks its byte: the producer facing a full ring hears. */
-	p = lipc_ring_open(ring_name, LIPC_RING_PRODUCER, 0, 0);
+	p = lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0);
 	CHECK(p != NULL);
 	pid = check_fork();
 	if (pid == 0) {
-		r = lipc_ring_open(ring_name, LIPC_RING_CONSUMER, 0, 0);
+		r = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0);
 		CHECK(r != NULL);
 		raise(SIGKILL);
 	}
@@ -862,7 +860,7 @@ static void check_truncated(int ret)
 static void truncated_consumer(int ready, int go)
 {
 	static unsigned char buf[TRUNC_LEN];
-	struct lipc_ring *c = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+	struct lipc_ring *c = lipc_ring_join(ring_name, LIPC_RECV, 0, 0, 0, geteuid());
 	const void *rec;
 	size_t len;
 	char b = 0;
@@ -890,7 +888,7 @@ static void truncated_consumer(int ready, int go)
 static void truncated_producer(int ready, int go, bool blocked)
 {
 	static unsigned char buf[TRUNC_LEN];
-	struct lipc_ring *p = lipc_ring_join(ring_name, LIPC_RING_PRODUCER, 0, 0, geteuid());
+	struct lipc_ring *p = lipc_ring_join(ring_name, LIPC_SEND, 0, 0, 0, geteuid());
 	char b = 0;
 	int ret;
 
@@ -922,7 +920,7 @@ static void truncated(off_t size, bool blocked)
 	char b;
 
 	ring();
-	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, TRUNC_CAP)));
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RECV, TRUNC_CAP)));
 	CHECK_SYS(chmod(shm_file(), 0660)); /* others may write it: guarded */
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	CHECK_SYS(pipe2(go, O_CLOEXEC));
@@ -974,9 +972,9 @@ static void handler_stays_for_others(int how)
 	int fd;
 
 	ring();
-	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RING_CONSUMER, 4096)));
+	CHECK_SYS(lipc_ring_close(open_ring(LIPC_RECV, 4096)));
 	CHECK_SYS(chmod(shm_file(), 0660));
-	r = lipc_ring_join(ring_name, LIPC_RING_CONSUMER, 0, 0, geteuid());
+	r = lipc_ring_join(ring_name, LIPC_RECV, 0, 0, 0, geteuid());
 	CHECK(r != NULL);
 	snprintf(path, sizeof(path), "/dev/shm/%s", check_name(n, sizeof(n), "other"));
 	fd = (int)CHECK_SYS(open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600));

@@ -15,7 +15,7 @@ static char name[300];
 
 static void *produce(void *arg)
 {
-	struct lipc_ring *p = lipc_ring_open(name, LIPC_RING_PRODUCER, 0, 0);
+	struct lipc_ring *p = lipc_ring_open(name, LIPC_SEND, 0, 0, 0);
 
 	(void)arg;
 	CHECK(p != NULL);
@@ -40,7 +40,7 @@ static void threads(void)
 	pthread_t t;
 
 	snprintf(name, sizeof(name), "/%s", check_name(base, sizeof(base), "ring"));
-	c = lipc_ring_open(name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096, 0);
+	c = lipc_ring_open(name, LIPC_RECV, LIPC_CREATE, 4096, 0);
 	CHECK(c != NULL);
 	CHECK_EQ(pthread_create(&t, NULL, produce, NULL), 0);
 	for (uint32_t seq = 0; seq < RECORDS; seq++) {

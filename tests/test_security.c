@@ -98,16 +98,16 @@ static void nobody_gets_in(const struct objects *o)
 	CHECK_ERR(open(o->lockfile, O_WRONLY | O_CLOEXEC), EACCES);
 	CHECK_ERR(mq_open(o->mq, O_RDONLY), EACCES);
 	CHECK_ERR(mq_open(o->mq, O_WRONLY), EACCES);
-	CHECK_ERR(lipc_msgq_sysv_open(o->sysv_mq, O_RDONLY, 0), EACCES);
-	CHECK_ERR(lipc_msgq_sysv_open(o->sysv_mq, O_WRONLY, 0), EACCES);
+	CHECK_ERR(lipc_msgq_sysv_open(o->sysv_mq, LIPC_RECV, 0, 0), EACCES);
+	CHECK_ERR(lipc_msgq_sysv_open(o->sysv_mq, LIPC_SEND, 0, 0), EACCES);
 	CHECK(lipc_sem_open(o->sem, 0, 0, 0) == NULL && errno == EACCES);
 	CHECK_ERR(semget(o->sysv_sem, 0, 0400), EACCES);
 	CHECK_ERR(semget(o->sysv_sem, 0, 0200), EACCES);
 	CHECK_ERR(shm_open(o->shm, O_RDONLY, 0), EACCES);
 	CHECK_ERR(shmget(o->sysv_shm, 0, 0400), EACCES);
 	CHECK_ERR(shmget(o->sysv_shm, 0, 0200), EACCES);
-	CHECK(lipc_ring_open(o->ring, LIPC_RING_PRODUCER, 0, 0) == NULL && errno == EACCES);
-	CHECK(lipc_ring_open(o->ring, LIPC_RING_CONSUMER, 0, 0) == NULL && errno == EACCES);
+	CHECK(lipc_ring_open(o->ring, LIPC_SEND, 0, 0, 0) == NULL && errno == EACCES);
+	CHECK(lipc_ring_open(o->ring, LIPC_RECV, 0, 0, 0) == NULL && errno == EACCES);
 	snprintf(path, sizeof(path), "/dev/shm%s", o->ring);
 	CHECK_ERR(open(path, O_RDONLY | O_CLOEXEC), EACCES);
 }
@@ -120,7 +120,7 @@ static void default_modes_under(mode_t mask)
 	struct lipc_shm shm = LIPC_SHM_INIT, sysv_shm = LIPC_SHM_INIT;
 	struct lipc_ring *ring;
 	struct objects o;
-	char addr[PATH_MAX + 32], n[200], key[32];
+	char addr[PATH_MAX + 32], n[200];
 	struct check_cmd c;
 	struct stat st;
 	mode_t old = umask(mask);
@@ -130,12 +130,12 @@ static void default_modes_under(mode_t mask)
 	opts.timeout_ms = 0;
 	in_shared_dir(o.fifo, sizeof(o.fifo), "fifo");
 	snprintf(addr, sizeof(addr), "fifo:%s", o.fifo);
-	fifo = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	fifo = lipc_chan_open(addr, LIPC_RECV, &opts);
 	CHECK(fifo != NULL);
 	for (int i = 0; i < 3; i++) {
 		in_shared_dir(o.sock[i], sizeof(o.sock[i]), sock_schemes[i]);
 		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], o.sock[i]);
-		socks[i] = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+		socks[i] = lipc_chan_open(addr, LIPC_RECV, &opts);
 		CHECK(socks[i] != NULL);
 	}
 	in_shared_dir(o.lockfile, sizeof(o.lockfile), "lock");
@@ -144,26 +144,24 @@ static void default_modes_under(mode_t mask)
 
 	snprintf(o.mq, sizeof(o.mq), "/%s", check_name(n, sizeof(n), "mq"));
 	snprintf(addr, sizeof(addr), "mq:%s", o.mq);
-	mq = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	mq = lipc_chan_open(addr, LIPC_RECV, &opts);
 	CHECK(mq != NULL);
 	o.sysv_mq = check_key(1);
 	snprintf(addr, sizeof(addr), "sysv-mq:%d", (int)o.sysv_mq);
-	sysv_mq = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+	sysv_mq = lipc_chan_open(addr, LIPC_RECV, &opts);
 	CHECK(sysv_mq != NULL);
 	snprintf(o.sem, sizeof(o.sem), "/%s", check_name(n, sizeof(n), "sem"));
-	sem = lipc_sem_open(o.sem, O_CREAT | O_EXCL, 0, 1);
+	sem = lipc_sem_open(o.sem, LIPC_CREATE | LIPC_EXCL, 0, 1);
 	CHECK(sem != NULL);
 	o.sysv_sem = check_key(2);
-	snprintf(key, sizeof(key), "sysv:%d", (int)o.sysv_sem);
-	sysv_sem = lipc_sem_open(key, O_CREAT | O_EXCL, 0, 1);
+	sysv_sem = lipc_sem_sysv_open(o.sysv_sem, LIPC_CREATE | LIPC_EXCL, 0, 1);
 	CHECK(sysv_sem != NULL);
 	snprintf(o.shm, sizeof(o.shm), "/%s", check_name(n, sizeof(n), "shm"));
-	CHECK_SYS(lipc_shm_create(&shm, o.shm, 4096, 0));
+	CHECK_SYS(lipc_shm_open(&shm, o.shm, LIPC_CREATE | LIPC_EXCL, 4096, 0));
 	o.sysv_shm = check_key(3);
-	snprintf(key, sizeof(key), "sysv:%d", (int)o.sysv_shm);
-	CHECK_SYS(lipc_shm_create(&sysv_shm, key, 4096, 0));
+	CHECK_SYS(lipc_shm_sysv_open(&sysv_shm, o.sysv_shm, LIPC_CREATE | LIPC_EXCL, 4096, 0));
 	snprintf(o.ring, sizeof(o.ring), "/%s", check_name(n, sizeof(n), "ring"));
-	ring = lipc_ring_open(o.ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0);
+	ring = lipc_ring_open(o.ring, LIPC_RECV, LIPC_CREATE, 0, 0);
 	CHECK(ring != NULL);
 
 	/* The bits themselves, then another user's attempts. */
@@ -189,12 +187,11 @@ static void default_modes_under(mode_t mask)
 	CHECK_SYS(lipc_ring_close(ring));
 	CHECK_SYS(lipc_ring_unlink(o.ring));
 	CHECK_SYS(lipc_shm_close(&sysv_shm));
-	CHECK_SYS(lipc_shm_unlink(key));
+	CHECK_SYS(lipc_shm_sysv_unlink(o.sysv_shm));
 	CHECK_SYS(lipc_shm_close(&shm));
 	CHECK_SYS(lipc_shm_unlink(o.shm));
 	CHECK_SYS(lipc_sem_close(sysv_sem));
-	snprintf(key, sizeof(key), "sysv:%d", (int)o.sysv_sem);
-	CHECK_SYS(lipc_sem_unlink(key));
+	CHECK_SYS(lipc_sem_sysv_unlink(o.sysv_sem));
 	CHECK_SYS(lipc_sem_close(sem));
 	CHECK_SYS(lipc_sem_unlink(o.sem));
 	CHECK_SYS(lipc_chan_close(sysv_mq));
@@ -220,7 +217,7 @@ static void default_modes_whatever_the_umask(void)
 /* An exclusive creation is refused a name that nobody made first, open to everyone. */
 static void exclusive_creation_refuses_planted_names(void)
 {
-	char sem[256], shm[256], mq[256], n[200], sysv_sem[32], sysv_shm[32];
+	char sem[256], shm[256], mq[256], n[200];
 	key_t kmsg = check_key(1), ksem = check_key(2), kshm = check_key(3);
 	struct lipc_shm s = LIPC_SHM_INIT;
 	struct check_cmd c;
@@ -231,31 +228,33 @@ static void exclusive_creation_refuses_planted_names(void)
 	snprintf(sem, sizeof(sem), "/%s", check_name(n, sizeof(n), "sem"));
 	snprintf(shm, sizeof(shm), "/%s", check_name(n, sizeof(n), "shm"));
 	snprintf(mq, sizeof(mq), "/%s", check_name(n, sizeof(n), "mq"));
-	snprintf(sysv_sem, sizeof(sysv_sem), "sysv:%d", (int)ksem);
-	snprintf(sysv_shm, sizeof(sysv_shm), "sysv:%d", (int)kshm);
 	pid = check_fork();
 	if (pid == 0) {
 		struct lipc_sem *p, *q;
 
 		check_become_other_uid();
 		umask(0);
-		p = lipc_sem_open(sem, O_CREAT | O_EXCL, 0666, 1);
-		q = lipc_sem_open(sysv_sem, O_CREAT | O_EXCL, 0666, 1);
+		p = lipc_sem_open(sem, LIPC_CREATE | LIPC_EXCL, 0666, 1);
+		q = lipc_sem_sysv_open(ksem, LIPC_CREATE | LIPC_EXCL, 0666, 1);
 		CHECK(p && q);
-		CHECK_SYS(lipc_shm_create(&s, shm, 4096, 0666));
-		CHECK_SYS(lipc_shm_create(&s, sysv_shm, 4096, 0666));
-		CHECK_SYS(lipc_msgq_posix_open(mq, O_RDWR | O_CREAT | O_EXCL, 0666, 0, 0));
-		CHECK_SYS(lipc_msgq_sysv_open(kmsg, O_RDWR | O_CREAT | O_EXCL, 0666));
+		CHECK_SYS(lipc_shm_open(&s, shm, LIPC_CREATE | LIPC_EXCL, 4096, 0666));
+		CHECK_SYS(lipc_shm_sysv_open(&s, kshm, LIPC_CREATE | LIPC_EXCL, 4096, 0666));
+		CHECK_SYS(lipc_msgq_posix_open(mq, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL,
+					       0666, 0, 0));
+		CHECK_SYS(lipc_msgq_sysv_open(kmsg, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL,
+					      0666));
 		_exit(0);
 	}
 	CHECK_EQ(check_wait(pid), 0);
 
-	CHECK(lipc_sem_open(sem, O_CREAT | O_EXCL, 0, 1) == NULL && errno == EEXIST);
-	CHECK(lipc_sem_open(sysv_sem, O_CREAT | O_EXCL, 0, 1) == NULL && errno == EEXIST);
-	CHECK_ERR(lipc_shm_create(&s, shm, 4096, 0), EEXIST);
-	CHECK_ERR(lipc_shm_create(&s, sysv_shm, 4096, 0), EEXIST);
-	CHECK_ERR(lipc_msgq_posix_open(mq, O_RDWR | O_CREAT | O_EXCL, 0, 0, 0), EEXIST);
-	CHECK_ERR(lipc_msgq_sysv_open(kmsg, O_RDWR | O_CREAT | O_EXCL, 0), EEXIST);
+	CHECK(lipc_sem_open(sem, LIPC_CREATE | LIPC_EXCL, 0, 1) == NULL && errno == EEXIST);
+	CHECK(lipc_sem_sysv_open(ksem, LIPC_CREATE | LIPC_EXCL, 0, 1) == NULL && errno == EEXIST);
+	CHECK_ERR(lipc_shm_open(&s, shm, LIPC_CREATE | LIPC_EXCL, 4096, 0), EEXIST);
+	CHECK_ERR(lipc_shm_sysv_open(&s, kshm, LIPC_CREATE | LIPC_EXCL, 4096, 0), EEXIST);
+	CHECK_ERR(lipc_msgq_posix_open(mq, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0, 0, 0),
+		  EEXIST);
+	CHECK_ERR(lipc_msgq_sysv_open(kmsg, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0),
+		  EEXIST);
 	/* The command says so, and leaves the planted objects as they were. */
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("sem", "create", sem)), 1);
 	CHECK_FAILURE(&c, "already exists");
@@ -265,9 +264,9 @@ static void exclusive_creation_refuses_planted_names(void)
 	check_cmd_free(&c);
 
 	CHECK_SYS(lipc_sem_unlink(sem));
-	CHECK_SYS(lipc_sem_unlink(sysv_sem));
+	CHECK_SYS(lipc_sem_sysv_unlink(ksem));
 	CHECK_SYS(lipc_shm_unlink(shm));
-	CHECK_SYS(lipc_shm_unlink(sysv_shm));
+	CHECK_SYS(lipc_shm_sysv_unlink(kshm));
 	CHECK_SYS(lipc_msgq_posix_unlink(mq));
 	CHECK_SYS(lipc_msgq_sysv_unlink(kmsg));
 }
@@ -291,20 +290,20 @@ static void planted_symlinks_are_not_followed(void)
 	CHECK_FAILURE(&c, "a symbolic link to nowhere");
 	check_cmd_free(&c);
 	snprintf(addr, sizeof(addr), "fifo:%s", link);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &opts) && errno == ELOOP);
-	CHECK_ERR(lipc_fifo_create(link, 0), ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, &opts) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &opts) && errno == ELOOP);
+	CHECK_ERR(lipc_fifo_open(link, LIPC_RECV, LIPC_CREATE, 0, 0), ELOOP);
 	for (int i = 0; i < 3; i++) {
 		snprintf(addr, sizeof(addr), "%s:%s", sock_schemes[i], link);
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+		CHECK(!lipc_chan_open(addr, LIPC_RECV, &opts) && errno == ELOOP);
 	}
 	CHECK_ERR(lstat(target, &st), ENOENT);
 
 	/* The target is a real FIFO: it is still not reached through the link. */
-	CHECK_EQ(lipc_fifo_create(target, 0), 1);
-	CHECK_ERR(lipc_fifo_open(link, O_RDONLY, 0), ELOOP);
+	close((int)CHECK_SYS(lipc_fifo_open(target, LIPC_RECV, LIPC_CREATE | LIPC_EXCL, 0, 0)));
+	CHECK_ERR(lipc_fifo_open(link, LIPC_RECV, 0, 0, 0), ELOOP);
 	snprintf(addr, sizeof(addr), "fifo:%s", link);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, &opts) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, &opts) && errno == ELOOP);
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
 	CHECK_FAILURE(&c, "symbolic link");
 	check_cmd_free(&c);
@@ -322,7 +321,7 @@ static void planted_symlinks_are_not_followed(void)
 	snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
 	snprintf(shm_path, sizeof(shm_path), "/dev/shm%s", ring);
 	CHECK_SYS(symlink(target, shm_path));
-	CHECK(!lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 0, 0) && errno == ELOOP);
+	CHECK(!lipc_ring_open(ring, LIPC_RECV, LIPC_CREATE, 0, 0) && errno == ELOOP);
 	CHECK_ERR(lstat(target, &st), ENOENT);
 	CHECK_SYS(unlink(shm_path));
 	CHECK_SYS(unlink(link));
@@ -345,7 +344,7 @@ static void allow_uid_turns_others_away(void)
 		opts.flags = LIPC_CHAN_ALLOW_UID | LIPC_CHAN_KEEP;
 		opts.allow_uid = getuid();
 		opts.timeout_ms = 10000;
-		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &opts);
+		rx = lipc_chan_open(addr, LIPC_RECV, &opts);
 		CHECK(rx != NULL);
 		for (int who = 0; who < 2; who++) {
 			pid_t pid = check_fork();
@@ -355,7 +354,7 @@ static void allow_uid_turns_others_away(void)
 
 				if (who == 0)
 					check_become_other_uid();
-				tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+				tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 				CHECK(tx != NULL);
 				/* The intruder's send may even succeed: nobody reads it. */
 				lipc_chan_send(tx, who ? "friend" : "intruder", who ? 6 : 8);
@@ -381,7 +380,7 @@ static void tcp_listens_on_loopback_unless_told(void)
 	struct check_cmd c;
 
 	for (int i = 0; i < 2; i++) {
-		struct lipc_chan *rx = lipc_chan_open(asked[i], LIPC_CHAN_RECV, NULL);
+		struct lipc_chan *rx = lipc_chan_open(asked[i], LIPC_RECV, NULL);
 		char where[128];
 
 		CHECK(rx != NULL);
@@ -478,10 +477,13 @@ static void plant_objects(void *arg)
 	int id;
 
 	CHECK_SYS(mkfifo(q->fifo, 0666));
-	CHECK_SYS(lipc_msgq_posix_open(q->mq, O_RDWR | O_CREAT | O_EXCL, 0666, 0, 0));
-	CHECK_SYS(lipc_msgq_sysv_open(q->key, O_RDWR | O_CREAT | O_EXCL, 0666));
+	CHECK_SYS(lipc_msgq_posix_open(q->mq, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0666,
+				       0, 0));
+	CHECK_SYS(
+		lipc_msgq_sysv_open(q->key, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0666));
 	/* A queue nobody made and then gave to root: its creator may still change or remove it. */
-	id = (int)CHECK_SYS(lipc_msgq_sysv_open(q->given_key, O_RDWR | O_CREAT | O_EXCL, 0666));
+	id = (int)CHECK_SYS(lipc_msgq_sysv_open(q->given_key, LIPC_RECV | LIPC_SEND,
+						LIPC_CREATE | LIPC_EXCL, 0666));
 	CHECK_SYS(msgctl(id, IPC_STAT, &ds));
 	ds.msg_perm.uid = 0;
 	CHECK_SYS(msgctl(id, IPC_SET, &ds));
@@ -495,7 +497,7 @@ static void plant_objects(void *arg)
  */
 static void squatted_objects_are_not_joined(void)
 {
-	static const int roles[] = { LIPC_CHAN_SEND, LIPC_CHAN_RECV };
+	static const int roles[] = { LIPC_SEND, LIPC_RECV };
 	struct lipc_chan_opts opts = LIPC_CHAN_OPTS_INIT;
 	struct squat q;
 	struct check_cmd c;
@@ -551,13 +553,13 @@ static void squatted_objects_are_not_joined(void)
 	}
 	opts.flags = LIPC_CHAN_OWNER;
 	opts.owner = CHECK_OTHER_UID;
-	ch = lipc_chan_open(q.addr[1], LIPC_CHAN_RECV, &opts);
+	ch = lipc_chan_open(q.addr[1], LIPC_RECV, &opts);
 	CHECK(ch != NULL);
 	CHECK(lipc_chan_recv(ch, &m) == -1 && errno == EAGAIN);
 	CHECK_SYS(lipc_chan_close(ch));
 	/* The queue given to root is still its creator's: trusting root is not enough. */
 	opts.owner = 0;
-	CHECK(lipc_chan_open(q.addr[3], LIPC_CHAN_SEND, &opts) == NULL && errno == EPERM);
+	CHECK(lipc_chan_open(q.addr[3], LIPC_SEND, &opts) == NULL && errno == EPERM);
 
 	CHECK_SYS(unlink(q.fifo));
 	CHECK_SYS(lipc_msgq_posix_unlink(q.mq));
@@ -895,8 +897,7 @@ static void nobody_serve(int in, int out)
 		snprintf(path, sizeof(path), "/dev/shm%s", q.name);
 		switch (q.op) {
 		case 'c':
-			r = lipc_ring_open(q.name, LIPC_RING_CONSUMER | LIPC_RING_CREATE,
-					   (size_t)q.a, 0666);
+			r = lipc_ring_open(q.name, LIPC_RECV, LIPC_CREATE, (size_t)q.a, 0666);
 			err = r ? 0 : errno;
 			lipc_ring_close(r);
 			break;
@@ -997,11 +998,11 @@ static void squatted_ring_is_refused(void)
 	CHECK_EQ(check_cmd_run(&c, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
 	CHECK_FAILURE(&c, want);
 	check_cmd_free(&c);
-	CHECK(!lipc_ring_open(ring, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0) && errno == EPERM);
+	CHECK(!lipc_ring_open(ring, LIPC_SEND, LIPC_CREATE, 0, 0) && errno == EPERM);
 	CHECK_CONTAINS(ring_why(EPERM), want);
-	CHECK(!lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) && errno == EPERM);
+	CHECK(!lipc_ring_open(ring, LIPC_RECV, 0, 0, 0) && errno == EPERM);
 	o.timeout_ms = 0;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EPERM);
 	CHECK_CONTAINS(ring_why(EPERM), want);
 	CHECK_SYS(lipc_ring_stat(ring, &st));
 	CHECK_EQ(st.used, 0); /* the secret never went in */
@@ -1013,7 +1014,7 @@ static void squatted_ring_is_refused(void)
 		 0);
 	CHECK_STR(c.out, "hello\n");
 	check_cmd_free(&c);
-	r = lipc_ring_join(ring, LIPC_RING_CONSUMER, 0, 0, 65534);
+	r = lipc_ring_join(ring, LIPC_RECV, 0, 0, 0, 65534);
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
 	CHECK_SYS(lipc_ring_unlink(ring));
@@ -1025,7 +1026,7 @@ static void squatted_ring_is_refused(void)
 static void truncated_consumer(const char *ring, int ready, int go)
 {
 	static unsigned char buf[1000];
-	struct lipc_ring *c = lipc_ring_join(ring, LIPC_RING_CONSUMER, 0, 0, 65534);
+	struct lipc_ring *c = lipc_ring_join(ring, LIPC_RECV, 0, 0, 0, 65534);
 	const volatile unsigned char *rec;
 	const void *p;
 	unsigned sum = 0;
@@ -1052,7 +1053,7 @@ static void truncated_consumer(const char *ring, int ready, int go)
 static void truncated_producer(const char *ring, int ready, int go, bool blocked)
 {
 	static unsigned char buf[1000];
-	struct lipc_ring *p = lipc_ring_join(ring, LIPC_RING_PRODUCER, 0, 0, 65534);
+	struct lipc_ring *p = lipc_ring_join(ring, LIPC_SEND, 0, 0, 0, 65534);
 	char b = 0;
 	int ret;
 
@@ -1186,14 +1187,14 @@ static void read_access_cannot_fake_liveness(void)
 	snprintf(path, sizeof(path), "/dev/shm%s", ring);
 	snprintf(addr, sizeof(addr), "shm:%s", ring);
 	nobody_start(&nb);
-	r = lipc_ring_open(ring, LIPC_RING_CONSUMER | LIPC_RING_CREATE, 4096, 0644);
+	r = lipc_ring_open(ring, LIPC_RECV, LIPC_CREATE, 4096, 0644);
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
 	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 0), EACCES);
 	CHECK_SYS(lipc_ring_stat(ring, &st));
 	CHECK(!st.producer && !st.consumer);
-	p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
-	c = lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0);
+	p = lipc_ring_open(ring, LIPC_SEND, 0, 0, 0);
+	c = lipc_ring_open(ring, LIPC_RECV, 0, 0, 0);
 	CHECK(p && c);
 	CHECK_SYS(lipc_ring_close(p));
 	CHECK_SYS(lipc_ring_close(c));
@@ -1204,7 +1205,7 @@ static void read_access_cannot_fake_liveness(void)
 	CHECK_EQ(nobody_do(&nb, 'l', ring, 0, 0), 0); /* the whole file */
 	CHECK_SYS(lipc_ring_stat(ring, &st));
 	CHECK(!st.producer && !st.consumer);
-	CHECK(!lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0) && errno == EBUSY);
+	CHECK(!lipc_ring_open(ring, LIPC_SEND, 0, 0, 0) && errno == EBUSY);
 	CHECK_CONTAINS(ring_why(EBUSY), "a read lock on the ring blocks attaching, not a producer");
 	CHECK_EQ(check_cmd_run(&cmd, NULL, LIPC_ARGV("recv", "-t", "0", addr)), 1);
 	CHECK_FAILURE(&cmd, "a read lock on the ring blocks attaching, not a consumer (mode 0644");
@@ -1212,11 +1213,11 @@ static void read_access_cannot_fake_liveness(void)
 	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
 
 	/* Root's producer dies, then nobody locks its byte: root's consumer hears of it. */
-	c = lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0);
+	c = lipc_ring_open(ring, LIPC_RECV, 0, 0, 0);
 	CHECK(c != NULL);
 	pid = check_fork();
 	if (pid == 0) {
-		p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+		p = lipc_ring_open(ring, LIPC_SEND, 0, 0, 0);
 		CHECK(p != NULL);
 		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
 		raise(SIGKILL);
@@ -1231,11 +1232,11 @@ static void read_access_cannot_fake_liveness(void)
 	CHECK_EQ(nobody_do(&nb, 'u', ring, 0, 0), 0);
 
 	/* Root's consumer dies, then nobody locks its byte: root's producer hears of it. */
-	p = lipc_ring_open(ring, LIPC_RING_PRODUCER, 0, 0);
+	p = lipc_ring_open(ring, LIPC_SEND, 0, 0, 0);
 	CHECK(p != NULL);
 	pid = check_fork();
 	if (pid == 0) {
-		CHECK(lipc_ring_open(ring, LIPC_RING_CONSUMER, 0, 0) != NULL);
+		CHECK(lipc_ring_open(ring, LIPC_RECV, 0, 0, 0) != NULL);
 		raise(SIGKILL);
 	}
 	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
@@ -1290,7 +1291,7 @@ static void sock_dgram_credentials_from_the_start(void)
 		struct lipc_chan *tx;
 
 		check_become_other_uid();
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		if (!tx)
 			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
 		CHECK_SYS(lipc_chan_send(tx, "from nobody", 11));
@@ -1324,7 +1325,7 @@ static pid_t sock_nobody_receiver(const char *addr, const char *expect, int read
 		umask(0);
 		o.flags = LIPC_CHAN_KEEP;
 		o.mode = 0666;
-		rx = lipc_chan_open(addr, LIPC_CHAN_RECV, &o);
+		rx = lipc_chan_open(addr, LIPC_RECV, &o);
 		if (!rx)
 			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
 		CHECK_EQ(write(ready, "r", 1), 1);
@@ -1506,7 +1507,7 @@ static void sock_swapped_directory_at_close(void)
 	sock_swap_setup(&w, "swap-close");
 	check_cmd_start_traced(&rx, NULL, LIPC_ARGV("recv", "-n", "1", w.addr));
 	check_traced_until(&rx, CHECK_SYSCALLS(SYS_listen), 1, true);
-	tx = lipc_chan_open(w.addr, LIPC_CHAN_SEND, NULL);
+	tx = lipc_chan_open(w.addr, LIPC_SEND, NULL);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_send(tx, "bye", 3));
 	CHECK_SYS(lipc_chan_close(tx));
@@ -1620,7 +1621,7 @@ static void sock_stale_file_many_servers(void)
 
 				close(go[1]);
 				CHECK_EQ(read(go[0], &byte, 1), 0);
-				rx = lipc_chan_open(addr, LIPC_CHAN_RECV, NULL);
+				rx = lipc_chan_open(addr, LIPC_RECV, NULL);
 				err = rx ? 0 : errno;
 				CHECK_EQ(write(report[i][1], &err, sizeof(err)), sizeof(err));
 				if (!rx)
@@ -1654,7 +1655,7 @@ static void sock_stale_file_many_servers(void)
 		CHECK_EQ(sock_entries(dir, first, sizeof(first)), 1);
 		CHECK_STR(first, "sock");
 		snprintf(msg, sizeof(msg), "round %d", round);
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, msg, strlen(msg)));
 		CHECK_SYS(lipc_chan_close(tx));
@@ -1759,7 +1760,7 @@ static void sock_idle_flood(void)
 					   LIPC_ARGV("recv", "-v", "-k", "-n", "3", "--max-clients",
 						     "1000", addr));
 		CHECK(sock_listening(&rx));
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, "before", 6));
 		sock_wait_out(&rx, "\tbefore\n");
@@ -1842,7 +1843,7 @@ static void sock_unfinished_frames_flood(void)
 	free(asan);
 	CHECK(sock_listening(&rx));
 	o.flags = LIPC_CHAN_FRAMED;
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_send(tx, "before", 6));
 	sock_wait_out(&rx, "\tbefore\n");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "lipc/key.h"
 #include "lipc/sem.h"
 
 union semun {
@@ -24,6 +25,32 @@ union semun {
 	struct semid_ds *buf;
 	unsigned short *array;
 };
+
+/*
+ * This test names its System V sets "sysv:KEY", so that one table covers the three families, and
+ * opens them with the _sysv_ calls.
+ */
+static struct lipc_sem *sem_open_any(const char *name, int flags, mode_t mode, unsigned value)
+{
+	key_t key;
+
+	if (!name || strncmp(name, "sysv:", 5))
+		return lipc_sem_open(name, flags, mode, value);
+	if (lipc_key_parse(name + 5, &key) < 0)
+		return NULL;
+	return lipc_sem_sysv_open(key, flags, mode, value);
+}
+
+static int sem_unlink_any(const char *name)
+{
+	key_t key;
+
+	if (!name || strncmp(name, "sysv:", 5))
+		return lipc_sem_unlink(name);
+	if (lipc_key_parse(name + 5, &key) < 0)
+		return -1;
+	return lipc_sem_sysv_unlink(key);
+}
 
 /* Names of this test: "/lipc-test-PID-what" and "sysv:0x4C......". */
 static char *posix_name(char *buf, size_t size, const char *what)
@@ -60,7 +87,7 @@ static void families(struct family f[3])
 static void remove_sem(const struct family *f)
 {
 	if (f->arg)
-		CHECK_SYS(lipc_sem_unlink(f->arg));
+		CHECK_SYS(sem_unlink_any(f->arg));
 }
 
 static double now(void)
@@ -104,7 +131,7 @@ static void counter_under_semaphore(int flags)
 		counter = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		CHECK(counter != MAP_FAILED);
-		s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL | flags, 0600, 1);
+		s = sem_open_any(f[k].arg, LIPC_CREATE | LIPC_EXCL | flags, 0600, 1);
 		CHECK(s != NULL);
 		for (int i = 0; i < N; i++) {
 			pids[i] = check_fork();
@@ -112,7 +139,7 @@ static void counter_under_semaphore(int flags)
 				/* A named semaphore is found by name, as an unrelated process
 				 * would. */
 				struct lipc_sem *mine =
-					f[k].arg ? lipc_sem_open(f[k].arg, flags, 0, 0) : s;
+					f[k].arg ? sem_open_any(f[k].arg, flags, 0, 0) : s;
 
 				CHECK(mine != NULL);
 				for (int j = 0; j < M; j++) {
@@ -152,7 +179,7 @@ static void trywait_at_zero(void)
 
 	families(f);
 	for (int k = 0; k < 3; k++) {
-		struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+		struct lipc_sem *s = sem_open_any(f[k].arg, LIPC_CREATE | LIPC_EXCL, 0, 0);
 
 		CHECK(s != NULL);
 		errno = 0;
@@ -192,14 +219,14 @@ static void timed_wait_times_out(void)
 
 	families(f);
 	for (int k = 0; k < 3; k++) {
-		struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+		struct lipc_sem *s = sem_open_any(f[k].arg, LIPC_CREATE | LIPC_EXCL, 0, 0);
 		double start;
 
 		CHECK(s != NULL);
 		start = now();
 		CHECK_ERR(lipc_sem_timedwait(s, 50), ETIMEDOUT);
 		CHECK(now() - start >= 0.050);
-		CHECK_ERR(lipc_sem_timedwait(s, 0), ETIMEDOUT);
+		CHECK_ERR(lipc_sem_timedwait(s, 0), EAGAIN); /* 0 does not wait: "not now" */
 		CHECK_SYS(lipc_sem_post(s));
 		CHECK_SYS(lipc_sem_timedwait(s, 50));
 		CHECK_SYS(lipc_sem_close(s));
@@ -228,7 +255,7 @@ static void post_wakes_waiter_across_signals(void)
 	families(f);
 	for (int k = 0; k < 3; k++) {
 		for (int timed = 0; timed < 2; timed++) {
-			struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+			struct lipc_sem *s = sem_open_any(f[k].arg, LIPC_CREATE | LIPC_EXCL, 0, 0);
 			pid_t parent = getpid(), pid;
 
 			CHECK(s != NULL);
@@ -349,7 +376,7 @@ static void timed_wait_interrupted_still_times_out(void)
 	CHECK_SYS(sigaction(SIGUSR1, &sa, NULL));
 	families(f);
 	for (int k = 0; k < 3; k++) {
-		struct lipc_sem *s = lipc_sem_open(f[k].arg, O_CREAT | O_EXCL, 0, 0);
+		struct lipc_sem *s = sem_open_any(f[k].arg, LIPC_CREATE | LIPC_EXCL, 0, 0);
 		pid_t parent = getpid(), pid;
 		int done[2];
 		double start;
@@ -393,26 +420,26 @@ static void excl_and_existing(void)
 		struct lipc_sem *s, *t;
 
 		errno = 0;
-		CHECK(lipc_sem_open(names[k], 0, 0, 0) == NULL);
+		CHECK(sem_open_any(names[k], 0, 0, 0) == NULL);
 		CHECK_EQ(errno, ENOENT);
-		s = lipc_sem_open(names[k], O_CREAT | O_EXCL, 0600, 3);
+		s = sem_open_any(names[k], LIPC_CREATE | LIPC_EXCL, 0600, 3);
 		CHECK(s != NULL);
 		errno = 0;
-		CHECK(lipc_sem_open(names[k], O_CREAT | O_EXCL, 0600, 5) == NULL);
+		CHECK(sem_open_any(names[k], LIPC_CREATE | LIPC_EXCL, 0600, 5) == NULL);
 		CHECK_EQ(errno, EEXIST);
-		/* O_CREAT alone opens the existing one, and its value stays. */
-		t = lipc_sem_open(names[k], O_CREAT, 0600, 5);
+		/* LIPC_CREATE alone opens the existing one, and its value stays. */
+		t = sem_open_any(names[k], LIPC_CREATE, 0600, 5);
 		CHECK(t != NULL);
 		CHECK_EQ(lipc_sem_value(t), 3);
 		CHECK_SYS(lipc_sem_close(t));
-		t = lipc_sem_open(names[k], 0, 0, 0);
+		t = sem_open_any(names[k], 0, 0, 0);
 		CHECK(t != NULL);
 		CHECK_SYS(lipc_sem_post(t));
 		CHECK_EQ(lipc_sem_value(s), 4);
 		CHECK_SYS(lipc_sem_close(t));
 		CHECK_SYS(lipc_sem_close(s));
-		CHECK_SYS(lipc_sem_unlink(names[k]));
-		CHECK_ERR(lipc_sem_unlink(names[k]), ENOENT);
+		CHECK_SYS(sem_unlink_any(names[k]));
+		CHECK_ERR(sem_unlink_any(names[k]), ENOENT);
 	}
 }
 
@@ -424,22 +451,22 @@ static void mode_is_applied(void)
 	struct stat st;
 
 	umask(022);
-	s = lipc_sem_open(posix_name(name, sizeof(name), "sem"), O_CREAT | O_EXCL, 0, 0);
+	s = sem_open_any(posix_name(name, sizeof(name), "sem"), LIPC_CREATE | LIPC_EXCL, 0, 0);
 	CHECK(s != NULL);
 	/* A named semaphore is the file /dev/shm/sem.NAME. */
 	snprintf(file, sizeof(file), "/dev/shm/sem.%s", name + 1);
 	CHECK_SYS(stat(file, &st));
 	CHECK_EQ(st.st_mode & 0777, 0600);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 	CHECK_ERR(stat(file, &st), ENOENT);
 
-	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0640, 0);
+	s = sem_open_any(sysv_name(name, sizeof(name), 1), LIPC_CREATE | LIPC_EXCL, 0640, 0);
 	CHECK(s != NULL);
 	CHECK_SYS(semctl(semget(check_key(1), 0, 0), 0, IPC_STAT, (union semun){ .buf = &ds }));
 	CHECK_EQ(ds.sem_perm.mode & 0777, 0640);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 }
 
 static void values_above_the_maximum(void)
@@ -450,31 +477,33 @@ static void values_above_the_maximum(void)
 	posix_name(names[0], sizeof(names[0]), "sem");
 	sysv_name(names[1], sizeof(names[1]), 1);
 	errno = 0;
-	CHECK(lipc_sem_open(names[0], O_CREAT | O_EXCL, 0, (unsigned)SEM_VALUE_MAX + 1) == NULL);
+	CHECK(sem_open_any(names[0], LIPC_CREATE | LIPC_EXCL, 0, (unsigned)SEM_VALUE_MAX + 1) ==
+	      NULL);
 	CHECK_EQ(errno, EINVAL);
 	errno = 0;
-	CHECK(lipc_sem_open(NULL, 0, 0, (unsigned)SEM_VALUE_MAX + 1) == NULL);
+	CHECK(sem_open_any(NULL, 0, 0, (unsigned)SEM_VALUE_MAX + 1) == NULL);
 	CHECK_EQ(errno, EINVAL);
 	errno = 0;
-	CHECK(lipc_sem_open(names[1], O_CREAT | O_EXCL, 0, LIPC_SEM_SYSV_VALUE_MAX + 1) == NULL);
+	CHECK(sem_open_any(names[1], LIPC_CREATE | LIPC_EXCL, 0, LIPC_SEM_SYSV_VALUE_MAX + 1) ==
+	      NULL);
 	CHECK_EQ(errno, EINVAL);
 	/* Nothing was created by the refusals. */
-	CHECK(lipc_sem_open(names[0], 0, 0, 0) == NULL);
-	CHECK(lipc_sem_open(names[1], 0, 0, 0) == NULL);
+	CHECK(sem_open_any(names[0], 0, 0, 0) == NULL);
+	CHECK(sem_open_any(names[1], 0, 0, 0) == NULL);
 
 	/* At the maximum, a post overflows, in both families alike. */
-	s = lipc_sem_open(names[0], O_CREAT | O_EXCL, 0, SEM_VALUE_MAX);
+	s = sem_open_any(names[0], LIPC_CREATE | LIPC_EXCL, 0, SEM_VALUE_MAX);
 	CHECK(s != NULL);
 	CHECK_EQ(lipc_sem_value(s), SEM_VALUE_MAX);
 	CHECK_ERR(lipc_sem_post(s), EOVERFLOW);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(names[0]));
-	s = lipc_sem_open(names[1], O_CREAT | O_EXCL, 0, LIPC_SEM_SYSV_VALUE_MAX);
+	CHECK_SYS(sem_unlink_any(names[0]));
+	s = sem_open_any(names[1], LIPC_CREATE | LIPC_EXCL, 0, LIPC_SEM_SYSV_VALUE_MAX);
 	CHECK(s != NULL);
 	CHECK_EQ(lipc_sem_value(s), LIPC_SEM_SYSV_VALUE_MAX);
 	CHECK_ERR(lipc_sem_post(s), EOVERFLOW);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(names[1]));
+	CHECK_SYS(sem_unlink_any(names[1]));
 }
 
 static void bad_names_and_flags(void)
@@ -489,43 +518,46 @@ static void bad_names_and_flags(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
-		if (lipc_sem_open(bad[i], O_CREAT, 0, 0) != NULL || errno != EINVAL)
+		if (sem_open_any(bad[i], LIPC_CREATE, 0, 0) != NULL || errno != EINVAL)
 			check_fail(__FILE__, __LINE__, "\"%s\" was not refused with EINVAL (%s)",
 				   bad[i], check_errname(errno));
-		CHECK_ERR(lipc_sem_unlink(bad[i]), EINVAL);
+		CHECK_ERR(sem_unlink_any(bad[i]), EINVAL);
 	}
 	longname[0] = '/';
 	memset(longname + 1, 'a', 260);
 	longname[261] = '\0';
 	errno = 0;
-	CHECK(lipc_sem_open(longname, O_CREAT, 0, 0) == NULL);
+	CHECK(sem_open_any(longname, LIPC_CREATE, 0, 0) == NULL);
 	CHECK_EQ(errno, ENAMETOOLONG);
 	errno = 0;
-	CHECK(lipc_sem_open("sysv:@/no/such/path", O_CREAT, 0, 0) == NULL);
+	CHECK(sem_open_any("sysv:@/no/such/path", LIPC_CREATE, 0, 0) == NULL);
 	CHECK_EQ(errno, ENOENT);
 
 	posix_name(name, sizeof(name), "sem");
 	errno = 0;
-	CHECK(lipc_sem_open(name, O_CREAT | O_RDWR, 0, 0) == NULL);
+	CHECK(sem_open_any(name, O_CREAT, 0, 0) == NULL); /* not our flag: LIPC_CREATE */
 	CHECK_EQ(errno, EINVAL);
 	errno = 0;
-	CHECK(lipc_sem_open(name, O_CREAT | LIPC_SEM_UNDO, 0, 0) == NULL);
+	CHECK(sem_open_any(name, LIPC_EXCL, 0, 0) == NULL); /* LIPC_EXCL without LIPC_CREATE */
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK(sem_open_any(name, LIPC_CREATE | LIPC_SEM_UNDO, 0, 0) == NULL);
 	CHECK_EQ(errno, EINVAL); /* POSIX semaphores have no undo */
 	errno = 0;
-	CHECK(lipc_sem_open(NULL, LIPC_SEM_UNDO, 0, 0) == NULL);
+	CHECK(sem_open_any(NULL, LIPC_SEM_UNDO, 0, 0) == NULL);
 	CHECK_EQ(errno, EINVAL);
 	errno = 0;
-	CHECK(lipc_sem_open(name, O_CREAT, 04600, 0) == NULL);
+	CHECK(sem_open_any(name, LIPC_CREATE, 04600, 0) == NULL);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_ERR(lipc_sem_unlink(NULL), EINVAL);
-	CHECK_ERR(lipc_sem_unlink(name), ENOENT);
+	CHECK_ERR(sem_unlink_any(NULL), EINVAL);
+	CHECK_ERR(sem_unlink_any(name), ENOENT);
 }
 
 /* What only System V tells: the sleepers and the last pid; POSIX says ENOTSUP. */
 static void waiters_and_last_pid(void)
 {
 	char name[128];
-	struct lipc_sem *s = lipc_sem_open(NULL, 0, 0, 0);
+	struct lipc_sem *s = sem_open_any(NULL, 0, 0, 0);
 	pid_t pid;
 
 	CHECK(s != NULL);
@@ -533,7 +565,7 @@ static void waiters_and_last_pid(void)
 	CHECK_ERR(lipc_sem_last_pid(s), ENOTSUP);
 	CHECK_SYS(lipc_sem_close(s));
 
-	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 0);
+	s = sem_open_any(sysv_name(name, sizeof(name), 1), LIPC_CREATE | LIPC_EXCL, 0, 0);
 	CHECK(s != NULL);
 	CHECK_EQ(lipc_sem_waiters(s), 0);
 	CHECK_EQ(lipc_sem_last_pid(s), getpid()); /* the creator's initialising operation */
@@ -550,7 +582,7 @@ static void waiters_and_last_pid(void)
 	CHECK_EQ(lipc_sem_last_pid(s), pid);
 	CHECK_EQ(lipc_sem_waiters(s), 0);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 }
 
 /* The child takes the semaphore, says so on the pipe, and waits to be killed. */
@@ -563,7 +595,7 @@ static pid_t holder(const char *name, int flags)
 	CHECK_SYS(pipe2(fds, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_sem *s = lipc_sem_open(name, flags, 0, 0);
+		struct lipc_sem *s = sem_open_any(name, flags, 0, 0);
 
 		CHECK(s != NULL);
 		CHECK_SYS(lipc_sem_wait(s));
@@ -584,7 +616,7 @@ static void undo_after_kill(void)
 	struct lipc_sem *s;
 	pid_t pid;
 
-	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 1);
+	s = sem_open_any(sysv_name(name, sizeof(name), 1), LIPC_CREATE | LIPC_EXCL, 0, 1);
 	CHECK(s != NULL);
 	pid = holder(name, LIPC_SEM_UNDO);
 	CHECK_EQ(lipc_sem_value(s), 0);
@@ -597,17 +629,17 @@ static void undo_after_kill(void)
 	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
 	CHECK_EQ(lipc_sem_value(s), 0); /* lost for good */
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 
 	/* A POSIX semaphore has no undo: a dead holder keeps it. */
-	s = lipc_sem_open(posix_name(pname, sizeof(pname), "sem"), O_CREAT | O_EXCL, 0, 1);
+	s = sem_open_any(posix_name(pname, sizeof(pname), "sem"), LIPC_CREATE | LIPC_EXCL, 0, 1);
 	CHECK(s != NULL);
 	pid = holder(pname, 0);
 	CHECK_SYS(kill(pid, SIGKILL));
 	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
 	CHECK_EQ(lipc_sem_value(s), 0);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(pname));
+	CHECK_SYS(sem_unlink_any(pname));
 }
 
 /*
@@ -624,7 +656,7 @@ static void undo_limits(void)
 	pid_t pid;
 	int id;
 
-	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 1);
+	s = sem_open_any(sysv_name(name, sizeof(name), 1), LIPC_CREATE | LIPC_EXCL, 0, 1);
 	CHECK(s != NULL);
 	id = (int)CHECK_SYS(semget(check_key(1), 0, 0));
 
@@ -638,7 +670,7 @@ static void undo_limits(void)
 	/* A post with SEM_UNDO is taken back at exit, so a process cannot leave a post behind. */
 	pid = check_fork();
 	if (pid == 0) {
-		struct lipc_sem *u = lipc_sem_open(name, LIPC_SEM_UNDO, 0, 0);
+		struct lipc_sem *u = sem_open_any(name, LIPC_SEM_UNDO, 0, 0);
 
 		CHECK(u != NULL);
 		CHECK_SYS(lipc_sem_post(u)); /* value 1, adjustment -1 */
@@ -656,7 +688,7 @@ static void undo_limits(void)
 		CHECK_SYS(pipe2(posted, O_CLOEXEC));
 		pid = check_fork();
 		if (pid == 0) {
-			struct lipc_sem *u = lipc_sem_open(name, LIPC_SEM_UNDO, 0, 0);
+			struct lipc_sem *u = sem_open_any(name, LIPC_SEM_UNDO, 0, 0);
 
 			CHECK(u != NULL);
 			CHECK_SYS(lipc_sem_post(u)); /* value 1, adjustment -1 */
@@ -689,7 +721,7 @@ static void undo_limits(void)
 	 */
 	CHECK_EQ(lipc_sem_value(s), LIPC_SEM_SYSV_VALUE_MAX);
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 }
 
 /* Removing a set while a waiter blocks wakes it with EIDRM; the handle then says EIDRM. */
@@ -699,7 +731,7 @@ static void rmid_wakes_waiter(void)
 	struct lipc_sem *s;
 	pid_t pid;
 
-	s = lipc_sem_open(sysv_name(name, sizeof(name), 1), O_CREAT | O_EXCL, 0, 0);
+	s = sem_open_any(sysv_name(name, sizeof(name), 1), LIPC_CREATE | LIPC_EXCL, 0, 0);
 	CHECK(s != NULL);
 	pid = check_fork();
 	if (pid == 0) {
@@ -708,7 +740,7 @@ static void rmid_wakes_waiter(void)
 	}
 	while (CHECK_SYS(lipc_sem_waiters(s)) == 0)
 		sched_yield();
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 	CHECK_EQ(check_wait(pid), 0);
 	CHECK_ERR(lipc_sem_post(s), EIDRM);
 	CHECK_ERR(lipc_sem_wait(s), EIDRM);
@@ -724,10 +756,10 @@ static void posix_unlink_keeps_open_ones(void)
 	char name[128];
 	struct lipc_sem *s;
 
-	s = lipc_sem_open(posix_name(name, sizeof(name), "sem"), O_CREAT | O_EXCL, 0, 0);
+	s = sem_open_any(posix_name(name, sizeof(name), "sem"), LIPC_CREATE | LIPC_EXCL, 0, 0);
 	CHECK(s != NULL);
-	CHECK_SYS(lipc_sem_unlink(name));
-	CHECK(lipc_sem_open(name, 0, 0, 0) == NULL);
+	CHECK_SYS(sem_unlink_any(name));
+	CHECK(sem_open_any(name, 0, 0, 0) == NULL);
 	CHECK_SYS(lipc_sem_post(s));
 	CHECK_EQ(lipc_sem_trywait(s), 1);
 	CHECK_SYS(lipc_sem_close(s));
@@ -750,7 +782,7 @@ static void sysv_opener_waits_for_creator(void)
 	sysv_name(name, sizeof(name), 1);
 	id = (int)CHECK_SYS(semget(check_key(1), 1, IPC_CREAT | IPC_EXCL | 0600));
 	errno = 0;
-	CHECK(lipc_sem_open(name, O_CREAT, 0, 9) == NULL);
+	CHECK(sem_open_any(name, LIPC_CREATE, 0, 9) == NULL);
 	CHECK_EQ(errno, ETIMEDOUT);
 
 	CHECK_SYS(pipe2(fds, O_CLOEXEC));
@@ -758,7 +790,7 @@ static void sysv_opener_waits_for_creator(void)
 	if (pid == 0) {
 		close(fds[0]);
 		close(fds[1]); /* about to open */
-		s = lipc_sem_open(name, O_CREAT, 0, 9);
+		s = sem_open_any(name, LIPC_CREATE, 0, 9);
 		CHECK(s != NULL);
 		CHECK_EQ(lipc_sem_value(s), 5); /* the creator's value, not its own 9 */
 		_exit(0);
@@ -771,10 +803,10 @@ static void sysv_opener_waits_for_creator(void)
 	CHECK_SYS(semctl(id, 0, SETVAL, (union semun){ .val = 5 }));
 	CHECK_SYS(semop(id, init, 2));
 	CHECK_EQ(check_wait(pid), 0);
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 	/* Unlink works on a set that was never initialised, too. */
 	CHECK_SYS(semget(check_key(1), 1, IPC_CREAT | IPC_EXCL | 0600));
-	CHECK_SYS(lipc_sem_unlink(name));
+	CHECK_SYS(sem_unlink_any(name));
 }
 
 /* Permissions, as an unprivileged process sees them. */
@@ -786,8 +818,8 @@ static void permissions(void)
 
 	if (!check_other_uid())
 		return;
-	p = lipc_sem_open(posix_name(pname, sizeof(pname), "sem"), O_CREAT | O_EXCL, 0600, 1);
-	s = lipc_sem_open(sysv_name(sname, sizeof(sname), 1), O_CREAT | O_EXCL, 0644, 1);
+	p = sem_open_any(posix_name(pname, sizeof(pname), "sem"), LIPC_CREATE | LIPC_EXCL, 0600, 1);
+	s = sem_open_any(sysv_name(sname, sizeof(sname), 1), LIPC_CREATE | LIPC_EXCL, 0644, 1);
 	CHECK(p != NULL && s != NULL);
 	pid = check_fork();
 	if (pid == 0) {
@@ -795,10 +827,10 @@ static void permissions(void)
 
 		check_become_other_uid();
 		errno = 0;
-		CHECK(lipc_sem_open(pname, 0, 0, 0) == NULL);
+		CHECK(sem_open_any(pname, 0, 0, 0) == NULL);
 		CHECK_EQ(errno, EACCES);
-		CHECK_ERR(lipc_sem_unlink(sname), EPERM);
-		t = lipc_sem_open(sname, 0, 0, 0); /* 0644: others may read */
+		CHECK_ERR(sem_unlink_any(sname), EPERM);
+		t = sem_open_any(sname, 0, 0, 0); /* 0644: others may read */
 		CHECK(t != NULL);
 		CHECK_EQ(lipc_sem_value(t), 1);
 		CHECK_ERR(lipc_sem_post(t), EACCES); /* but not alter */
@@ -808,8 +840,8 @@ static void permissions(void)
 	CHECK_EQ(check_wait(pid), 0);
 	CHECK_SYS(lipc_sem_close(p));
 	CHECK_SYS(lipc_sem_close(s));
-	CHECK_SYS(lipc_sem_unlink(pname));
-	CHECK_SYS(lipc_sem_unlink(sname));
+	CHECK_SYS(sem_unlink_any(pname));
+	CHECK_SYS(sem_unlink_any(sname));
 }
 
 /* The examples build alone and print what the guide shows. */
@@ -917,7 +949,7 @@ static void cli_wait_and_post(void)
 	struct lipc_sem *s;
 
 	lipc_ok("", LIPC_ARGV("sem", "create", sysv_name(name, sizeof(name), 1)));
-	s = lipc_sem_open(name, 0, 0, 0);
+	s = sem_open_any(name, 0, 0, 0);
 	CHECK(s != NULL);
 	check_cmd_start(&w, NULL, LIPC_ARGV("sem", "wait", name));
 	while (CHECK_SYS(lipc_sem_waiters(s)) == 0)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "lipc/key.h"
 #include "lipc/shm.h"
 
 /* "/lipc-test-PID-what": a POSIX name of this test. */
@@ -25,6 +26,32 @@ static char *posix_name(char *buf, size_t size, const char *what)
 
 	snprintf(buf, size, "/%s", check_name(n, sizeof(n), what));
 	return buf;
+}
+
+/*
+ * This test names its System V segments "sysv:KEY", so that one table covers both families, and
+ * opens them with the _sysv_ calls.
+ */
+static int shm_open_any(struct lipc_shm *shm, const char *name, int flags, size_t size, mode_t mode)
+{
+	key_t key;
+
+	if (strncmp(name, "sysv:", 5))
+		return lipc_shm_open(shm, name, flags, size, mode);
+	if (lipc_key_parse(name + 5, &key) < 0)
+		return -1;
+	return lipc_shm_sysv_open(shm, key, flags, size, mode);
+}
+
+static int shm_unlink_any(const char *name)
+{
+	key_t key;
+
+	if (strncmp(name, "sysv:", 5))
+		return lipc_shm_unlink(name);
+	if (lipc_key_parse(name + 5, &key) < 0)
+		return -1;
+	return lipc_shm_sysv_unlink(key);
 }
 
 /* "sysv:0x4c...": a System V name of this test. */
@@ -75,7 +102,7 @@ static void posix_round_trip(void)
 
 	umask(022);
 	posix_name(name, sizeof(name), "shm");
-	CHECK_SYS(lipc_shm_create(&shm, name, 10000, 0));
+	CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 10000, 0));
 	CHECK(shm.addr != NULL);
 	CHECK_EQ(shm.size, 10000);
 	CHECK(shm.fd >= 0);
@@ -89,9 +116,9 @@ static void posix_round_trip(void)
 	CHECK_EQ(st.st_size, 10000);
 	CHECK((long long)st.st_blocks * 512 >= 10000); /* reserved, not a sparse file */
 	/* Exclusive: an existing name is never reused. */
-	CHECK_ERR(lipc_shm_create(&again, name, 10000, 0), EEXIST);
+	CHECK_ERR(shm_open_any(&again, name, LIPC_CREATE | LIPC_EXCL, 10000, 0), EEXIST);
 	check_empty(&again);
-	CHECK_ERR(lipc_shm_create(&again, name, 20000, 0), EEXIST);
+	CHECK_ERR(shm_open_any(&again, name, LIPC_CREATE | LIPC_EXCL, 20000, 0), EEXIST);
 
 	memcpy(shm.addr, "ping", 5);
 	pid = check_fork();
@@ -99,12 +126,12 @@ static void posix_round_trip(void)
 		struct lipc_shm s = LIPC_SHM_INIT;
 
 		/* Found by name, mapped at an address of its own. */
-		CHECK_SYS(lipc_shm_open(&s, name, O_RDWR));
+		CHECK_SYS(shm_open_any(&s, name, 0, 0, 0));
 		CHECK_EQ(s.size, 10000);
 		CHECK_STR(s.addr, "ping");
 		memcpy((char *)s.addr + 9996, "pong", 4);
 		CHECK_SYS(lipc_shm_close(&s));
-		CHECK_SYS(lipc_shm_open(&s, name, O_RDONLY));
+		CHECK_SYS(shm_open_any(&s, name, LIPC_SHM_RDONLY, 0, 0));
 		CHECK(s.read_only);
 		CHECK_SYS(lipc_shm_read(&s, 9996, buf, 4));
 		CHECK(!memcmp(buf, "pong", 4));
@@ -115,10 +142,10 @@ static void posix_round_trip(void)
 	CHECK_EQ(check_wait(pid), 0);
 	CHECK(!memcmp((char *)shm.addr + 9996, "pong", 4));
 
-	CHECK_SYS(lipc_shm_unlink(name));
-	CHECK_ERR(lipc_shm_open(&again, name, O_RDWR), ENOENT);
+	CHECK_SYS(shm_unlink_any(name));
+	CHECK_ERR(shm_open_any(&again, name, 0, 0, 0), ENOENT);
 	check_empty(&again);
-	CHECK_ERR(lipc_shm_unlink(name), ENOENT);
+	CHECK_ERR(shm_unlink_any(name), ENOENT);
 	/* The memory outlives its name while it is mapped. */
 	memcpy(shm.addr, "still here", 11);
 	CHECK_STR(shm.addr, "still here");
@@ -138,22 +165,22 @@ static void modes(void)
 	posix_name(name, sizeof(name), "mode");
 	snprintf(path, sizeof(path), "/dev/shm%s", name);
 	umask(027);
-	CHECK_SYS(lipc_shm_create(&shm, name, 1, 0666));
+	CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 1, 0666));
 	CHECK_SYS(stat(path, &st));
 	CHECK_EQ(st.st_mode & 07777, 0640);
 	CHECK_SYS(lipc_shm_close(&shm));
-	CHECK_SYS(lipc_shm_unlink(name));
+	CHECK_SYS(shm_unlink_any(name));
 
 	sysv_name(key, sizeof(key), 1);
-	CHECK_SYS(lipc_shm_create(&shm, key, 1, 0666));
+	CHECK_SYS(shm_open_any(&shm, key, LIPC_CREATE | LIPC_EXCL, 1, 0666));
 	CHECK_SYS(shmctl(shm.id, IPC_STAT, &ds));
 	CHECK_EQ(ds.shm_perm.mode & 0777, 0666);
-	CHECK_SYS(lipc_shm_unlink(key));
+	CHECK_SYS(shm_unlink_any(key));
 	CHECK_SYS(lipc_shm_close(&shm));
 
 	/* Bits beyond permissions would slip into shmflg (04000 is SHM_HUGETLB): refused. */
-	CHECK_ERR(lipc_shm_create(&shm, key, 1, 04600), EINVAL);
-	CHECK_ERR(lipc_shm_create(&shm, name, 1, 01600), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, key, LIPC_CREATE | LIPC_EXCL, 1, 04600), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 1, 01600), EINVAL);
 }
 
 static void sysv_round_trip_and_rmid(void)
@@ -165,7 +192,7 @@ static void sysv_round_trip_and_rmid(void)
 	pid_t pid;
 
 	sysv_name(name, sizeof(name), 1);
-	CHECK_SYS(lipc_shm_create(&shm, name, 10000, 0));
+	CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 10000, 0));
 	CHECK(shm.id >= 0);
 	CHECK_EQ(shm.fd, -1);
 	CHECK_EQ(shm.size, 10000);
@@ -174,7 +201,7 @@ static void sysv_round_trip_and_rmid(void)
 	CHECK_EQ(ds.shm_perm.mode & 0777, 0600);
 	CHECK_EQ(ds.shm_segsz, 10000);
 	CHECK_EQ(ds.shm_nattch, 1);
-	CHECK_ERR(lipc_shm_create(&again, name, 10000, 0), EEXIST);
+	CHECK_ERR(shm_open_any(&again, name, LIPC_CREATE | LIPC_EXCL, 10000, 0), EEXIST);
 	check_empty(&again);
 
 	pid = check_fork();
@@ -182,12 +209,12 @@ static void sysv_round_trip_and_rmid(void)
 		struct lipc_shm s = LIPC_SHM_INIT;
 		char buf[6];
 
-		CHECK_SYS(lipc_shm_open(&s, name, O_RDWR));
+		CHECK_SYS(shm_open_any(&s, name, 0, 0, 0));
 		CHECK_EQ(s.id, shm.id);
 		CHECK_EQ(s.size, 10000);
 		memcpy((char *)s.addr + 9994, "child", 6);
 		CHECK_SYS(lipc_shm_close(&s));
-		CHECK_SYS(lipc_shm_open(&s, name, O_RDONLY));
+		CHECK_SYS(shm_open_any(&s, name, LIPC_SHM_RDONLY, 0, 0));
 		CHECK_SYS(lipc_shm_read(&s, 9994, buf, 6));
 		CHECK_STR(buf, "child");
 		CHECK_ERR(lipc_shm_write(&s, 0, "x", 1), EBADF);
@@ -198,9 +225,9 @@ static void sysv_round_trip_and_rmid(void)
 	CHECK_STR((char *)shm.addr + 9994, "child");
 
 	/* IPC_RMID while attached: the segment lives on, only its key is gone. */
-	CHECK_SYS(lipc_shm_unlink(name));
-	CHECK_ERR(lipc_shm_open(&again, name, O_RDWR), ENOENT);
-	CHECK_ERR(lipc_shm_unlink(name), ENOENT);
+	CHECK_SYS(shm_unlink_any(name));
+	CHECK_ERR(shm_open_any(&again, name, 0, 0, 0), ENOENT);
+	CHECK_ERR(shm_unlink_any(name), ENOENT);
 	CHECK_SYS(shmctl(shm.id, IPC_STAT, &ds));
 	CHECK(ds.shm_perm.mode & SHM_DEST);
 	CHECK_EQ(ds.shm_nattch, 1);
@@ -214,9 +241,9 @@ static void sysv_round_trip_and_rmid(void)
 	CHECK_STR(shm.addr, "after IPC_RMID");
 
 	/* The key is free at once: a new segment takes it while the old one still lives. */
-	CHECK_SYS(lipc_shm_create(&again, name, 100, 0));
+	CHECK_SYS(shm_open_any(&again, name, LIPC_CREATE | LIPC_EXCL, 100, 0));
 	CHECK(again.id != shm.id);
-	CHECK_SYS(lipc_shm_unlink(name));
+	CHECK_SYS(shm_unlink_any(name));
 	CHECK_SYS(lipc_shm_close(&again));
 
 	id = shm.id;
@@ -282,7 +309,7 @@ static void memfd_sealed_and_passed(void)
 		struct lipc_shm s = LIPC_SHM_INIT;
 		int fd = recv_fd(sv[1]);
 
-		CHECK_SYS(lipc_shm_open_fd(&s, fd, O_RDWR));
+		CHECK_SYS(lipc_shm_open_fd(&s, fd, 0));
 		CHECK_SYS(close(fd)); /* the handle has its own descriptor */
 		CHECK_EQ(s.size, 8192);
 		CHECK_STR(s.addr, "hello");
@@ -323,22 +350,22 @@ static void memfd_refusals(void)
 	/* A memfd that is not sealed could be truncated by its sender: refused. */
 	fd = (int)CHECK_SYS(memfd_create("unsealed", MFD_CLOEXEC));
 	CHECK_SYS(ftruncate(fd, 4096));
-	CHECK_ERR(lipc_shm_open_fd(&s, fd, O_RDWR), EINVAL);
+	CHECK_ERR(lipc_shm_open_fd(&s, fd, 0), EINVAL);
 	check_empty(&s);
 	close(fd);
 	fd = (int)CHECK_SYS(open("/dev/null", O_RDWR | O_CLOEXEC));
-	CHECK_ERR(lipc_shm_open_fd(&s, fd, O_RDWR), EINVAL);
+	CHECK_ERR(lipc_shm_open_fd(&s, fd, 0), EINVAL);
 	close(fd);
-	CHECK_ERR(lipc_shm_open_fd(&s, 999, O_RDWR), EBADF);
+	CHECK_ERR(lipc_shm_open_fd(&s, 999, 0), EBADF);
 
 	CHECK_SYS(lipc_shm_create_memfd(&shm, NULL, 4096));
-	CHECK_ERR(lipc_shm_open_fd(&s, shm.fd, O_WRONLY), EINVAL);
-	CHECK_ERR(lipc_shm_open_fd(&s, shm.fd, O_RDWR | O_CREAT), EINVAL);
+	CHECK_ERR(lipc_shm_open_fd(&s, shm.fd, O_RDONLY | O_WRONLY), EINVAL); /* not our flags */
+	CHECK_ERR(lipc_shm_open_fd(&s, shm.fd, LIPC_CREATE), EINVAL);
 	/* A read-only descriptor maps read-only, and not read-write. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", shm.fd);
 	ro = (int)CHECK_SYS(open(proc, O_RDONLY | O_CLOEXEC));
-	CHECK_ERR(lipc_shm_open_fd(&s, ro, O_RDWR), EACCES);
-	CHECK_SYS(lipc_shm_open_fd(&s, ro, O_RDONLY));
+	CHECK_ERR(lipc_shm_open_fd(&s, ro, 0), EACCES);
+	CHECK_SYS(lipc_shm_open_fd(&s, ro, LIPC_SHM_RDONLY));
 	CHECK(s.read_only);
 	CHECK_ERR(lipc_shm_write(&s, 0, "x", 1), EBADF);
 	CHECK_SYS(lipc_shm_close(&s));
@@ -397,30 +424,34 @@ static void bad_names_sizes_and_flags(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
-		if (lipc_shm_create(&shm, bad[i].name, 4096, 0) != -1 || errno != bad[i].err)
+		if (shm_open_any(&shm, bad[i].name, LIPC_CREATE | LIPC_EXCL, 4096, 0) != -1 ||
+		    errno != bad[i].err)
 			check_fail(__FILE__, __LINE__, "create \"%s\": expected %s, got %s",
 				   bad[i].name, check_errname(bad[i].err), check_errname(errno));
 		check_empty(&shm);
-		CHECK_ERR(lipc_shm_open(&shm, bad[i].name, O_RDWR), bad[i].err);
-		CHECK_ERR(lipc_shm_unlink(bad[i].name), bad[i].err);
+		CHECK_ERR(shm_open_any(&shm, bad[i].name, 0, 0, 0), bad[i].err);
+		CHECK_ERR(shm_unlink_any(bad[i].name), bad[i].err);
 	}
 	long_name[0] = '/';
 	memset(long_name + 1, 'n', NAME_MAX);
 	long_name[NAME_MAX + 1] = '\0';
-	CHECK_ERR(lipc_shm_create(&shm, long_name, 4096, 0), ENAMETOOLONG);
+	CHECK_ERR(shm_open_any(&shm, long_name, LIPC_CREATE | LIPC_EXCL, 4096, 0), ENAMETOOLONG);
 
 	posix_name(name, sizeof(name), "bad");
 	sysv_name(key, sizeof(key), 1);
-	CHECK_ERR(lipc_shm_create(&shm, name, 0, 0), EINVAL);
-	CHECK_ERR(lipc_shm_create(&shm, key, 0, 0), EINVAL);
-	CHECK_ERR(lipc_shm_create(&shm, name, SIZE_MAX, 0), EFBIG);
-	CHECK_ERR(lipc_shm_create(&shm, name, (size_t)INT64_MAX + 1, 0), EFBIG);
-	CHECK_ERR(lipc_shm_open(&shm, name, O_WRONLY), EINVAL);
-	CHECK_ERR(lipc_shm_open(&shm, name, O_RDWR | O_CREAT), EINVAL);
-	CHECK_ERR(lipc_shm_open(&shm, name, O_RDWR), ENOENT);
-	CHECK_ERR(lipc_shm_open(&shm, key, O_RDWR), ENOENT);
-	CHECK_ERR(lipc_shm_unlink(name), ENOENT);
-	CHECK_ERR(lipc_shm_unlink(key), ENOENT);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 0, 0), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, key, LIPC_CREATE | LIPC_EXCL, 0, 0), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, SIZE_MAX, 0), EFBIG);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, (size_t)INT64_MAX + 1, 0),
+		  EFBIG);
+	CHECK_ERR(shm_open_any(&shm, name, O_WRONLY, 0, 0), EINVAL); /* not our flags */
+	CHECK_ERR(shm_open_any(&shm, name, O_CREAT, 4096, 0), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_EXCL, 4096, 0), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_SHM_RDONLY, 4096, 0), EINVAL);
+	CHECK_ERR(shm_open_any(&shm, name, 0, 0, 0), ENOENT);
+	CHECK_ERR(shm_open_any(&shm, key, 0, 0, 0), ENOENT);
+	CHECK_ERR(shm_unlink_any(name), ENOENT);
+	CHECK_ERR(shm_unlink_any(key), ENOENT);
 	/* None of this left anything behind (the runner checks /dev/shm and the keys too). */
 }
 
@@ -435,7 +466,7 @@ static void read_write_ranges_and_truncation(void)
 	posix_name(name, sizeof(name), "range");
 	sysv_name(key, sizeof(key), 1);
 	for (int family = 0; family < 2; family++) {
-		CHECK_SYS(lipc_shm_create(&shm, family ? key : name, 100, 0));
+		CHECK_SYS(shm_open_any(&shm, family ? key : name, LIPC_CREATE | LIPC_EXCL, 100, 0));
 		CHECK_SYS(lipc_shm_write(&shm, 90, "0123456789", 10));
 		CHECK_SYS(lipc_shm_read(&shm, 90, buf, 10));
 		CHECK(!memcmp(buf, "0123456789", 10));
@@ -446,11 +477,11 @@ static void read_write_ranges_and_truncation(void)
 		CHECK_ERR(lipc_shm_read(&shm, 101, buf, 0), ERANGE);
 		CHECK_ERR(lipc_shm_read(&shm, SIZE_MAX, buf, 2), ERANGE);
 		CHECK_ERR(lipc_shm_write(&shm, 2, buf, SIZE_MAX), ERANGE);
-		CHECK_SYS(lipc_shm_unlink(family ? key : name));
+		CHECK_SYS(shm_unlink_any(family ? key : name));
 		CHECK_SYS(lipc_shm_close(&shm));
 	}
 
-	CHECK_SYS(lipc_shm_create(&shm, name, 3 * 4096, 0));
+	CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 3 * 4096, 0));
 	pid = check_fork();
 	if (pid == 0) {
 		/* Another process, with write permission, truncates the object. */
@@ -474,7 +505,7 @@ static void read_write_ranges_and_truncation(void)
 		_exit(0);
 	}
 	CHECK_EQ(check_wait(pid), 128 + SIGBUS);
-	CHECK_SYS(lipc_shm_unlink(name));
+	CHECK_SYS(shm_unlink_any(name));
 	CHECK_SYS(lipc_shm_close(&shm));
 }
 
@@ -500,17 +531,17 @@ static void full_dev_shm_is_enospc_at_creation(void)
 		if (mount("lipc-test", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") < 0)
 			check_skip("mount tmpfs on /dev/shm: %s", strerror(errno));
 
-		CHECK_ERR(lipc_shm_create(&shm, name, 1 << 20, 0), ENOSPC);
+		CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 1 << 20, 0), ENOSPC);
 		check_empty(&shm);
 		snprintf(path, sizeof(path), "/dev/shm%s", name);
 		CHECK_ERR(access(path, F_OK), ENOENT);
 		/* What fits, fits; then the room left is what counts. */
-		CHECK_SYS(lipc_shm_create(&s2, small, 32 << 10, 0));
-		CHECK_ERR(lipc_shm_create(&shm, name, 48 << 10, 0), ENOSPC);
-		CHECK_SYS(lipc_shm_unlink(small));
+		CHECK_SYS(shm_open_any(&s2, small, LIPC_CREATE | LIPC_EXCL, 32 << 10, 0));
+		CHECK_ERR(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 48 << 10, 0), ENOSPC);
+		CHECK_SYS(shm_unlink_any(small));
 		CHECK_SYS(lipc_shm_close(&s2));
-		CHECK_SYS(lipc_shm_create(&shm, name, 48 << 10, 0));
-		CHECK_SYS(lipc_shm_unlink(name));
+		CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 48 << 10, 0));
+		CHECK_SYS(shm_unlink_any(name));
 		CHECK_SYS(lipc_shm_close(&shm));
 
 		/* The trap the reservation avoids: ftruncate() alone succeeds... */
@@ -588,7 +619,7 @@ static void robust_mutex_owner_killed(void)
 
 	/* A named object, so that each process maps the mutex at an address of its own. */
 	posix_name(name, sizeof(name), "mutex");
-	CHECK_SYS(lipc_shm_create(&shm, name, sizeof(*g), 0));
+	CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, sizeof(*g), 0));
 	g = shm.addr;
 	CHECK_SYS(lipc_shm_mutex_init(&g->m));
 	g->a = 60;
@@ -599,7 +630,7 @@ static void robust_mutex_owner_killed(void)
 		struct lipc_shm s = LIPC_SHM_INIT;
 		struct guarded *h;
 
-		CHECK_SYS(lipc_shm_open(&s, name, O_RDWR));
+		CHECK_SYS(shm_open_any(&s, name, 0, 0, 0));
 		h = s.addr;
 		CHECK_EQ(lipc_shm_mutex_lock(&h->m, -1), 0);
 		h->a -= 30;
@@ -608,7 +639,7 @@ static void robust_mutex_owner_killed(void)
 			pause();
 	}
 	await(p[0]);
-	CHECK_ERR(lipc_shm_mutex_lock(&g->m, 0), ETIMEDOUT); /* the child holds it */
+	CHECK_ERR(lipc_shm_mutex_lock(&g->m, 0), EAGAIN); /* the child holds it */
 	CHECK_SYS(kill(pid, SIGKILL));
 	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
 
@@ -631,7 +662,7 @@ static void robust_mutex_owner_killed(void)
 	CHECK_SYS(lipc_shm_mutex_consistent(&g->m));
 	CHECK_SYS(lipc_shm_mutex_unlock(&g->m));
 
-	CHECK_SYS(lipc_shm_unlink(name));
+	CHECK_SYS(shm_unlink_any(name));
 	CHECK_SYS(lipc_shm_close(&shm));
 	close(p[0]);
 	close(p[1]);
@@ -744,7 +775,7 @@ static void mutex_timeout_relock_and_foreign_unlock(void)
 		_exit(0);
 	}
 	await(held[0]);
-	CHECK_ERR(lipc_shm_mutex_lock(&g->m, 0), ETIMEDOUT);
+	CHECK_ERR(lipc_shm_mutex_lock(&g->m, 0), EAGAIN);
 	CHECK_ERR(lipc_shm_mutex_lock(&g->m, 50), ETIMEDOUT);
 	CHECK_ERR(lipc_shm_mutex_unlock(&g->m), EPERM);
 	poke(go[1]);
@@ -815,7 +846,7 @@ static void cond_across_processes(void)
 	/* A wait that times out returns with the mutex held again. */
 	CHECK_EQ(lipc_shm_mutex_lock(&g->m, -1), 0);
 	CHECK_ERR(lipc_shm_cond_wait(&g->c, &g->m, 20), ETIMEDOUT);
-	CHECK_ERR(lipc_shm_cond_wait(&g->c, &g->m, 0), ETIMEDOUT);
+	CHECK_ERR(lipc_shm_cond_wait(&g->c, &g->m, 0), EAGAIN);
 	CHECK_SYS(lipc_shm_mutex_unlock(&g->m));
 	/* Waiting without holding the mutex is refused. */
 	CHECK_ERR(lipc_shm_cond_wait(&g->c, &g->m, 20), EPERM);
@@ -996,16 +1027,16 @@ static void example_shm_posix(void)
 		 "writer N: reader exited with status 0; removed %s\n",
 		 name, name);
 	CHECK_EXAMPLE_OUTPUT("shm_posix", check_no_numbers, check_no_numbers(expected), name, NULL);
-	CHECK_ERR(lipc_shm_open(&shm, name, O_RDONLY), ENOENT);
+	CHECK_ERR(shm_open_any(&shm, name, LIPC_SHM_RDONLY, 0, 0), ENOENT);
 
 	/* O_EXCL: a name that exists is not taken over. */
-	CHECK_SYS(lipc_shm_create(&shm, name, 1, 0));
+	CHECK_SYS(shm_open_any(&shm, name, LIPC_CREATE | LIPC_EXCL, 1, 0));
 	CHECK_EQ(check_cmd_run(&c, NULL,
 			       (const char *const[]){ check_example("shm_posix"), name, NULL }),
 		 1);
 	CHECK_CONTAINS(c.err, "File exists");
 	check_cmd_free(&c);
-	CHECK_SYS(lipc_shm_unlink(name));
+	CHECK_SYS(shm_unlink_any(name));
 	CHECK_SYS(lipc_shm_close(&shm));
 	check_example_remove("shm_posix");
 }

@@ -66,7 +66,7 @@ static pid_t sender(const char *addr, const struct lipc_chan_opts *o, bool as_no
 
 		if (as_nobody)
 			check_become_other_uid();
-		c = lipc_chan_open(addr, LIPC_CHAN_SEND, o);
+		c = lipc_chan_open(addr, LIPC_SEND, o);
 		if (!c)
 			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
 		for (size_t i = 0; i < n; i++)
@@ -84,7 +84,7 @@ static pid_t send_one(const char *addr, const char *msg, bool as_nobody)
 
 static struct lipc_chan *receiver(const char *addr, const struct lipc_chan_opts *o)
 {
-	struct lipc_chan *c = lipc_chan_open(addr, LIPC_CHAN_RECV, o);
+	struct lipc_chan *c = lipc_chan_open(addr, LIPC_RECV, o);
 
 	if (!c)
 		check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
@@ -263,7 +263,7 @@ static void clients_at_once(const char *scheme, unsigned flags)
 
 			lipc_chan_close(c);
 			close(go[1]);
-			tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+			tx = lipc_chan_open(addr, LIPC_SEND, &o);
 			CHECK(tx != NULL);
 			CHECK_EQ(write(connected[1], "c", 1), 1);
 			CHECK_EQ(read(go[0], &byte, 1), 0);
@@ -419,11 +419,11 @@ static void credentials_without_pid_vouch_for_nobody(void)
 		}
 		close(ready[0]);
 		/* First the one refused: it is there when the other has arrived. */
-		tx = lipc_chan_open(refused, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(refused, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, "refused", 7));
 		CHECK_SYS(lipc_chan_close(tx));
-		tx = lipc_chan_open(shown, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(shown, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, "shown", 5));
 		CHECK_SYS(lipc_chan_close(tx));
@@ -441,7 +441,7 @@ static void allow_uid_refuses_others(void)
 
 	/* TCP has no credentials to filter on: asking for it is an error, not an open door. */
 	tcp.flags = LIPC_CHAN_ALLOW_UID;
-	CHECK(!lipc_chan_open("tcp::0", LIPC_CHAN_RECV, &tcp) && errno == EINVAL);
+	CHECK(!lipc_chan_open("tcp::0", LIPC_RECV, &tcp) && errno == EINVAL);
 	if (!check_other_uid())
 		return;
 	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
@@ -516,19 +516,19 @@ static void sender_checks_its_receiver(void)
 		close(ready[0]);
 		CHECK_SYS(lipc_addr_parse(&a, addr));
 		if (!tcp) {
-			CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == EPERM);
+			CHECK(!lipc_chan_open(addr, LIPC_SEND, NULL) && errno == EPERM);
 			CHECK_STR(
 				lipc_addr_strerror(&a, EPERM),
 				"the receiver runs as uid 65534, not as this user or root: nothing "
 				"sent");
 			o.flags = LIPC_CHAN_OWNER;
 			o.owner = 12345;
-			CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EPERM);
+			CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EPERM);
 			CHECK_CONTAINS(lipc_addr_strerror(&a, EPERM),
 				       "not as this user, root or uid 12345");
 			o.owner = CHECK_OTHER_UID;
 		}
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		tx = lipc_chan_open(addr, LIPC_SEND, &o);
 		CHECK(tx != NULL);
 		CHECK_SYS(lipc_chan_send(tx, "trusted", 7));
 		CHECK_SYS(lipc_chan_close(tx));
@@ -703,7 +703,7 @@ static void stale_file_replaced_live_refused(void)
 	c = receiver(addr, NULL);
 	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
 		snprintf(other, sizeof(other), "%s:%s", unix_schemes[s], path);
-		CHECK(!lipc_chan_open(other, LIPC_CHAN_RECV, NULL) && errno == EADDRINUSE);
+		CHECK(!lipc_chan_open(other, LIPC_RECV, NULL) && errno == EADDRINUSE);
 		CHECK_ERR(lipc_sock_listen(other, 0), EADDRINUSE);
 	}
 	/* The refused ones never reached the live listener: no client came and went. */
@@ -719,7 +719,7 @@ static void stale_file_replaced_live_refused(void)
 	/* A live datagram socket is not stolen either. */
 	snprintf(other, sizeof(other), "unix-dgram:%s", path);
 	c = receiver(other, NULL);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == EADDRINUSE);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, NULL) && errno == EADDRINUSE);
 	CHECK_SYS(lipc_chan_close(c));
 	CHECK(!exists(path));
 }
@@ -731,7 +731,7 @@ static void not_a_socket_is_refused(void)
 	check_path(path, sizeof(path), "file");
 	close((int)CHECK_SYS(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
 	snprintf(addr, sizeof(addr), "unix:%s", path);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == EEXIST);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, NULL) && errno == EEXIST);
 	CHECK_ERR(lipc_sock_unlink(addr), EEXIST);
 	CHECK(exists(path));
 
@@ -739,12 +739,11 @@ static void not_a_socket_is_refused(void)
 	check_path(link, sizeof(link), "link");
 	CHECK_SYS(symlink(path, link));
 	snprintf(addr, sizeof(addr), "unix-seqpacket:%s", link);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == ELOOP);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, NULL) && errno == ELOOP);
 	CHECK_SYS(unlink(link));
 	CHECK_SYS(unlink(path));
 
-	CHECK(!lipc_chan_open(path_addr(addr, sizeof(addr), "unix", "no-dir/s"), LIPC_CHAN_RECV,
-			      NULL) &&
+	CHECK(!lipc_chan_open(path_addr(addr, sizeof(addr), "unix", "no-dir/s"), LIPC_RECV, NULL) &&
 	      errno == ENOENT);
 }
 
@@ -822,8 +821,8 @@ static void path_length_limits(void)
 
 	/* One byte more: refused before the kernel could cut it short. */
 	strcat(addr, "p");
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == ENAMETOOLONG);
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ENAMETOOLONG);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, NULL) && errno == ENAMETOOLONG);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, NULL) && errno == ENAMETOOLONG);
 	CHECK_ERR(lipc_sock_listen(addr, 0), ENAMETOOLONG);
 	CHECK_ERR(lipc_sock_connect(addr, 0), ENAMETOOLONG);
 	CHECK(!exists(addr + 5));
@@ -838,7 +837,7 @@ static void path_length_limits(void)
 	c = receiver(addr, NULL);
 	CHECK_SYS(lipc_chan_close(c));
 	strcat(addr, "a");
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_RECV, NULL) && errno == ENAMETOOLONG);
+	CHECK(!lipc_chan_open(addr, LIPC_RECV, NULL) && errno == ENAMETOOLONG);
 }
 
 /* Does /proc/net/unix list a socket bound to name? */
@@ -899,9 +898,9 @@ static void client_of_dead_server(void)
 
 	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
 		path_addr(addr, sizeof(addr), unix_schemes[s], "missing");
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ENOENT);
+		CHECK(!lipc_chan_open(addr, LIPC_SEND, NULL) && errno == ENOENT);
 		abstract_addr(addr, sizeof(addr), unix_schemes[s], "nobody");
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ECONNREFUSED);
+		CHECK(!lipc_chan_open(addr, LIPC_SEND, NULL) && errno == ECONNREFUSED);
 	}
 	/* A stale file: refused, whatever the type. */
 	check_path(path, sizeof(path), "stale");
@@ -911,7 +910,7 @@ static void client_of_dead_server(void)
 	close(fd);
 	for (size_t s = 0; s < sizeof(unix_schemes) / sizeof(unix_schemes[0]); s++) {
 		snprintf(addr, sizeof(addr), "%s:%s", unix_schemes[s], path);
-		CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, NULL) && errno == ECONNREFUSED);
+		CHECK(!lipc_chan_open(addr, LIPC_SEND, NULL) && errno == ECONNREFUSED);
 		CHECK_ERR(lipc_sock_connect(addr, 100), ECONNREFUSED);
 	}
 	CHECK_SYS(lipc_addr_parse(&a, addr));
@@ -925,9 +924,9 @@ static void client_of_dead_server(void)
 	snprintf(tcp, sizeof(tcp), "tcp:127.0.0.1:%u",
 		 (unsigned)ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	close(fd);
-	CHECK(!lipc_chan_open(tcp, LIPC_CHAN_SEND, NULL) && errno == ECONNREFUSED);
+	CHECK(!lipc_chan_open(tcp, LIPC_SEND, NULL) && errno == ECONNREFUSED);
 	/* Port 0 is for listeners. */
-	CHECK(!lipc_chan_open("tcp::0", LIPC_CHAN_SEND, NULL) && errno == EINVAL);
+	CHECK(!lipc_chan_open("tcp::0", LIPC_SEND, NULL) && errno == EINVAL);
 }
 
 /*
@@ -963,7 +962,7 @@ static void reader_gone(const char *scheme, bool killed)
 	close(ready[1]);
 	CHECK(read(ready[0], addr, sizeof(addr)) > 0);
 	close(ready[0]);
-	c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	c = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(c != NULL);
 	CHECK_SYS(lipc_chan_send(c, "one", 3));
 	CHECK_EQ(check_wait(pid), killed ? 128 + SIGKILL : 0);
@@ -1032,7 +1031,7 @@ static void datagram_size_limit(void)
 		char *big;
 
 		rx = receiver(abstract_addr(addr, sizeof(addr), unix_schemes[s], "big"), NULL);
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(tx != NULL);
 		max = lipc_chan_max_msg(tx);
 		CHECK(max > 1000 && max < LIPC_MSG_MAX_DEFAULT);
@@ -1084,8 +1083,8 @@ static void max_clients_sheds_the_newest(void)
 			abstract_addr(addr, sizeof(addr), schemes[i], "cap");
 		rx = receiver(addr, &o);
 		CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
-		a = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
-		b = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		a = lipc_chan_open(addr, LIPC_SEND, NULL);
+		b = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(a && b);
 		CHECK_SYS(lipc_chan_send(a, "a", 1));
 		CHECK_SYS(lipc_chan_send(b, "b", 1));
@@ -1111,7 +1110,7 @@ static void max_clients_sheds_the_newest(void)
 
 		/* One leaves as another comes: the newcomer takes its place. */
 		CHECK_SYS(lipc_chan_close(b));
-		d = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		d = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(d != NULL);
 		CHECK_SYS(lipc_chan_send(d, "d", 1));
 		expect(rx, "d", &m);
@@ -1163,7 +1162,7 @@ static void descriptor_limit_sheds_the_newest(void)
 	}
 	close(report[1]);
 	CHECK_EQ(read(report[0], got, 1), 1);
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_send(tx, "before", 6));
 	CHECK_EQ(read(report[0], got, sizeof(got)), 6);
@@ -1178,7 +1177,7 @@ static void descriptor_limit_sheds_the_newest(void)
 		close(flood[i]);
 	}
 	CHECK(shed_count > 0 && shed_count < FLOOD);
-	late = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	late = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(late != NULL);
 	CHECK_SYS(lipc_chan_send(late, "late", 4));
 	CHECK_EQ(read(report[0], got, sizeof(got)), 4);
@@ -1230,7 +1229,7 @@ static void unfinished_messages_are_bounded(void)
 	o.max_msg = max_msg;
 	o.max_clients = MAX_CLIENTS;
 	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "bounded"), &o);
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_send(tx, "hello", 5));
 	expect(rx, "hello", &m);
@@ -1325,7 +1324,7 @@ static void send_times_out(void)
 		CHECK_SYS(lipc_chan_address(rx, addr, sizeof(addr)));
 		o.timeout_ms = 20;
 		o.flags = LIPC_CHAN_FRAMED;
-		tx = lipc_chan_open(addr, LIPC_CHAN_SEND, &o);
+		tx = lipc_chan_open(addr, LIPC_SEND, &o);
 		CHECK(tx != NULL);
 		while (lipc_chan_send(tx, chunk, sizeof(chunk)) == 0)
 			sent++;
@@ -1365,9 +1364,9 @@ static void connect_waits_for_room_in_backlog(void)
 	CHECK_ERR(lipc_sock_connect(addr, 0), EAGAIN);
 	CHECK_ERR(lipc_sock_connect(addr, 30), ETIMEDOUT);
 	o.timeout_ms = 30;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == ETIMEDOUT);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == ETIMEDOUT);
 	o.timeout_ms = 0;
-	CHECK(!lipc_chan_open(addr, LIPC_CHAN_SEND, &o) && errno == EAGAIN);
+	CHECK(!lipc_chan_open(addr, LIPC_SEND, &o) && errno == EAGAIN);
 	close((int)CHECK_SYS(accept4(lfd, NULL, NULL, SOCK_CLOEXEC)));
 	fd = (int)CHECK_SYS(lipc_sock_connect(addr, 60000));
 	CHECK_SYS(getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len));
@@ -1391,7 +1390,7 @@ static void tcp_listens_on_loopback(void)
 	CHECK(port > 0 && port < 65536);
 	/* tcp::PORT for a sender means localhost: whichever of ::1 and 127.0.0.1 answers. */
 	snprintf(addr, sizeof(addr), "tcp::%u", port);
-	tx = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(tx != NULL);
 	CHECK_SYS(lipc_chan_address(tx, again, sizeof(again)));
 	snprintf(addr, sizeof(addr), "tcp:127.0.0.1:%u", port);
@@ -1642,7 +1641,7 @@ static void cli_allow_uid(void)
 		struct lipc_chan *c;
 
 		check_become_other_uid();
-		c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+		c = lipc_chan_open(addr, LIPC_SEND, NULL);
 		CHECK(c != NULL);
 		/* Refused: its send succeeds, or fails with EPIPE once the receiver closed it. */
 		if (lipc_chan_send(c, "from nobody", 11) < 0)
@@ -1676,7 +1675,7 @@ static void cli_shed_sender_says_so(void)
 	o.flags = LIPC_CHAN_KEEP;
 	o.max_clients = 1;
 	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "shed"), &o);
-	a = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	a = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(a != NULL);
 	CHECK_SYS(lipc_chan_send(a, "first", 5));
 	expect(rx, "first", &m);
@@ -1756,7 +1755,7 @@ static void cli_broken_sender_does_not_stop_recv(void)
 	close(fd);
 	wait_for_line(&rx, rx.err_fd, "in the middle of a message", said, sizeof(said));
 	/* A line where a frame should be: "line" reads as a length of 1.8 GB. */
-	c = lipc_chan_open(addr, LIPC_CHAN_SEND, NULL);
+	c = lipc_chan_open(addr, LIPC_SEND, NULL);
 	CHECK(c != NULL);
 	CHECK_SYS(lipc_chan_send(c, "line", 4));
 	CHECK_SYS(lipc_chan_close(c));

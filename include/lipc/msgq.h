@@ -26,23 +26,34 @@
 #include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/types.h>
 
+#include "lipc/lipc.h"
+
+/* lipc_msgq_posix_open() flag, beside LIPC_CREATE and LIPC_EXCL: the descriptor's O_NONBLOCK. */
+#define LIPC_MSGQ_NONBLOCK LIPC_MODULE_FLAG(0)
+
 /* POSIX message queues. */
 
 /*
- * Open the queue name ("/NAME": one slash, then no other). flags: O_RDONLY, O_WRONLY or O_RDWR,
- * plus O_CREAT to create it when missing, O_EXCL to fail with EEXIST when it exists, and
- * O_NONBLOCK. A queue that this call creates gets mode (0 means 0600; the umask applies) and
- * holds max_msgs messages of up to msg_size bytes (0: the system's defaults,
+ * Open the queue name ("/NAME": one slash, then no other) to receive (role LIPC_RECV), to send
+ * (LIPC_SEND) or both (LIPC_RECV | LIPC_SEND). flags (lipc/lipc.h): LIPC_CREATE to create it when
+ * missing, LIPC_EXCL with it to fail with EEXIST when it exists, and LIPC_MSGQ_NONBLOCK to make
+ * the descriptor non-blocking (then every send and receive on it fails with EAGAIN rather than
+ * wait, whatever its timeout). A queue that this call creates gets mode (0 means 0600; the umask
+ * applies) and holds max_msgs messages of up to msg_size bytes (0: the system's defaults,
  * /proc/sys/fs/mqueue/msg_default and msgsize_default); an existing queue keeps its own.
  * Returns the descriptor (a close-on-exec file descriptor on Linux), or -1 with errno: EINVAL
- * for a bad name or flags, or for a size over msg_max or msgsize_max (over 65536 messages or
- * 16 MiB even with CAP_SYS_RESOURCE); ENOSPC when queues_max queues exist; EMFILE when the
+ * for a bad name, role or flags, or for a size over msg_max or msgsize_max (over 65536 messages
+ * or 16 MiB even with CAP_SYS_RESOURCE); ENOSPC when queues_max queues exist; EMFILE when the
  * queue would put this user over RLIMIT_MSGQUEUE (ulimit -q), or this process has too many
- * descriptors; ENAMETOOLONG; ENOENT without O_CREAT; EACCES.
+ * descriptors; ENAMETOOLONG; ENOENT without LIPC_CREATE; EEXIST; EACCES.
  */
-mqd_t lipc_msgq_posix_open(const char *name, int flags, mode_t mode, long max_msgs, long msg_size);
+mqd_t lipc_msgq_posix_open(const char *name, int role, int flags, mode_t mode, long max_msgs,
+			   long msg_size);
 
-/* Close the descriptor; the queue and its messages stay. Returns 0, or -1 with errno. */
+/*
+ * Close the descriptor; the queue and its messages stay. (mqd_t)-1, a descriptor never opened,
+ * is a no-op. Returns 0, or -1 with errno.
+ */
 int lipc_msgq_posix_close(mqd_t mq);
 
 /*
@@ -97,12 +108,13 @@ int lipc_msgq_posix_notify_cancel(mqd_t mq);
 
 /*
  * Open the queue of key (from lipc_key_parse(); never IPC_PRIVATE's 0 unless you mean a new
- * private queue) and return its id. flags: O_RDONLY, O_WRONLY or O_RDWR, which permission an
- * existing queue must grant; plus O_CREAT to create it when missing, with mode (0 means 0600;
- * no umask applies), and O_EXCL to fail with EEXIST when it exists. Returns the id, or -1 with
- * errno: ENOENT without O_CREAT, EACCES, ENOSPC when msgmni queues exist, EINVAL for bad flags.
+ * private queue) and return its id. role: LIPC_RECV, LIPC_SEND or both, which permission an
+ * existing queue must grant (read, write). flags: LIPC_CREATE to create it when missing, with
+ * mode (0 means 0600; no umask applies), and LIPC_EXCL with it to fail with EEXIST when it exists.
+ * Returns the id, or -1 with errno: ENOENT without LIPC_CREATE, EACCES, ENOSPC when msgmni queues
+ * exist, EINVAL for a bad role or flags.
  */
-int lipc_msgq_sysv_open(key_t key, int flags, mode_t mode);
+int lipc_msgq_sysv_open(key_t key, int role, int flags, mode_t mode);
 
 /*
  * Remove the queue of key at once, with its messages: receivers and senders waiting on it wake

@@ -20,7 +20,10 @@
  */
 int lipc_pipe_open(int fds[2], int flags);
 
-/* Close both ends (those not already -1) and set them to -1. Returns 0, or -1 with errno. */
+/*
+ * Close both ends (those not already -1) and set them to -1; NULL is a no-op. Returns 0, or -1
+ * with errno.
+ */
 int lipc_pipe_close(int fds[2]);
 
 /* How many bytes the pipe holds before a writer blocks (F_GETPIPE_SZ), or -1 with errno. */

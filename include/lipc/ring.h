@@ -49,13 +49,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lipc/lipc.h"
+
 struct lipc_ring;
 
-/* lipc_ring_open() flags: the role (exactly one), and options. */
-#define LIPC_RING_PRODUCER 0x1
-#define LIPC_RING_CONSUMER 0x2
-#define LIPC_RING_CREATE   0x4 /* create the ring when it does not exist */
-#define LIPC_RING_SPIN	   0x8 /* busy-poll, never sleep: lowest latency, one CPU burnt */
+/* lipc_ring_open() flag, beside LIPC_CREATE and LIPC_EXCL: busy-poll, never sleep (lowest
+ * latency, one CPU burnt). */
+#define LIPC_RING_SPIN LIPC_MODULE_FLAG(0)
 
 /* The capacity lipc_ring_open() gives a ring it creates when asked for 0, and the limits. */
 #define LIPC_RING_CAPACITY_DEFAULT ((size_t)1 << 20)
@@ -63,17 +63,20 @@ struct lipc_ring;
 #define LIPC_RING_CAPACITY_MAX	   ((size_t)1 << 30)
 
 /*
- * Attach to the ring named name ("/NAME", as for shm_open) as its producer or its consumer.
- * With LIPC_RING_CREATE a missing ring is created with room for capacity bytes of records
+ * Attach to the ring named name ("/NAME", as for shm_open) as its producer (role LIPC_SEND) or its
+ * consumer (LIPC_RECV). flags (lipc/lipc.h): with LIPC_CREATE a missing ring is created (with
+ * LIPC_EXCL too, one that exists is EEXIST), with room for capacity bytes of records
  * (rounded up to a power of two, 4 KiB to 1 GiB; 0 means LIPC_RING_CAPACITY_DEFAULT) and
  * permissions mode (0 means 0600, and a class that may not write loses its read bit: 0644 is
  * 0600); its pages are reserved at once, so a full /dev/shm is ENOSPC here rather than SIGBUS
  * later. Returns the ring, or NULL with errno: EBUSY when the role is taken (or blocked by a
- * read lock, which lipc_addr_strerror() tells), ENOENT, EINVAL for a bad name or capacity,
- * EPROTO when the object is not a ring of this version, EPERM when the ring there belongs to
- * another user or others may write it (lipc_addr_strerror() names the owner and the mode).
+ * read lock, which lipc_addr_strerror() tells), ENOENT without LIPC_CREATE, EEXIST, EINVAL for a
+ * bad role, flags, name or capacity, EPROTO when the object is not a ring of this version, EPERM
+ * when the ring there belongs to another user or others may write it (lipc_addr_strerror() names
+ * the owner and the mode).
  */
-struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, mode_t mode);
+struct lipc_ring *lipc_ring_open(const char *name, enum lipc_role role, int flags, size_t capacity,
+				 mode_t mode);
 
 /*
  * lipc_ring_open(), trusting owner as well as this user and root: a ring that is there already
@@ -85,13 +88,14 @@ struct lipc_ring *lipc_ring_open(const char *name, int flags, size_t capacity, m
  * race with another creator). EINVAL for owner (uid_t)-1; ENOTSUP when the guard cannot be
  * installed (a sanitizer told to keep SIGBUS for itself).
  */
-struct lipc_ring *lipc_ring_join(const char *name, int flags, size_t capacity, mode_t mode,
-				 uid_t owner);
+struct lipc_ring *lipc_ring_join(const char *name, enum lipc_role role, int flags, size_t capacity,
+				 mode_t mode, uid_t owner);
 
 /*
  * Detach. A producer's close is the end of the stream for the consumer (once it has read what is
  * left); a record reserved and not committed is dropped. A record the consumer peeked and did
- * not release is delivered again to the next consumer. Returns 0, or -1 with errno.
+ * not release is delivered again to the next consumer. NULL is a no-op. Returns 0, or -1 with
+ * errno.
  */
 int lipc_ring_close(struct lipc_ring *ring);
 

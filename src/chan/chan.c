@@ -133,7 +133,7 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 {
 	struct lipc_chan *c;
 
-	if ((role != LIPC_CHAN_SEND && role != LIPC_CHAN_RECV) || (o->flags & ~KNOWN_FLAGS) ||
+	if ((role != LIPC_SEND && role != LIPC_RECV) || (o->flags & ~KNOWN_FLAGS) ||
 	    o->timeout_ms < -1 || o->max_msgs < 0 || o->msg_size < 0) {
 		errno = EINVAL;
 		return NULL;
@@ -166,7 +166,8 @@ static int opts_in(struct lipc_chan_opts *o, const struct lipc_chan_opts *opts)
 	return opts ? lipc__abi_in(o, sizeof(*o), opts, LIPC__CHAN_OPTS_1_0) : 0;
 }
 
-struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts)
+struct lipc_chan *lipc_chan_open(const char *address, enum lipc_role role,
+				 const struct lipc_chan_opts *opts)
 {
 	struct lipc_chan_opts opts_copy, *o = &opts_copy;
 	struct lipc_addr a = LIPC_ADDR_INIT;
@@ -203,7 +204,7 @@ const struct lipc_transport lipc__fd_transport = {
 	.close = fd_close,
 };
 
-struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opts *opts)
+struct lipc_chan *lipc_chan_open_fd(int fd, enum lipc_role role, const struct lipc_chan_opts *opts)
 {
 	struct lipc_chan_opts opts_copy, *o = &opts_copy;
 	struct lipc_chan *c = opts_in(o, opts) < 0 ? NULL : chan_new(&lipc__fd_transport, role, o);
@@ -242,7 +243,7 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 	struct lipc_msg m = LIPC_MSG_INIT;
 
 	lipc__why_clear();
-	if (c->role != LIPC_CHAN_SEND) {
+	if (c->role != LIPC_SEND) {
 		errno = EBADF;
 		return -1;
 	}
@@ -261,7 +262,7 @@ int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 	int ret;
 
 	lipc__why_clear();
-	if (c->role != LIPC_CHAN_RECV) {
+	if (c->role != LIPC_RECV) {
 		errno = EBADF;
 		return -1;
 	}

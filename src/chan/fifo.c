@@ -44,7 +44,7 @@ static int open_end(struct lipc_chan *c, int pfd, const struct stat *st, int fla
 {
 	int fd;
 
-	if (!(c->role == LIPC_CHAN_RECV && (c->flags & LIPC_CHAN_KEEP)))
+	if (!(c->role == LIPC_RECV && (c->flags & LIPC_CHAN_KEEP)))
 		return lipc__fifo_open_pinned(pfd, st, flags, timeout_ms);
 	fd = lipc__fifo_open_pinned(pfd, st, O_RDONLY, 0);
 	if (fd < 0)
@@ -65,7 +65,7 @@ static int create_or_join(struct lipc_chan *c, int dirfd, const char *name,
 			  const struct lipc_chan_opts *o)
 {
 	struct lipc__trust trust = lipc__trust_of(o);
-	int flags = c->role == LIPC_CHAN_RECV ? O_RDONLY : O_WRONLY;
+	int flags = c->role == LIPC_RECV ? O_RDONLY : O_WRONLY;
 	int created, pfd = -1, fd, r;
 	struct lipc__held held;
 	struct stat st;

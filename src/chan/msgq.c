@@ -194,7 +194,7 @@ static int mq_check_owner(mqd_t mq, const struct lipc_chan_opts *o)
 struct queue_open {
 	const struct lipc_addr *a;
 	const struct lipc_chan_opts *o;
-	int acc;
+	enum lipc_role role;
 	bool created;
 };
 
@@ -202,27 +202,26 @@ static int mq_open_round(void *arg)
 {
 	struct queue_open *q = arg;
 	long max_msgs = q->o->max_msgs, msg_size = q->o->msg_size;
-	int h = lipc_msgq_posix_open(q->a->path, q->acc | O_CREAT | O_EXCL, q->o->mode, max_msgs,
-				     msg_size);
+	int h = lipc_msgq_posix_open(q->a->path, q->role, LIPC_CREATE | LIPC_EXCL, q->o->mode,
+				     max_msgs, msg_size);
 
 	q->created = h >= 0;
 	if (h >= 0)
 		return h;
 	if (errno != EEXIST)
 		return mq_open_failed(errno, max_msgs, msg_size);
-	return lipc_msgq_posix_open(q->a->path, q->acc, 0, 0, 0);
+	return lipc_msgq_posix_open(q->a->path, q->role, 0, 0, 0, 0);
 }
 
 static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			const struct lipc_chan_opts *o)
 {
-	int acc = c->role == LIPC_CHAN_SEND ? O_WRONLY : O_RDONLY;
 	long prio_max = sysconf(_SC_MQ_PRIO_MAX);
-	struct queue_open qo = { .a = a, .o = o, .acc = acc };
+	struct queue_open qo = { .a = a, .o = o, .role = c->role };
 	bool created;
 	struct mq_attr attr;
 
-	if (c->role == LIPC_CHAN_SEND && prio_max > 0 && o->priority >= (unsigned long)prio_max)
+	if (c->role == LIPC_SEND && prio_max > 0 && o->priority >= (unsigned long)prio_max)
 		return lipc__fail_why(EINVAL, "priority %u is not below %ld (MQ_PRIO_MAX)",
 				      o->priority, prio_max);
 	/*
@@ -240,7 +239,7 @@ static int mq_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	}
 	/* A receive buffer must hold mq_msgsize bytes, whatever the message; a send needs none. */
 	if (lipc_msgq_posix_getattr(c->handle, &attr) < 0 ||
-	    queue_new(c, c->role == LIPC_CHAN_RECV ? (size_t)attr.mq_msgsize : 0) < 0) {
+	    queue_new(c, c->role == LIPC_RECV ? (size_t)attr.mq_msgsize : 0) < 0) {
 		lipc__close(c->handle);
 		return -1;
 	}
@@ -383,7 +382,8 @@ static int sysv_check_owner(int id, const struct lipc_chan_opts *o)
 static int sysv_open_round(void *arg)
 {
 	struct queue_open *q = arg;
-	int id = lipc_msgq_sysv_open(q->a->key, q->acc | O_CREAT | O_EXCL, q->o->mode & 0777);
+	int id =
+		lipc_msgq_sysv_open(q->a->key, q->role, LIPC_CREATE | LIPC_EXCL, q->o->mode & 0777);
 
 	q->created = id >= 0;
 	if (id >= 0)
@@ -395,19 +395,18 @@ static int sysv_open_round(void *arg)
 				      lipc__proc_long("/proc/sys/kernel/msgmni", -1));
 	if (errno != EEXIST)
 		return -1;
-	return lipc_msgq_sysv_open(q->a->key, q->acc, 0);
+	return lipc_msgq_sysv_open(q->a->key, q->role, 0, 0);
 }
 
 static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
-	int acc = c->role == LIPC_CHAN_SEND ? O_WRONLY : O_RDONLY;
-	struct queue_open qo = { .a = a, .o = o, .acc = acc };
+	struct queue_open qo = { .a = a, .o = o, .role = c->role };
 	bool created;
 	struct queue *q;
 	size_t cap;
 
-	if (c->role == LIPC_CHAN_SEND && o->type < 0)
+	if (c->role == LIPC_SEND && o->type < 0)
 		return lipc__fail_why(EINVAL, "a message's type is 1 or more, not %ld", o->type);
 	c->handle = lipc__create_or_join(sysv_open_round, &qo);
 	if (c->handle < 0)
@@ -419,15 +418,13 @@ static int sysv_chan_open(struct lipc_chan *c, const struct lipc_addr *a,
 	 * A receiver's buffer holds the largest message a sender can send (msgmax), so that E2BIG
 	 * cannot happen to a valid message; only a size asked for (to truncate) is smaller.
 	 */
-	cap = c->role == LIPC_CHAN_SEND ? 0
-	      : o->max_msg		? o->max_msg
-					: (size_t)lipc__msgq_sysv_msgmax();
+	cap = c->role == LIPC_SEND ? 0 : o->max_msg ? o->max_msg : (size_t)lipc__msgq_sysv_msgmax();
 	if (queue_new(c, cap) < 0)
 		return -1;
 	q = c->priv;
 	q->created = created;
-	q->grow = c->role == LIPC_CHAN_RECV && !o->max_msg;
-	if (c->role == LIPC_CHAN_SEND)
+	q->grow = c->role == LIPC_RECV && !o->max_msg;
+	if (c->role == LIPC_SEND)
 		sysv_set_limit(c);
 	else
 		c->max_msg = cap;

@@ -22,12 +22,12 @@ static int ring_parse(struct lipc_addr *a, const char *where)
 static int ring_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
 			  const struct lipc_chan_opts *o)
 {
-	int flags = (c->role == LIPC_CHAN_SEND ? LIPC_RING_PRODUCER : LIPC_RING_CONSUMER) |
-		    LIPC_RING_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
+	int flags = LIPC_CREATE | (o->flags & LIPC_CHAN_SPIN ? LIPC_RING_SPIN : 0);
 	struct lipc__trust trust = lipc__trust_of(o);
 	struct lipc_ring *r =
-		trust.given ? lipc_ring_join(a->path, flags, o->capacity, o->mode, trust.owner)
-			    : lipc_ring_open(a->path, flags, o->capacity, o->mode);
+		trust.given
+			? lipc_ring_join(a->path, c->role, flags, o->capacity, o->mode, trust.owner)
+			: lipc_ring_open(a->path, c->role, flags, o->capacity, o->mode);
 
 	if (!r)
 		return -1;

@@ -806,7 +806,7 @@ static int sock_set_timeout(struct lipc_chan *c, int timeout_ms)
 	struct sock *s = c->priv;
 
 	/* A stream sender switches its descriptor's mode; the others wait in poll() anyway. */
-	if (c->role == LIPC_CHAN_SEND && s->type == SOCK_STREAM)
+	if (c->role == LIPC_SEND && s->type == SOCK_STREAM)
 		return lipc__stream_set_timeout(c, timeout_ms);
 	c->timeout_ms = timeout_ms;
 	return 0;
@@ -957,7 +957,7 @@ static int sock_open(struct lipc_chan *c, const struct lipc_addr *addr,
 		s->path[n] = '\0';
 	}
 	c->priv = s;
-	if ((c->role == LIPC_CHAN_SEND ? open_sender(c, a, o) : open_receiver(c, a, o)) < 0) {
+	if ((c->role == LIPC_SEND ? open_sender(c, a, o) : open_receiver(c, a, o)) < 0) {
 		int err = errno;
 
 		sock_close(c);
@@ -974,10 +974,10 @@ static int tcp_address(const struct lipc_chan *c, char *buf, size_t size)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char host[NI_MAXHOST], port[NI_MAXSERV];
-	int fd = c->role == LIPC_CHAN_RECV ? c->handle : c->st.fd, rc, n;
+	int fd = c->role == LIPC_RECV ? c->handle : c->st.fd, rc, n;
 
-	if ((c->role == LIPC_CHAN_RECV ? getsockname(fd, (struct sockaddr *)&ss, &len)
-				       : getpeername(fd, (struct sockaddr *)&ss, &len)) < 0)
+	if ((c->role == LIPC_RECV ? getsockname(fd, (struct sockaddr *)&ss, &len)
+				  : getpeername(fd, (struct sockaddr *)&ss, &len)) < 0)
 		return -1;
 	rc = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
 			 NI_NUMERICHOST | NI_NUMERICSERV);

@@ -82,8 +82,8 @@ static void channel(void)
 	o->flags = LIPC_CHAN_FRAMED;
 	o->timeout_ms = 5000;
 	EXPECT(pipe2(fds, O_CLOEXEC) == 0);
-	tx = lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, o);
-	rx = lipc_chan_open_fd(fds[0], LIPC_CHAN_RECV, o);
+	tx = lipc_chan_open_fd(fds[1], LIPC_SEND, o);
+	rx = lipc_chan_open_fd(fds[0], LIPC_RECV, o);
 	EXPECT(tx && rx);
 	out->data = "hello\nworld";
 	out->len = 11;
@@ -108,7 +108,7 @@ static void queue_stat(void)
 
 	snprintf(addr, sizeof(addr), "mq:/lipc-test-%d-abi", (int)getpid());
 	o->timeout_ms = 0;
-	c = lipc_chan_open(addr, LIPC_CHAN_RECV, o);
+	c = lipc_chan_open(addr, LIPC_RECV, o);
 	if (!c && (errno == ENOSYS || errno == ENOENT))
 		return; /* no mqueue file system here: nothing to see */
 	EXPECT(c);
@@ -178,7 +178,7 @@ static void ring(void)
 	struct lipc_ring *r;
 
 	snprintf(name, sizeof(name), "/lipc-test-%d-abi-ring", (int)getpid());
-	r = lipc_ring_open(name, LIPC_RING_PRODUCER | LIPC_RING_CREATE, 0, 0600);
+	r = lipc_ring_open(name, LIPC_SEND, LIPC_CREATE, 0, 0600);
 	EXPECT(r);
 	EXPECT(lipc_ring_stat(name, st) == 0);
 	EXPECT(st->struct_size == sizeof(struct lipc_ring_stat));

@@ -607,8 +607,8 @@ static void pipe_chans(struct lipc_chan **tx, struct lipc_chan **rx)
 	o.flags = LIPC_CHAN_FRAMED;
 	o.timeout_ms = 5000;
 	CHECK_SYS(pipe2(fds, O_CLOEXEC));
-	*tx = lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, &o);
-	*rx = lipc_chan_open_fd(fds[0], LIPC_CHAN_RECV, &o);
+	*tx = lipc_chan_open_fd(fds[1], LIPC_SEND, &o);
+	*rx = lipc_chan_open_fd(fds[0], LIPC_RECV, &o);
 	CHECK(*tx && *rx);
 }
 
@@ -635,7 +635,7 @@ static void struct_size_rules(void)
 
 	/* Not initialised: EINVAL, and open_fd still takes the descriptor (it is closed). */
 	CHECK_SYS(pipe2(fds, O_CLOEXEC));
-	CHECK(lipc_chan_open_fd(fds[0], LIPC_CHAN_RECV, &zero_opts) == NULL);
+	CHECK(lipc_chan_open_fd(fds[0], LIPC_RECV, &zero_opts) == NULL);
 	CHECK_EQ(errno, EINVAL);
 	CHECK_ERR(fcntl(fds[0], F_GETFD), EBADF);
 	close(fds[1]);
@@ -670,11 +670,11 @@ static void struct_size_rules(void)
 	big.opts.struct_size = sizeof(struct lipc_chan_opts) + 16;
 	CHECK_SYS(pipe2(fds, O_CLOEXEC));
 	close(fds[0]);
-	lipc_chan_close(lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, &big.opts));
+	lipc_chan_close(lipc_chan_open_fd(fds[1], LIPC_SEND, &big.opts));
 	big.bytes[sizeof(struct lipc_chan_opts) + 15] = 1;
 	CHECK_SYS(pipe2(fds, O_CLOEXEC));
 	close(fds[0]);
-	CHECK(lipc_chan_open_fd(fds[1], LIPC_CHAN_SEND, &big.opts) == NULL);
+	CHECK(lipc_chan_open_fd(fds[1], LIPC_SEND, &big.opts) == NULL);
 	CHECK_EQ(errno, E2BIG);
 	CHECK_SYS(lipc_chan_close(tx));
 	CHECK_SYS(lipc_chan_close(rx));

@@ -53,7 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	snprintf(name, sizeof(name), "/lipc-fuzz-ring-%d", (int)getpid());
 	lipc_ring_unlink(name);
-	r = lipc_ring_open(name, LIPC_RING_CONSUMER | LIPC_RING_CREATE, CAPACITY, 0600);
+	r = lipc_ring_open(name, LIPC_RECV, LIPC_CREATE, CAPACITY, 0600);
 	FUZZ_ASSERT(r != NULL);
 	FUZZ_ASSERT(lipc_ring_close(r) == 0);
 	atexit(remove_ring);
@@ -78,7 +78,7 @@ static uint64_t le64(const uint8_t *p)
 
 static void consume(void)
 {
-	struct lipc_ring *r = lipc_ring_open(name, LIPC_RING_CONSUMER, 0, 0);
+	struct lipc_ring *r = lipc_ring_open(name, LIPC_RECV, 0, 0, 0);
 
 	if (!r) {
 		FUZZ_ASSERT(errno == EPROTO);
@@ -113,7 +113,7 @@ static void consume(void)
 
 static void produce(const uint8_t *data, size_t size)
 {
-	struct lipc_ring *r = lipc_ring_open(name, LIPC_RING_PRODUCER, 0, 0);
+	struct lipc_ring *r = lipc_ring_open(name, LIPC_SEND, 0, 0, 0);
 	unsigned char rec[CAPACITY];
 
 	if (!r) {

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "lipc/lipc.h"
+
 /* The mechanism an address names (the values are ABI: new schemes take new numbers). */
 enum lipc_scheme {
 	LIPC_SCHEME_FIFO = 0,		/* fifo:PATH */
@@ -70,10 +72,6 @@ const char *lipc_addr_schemes(void);
  */
 const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 
-/* Roles: a channel end sends or receives. */
-#define LIPC_CHAN_SEND 1
-#define LIPC_CHAN_RECV 2
-
 /* Option flags. */
 #define LIPC_CHAN_FRAMED    0x1	 /* byte streams: length-prefixed frames instead of lines */
 #define LIPC_CHAN_KEEP	    0x2	 /* recv: go on when the last sender leaves (no end of stream) */
@@ -99,11 +97,11 @@ const char *lipc_addr_strerror(const struct lipc_addr *addr, int err);
 
 struct lipc_chan_opts {
 	size_t struct_size; /* sizeof(struct lipc_chan_opts): see LIPC_CHAN_OPTS_INIT */
-	int timeout_ms;	    /* how long open, send and recv wait: -1 for ever, 0 not at all */
-	unsigned flags;	    /* LIPC_CHAN_* flags */
-	mode_t mode;	    /* permissions of an object the channel creates; 0 means 0600 */
-	size_t max_msg;	    /* the largest message recv accepts; 0 means LIPC_MSG_MAX_DEFAULT */
-	unsigned priority;  /* mq send: the priority of each message (0 lowest) */
+	int timeout_ms; /* how long open, send and recv wait: -1 for ever, 0 not at all (EAGAIN) */
+	unsigned flags; /* LIPC_CHAN_* flags */
+	mode_t mode;	/* permissions of an object the channel creates; 0 means 0600 */
+	size_t max_msg; /* the largest message recv accepts; 0 means LIPC_MSG_MAX_DEFAULT */
+	unsigned priority; /* mq send: the priority of each message (0 lowest) */
 	/*
 	 * sysv-mq send: the type of each message (0 means 1); sysv-mq recv: which to take, as
 	 * msgrcv(2) has it: 0 the first of any type, N > 0 the first of type N, -N the first of
@@ -168,23 +166,25 @@ struct lipc_msg {
 struct lipc_chan;
 
 /*
- * Open one end of the channel at address (opts may be NULL for the defaults). A FIFO is created
- * when missing and then removed again by the close of the channel that created it, so neither
- * end has to start first and nothing is left behind. A queue (mq:, sysv-mq:) is created when
- * missing too, with the size asked for, but it is never removed on close: its messages outlive
+ * Open one end of the channel at address, as its receiver (LIPC_RECV) or its sender (LIPC_SEND);
+ * opts may be NULL for the defaults. The channel always creates or joins (lipc/lipc.h): a FIFO is
+ * created when missing and then removed again by the close of the channel that created it, so
+ * neither end has to start first and nothing is left behind. A queue (mq:, sysv-mq:) is created
+ * when missing too, with the size asked for, but it is never removed on close: its messages outlive
  * every process until someone removes the queue (lipc_msgq_posix_unlink, lipc_msgq_sysv_unlink).
  * An existing queue keeps its own size. A queue has no end of stream: recv waits for the next
  * message for ever, or until the timeout. Returns the channel, or NULL with errno (EPERM when
  * the join policy refuses the object that is there).
  */
-struct lipc_chan *lipc_chan_open(const char *address, int role, const struct lipc_chan_opts *opts);
+struct lipc_chan *lipc_chan_open(const char *address, enum lipc_role role,
+				 const struct lipc_chan_opts *opts);
 
 /*
  * Wrap an open byte-stream descriptor (a pipe end, a FIFO, a stream socket) in a channel; the
  * channel owns fd from then on, also when this fails. Returns the channel, or NULL with errno
  * (EINVAL for a datagram or seqpacket socket: those have channels of their own).
  */
-struct lipc_chan *lipc_chan_open_fd(int fd, int role, const struct lipc_chan_opts *opts);
+struct lipc_chan *lipc_chan_open_fd(int fd, enum lipc_role role, const struct lipc_chan_opts *opts);
 
 /*
  * Send one message. Returns 0, or -1 with errno: EINVAL for a message holding a newline on a

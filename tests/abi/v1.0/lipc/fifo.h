@@ -9,26 +9,27 @@
 
 #include <sys/types.h>
 
-/*
- * Create a FIFO at path with mode (0 means 0600; the umask applies as for mkfifo(2)).
- * Returns 1 when it was created, 0 when a FIFO already exists there (it is reused), or -1 with
- * errno: EEXIST when something that is not a FIFO is there, ELOOP when a symbolic link is (it
- * is never followed).
- */
-int lipc_fifo_create(const char *path, mode_t mode);
+#include "lipc/lipc.h"
 
 /*
- * Open the FIFO at path for reading (O_RDONLY) or writing (O_WRONLY), waiting at most timeout_ms
- * milliseconds for the other end: -1 waits for ever, 0 does not wait. With 0, a writer fails
- * with ENXIO when no reader has the FIFO open, and the descriptor is left in O_NONBLOCK mode as
- * open(2) leaves it; otherwise it is a blocking descriptor. Returns the descriptor (O_CLOEXEC),
- * or -1 with errno: ETIMEDOUT, EEXIST when path is not a FIFO, ELOOP when it is a symbolic
- * link (never followed, so a link planted in a shared directory cannot redirect the open).
+ * Open the FIFO at path as its reader (LIPC_RECV) or its writer (LIPC_SEND), waiting at most
+ * timeout_ms milliseconds for the other end: -1 waits for ever, 0 does not wait. flags
+ * (lipc/lipc.h): LIPC_CREATE makes the FIFO first when there is none, with mode (0 means 0600;
+ * the umask applies as for mkfifo(2)); LIPC_CREATE | LIPC_EXCL fails with EEXIST when a FIFO is
+ * there already. A FIFO created stays when the open then fails or times out: it is a meeting
+ * point, and the other end may be opening it already; remove it with lipc_fifo_unlink().
+ * With timeout 0 a reader opens at once, and a writer fails with ENXIO when no reader has the
+ * FIFO open (open(2)'s own answer, more precise than EAGAIN: the kernel will not let a writer
+ * wait without blocking); the descriptor is then left in O_NONBLOCK mode as open(2) leaves it;
+ * otherwise it is a blocking descriptor. Returns the descriptor (O_CLOEXEC), or -1 with errno:
+ * ETIMEDOUT, ENOENT without LIPC_CREATE, EEXIST when path is not a FIFO (or LIPC_EXCL found
+ * one), ELOOP when it is a symbolic link (never followed, so a link planted in a shared
+ * directory cannot redirect the open), EINVAL for a bad role, flags or mode.
  * Waiting does not use signals and does not disturb the caller's signal handlers: at the
  * deadline a helper thread opens the other end itself to release the open, so a timed open
  * needs permission to open the FIFO both ways.
  */
-int lipc_fifo_open(const char *path, int flags, int timeout_ms);
+int lipc_fifo_open(const char *path, enum lipc_role role, int flags, mode_t mode, int timeout_ms);
 
 /* Remove the FIFO at path. Returns 0, or -1 with errno: EEXIST when path is not a FIFO. */
 int lipc_fifo_unlink(const char *path);

@@ -57,18 +57,18 @@ struct lipc_lock_owner {
 	}
 
 /*
- * Take the lock, waiting at most timeout_ms milliseconds: -1 waits for ever, 0 does not wait.
- * Returns 0, or -1 with errno: ETIMEDOUT when another holder kept it until the deadline (also for
- * 0), EDEADLK when the kernel sees that waiting would deadlock (POSIX locks only), EBADF when fd
- * is not open for reading (shared fcntl lock) or writing (exclusive fcntl lock), EINVAL for a bad
- * kind or range, ENOLCK. Taking a lock this owner already holds converts it (shared to exclusive
- * or back); flock converts by releasing first, so another process may get in between.
- * A timed wait blocks in the kernel's queue, so it is fair and wakes as soon as the lock is free,
- * and it neither installs signal handlers nor sends the caller a SIGCHLD: for OFD and flock locks
- * a helper process (no exit signal, invisible to waitpid(-1)) waits on the shared open file
- * description and is killed at the deadline; for POSIX locks, which belong to the process, a
- * helper thread waits and is cancelled at the deadline. A timed wait is not a cancellation point
- * (a wait for ever is, as fcntl() and flock() are).
+ * Take the lock, waiting at most timeout_ms milliseconds: -1 waits for ever, 0 does not wait
+ * (lipc/lipc.h). Returns 0, or -1 with errno: EAGAIN (timeout 0) when another holder has it,
+ * ETIMEDOUT when another holder kept it until the deadline, EDEADLK when the kernel sees that
+ * waiting would deadlock (POSIX locks only), EBADF when fd is not open for reading (shared fcntl
+ * lock) or writing (exclusive fcntl lock), EINVAL for a bad kind or range, ENOLCK. Taking a lock
+ * this owner already holds converts it (shared to exclusive or back); flock converts by releasing
+ * first, so another process may get in between. A timed wait blocks in the kernel's queue, so it is
+ * fair and wakes as soon as the lock is free, and it neither installs signal handlers nor sends the
+ * caller a SIGCHLD: for OFD and flock locks a helper process (no exit signal, invisible to
+ * waitpid(-1)) waits on the shared open file description and is killed at the deadline; for POSIX
+ * locks, which belong to the process, a helper thread waits and is cancelled at the deadline. A
+ * timed wait is not a cancellation point (a wait for ever is, as fcntl() and flock() are).
  */
 int lipc_lock_lock(const struct lipc_lock *lock, int timeout_ms);
 

@@ -8,7 +8,7 @@
  * /dev/shm could not supply) is SIGBUS, not an error code. Four families, one handle:
  *   POSIX, "/name"        shm_open(): a file in /dev/shm (tmpfs), kept until unlinked and
  *                         no descriptor or mapping is left;
- *   System V, "sysv:KEY"  shmget(): found by key, kept until IPC_RMID and the last detach;
+ *   System V, by key      shmget(): kept until IPC_RMID and the last detach;
  *   memfd                 memfd_create(): no name, shared by passing the descriptor, sealable;
  *   anonymous             mmap(MAP_SHARED | MAP_ANONYMOUS): shared with the children forked
  *                         after it.
@@ -20,7 +20,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ipc.h> /* key_t, whatever the feature macros */
 #include <sys/types.h>
+
+#include "lipc/lipc.h"
+
+/* lipc_shm_open(), lipc_shm_sysv_open() and lipc_shm_open_fd() flag: map it without PROT_WRITE. */
+#define LIPC_SHM_RDONLY LIPC_MODULE_FLAG(0)
 
 /*
  * A mapped shared memory object, of any family. Set struct_size (LIPC_SHM_INIT) before the call
@@ -33,7 +39,7 @@ struct lipc_shm {
 	size_t size;	    /* the object's size when it was mapped */
 	int fd;		    /* POSIX and memfd: the object's descriptor (O_CLOEXEC); otherwise -1 */
 	int id;		    /* System V: the segment's shmid; otherwise -1 */
-	bool read_only;	    /* mapped without PROT_WRITE (opened with O_RDONLY) */
+	bool read_only;	    /* mapped without PROT_WRITE (opened with LIPC_SHM_RDONLY) */
 };
 
 #define LIPC_SHM_INIT                                                                              \
@@ -42,45 +48,50 @@ struct lipc_shm {
 	}
 
 /*
- * Create a new object called name and map it read-write:
- *   "/name"     a POSIX object (shm_open with O_CREAT | O_EXCL): one leading slash, no other,
- *               not "/." or "/..", at most NAME_MAX - 4 bytes after the slash;
- *   "sysv:KEY"  a System V segment (shmget with IPC_CREAT | IPC_EXCL), KEY as lipc_key_parse()
- *               reads it: decimal, 0x hex, or @PATH[:PROJ] for ftok().
- * Never reuses an existing object, so the caller knows that the size, mode and contents (all
- * zero) are its own. mode: permission bits, within 0777 (0 means 0600); the umask applies to
- * POSIX objects, as for open(2), and not to System V segments. A POSIX object's pages are reserved
- * with posix_fallocate() before it is mapped, so a full /dev/shm is ENOSPC here and never SIGBUS at
- * the first touch; a System V segment does not live in /dev/shm, and shmget() itself checks the
- * system's limits (kernel.shmmax: EINVAL, kernel.shmall and shmmni: ENOSPC).
- * Returns 0, or -1 with errno: EINVAL for a bad name, key or mode, or size 0; ENAMETOOLONG; EFBIG
- * for a size over the largest off_t; EEXIST; EACCES; ENOSPC; ENOMEM. On failure nothing is left.
+ * Open the POSIX object called name ("/name": one leading slash, no other, not "/." or "/..", at
+ * most NAME_MAX - 4 bytes after the slash) and map it whole. flags (lipc/lipc.h):
+ *   0 or LIPC_SHM_RDONLY  join: map the object as it is, read-write or read-only (then only
+ *                         read permission is needed); size and mode are ignored. shm->size is
+ *                         the object's size now: one that its creator has not sized yet
+ *                         (between its shm_open and its ftruncate) maps as addr NULL, size 0;
+ *   LIPC_CREATE           create it with size bytes and mode when there is none, else join it
+ *                         read-write as it is (its own size and mode);
+ *   LIPC_CREATE | LIPC_EXCL  create it, or fail with EEXIST: then the size, mode and contents
+ *                         (all zero) are the caller's own.
+ * mode: permission bits, within 0777 (0 means 0600); the umask applies, as for open(2). A new
+ * object's pages are reserved with posix_fallocate() before it is mapped, so a full /dev/shm is
+ * ENOSPC here and never SIGBUS at the first touch. Returns 0, or -1 with errno: ENOENT when there
+ * is no such object and no LIPC_CREATE; EINVAL for a bad name, flags or mode, size 0 with
+ * LIPC_CREATE, or LIPC_SHM_RDONLY with LIPC_CREATE; ENAMETOOLONG; EFBIG for a size over the
+ * largest off_t; EEXIST; EACCES; ENOSPC; ENOMEM. On failure nothing is left.
  */
-int lipc_shm_create(struct lipc_shm *shm, const char *name, size_t size, mode_t mode);
+int lipc_shm_open(struct lipc_shm *shm, const char *name, int flags, size_t size, mode_t mode);
 
 /*
- * Map the existing object called name (as above), whole: flags is O_RDWR, or O_RDONLY to map it
- * read-only (then only read permission is needed). shm->size is the object's size now: a POSIX
- * object that its creator has not sized yet (between its shm_open and its ftruncate) has size 0,
- * and maps as addr NULL, size 0. Returns 0, or -1 with errno: ENOENT when there is no such
- * object, EINVAL, ENAMETOOLONG, EACCES, EIDRM (System V: removed while we attached).
+ * The same for the System V segment of key (shmget; key from lipc_key_parse(), never
+ * IPC_PRIVATE's 0). No umask applies to mode. A System V segment does not live in /dev/shm, and
+ * shmget() itself checks the system's limits (kernel.shmmax: EINVAL, kernel.shmall and shmmni:
+ * ENOSPC). Also EIDRM: removed while we attached.
  */
-int lipc_shm_open(struct lipc_shm *shm, const char *name, int flags);
+int lipc_shm_sysv_open(struct lipc_shm *shm, key_t key, int flags, size_t size, mode_t mode);
 
 /*
  * Unmap (or detach) and close the handle; the object itself stays for its other users, and a
- * POSIX or System V object stays until lipc_shm_unlink(). Returns 0, or -1 with errno.
+ * POSIX or System V object stays until lipc_shm_unlink() or lipc_shm_sysv_unlink(). NULL, a handle
+ * already closed and an all-zero one are no-ops. Returns 0, or -1 with errno.
  */
 int lipc_shm_close(struct lipc_shm *shm);
 
 /*
- * Remove the object called name. POSIX: shm_unlink() removes the name at once; the memory stays
- * until the last descriptor of it is closed and the last mapping gone. System V: IPC_RMID marks
- * the segment for removal: it is freed at the last detach, and until then processes attached
- * keep using it, while its key is free at once (a new segment may take it). Returns 0, or -1
- * with errno: ENOENT when there is none, EPERM when the caller may not remove it, EINVAL.
+ * Remove the POSIX object called name: shm_unlink() removes the name at once; the memory stays
+ * until the last descriptor of it is closed and the last mapping gone. lipc_shm_sysv_unlink():
+ * IPC_RMID marks the segment of key for removal: it is freed at the last detach, and until then
+ * processes attached keep using it, while its key is free at once (a new segment may take it).
+ * Returns 0, or -1 with errno: ENOENT when there is none, EPERM when the caller may not remove it,
+ * EINVAL.
  */
 int lipc_shm_unlink(const char *name);
+int lipc_shm_sysv_unlink(key_t key);
 
 /*
  * Create an object with no name (memfd_create), size bytes, pages reserved, mapped read-write.
@@ -94,11 +105,11 @@ int lipc_shm_unlink(const char *name);
 int lipc_shm_create_memfd(struct lipc_shm *shm, const char *debug_name, size_t size);
 
 /*
- * Map the memfd that another process gave us, whole; flags is O_RDWR or O_RDONLY. The handle
+ * Map the memfd that another process gave us, whole; flags is 0, or LIPC_SHM_RDONLY. The handle
  * works on its own duplicate of fd (O_CLOEXEC): the caller still owns fd and closes it. A
  * descriptor that is not sealed against shrinking is refused, since its sender could truncate it
  * under us. Returns 0, or -1 with errno: EINVAL when fd is not a memfd sealed with F_SEAL_SHRINK,
- * EBADF, EACCES (O_RDWR on a descriptor opened read-only), EPERM (write-sealed).
+ * EBADF, EACCES (read-write on a descriptor opened read-only), EPERM (write-sealed).
  */
 int lipc_shm_open_fd(struct lipc_shm *shm, int fd, int flags);
 
@@ -174,10 +185,10 @@ struct lipc_shm_cond {
 int lipc_shm_mutex_init(struct lipc_shm_mutex *m);
 
 /*
- * Lock, waiting at most timeout_ms milliseconds (-1: for ever; 0: not at all). The deadline is
- * on CLOCK_MONOTONIC. Returns 0 (locked), LIPC_SHM_OWNER_DIED (locked; repair, then
- * lipc_shm_mutex_consistent()), or -1 with errno: ETIMEDOUT (also for 0 when another holds it),
- * ENOTRECOVERABLE, EDEADLK when the caller holds it already.
+ * Lock, waiting at most timeout_ms milliseconds (-1: for ever; 0: not at all), as lipc/lipc.h
+ * says. Returns 0 (locked), LIPC_SHM_OWNER_DIED (locked; repair, then
+ * lipc_shm_mutex_consistent()), or -1 with errno: EAGAIN (timeout 0) or ETIMEDOUT when another
+ * held it, ENOTRECOVERABLE, EDEADLK when the caller holds it already.
  */
 int lipc_shm_mutex_lock(struct lipc_shm_mutex *m, int timeout_ms);
 
@@ -195,8 +206,8 @@ int lipc_shm_cond_init(struct lipc_shm_cond *c);
  * milliseconds (-1: for ever) for the signal. The caller must hold m, consistent (after
  * LIPC_SHM_OWNER_DIED, repair first: the unlock here would make it unrecoverable). Wake-ups may
  * be spurious: check the predicate in a loop. Returns with m held: 0, LIPC_SHM_OWNER_DIED (as
- * for lipc_shm_mutex_lock()), or -1 with errno ETIMEDOUT (m is held). Returns with m not held:
- * -1 with ENOTRECOVERABLE, or EPERM when the caller did not hold m.
+ * for lipc_shm_mutex_lock()), or -1 with errno ETIMEDOUT, EAGAIN for a timeout of 0 (m is held).
+ * Returns with m not held: -1 with ENOTRECOVERABLE, or EPERM when the caller did not hold m.
  */
 int lipc_shm_cond_wait(struct lipc_shm_cond *c, struct lipc_shm_mutex *m, int timeout_ms);
 
