@@ -7,32 +7,47 @@
 #include <limits.h>
 
 #include "check.h"
+#include "lipc/ring.h"
 #include "guide.h"
 
-/* The name after "examples/" in the opening two lines of a C block, such as "pipe_filter.c". */
-static bool names_example(const char *block, char *name, size_t size)
+/*
+ * The file a C block names in its opening two lines, such as "examples/pipe_filter.c" or
+ * "tests/readme_library.c" (the front page's library program): its folder in dir, its name in
+ * name.
+ */
+static bool names_file(const char *block, char *dir, char *name, size_t size)
 {
-	const char *p = strstr(block, "examples/"), *nl = strchr(block, '\n');
-	size_t len = 0;
+	static const char *const dirs[] = { "examples", "tests" };
+	const char *nl = strchr(block, '\n');
 
 	if (nl)
 		nl = strchr(nl + 1, '\n');
-	if (!p || (nl && p > nl))
-		return false;
-	p += strlen("examples/");
-	while (p[len] && p[len] != ':' && p[len] != ' ' && p[len] != '\n')
-		len++;
-	if (len == 0 || len >= size)
-		return false;
-	memcpy(name, p, len);
-	name[len] = '\0';
-	return true;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char prefix[16];
+		const char *p;
+		size_t len = 0;
+
+		snprintf(prefix, sizeof(prefix), "%s/", dirs[i]);
+		p = strstr(block, prefix);
+		if (!p || (nl && p > nl))
+			continue;
+		p += strlen(prefix);
+		while (p[len] && p[len] != ':' && p[len] != ' ' && p[len] != '\n')
+			len++;
+		if (len == 0 || len >= size)
+			return false;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		strcpy(dir, dirs[i]);
+		return true;
+	}
+	return false;
 }
 
 /* Check the examples quoted by one file of the guide; add their names to quoted. */
 static void check_blocks(const struct guide_file *f, char quoted[][NAME_MAX + 1], int *n_quoted)
 {
-	char path[PATH_MAX], name[NAME_MAX + 1];
+	char path[PATH_MAX], dir[16], name[NAME_MAX + 1];
 	char *text = check_read_file(f->path);
 
 	for (char *p = text; (p = strstr(p, "\n```c\n"));) {
@@ -40,17 +55,18 @@ static void check_blocks(const struct guide_file *f, char quoted[][NAME_MAX + 1]
 
 		CHECK(end != NULL);
 		end[1] = '\0'; /* the block, with its last newline */
-		if (names_example(body, name, sizeof(name))) {
-			snprintf(path, sizeof(path), "%s/examples/%s", check_source_dir(), name);
+		if (names_file(body, dir, name, sizeof(name))) {
+			snprintf(path, sizeof(path), "%s/%s/%s", check_source_dir(), dir, name);
 			char *file = check_read_file(path);
 
 			if (strcmp(body, file))
 				check_fail(__FILE__, __LINE__,
-					   "%s's block for examples/%s differs from the file",
-					   f->name, name);
+					   "%s's block for %s/%s differs from the file", f->name,
+					   dir, name);
 			free(file);
 			CHECK(*n_quoted < 64);
-			strcpy(quoted[(*n_quoted)++], name);
+			if (!strcmp(dir, "examples"))
+				strcpy(quoted[(*n_quoted)++], name);
 		}
 		p = end + 1;
 		*p = '\n';
@@ -87,4 +103,38 @@ static void code_blocks_match_examples(void)
 	CHECK(n_quoted > 0);
 }
 
-CHECK_MAIN(TEST(code_blocks_match_examples))
+/*
+ * The front page's library program is on the page (code_blocks_match_examples compares it), and
+ * does what the page says: one message through an address, printed; a usage error without one.
+ */
+static void library_block_runs(void)
+{
+	static const char *const schemes[] = { "unix:@", "unix-dgram:@", "shm:/" };
+	const char *prog = getenv("LIPC_README_LIBRARY");
+	char path[PATH_MAX], address[128], name[96], *page;
+	struct check_cmd c;
+
+	CHECK(prog != NULL);
+	snprintf(path, sizeof(path), "%s/README.md", check_source_dir());
+	page = check_read_file(path);
+	CHECK_CONTAINS(page, "\n```c\n/* tests/readme_library.c:");
+	free(page);
+	check_name(name, sizeof(name), "hello");
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		snprintf(address, sizeof(address), "%s%s", schemes[i], name);
+		CHECK_EQ(check_cmd_run(&c, NULL, (const char *const[]){ prog, address, NULL }), 0);
+		CHECK_STR(c.out, "hello\n");
+		CHECK_STR(c.err, "");
+		check_cmd_free(&c);
+	}
+	/* A ring, like a queue, outlives the channel that created it. */
+	snprintf(address, sizeof(address), "/%s", name);
+	CHECK_SYS(lipc_ring_unlink(address));
+	CHECK_EQ(check_cmd_run(&c, NULL, (const char *const[]){ prog, NULL }), 1);
+	CHECK_STR(c.out, "");
+	CHECK_CONTAINS(c.err, "usage: ");
+	CHECK_CONTAINS(c.err, "readme_library ADDRESS\n");
+	check_cmd_free(&c);
+}
+
+CHECK_MAIN(TEST(code_blocks_match_examples), TEST(library_block_runs))
