@@ -1,7 +1,7 @@
 /*
  * lipc bench: every IPC mechanism measured on this machine, the same way, in one run. This file
- * chooses what to run, runs each case in a pair of fresh processes (bench_run.c), watches them,
- * and removes what they created; bench_report.c writes the results.
+ * chooses what to run, runs each case in a pair of fresh processes (harness.c), watches them,
+ * and removes what they created; table.c writes the results.
  *
  * The command never measures anything itself: it sleeps in poll() while a case runs, so it
  * takes no CPU from the pair. A case that stops making progress is killed whole (its processes
