@@ -9,34 +9,17 @@
 #include <string.h>
 
 #include "bench.h"
+#include "json.h"
 
 /* JSON. */
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-/* A number, or null when there is none (JSON has no NaN or infinity). */
+/* ", KEY: NUMBER", or null for the number when there is none. */
 static void json_num(FILE *f, const char *key, double v, bool have)
 {
 	fprintf(f, ", ");
-	json_string(f, key);
-	if (have && isfinite(v))
-		fprintf(f, ": %.6g", v);
-	else
-		fputs(": null", f);
+	json_cstring(f, key);
+	fputs(": ", f);
+	json_number(f, v, have);
 }
 
 static void json_figure(FILE *f, const struct bench_run *run, const struct bench_figure *fg)
@@ -45,14 +28,14 @@ static void json_figure(FILE *f, const struct bench_run *run, const struct bench
 	double floor = run->floor_ns[fg->place];
 
 	fputs("\n        {\"placement\": ", f);
-	json_string(f, run->places[fg->place].key);
+	json_cstring(f, run->places[fg->place].key);
 	fputs(", \"test\": ", f);
-	json_string(f, lat ? "latency" : "throughput");
+	json_cstring(f, lat ? "latency" : "throughput");
 	fprintf(f, ", \"size\": %zu, \"status\": ", fg->size);
-	json_string(f, bench_status_name(fg->status));
+	json_cstring(f, bench_status_name(fg->status));
 	fputs(", \"reason\": ", f);
 	if (fg->status == ST_NA)
-		json_string(f, fg->note);
+		json_cstring(f, fg->note);
 	else
 		fputs("null", f);
 	json_num(f, "count", (double)fg->count, ok);
@@ -72,12 +55,12 @@ static void json_figure(FILE *f, const struct bench_run *run, const struct bench
 int bench_write_json(FILE *f, const struct bench_run *run)
 {
 	fputs("{\n  \"tool\": \"lipc bench\",\n  \"date\": ", f);
-	json_string(f, run->date);
+	json_cstring(f, run->date);
 	fputs(",\n  \"machine\": {\"cpu\": ", f);
-	json_string(f, run->cpu_model);
+	json_cstring(f, run->cpu_model);
 	fprintf(f, ", \"cpus_online\": %d, \"cpus_allowed\": %d, \"kernel\": ", run->cpus_online,
 		run->cpus_allowed);
-	json_string(f, run->kernel);
+	json_cstring(f, run->kernel);
 	fprintf(f, ", \"load\": [%.2f, %.2f, %.2f], \"clock_ns\": %.1f},\n", run->load[0],
 		run->load[1], run->load[2], run->clock_ns);
 	fprintf(f, "  \"duration_s\": %.3f,\n  \"warmup_s\": %.3f,\n  \"total_s\": %.1f,\n",
@@ -87,43 +70,40 @@ int bench_write_json(FILE *f, const struct bench_run *run)
 		const struct bench_place *p = &run->places[pi];
 
 		fputs(pi ? ",\n    {\"key\": " : "\n    {\"key\": ", f);
-		json_string(f, p->key);
+		json_cstring(f, p->key);
 		fputs(", \"name\": ", f);
-		json_string(f, p->name);
+		json_cstring(f, p->name);
 		if (p->cpu_a >= 0)
 			fprintf(f, ", \"cpu_a\": %d, \"cpu_b\": %d", p->cpu_a, p->cpu_b);
 		else
 			fputs(", \"cpu_a\": null, \"cpu_b\": null", f);
 		fputs(", \"floor_case\": ", f);
 		if (run->floor_case[pi])
-			json_string(f, run->floor_case[pi]);
+			json_cstring(f, run->floor_case[pi]);
 		else
 			fputs("null", f);
 		json_num(f, "floor_p50_us", run->floor_ns[pi] / 1000, run->floor_ns[pi] > 0);
 		fputc('}', f);
 	}
 	fputs("\n  ],\n  \"memcpy_mb_per_s\": ", f);
-	if (run->memcpy_bytes_per_s > 0)
-		fprintf(f, "%.6g", run->memcpy_bytes_per_s / 1e6);
-	else
-		fputs("null", f);
+	json_number(f, run->memcpy_bytes_per_s / 1e6, run->memcpy_bytes_per_s > 0);
 	fputs(",\n  \"cases\": [", f);
 	for (size_t i = 0; i < run->n_results; i++) {
 		const struct bench_result *r = &run->results[i];
 
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
-		json_string(f, r->c->name);
+		json_cstring(f, r->c->name);
 		fputs(", \"kind\": ", f);
-		json_string(f, bench_kind_name(r->c));
+		json_cstring(f, bench_kind_name(r->c));
 		fputs(", \"description\": ", f);
-		json_string(f, r->c->what);
+		json_cstring(f, r->c->what);
 		fputs(", \"status\": ", f);
-		json_string(f, bench_status_name(r->status));
+		json_cstring(f, bench_status_name(r->status));
 		fputs(", \"reason\": ", f);
 		if (r->status == ST_OK)
 			fputs("null", f);
 		else
-			json_string(f, r->reason);
+			json_cstring(f, r->reason);
 		fputs(",\n      \"results\": [", f);
 		for (size_t j = 0; r->status == ST_OK && j < r->n_figs; j++) {
 			if (j)
