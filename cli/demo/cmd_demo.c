@@ -70,8 +70,8 @@ static sigset_t stops;
 static sigset_t start_mask;
 
 /*
- * Colour: on a terminal, unless NO_COLOR is set (https://no-demo_color.org), or as --demo_color
- * says; NO_COLOR wins even over --demo_color=always. Only SGR sequences, so a terminal that ignores
+ * Colour: on a terminal, unless NO_COLOR is set (https://no-demo_color.org), or as --color
+ * says; NO_COLOR wins even over --color=always. Only SGR sequences, so a terminal that ignores
  * them shows plain text.
  */
 bool demo_color;
@@ -479,7 +479,7 @@ const struct demo *demo_find(const char *name)
 	return NULL;
 }
 
-/* --demo_color=WHEN, and NO_COLOR: whether to colour the narration. */
+/* --color=WHEN, and NO_COLOR: whether to colour the narration. */
 void demo_set_color(const char *when)
 {
 	const char *no_color = getenv("NO_COLOR");
@@ -491,7 +491,7 @@ void demo_set_color(const char *when)
 	else if (!strcmp(when, "never"))
 		demo_color = false;
 	else
-		usage_error("%s: --demo_color takes auto, always or never, not '%s'", cli_cmd,
+		usage_error("%s: --color takes auto, always or never, not '%s'", cli_cmd,
 			    when);
 	if (no_color && *no_color)
 		demo_color = false;
@@ -500,7 +500,7 @@ void demo_set_color(const char *when)
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "demo_color", optional_argument, NULL, OPT_COLOR },
+		{ "color", optional_argument, NULL, OPT_COLOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -510,7 +510,7 @@ int cmd_demo(int argc, char **argv)
 	int opt, failed, stop = 0;
 
 	snprintf(help, sizeof(help),
-		 "Usage: lipc demo [--demo_color[=WHEN]] TECHNIQUE\n"
+		 "Usage: lipc demo [--color[=WHEN]] TECHNIQUE\n"
 		 "Show TECHNIQUE live between real processes, narrated step by step: which\n"
 		 "process (pid) does what, what the kernel does, and a one-line takeaway.\n"
 		 "Techniques: %s\n"

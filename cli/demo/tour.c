@@ -16,7 +16,7 @@ int cmd_tour(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "technique", required_argument, NULL, OPT_TECHNIQUE },
-		{ "demo_color", optional_argument, NULL, OPT_COLOR },
+		{ "color", optional_argument, NULL, OPT_COLOR },
 		{ "clean", no_argument, NULL, OPT_CLEAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -30,7 +30,7 @@ int cmd_tour(int argc, char **argv)
 	int failed = 0, opt, stop = 0;
 
 	snprintf(help, sizeof(help),
-		 "Usage: lipc tour [--technique NAME]... [--demo_color[=WHEN]]\n"
+		 "Usage: lipc tour [--technique NAME]... [--color[=WHEN]]\n"
 		 "       lipc tour --clean\n"
 		 "Show every technique live between real processes, in the order of the guide,\n"
 		 "each narrated step by step and closed by a one-line takeaway.\n"
