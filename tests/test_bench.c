@@ -835,7 +835,104 @@ static void ignored_signals_stay_ignored(void)
 	CHECK_EQ(status, 0);
 }
 
+/* Bytes that are valid UTF-8 (RFC 3629: no overlong form, surrogate or code point past U+10FFFF).
+ */
+static bool valid_utf8(const char *text)
+{
+	for (const unsigned char *s = (const unsigned char *)text; *s;) {
+		int n = *s < 0x80		   ? 1
+			: *s >= 0xC2 && *s <= 0xDF ? 2
+			: *s >= 0xE0 && *s <= 0xEF ? 3
+			: *s >= 0xF0 && *s <= 0xF4 ? 4
+						   : 0;
+
+		if (n == 0)
+			return false;
+		for (int i = 1; i < n; i++)
+			if ((s[i] & 0xC0) != 0x80)
+				return false;
+		if ((n == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))) ||
+		    (n == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))))
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+/* The columns of a line: its UTF-8 characters. */
+static size_t line_columns(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* Every line of text is at most 100 columns wide. */
+static void check_fits_100(const char *what, const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (line_columns(p, n) > 100)
+			check_fail(__FILE__, __LINE__, "%s: a line of %zu columns: %.*s", what,
+				   line_columns(p, n), (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+/*
+ * A reason that quotes bytes which are not UTF-8 (here the path of a FIFO under a $TMPDIR that
+ * does not exist) is still valid JSON text, the bytes as U+FFFD; in the table, the reason (a
+ * path of 200 columns) is folded so that no line is wider than 100 columns, whatever the
+ * machine's CPU is called.
+ */
+static void reasons_are_utf8_and_fit(void)
+{
+	char tmp[512], name[220];
+	struct check_cmd c;
+	struct jval *root;
+	const struct jval *list;
+	bool found = false;
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(name, "no\xff", 3);
+	snprintf(tmp, sizeof(tmp), "%s/%s", check_test_dir(), name);
+	CHECK_SYS(setenv("TMPDIR", tmp, 1));
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "fifo", "--round-trips", "--duration", "0.01",
+				"--sizes", "64", "--pin", "none", "--json", "-"));
+	CHECK_EQ(c.status, 1);
+	CHECK(valid_utf8(c.out));
+	CHECK_CONTAINS(c.out, "no\\ufffdxxx");
+	root = json_parse(c.out);
+	list = jget(root, "cases");
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(jstr(&list->items[i], "name"), "fifo"))
+			continue;
+		CHECK_STR(jstr(&list->items[i], "status"), "failed");
+		found = true;
+	}
+	CHECK(found);
+	json_free(root);
+	free(root);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "fifo", "--round-trips", "--duration", "0.01",
+				"--sizes", "64"));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.out, "FAILED");
+	check_fits_100("lipc bench", c.out);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+	bench_env();
+}
+
 CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only),
 	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
 	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing),
-	   TEST(ignored_signals_stay_ignored))
+	   TEST(ignored_signals_stay_ignored), TEST(reasons_are_utf8_and_fit))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "table.h"
 
 #define KIB ((size_t)1024)
 #define MIB (KIB * 1024)
@@ -339,7 +340,10 @@ static void describe_places(FILE *f, const struct bench_run *run)
 
 static void print_table(FILE *f, const struct bench_run *run);
 
-/* The table, with no blank at the end of a line (a cell left empty pads with spaces). */
+/*
+ * The table, with no blank at the end of a line (a cell left empty pads with spaces) and no
+ * line wider than TABLE_WIDTH.
+ */
 void bench_print_table(FILE *out, const struct bench_run *run)
 {
 	char *text = NULL, *p;
@@ -357,7 +361,7 @@ void bench_print_table(FILE *out, const struct bench_run *run)
 
 		while (end > 0 && p[end - 1] == ' ')
 			end--;
-		fwrite(p, 1, end, out);
+		table_fold(out, p, end, 2);
 		if (p[n] == '\n')
 			fputc('\n', out);
 		p += n + (p[n] == '\n');
