@@ -40,40 +40,15 @@ static void svg_text(FILE *f, const char *s)
 	}
 }
 
-/*
- * The natural logarithm, for positions on the charts, so that lipc needs no libm: x is brought
- * into [1, 2) by halving or doubling, then ln x = 2 atanh((x - 1) / (x + 1)), whose series
- * converges fast there.
- */
-static double ln(double x)
-{
-	double t, t2, term, sum = 0;
-	int k = 0;
-
-	if (!(x > 0) || !isfinite(x))
-		return 0;
-	for (; x >= 2; x /= 2)
-		k++;
-	for (; x < 1; x *= 2)
-		k--;
-	t = (x - 1) / (x + 1);
-	t2 = t * t;
-	term = t;
-	for (int i = 1; i < 40; i += 2) {
-		sum += term / i;
-		term *= t2;
-	}
-	return 2 * sum + k * 0.69314718055994530942;
-}
-
+/* Logarithms for positions on the charts; a value with none (0, negative, NaN) is at 0. */
 static double lg(double x)
 {
-	return ln(x) / 2.30258509299404568402;
+	return x > 0 && isfinite(x) ? log10(x) : 0;
 }
 
 static double lb(double x)
 {
-	return ln(x) / 0.69314718055994530942;
+	return x > 0 && isfinite(x) ? log2(x) : 0;
 }
 
 /* A log scale from lo to hi (powers of ten) onto [x0, x1]. */
