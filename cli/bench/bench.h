@@ -43,16 +43,26 @@ enum bench_how {
 	HOW_MEMCPY,
 };
 
-#define LOCK_MUTEX 3 /* lock_kind beyond enum lipc_lock_kind: the robust mutex */
+/*
+ * HOW_LOCK: what the baton is made of. The bench's own values: the robust mutex is no kind of
+ * struct lipc_lock, so it takes no value of enum lipc_lock_kind (handoff.c maps the others).
+ */
+enum bench_lock {
+	BENCH_LOCK_NONE = 0, /* not a lock case */
+	BENCH_LOCK_POSIX = 1,
+	BENCH_LOCK_OFD = 2,
+	BENCH_LOCK_FLOCK = 3,
+	BENCH_LOCK_MUTEX = 4,
+};
 
 struct bench_case {
 	const char *name; /* for --only, the table and the files */
 	const char *what; /* one line for --list */
 	enum bench_kind kind;
 	enum bench_how how;
-	const char *scheme; /* HOW_CHAN: the address scheme */
-	unsigned flags;	    /* HOW_CHAN: extra LIPC_CHAN_* flags (LIPC_CHAN_SPIN) */
-	int lock_kind;	    /* HOW_LOCK: enum lipc_lock_kind, or LOCK_MUTEX */
+	const char *scheme;	   /* HOW_CHAN: the address scheme */
+	unsigned flags;		   /* HOW_CHAN: extra LIPC_CHAN_* flags (LIPC_CHAN_SPIN) */
+	enum bench_lock lock_kind; /* HOW_LOCK */
 };
 
 extern const struct bench_case bench_cases[];

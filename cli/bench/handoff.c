@@ -20,7 +20,7 @@
 /* Locks: the three-lock baton. */
 
 struct baton {
-	int kind;
+	enum bench_lock kind;
 	struct lipc_lock l[3];
 	struct shared *sh;
 	const char *what;
@@ -28,8 +28,8 @@ struct baton {
 
 static void baton_lock(const struct side *s, struct baton *b, int i)
 {
-	int r = b->kind == LOCK_MUTEX ? lipc_shm_mutex_lock(&b->sh->mx[i].m, -1)
-				      : lipc_lock_lock(&b->l[i], -1);
+	int r = b->kind == BENCH_LOCK_MUTEX ? lipc_shm_mutex_lock(&b->sh->mx[i].m, -1)
+					    : lipc_lock_lock(&b->l[i], -1);
 
 	if (r != 0)
 		die(s, "lock %d: %s", i, r > 0 ? "its owner died" : strerror(errno));
@@ -37,8 +37,8 @@ static void baton_lock(const struct side *s, struct baton *b, int i)
 
 static void baton_unlock(const struct side *s, struct baton *b, int i)
 {
-	int r = b->kind == LOCK_MUTEX ? lipc_shm_mutex_unlock(&b->sh->mx[i].m)
-				      : lipc_lock_unlock(&b->l[i]);
+	int r = b->kind == BENCH_LOCK_MUTEX ? lipc_shm_mutex_unlock(&b->sh->mx[i].m)
+					    : lipc_lock_unlock(&b->l[i]);
 
 	if (r != 0)
 		die(s, "unlock %d: %s", i, strerror(errno));
@@ -57,21 +57,29 @@ static void baton_rt(const struct side *s, void *ctx, uint64_t k)
 	mark(s, b->sh, 2 * (k + 1), b->what);
 }
 
+/* The kind of struct lipc_lock a file baton is made of. */
+static enum lipc_lock_kind lock_kind_of(enum bench_lock kind)
+{
+	return kind == BENCH_LOCK_FLOCK	  ? LIPC_LOCK_FLOCK
+	       : kind == BENCH_LOCK_POSIX ? LIPC_LOCK_POSIX
+					  : LIPC_LOCK_OFD;
+}
+
 static void open_lock_files(const struct side *s, struct baton *b, const struct bench_objects *o)
 {
 	for (int i = 0; i < 3; i++) {
-		const char *path = o->files[b->kind == LIPC_LOCK_FLOCK ? i : 0];
+		const char *path = o->files[b->kind == BENCH_LOCK_FLOCK ? i : 0];
 		int fd;
 
-		if (b->kind != LIPC_LOCK_FLOCK && i > 0) {
+		if (b->kind != BENCH_LOCK_FLOCK && i > 0) {
 			b->l[i] = b->l[0];
 		} else {
 			fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)
 				die(s, "%s: %s", path, strerror(errno));
-			b->l[i] = (struct lipc_lock){ .fd = fd, .kind = b->kind };
+			b->l[i] = (struct lipc_lock){ .fd = fd, .kind = lock_kind_of(b->kind) };
 		}
-		if (b->kind != LIPC_LOCK_FLOCK) {
+		if (b->kind != BENCH_LOCK_FLOCK) {
 			b->l[i].start = i;
 			b->l[i].len = 1;
 		}
@@ -87,13 +95,13 @@ int run_baton(struct side *s, const struct bench_case *c, const struct bench_obj
 	char go = 1;
 
 	b.sh = shared_page(s);
-	if (b.kind == LOCK_MUTEX) {
+	if (b.kind == BENCH_LOCK_MUTEX) {
 		for (int i = 0; i < 3; i++)
 			if (lipc_shm_mutex_init(&b.sh->mx[i].m) < 0)
 				die(s, "mutex: %s", strerror(errno));
 	} else {
 		/* Made here, opened after the fork: each process needs its own description. */
-		for (int i = 0; i < (b.kind == LIPC_LOCK_FLOCK ? 3 : 1); i++) {
+		for (int i = 0; i < (b.kind == BENCH_LOCK_FLOCK ? 3 : 1); i++) {
 			int fd = open(o->files[i],
 				      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
@@ -103,7 +111,7 @@ int run_baton(struct side *s, const struct bench_case *c, const struct bench_obj
 		}
 	}
 	if (fork_b(s)) {
-		if (b.kind != LOCK_MUTEX)
+		if (b.kind != BENCH_LOCK_MUTEX)
 			open_lock_files(s, &b, o);
 		baton_lock(s, &b, 2);
 		ctl_send(s, &go, 1);
@@ -121,7 +129,7 @@ int run_baton(struct side *s, const struct bench_case *c, const struct bench_obj
 		ctl_send(s, &go, 1);
 		_exit(0);
 	}
-	if (b.kind != LOCK_MUTEX)
+	if (b.kind != BENCH_LOCK_MUTEX)
 		open_lock_files(s, &b, o);
 	baton_lock(s, &b, 0);
 	baton_lock(s, &b, 1);
