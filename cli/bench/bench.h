@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "cli.h" /* the command's conventions: fail(), usage_error(), the parsers */
+
 enum bench_kind {
 	BENCH_MESSAGE, /* messages through the channel (or a bare pipe) */
 	BENCH_HANDOFF, /* a lock, semaphore or futex handed between the two processes */
