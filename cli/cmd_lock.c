@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "table.h"
 #include "lipc/lock.h"
 
 static const char help[] =
@@ -143,14 +144,22 @@ static int show_status(const char *path)
 	printf("KIND   TYPE       RANGE            STATE  PID      COMMAND\n");
 	for (int i = 0; i < n && i < (int)(sizeof(owners) / sizeof(owners[0])); i++) {
 		const struct lipc_lock_owner *o = &owners[i];
-		char range[48], pid[16];
+		char range[48], pid[16], row[256];
+		int len;
 		char *comm = o->pid > 0 ? comm_of(o->pid) : escape_text("?", 1);
 
 		snprintf(pid, sizeof(pid), "%d", (int)o->pid);
-		printf("%-6s %-10s %-16s %-6s %-8s %s\n", lipc_lock_kind_name(o->kind),
-		       o->shared ? "shared" : "exclusive",
-		       describe_range(o->start, o->len, range, sizeof(range)),
-		       o->waiting ? "waits" : "holds", o->pid > 0 ? pid : "?", comm);
+		/* A row too wide (a process's name full of escapes) goes on under COMMAND. */
+		len = snprintf(row, sizeof(row), "%-6s %-10s %-16s %-6s %-8s %s",
+			       lipc_lock_kind_name(o->kind), o->shared ? "shared" : "exclusive",
+			       describe_range(o->start, o->len, range, sizeof(range)),
+			       o->waiting ? "waits" : "holds", o->pid > 0 ? pid : "?", comm);
+		table_fold(stdout, row,
+			   len < 0		       ? 0
+			   : (size_t)len < sizeof(row) ? (size_t)len
+						       : sizeof(row) - 1,
+			   51);
+		putchar('\n');
 		free(comm);
 	}
 	if (n > (int)(sizeof(owners) / sizeof(owners[0])))

@@ -1,9 +1,9 @@
 /*
  * Text from the system, made safe to print (escape.h says what each form keeps). One rule for
- * every command: lipc ls's table and JSON, lipc lock --status, and every message that goes
- * through warn_msg(), fail() and usage_error(). The trap is the length: a name is bytes, not a
- * C string (an abstract socket name may hold NULs), and a UTF-8 sequence cut by the end of the
- * bytes is invalid, so the decoder never looks past len.
+ * every command: lipc ls's table, lipc lock --status, and every message that goes through
+ * warn_msg(), fail() and usage_error(); JSON's strings (json.c) decode with the same UTF-8 rule.
+ * The trap is the length: a name is bytes, not a C string (an abstract socket name may hold NULs),
+ * and a UTF-8 sequence cut by the end of the bytes is invalid, so the decoder never looks past len.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -13,12 +13,7 @@
 #include "cli.h"
 #include "escape.h"
 
-/*
- * The length of the valid UTF-8 sequence at s (1 to 4, within left bytes), or 0 when s does not
- * start one: overlong forms, surrogates, code points above U+10FFFF and sequences cut short are
- * invalid (RFC 3629).
- */
-static size_t utf8_len(const unsigned char *s, size_t left)
+size_t escape_utf8_len(const unsigned char *s, size_t left)
 {
 	unsigned char c = s[0];
 
@@ -42,47 +37,13 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 	return 0;
 }
 
-void escape_json(FILE *out, const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text, *end = s + len;
-
-	putc('"', out);
-	while (s < end) {
-		size_t n = utf8_len(s, (size_t)(end - s));
-
-		if (n == 0) {
-			fputs("\\ufffd", out);
-			s++;
-		} else if (*s == '"' || *s == '\\') {
-			fprintf(out, "\\%c", *s++);
-		} else if (*s == '\n') {
-			fputs("\\n", out);
-			s++;
-		} else if (*s == '\t') {
-			fputs("\\t", out);
-			s++;
-		} else if (*s < 0x20 || *s == 0x7F) {
-			fprintf(out, "\\u%04x", *s++);
-		} else if (n == 3 && s[0] == 0xE2 && s[1] == 0x80 &&
-			   (s[2] == 0xA8 || s[2] == 0xA9)) {
-			/* U+2028 and U+2029 are valid JSON but end a line in JavaScript. */
-			fprintf(out, "\\u%04x", s[2] == 0xA8 ? 0x2028 : 0x2029);
-			s += n;
-		} else {
-			fwrite(s, 1, n, out);
-			s += n;
-		}
-	}
-	putc('"', out);
-}
-
 /*
  * The terminal form of the character at s (of left bytes) into w, which has room for 16 bytes:
  * how many bytes it wrote. *used says how many of s it took.
  */
 static size_t escape_one(const unsigned char *s, size_t left, char *w, size_t *used)
 {
-	size_t n = utf8_len(s, left), len = 0;
+	size_t n = escape_utf8_len(s, left), len = 0;
 	/* C1 controls (U+0080 to U+009F) are C2 80 to C2 9F in UTF-8. */
 	bool control = n == 0 || *s < 0x20 || *s == 0x7F || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
 

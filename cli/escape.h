@@ -22,9 +22,10 @@ void escape_put(FILE *out, const char *s, size_t len);
 /* The columns a terminal form takes: its characters (wide ones are counted as one). */
 size_t escape_width(const char *s);
 /*
- * As a JSON string, quotes included: control characters and NUL escaped, invalid UTF-8 as
- * \ufffd (JSON text must be Unicode), U+2028 and U+2029 escaped (they end a line in JavaScript).
+ * The length of the valid UTF-8 sequence at s (1 to 4, within left bytes), or 0 when s does not
+ * start one: overlong forms, surrogates, code points above U+10FFFF and sequences cut short are
+ * invalid (RFC 3629). json.c decodes with it too.
  */
-void escape_json(FILE *out, const char *s, size_t len);
+size_t escape_utf8_len(const unsigned char *s, size_t left);
 
 #endif

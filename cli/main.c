@@ -38,7 +38,7 @@ static void help(void)
 	       "  sysv-mq:KEY    a System V message queue (KEY: decimal, 0x hex, or @PATH[:PROJ]\n"
 	       "                 for ftok); created when missing, kept until removed\n"
 	       "  shm:/NAME      the LinuxIPC shared-memory ring; created when missing (see\n"
-	       "                 --capacity), kept until 'lipc shm rm /NAME'\n"
+	       "                 --capacity), kept until 'lipc rm shm:/NAME'\n"
 	       "  unix:PATH      a Unix stream socket: recv listens, send connects; unix:@NAME\n"
 	       "                 is abstract (no file)\n"
 	       "  unix-dgram:PATH, unix-seqpacket:PATH  datagram and seqpacket sockets\n"

@@ -186,6 +186,15 @@ void check_traced_go(struct check_cmd *cmd);
  */
 const char *check_example(const char *name);
 void check_example_remove(const char *name);
+
+/*
+ * Every line of text (what: the command, for the message) is at most columns wide, counting
+ * UTF-8 characters: the command's tables and help fit a 100-column terminal.
+ */
+#define CHECK_FITS_COLUMNS(what, text, columns)                                                    \
+	check_fits_columns_(what, text, columns, __FILE__, __LINE__)
+void check_fits_columns_(const char *what, const char *text, size_t columns, const char *file,
+			 int line);
 /*
  * Run examples/NAME (check_example) with the arguments that follow, up to a NULL, and check that
  * it exits 0, writes nothing to standard error, and prints expected on standard output once

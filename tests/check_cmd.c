@@ -366,3 +366,26 @@ void check_failure_(const struct check_cmd *c, const char *message, const char *
 			   "%d, stderr \"%s\"",
 			   message, c->status, c->err);
 }
+
+/* The columns of a line: its UTF-8 characters. */
+static size_t line_columns(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+void check_fits_columns_(const char *what, const char *text, size_t columns, const char *file,
+			 int line)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (line_columns(p, n) > columns)
+			check_fail(file, line, "%s: a line of %zu columns, over %zu: %.*s", what,
+				   line_columns(p, n), columns, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}

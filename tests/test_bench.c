@@ -513,7 +513,55 @@ static void ignored_signals_stay_ignored(void)
 	CHECK_EQ(status, 0);
 }
 
+/*
+ * A reason that quotes bytes which are not UTF-8 (here the path of a FIFO under a $TMPDIR that
+ * does not exist) is still valid JSON text, the bytes as U+FFFD; in the table, the reason (a
+ * path of 200 columns) is folded so that no line is wider than 100 columns, whatever the
+ * machine's CPU is called.
+ */
+static void reasons_are_utf8_and_fit(void)
+{
+	char tmp[512], name[220];
+	struct check_cmd c;
+	struct jval *root;
+	const struct jval *list;
+	bool found = false;
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(name, "no\xff", 3);
+	snprintf(tmp, sizeof(tmp), "%s/%s", check_test_dir(), name);
+	CHECK_SYS(setenv("TMPDIR", tmp, 1));
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "fifo", "--round-trips", "--duration", "0.01",
+				"--sizes", "64", "--pin", "none", "--json", "-"));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.out, "no\\ufffdxxx");
+	root = json_parse(c.out);
+	list = jget(root, "cases");
+	for (size_t i = 0; i < list->n; i++) {
+		if (strcmp(jstr(&list->items[i], "name"), "fifo"))
+			continue;
+		CHECK_STR(jstr(&list->items[i], "status"), "failed");
+		found = true;
+	}
+	CHECK(found);
+	json_free(root);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "fifo", "--round-trips", "--duration", "0.01",
+				"--sizes", "64"));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.out, "FAILED");
+	CHECK_FITS_COLUMNS("lipc bench", c.out, 100);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+	bench_env();
+}
+
 CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only),
 	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
 	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing),
-	   TEST(ignored_signals_stay_ignored))
+	   TEST(ignored_signals_stay_ignored), TEST(reasons_are_utf8_and_fit))

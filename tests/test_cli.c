@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
@@ -1088,6 +1089,69 @@ static void tour_clean_leaves_other_users_alone(void)
 	CHECK_EQ(status, 0);
 }
 
+/*
+ * Every line of a table the command prints, and of every --help, fits 100 columns. lipc ls keeps
+ * one line per object with its name last and whole (scripts and its own tests read it so), so
+ * there the row up to its name must fit, whatever the name. lipc lock --status is tried with a
+ * lock far into a file, held by a process whose name is escapes only (each byte shown as \xHH):
+ * its row is folded.
+ */
+static void tables_fit_100_columns(void)
+{
+	char path[PATH_MAX], name[160], *line, *save;
+	struct flock fl = { .l_type = F_WRLCK,
+			    .l_whence = SEEK_SET,
+			    .l_start = 1000000000000000000 };
+	struct check_cmd c, h;
+	const char *name_col;
+	int fd;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	check_path(path, sizeof(path), name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CHECK_SYS(fd);
+	CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl));
+
+	check_cmd_run(&c, NULL, LIPC_ARGV("ls"));
+	CHECK_EQ(c.status, 0);
+	CHECK_CONTAINS(c.out, name);
+	name_col = strstr(c.out, " NAME\n");
+	CHECK(name_col != NULL);
+	CHECK(name_col + 1 - c.out <= 100);
+	check_cmd_free(&c);
+
+	CHECK_SYS(
+		prctl(PR_SET_NAME, "\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14"));
+	check_cmd_run(&c, NULL, LIPC_ARGV("lock", "--status", path));
+	CHECK_EQ(c.status, 0);
+	CHECK_CONTAINS(c.out, "\\x01\\x02");
+	CHECK_FITS_COLUMNS("lipc lock --status", c.out, 100);
+	check_cmd_free(&c);
+	CHECK_SYS(close(fd));
+	CHECK_SYS(unlink(path));
+
+	/* lipc --help, and the --help of every command it names. */
+	check_cmd_run(&h, NULL, LIPC_ARGV("--help"));
+	CHECK_EQ(h.status, 0);
+	CHECK_FITS_COLUMNS("lipc --help", h.out, 100);
+	line = strstr(h.out, "Commands:\n");
+	CHECK(line != NULL);
+	line = strtok_r(line + strlen("Commands:\n"), "\n", &save);
+	for (int n = 0; line && !strncmp(line, "  ", 2); line = strtok_r(NULL, "\n", &save), n++) {
+		char cmd[32], what[64];
+
+		CHECK_EQ(sscanf(line, "%31s", cmd), 1);
+		check_cmd_run(&c, NULL, LIPC_ARGV(cmd, "--help"));
+		CHECK_EQ(c.status, 0);
+		snprintf(what, sizeof(what), "lipc %s --help", cmd);
+		CHECK_FITS_COLUMNS(what, c.out, 100);
+		check_cmd_free(&c);
+		CHECK(n < 32);
+	}
+	check_cmd_free(&h);
+}
+
 CHECK_MAIN(TEST(help_and_version), TEST(misuse_is_exit_2), TEST(recv_times_out), TEST(not_a_fifo),
 	   TEST(missing_directory), TEST(send_without_reader), TEST(two_lipc_processes),
 	   TEST(keep_and_verbose), TEST(plain_tools), TEST_T(hundred_thousand_through_the_cli, 120),
@@ -1095,4 +1159,4 @@ CHECK_MAIN(TEST(help_and_version), TEST(misuse_is_exit_2), TEST(recv_times_out),
 	   TEST(recv_interrupted_right_after_creation), TEST(demos_and_tour),
 	   TEST_T(demos_at_low_fd_limits, 120), TEST_T(demos_stopped_at_every_line, 240),
 	   TEST(tour_clean_removes_what_killed_runs_left),
-	   TEST(tour_clean_leaves_other_users_alone))
+	   TEST(tour_clean_leaves_other_users_alone), TEST(tables_fit_100_columns))

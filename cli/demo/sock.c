@@ -370,7 +370,7 @@ out:
 	return demo_reap(&pid, 1) ? 1 : ret;
 }
 
-int demo_socket(void)
+int demo_sock(void)
 {
 	const char *dir = demo_dir();
 	int ret;

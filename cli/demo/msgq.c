@@ -219,7 +219,7 @@ out_mask:
 	return ret;
 }
 
-int demo_mq(void)
+int demo_msgq(void)
 {
 	const char *name = demo_ipc_name();
 	key_t key = demo_key();

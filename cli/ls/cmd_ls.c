@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "json.h"
 #include "ls_object.h"
 
 /* How a column's value is written. */
@@ -468,14 +469,14 @@ static void print_json(const struct ls_list *l, const int *chosen, size_t n_chos
 			else if (v.type == V_NUM)
 				printf("%lld", v.num);
 			else
-				escape_json(stdout, v.str, v.len);
+				json_string(stdout, v.str, v.len);
 		}
 		putchar('}');
 	}
 	printf("%s],\n  \"notes\": [", l->n ? "\n  " : "");
 	for (size_t i = 0; i < l->n_notes; i++) {
 		printf("%s\n    ", i ? "," : "");
-		escape_json(stdout, l->notes[i], strlen(l->notes[i]));
+		json_string(stdout, l->notes[i], strlen(l->notes[i]));
 	}
 	printf("%s]\n}\n", l->n_notes ? "\n  " : "");
 }

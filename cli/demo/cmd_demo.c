@@ -1,11 +1,12 @@
 /*
- * lipc demo NAME and lipc tour: the demonstrations, one by one or all in the guide's order.
+ * lipc demo NAME: one demonstration, and the supervision of the runs that lipc tour (tour.c)
+ * shares.
  *
  * Each demo runs in a process of its own, the runner, which leads a process group with the
  * demo's children; lipc itself only waits (sigwaitinfo), with SIGINT, SIGTERM and SIGHUP blocked
  * so that they come to it as data. When one comes, at any moment, lipc kills the runner's group
  * with SIGKILL, reaps every process of it (it is their subreaper, so even a child whose parent
- * died first is its to wait for), removes what the run made by name (demo_run.c), and dies of
+ * died first is its to wait for), removes what the run made by name (run.c), and dies of
  * that signal. Killing is what makes "at any moment" true: a demo's process may be asleep in
  * open() of a FIFO or in a lock's queue, where no handler would get it out. A signal ignored
  * when lipc started (nohup, a script's background job) stays ignored, in lipc and in the demo.
@@ -34,19 +35,19 @@
 
 /* In the order of the guide (README.md). */
 /* clang-format off */
-static const struct demo demos[] = {
+const struct demo demo_list[] = {
 	{ "lock", "File Locking", demo_lock },
 	{ "pipe", "Pipe (anonymous pipe)", demo_pipe },
 	{ "fifo", "FIFO (named pipe)", demo_fifo },
 	{ "signal", "Signal", demo_signal },
 	{ "sem", "Semaphore", demo_sem },
-	{ "mq", "Message Queue (POSIX and System V)", demo_mq },
+	{ "mq", "Message Queue (POSIX and System V)", demo_msgq },
 	{ "shm", "Shared Memory", demo_shm },
-	{ "socket", "Socket (Unix domain and TCP)", demo_socket },
+	{ "socket", "Socket (Unix domain and TCP)", demo_sock },
 };
 /* clang-format on */
 
-#define N_DEMOS (sizeof(demos) / sizeof(demos[0]))
+const size_t demo_count = sizeof(demo_list) / sizeof(demo_list[0]);
 
 static const struct demo *current;
 
@@ -69,15 +70,11 @@ static sigset_t stops;
 static sigset_t start_mask;
 
 /*
- * Colour: on a terminal, unless NO_COLOR is set (https://no-color.org), or as --color says;
- * NO_COLOR wins even over --color=always. Only SGR sequences, so a terminal that ignores them
- * shows plain text.
+ * Colour: on a terminal, unless NO_COLOR is set (https://no-demo_color.org), or as --color
+ * says; NO_COLOR wins even over --color=always. Only SGR sequences, so a terminal that ignores
+ * them shows plain text.
  */
-static bool color;
-#define BOLD  "\033[1m"
-#define CYAN  "\033[36m"
-#define GREEN "\033[32m"
-#define RESET "\033[0m"
+bool demo_color;
 
 __attribute__((format(printf, 1, 0))) static void out(const char *fmt, va_list ap)
 {
@@ -102,7 +99,7 @@ __attribute__((format(printf, 1, 0))) static void out(const char *fmt, va_list a
 	}
 }
 
-__attribute__((format(printf, 1, 2))) static void outf(const char *fmt, ...)
+void demo_outf(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -124,10 +121,10 @@ void say(const char *who, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	shown = escape_text(text, strlen(text));
-	if (color)
-		outf("  " CYAN "[%-6s %5d]" RESET " %s\n", who, (int)getpid(), shown);
+	if (demo_color)
+		demo_outf("  " CYAN "[%-6s %5d]" RESET " %s\n", who, (int)getpid(), shown);
 	else
-		outf("  [%-6s %5d] %s\n", who, (int)getpid(), shown);
+		demo_outf("  [%-6s %5d] %s\n", who, (int)getpid(), shown);
 	free(shown);
 }
 
@@ -139,10 +136,10 @@ void takeaway(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (color)
-		outf("  " BOLD GREEN "=> %s" RESET "\n", text);
+	if (demo_color)
+		demo_outf("  " BOLD GREEN "=> %s" RESET "\n", text);
 	else
-		outf("  => %s\n", text);
+		demo_outf("  => %s\n", text);
 }
 
 int demo_failf(const char *fmt, ...)
@@ -286,7 +283,7 @@ void demo_exit(void)
 	_exit(0);
 }
 
-/* The runner: a group of its own, killed with lipc, SIGPIPE held back (see start_run()). */
+/* The runner: a group of its own, killed with lipc, SIGPIPE held back (see demo_start_run()). */
 static _Noreturn void runner(const struct demo *d, const char *heading, pid_t lipc)
 {
 	sigset_t mask = start_mask;
@@ -303,10 +300,10 @@ static _Noreturn void runner(const struct demo *d, const char *heading, pid_t li
 	sigaddset(&mask, SIGPIPE);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	/* The title stands alone on its line, under the tour's rule when there is one. */
-	if (color)
-		outf("\n%s" BOLD "%s" RESET "\n", heading, d->title);
+	if (demo_color)
+		demo_outf("\n%s" BOLD "%s" RESET "\n", heading, d->title);
 	else
-		outf("\n%s%s\n", heading, d->title);
+		demo_outf("\n%s%s\n", heading, d->title);
 	_exit(d->run() ? 1 : 0);
 }
 
@@ -314,7 +311,7 @@ static _Noreturn void runner(const struct demo *d, const char *heading, pid_t li
  * Get ready to run demos: the shared page, the signals, the run's directory. Returns 0, or 1
  * after saying why not.
  */
-static int start_run(const char *what)
+int demo_start_run(const char *what)
 {
 	struct sigaction sa;
 	sigset_t block;
@@ -352,7 +349,7 @@ static int start_run(const char *what)
  * Run one demo in a runner and wait for it, or for a signal: 0 shown, 1 failed. *stop is set to
  * the signal that ends the run, when one comes.
  */
-static int supervise(const struct demo *d, const char *heading, int *stop)
+int demo_supervise(const struct demo *d, const char *heading, int *stop)
 {
 	sigset_t wait_set = stops;
 	int status = 0;
@@ -419,7 +416,7 @@ static int supervise(const struct demo *d, const char *heading, int *stop)
  * The run is over: remove its directory (and whatever a stopped demo left), then die of the
  * signal that stopped it, if one did, or of SIGPIPE when standard output was a closed pipe.
  */
-static void end_run(int stop)
+void demo_end_run(int stop)
 {
 	struct timespec zero = { 0, 0 };
 	struct sigaction sa;
@@ -450,7 +447,7 @@ static void end_run(int stop)
 }
 
 /* The exit status of a demo command: a narration that could not be written is a failure. */
-static int finish(int failed)
+int demo_finish(int failed)
 {
 	if (atomic_load(&shared->write_failed)) {
 		warn_msg("write error: %s", strerror(atomic_load(&shared->write_errno)));
@@ -460,57 +457,45 @@ static int finish(int failed)
 }
 
 /* "pipe, fifo, ...", for help and messages. */
-static const char *demo_names(void)
+const char *demo_names(void)
 {
 	static char list[256];
 
 	if (!list[0]) {
-		for (size_t i = 0; i < N_DEMOS; i++) {
+		for (size_t i = 0; i < demo_count; i++) {
 			if (i)
 				strcat(list, ", ");
-			strcat(list, demos[i].name);
+			strcat(list, demo_list[i].name);
 		}
 	}
 	return list;
 }
 
-static const struct demo *find_demo(const char *name)
+const struct demo *demo_find(const char *name)
 {
-	for (size_t i = 0; i < N_DEMOS; i++)
-		if (!strcmp(name, demos[i].name))
-			return &demos[i];
+	for (size_t i = 0; i < demo_count; i++)
+		if (!strcmp(name, demo_list[i].name))
+			return &demo_list[i];
 	return NULL;
 }
 
-/* Options with no short form. */
-enum {
-	OPT_COLOR = 0x100,
-	OPT_TECHNIQUE,
-	OPT_CLEAN,
-};
-
 /* --color=WHEN, and NO_COLOR: whether to colour the narration. */
-static void set_color(const char *when)
+void demo_set_color(const char *when)
 {
 	const char *no_color = getenv("NO_COLOR");
 
 	if (!when || !strcmp(when, "auto"))
-		color = isatty(STDOUT_FILENO);
+		demo_color = isatty(STDOUT_FILENO);
 	else if (!strcmp(when, "always"))
-		color = true;
+		demo_color = true;
 	else if (!strcmp(when, "never"))
-		color = false;
+		demo_color = false;
 	else
-		usage_error("%s: --color takes auto, always or never, not '%s'", cli_cmd, when);
+		usage_error("%s: --color takes auto, always or never, not '%s'", cli_cmd,
+			    when);
 	if (no_color && *no_color)
-		color = false;
+		demo_color = false;
 }
-
-#define COLOR_HELP                                                                                 \
-	"      --color[=WHEN]    colour the narration: auto (the default: when standard\n"         \
-	"                        output is a terminal), always or never; never when\n"             \
-	"                        NO_COLOR is set\n"                                                \
-	"  -h, --help            show this help\n"
 
 int cmd_demo(int argc, char **argv)
 {
@@ -541,129 +526,20 @@ int cmd_demo(int argc, char **argv)
 		usage_error("demo: missing TECHNIQUE (one of: %s)", demo_names());
 	if (optind + 1 < argc)
 		usage_error("demo: unexpected argument '%s'", argv[optind + 1]);
-	d = find_demo(argv[optind]);
+	d = demo_find(argv[optind]);
 	if (!d)
 		usage_error("demo: unknown technique '%s' (one of: %s)", argv[optind],
 			    demo_names());
-	set_color(when);
+	demo_set_color(when);
 	snprintf(what, sizeof(what), "demo %s", d->name);
-	if (start_run(what))
+	if (demo_start_run(what))
 		return EXIT_FAILURE;
-	failed = supervise(d, "", &stop);
-	end_run(stop);
-	return finish(failed);
+	failed = demo_supervise(d, "", &stop);
+	demo_end_run(stop);
+	return demo_finish(failed);
 }
 
-int cmd_tour(int argc, char **argv)
+bool demo_write_failed(void)
 {
-	static const struct option longopts[] = {
-		{ "technique", required_argument, NULL, OPT_TECHNIQUE },
-		{ "color", optional_argument, NULL, OPT_COLOR },
-		{ "clean", no_argument, NULL, OPT_CLEAN },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const struct demo *chosen[64];
-	size_t n = 0;
-	const char *when = NULL;
-	struct timespec start, end;
-	bool tour_all, clean = false;
-	char help[2048];
-	int failed = 0, opt, stop = 0;
-
-	snprintf(help, sizeof(help),
-		 "Usage: lipc tour [--technique NAME]... [--color[=WHEN]]\n"
-		 "       lipc tour --clean\n"
-		 "Show every technique live between real processes, in the order of the guide,\n"
-		 "each narrated step by step and closed by a one-line takeaway.\n"
-		 "\nOptions:\n"
-		 "      --technique NAME  show only NAME (repeat it for several), one of:\n"
-		 "                        %s\n" COLOR_HELP
-		 "      --clean           show nothing: remove what a demo or tour of yours that\n"
-		 "                        was killed (SIGKILL) left behind, and say what\n"
-		 "\nThe whole tour ends with a table of round trips measured here (a quick\n"
-		 "'lipc bench'); it takes a few seconds and leaves nothing behind, also when\n"
-		 "stopped by SIGINT, SIGTERM or SIGHUP. What a run makes carries the pid of its\n"
-		 "lipc: the directory $TMPDIR/lipc-demo-PID-XXXXXX (or under /tmp) with its lock\n"
-		 "file, FIFO and socket, the POSIX semaphore and queue /lipc-demo-PID, and the\n"
-		 "System V semaphore set and queue of key 0x6c000000 + PID. --clean removes\n"
-		 "them for every run of yours whose lipc is dead, and nothing of a live run or of\n"
-		 "another user.\n"
-		 "Exit status: 0 shown (or cleaned), 1 failed, 2 usage error.\n",
-		 demo_names());
-	while ((opt = next_option(argc, argv, "", longopts, help)) != -1) {
-		if (opt == OPT_COLOR) {
-			when = optarg ? optarg : "always";
-		} else if (opt == OPT_CLEAN) {
-			clean = true;
-		} else if (opt == OPT_TECHNIQUE) {
-			chosen[n] = find_demo(optarg);
-			if (!chosen[n])
-				usage_error("tour: unknown technique '%s' (one of: %s)", optarg,
-					    demo_names());
-			if (n + 1 < sizeof(chosen) / sizeof(chosen[0]))
-				n++;
-		}
-	}
-	if (optind < argc)
-		usage_error("tour: unexpected argument '%s'", argv[optind]);
-	if (clean && (n || when))
-		usage_error("tour: --clean takes no other option");
-	if (clean)
-		return demo_clean_all();
-	tour_all = n == 0;
-	if (n == 0)
-		for (; n < N_DEMOS; n++)
-			chosen[n] = &demos[n];
-	set_color(when);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	outf(color ? BOLD "LinuxIPC tour: %zu technique%s, each between real processes." RESET "\n"
-		   : "LinuxIPC tour: %zu technique%s, each between real processes.\n",
-	     n, n == 1 ? "" : "s");
-	if (start_run("tour"))
-		return EXIT_FAILURE;
-	for (size_t i = 0; i < n && !stop && !atomic_load(&shared->write_failed); i++) {
-		char rule[72], heading[96];
-		int len = snprintf(rule, sizeof(rule), "-- %zu/%zu ", i + 1, n);
-
-		/* "-- 3/8 -----...": a rule as wide as the usual narration line. */
-		memset(rule + len, '-', sizeof(rule) - 1 - (size_t)len);
-		rule[sizeof(rule) - 1] = '\0';
-		snprintf(heading, sizeof(heading), "%s%s%s\n", color ? CYAN : "", rule,
-			 color ? RESET : "");
-		failed |= supervise(chosen[i], heading, &stop);
-	}
-	end_run(stop);
-	/*
-	 * The whole tour ends with what each technique costs here: a quick lipc bench, round trips
-	 * of 64 bytes only, a few hundredths of a second a case.
-	 */
-	if (tour_all && !atomic_load(&shared->write_failed)) {
-		/* getopt permutes argv, so the array is writable; the strings are never written. */
-		static char arg0[] = "bench", arg1[] = "--round-trips", arg2[] = "--only",
-			    arg3[] =
-				    "pipe,fifo,unix,tcp,mq,sysv-mq,shm,shm-spin,ofd-lock,posix-sem,"
-				    "signalfd",
-			    arg4[] = "--sizes", arg5[] = "64", arg6[] = "--duration",
-			    arg7[] = "0.03";
-		char *bench[] = { arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, NULL };
-
-		outf("\n%sWhat each costs on this machine: a quick 'lipc bench' (round trips of 64 "
-		     "bytes; 'lipc bench' measures more)%s\n\n",
-		     color ? BOLD : "", color ? RESET : "");
-		fflush(stdout);
-		optind = 0; /* getopt starts afresh for the command */
-		failed |= cmd_bench((int)(sizeof(bench) / sizeof(bench[0])) - 1, bench) != 0;
-		fflush(stdout);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	if (!atomic_load(&shared->write_failed))
-		outf("\nThe end: %zu technique%s in %.1f s%s. 'lipc demo NAME' shows one again;\n"
-		     "the guide (README.md) explains each, and 'lipc ls' shows what programs "
-		     "leave.\n",
-		     n, n == 1 ? "" : "s",
-		     (double)(end.tv_sec - start.tv_sec) +
-			     (double)(end.tv_nsec - start.tv_nsec) / 1e9,
-		     failed ? ", with failures" : "");
-	return finish(failed);
+	return atomic_load(&shared->write_failed);
 }

@@ -8,7 +8,7 @@
  * A demo runs in a process of its own (the runner, see cmd_demo.c), which lipc kills whole when
  * a signal stops the run; so every object a demo makes carries the pid of the lipc process (the
  * run's pid) in its name, and lives in or is recorded in the run's directory, so that lipc (or
- * `lipc tour --clean`, after a SIGKILL) finds and removes it by name (demo_run.c). A demo itself
+ * `lipc tour --clean`, after a SIGKILL) finds and removes it by name (run.c). A demo itself
  * still removes what it made, in order, and each of its processes closes the pipe ends it does
  * not use before it waits, so that the death of a peer is end of file, never a hang.
  */
@@ -27,14 +27,15 @@ struct demo {
 	int (*run)(void);  /* 0, or 1 after saying what failed */
 };
 
+/* One file per technique, named by its stem as in src/ (the demo's name is the guide's word). */
 int demo_fifo(void);
 int demo_lock(void);
-int demo_mq(void);
+int demo_msgq(void); /* lipc demo mq */
 int demo_pipe(void);
 int demo_signal(void);
 int demo_sem(void);
 int demo_shm(void);
-int demo_socket(void);
+int demo_sock(void); /* lipc demo socket */
 
 /* "  [who pid] text": one narrated step. */
 void say(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -79,7 +80,7 @@ void demo_step(bool begin);
 _Noreturn void demo_exit(void);
 
 /*
- * The run (demo_run.c). Its directory, $TMPDIR/lipc-demo-PID-XXXXXX (mode 0700), holds the files
+ * The run (run.c). Its directory, $TMPDIR/lipc-demo-PID-XXXXXX (mode 0700), holds the files
  * the demos make (lock, fifo, sock...) and, for each System V object, a marker made before it,
  * "sysv-sem-KEY" or "sysv-msg-KEY". The POSIX semaphore and queue are called /lipc-demo-PID, the
  * System V objects have the key 0x6cPPPPPP ('l' << 24 | PID): each name carries the run's pid.
@@ -128,5 +129,58 @@ int demo_run_clean(struct demo_run *r, unsigned what, FILE *report);
  * whose lock no process holds, cleaned (and told) as above. Returns the exit status.
  */
 int demo_clean_all(void);
+
+/*
+ * cmd_demo.c, for tour.c: the demos in the order of the guide, and the run of one of them in a
+ * runner of its own, supervised by lipc.
+ */
+extern const struct demo demo_list[];
+extern const size_t demo_count;
+/* "pipe, fifo, ...", for help and messages. */
+const char *demo_names(void);
+const struct demo *demo_find(const char *name);
+/* Options with no short form. */
+enum {
+	OPT_COLOR = 0x100,
+	OPT_TECHNIQUE,
+	OPT_CLEAN,
+};
+/* --color=WHEN, and NO_COLOR: whether to colour the narration (demo_color). */
+void demo_set_color(const char *when);
+#define COLOR_HELP                                                                                 \
+	"      --color[=WHEN]    colour the narration: auto (the default: when standard\n"    \
+	"                        output is a terminal), always or never; never when\n"             \
+	"                        NO_COLOR is set\n"                                                \
+	"  -h, --help            show this help\n"
+/*
+ * Colour: on a terminal, unless NO_COLOR is set (https://no-color.org), or as --color says;
+ * NO_COLOR wins even over --color=always. Only SGR sequences, so a terminal that ignores them
+ * shows plain text.
+ */
+extern bool demo_color;
+#define BOLD  "\033[1m"
+#define CYAN  "\033[36m"
+#define GREEN "\033[32m"
+#define RESET "\033[0m"
+/* A line to standard output, in one write: a failed write is remembered (demo_write_failed). */
+void demo_outf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool demo_write_failed(void);
+/*
+ * Get ready to run demos: the shared page, the signals, the run's directory. Returns 0, or 1
+ * after saying why not. what names the command in messages ("demo lock", "tour").
+ */
+int demo_start_run(const char *what);
+/*
+ * Run one demo in a runner and wait for it, or for a signal: 0 shown, 1 failed. *stop is set to
+ * the signal that ends the run, when one comes.
+ */
+int demo_supervise(const struct demo *d, const char *heading, int *stop);
+/*
+ * The run is over: remove its directory (and whatever a stopped demo left), then die of the
+ * signal that stopped it, if one did, or of SIGPIPE when standard output was a closed pipe.
+ */
+void demo_end_run(int stop);
+/* The exit status of a demo command: a narration that could not be written is a failure. */
+int demo_finish(int failed);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * lipc bench: what cmd_bench.c (options, the runs, cleanup), bench_run.c (the measurements, in
- * the two processes of a pair) and bench_report.c (the table, JSON, CSV and SVG) share.
+ * lipc bench: what its files share. cmd_bench.c chooses the cases, runs them and cleans up;
+ * harness.c (the pair of processes) with message.c, handoff.c, signal.c and floor.c (the
+ * cases) measures; table.c, json_csv.c and svg.c report.
  *
  * Each case runs in a pair of processes made for it: A, forked by the command, which times,
  * and B, forked by A, which answers. A reports each figure to the command on a pipe as soon as
@@ -17,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+#include "cli.h" /* the command's conventions: fail(), usage_error(), the parsers */
 
 enum bench_kind {
 	BENCH_MESSAGE, /* messages through the channel (or a bare pipe) */
@@ -42,16 +45,26 @@ enum bench_how {
 	HOW_MEMCPY,
 };
 
-#define LOCK_MUTEX 3 /* lock_kind beyond enum lipc_lock_kind: the robust mutex */
+/*
+ * HOW_LOCK: what the baton is made of. The bench's own values: the robust mutex is no kind of
+ * struct lipc_lock, so it takes no value of enum lipc_lock_kind (handoff.c maps the others).
+ */
+enum bench_lock {
+	BENCH_LOCK_NONE = 0, /* not a lock case */
+	BENCH_LOCK_POSIX = 1,
+	BENCH_LOCK_OFD = 2,
+	BENCH_LOCK_FLOCK = 3,
+	BENCH_LOCK_MUTEX = 4,
+};
 
 struct bench_case {
 	const char *name; /* for --only, the table and the files */
 	const char *what; /* one line for --list */
 	enum bench_kind kind;
 	enum bench_how how;
-	const char *scheme; /* HOW_CHAN: the address scheme */
-	unsigned flags;	    /* HOW_CHAN: extra LIPC_CHAN_* flags (LIPC_CHAN_SPIN) */
-	int lock_kind;	    /* HOW_LOCK: enum lipc_lock_kind, or LOCK_MUTEX */
+	const char *scheme;	   /* HOW_CHAN: the address scheme */
+	unsigned flags;		   /* HOW_CHAN: extra LIPC_CHAN_* flags (LIPC_CHAN_SPIN) */
+	enum bench_lock lock_kind; /* HOW_LOCK */
 };
 
 extern const struct bench_case bench_cases[];
@@ -165,7 +178,7 @@ struct bench_run {
 };
 
 /*
- * bench_run.c: run case c in placement p. Called in process A, a fresh child of the command, in
+ * harness.c: run case c in placement p. Called in process A, a fresh child of the command, in
  * a process group of its own; writes bench_wire records to out_fd. Returns the exit status.
  */
 int bench_run_case(const struct bench_case *c, const struct bench_place *p,
@@ -174,7 +187,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_place *p,
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t bench_now_ns(void);
 
-/* bench_report.c */
+/* The reports: table.c (and what the others share), json_csv.c, svg.c. */
 /* A figure of a case in a placement: the latency at size, or NULL. */
 const struct bench_figure *bench_find(const struct bench_result *r, int place, enum bench_test test,
 				      size_t size);
@@ -184,5 +197,23 @@ int bench_write_csv(FILE *f, const struct bench_run *run);
 int bench_write_svg(FILE *f, const struct bench_run *run);
 /* "64 B", "4 KiB", "1 MiB" */
 const char *bench_size_name(size_t size, char *buf, size_t len);
+/* "message", "lock"...; "ok", "n/a", "failed", "skipped" */
+const char *bench_kind_name(const struct bench_case *c);
+const char *bench_status_name(enum bench_status s);
+/* Microseconds from nanoseconds, three significant digits or so. */
+const char *bench_us(double ns, char *buf, size_t len);
+/* The size the table shows round trips at: 64 B, unless --sizes left it out. */
+size_t bench_headline_lat(const struct bench_plan *p);
+/* A case's round trip in a placement: at the headline size for messages, sizeless otherwise. */
+const struct bench_figure *bench_lat_of(const struct bench_run *run, const struct bench_result *r,
+					int place);
+/* Rows, fastest first: those with figures, then n/a only, then skipped, then failed. */
+struct bench_row {
+	const struct bench_result *r;
+	int rank;
+	double key;
+};
+/* Sort results for one table into rows; lat: by the better p50, else by the better MB/s. */
+size_t bench_sort_rows(const struct bench_run *run, bool lat, struct bench_row *rows);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * lipc bench: every IPC mechanism measured on this machine, the same way, in one run. This file
- * chooses what to run, runs each case in a pair of fresh processes (bench_run.c), watches them,
- * and removes what they created; bench_report.c writes the results.
+ * chooses what to run, runs each case in a pair of fresh processes (harness.c), watches them,
+ * and removes what they created; table.c writes the results.
  *
  * The command never measures anything itself: it sleeps in poll() while a case runs, so it
  * takes no CPU from the pair. A case that stops making progress is killed whole (its processes
@@ -113,12 +113,12 @@ const struct bench_case bench_cases[] = {
 	{ "shm-spin", "the LinuxIPC ring, busy-polling (shm:/NAME, LIPC_CHAN_SPIN)",
 	  BENCH_MESSAGE, HOW_CHAN, "shm", LIPC_CHAN_SPIN, 0 },
 	{ "posix-lock", "POSIX record locks (F_SETLKW), handed over", BENCH_HANDOFF, HOW_LOCK,
-	  NULL, 0, LIPC_LOCK_POSIX },
+	  NULL, 0, BENCH_LOCK_POSIX },
 	{ "ofd-lock", "open file description locks (F_OFD_SETLKW), handed over",
-	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, LIPC_LOCK_OFD },
-	{ "flock", "flock() locks, handed over", BENCH_HANDOFF, HOW_LOCK, NULL, 0, LIPC_LOCK_FLOCK },
+	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_OFD },
+	{ "flock", "flock() locks, handed over", BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_FLOCK },
 	{ "mutex", "robust process-shared mutexes in shared memory, handed over",
-	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, LOCK_MUTEX },
+	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_MUTEX },
 	{ "posix-sem", "POSIX unnamed semaphores in shared memory, posted and awaited",
 	  BENCH_HANDOFF, HOW_SEM_POSIX, NULL, 0, 0 },
 	{ "sysv-sem", "System V semaphores, posted and awaited",
@@ -376,8 +376,8 @@ static int make_objects(struct state *st, struct bench_objects *o, const struct 
 
 	memset(o, 0, sizeof(*o));
 	snprintf(prefix, sizeof(prefix), "lipc-bench-%d-%s-%d", (int)getpid(), c->name, place);
-	if (c->how == HOW_LOCK && c->lock_kind != LOCK_MUTEX) {
-		if (c->lock_kind == LIPC_LOCK_FLOCK) {
+	if (c->how == HOW_LOCK && c->lock_kind != BENCH_LOCK_MUTEX) {
+		if (c->lock_kind == BENCH_LOCK_FLOCK) {
 			file_object(st, o, prefix, "lock0");
 			file_object(st, o, prefix, "lock1");
 			file_object(st, o, prefix, "lock2");
