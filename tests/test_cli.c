@@ -73,30 +73,36 @@ static void help_and_version(void)
 
 static void misuse_is_exit_2(void)
 {
-	static const struct check_usage cases[] = {
+	/* A path in the test directory: another user's /tmp/x must not fail the test. */
+	char x[PATH_MAX], fifo_x[PATH_MAX + 8];
+	const char *f = fifo_x;
+
+	check_path(x, sizeof(x), "x");
+	snprintf(fifo_x, sizeof(fifo_x), "fifo:%s", x);
+	const struct check_usage cases[] = {
 		{ NULL, "missing command", { NULL } },
 		{ NULL, "'frob' is not a lipc command", { "frob" } },
 		{ NULL, "unknown option '--frob'", { "--frob" } },
 		{ "recv", "missing ADDRESS", { "recv" } },
 		{ "send", "missing ADDRESS", { "send" } },
-		{ "recv", "unknown address type", { "recv", "nope:/tmp/x" } },
-		{ "send", "unknown address type", { "send", "nope:/tmp/x", "hi" } },
-		{ "recv", "is not an address", { "recv", "/tmp/x" } },
+		{ "recv", "unknown address type", { "recv", "nope:/x" } },
+		{ "send", "unknown address type", { "send", "nope:/x", "hi" } },
+		{ "recv", "is not an address", { "recv", x } },
 		{ "recv", "is not an address", { "recv", "fifo:" } },
-		{ "recv", "count 'abc' is not a number", { "recv", "-n", "abc", "fifo:/tmp/x" } },
-		{ "recv", "count '-1' is not a number", { "recv", "-n", "-1", "fifo:/tmp/x" } },
-		{ "recv", "count '0' is out of range", { "recv", "-n", "0", "fifo:/tmp/x" } },
+		{ "recv", "count 'abc' is not a number", { "recv", "-n", "abc", f } },
+		{ "recv", "count '-1' is not a number", { "recv", "-n", "-1", f } },
+		{ "recv", "count '0' is out of range", { "recv", "-n", "0", f } },
 		{ "recv", "out of range", { "recv", "-n", "99999999999999999999", "fifo:/x" } },
-		{ "recv", "not a number of seconds", { "recv", "-t", "soon", "fifo:/tmp/x" } },
-		{ "recv", "not a number of seconds", { "recv", "-t", "-1", "fifo:/tmp/x" } },
-		{ "recv", "not a number of seconds", { "recv", "-t", "1.", "fifo:/tmp/x" } },
-		{ "recv", "too long", { "recv", "-t", "99999999999", "fifo:/tmp/x" } },
-		{ "recv", "needs an argument", { "recv", "fifo:/tmp/x", "-t" } },
-		{ "recv", "unexpected argument 'more'", { "recv", "fifo:/tmp/x", "more" } },
-		{ "recv", "unknown option '--bogus'", { "recv", "--bogus", "fifo:/tmp/x" } },
-		{ "recv", "unknown option '-z'", { "recv", "-z", "fifo:/tmp/x" } },
-		{ "send", "not an octal mode", { "send", "-m", "0999", "fifo:/tmp/x", "hi" } },
-		{ "send", "message 2 holds a newline", { "send", "fifo:/tmp/x", "ok", "a\nb" } },
+		{ "recv", "not a number of seconds", { "recv", "-t", "soon", f } },
+		{ "recv", "not a number of seconds", { "recv", "-t", "-1", f } },
+		{ "recv", "not a number of seconds", { "recv", "-t", "1.", f } },
+		{ "recv", "too long", { "recv", "-t", "99999999999", f } },
+		{ "recv", "needs an argument", { "recv", f, "-t" } },
+		{ "recv", "unexpected argument 'more'", { "recv", f, "more" } },
+		{ "recv", "unknown option '--bogus'", { "recv", "--bogus", f } },
+		{ "recv", "unknown option '-z'", { "recv", "-z", f } },
+		{ "send", "not an octal mode", { "send", "-m", "0999", f, "hi" } },
+		{ "send", "message 2 holds a newline", { "send", f, "ok", "a\nb" } },
 		{ "demo", "missing TECHNIQUE", { "demo" } },
 		{ "demo", "unknown technique 'telepathy'", { "demo", "telepathy" } },
 		{ "tour", "unexpected argument", { "tour", "pipe" } },
@@ -104,7 +110,7 @@ static void misuse_is_exit_2(void)
 
 	CHECK_USAGE_ERRORS(cases);
 	/* None of them created anything. */
-	CHECK(!exists("/tmp/x"));
+	CHECK(!exists(x));
 }
 
 static void recv_times_out(void)

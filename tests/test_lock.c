@@ -775,48 +775,36 @@ static void cli_passes_sigterm_on(void)
 
 static void cli_usage_errors(void)
 {
-	static const struct check_usage cases[] = {
+	/* A path in the test directory: another user's /tmp/x must not fail the test. */
+	char x[PATH_MAX];
+
+	check_path(x, sizeof(x), "x");
+	const struct check_usage cases[] = {
 		{ "lock", "missing FILE", { "lock" } },
-		{ "lock", "missing COMMAND", { "lock", "/tmp/x" } },
-		{ "lock", "missing COMMAND", { "lock", "/tmp/x", "--" } },
-		{ "lock",
-		  "-n and -w exclude each other",
-		  { "lock", "-n", "-w", "1", "/tmp/x", "true" } },
+		{ "lock", "missing COMMAND", { "lock", x } },
+		{ "lock", "missing COMMAND", { "lock", x, "--" } },
+		{ "lock", "-n and -w exclude each other", { "lock", "-n", "-w", "1", x, "true" } },
 		{ "lock",
 		  "kind 'fcntl' is not ofd, posix or flock",
 		  { "lock", "-k", "fcntl", "/x", "true" } },
 		{ "lock",
 		  "--range needs --kind ofd or posix",
-		  { "lock", "-k", "flock", "-r", "0:1", "/tmp/x", "true" } },
-		{ "lock",
-		  "range '5' is not START:LENGTH",
-		  { "lock", "-r", "5", "/tmp/x", "true" } },
-		{ "lock",
-		  "range start 'a' is not a number",
-		  { "lock", "-r", "a:1", "/tmp/x", "true" } },
-		{ "lock",
-		  "range start '-1' is not a number",
-		  { "lock", "-r", "-1:1", "/tmp/x", "true" } },
-		{ "lock",
-		  "range length '' is not a number",
-		  { "lock", "-r", "1:", "/tmp/x", "true" } },
-		{ "lock",
-		  "out of range",
-		  { "lock", "-r", "0:99999999999999999999", "/tmp/x", "true" } },
-		{ "lock",
-		  "ends beyond",
-		  { "lock", "-r", "9223372036854775807:2", "/tmp/x", "true" } },
-		{ "lock",
-		  "wait 'x' is not a number of seconds",
-		  { "lock", "-w", "x", "/tmp/x", "true" } },
+		  { "lock", "-k", "flock", "-r", "0:1", x, "true" } },
+		{ "lock", "range '5' is not START:LENGTH", { "lock", "-r", "5", x, "true" } },
+		{ "lock", "range start 'a' is not a number", { "lock", "-r", "a:1", x, "true" } },
+		{ "lock", "range start '-1' is not a number", { "lock", "-r", "-1:1", x, "true" } },
+		{ "lock", "range length '' is not a number", { "lock", "-r", "1:", x, "true" } },
+		{ "lock", "out of range", { "lock", "-r", "0:99999999999999999999", x, "true" } },
+		{ "lock", "ends beyond", { "lock", "-r", "9223372036854775807:2", x, "true" } },
+		{ "lock", "wait 'x' is not a number of seconds", { "lock", "-w", "x", x, "true" } },
 		{ "lock", "needs an argument", { "lock", "-w" } },
-		{ "lock", "not an octal mode", { "lock", "-m", "9", "/tmp/x", "true" } },
-		{ "lock", "--status takes only FILE", { "lock", "--status", "/tmp/x", "true" } },
-		{ "lock", "unknown option '--bogus'", { "lock", "--bogus", "/tmp/x", "true" } },
+		{ "lock", "not an octal mode", { "lock", "-m", "9", x, "true" } },
+		{ "lock", "--status takes only FILE", { "lock", "--status", x, "true" } },
+		{ "lock", "unknown option '--bogus'", { "lock", "--bogus", x, "true" } },
 	};
 
 	CHECK_USAGE_ERRORS(cases);
-	CHECK_ERR(access("/tmp/x", F_OK), ENOENT); /* none of them created FILE */
+	CHECK_ERR(access(x, F_OK), ENOENT); /* none of them created FILE */
 }
 
 static void cli_cannot_open(void)
