@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Short commands for the README; CMake does the work. Build directories: build/ and build-sanitize/.
 BUILD    ?= build
 SANITIZE ?= build-sanitize

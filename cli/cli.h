@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The lipc command: shared pieces of the subcommands. Conventions (util-linux, git): --help goes
  * to standard output with status 0; a usage error prints one line and a "Try" hint to standard

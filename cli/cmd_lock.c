@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc lock: run a command while holding a lock on a file, as util-linux flock(1) does, or show
  * who holds which locks on a file. The lock must outlive the command: lipc passes a SIGTERM or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lipc recv: print each message that arrives at ADDRESS on its own line. */
 #include <errno.h>
 #include <limits.h>

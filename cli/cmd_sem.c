@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lipc sem: create, post, wait on, read and remove a POSIX or System V semaphore by name. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lipc send: each operand, or each line of standard input, is one message to ADDRESS. */
 #include <errno.h>
 #include <signal.h>

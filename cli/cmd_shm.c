@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc shm: create, write, read and remove shared memory objects, POSIX (/name) or System V
  * (sysv:KEY). Binary safe: write stores exactly the bytes given, read prints exactly the bytes

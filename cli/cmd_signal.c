@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc signal send PID SIGNAL: send a signal through a pidfd, with an optional queued value.
  * lipc signal wait SIGNAL...: block the signals, say our pid, and print each one that arrives.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text from the system, made safe to print (escape.h says what each form keeps). One rule for
  * every command: lipc ls's table, lipc lock --status, and every message that goes through

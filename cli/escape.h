@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text that another user or process controls, made safe to print: a file or socket name, a
  * process's command name, a peer's words in an error message. Such text may hold any byte: a

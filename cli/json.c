@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * JSON output for every command (json.h says what each call writes). Strings are bytes with a
  * length, not C strings, because an abstract socket name may hold NULs; a UTF-8 sequence cut by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * JSON output, one writer for every command that prints it (lipc ls --json, lipc bench --json).
  * The trap is the text: a name, a peer's words or a CPU's model string may hold any byte, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Bash completion for lipc: its commands, each command's options (and its actions' options),
 # the address schemes, and the names `lipc ls` shows where that is cheap (lipc rm, and the
 # address of send and recv once its scheme is typed). Installed as

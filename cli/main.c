@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lipc: every Linux IPC technique from one command. main() dispatches on the table below. */
 #include <errno.h>
 #include <stdlib.h>

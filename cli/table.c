@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Folding a table's line at TABLE_WIDTH columns (table.h). The cut comes after the last "; ",
  * ", " or '/', at the last blank, or before the last backslash that leaves at least half of the

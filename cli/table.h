@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Tables the command prints (lipc lock --status, lipc bench; lipc ls keeps one line per object, its
  * name last and whole): no line wider than TABLE_WIDTH columns, so that a table reads in a terminal

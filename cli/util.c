@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Messages, option and number parsing, and signal-time cleanup shared by the subcommands. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/fifo_reader.c: read lines from a FIFO that unrelated processes write to.
  *

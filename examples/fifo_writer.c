@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/fifo_writer.c: write each argument, or each line of standard input, into a FIFO as
  * one line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/lock_fcntl.c: two processes add to one counter in a file, safely, under a lock.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/lock_lifetime.c: when does a file lock go away? The three kinds of Linux lock,
  * put to the test at run time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/msgq_posix_recv.c: take every message waiting in a POSIX message queue, the highest
  * priority first, then remove the queue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/msgq_posix_send.c: send messages, each with a priority, to a POSIX message queue.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/msgq_sysv.c: typed System V messages between two processes. One queue carries the
  * requests to a child (type 1) and its replies (type 2) at the same time; each side takes only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/pipe_filter.c: how a shell runs `ls DIR | wc -l`, with pipe, fork, dup2 and exec.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/pipe_parent_child.c: a parent writes lines into a pipe; its child reads them until
  * end of file.

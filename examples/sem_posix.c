@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/sem_posix.c: processes guard a shared counter with a POSIX named semaphore.
  *

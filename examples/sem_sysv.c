@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/sem_sysv.c: a System V semaphore, initialised without a race, and SEM_UNDO.
  *

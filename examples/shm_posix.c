@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/shm_posix.c: a writer and a reader pass messages through a POSIX shared memory
  * object, taking turns with two semaphores that live in the object itself.

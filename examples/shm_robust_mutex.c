@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/shm_robust_mutex.c: a process is killed while it holds a mutex in shared memory, and
  * the survivor recovers, because the mutex is robust.

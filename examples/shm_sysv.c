@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/shm_sysv.c: System V shared memory with shmget and shmat, and why IPC_RMID does not
  * free a segment that is still attached.

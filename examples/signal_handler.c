@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/signal_handler.c: catch SIGINT (Ctrl+C) and SIGALRM with sigaction(), doing only
  * async-signal-safe work in the handler.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/signal_queue.c: signals that carry a value, and standard versus real-time signals,
  * counted.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/sock_fd_pass.c: one process opens a file; another, unrelated one reads it through the
  * descriptor passed over a Unix socket (SCM_RIGHTS).

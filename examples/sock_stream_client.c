@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/sock_stream_client.c: send each argument as one line to the echo server, and print
  * the line that comes back.

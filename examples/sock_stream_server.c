@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/sock_stream_server.c: an echo service on a Unix stream socket, serving its clients
  * one after another.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The structs a caller allocates, read and written by their struct_size (abi.h). The rule for a
  * larger struct than ours is Linux's copy_struct_from_user() (openat2, clone3): accepted when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Private to liblipc: how the library reads and writes the structs a caller allocates, each of
  * which begins with size_t struct_size (lipc/version.h). The trap these helpers exist for: the

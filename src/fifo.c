@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * FIFOs. Two traps shape this file. First, open() blocks until the other end is opened too,
  * and Linux has no way to wait for that with a timeout: a timed open therefore blocks in open()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Private to liblipc: helpers shared by the modules, and the entry points the channel's adapters
  * (src/chan/) use inside a technique module beyond its public header. Nothing here knows of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * System V keys as people write them. Strict on purpose: strtoul() alone would take " 12",
  * "-1" (as a huge number) and "12abc", and a key read wrongly names someone else's object.

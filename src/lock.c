@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File locks, three kinds behind one interface. The hard part is the timed wait: F_SETLKW,
  * F_OFD_SETLKW and flock() block until the lock is free and only a caught signal interrupts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Message queues, POSIX and System V (their channel transports are in src/chan/msgq.c). A queue
  * keeps whole messages in the kernel until someone takes them, so it suits producers and

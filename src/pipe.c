@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Anonymous pipes. The traps this module takes care of: every descriptor is O_CLOEXEC, so a
  * child started later does not inherit a write end and keep its reader from ever seeing end of

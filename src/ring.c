@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The ring: a single-producer single-consumer queue of variable-length records in a POSIX
  * shared-memory object, with futex wake-up. The layout (private to this file, versioned):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Semaphores, three families behind one handle. The traps this file takes care of. A System V set
  * is created (semget) and initialised (semctl SETVAL) in two steps, and a process that opens it

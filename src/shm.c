@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared memory. The mapping itself is the easy part; the traps are around it. A tmpfs file
  * (a POSIX object, a memfd) gets its pages only when they are first touched, so a full /dev/shm

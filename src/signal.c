@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Signals. This module sends through a pidfd and receives through a signalfd, because the two
  * classic calls each hide a trap. kill(pid) names a number, not a process: between reading a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sockets: Unix domain sockets (stream, datagram, seqpacket) and TCP: a few calls of their own,
  * and the steps under them, which the socket transports (src/chan/sock.c) use too. The traps

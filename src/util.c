@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers every module needs. Blocking calls are retried on EINTR, because a signal handler
  * installed by the application (without SA_RESTART) must not turn into a spurious failure; close()

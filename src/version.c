@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The library's version at run time. It comes from the headers the library was built with, so a
  * program that compares it with LIPC_VERSION_NUMBER learns whether the liblipc.so.1 it was loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The runner behind check.h: the test table, one forked child per test leading its own process
  * group (killed whole when the test ends or times out), `-t NAME` in-process for gdb, and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.h: LinuxIPC's test harness, in the manner of the kernel's selftest harness.
  *

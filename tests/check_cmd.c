@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The commands a test runs, behind check.h: lipc or an example started with its output captured
  * in memfds (posix_spawn, every signal at its default whatever the suite inherited), under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_internal.h: what the harness's own files (check.c, check_cmd.c, check_ipc.c) share, and
  * tests do not see. Tests include check.h alone.

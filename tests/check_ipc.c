@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The IPC objects of the tests, behind check.h: the names and keys that carry the test's pid,
  * the run's registry of them, the sweep that removes what a test left (and reports it), another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The guide's Markdown files, in reading order: README.md, the front page, then every chapter
  * of docs/guide/ (each NN-stem.md) in the order of its name: 01-lock.md, 02-pipe.md... They are

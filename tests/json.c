@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The tests' JSON reader (json.h): a recursive descent over RFC 8259, failing the test at the
  * first byte that breaks the grammar. The traps it guards against are the ones a JSON writer

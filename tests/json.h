@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json.h: the tests' one JSON reader, for what lipc prints with --json (ls, bench). It is strict,
  * because a test that reads JSON checks the grammar as much as the values: RFC 8259's grammar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * leakcheck: the first and the last test. With --setup it creates the test directory and clears
  * what an interrupted earlier run may have left; without, it fails if any IPC object this run's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/readme_library.c: one message through an address, e.g. ./readme_library unix:@hello */
 #define _POSIX_C_SOURCE 200809L /* what <lipc/lipc.h> needs of libc */
 #include <stdio.h>

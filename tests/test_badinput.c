@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bad-input sweep: every command and option of `lipc --help` given bad arguments (empty,
  * over-long, non-numeric, negative, overflowing, unknown names, wrong address kinds, missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench as a user runs it: a short run of every case completes, its JSON parses and holds
  * every case, its CSV has a row per measurement, its SVG is well-formed; a transport that drops

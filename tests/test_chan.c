@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The channel: addresses, and the fifo: transport with lines and frames, across processes. */
 #include <fcntl.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lipc command as a user runs it: exit codes, messages, help, two lipc processes talking. */
 #include <dirent.h>
 #include <fcntl.h>

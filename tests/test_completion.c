@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bash completion of lipc (cli/lipc.bash), sourced in bash as bash-completion would: a few
  * completions checked reply by reply (COMP_WORDS and COMP_CWORD in, COMPREPLY out, with ':' and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The conventions of lipc/lipc.h, checked across every module at once: a timeout of 0 fails with
  * EAGAIN and an expired one with ETIMEDOUT; every close accepts NULL (and a closed handle); every

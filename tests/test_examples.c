@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * examples/: each program builds alone, exactly as its header says (`cc -o NAME NAME.c`, no flags,
  * nothing of ours), and does what the guide says it does.

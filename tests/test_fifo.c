@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* FIFOs: creation rules, the blocking and timed opens, and the refusals. */
 #include <fcntl.h>
 #include <limits.h>

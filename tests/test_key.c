@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* System V keys: numbers, hexadecimal, ftok paths, and what is refused. */
 #include <sys/ipc.h>
 

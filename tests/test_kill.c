@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Kill anywhere: for every transport and every lock and semaphore kind, two processes work and
  * one of them is killed with SIGKILL at a random point, many times over (LIPC_KILL_ROUNDS, or

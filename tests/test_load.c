@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Nothing lost under load: for each transport that takes several writers at once, 4 producer
  * processes each send LIPC_LOAD_MSGS (250,000 unless told) sequence-numbered, checksummed

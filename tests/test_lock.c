@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File locks: the three kinds' conflicts and lifetimes, timed waits, deadlock detection, holders,
  * and lipc lock as a user runs it, next to util-linux flock(1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc ls, lipc rm and the tour, as a user runs them. ls must show the objects this test makes
  * with each mechanism (and with util-linux ipcmk), its JSON must parse, whatever the names hold;

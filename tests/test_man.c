@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The manual page cannot drift from the command: every command that lipc --help lists has its
  * section in docs/lipc.1, every option of its --help (and of its actions' --help) is in that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Message queues, POSIX and System V: the library across processes, the mq: and sysv-mq:
  * channel transports, their limits and refusals, lipc send/recv on queues, the demo and the

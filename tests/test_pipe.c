@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Anonymous pipes: round trips, end of file, SIGPIPE, PIPE_BUF atomicity, packets, capacity. */
 #include <fcntl.h>
 #include <limits.h>

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The guide cannot drift from the code: every code block of the guide (README.md and every
- * chapter of docs/guide/, see guide.h) whose first line names an examples/ file is that file,
+ * chapter of docs/guide/, see guide.h) whose opening lines name an examples/ file is that file,
  * byte for byte, and every example appears in the guide.
  */
 #include <dirent.h>
@@ -11,17 +12,18 @@
 #include "guide.h"
 
 /*
- * The file a C block names in its opening two lines, such as "examples/pipe_filter.c" or
+ * The file a C block names in its opening three lines, such as "examples/pipe_filter.c" or
  * "tests/readme_library.c" (the front page's library program): its folder in dir, its name in
  * name.
  */
 static bool names_file(const char *block, char *dir, char *name, size_t size)
 {
 	static const char *const dirs[] = { "examples", "tests" };
-	const char *nl = strchr(block, '\n');
+	const char *nl = block;
 
-	if (nl)
-		nl = strchr(nl + 1, '\n');
+	/* The opening lines: the SPDX line, then the header comment's first two. */
+	for (int i = 0; i < 3 && nl; i++)
+		nl = strchr(nl + (i > 0), '\n');
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char prefix[16];
 		const char *p;
@@ -117,7 +119,8 @@ static void library_block_runs(void)
 	CHECK(prog != NULL);
 	snprintf(path, sizeof(path), "%s/README.md", check_source_dir());
 	page = check_read_file(path);
-	CHECK_CONTAINS(page, "\n```c\n/* tests/readme_library.c:");
+	CHECK_CONTAINS(page,
+		       "\n```c\n/* SPDX-License-Identifier: MIT */\n/* tests/readme_library.c:");
 	free(page);
 	check_name(name, sizeof(name), "hello");
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {

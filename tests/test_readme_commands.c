@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Every shell command the guide shows works as shown. Each ```sh block of the guide (README.md,
  * then every chapter of docs/guide/, see guide.h) runs, in the order of the guide, as one `sh -e`

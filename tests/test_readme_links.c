@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The guide's links lead somewhere: every relative link of README.md and of each chapter of
  * docs/guide/ (see guide.h) names a file or directory of the sources, and a link with an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The LinuxIPC ring: across processes, at volume, under failure, and against a hostile peer. */
 #include <fcntl.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The ring between two threads, for ThreadSanitizer (`make tsan`): TSan cannot see across
  * processes, so this is where it checks that every record is published by a release and read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Nobody gets in who should not. Each check forks a child that becomes another user (nobody,
  * check_become_other_uid()) before it tries, so these checks need a run as root; an ordinary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Semaphores: the three families across real processes, the refusals, timed waits, SEM_UNDO,
  * removal under a waiter, the System V initialisation protocol, the examples, and lipc sem.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared memory: each family across real processes, the refusals, the reservation that turns a
  * full /dev/shm into ENOSPC at creation, the robust mutex and condition variable when a process

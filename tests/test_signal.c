@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Signals: names, payloads across processes, real-time queueing against standard coalescing,
  * pidfds, the refusals, the System V calls that SA_RESTART does not restart, `lipc signal` as a

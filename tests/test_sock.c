@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sockets: the unix, unix-dgram, unix-seqpacket and tcp transports of the channel across real
  * processes, the library's own calls (socketpair, listen, connect, descriptor passing, peer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The tests' own tools, tested: a check that cannot fail proves nothing, so each shared tool is
  * shown both passing what it must pass and failing what it must refuse. The JSON reader (json.h)

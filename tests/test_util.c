@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The library's internal helpers: full I/O loops, deadlines, name and path checks. */
 #include <fcntl.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The tests' XML check (xml.h): one pass over the text with a stack of open elements. Not a
  * parser: it proves well-formedness of the subset lipc writes (a declaration, elements,

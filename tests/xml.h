@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xml.h: the tests' one XML well-formedness check, for what lipc writes as XML (bench --svg):
  * elements nest and close, attributes are name="value", & and < are escaped, one root and no

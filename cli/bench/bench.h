@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench: what its files share. cmd_bench.c chooses the cases, runs them and cleans up;
  * harness.c (the pair of processes) with message.c, handoff.c, signal.c and floor.c (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench: every IPC mechanism measured on this machine, the same way, in one run. This file
  * chooses what to run, runs each case in a pair of fresh processes (harness.c), watches them,

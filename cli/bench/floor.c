@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the floors: what no mechanism can beat. One word on one cache line bounced
  * between two CPUs (or, on one CPU, a sched_yield() ping-pong: two switches per round trip),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the hand-offs: a lock (POSIX, OFD, flock or a robust mutex) passed between the
  * two processes as a three-lock baton, a semaphore posted and awaited, and a bare futex pair,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the harness: the pair of processes that runs a case. A, a fresh child of the
  * command, forks B, pins both, times, and reports each figure on a pipe; B answers. The cases

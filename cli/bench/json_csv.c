@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the reports for programs: JSON (every figure, and the machine) and CSV (one row
  * per measurement, the machine on every row so that a row read alone still says where it was

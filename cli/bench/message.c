@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the message cases: round trips and streaming through the channel (lipc_chan_*,
  * exactly as lipc send and recv use it), through a pipe wrapped by the channel, and through a

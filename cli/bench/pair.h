@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, inside a pair: what harness.c gives the files of the cases (message.c,
  * handoff.c, signal.c, floor.c). A side is one of the two processes; A times and reports, B

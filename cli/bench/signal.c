@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the signals: a signal answered by a signal, sent with kill() or sigqueue() and
  * taken with sigwaitinfo() or a signalfd. The signal is blocked in both processes, so that it

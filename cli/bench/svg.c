@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the chart: an SVG written by hand, no dependency. Round trips as p50 bars and
  * p99 whiskers on a log scale, one row per case, and streaming throughput against message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the reports: the table on standard output (and what the other reports share;
  * json_csv.c writes JSON and CSV, svg.c the chart). Every one states the machine. A case that

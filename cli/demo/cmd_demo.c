@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo NAME: one demonstration, and the supervision of the runs that lipc tour (tour.c)
  * shares.

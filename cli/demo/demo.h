@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Demonstrations: each technique run live between real processes and narrated line by line:
  * which process (pid) does what, what the kernel does, and a one-line takeaway. Lines leave with

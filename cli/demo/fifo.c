@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo fifo: two processes that share no descriptor meet at a path. The writer's
  * non-blocking open fails while nobody reads, a blocking open waits for the other end, the data

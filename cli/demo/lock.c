@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo lock: two processes want one exclusive lock; the second finds it busy, learns who
  * holds it, sleeps in the kernel's queue and is woken by the release. Then the POSIX trap, live:

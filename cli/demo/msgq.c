@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo mq: messages that wait in the kernel after their sender has gone. A POSIX queue
  * hands them out by priority, a System V queue lets the receiver pick by type, and mq_notify()

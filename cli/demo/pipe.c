@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo pipe: a parent and its child talk through two pipes (one per direction, since a pipe
  * is one-way), the child sees end of file when the last write end closes, and a writer with no

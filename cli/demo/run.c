@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The run of lipc demo or lipc tour: one directory, $TMPDIR/lipc-demo-PID-XXXXXX, and names that
  * carry PID, the lipc process's pid: /lipc-demo-PID for the POSIX semaphore and queue, the key

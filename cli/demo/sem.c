@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo sem: a POSIX named semaphore at 1 is a lock that keeps three processes from losing
  * each other's updates of a shared counter, and a waiter sleeps until a post wakes it; then a

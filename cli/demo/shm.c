@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo shm: two processes add to a counter in a shared mapping, first with no lock (the
  * updates they lose are counted), then inside a process-shared mutex (the count is exact); then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo signal: a receiver blocks SIGUSR1 and SIGRTMIN and reads them from a signalfd; the
  * parent queues each three times with a value, through a pidfd. The standard signal arrives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc demo socket: a Unix stream server holds two clients at once and knows, from the kernel,
  * who each one is; a datagram socket keeps the boundaries a stream loses, and reports a

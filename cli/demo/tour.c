@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc tour: every demo in the order of the guide, each under a rule, and then what each
  * technique costs on this machine (a quick lipc bench, round trips of 64 bytes); or, with

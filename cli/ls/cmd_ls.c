@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc ls: every live IPC object of the system in one table, or as JSON. An IPC object outlives
  * the process that made it (a System V queue, a /dev/shm file, a socket file), so after a crash

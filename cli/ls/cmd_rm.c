@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc rm: remove the IPC objects that outlived their processes, by the names lipc ls shows.
  * An address removes only the kind of object it names. Three traps are rm's own. A socket file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lipc ls: the objects it lists, and the sources it reads them from. Every source is a snapshot
  * of something that changes while it is read (a process exits, a queue is removed), so each one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where lipc ls finds the IPC objects of the system. The kernel shows each family in its own
  * place, and none of them is complete on its own:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The channel: every message-passing mechanism behind one address syntax and a few calls, so a
  * program (lipc send/recv, the benchmark, the tests) treats them alike. An address is

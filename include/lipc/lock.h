@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File locks: processes agree to take a lock before they touch a file (or a byte range of it),
  * and the kernel makes the second one wait or fail until the first lets go. Locks are advisory: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Anonymous pipes: a one-way byte stream that the kernel buffers between two file descriptors,
  * shared by related processes through fork() or exec(). A pipe has no name; it lives as long as

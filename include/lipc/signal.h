@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Signals: a small asynchronous notification that the kernel delivers to a process, identified
  * by a number and, when queued with a value, carrying one int of payload. A standard signal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The channel: an address names a mechanism and a place ("fifo:/tmp/jobs"); the scheme picks a
  * transport table and the transport does the work. Everything above this file (the lipc command,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Private to the channel (src/chan/): its state (struct lipc_chan), the transport table each
  * adapter fills in, the byte-stream framing (stream.c), and what an adapter asks of the channel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fifo: transport, on src/fifo.c: a FIFO by path, carrying lines or frames (stream.c). Two
  * traps shape this file. A FIFO that another user made first, under the name a program expects,

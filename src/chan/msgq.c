@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The queue transports, on src/msgq.c: mq:/NAME (POSIX) and sysv-mq:KEY (System V). A queue keeps
  * whole messages, so a message is one mq_send() or msgsnd(), with no framing. The traps of this

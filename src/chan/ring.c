@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The shm: transport, on the ring (src/ring.c): shm:/NAME is a LinuxIPC ring in /dev/shm. The
  * channel peeks a record and releases it at the next receive, so a message is handed out in

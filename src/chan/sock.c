@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The socket transports, on src/sock.c: unix:, unix-dgram:, unix-seqpacket: and tcp:. A sender
  * holds one connected socket; a receiving channel on a stream or seqpacket socket is a listener

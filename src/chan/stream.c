@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Messages over a byte stream (FIFO, pipe, stream socket). A stream has no message boundaries,
  * so the channel adds them: a newline after each message (line mode, readable by cat, echo and

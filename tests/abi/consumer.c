@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An "old" program: built against the public headers of LinuxIPC 1.0 as they were released (kept
  * in tests/abi/v1.0/), and run against the library of today and against a library whose every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lipc.pc is right for any libdir and includedir, relative or absolute: configure the source tree
 # afresh for each, install the pkgconfig component into a DESTDIR, and read the lipc.pc installed.
 # Run by CTest: cmake -DSOURCE=<source tree> -DWORK=<scratch directory> -DCC=<compiler> -P pc.cmake

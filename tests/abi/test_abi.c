@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The ABI of liblipc.so.1, held to three lists that must agree: the functions the public headers
  * declare (include/lipc/, every .h), the names the symbol map lists under its version nodes

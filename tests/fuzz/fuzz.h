@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The libFuzzer entry points the harnesses define. Each harness is built twice: with clang's
  * -fsanitize=fuzzer for `make fuzz`, and with replay.c's main() in every build, where CTest runs

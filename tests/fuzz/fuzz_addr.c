@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The address parser (lipc_addr_parse) and the System V key parser (lipc_key_parse) on any
  * text: either a parsed address that keeps every promise of lipc/chan.h, or -1 with one of the

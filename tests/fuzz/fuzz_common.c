@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every harness shares: the report of a broken contract. */
 #include <stdio.h>
 #include <stdlib.h>

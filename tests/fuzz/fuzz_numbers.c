@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The lipc command's number parsers (their cores, which never exit): a value they accept is in
  * range and is what the text says, and what they refuse comes with a reason. The first byte

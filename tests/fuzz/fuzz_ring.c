@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The ring's reader, and its writer, fed a shared region the fuzzer wrote: positions, record
  * headers and records, and now and then a broken static header. A ring of 4 KiB is created once;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The signal parser and namer: whatever the text, lipc_signal_parse() gives a signal from 0 to
  * SIGRTMAX or -1 with EINVAL, and a signal it gives is named by lipc_signal_name() in a name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The stream decoder (lipc__stream_take and lipc__stream_fill, under every byte-stream channel)
  * fed any bytes through a pipe, in chunks of pseudo-random sizes so that frames and lines

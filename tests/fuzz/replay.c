@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay: run a harness over files and directories of inputs without libFuzzer, for CTest and
  * for anyone reproducing a crash with gcc or gdb: `replay_ring tests/fuzz/corpus/ring`. Prints

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Run each libFuzzer harness of a `make fuzz` build for a bounded time: tests/fuzz/run.sh BUILD
 # [SECONDS_EACH] [NAME...]. Each starts from its committed corpus (tests/fuzz/corpus/NAME, never
 # modified here) and works in BUILD/fuzz-work/NAME; a crash leaves its input there as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * FIFOs (named pipes): a pipe with a name in the file system, so unrelated processes can open
  * it. Only the name lives on disk; the data goes through the kernel as in any pipe. Opening

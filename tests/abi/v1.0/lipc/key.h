@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * System V IPC keys. Message queues, semaphore sets and shared memory segments of System V are
  * found by a 32-bit key that every process must agree on: a number, or ftok(path, proj), which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LinuxIPC: every public module of liblipc, and the conventions they all share. */
 #ifndef LIPC_LIPC_H
 #define LIPC_LIPC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Message queues: the kernel keeps whole messages, each with its own boundaries, until a
  * process takes them, so the sender and the receiver need not run at the same time. Two

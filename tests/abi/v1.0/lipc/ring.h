@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The LinuxIPC ring: the fastest way to move messages between two processes on one machine. A
  * single producer and a single consumer share a ring of variable-length records in a POSIX

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Semaphores: a counter in the kernel that processes take (wait: decrement, sleeping while it
  * is 0) and give back (post: increment, waking a sleeper). Initialised to 1 it is a lock between

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared memory: pages that the kernel maps into several processes at once, so that what one
  * process stores the others load, with no system call and no copy in between. That is why it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sockets: Unix domain sockets join processes of one machine through a path in the file system
  * (or a name in the abstract namespace, "@name", that leaves no file), in three types: a byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The version of LinuxIPC, and of its ABI. The macros are the version of the headers a program was
  * compiled with; lipc_version() is the version of the library it runs with, which may be newer
