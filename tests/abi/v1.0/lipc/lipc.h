@@ -50,7 +50,8 @@
 
 /*
  * Open flags, the same for every module (see above). A module's own open flags start at
- * LIPC_MODULE_FLAG(0) (LIPC_SEM_UNDO, LIPC_SHM_RDONLY, LIPC_MSGQ_NONBLOCK, LIPC_RING_SPIN).
+ * LIPC_MODULE_FLAG(0) (LIPC_SEM_UNDO, LIPC_SHM_RDONLY, LIPC_MSGQ_NONBLOCK, LIPC_RING_SPIN);
+ * n goes up to 2, as bit 31 is the sign of the int that flags are.
  */
 #define LIPC_CREATE	    (1 << 24) /* create the object when it does not exist */
 #define LIPC_EXCL	    (1 << 25) /* with LIPC_CREATE: fail with EEXIST when it exists */
