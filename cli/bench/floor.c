@@ -11,19 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h" /* lipc__cpu_relax() */
 #include "lipc/signal.h"
 #include "pair.h"
 
 #define LINE_STOP UINT64_MAX
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
 
 /*
  * The floors: one word on one cache line, which A sets to an odd number and B answers with the
@@ -43,7 +35,7 @@ static void line_wait(const struct line *l, uint64_t want)
 		if (l->yield)
 			sched_yield();
 		else
-			cpu_relax();
+			lipc__cpu_relax();
 	}
 }
 
@@ -75,7 +67,7 @@ int run_line(struct side *s, bool yield)
 				if (yield)
 					sched_yield();
 				else
-					cpu_relax();
+					lipc__cpu_relax();
 			}
 			atomic_store_explicit(&l.sh->line, want + 1, memory_order_release);
 		}

@@ -7,12 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "internal.h" /* lipc__futex_wait(), lipc__futex_wake() */
 #include "lipc/lock.h"
 #include "lipc/sem.h"
 #include "lipc/signal.h"
@@ -226,12 +225,12 @@ static uint32_t *word(_Atomic uint32_t *w)
 static void futex_wait(_Atomic uint32_t *w, uint32_t seen)
 {
 	/* Shared (no FUTEX_PRIVATE_FLAG): the waker is another process. EAGAIN: it moved. */
-	syscall(SYS_futex, word(w), FUTEX_WAIT, seen, NULL, NULL, 0);
+	lipc__futex_wait(word(w), seen, NULL);
 }
 
 static void futex_wake(_Atomic uint32_t *w)
 {
-	syscall(SYS_futex, word(w), FUTEX_WAKE, 1, NULL, NULL, 0);
+	lipc__futex_wake(word(w), 1);
 }
 
 static void futex_rt(const struct side *s, void *ctx, uint64_t k)
