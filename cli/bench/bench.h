@@ -34,6 +34,7 @@ enum bench_how {
 	HOW_CHAN,      /* two channels at the case's addresses */
 	HOW_PIPE_CHAN, /* two pipes wrapped by lipc_chan_open_fd() */
 	HOW_RAW_PIPE,  /* two pipes, bare read() and write() */
+	HOW_RAW_RING,  /* two bare rings in a shared anonymous mapping (message.c) */
 	HOW_LOCK,      /* the three-lock baton: POSIX, OFD, flock or robust mutex (lock_kind) */
 	HOW_SEM_POSIX,
 	HOW_SEM_SYSV,

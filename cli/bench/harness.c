@@ -324,6 +324,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_place *p,
 	case HOW_PIPE_CHAN:
 	case HOW_RAW_PIPE:
 		return run_pipes(&s, c->how == HOW_RAW_PIPE, pattern);
+	case HOW_RAW_RING:
+		return run_raw_ring(&s, pattern);
 	case HOW_LOCK:
 		return run_baton(&s, c, o);
 	case HOW_SEM_POSIX:

@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lipc bench, the message cases: round trips and streaming through the channel (lipc_chan_*,
- * exactly as lipc send and recv use it), through a pipe wrapped by the channel, and through a
- * bare pipe, the reference. The trap is a fast and wrong figure: data that arrives damaged or
- * not at all. Every message carries its sequence number in its first bytes and a fixed pattern
- * after it whose checksum is known; B replies first and checks after (off the timed path), A
- * checks each reply after it has taken its timestamp, and any mismatch ends the case with the
- * reason instead of a figure. A size the mechanism cannot carry is n/a, saying what sets the
- * limit.
+ * exactly as lipc send and recv use it), through a pipe wrapped by the channel, and through the
+ * references: a bare pipe, and a bare ring in shared memory (raw-ring, the floor of shm). The trap
+ * is a fast and wrong figure: data that arrives damaged or not at all. Every message carries its
+ * sequence number in its first bytes and a fixed pattern after it whose checksum is known; B
+ * replies first and checks after (off the timed path), A checks each reply after it has taken its
+ * timestamp, and any mismatch ends the case with the reason instead of a figure. A size the
+ * mechanism cannot carry is n/a, saying what sets the limit.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "lipc/chan.h"
 #include "lipc/pipe.h"
 #include "lipc/ring.h"
+#include "internal.h" /* lipc__cpu_relax() */
 #include "lipc/signal.h"
 #include "pair.h"
 
@@ -109,12 +113,120 @@ static uint64_t checksum(const unsigned char *p, size_t n)
 	return h;
 }
 
+/*
+ * raw-ring: the simplest correct single-producer single-consumer ring between the two
+ * processes, what the LinuxIPC ring (shm, shm-spin) is measured against. A byte ring of a power
+ * of two, its head (bytes written) and tail (bytes read) counting up for ever, each on a line of
+ * its own; a message is its bytes and nothing else, since both sides know the size of every
+ * message of a measurement (one that would straddle the end goes to the start). The sender
+ * copies a message in; the receiver reads it in place and gives it back at its next receive,
+ * as the shm channel does. Each side writes only its own index and keeps a copy of the other's,
+ * read again only when the copy says the ring is full (or empty): when both are busy, a message
+ * costs its copy and two stores. Waiting busy-polls, except when both processes share a CPU,
+ * where the one waiting could only spin until a preemption: there it calls sched_yield()
+ * between looks, as the yield floor does. No framing, no wake-up, no check of the peer: a peer
+ * that dies leaves the other polling until the command's watchdog ends the case, and the data
+ * is checked as in every case. The memory is a shared anonymous mapping made before B's fork:
+ * nothing with a name, nothing to remove.
+ */
+
+/* 128 bytes: a line and the one that the adjacent-line prefetcher pulls in with it. */
+#define RING_LINE 128
+
+struct ring_shared {
+	_Alignas(RING_LINE) _Atomic uint64_t head; /* the producer's: bytes written */
+	_Alignas(RING_LINE) _Atomic uint64_t tail; /* the consumer's: bytes read */
+};
+
+#define RING_DATA ((sizeof(struct ring_shared) + RING_LINE - 1) / RING_LINE * RING_LINE)
+
+/* One end of one ring, in one process. */
+struct ring_end {
+	struct ring_shared *sh;
+	unsigned char *data;
+	size_t cap;    /* a power of two */
+	uint64_t pos;  /* ours: head (producer) or tail (consumer) */
+	uint64_t peer; /* our copy of the other's index */
+	bool yield;    /* both processes on one CPU */
+};
+
+static void ring_wait(const struct ring_end *r)
+{
+	if (r->yield)
+		sched_yield();
+	else
+		lipc__cpu_relax();
+}
+
+/*
+ * Where a message of n bytes goes: at pos, or at the start of the ring when it would straddle
+ * the end. Both sides know every size, so both skip the same gap and nothing needs to say so.
+ */
+static uint64_t ring_place(const struct ring_end *r, uint64_t pos, size_t n)
+{
+	size_t left = r->cap - (size_t)(pos & (r->cap - 1));
+
+	return left < n ? pos + left : pos;
+}
+
+static void ring_push(struct ring_end *r, const unsigned char *p, size_t n)
+{
+	uint64_t at = ring_place(r, r->pos, n);
+
+	/*
+	 * Acquire: pairs with the consumer's release store of tail in ring_pop, so that its reads
+	 * of the bytes we are about to overwrite are done before we write them.
+	 */
+	while (at + n - r->peer > r->cap) {
+		r->peer = atomic_load_explicit(&r->sh->tail, memory_order_acquire);
+		if (at + n - r->peer > r->cap)
+			ring_wait(r);
+	}
+	memcpy(r->data + (at & (r->cap - 1)), p, n);
+	r->pos = at + n;
+	/* Release: pairs with the consumer's acquire load of head; the bytes are there first. */
+	atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
+}
+
+/*
+ * The next message, in place, as the shm channel hands out its records: it stays ours until the
+ * next call, which gives it back first (as lipc_chan_recv releases the record it peeked last).
+ */
+static const unsigned char *ring_pop(struct ring_end *r, size_t n)
+{
+	uint64_t at;
+
+	/* Release: pairs with the producer's acquire load of tail; we are done with the bytes. */
+	atomic_store_explicit(&r->sh->tail, r->pos, memory_order_release);
+	at = ring_place(r, r->pos, n);
+	/* Acquire: pairs with the producer's release store of head in ring_push. */
+	while (r->peer < at + n) {
+		r->peer = atomic_load_explicit(&r->sh->head, memory_order_acquire);
+		if (r->peer < at + n)
+			ring_wait(r);
+	}
+	r->pos = at + n;
+	return r->data + (at & (r->cap - 1));
+}
+
+/* The capacity of a ring for messages of up to max bytes: as chan_opts() gives shm's. */
+static size_t ring_capacity(size_t max)
+{
+	size_t cap = LIPC_RING_CAPACITY_DEFAULT;
+
+	/* A ring record is at most half the ring. */
+	while (cap / 2 - 8 < max && cap < LIPC_RING_CAPACITY_MAX)
+		cap *= 2;
+	return cap;
+}
+
 /* One side's two ends of a message case. */
 struct msg_end {
 	struct lipc_chan *tx, *rx;	   /* channel cases */
 	struct lipc_addr tx_addr, rx_addr; /* for the transport's meaning of an errno */
 	int fd_tx, fd_rx;		   /* the bare pipe */
 	bool raw;
+	struct ring_end *ring_tx, *ring_rx; /* raw-ring */
 	const unsigned char *pattern;
 	unsigned char *sbuf; /* what we send: the pattern under our header */
 	unsigned char *rbuf; /* the bare pipe reads here */
@@ -140,6 +252,10 @@ static void msg_begin(struct msg_end *e, size_t size)
 
 static void msg_send(const struct side *s, struct msg_end *e, const unsigned char *p)
 {
+	if (e->ring_tx) {
+		ring_push(e->ring_tx, p, e->size);
+		return;
+	}
 	if (e->raw) {
 		size_t done = 0;
 
@@ -163,6 +279,11 @@ static void msg_recv(const struct side *s, struct msg_end *e)
 	struct lipc_msg m = LIPC_MSG_INIT;
 	int r;
 
+	if (e->ring_rx) {
+		e->got = ring_pop(e->ring_rx, e->size);
+		e->got_len = e->size;
+		return;
+	}
 	if (e->raw) {
 		size_t done = 0;
 
@@ -467,14 +588,11 @@ int run_pipes(struct side *s, bool raw, unsigned char *pattern)
 static struct lipc_chan_opts chan_opts(const struct side *s, const struct bench_case *c)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	size_t max = s->plan->max_size, cap = LIPC_RING_CAPACITY_DEFAULT;
+	size_t max = s->plan->max_size;
 
 	o.flags = LIPC_CHAN_FRAMED | c->flags;
 	o.max_msg = max;
-	/* A ring record is at most half the ring. */
-	while (cap / 2 - 8 < max && cap < LIPC_RING_CAPACITY_MAX)
-		cap *= 2;
-	o.capacity = cap;
+	o.capacity = ring_capacity(max);
 	/*
 	 * A POSIX queue's messages are 8 KiB by default. Bigger ones need a raised
 	 * fs.mqueue.msgsize_max or CAP_SYS_RESOURCE (up to 16 MiB), and room in RLIMIT_MSGQUEUE,
@@ -617,6 +735,54 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 	msg_buffers(s, &e, pattern);
 	run_messages(s, &e, limit[0]);
 	close_ends(&e);
+	if (!s->is_a)
+		_exit(0);
+	reap_b(s);
+	return 0;
+}
+
+/* Do both processes of the pair run on one CPU? */
+static bool one_cpu(const struct side *s)
+{
+	cpu_set_t set;
+
+	if (s->place->cpu_a >= 0)
+		return s->place->cpu_a == s->place->cpu_b;
+	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) < 2;
+}
+
+/*
+ * raw-ring: two rings, A to B and back, in one shared anonymous mapping made before the fork,
+ * each as large as the LinuxIPC ring of the shm case would be; a message may fill half of it,
+ * as a record of that ring may, so that one always fits after the gap at the end.
+ */
+int run_raw_ring(struct side *s, unsigned char *pattern)
+{
+	size_t cap = ring_capacity(s->plan->max_size), len = 2 * (RING_DATA + cap);
+	struct ring_end ends[2];
+	struct msg_end e = { .limit_what = "half the ring", .limit_knob = "" };
+	unsigned char *map;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (map == MAP_FAILED)
+		die(s, "mmap of %zu bytes: %s", len, strerror(errno));
+	/* The mapping is zeros: both rings empty, head = tail = 0. */
+	for (int i = 0; i < 2; i++)
+		ends[i] = (struct ring_end){
+			.sh = (struct ring_shared *)(map + i * (RING_DATA + cap)),
+			.data = map + i * (RING_DATA + cap) + RING_DATA,
+			.cap = cap,
+		};
+	fork_b(s);
+	/* Ring 0 carries A to B, ring 1 B to A. */
+	e.ring_tx = &ends[s->is_a ? 0 : 1];
+	e.ring_rx = &ends[s->is_a ? 1 : 0];
+	e.ring_tx->yield = e.ring_rx->yield = one_cpu(s);
+	msg_buffers(s, &e, pattern);
+	run_messages(s, &e, cap / 2);
+	close_ends(&e);
+	munmap(map, len);
 	if (!s->is_a)
 		_exit(0);
 	reap_b(s);

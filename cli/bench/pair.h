@@ -86,6 +86,7 @@ void mark(const struct side *s, struct shared *sh, uint64_t want, const char *wh
 /* The cases, run in A (each forks its B): message.c */
 unsigned char *make_pattern(const struct side *s, size_t size);
 int run_pipes(struct side *s, bool raw, unsigned char *pattern);
+int run_raw_ring(struct side *s, unsigned char *pattern);
 int run_chan(struct side *s, const struct bench_case *c, const struct bench_objects *ob,
 	     unsigned char *pattern);
 /* handoff.c */

@@ -119,6 +119,13 @@ static const char *times(double x, char *buf, size_t len)
 	return buf;
 }
 
+/* A ratio that may be under 1: two digits. */
+static const char *ratio(double x, char *buf, size_t len)
+{
+	snprintf(buf, len, x < 1 ? "%.2g" : x < 10 ? "%.1f" : "%.0f", x);
+	return buf;
+}
+
 static int cmp_row(const void *a, const void *b)
 {
 	const struct bench_row *x = a, *y = b;
@@ -242,6 +249,57 @@ static void print_notes(FILE *f, const struct notes *ns)
 		fprintf(f, "  n/a  %s\n", ns->text[i]);
 }
 
+/*
+ * Under each table, shm and shm-spin against raw-ring, the bare ring they are built to beat or
+ * match, in each placement where both have a figure: p50 over raw-ring's p50 (lower is better),
+ * MB/s over raw-ring's MB/s (higher is better). raw-ring is a case as raw-pipe is, not a floor:
+ * it runs when chosen, and the x column keeps its one meaning, the placement's floor.
+ */
+static const struct bench_result *result_named(const struct bench_run *run, const char *name)
+{
+	for (size_t i = 0; i < run->n_results; i++)
+		if (run->results[i].status == ST_OK && !strcmp(run->results[i].c->name, name))
+			return &run->results[i];
+	return NULL;
+}
+
+static void ring_ratios(FILE *f, const struct bench_run *run, bool lat)
+{
+	static const char *const names[] = { "shm", "shm-spin" };
+	const struct bench_result *raw = result_named(run, "raw-ring");
+	bool any = false;
+	char c[32];
+
+	for (int pi = 0; raw && pi < run->n_places; pi++) {
+		const struct bench_figure *rf =
+			lat ? bench_lat_of(run, raw, pi) : tput_of(run, raw, pi);
+		bool place_named = false;
+
+		if (!rf || rf->status != ST_OK)
+			continue;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			const struct bench_result *r = result_named(run, names[k]);
+			const struct bench_figure *fg = !r    ? NULL
+							: lat ? bench_lat_of(run, r, pi)
+							      : tput_of(run, r, pi);
+
+			if (!fg || fg->status != ST_OK)
+				continue;
+			if (!any)
+				fputs(lat ? "  p50 over raw-ring's:" : "  MB/s over raw-ring's:",
+				      f);
+			if (!place_named)
+				fprintf(f, "%s %s", any ? ";" : "", run->places[pi].name);
+			fprintf(f, "%s %s %s", place_named ? "," : "", names[k],
+				lat ? times(fg->p50 / rf->p50, c, sizeof(c))
+				    : ratio(fg->bytes_per_s / rf->bytes_per_s, c, sizeof(c)));
+			any = place_named = true;
+		}
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 static void lat_table(FILE *f, const struct bench_run *run, struct bench_row *rows)
 {
 	size_t n = bench_sort_rows(run, true, rows);
@@ -278,6 +336,7 @@ static void lat_table(FILE *f, const struct bench_run *run, struct bench_row *ro
 		fputc('\n', f);
 	}
 	print_notes(f, &ns);
+	ring_ratios(f, run, true);
 }
 
 static void tput_table(FILE *f, const struct bench_run *run, struct bench_row *rows)
@@ -320,6 +379,7 @@ static void tput_table(FILE *f, const struct bench_run *run, struct bench_row *r
 		fputc('\n', f);
 	}
 	print_notes(f, &ns);
+	ring_ratios(f, run, false);
 }
 
 static void describe_places(FILE *f, const struct bench_run *run)
