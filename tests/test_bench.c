@@ -251,8 +251,8 @@ static void short_run_of_every_case(void)
 /* The test hook: every message case loses (or damages) its fourth message. */
 static void run_with_fault(const char *fault, const char *expect)
 {
-	static const char *const cases[] = { "raw-pipe", "pipe", "fifo", "shm",
-					     "shm-spin", "unix", "mq",	 "sysv-mq" };
+	static const char *const cases[] = { "raw-pipe", "raw-ring", "pipe", "fifo",   "shm",
+					     "shm-spin", "unix",     "mq",   "sysv-mq" };
 	struct check_cmd c;
 	struct jval *root;
 	const struct jval *list;
@@ -262,8 +262,9 @@ static void run_with_fault(const char *fault, const char *expect)
 	CHECK_SYS(setenv("LIPC_BENCH_FAULT", fault, 1));
 	check_cmd_run(&c, NULL,
 		      LIPC_ARGV("bench", "--only",
-				"raw-pipe,pipe,fifo,shm,shm-spin,unix,mq,sysv-mq", "--duration",
-				"0.02", "--sizes", "64", "--pin", "none", "--json", "-"));
+				"raw-pipe,raw-ring,pipe,fifo,shm,shm-spin,unix,mq,sysv-mq",
+				"--duration", "0.02", "--sizes", "64", "--pin", "none", "--json",
+				"-"));
 	CHECK_SYS(unsetenv("LIPC_BENCH_FAULT"));
 	CHECK_EQ(c.status, 1);
 	CHECK_STR(c.err, "");
@@ -292,8 +293,20 @@ static void run_with_fault(const char *fault, const char *expect)
 		CHECK_EQ(jget(cs, "results")->n, 0);
 		failed++;
 	}
-	CHECK(failed >= 5);
+	CHECK(failed >= 6);
 	json_free(root);
+	check_cmd_free(&c);
+
+	/* raw-ring, which has no transport of the library to fail, also in the table. */
+	CHECK_SYS(setenv("LIPC_BENCH_FAULT", fault, 1));
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "raw-ring", "--duration", "0.02", "--sizes",
+				"64", "--pin", "none"));
+	CHECK_SYS(unsetenv("LIPC_BENCH_FAULT"));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.out, "raw-ring        message   FAILED: unpinned: message 3 of 64 B");
+	CHECK_CONTAINS(c.out, expect);
+	nothing_left(c.pid);
 	check_cmd_free(&c);
 
 	/* The table says FAILED and gives the reason. */
@@ -320,6 +333,62 @@ static void round_trips_only(void)
 		 0);
 	CHECK_CONTAINS(c.out, "Round trips at 64 B");
 	CHECK(!strstr(c.out, "Streaming"));
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+}
+
+/*
+ * raw-ring at sizes that do not divide its ring, so that messages skip the gap at its end, and
+ * one that takes half of it: every message arrives whole; under each table, shm and shm-spin
+ * over raw-ring, in each placement.
+ */
+static void raw_ring_beside_shm(void)
+{
+	struct check_cmd c;
+	struct jval *root;
+	const struct jval *list;
+	bool shm = scheme_known("shm");
+
+	bench_env();
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "raw-ring", "--duration", "0.02", "--sizes",
+				"1,7,1000,65535,1M", "--json", "-"));
+	CHECK_EQ(c.status, 0);
+	root = json_parse(c.out);
+	list = jget(root, "cases");
+	CHECK_STR(jstr(&list->items[0], "name"), "raw-ring");
+	CHECK_STR(jstr(&list->items[0], "status"), "ok");
+	for (size_t j = 0; j < jget(&list->items[0], "results")->n; j++) {
+		const struct jval *res = &jget(&list->items[0], "results")->items[j];
+
+		CHECK_STR(jstr(res, "status"), "ok");
+		if (!strcmp(jstr(res, "test"), "latency"))
+			check_latency(res);
+		else
+			check_throughput(res);
+	}
+	json_free(root);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "raw-ring,shm,shm-spin", "--duration", "0.02",
+				"--sizes", "64", "--pin", "none"));
+	CHECK_EQ(c.status, 0);
+	if (shm) {
+		CHECK_CONTAINS(c.out, "\n  p50 over raw-ring's: unpinned shm ");
+		CHECK_CONTAINS(c.out, "\n  MB/s over raw-ring's: unpinned shm ");
+		CHECK_CONTAINS(c.out, ", shm-spin ");
+	}
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+
+	/* Without raw-ring, no such line. */
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "shm", "--duration", "0.02", "--sizes", "64",
+				"--pin", "none"));
+	CHECK_EQ(c.status, 0);
+	CHECK(!strstr(c.out, "raw-ring"));
 	nothing_left(c.pid);
 	check_cmd_free(&c);
 }
@@ -562,7 +631,7 @@ static void reasons_are_utf8_and_fit(void)
 	bench_env();
 }
 
-CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only),
+CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only), TEST(raw_ring_beside_shm),
 	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
 	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing),
 	   TEST(ignored_signals_stay_ignored), TEST(reasons_are_utf8_and_fit))
