@@ -124,10 +124,10 @@ static uint64_t checksum(const unsigned char *p, size_t n)
  * read again only when the copy says the ring is full (or empty): when both are busy, a message
  * costs its copy and two stores. Waiting busy-polls, except when both processes share a CPU,
  * where the one waiting could only spin until a preemption: there it calls sched_yield()
- * between looks, as the yield floor does. No framing, no wake-up, no check of the peer: a peer
- * that dies leaves the other polling until the command's watchdog ends the case, and the data
- * is checked as in every case. The memory is a shared anonymous mapping made before B's fork:
- * nothing with a name, nothing to remove.
+ * between looks, as the yield floor does (and so does any long wait, ring_wait). No framing,
+ * no wake-up, no check of the peer: a peer that dies leaves the other polling until the command's
+ * watchdog ends the case, and the data is checked as in every case. The memory is a shared
+ * anonymous mapping made before B's fork: nothing with a name, nothing to remove.
  */
 
 /* 128 bytes: a line and the one that the adjacent-line prefetcher pulls in with it. */
@@ -150,9 +150,15 @@ struct ring_end {
 	bool yield;    /* both processes on one CPU */
 };
 
-static void ring_wait(const struct ring_end *r)
+/*
+ * One look more. After RING_SPINS looks in vain, a process that thought it had a CPU of its own
+ * yields too: unpinned, or beside other work, the peer may be waiting for this very CPU.
+ */
+#define RING_SPINS 4096
+
+static void ring_wait(const struct ring_end *r, unsigned *looks)
 {
-	if (r->yield)
+	if (r->yield || ++*looks > RING_SPINS)
 		sched_yield();
 	else
 		lipc__cpu_relax();
@@ -172,6 +178,7 @@ static uint64_t ring_place(const struct ring_end *r, uint64_t pos, size_t n)
 static void ring_push(struct ring_end *r, const unsigned char *p, size_t n)
 {
 	uint64_t at = ring_place(r, r->pos, n);
+	unsigned looks = 0;
 
 	/*
 	 * Acquire: pairs with the consumer's release store of tail in ring_pop, so that its reads
@@ -180,7 +187,7 @@ static void ring_push(struct ring_end *r, const unsigned char *p, size_t n)
 	while (at + n - r->peer > r->cap) {
 		r->peer = atomic_load_explicit(&r->sh->tail, memory_order_acquire);
 		if (at + n - r->peer > r->cap)
-			ring_wait(r);
+			ring_wait(r, &looks);
 	}
 	memcpy(r->data + (at & (r->cap - 1)), p, n);
 	r->pos = at + n;
@@ -195,6 +202,7 @@ static void ring_push(struct ring_end *r, const unsigned char *p, size_t n)
 static const unsigned char *ring_pop(struct ring_end *r, size_t n)
 {
 	uint64_t at;
+	unsigned looks = 0;
 
 	/* Release: pairs with the producer's acquire load of tail; we are done with the bytes. */
 	atomic_store_explicit(&r->sh->tail, r->pos, memory_order_release);
@@ -203,7 +211,7 @@ static const unsigned char *ring_pop(struct ring_end *r, size_t n)
 	while (r->peer < at + n) {
 		r->peer = atomic_load_explicit(&r->sh->head, memory_order_acquire);
 		if (r->peer < at + n)
-			ring_wait(r);
+			ring_wait(r, &looks);
 	}
 	r->pos = at + n;
 	return r->data + (at & (r->cap - 1));
