@@ -124,10 +124,10 @@ static uint64_t checksum(const unsigned char *p, size_t n)
  * read again only when the copy says the ring is full (or empty): when both are busy, a message
  * costs its copy and two stores. Waiting busy-polls, except when both processes share a CPU,
  * where the one waiting could only spin until a preemption: there it calls sched_yield()
- * between looks, as the yield floor does (and so does any long wait, ring_wait). No framing,
- * no wake-up, no check of the peer: a peer that dies leaves the other polling until the command's
- * watchdog ends the case, and the data is checked as in every case. The memory is a shared
- * anonymous mapping made before B's fork: nothing with a name, nothing to remove.
+ * between looks, as the yield floor does (unpinned, it yields after a while: ring_wait). No
+ * framing, no wake-up, no check of the peer: a peer that dies leaves the other polling until the
+ * command's watchdog ends the case, and the data is checked as in every case. The memory is a
+ * shared anonymous mapping made before B's fork: nothing with a name, nothing to remove.
  */
 
 /* 128 bytes: a line and the one that the adjacent-line prefetcher pulls in with it. */
@@ -144,24 +144,28 @@ struct ring_shared {
 struct ring_end {
 	struct ring_shared *sh;
 	unsigned char *data;
-	size_t cap;    /* a power of two */
-	uint64_t pos;  /* ours: head (producer) or tail (consumer) */
-	uint64_t peer; /* our copy of the other's index */
-	bool yield;    /* both processes on one CPU */
+	size_t cap;	/* a power of two */
+	uint64_t pos;	/* ours: head (producer) or tail (consumer) */
+	uint64_t peer;	/* our copy of the other's index */
+	unsigned spins; /* looks before each wait yields (ring_wait) */
 };
 
 /*
- * One look more. After RING_SPINS looks in vain, a process that thought it had a CPU of its own
- * yields too: unpinned, or beside other work, the peer may be waiting for this very CPU.
+ * One look more: busy-polling, or sched_yield() after `spins` looks in vain. 0 when both
+ * processes share a CPU; RING_SPINS unpinned, where the scheduler may put them on one CPU at any
+ * time; UINT_MAX on two CPUs of their own, where a yield would only hand the CPU to whatever
+ * else runs on the machine, as the cache-line floor never does.
  */
 #define RING_SPINS 4096
 
 static void ring_wait(const struct ring_end *r, unsigned *looks)
 {
-	if (r->yield || ++*looks > RING_SPINS)
+	if (*looks >= r->spins) {
 		sched_yield();
-	else
-		lipc__cpu_relax();
+		return;
+	}
+	++*looks;
+	lipc__cpu_relax();
 }
 
 /*
@@ -749,14 +753,16 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 	return 0;
 }
 
-/* Do both processes of the pair run on one CPU? */
-static bool one_cpu(const struct side *s)
+/* How long a wait of raw-ring busy-polls before it yields: ring_wait. */
+static unsigned ring_spins(const struct side *s)
 {
 	cpu_set_t set;
 
 	if (s->place->cpu_a >= 0)
-		return s->place->cpu_a == s->place->cpu_b;
-	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) < 2;
+		return s->place->cpu_a == s->place->cpu_b ? 0 : UINT_MAX;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) < 2)
+		return 0;
+	return RING_SPINS;
 }
 
 /*
@@ -786,7 +792,7 @@ int run_raw_ring(struct side *s, unsigned char *pattern)
 	/* Ring 0 carries A to B, ring 1 B to A. */
 	e.ring_tx = &ends[s->is_a ? 0 : 1];
 	e.ring_rx = &ends[s->is_a ? 1 : 0];
-	e.ring_tx->yield = e.ring_rx->yield = one_cpu(s);
+	e.ring_tx->spins = e.ring_rx->spins = ring_spins(s);
 	msg_buffers(s, &e, pattern);
 	run_messages(s, &e, cap / 2);
 	close_ends(&e);
