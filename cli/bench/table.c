@@ -119,10 +119,12 @@ static const char *times(double x, char *buf, size_t len)
 	return buf;
 }
 
-/* A ratio that may be under 1: two digits. */
+/* A ratio that may be under 1: two digits there (0.92, 0.0046), as times() above. */
 static const char *ratio(double x, char *buf, size_t len)
 {
-	snprintf(buf, len, x < 1 ? "%.2g" : x < 10 ? "%.1f" : "%.0f", x);
+	if (x >= 0.995) /* what %.2g would print as "1" */
+		return times(x, buf, len);
+	snprintf(buf, len, "%.2g", x);
 	return buf;
 }
 
