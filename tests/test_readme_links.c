@@ -24,7 +24,7 @@ struct report {
 	int broken;
 };
 
-static void say(struct report *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(struct report *r, const char *fmt, ...)
 {
 	size_t used = strlen(r->text);
 	va_list ap;
