@@ -802,6 +802,22 @@ static int sock_send(struct lipc_chan *c, const struct lipc_msg *m)
 	return 0;
 }
 
+/* A stream sender's batch is one sendmsg() of many frames; a packet sender's, one each. */
+static int sock_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+{
+	struct sock *s = c->priv;
+	int r;
+
+	if (s->type != SOCK_STREAM) {
+		for (size_t i = 0; i < n; i++)
+			if (packet_send(c, &msgs[i]) < 0)
+				return i ? (int)i : -1;
+		return (int)n;
+	}
+	r = lipc__stream_send_many(c, msgs, n);
+	return r < 0 ? gone_is_epipe() : r;
+}
+
 static int sock_set_timeout(struct lipc_chan *c, int timeout_ms)
 {
 	struct sock *s = c->priv;
@@ -1039,8 +1055,9 @@ static const char *sock_explain(int err)
 #define SOCK_TRANSPORT(name, scheme_id, parser)                                                    \
 	{                                                                                          \
 		.scheme = name, .id = scheme_id, .parse = parser, .open = sock_open,               \
-		.send = sock_send, .recv = sock_recv, .set_timeout = sock_set_timeout,             \
-		.close = sock_close, .explain = sock_explain, .address = sock_address,             \
+		.send = sock_send, .send_many = sock_send_many, .recv = sock_recv,                 \
+		.set_timeout = sock_set_timeout, .close = sock_close, .explain = sock_explain,     \
+		.address = sock_address,                                                           \
 	}
 
 const struct lipc_transport lipc__unix_transport =
