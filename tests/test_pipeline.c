@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command at pipe speed, and still exact: `lipc send ADDRESS` reads its standard input in
+ * blocks and sends many lines per call, `lipc recv ADDRESS` writes many messages per write().
+ * For every transport, LIPC_PIPELINE_LINES (10,000,000 unless told; 100,000 under a wrapper
+ * such as valgrind) numbered lines go from a writer through lipc send and lipc recv, and the
+ * reader checks each line on the other side: none lost, doubled, reordered or damaged. Then the
+ * edges of a batch: a line longer than every buffer, a last line without a newline, a line over a
+ * queue's limit (the lines before it arrive, send says why and fails), and promptness: a line
+ * sent alone reaches recv's standard output before the next is written, though recv gathers
+ * messages (the reader waits for it, with no timer: only a bug makes it wait for ever).
+ *
+ * The processes synchronise through the IPC and pipes only: a socket receiver runs with -v and
+ * says "listening on ADDRESS" before the sender starts.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lipc/msgq.h"
+#include "lipc/ring.h"
+
+extern char **environ;
+
+static long lines(void)
+{
+	const char *n = getenv("LIPC_PIPELINE_LINES");
+
+	if (n && atol(n) > 0)
+		return atol(n);
+	return check_wrapped() ? 100000 : 10000000;
+}
+
+/* lipc with argv, its standard input, output and error as given (-1: /dev/null, inherited). */
+static pid_t spawn_lipc(const char *const argv[], int in, int out, int err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int null = (int)CHECK_SYS(open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+	CHECK_EQ(posix_spawn_file_actions_init(&fa), 0);
+	CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, in >= 0 ? in : null, 0), 0);
+	if (out >= 0)
+		CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
+	if (err >= 0)
+		CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, err, 2), 0);
+	CHECK_EQ(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(null);
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		CHECK(errno == EINTR);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Read a line of at most size - 1 bytes from fd, a byte at a time (for stderr's first line). */
+static void read_line(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (n < size - 1) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		CHECK(r == 1);
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+}
+
+/* The decimal counter the lines are: "0", "1", ... kept as text, incremented in place. */
+struct counter {
+	char d[24];
+	size_t len;
+};
+
+static void counter_init(struct counter *c)
+{
+	c->d[0] = '0';
+	c->len = 1;
+}
+
+static void counter_next(struct counter *c)
+{
+	size_t i = c->len;
+
+	while (i > 0 && c->d[i - 1] == '9')
+		c->d[--i] = '0';
+	if (i == 0) {
+		memmove(c->d + 1, c->d, c->len++);
+		c->d[0] = '1';
+	} else {
+		c->d[i - 1]++;
+	}
+}
+
+/* Write n numbered lines to fd, in blocks as a pipe from yes or seq brings them. */
+static void write_lines(int fd, long n)
+{
+	static char buf[64 * 1024];
+	struct counter c;
+	size_t used = 0;
+
+	counter_init(&c);
+	for (long i = 0; i < n; i++) {
+		if (used + sizeof(c.d) + 1 > sizeof(buf)) {
+			CHECK_EQ(write(fd, buf, used), (ssize_t)used);
+			used = 0;
+		}
+		memcpy(buf + used, c.d, c.len);
+		used += c.len;
+		buf[used++] = '\n';
+		counter_next(&c);
+	}
+	CHECK_EQ(write(fd, buf, used), (ssize_t)used);
+}
+
+static bool is_socket(const char *addr)
+{
+	return !strncmp(addr, "unix", 4) || !strncmp(addr, "tcp:", 4);
+}
+
+/*
+ * n numbered lines through lipc send ADDRESS | lipc recv ADDRESS, each checked in order on the
+ * way out. A queue has no end of stream, so its receiver counts (-n); the others end as their
+ * sender closes (unix-dgram never does: -n too).
+ */
+static void through(const char *address, bool counted)
+{
+	char count[32], where[PATH_MAX + 64], line[PATH_MAX + 100], *buf;
+	int out[2], err[2], in[2];
+	long n = lines(), got = 0;
+	struct counter c;
+	size_t have = 0, cap = 1 << 20;
+	pid_t rx, tx, writer;
+	bool sock = is_socket(address);
+
+	snprintf(count, sizeof(count), "%ld", n);
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	CHECK_SYS(pipe2(err, O_CLOEXEC));
+	{
+		const char *argv[8] = { check_lipc(), "recv" };
+		int k = 2;
+
+		if (sock)
+			argv[k++] = "-v";
+		if (counted) {
+			argv[k++] = "-n";
+			argv[k++] = count;
+		}
+		argv[k++] = address;
+		rx = spawn_lipc(argv, -1, out[1], sock ? err[1] : -1);
+	}
+	close(out[1]);
+	close(err[1]);
+	snprintf(where, sizeof(where), "%s", address);
+	if (sock) {
+		const char *said;
+
+		/* The receiver listens: it says where, and the sender may go. */
+		read_line(err[0], line, sizeof(line));
+		said = strstr(line, "listening on ");
+		CHECK(said != NULL);
+		snprintf(where, sizeof(where), "%s", said + strlen("listening on "));
+	}
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
+	close(in[0]);
+	writer = check_fork();
+	if (writer == 0) {
+		close(out[0]);
+		write_lines(in[1], n);
+		_exit(0);
+	}
+	close(in[1]);
+
+	/* Every line, in order: "len=N\t" first where -v was given. */
+	buf = malloc(cap);
+	CHECK(buf != NULL);
+	counter_init(&c);
+	for (;;) {
+		ssize_t r = read(out[0], buf + have, cap - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			char *text = p;
+
+			if (sock) {
+				char *tab = memchr(p, '\t', (size_t)(nl - p));
+				char head[32];
+				size_t h = (size_t)snprintf(head, sizeof(head), "len=%zu", c.len);
+
+				/* "len=N\t", or "len=N pid=... uid=... gid=...\t" */
+				if (!tab || (size_t)(tab - p) < h || memcmp(p, head, h) ||
+				    (p[h] != '\t' && p[h] != ' '))
+					check_fail(__FILE__, __LINE__, "%s: line %ld: %.*s",
+						   address, got, (int)(nl - p), p);
+				text = tab + 1;
+			}
+			if ((size_t)(nl - text) != c.len || memcmp(text, c.d, c.len))
+				check_fail(__FILE__, __LINE__,
+					   "%s: line %ld is \"%.*s\", expected \"%.*s\"", address,
+					   got, (int)(nl - text), text, (int)c.len, c.d);
+			counter_next(&c);
+			got++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+	}
+	free(buf);
+	CHECK_EQ(have, (size_t)0);
+	CHECK_EQ(got, n);
+	CHECK_EQ(check_wait(writer), 0);
+	CHECK_EQ(wait_status(tx), 0);
+	/* unix-dgram never ends: its receiver counted; the others ended with their sender. */
+	CHECK_EQ(wait_status(rx), 0);
+	close(out[0]);
+	close(err[0]);
+	printf("%s: %ld lines verified\n", address, n);
+}
+
+static char addr[PATH_MAX + 64];
+
+static const char *path_addr(const char *scheme)
+{
+	char path[PATH_MAX];
+
+	snprintf(addr, sizeof(addr), "%s:%s", scheme, check_path(path, sizeof(path), scheme));
+	return addr;
+}
+
+static const char *name_addr(const char *scheme)
+{
+	char name[200];
+
+	snprintf(addr, sizeof(addr), "%s:/%s", scheme, check_name(name, sizeof(name), scheme));
+	return addr;
+}
+
+static void pipeline_fifo(void)
+{
+	through(path_addr("fifo"), false);
+}
+
+static void pipeline_unix(void)
+{
+	through(path_addr("unix"), false);
+}
+
+static void pipeline_unix_seqpacket(void)
+{
+	through(path_addr("unix-seqpacket"), false);
+}
+
+static void pipeline_unix_dgram(void)
+{
+	through(path_addr("unix-dgram"), true);
+}
+
+static void pipeline_tcp(void)
+{
+	through("tcp:127.0.0.1:0", false);
+}
+
+static void pipeline_mq(void)
+{
+	name_addr("mq");
+	through(addr, true);
+	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));
+}
+
+static void pipeline_sysv_mq(void)
+{
+	key_t key = check_key(1);
+
+	snprintf(addr, sizeof(addr), "sysv-mq:%d", (int)key);
+	through(addr, true);
+	CHECK_SYS(lipc_msgq_sysv_unlink(key));
+}
+
+static void pipeline_shm(void)
+{
+	name_addr("shm");
+	through(addr, true);
+	CHECK_SYS(lipc_ring_unlink(addr + 4));
+}
+
+/* recv's output for the input given to send, through address (recv first, counting n). */
+static char *one_way(const char *address, const char *input, long n, int send_status)
+{
+	struct check_cmd rx, tx;
+	char count[32], *out;
+
+	snprintf(count, sizeof(count), "%ld", n);
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-n", count, address));
+	CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", address)), send_status);
+	if (send_status == 0)
+		CHECK_STR(tx.err, "");
+	else
+		CHECK_CONTAINS(tx.err, "over the queue's limit");
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_STR(rx.err, "");
+	out = strdup(rx.out);
+	check_cmd_free(&tx);
+	check_cmd_free(&rx);
+	return out;
+}
+
+/*
+ * A line longer than every buffer of send and recv (256 KiB blocks, 64 KiB batches, PIPE_BUF
+ * on a FIFO) between short ones, and a last line without its newline: each arrives whole.
+ */
+static void long_and_last_lines(void)
+{
+	const size_t big = 300 * 1000;
+	size_t size = big + 64;
+	char *input = malloc(size), *expect = malloc(size + 1), *got;
+	const char *addrs[3];
+	char fifo_a[PATH_MAX + 64], unix_a[PATH_MAX + 64], shm_a[PATH_MAX + 64];
+
+	CHECK(input && expect);
+	strcpy(input, "first\n");
+	memset(input + 6, 'x', big);
+	strcpy(input + 6 + big, "\nafter\nlast");
+	snprintf(expect, size + 1, "%s\n", input);
+	snprintf(fifo_a, sizeof(fifo_a), "%s", path_addr("fifo"));
+	snprintf(unix_a, sizeof(unix_a), "%s", path_addr("unix"));
+	snprintf(shm_a, sizeof(shm_a), "%s", name_addr("shm"));
+	addrs[0] = fifo_a;
+	addrs[1] = unix_a;
+	addrs[2] = shm_a;
+	for (size_t i = 0; i < 3; i++) {
+		if (i == 1) {
+			/* A socket needs its listener first: recv -v says when it listens. */
+			int err[2];
+			char line[PATH_MAX + 100];
+			struct check_cmd tx;
+			pid_t rx;
+			int out = (int)CHECK_SYS(memfd_create("out", MFD_CLOEXEC));
+			struct stat st;
+
+			CHECK_SYS(pipe2(err, O_CLOEXEC));
+			rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-n", "4",
+							       addrs[i], NULL },
+					-1, out, err[1]);
+			close(err[1]);
+			/* Without -v nothing is said: wait for the socket file. */
+			check_wait_for_path(strchr(addrs[i], ':') + 1);
+			CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", addrs[i])), 0);
+			check_cmd_free(&tx);
+			CHECK_EQ(wait_status(rx), 0);
+			CHECK(read(err[0], line, sizeof(line)) == 0);
+			close(err[0]);
+			CHECK_SYS(fstat(out, &st));
+			got = malloc((size_t)st.st_size + 1);
+			CHECK_EQ(pread(out, got, (size_t)st.st_size, 0), st.st_size);
+			got[st.st_size] = '\0';
+			close(out);
+		} else {
+			got = one_way(addrs[i], input, 4, 0);
+		}
+		if (strcmp(got, expect))
+			check_fail(__FILE__, __LINE__, "%s: %zu bytes out, %zu expected", addrs[i],
+				   strlen(got), strlen(expect));
+		free(got);
+	}
+	CHECK_SYS(lipc_ring_unlink(shm_a + 4));
+	free(input);
+	free(expect);
+}
+
+/* A line over a queue's limit: the lines before it arrive, then send says why and fails. */
+static void line_over_the_queue_limit(void)
+{
+	char *input = malloc(20000), *got;
+
+	CHECK(input != NULL);
+	strcpy(input, "one\ntwo\n");
+	memset(input + 8, 'y', 9000); /* over mq_msgsize, 8192 by default */
+	strcpy(input + 8 + 9000, "\nthree\n");
+	name_addr("mq");
+	{
+		const char *mq = addr;
+		struct check_cmd rx, tx;
+
+		check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-n", "2", "--msg-size", "8192", mq));
+		CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", mq)), 1);
+		CHECK_CONTAINS(tx.err, "over the queue's limit");
+		CHECK_EQ(check_cmd_wait(&rx), 0);
+		got = strdup(rx.out);
+		check_cmd_free(&tx);
+		check_cmd_free(&rx);
+	}
+	CHECK_STR(got, "one\ntwo\n");
+	free(got);
+	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));
+	free(input);
+}
+
+/*
+ * recv gathers messages, but never holds back one that came: each line written to send
+ * appears on recv's standard output before the next is written. The reader blocks in read()
+ * until it does; a recv that sat on it would hang the test, which the harness fails.
+ */
+static void prompt(const char *address, bool sock)
+{
+	int in[2], out[2], err[2];
+	char line[PATH_MAX + 100], where[PATH_MAX + 64];
+	pid_t rx, tx;
+
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	CHECK_SYS(pipe2(err, O_CLOEXEC));
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-n", "3", address, NULL }, -1,
+			out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	snprintf(where, sizeof(where), "%s", address);
+	if (sock)
+		check_wait_for_path(strchr(address, ':') + 1);
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
+	close(in[0]);
+	for (int i = 0; i < 3; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "line %d", i);
+		dprintf(in[1], "%s\n", want);
+		read_line(out[0], line, sizeof(line));
+		CHECK_STR(line, want);
+	}
+	close(in[1]);
+	CHECK_EQ(wait_status(tx), 0);
+	CHECK_EQ(wait_status(rx), 0);
+	CHECK(read(err[0], line, sizeof(line)) == 0);
+	close(out[0]);
+	close(err[0]);
+}
+
+static void prompt_lines(void)
+{
+	char shm_a[PATH_MAX + 64];
+
+	prompt(path_addr("fifo"), false);
+	prompt(path_addr("unix"), true);
+	snprintf(shm_a, sizeof(shm_a), "%s", name_addr("shm"));
+	prompt(shm_a, false);
+	CHECK_SYS(lipc_ring_unlink(shm_a + 4));
+}
+
+CHECK_MAIN(TEST_T(pipeline_fifo, 1800), TEST_T(pipeline_unix, 1800),
+	   TEST_T(pipeline_unix_seqpacket, 1800), TEST_T(pipeline_unix_dgram, 1800),
+	   TEST_T(pipeline_tcp, 1800), TEST_T(pipeline_mq, 1800), TEST_T(pipeline_sysv_mq, 1800),
+	   TEST_T(pipeline_shm, 1800), TEST(long_and_last_lines), TEST(line_over_the_queue_limit),
+	   TEST(prompt_lines))
