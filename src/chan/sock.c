@@ -254,8 +254,8 @@ static void sweep(struct sock *s)
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->conns[i].gone)
 			conn_close(s, &s->conns[i]);
-		else
-			s->conns[k++] = s->conns[i];
+		else if (k++ != i)
+			s->conns[k - 1] = s->conns[i];
 	}
 	if (k < s->n)
 		s->paused = false; /* a descriptor came back */
@@ -663,10 +663,10 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 {
 	struct sock *s = c->priv;
 	struct lipc__deadline d;
+	bool started = false;
 
 	if (s->type == SOCK_SEQPACKET && alloc_buf(c) < 0)
 		return -1;
-	lipc__deadline_start(&d, c->timeout_ms);
 	for (;;) {
 		int r = take_any(c, m);
 		size_t n;
@@ -674,6 +674,11 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 		sweep(s);
 		if (r != 0)
 			return r;
+		/* The clock is read only before a wait: a buffered message costs no system call. */
+		if (!started) {
+			lipc__deadline_start(&d, c->timeout_ms);
+			started = true;
+		}
 		/* Every client came and went; one still in the backlog is served first. */
 		if (s->n == 0 && s->served && !(c->flags & LIPC_CHAN_KEEP) && !pending(c->handle))
 			return 0;
