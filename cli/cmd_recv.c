@@ -203,6 +203,7 @@ static int put_msg(const struct lipc_msg *m, bool verbose)
 			if (write_out(all, 4) < 0)
 				return -1;
 			out.used = 0;
+			release_signals();
 			return 0;
 		}
 		if (flush_out() < 0)

@@ -2,13 +2,14 @@
 /*
  * The command at pipe speed, and still exact: `lipc send ADDRESS` reads its standard input in
  * blocks and sends many lines per call, `lipc recv ADDRESS` writes many messages per write().
- * For every transport, LIPC_PIPELINE_LINES (10,000,000 unless told; 100,000 under a wrapper
- * such as valgrind) numbered lines go from a writer through lipc send and lipc recv, and the
- * reader checks each line on the other side: none lost, doubled, reordered or damaged. Then the
- * edges of a batch: a line longer than every buffer, a last line without a newline, a line over a
- * queue's limit (the lines before it arrive, send says why and fails), and promptness: a line
- * sent alone reaches recv's standard output before the next is written, though recv gathers
- * messages (the reader waits for it, with no timer: only a bug makes it wait for ever).
+ * For every transport, LIPC_PIPELINE_LINES (10,000,000 unless told; 1,000,000 in a sanitizer
+ * build, 100,000 under a wrapper such as valgrind) numbered lines go from a writer through lipc
+ * send and lipc recv, and the reader checks each line on the other side: none lost, doubled,
+ * reordered or damaged. Then the edges of a batch: a line longer than every buffer, a last line
+ * without a newline, a line over a queue's limit (the lines before it arrive, send says why and
+ * fails), and promptness: a line sent alone reaches recv's standard output before the next is
+ * written, though recv gathers messages (the reader waits for it, with no timer: only a bug makes
+ * it wait for ever).
  *
  * The processes synchronise through the IPC and pipes only: a socket receiver runs with -v and
  * says "listening on ADDRESS" before the sender starts.
@@ -28,13 +29,25 @@
 
 extern char **environ;
 
+/* Built with a sanitizer (make sanitize), lipc runs a few times slower: a tenth of the lines. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static long lines(void)
 {
 	const char *n = getenv("LIPC_PIPELINE_LINES");
 
 	if (n && atol(n) > 0)
 		return atol(n);
-	return check_wrapped() ? 100000 : 10000000;
+	return check_wrapped() ? 100000 : SANITIZED ? 1000000 : 10000000;
 }
 
 /* lipc with argv, its standard input, output and error as given (-1: /dev/null, inherited). */
@@ -359,12 +372,12 @@ static void long_and_last_lines(void)
 			struct stat st;
 
 			CHECK_SYS(pipe2(err, O_CLOEXEC));
-			rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-n", "4",
-							       addrs[i], NULL },
+			rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-v", "-n",
+							       "4", addrs[i], NULL },
 					-1, out, err[1]);
 			close(err[1]);
-			/* Without -v nothing is said: wait for the socket file. */
-			check_wait_for_path(strchr(addrs[i], ':') + 1);
+			read_line(err[0], line, sizeof(line));
+			CHECK_CONTAINS(line, "listening on");
 			CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", addrs[i])), 0);
 			check_cmd_free(&tx);
 			CHECK_EQ(wait_status(rx), 0);
@@ -375,6 +388,23 @@ static void long_and_last_lines(void)
 			CHECK_EQ(pread(out, got, (size_t)st.st_size, 0), st.st_size);
 			got[st.st_size] = '\0';
 			close(out);
+			/* -v put "len=N\t" before each: take it off, checking N. */
+			{
+				char *r = got, *w = got;
+
+				while (*r) {
+					char *tab = strchr(r, '\t'), *nl;
+					size_t len;
+
+					CHECK(tab && sscanf(r, "len=%zu", &len) == 1);
+					nl = strchr(tab + 1, '\n');
+					CHECK(nl && (size_t)(nl - tab - 1) == len);
+					memmove(w, tab + 1, len + 1);
+					w += len + 1;
+					r = nl + 1;
+				}
+				*w = '\0';
+			}
 		} else {
 			got = one_way(addrs[i], input, 4, 0);
 		}
@@ -430,13 +460,18 @@ static void prompt(const char *address, bool sock)
 	CHECK_SYS(pipe2(out, O_CLOEXEC));
 	CHECK_SYS(pipe2(err, O_CLOEXEC));
 	CHECK_SYS(pipe2(in, O_CLOEXEC));
-	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-n", "3", address, NULL }, -1,
-			out[1], err[1]);
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", sock ? "-v" : "-n",
+					       sock ? "-n" : "3", sock ? "3" : address,
+					       sock ? address : NULL, NULL },
+			-1, out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
 	snprintf(where, sizeof(where), "%s", address);
-	if (sock)
-		check_wait_for_path(strchr(address, ':') + 1);
+	/* A socket's receiver listens first, and says so (-v). */
+	if (sock) {
+		read_line(err[0], line, sizeof(line));
+		CHECK_CONTAINS(line, "listening on");
+	}
 	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
 	close(in[0]);
 	for (int i = 0; i < 3; i++) {
@@ -445,7 +480,10 @@ static void prompt(const char *address, bool sock)
 		snprintf(want, sizeof(want), "line %d", i);
 		dprintf(in[1], "%s\n", want);
 		read_line(out[0], line, sizeof(line));
-		CHECK_STR(line, want);
+		/* -v: "len=6 pid=... uid=... gid=...\t" first */
+		CHECK_STR(sock && strchr(line, '\t') ? strchr(line, '\t') + 1 : line, want);
+		if (sock)
+			CHECK(!strncmp(line, "len=6", 5));
 	}
 	close(in[1]);
 	CHECK_EQ(wait_status(tx), 0);
@@ -466,8 +504,92 @@ static void prompt_lines(void)
 	CHECK_SYS(lipc_ring_unlink(shm_a + 4));
 }
 
+/*
+ * lipc send killed (SIGKILL) in the middle of its input: what reached recv is exactly the first
+ * lines, whole and in order, and recv ends cleanly. On a FIFO no line is ever cut, since a batch
+ * is one write of at most PIPE_BUF bytes, which a pipe takes whole or not at all. The kill comes
+ * once recv has printed some lines: the IPC itself says when.
+ */
+static void send_killed_mid_batch(void)
+{
+	const long before_kill = 100000;
+	int in[2], out[2];
+	pid_t rx, tx, writer;
+	long got = 0;
+	struct counter c;
+	static char buf[1 << 16];
+	size_t have = 0;
+	bool killed = false;
+
+	path_addr("fifo");
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
+	close(out[1]);
+	/* recv made the FIFO and removes it: the killed sender must not be its creator. */
+	check_wait_for_path(addr + strlen("fifo:"));
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
+	close(in[0]);
+	writer = check_fork();
+	if (writer == 0) {
+		/* Lines until send is gone (EPIPE): more than it can take before the kill. */
+		struct counter w;
+		char block[4096];
+		size_t used = 0;
+
+		signal(SIGPIPE, SIG_IGN);
+		close(out[0]);
+		counter_init(&w);
+		for (;;) {
+			if (used + sizeof(w.d) + 1 > sizeof(block)) {
+				if (write(in[1], block, used) != (ssize_t)used)
+					_exit(0);
+				used = 0;
+			}
+			memcpy(block + used, w.d, w.len);
+			used += w.len;
+			block[used++] = '\n';
+			counter_next(&w);
+		}
+	}
+	close(in[1]);
+	counter_init(&c);
+	for (;;) {
+		ssize_t r = read(out[0], buf + have, sizeof(buf) - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			if ((size_t)(nl - p) != c.len || memcmp(p, c.d, c.len))
+				check_fail(__FILE__, __LINE__,
+					   "line %ld is \"%.*s\", expected \"%.*s\"", got,
+					   (int)(nl - p), p, (int)c.len, c.d);
+			counter_next(&c);
+			got++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+		if (!killed && got >= before_kill) {
+			CHECK_SYS(kill(tx, SIGKILL));
+			killed = true;
+		}
+	}
+	CHECK(killed);
+	CHECK_EQ(have, (size_t)0); /* no cut line at the end */
+	CHECK_EQ(wait_status(tx), 128 + SIGKILL);
+	CHECK_EQ(wait_status(rx), 0);
+	CHECK_EQ(check_wait(writer), 0);
+	close(out[0]);
+	printf("%ld whole lines before the kill\n", got);
+}
+
 CHECK_MAIN(TEST_T(pipeline_fifo, 1800), TEST_T(pipeline_unix, 1800),
 	   TEST_T(pipeline_unix_seqpacket, 1800), TEST_T(pipeline_unix_dgram, 1800),
 	   TEST_T(pipeline_tcp, 1800), TEST_T(pipeline_mq, 1800), TEST_T(pipeline_sysv_mq, 1800),
 	   TEST_T(pipeline_shm, 1800), TEST(long_and_last_lines), TEST(line_over_the_queue_limit),
-	   TEST(prompt_lines))
+	   TEST(prompt_lines), TEST(send_killed_mid_batch))
