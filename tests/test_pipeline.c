@@ -588,8 +588,99 @@ static void send_killed_mid_batch(void)
 	printf("%ld whole lines before the kill\n", got);
 }
 
+/*
+ * Two lipc send at once into one FIFO, whose reader cannot keep up: each batch is one write of
+ * at most PIPE_BUF bytes, which the pipe never interleaves with another writer's, so every line
+ * arrives whole, and each sender's lines in order. (A larger write that blocks on a full pipe
+ * lets the other writer's bytes in wherever it stopped: lines cut in two and glued.)
+ */
+static void two_senders_one_fifo(void)
+{
+	const long n = SANITIZED || check_wrapped() ? 100000 : 1000000;
+	int out[2], in[2][2];
+	char count[32];
+	pid_t rx, tx[2], writer[2];
+	long next[2] = { 0, 0 };
+	static char buf[1 << 16];
+	size_t have = 0;
+
+	path_addr("fifo");
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	/* --keep: one sender done before the other comes is no end; the count is. */
+	snprintf(count, sizeof(count), "%ld", 2 * n);
+	rx = spawn_lipc(
+		(const char *const[]){ check_lipc(), "recv", "--keep", "-n", count, addr, NULL },
+		-1, out[1], -1);
+	close(out[1]);
+	check_wait_for_path(addr + strlen("fifo:"));
+	for (int k = 0; k < 2; k++) {
+		CHECK_SYS(pipe2(in[k], O_CLOEXEC));
+		tx[k] = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL },
+				   in[k][0], -1, -1);
+		close(in[k][0]);
+	}
+	for (int k = 0; k < 2; k++) {
+		writer[k] = check_fork();
+		if (writer[k] == 0) {
+			char block[4096];
+			size_t used = 0;
+
+			close(out[0]);
+			close(in[!k][1]);
+			for (long i = 0; i < n; i++) {
+				if (used + 40 > sizeof(block)) {
+					CHECK_EQ(write(in[k][1], block, used), (ssize_t)used);
+					used = 0;
+				}
+				/* Lines of 20 to 35 bytes: a batch's end falls anywhere in one. */
+				used += (size_t)sprintf(block + used, "%c %ld %.*s\n", 'A' + k, i,
+							(int)(i % 16), "................");
+			}
+			CHECK_EQ(write(in[k][1], block, used), (ssize_t)used);
+			_exit(0);
+		}
+	}
+	close(in[0][1]);
+	close(in[1][1]);
+	for (;;) {
+		ssize_t r = read(out[0], buf + have, sizeof(buf) - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			char want[64];
+			int k = p[0] == 'B';
+			int len;
+
+			CHECK(k || p[0] == 'A');
+			len = sprintf(want, "%c %ld %.*s", 'A' + k, next[k], (int)(next[k] % 16),
+				      "................");
+			if (nl - p != len || memcmp(p, want, (size_t)len))
+				check_fail(__FILE__, __LINE__, "\"%.*s\", expected \"%s\"",
+					   (int)(nl - p), p, want);
+			next[k]++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+	}
+	CHECK_EQ(have, (size_t)0);
+	CHECK_EQ(next[0], n);
+	CHECK_EQ(next[1], n);
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ(check_wait(writer[k]), 0);
+		CHECK_EQ(wait_status(tx[k]), 0);
+	}
+	CHECK_EQ(wait_status(rx), 0);
+	close(out[0]);
+}
+
 CHECK_MAIN(TEST_T(pipeline_fifo, 1800), TEST_T(pipeline_unix, 1800),
 	   TEST_T(pipeline_unix_seqpacket, 1800), TEST_T(pipeline_unix_dgram, 1800),
 	   TEST_T(pipeline_tcp, 1800), TEST_T(pipeline_mq, 1800), TEST_T(pipeline_sysv_mq, 1800),
 	   TEST_T(pipeline_shm, 1800), TEST(long_and_last_lines), TEST(line_over_the_queue_limit),
-	   TEST(prompt_lines), TEST(send_killed_mid_batch))
+	   TEST(prompt_lines), TEST(send_killed_mid_batch), TEST_T(two_senders_one_fifo, 600))
