@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chan/batch.h"
 #include "check.h"
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
@@ -679,8 +680,64 @@ static void two_senders_one_fifo(void)
 	close(out[0]);
 }
 
+/*
+ * lipc__chan_send_many() keeps sendmmsg's contract: a message that cannot go stops the batch
+ * after the ones before it were sent (a short count), and the next call, starting with it,
+ * says why. On a pipe (one write of several lines) and on a queue (one call each).
+ */
+static void send_many_stops_at_a_bad_message(void)
+{
+	const struct lipc_msg msgs[] = {
+		{ .struct_size = sizeof(msgs[0]), .data = "one", .len = 3 },
+		{ .struct_size = sizeof(msgs[0]), .data = "two", .len = 3 },
+		{ .struct_size = sizeof(msgs[0]), .data = "bad\nline", .len = 8 },
+		{ .struct_size = sizeof(msgs[0]), .data = "four", .len = 4 },
+	};
+	struct lipc_msg big[2] = { msgs[0], msgs[1] };
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *tx, *rx;
+	struct lipc_msg m = LIPC_MSG_INIT;
+	char *huge = malloc(9000);
+	int p[2];
+	char got[64];
+
+	CHECK_SYS(pipe2(p, O_CLOEXEC));
+	tx = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_EQ(lipc__chan_send_many(tx, msgs, 0), 0);
+	CHECK_EQ(lipc__chan_send_many(tx, msgs, 4), 2);
+	CHECK_ERR(lipc__chan_send_many(tx, msgs + 2, 2), EINVAL);
+	CHECK_EQ(lipc__chan_send_many(tx, msgs + 3, 1), 1);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_EQ(read(p[0], got, sizeof(got)), 13);
+	CHECK(!memcmp(got, "one\ntwo\nfour\n", 13));
+	close(p[0]);
+
+	/* A queue: one call per message, the same contract (EMSGSIZE over mq_msgsize). */
+	CHECK(huge != NULL);
+	memset(huge, 'z', 9000);
+	big[1] = (struct lipc_msg){ .struct_size = sizeof(big[1]), .data = huge, .len = 9000 };
+	name_addr("mq");
+	o.msg_size = 8192;
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
+	CHECK(rx != NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_EQ(lipc__chan_send_many(tx, big, 2), 1);
+	CHECK_ERR(lipc__chan_send_many(tx, big + 1, 1), EMSGSIZE);
+	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+	CHECK(m.len == 3 && !memcmp(m.data, "one", 3));
+	/* A receiver cannot send. */
+	CHECK_ERR(lipc__chan_send_many(rx, msgs, 1), EBADF);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_SYS(lipc_chan_close(rx));
+	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));
+	free(huge);
+}
+
 CHECK_MAIN(TEST_T(pipeline_fifo, 1800), TEST_T(pipeline_unix, 1800),
 	   TEST_T(pipeline_unix_seqpacket, 1800), TEST_T(pipeline_unix_dgram, 1800),
 	   TEST_T(pipeline_tcp, 1800), TEST_T(pipeline_mq, 1800), TEST_T(pipeline_sysv_mq, 1800),
 	   TEST_T(pipeline_shm, 1800), TEST(long_and_last_lines), TEST(line_over_the_queue_limit),
-	   TEST(prompt_lines), TEST(send_killed_mid_batch), TEST_T(two_senders_one_fifo, 600))
+	   TEST(prompt_lines), TEST(send_killed_mid_batch), TEST_T(two_senders_one_fifo, 600),
+	   TEST(send_many_stops_at_a_bad_message))
