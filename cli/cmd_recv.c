@@ -1,10 +1,31 @@
 /* SPDX-License-Identifier: MIT */
-/* lipc recv: print each message that arrives at ADDRESS on its own line. */
+/*
+ * lipc recv: print each message that arrives at ADDRESS on its own line. Messages are gathered
+ * in a buffer and written out many per write(), at pipe speed; the buffer goes out whenever no
+ * further message is there at once (before recv waits), at the count, at the end and on every
+ * exit, so that a reader downstream never waits for a message that has arrived.
+ *
+ * The trap: a message taken from the channel and not yet written out would be lost if a signal
+ * ended the process. So SIGINT, SIGTERM and SIGHUP are held from the moment a batch begins until
+ * it has been written: one that comes meanwhile takes effect right after the write (its
+ * handler, remove_on_signal's, then removes what the channel created). Only while standard
+ * output takes nothing (a reader that stopped reading) is such a signal let in before the
+ * write, and the batch lost with the process: a stuck reader must not make lipc unkillable.
+ * SIGKILL takes the batch with it; the guide (docs/lipc.1, recv) says so.
+ */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+#define OUT_SIZE ((size_t)64 * 1024) /* messages gathered for one write() */
 
 static const char help[] =
 	"Usage: lipc recv [OPTIONS] ADDRESS\n"
@@ -73,17 +94,129 @@ static const struct option longopts[] = {
 	{ 0 },
 };
 
-/* "len=5 priority=3\t": what -v shows before a message. */
-static void print_meta(const struct lipc_msg *m)
+/* "len=5 priority=3\t": what -v shows before a message, in meta; its length. */
+static size_t format_meta(char *meta, size_t size, const struct lipc_msg *m)
 {
-	printf("len=%zu", m->len);
+	int n = snprintf(meta, size, "len=%zu", m->len);
+
 	if (m->has & LIPC_MSG_PRIORITY)
-		printf(" priority=%u", m->priority);
+		n += snprintf(meta + n, size - (size_t)n, " priority=%u", m->priority);
 	if (m->has & LIPC_MSG_TYPE)
-		printf(" type=%ld", m->type);
+		n += snprintf(meta + n, size - (size_t)n, " type=%ld", m->type);
 	if (m->has & LIPC_MSG_CRED)
-		printf(" pid=%d uid=%u gid=%u", (int)m->pid, (unsigned)m->uid, (unsigned)m->gid);
-	putchar('\t');
+		n += snprintf(meta + n, size - (size_t)n, " pid=%d uid=%u gid=%u", (int)m->pid,
+			      (unsigned)m->uid, (unsigned)m->gid);
+	n += snprintf(meta + n, size - (size_t)n, "\t");
+	return (size_t)n;
+}
+
+/* The output: messages gathered for one write(), and the signals held while it holds any. */
+static struct {
+	char buf[OUT_SIZE];
+	size_t used;
+	bool held;	      /* SIGINT, SIGTERM, SIGHUP are blocked */
+	sigset_t fatal, mask; /* those three; the mask to restore */
+} out;
+
+static void hold_signals(void)
+{
+	if (!out.held)
+		sigprocmask(SIG_BLOCK, &out.fatal, &out.mask);
+	out.held = true;
+}
+
+static void release_signals(void)
+{
+	if (out.held)
+		sigprocmask(SIG_SETMASK, &out.mask, NULL);
+	out.held = false;
+}
+
+/*
+ * Write iov[0..cnt) to standard output, whole: 0, or -1 after saying why. While signals are
+ * held, each write waits first for room with them let in (ppoll), so that a reader that
+ * stopped reading cannot keep SIGTERM out.
+ */
+static int write_out(struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t n;
+
+		if (out.held) {
+			struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+			ppoll(&p, 1, NULL, &out.mask);
+		}
+		n = writev(STDOUT_FILENO, iov, cnt);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			stdout_failed = true;
+			out.used = 0;
+			release_signals();
+			warn_msg("write error: %s", strerror(errno));
+			return -1;
+		}
+		while (cnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* Write out what is gathered, then let the held signals in: 0, or -1 after saying why. */
+static int flush_out(void)
+{
+	struct iovec iov = { out.buf, out.used };
+
+	if (out.used > 0 && write_out(&iov, 1) < 0)
+		return -1;
+	out.used = 0;
+	release_signals();
+	return 0;
+}
+
+/* Gather a message and its newline (and its -v prefix): 0, or -1 after saying why. */
+static int put_msg(const struct lipc_msg *m, bool verbose)
+{
+	char meta[160];
+	size_t mlen = verbose ? format_meta(meta, sizeof(meta), m) : 0;
+
+	hold_signals();
+	if (mlen + m->len + 1 > OUT_SIZE - out.used) {
+		struct iovec iov[3] = { { out.buf, out.used },
+					{ meta, mlen },
+					{ (void *)(uintptr_t)m->data, m->len } };
+
+		/* Longer than the room left: what is gathered and this one, in one writev(). */
+		if (mlen + m->len + 1 > OUT_SIZE) {
+			struct iovec all[4] = {
+				iov[0], iov[1], iov[2], { (void *)(uintptr_t) "\n", 1 }
+			};
+
+			if (write_out(all, 4) < 0)
+				return -1;
+			out.used = 0;
+			release_signals();
+			return 0;
+		}
+		if (flush_out() < 0)
+			return -1;
+		hold_signals();
+	}
+	memcpy(out.buf + out.used, meta, mlen);
+	out.used += mlen;
+	if (m->len)
+		memcpy(out.buf + out.used, m->data, m->len);
+	out.used += m->len;
+	out.buf[out.used++] = '\n';
+	return 0;
 }
 
 static bool is_unix_socket(enum lipc_scheme s)
@@ -123,7 +256,7 @@ int cmd_recv(int argc, char **argv)
 	struct lipc_msg m = LIPC_MSG_INIT;
 	long count = -1, got = 0;
 	int opt, r = 0, ret = EXIT_SUCCESS;
-	bool verbose = false;
+	bool verbose = false, no_wait = false; /* the channel's timeout is 0 */
 
 	chan_args_init(&ca, LIPC_RECV);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "kn:v", longopts, help)) != -1) {
@@ -142,36 +275,75 @@ int cmd_recv(int argc, char **argv)
 		usage_error("recv: unexpected argument '%s'", argv[optind + 1]);
 	chan_address(&ca, argv[optind]);
 
-	/* Messages go out as they come, even into a pipe: a reader downstream is waiting. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigemptyset(&out.fatal);
+	sigaddset(&out.fatal, SIGINT);
+	sigaddset(&out.fatal, SIGTERM);
+	sigaddset(&out.fatal, SIGHUP);
 	c = open_channel(&ca, LIPC_RECV);
 	if (verbose)
 		say_where(c, &ca);
-	while (got != count && (r = lipc_chan_recv(c, &m)) != 0) {
+	for (;;) {
+		/*
+		 * With messages gathered, take the next only if it is there already (timeout 0);
+		 * when none is, write them out before waiting with the timeout asked for.
+		 */
+		bool gathered = out.used > 0;
+
+		if (got == count)
+			break;
+		if (gathered != no_wait) {
+			if (lipc_chan_set_timeout(c, gathered ? 0 : ca.opts.timeout_ms) < 0) {
+				r = -1;
+				break;
+			}
+			no_wait = gathered;
+		}
+		r = lipc_chan_recv(c, &m);
+		if (r < 0 && gathered && errno == EAGAIN) {
+			if (flush_out() < 0) {
+				r = 0;
+				ret = EXIT_FAILURE;
+				break;
+			}
+			continue;
+		}
+		if (r == 0)
+			break;
 		if (r < 0) {
 			if (!lost_one(&ca, errno))
 				break;
-			warn_msg("%s: a message was lost: %s", ca.address,
-				 chan_strerror(&ca, errno));
+			int err = errno;
+
+			if (flush_out() < 0) {
+				r = 0;
+				ret = EXIT_FAILURE;
+				break;
+			}
+			warn_msg("%s: a message was lost: %s", ca.address, chan_strerror(&ca, err));
 			ret = EXIT_FAILURE;
 			continue;
 		}
-		if (verbose)
-			print_meta(&m);
-		if (print_msg(m.data, m.len) < 0) {
+		if (put_msg(&m, verbose) < 0) {
 			ret = EXIT_FAILURE;
 			break;
 		}
 		got++;
 	}
 	if (r < 0) {
+		int err = errno;
+
+		flush_out();
+		errno = err;
 		if (errno == ETIMEDOUT || errno == EAGAIN)
 			warn_msg("%s: no message within %s s", ca.address, ca.timeout);
 		else
 			warn_msg("cannot receive from %s: %s", ca.address,
 				 chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
+	} else if (!stdout_failed && flush_out() < 0) {
+		ret = EXIT_FAILURE;
 	}
+	release_signals();
 	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
 		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* lipc send: each operand, or each line of standard input, is one message to ADDRESS. */
+/*
+ * lipc send: each operand, or each line of standard input, is one message to ADDRESS. Standard
+ * input is read in large blocks and its lines sent in batches (lipc__chan_send_many: one write of
+ * many lines on a byte stream), so that a pipe of short lines goes at the speed of the pipe. A
+ * line is sent as soon as read() has returned it whole: typed at a terminal, it goes at once. A
+ * line longer than the block grows the block; a last line without a newline is a message too.
+ */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "chan/batch.h"
 #include "cli.h"
+
+#define BLOCK	   ((size_t)256 * 1024) /* standard input is read this much at a time */
+#define BATCH_MSGS 1024			/* lines handed to the channel in one call */
 
 static const char help[] =
 	"Usage: lipc send [OPTIONS] ADDRESS [MESSAGE...]\n"
@@ -52,16 +64,13 @@ static const struct option longopts[] = {
 	{ 0 },
 };
 
-/* Send one message; on failure print why and return -1. */
-static int send_one(struct lipc_chan *c, const struct chan_args *ca, const void *data, size_t len)
+/* A send failed with errno: say why, and return -1. */
+static int send_failed(struct lipc_chan *c, const struct chan_args *ca)
 {
 	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
+	int err = errno;
 	bool queue;
-	int err;
 
-	if (lipc_chan_send(c, data, len) == 0)
-		return 0;
-	err = errno;
 	/* A queue needs no receiver, only room, and names its own limit (chan_strerror). */
 	queue = lipc_chan_stat(c, &st) == 0;
 	if (err == ETIMEDOUT && queue)
@@ -72,6 +81,99 @@ static int send_one(struct lipc_chan *c, const struct chan_args *ca, const void 
 	else
 		warn_msg("cannot send to %s: %s", ca->address, chan_strerror(ca, err));
 	return -1;
+}
+
+/* Send one message; on failure print why and return -1. */
+static int send_one(struct lipc_chan *c, const struct chan_args *ca, const void *data, size_t len)
+{
+	return lipc_chan_send(c, data, len) == 0 ? 0 : send_failed(c, ca);
+}
+
+/* Send msgs[0..n), all of them, in as few calls as the channel takes; -1 after saying why. */
+static int send_batch(struct lipc_chan *c, const struct chan_args *ca, struct lipc_msg *msgs,
+		      size_t n)
+{
+	while (n > 0) {
+		int r = lipc__chan_send_many(c, msgs, n);
+
+		/* A short count: the next call starts at the message that failed, and says why. */
+		if (r < 0)
+			return send_failed(c, ca);
+		msgs += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Each line of standard input, read in blocks, is a message: 0, or -1 after saying why. */
+static int send_lines(struct lipc_chan *c, const struct chan_args *ca)
+{
+	static struct lipc_msg msgs[BATCH_MSGS];
+	size_t cap = BLOCK, tail = 0, k = 0;
+	char *buf = malloc(cap);
+	int ret = -1;
+
+	if (!buf) {
+		warn_msg("cannot read standard input: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		ssize_t n;
+		char *p = buf, *end, *nl;
+
+		do
+			n = read(STDIN_FILENO, buf + tail, cap - tail);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			warn_msg("cannot read standard input: %s", strerror(errno));
+			goto out_free;
+		}
+		tail += (size_t)n;
+		end = buf + tail;
+		/* Every whole line, in batches; the lines point into buf until sent. */
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			msgs[k++] = (struct lipc_msg){ .struct_size = sizeof(msgs[0]),
+						       .data = p,
+						       .len = (size_t)(nl - p) };
+			p = nl + 1;
+			if (k == BATCH_MSGS) {
+				if (send_batch(c, ca, msgs, k) < 0)
+					goto out_free;
+				k = 0;
+			}
+		}
+		/* At the end, a last line without its newline is still a message. */
+		if (n == 0 && p < end) {
+			msgs[k++] = (struct lipc_msg){ .struct_size = sizeof(msgs[0]),
+						       .data = p,
+						       .len = (size_t)(end - p) };
+			p = end;
+		}
+		if (k > 0 && send_batch(c, ca, msgs, k) < 0)
+			goto out_free;
+		k = 0;
+		if (n == 0)
+			break;
+		/* The start of a line goes to the front; a line that fills the block grows it. */
+		tail = (size_t)(end - p);
+		memmove(buf, p, tail);
+		if (tail == cap) {
+			char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+
+			if (!bigger) {
+				warn_msg("a line of more than %zu bytes: %s", cap,
+					 strerror(ENOMEM));
+				goto out_free;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	ret = 0;
+
+out_free:
+	free(buf);
+	return ret;
 }
 
 int cmd_send(int argc, char **argv)
@@ -106,22 +208,8 @@ int cmd_send(int argc, char **argv)
 		for (int i = optind; i < argc && ret == EXIT_SUCCESS; i++)
 			if (send_one(c, &ca, argv[i], strlen(argv[i])) < 0)
 				ret = EXIT_FAILURE;
-	} else {
-		char *line = NULL;
-		size_t size = 0;
-		ssize_t n;
-
-		while (ret == EXIT_SUCCESS && (n = getline(&line, &size, stdin)) >= 0) {
-			if (n > 0 && line[n - 1] == '\n')
-				n--;
-			if (send_one(c, &ca, line, (size_t)n) < 0)
-				ret = EXIT_FAILURE;
-		}
-		if (ret == EXIT_SUCCESS && ferror(stdin)) {
-			warn_msg("cannot read standard input: %s", strerror(errno));
-			ret = EXIT_FAILURE;
-		}
-		free(line);
+	} else if (send_lines(c, &ca) < 0) {
+		ret = EXIT_FAILURE;
 	}
 	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
 		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "../internal.h"
+#include "batch.h"
 #include "lipc/chan.h"
 
 /* The trust that opts asks for (the join policy, lipc/chan.h). */
@@ -28,6 +29,7 @@ struct lipc__stream {
 	int fd;
 	bool socket; /* sent with MSG_NOSIGNAL: a gone peer is EPIPE, never SIGPIPE */
 	char *buf;   /* received bytes not yet handed out are buf[head, tail) */
+	char *out;   /* a sender's batch: the messages of one write(), framed (write_many) */
 	size_t cap, head, tail;
 	bool eof;
 	int error; /* a framing error is sticky: the stream has lost its place */
@@ -50,6 +52,12 @@ int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, c
  * LIPC__MORE (read more first), LIPC__END (the writer closed and all was handed out), or -1.
  */
 int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m);
+/*
+ * Frame and write msgs[0..n) in as few writes as their sizes allow (batch.h): the count sent,
+ * short when one failed after others went (the next call reports it), or -1 with errno.
+ */
+int lipc__stream_write_many(struct lipc__stream *s, unsigned flags, int timeout_ms,
+			    const struct lipc_msg *msgs, size_t n);
 /* One read() into the buffer, which grows up to max_msg: 0 (data or EOF), or -1 (EAGAIN...). */
 int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg);
 /* Take, reading and waiting at most timeout_ms as needed: 1 message, 0 end of stream, -1. */
@@ -68,6 +76,12 @@ struct lipc_transport {
 		    const struct lipc_chan_opts *opts);
 	/* m->priority and m->type are filled in: the message's own, or the channel's defaults. */
 	int (*send)(struct lipc_chan *chan, const struct lipc_msg *m);
+	/*
+	 * Optional, for mechanisms with neither priority nor type: send msgs[0..n) (n > 0, at
+	 * most INT_MAX) as lipc__chan_send_many() says; without it the channel calls send once
+	 * per message.
+	 */
+	int (*send_many)(struct lipc_chan *chan, const struct lipc_msg *msgs, size_t n);
 	int (*recv)(struct lipc_chan *chan, struct lipc_msg *m);
 	int (*set_timeout)(struct lipc_chan *chan, int timeout_ms);
 	int (*close)(struct lipc_chan *chan);
@@ -143,6 +157,7 @@ void lipc__disown(struct lipc_chan *chan);
 
 /* The hooks of transports that are one byte stream (chan->st). */
 int lipc__stream_send(struct lipc_chan *chan, const struct lipc_msg *m);
+int lipc__stream_send_many(struct lipc_chan *chan, const struct lipc_msg *msgs, size_t n);
 int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *m);
 int lipc__stream_set_timeout(struct lipc_chan *chan, int timeout_ms);
 

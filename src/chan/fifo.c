@@ -153,6 +153,7 @@ const struct lipc_transport lipc__fifo_transport = {
 	.parse = fifo_parse,
 	.open = fifo_open,
 	.send = lipc__stream_send,
+	.send_many = lipc__stream_send_many,
 	.recv = lipc__stream_recv,
 	.set_timeout = lipc__stream_set_timeout,
 	.close = fifo_close,

@@ -254,8 +254,8 @@ static void sweep(struct sock *s)
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->conns[i].gone)
 			conn_close(s, &s->conns[i]);
-		else
-			s->conns[k++] = s->conns[i];
+		else if (k++ != i)
+			s->conns[k - 1] = s->conns[i];
 	}
 	if (k < s->n)
 		s->paused = false; /* a descriptor came back */
@@ -663,10 +663,10 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 {
 	struct sock *s = c->priv;
 	struct lipc__deadline d;
+	bool started = false;
 
 	if (s->type == SOCK_SEQPACKET && alloc_buf(c) < 0)
 		return -1;
-	lipc__deadline_start(&d, c->timeout_ms);
 	for (;;) {
 		int r = take_any(c, m);
 		size_t n;
@@ -674,6 +674,11 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 		sweep(s);
 		if (r != 0)
 			return r;
+		/* The clock is read only before a wait: a buffered message costs no system call. */
+		if (!started) {
+			lipc__deadline_start(&d, c->timeout_ms);
+			started = true;
+		}
 		/* Every client came and went; one still in the backlog is served first. */
 		if (s->n == 0 && s->served && !(c->flags & LIPC_CHAN_KEEP) && !pending(c->handle))
 			return 0;
@@ -800,6 +805,22 @@ static int sock_send(struct lipc_chan *c, const struct lipc_msg *m)
 	if (lipc__stream_send(c, m) < 0)
 		return gone_is_epipe();
 	return 0;
+}
+
+/* A stream sender's batch is one sendmsg() of many frames; a packet sender's, one each. */
+static int sock_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+{
+	struct sock *s = c->priv;
+	int r;
+
+	if (s->type != SOCK_STREAM) {
+		for (size_t i = 0; i < n; i++)
+			if (packet_send(c, &msgs[i]) < 0)
+				return i ? (int)i : -1;
+		return (int)n;
+	}
+	r = lipc__stream_send_many(c, msgs, n);
+	return r < 0 ? gone_is_epipe() : r;
 }
 
 static int sock_set_timeout(struct lipc_chan *c, int timeout_ms)
@@ -1039,8 +1060,9 @@ static const char *sock_explain(int err)
 #define SOCK_TRANSPORT(name, scheme_id, parser)                                                    \
 	{                                                                                          \
 		.scheme = name, .id = scheme_id, .parse = parser, .open = sock_open,               \
-		.send = sock_send, .recv = sock_recv, .set_timeout = sock_set_timeout,             \
-		.close = sock_close, .explain = sock_explain, .address = sock_address,             \
+		.send = sock_send, .send_many = sock_send_many, .recv = sock_recv,                 \
+		.set_timeout = sock_set_timeout, .close = sock_close, .explain = sock_explain,     \
+		.address = sock_address,                                                           \
 	}
 
 const struct lipc_transport lipc__unix_transport =

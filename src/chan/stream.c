@@ -13,6 +13,7 @@
  * whose peer is gone raises SIGPIPE unless it says MSG_NOSIGNAL.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define FRAME_HDR  4
 #define FIRST_READ ((size_t)64 * 1024) /* a pipe's default capacity: most reads fit at once */
 #define SMALL	   512		       /* a message copied to go out in one write() */
+#define BATCH	   ((size_t)64 * 1024) /* a socket's batch: the messages of one sendmsg() */
 
 void lipc__stream_init(struct lipc__stream *s, int fd, bool socket)
 {
@@ -35,7 +37,8 @@ void lipc__stream_init(struct lipc__stream *s, int fd, bool socket)
 void lipc__stream_free(struct lipc__stream *s)
 {
 	free(s->buf);
-	s->buf = NULL;
+	free(s->out);
+	s->buf = s->out = NULL;
 	s->cap = s->head = s->tail = 0;
 }
 
@@ -52,8 +55,12 @@ static int fail_sticky(struct lipc__stream *s, int err)
 	return -1;
 }
 
-/* Write every byte of iov[0..cnt) or fail; a partial message leaves the stream unusable. */
-static int write_all(struct lipc__stream *s, struct iovec *iov, int cnt, int timeout_ms)
+/*
+ * Write every byte of iov[0..cnt) or fail, saying in *sent how many went; a partial message
+ * leaves the stream unusable.
+ */
+static int write_all(struct lipc__stream *s, struct iovec *iov, int cnt, int timeout_ms,
+		     size_t *sent_out)
 {
 	struct lipc__deadline d;
 	size_t sent = 0;
@@ -79,6 +86,7 @@ static int write_all(struct lipc__stream *s, struct iovec *iov, int cnt, int tim
 			goto out_failed;
 		}
 		sent += (size_t)n;
+		*sent_out = sent;
 		while (cnt > 0 && (size_t)n >= iov->iov_len) {
 			n -= (ssize_t)iov->iov_len;
 			iov++;
@@ -106,6 +114,7 @@ int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, c
 {
 	unsigned char hdr[FRAME_HDR];
 	struct iovec iov[2];
+	size_t sent = 0;
 
 	if (s->error) {
 		errno = s->error;
@@ -141,9 +150,127 @@ int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, c
 
 		memcpy(one, iov[0].iov_base, iov[0].iov_len);
 		memcpy(one + iov[0].iov_len, iov[1].iov_base, iov[1].iov_len);
-		return write_all(s, &whole, 1, timeout_ms);
+		return write_all(s, &whole, 1, timeout_ms, &sent);
 	}
-	return write_all(s, iov, 2, timeout_ms);
+	return write_all(s, iov, 2, timeout_ms, &sent);
+}
+
+/* memchr() for a newline; a short line is looked at in place, cheaper than the call. */
+static bool has_newline(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (len > 32)
+		return memchr(p, '\n', len) != NULL;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] == '\n')
+			return true;
+	return false;
+}
+
+/* The bytes msg takes on the stream, or 0 when it cannot go (errno set). */
+static size_t frame_size(unsigned flags, const struct lipc_msg *m)
+{
+	if (flags & LIPC_CHAN_FRAMED) {
+		if (m->len > UINT32_MAX || m->len > SIZE_MAX - FRAME_HDR) {
+			errno = EMSGSIZE;
+			return 0;
+		}
+		return m->len + FRAME_HDR;
+	}
+	if (has_newline(m->data, m->len)) {
+		errno = EINVAL; /* a newline would split the message in two: refused, never split */
+		return 0;
+	}
+	return m->len == SIZE_MAX ? (errno = EMSGSIZE, 0) : m->len + 1;
+}
+
+static void frame_into(unsigned char *p, unsigned flags, const struct lipc_msg *m)
+{
+	if (flags & LIPC_CHAN_FRAMED) {
+		p[0] = (unsigned char)(m->len >> 24);
+		p[1] = (unsigned char)(m->len >> 16);
+		p[2] = (unsigned char)(m->len >> 8);
+		p[3] = (unsigned char)m->len;
+		p += FRAME_HDR;
+	}
+	if (m->len)
+		memcpy(p, m->data, m->len);
+	if (!(flags & LIPC_CHAN_FRAMED))
+		p[m->len] = '\n';
+}
+
+/*
+ * Write the batch in s->out (used bytes: msgs[first..i) framed) and return i; after a failure,
+ * how many of msgs[0..i) went whole (first, and those of the batch the write took whole), or -1
+ * when none did, with errno.
+ */
+static int write_batch(struct lipc__stream *s, unsigned flags, int timeout_ms,
+		       const struct lipc_msg *msgs, size_t first, size_t i, size_t used)
+{
+	struct iovec iov = { s->out, used };
+	size_t sent = 0, whole = 0;
+	int err;
+
+	if (write_all(s, &iov, 1, timeout_ms, &sent) == 0)
+		return (int)i;
+	err = errno;
+	while (first < i && whole + frame_size(flags, &msgs[first]) <= sent)
+		whole += frame_size(flags, &msgs[first++]);
+	errno = err;
+	return first ? (int)first : -1;
+}
+
+int lipc__stream_write_many(struct lipc__stream *s, unsigned flags, int timeout_ms,
+			    const struct lipc_msg *msgs, size_t n)
+{
+	/*
+	 * A pipe or a FIFO may have other writers: a write of PIPE_BUF bytes or fewer is never
+	 * interleaved with theirs, a longer one may be, anywhere. A socket connection is ours.
+	 */
+	size_t limit = s->socket ? BATCH : PIPE_BUF, used = 0, first = 0, i = 0;
+
+	if (s->error) {
+		errno = s->error;
+		return -1;
+	}
+	if (n > INT_MAX)
+		n = INT_MAX;
+	if (!s->out) {
+		s->out = malloc(limit);
+		if (!s->out)
+			return -1;
+	}
+	while (i < n) {
+		size_t size = frame_size(flags, &msgs[i]);
+		int err = errno, r;
+
+		if (size > 0 && size <= limit - used) {
+			frame_into((unsigned char *)s->out + used, flags, &msgs[i]);
+			used += size;
+			i++;
+			continue;
+		}
+		/* What is batched goes first: the messages before this one are good. */
+		if (used > 0) {
+			r = write_batch(s, flags, timeout_ms, msgs, first, i, used);
+			if (r != (int)i)
+				return r;
+			used = 0;
+			first = i;
+		}
+		if (size == 0) {
+			errno = err;
+			return i ? (int)i : -1;
+		}
+		if (size > limit) {
+			/* Longer than a batch: alone, in one write or writev. */
+			if (lipc__stream_write(s, flags, timeout_ms, msgs[i].data, msgs[i].len) < 0)
+				return i ? (int)i : -1;
+			first = ++i;
+		}
+	}
+	return used > 0 ? write_batch(s, flags, timeout_ms, msgs, first, i, used) : (int)i;
 }
 
 int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m)
@@ -238,14 +365,21 @@ int lipc__stream_next(struct lipc__stream *s, unsigned flags, size_t max_msg, in
 		      struct lipc_msg *m)
 {
 	struct lipc__deadline d;
-	bool wait = timeout_ms >= 0;
+	bool wait = timeout_ms >= 0, started = false;
 
-	lipc__deadline_start(&d, timeout_ms);
 	for (;;) {
 		int r = lipc__stream_take(s, flags, max_msg, m);
 
 		if (r != LIPC__MORE)
 			return r == LIPC__GOT ? 1 : r == LIPC__END ? 0 : -1;
+		/*
+		 * The clock is read only now, when the buffer is empty: a message taken from it
+		 * costs no system call, and most are (a read brings thousands of short lines).
+		 */
+		if (!started) {
+			lipc__deadline_start(&d, timeout_ms);
+			started = true;
+		}
 		/*
 		 * With a timeout, wait for data before reading. On a FIFO this also matters
 		 * before the first writer arrives: read() would report end of file, poll() waits
@@ -271,6 +405,11 @@ int lipc__stream_next(struct lipc__stream *s, unsigned flags, size_t max_msg, in
 int lipc__stream_send(struct lipc_chan *c, const struct lipc_msg *m)
 {
 	return lipc__stream_write(&c->st, c->flags, c->timeout_ms, m->data, m->len);
+}
+
+int lipc__stream_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+{
+	return lipc__stream_write_many(&c->st, c->flags, c->timeout_ms, msgs, n);
 }
 
 int lipc__stream_recv(struct lipc_chan *c, struct lipc_msg *m)

@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command at pipe speed, and still exact: `lipc send ADDRESS` reads its standard input in
+ * blocks and sends many lines per call, `lipc recv ADDRESS` writes many messages per write().
+ * For every transport, LIPC_PIPELINE_LINES (10,000,000 unless told; 1,000,000 in a sanitizer
+ * build, 100,000 under a wrapper such as valgrind) numbered lines go from a writer through lipc
+ * send and lipc recv, and the reader checks each line on the other side: none lost, doubled,
+ * reordered or damaged. Then the edges of a batch: a line longer than every buffer, a last line
+ * without a newline, a line over a queue's limit (the lines before it arrive, send says why and
+ * fails), and promptness: a line sent alone reaches recv's standard output before the next is
+ * written, though recv gathers messages (the reader waits for it, with no timer: only a bug makes
+ * it wait for ever).
+ *
+ * The processes synchronise through the IPC and pipes only: a socket receiver runs with -v and
+ * says "listening on ADDRESS" before the sender starts.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chan/batch.h"
+#include "check.h"
+#include "lipc/msgq.h"
+#include "lipc/ring.h"
+
+extern char **environ;
+
+/* Built with a sanitizer (make sanitize), lipc runs a few times slower: a tenth of the lines. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static long lines(void)
+{
+	const char *n = getenv("LIPC_PIPELINE_LINES");
+
+	if (n && atol(n) > 0)
+		return atol(n);
+	return check_wrapped() ? 100000 : SANITIZED ? 1000000 : 10000000;
+}
+
+/* lipc with argv, its standard input, output and error as given (-1: /dev/null, inherited). */
+static pid_t spawn_lipc(const char *const argv[], int in, int out, int err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int null = (int)CHECK_SYS(open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+	CHECK_EQ(posix_spawn_file_actions_init(&fa), 0);
+	CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, in >= 0 ? in : null, 0), 0);
+	if (out >= 0)
+		CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
+	if (err >= 0)
+		CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, err, 2), 0);
+	CHECK_EQ(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(null);
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		CHECK(errno == EINTR);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Read a line of at most size - 1 bytes from fd, a byte at a time (for stderr's first line). */
+static void read_line(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (n < size - 1) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		CHECK(r == 1);
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+}
+
+/* The decimal counter the lines are: "0", "1", ... kept as text, incremented in place. */
+struct counter {
+	char d[24];
+	size_t len;
+};
+
+static void counter_init(struct counter *c)
+{
+	c->d[0] = '0';
+	c->len = 1;
+}
+
+static void counter_next(struct counter *c)
+{
+	size_t i = c->len;
+
+	while (i > 0 && c->d[i - 1] == '9')
+		c->d[--i] = '0';
+	if (i == 0) {
+		memmove(c->d + 1, c->d, c->len++);
+		c->d[0] = '1';
+	} else {
+		c->d[i - 1]++;
+	}
+}
+
+/* Write n numbered lines to fd, in blocks as a pipe from yes or seq brings them. */
+static void write_lines(int fd, long n)
+{
+	static char buf[64 * 1024];
+	struct counter c;
+	size_t used = 0;
+
+	counter_init(&c);
+	for (long i = 0; i < n; i++) {
+		if (used + sizeof(c.d) + 1 > sizeof(buf)) {
+			CHECK_EQ(write(fd, buf, used), (ssize_t)used);
+			used = 0;
+		}
+		memcpy(buf + used, c.d, c.len);
+		used += c.len;
+		buf[used++] = '\n';
+		counter_next(&c);
+	}
+	CHECK_EQ(write(fd, buf, used), (ssize_t)used);
+}
+
+static bool is_socket(const char *addr)
+{
+	return !strncmp(addr, "unix", 4) || !strncmp(addr, "tcp:", 4);
+}
+
+/*
+ * n numbered lines through lipc send ADDRESS | lipc recv ADDRESS, each checked in order on the
+ * way out. A queue has no end of stream, so its receiver counts (-n); the others end as their
+ * sender closes (unix-dgram never does: -n too).
+ */
+static void through(const char *address, bool counted)
+{
+	char count[32], where[PATH_MAX + 64], line[PATH_MAX + 100], *buf;
+	int out[2], err[2], in[2];
+	long n = lines(), got = 0;
+	struct counter c;
+	size_t have = 0, cap = 1 << 20;
+	pid_t rx, tx, writer;
+	bool sock = is_socket(address);
+
+	snprintf(count, sizeof(count), "%ld", n);
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	CHECK_SYS(pipe2(err, O_CLOEXEC));
+	{
+		const char *argv[8] = { check_lipc(), "recv" };
+		int k = 2;
+
+		if (sock)
+			argv[k++] = "-v";
+		if (counted) {
+			argv[k++] = "-n";
+			argv[k++] = count;
+		}
+		argv[k++] = address;
+		rx = spawn_lipc(argv, -1, out[1], sock ? err[1] : -1);
+	}
+	close(out[1]);
+	close(err[1]);
+	snprintf(where, sizeof(where), "%s", address);
+	if (sock) {
+		const char *said;
+
+		/* The receiver listens: it says where, and the sender may go. */
+		read_line(err[0], line, sizeof(line));
+		said = strstr(line, "listening on ");
+		CHECK(said != NULL);
+		snprintf(where, sizeof(where), "%s", said + strlen("listening on "));
+	}
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
+	close(in[0]);
+	writer = check_fork();
+	if (writer == 0) {
+		close(out[0]);
+		write_lines(in[1], n);
+		_exit(0);
+	}
+	close(in[1]);
+
+	/* Every line, in order: "len=N\t" first where -v was given. */
+	buf = malloc(cap);
+	CHECK(buf != NULL);
+	counter_init(&c);
+	for (;;) {
+		ssize_t r = read(out[0], buf + have, cap - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			char *text = p;
+
+			if (sock) {
+				char *tab = memchr(p, '\t', (size_t)(nl - p));
+				char head[32];
+				size_t h = (size_t)snprintf(head, sizeof(head), "len=%zu", c.len);
+
+				/* "len=N\t", or "len=N pid=... uid=... gid=...\t" */
+				if (!tab || (size_t)(tab - p) < h || memcmp(p, head, h) ||
+				    (p[h] != '\t' && p[h] != ' '))
+					check_fail(__FILE__, __LINE__, "%s: line %ld: %.*s",
+						   address, got, (int)(nl - p), p);
+				text = tab + 1;
+			}
+			if ((size_t)(nl - text) != c.len || memcmp(text, c.d, c.len))
+				check_fail(__FILE__, __LINE__,
+					   "%s: line %ld is \"%.*s\", expected \"%.*s\"", address,
+					   got, (int)(nl - text), text, (int)c.len, c.d);
+			counter_next(&c);
+			got++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+	}
+	free(buf);
+	CHECK_EQ(have, (size_t)0);
+	CHECK_EQ(got, n);
+	CHECK_EQ(check_wait(writer), 0);
+	CHECK_EQ(wait_status(tx), 0);
+	/* unix-dgram never ends: its receiver counted; the others ended with their sender. */
+	CHECK_EQ(wait_status(rx), 0);
+	close(out[0]);
+	close(err[0]);
+	printf("%s: %ld lines verified\n", address, n);
+}
+
+static char addr[PATH_MAX + 64];
+
+static const char *path_addr(const char *scheme)
+{
+	char path[PATH_MAX];
+
+	snprintf(addr, sizeof(addr), "%s:%s", scheme, check_path(path, sizeof(path), scheme));
+	return addr;
+}
+
+static const char *name_addr(const char *scheme)
+{
+	char name[200];
+
+	snprintf(addr, sizeof(addr), "%s:/%s", scheme, check_name(name, sizeof(name), scheme));
+	return addr;
+}
+
+static void pipeline_fifo(void)
+{
+	through(path_addr("fifo"), false);
+}
+
+static void pipeline_unix(void)
+{
+	through(path_addr("unix"), false);
+}
+
+static void pipeline_unix_seqpacket(void)
+{
+	through(path_addr("unix-seqpacket"), false);
+}
+
+static void pipeline_unix_dgram(void)
+{
+	through(path_addr("unix-dgram"), true);
+}
+
+static void pipeline_tcp(void)
+{
+	through("tcp:127.0.0.1:0", false);
+}
+
+static void pipeline_mq(void)
+{
+	name_addr("mq");
+	through(addr, true);
+	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));
+}
+
+static void pipeline_sysv_mq(void)
+{
+	key_t key = check_key(1);
+
+	snprintf(addr, sizeof(addr), "sysv-mq:%d", (int)key);
+	through(addr, true);
+	CHECK_SYS(lipc_msgq_sysv_unlink(key));
+}
+
+static void pipeline_shm(void)
+{
+	name_addr("shm");
+	through(addr, true);
+	CHECK_SYS(lipc_ring_unlink(addr + 4));
+}
+
+/* recv's output for the input given to send, through address (recv first, counting n). */
+static char *one_way(const char *address, const char *input, long n, int send_status)
+{
+	struct check_cmd rx, tx;
+	char count[32], *out;
+
+	snprintf(count, sizeof(count), "%ld", n);
+	check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-n", count, address));
+	CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", address)), send_status);
+	if (send_status == 0)
+		CHECK_STR(tx.err, "");
+	else
+		CHECK_CONTAINS(tx.err, "over the queue's limit");
+	CHECK_EQ(check_cmd_wait(&rx), 0);
+	CHECK_STR(rx.err, "");
+	out = strdup(rx.out);
+	check_cmd_free(&tx);
+	check_cmd_free(&rx);
+	return out;
+}
+
+/*
+ * A line longer than every buffer of send and recv (256 KiB blocks, 64 KiB batches, PIPE_BUF
+ * on a FIFO) between short ones, and a last line without its newline: each arrives whole.
+ */
+static void long_and_last_lines(void)
+{
+	const size_t big = 300 * 1000;
+	size_t size = big + 64;
+	char *input = malloc(size), *expect = malloc(size + 1), *got;
+	const char *addrs[3];
+	char fifo_a[PATH_MAX + 64], unix_a[PATH_MAX + 64], shm_a[PATH_MAX + 64];
+
+	CHECK(input && expect);
+	strcpy(input, "first\n");
+	memset(input + 6, 'x', big);
+	strcpy(input + 6 + big, "\nafter\nlast");
+	snprintf(expect, size + 1, "%s\n", input);
+	snprintf(fifo_a, sizeof(fifo_a), "%s", path_addr("fifo"));
+	snprintf(unix_a, sizeof(unix_a), "%s", path_addr("unix"));
+	snprintf(shm_a, sizeof(shm_a), "%s", name_addr("shm"));
+	addrs[0] = fifo_a;
+	addrs[1] = unix_a;
+	addrs[2] = shm_a;
+	for (size_t i = 0; i < 3; i++) {
+		if (i == 1) {
+			/* A socket needs its listener first: recv -v says when it listens. */
+			int err[2];
+			char line[PATH_MAX + 100];
+			struct check_cmd tx;
+			pid_t rx;
+			int out = (int)CHECK_SYS(memfd_create("out", MFD_CLOEXEC));
+			struct stat st;
+
+			CHECK_SYS(pipe2(err, O_CLOEXEC));
+			rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-v", "-n",
+							       "4", addrs[i], NULL },
+					-1, out, err[1]);
+			close(err[1]);
+			read_line(err[0], line, sizeof(line));
+			CHECK_CONTAINS(line, "listening on");
+			CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", addrs[i])), 0);
+			check_cmd_free(&tx);
+			CHECK_EQ(wait_status(rx), 0);
+			CHECK(read(err[0], line, sizeof(line)) == 0);
+			close(err[0]);
+			CHECK_SYS(fstat(out, &st));
+			got = malloc((size_t)st.st_size + 1);
+			CHECK_EQ(pread(out, got, (size_t)st.st_size, 0), st.st_size);
+			got[st.st_size] = '\0';
+			close(out);
+			/* -v put "len=N\t" before each: take it off, checking N. */
+			{
+				char *r = got, *w = got;
+
+				while (*r) {
+					char *tab = strchr(r, '\t'), *nl;
+					size_t len;
+
+					CHECK(tab && sscanf(r, "len=%zu", &len) == 1);
+					nl = strchr(tab + 1, '\n');
+					CHECK(nl && (size_t)(nl - tab - 1) == len);
+					memmove(w, tab + 1, len + 1);
+					w += len + 1;
+					r = nl + 1;
+				}
+				*w = '\0';
+			}
+		} else {
+			got = one_way(addrs[i], input, 4, 0);
+		}
+		if (strcmp(got, expect))
+			check_fail(__FILE__, __LINE__, "%s: %zu bytes out, %zu expected", addrs[i],
+				   strlen(got), strlen(expect));
+		free(got);
+	}
+	CHECK_SYS(lipc_ring_unlink(shm_a + 4));
+	free(input);
+	free(expect);
+}
+
+/* A line over a queue's limit: the lines before it arrive, then send says why and fails. */
+static void line_over_the_queue_limit(void)
+{
+	char *input = malloc(20000), *got;
+
+	CHECK(input != NULL);
+	strcpy(input, "one\ntwo\n");
+	memset(input + 8, 'y', 9000); /* over mq_msgsize, 8192 by default */
+	strcpy(input + 8 + 9000, "\nthree\n");
+	name_addr("mq");
+	{
+		const char *mq = addr;
+		struct check_cmd rx, tx;
+
+		check_cmd_start(&rx, NULL, LIPC_ARGV("recv", "-n", "2", "--msg-size", "8192", mq));
+		CHECK_EQ(check_cmd_run(&tx, input, LIPC_ARGV("send", mq)), 1);
+		CHECK_CONTAINS(tx.err, "over the queue's limit");
+		CHECK_EQ(check_cmd_wait(&rx), 0);
+		got = strdup(rx.out);
+		check_cmd_free(&tx);
+		check_cmd_free(&rx);
+	}
+	CHECK_STR(got, "one\ntwo\n");
+	free(got);
+	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));
+	free(input);
+}
+
+/*
+ * recv gathers messages, but never holds back one that came: each line written to send
+ * appears on recv's standard output before the next is written. The reader blocks in read()
+ * until it does; a recv that sat on it would hang the test, which the harness fails.
+ */
+static void prompt(const char *address, bool sock)
+{
+	int in[2], out[2], err[2];
+	char line[PATH_MAX + 100], where[PATH_MAX + 64];
+	pid_t rx, tx;
+
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	CHECK_SYS(pipe2(err, O_CLOEXEC));
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", sock ? "-v" : "-n",
+					       sock ? "-n" : "3", sock ? "3" : address,
+					       sock ? address : NULL, NULL },
+			-1, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	snprintf(where, sizeof(where), "%s", address);
+	/* A socket's receiver listens first, and says so (-v). */
+	if (sock) {
+		read_line(err[0], line, sizeof(line));
+		CHECK_CONTAINS(line, "listening on");
+	}
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
+	close(in[0]);
+	for (int i = 0; i < 3; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "line %d", i);
+		dprintf(in[1], "%s\n", want);
+		read_line(out[0], line, sizeof(line));
+		/* -v: "len=6 pid=... uid=... gid=...\t" first */
+		CHECK_STR(sock && strchr(line, '\t') ? strchr(line, '\t') + 1 : line, want);
+		if (sock)
+			CHECK(!strncmp(line, "len=6", 5));
+	}
+	close(in[1]);
+	CHECK_EQ(wait_status(tx), 0);
+	CHECK_EQ(wait_status(rx), 0);
+	CHECK(read(err[0], line, sizeof(line)) == 0);
+	close(out[0]);
+	close(err[0]);
+}
+
+static void prompt_lines(void)
+{
+	char shm_a[PATH_MAX + 64];
+
+	prompt(path_addr("fifo"), false);
+	prompt(path_addr("unix"), true);
+	snprintf(shm_a, sizeof(shm_a), "%s", name_addr("shm"));
+	prompt(shm_a, false);
+	CHECK_SYS(lipc_ring_unlink(shm_a + 4));
+}
+
+/*
+ * lipc send killed (SIGKILL) in the middle of its input: what reached recv is exactly the first
+ * lines, whole and in order, and recv ends cleanly. On a FIFO no line is ever cut, since a batch
+ * is one write of at most PIPE_BUF bytes, which a pipe takes whole or not at all. The kill comes
+ * once recv has printed some lines: the IPC itself says when.
+ */
+static void send_killed_mid_batch(void)
+{
+	const long before_kill = 100000;
+	int in[2], out[2];
+	pid_t rx, tx, writer;
+	long got = 0;
+	struct counter c;
+	static char buf[1 << 16];
+	size_t have = 0;
+	bool killed = false;
+
+	path_addr("fifo");
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
+	close(out[1]);
+	/* recv made the FIFO and removes it: the killed sender must not be its creator. */
+	check_wait_for_path(addr + strlen("fifo:"));
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
+	close(in[0]);
+	writer = check_fork();
+	if (writer == 0) {
+		/* Lines until send is gone (EPIPE): more than it can take before the kill. */
+		struct counter w;
+		char block[4096];
+		size_t used = 0;
+
+		signal(SIGPIPE, SIG_IGN);
+		close(out[0]);
+		counter_init(&w);
+		for (;;) {
+			if (used + sizeof(w.d) + 1 > sizeof(block)) {
+				if (write(in[1], block, used) != (ssize_t)used)
+					_exit(0);
+				used = 0;
+			}
+			memcpy(block + used, w.d, w.len);
+			used += w.len;
+			block[used++] = '\n';
+			counter_next(&w);
+		}
+	}
+	close(in[1]);
+	counter_init(&c);
+	for (;;) {
+		ssize_t r = read(out[0], buf + have, sizeof(buf) - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			if ((size_t)(nl - p) != c.len || memcmp(p, c.d, c.len))
+				check_fail(__FILE__, __LINE__,
+					   "line %ld is \"%.*s\", expected \"%.*s\"", got,
+					   (int)(nl - p), p, (int)c.len, c.d);
+			counter_next(&c);
+			got++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+		if (!killed && got >= before_kill) {
+			CHECK_SYS(kill(tx, SIGKILL));
+			killed = true;
+		}
+	}
+	CHECK(killed);
+	CHECK_EQ(have, (size_t)0); /* no cut line at the end */
+	CHECK_EQ(wait_status(tx), 128 + SIGKILL);
+	CHECK_EQ(wait_status(rx), 0);
+	CHECK_EQ(check_wait(writer), 0);
+	close(out[0]);
+	printf("%ld whole lines before the kill\n", got);
+}
+
+/*
+ * Two lipc send at once into one FIFO, whose reader cannot keep up: each batch is one write of
+ * at most PIPE_BUF bytes, which the pipe never interleaves with another writer's, so every line
+ * arrives whole, and each sender's lines in order. (A larger write that blocks on a full pipe
+ * lets the other writer's bytes in wherever it stopped: lines cut in two and glued.)
+ */
+static void two_senders_one_fifo(void)
+{
+	const long n = SANITIZED || check_wrapped() ? 100000 : 1000000;
+	int out[2], in[2][2];
+	char count[32];
+	pid_t rx, tx[2], writer[2];
+	long next[2] = { 0, 0 };
+	static char buf[1 << 16];
+	size_t have = 0;
+
+	path_addr("fifo");
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	/* --keep: one sender done before the other comes is no end; the count is. */
+	snprintf(count, sizeof(count), "%ld", 2 * n);
+	rx = spawn_lipc(
+		(const char *const[]){ check_lipc(), "recv", "--keep", "-n", count, addr, NULL },
+		-1, out[1], -1);
+	close(out[1]);
+	check_wait_for_path(addr + strlen("fifo:"));
+	for (int k = 0; k < 2; k++) {
+		CHECK_SYS(pipe2(in[k], O_CLOEXEC));
+		tx[k] = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL },
+				   in[k][0], -1, -1);
+		close(in[k][0]);
+	}
+	for (int k = 0; k < 2; k++) {
+		writer[k] = check_fork();
+		if (writer[k] == 0) {
+			char block[4096];
+			size_t used = 0;
+
+			close(out[0]);
+			close(in[!k][1]);
+			for (long i = 0; i < n; i++) {
+				if (used + 40 > sizeof(block)) {
+					CHECK_EQ(write(in[k][1], block, used), (ssize_t)used);
+					used = 0;
+				}
+				/* Lines of 20 to 35 bytes: a batch's end falls anywhere in one. */
+				used += (size_t)sprintf(block + used, "%c %ld %.*s\n", 'A' + k, i,
+							(int)(i % 16), "................");
+			}
+			CHECK_EQ(write(in[k][1], block, used), (ssize_t)used);
+			_exit(0);
+		}
+	}
+	close(in[0][1]);
+	close(in[1][1]);
+	for (;;) {
+		ssize_t r = read(out[0], buf + have, sizeof(buf) - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			char want[64];
+			int k = p[0] == 'B';
+			int len;
+
+			CHECK(k || p[0] == 'A');
+			len = sprintf(want, "%c %ld %.*s", 'A' + k, next[k], (int)(next[k] % 16),
+				      "................");
+			if (nl - p != len || memcmp(p, want, (size_t)len))
+				check_fail(__FILE__, __LINE__, "\"%.*s\", expected \"%s\"",
+					   (int)(nl - p), p, want);
+			next[k]++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+	}
+	CHECK_EQ(have, (size_t)0);
+	CHECK_EQ(next[0], n);
+	CHECK_EQ(next[1], n);
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ(check_wait(writer[k]), 0);
+		CHECK_EQ(wait_status(tx[k]), 0);
+	}
+	CHECK_EQ(wait_status(rx), 0);
+	close(out[0]);
+}
+
+/*
+ * lipc__chan_send_many() keeps sendmmsg's contract: a message that cannot go stops the batch
+ * after the ones before it were sent (a short count), and the next call, starting with it,
+ * says why. On a pipe (one write of several lines) and on a queue (one call each).
+ */
+static void send_many_stops_at_a_bad_message(void)
+{
+	const struct lipc_msg msgs[] = {
+		{ .struct_size = sizeof(msgs[0]), .data = "one", .len = 3 },
+		{ .struct_size = sizeof(msgs[0]), .data = "two", .len = 3 },
+		{ .struct_size = sizeof(msgs[0]), .data = "bad\nline", .len = 8 },
+		{ .struct_size = sizeof(msgs[0]), .data = "four", .len = 4 },
+	};
+	struct lipc_msg big[2] = { msgs[0], msgs[1] };
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan *tx, *rx;
+	struct lipc_msg m = LIPC_MSG_INIT;
+	char *huge = malloc(9000);
+	int p[2];
+	char got[64];
+
+	CHECK_SYS(pipe2(p, O_CLOEXEC));
+	tx = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
+	CHECK(tx != NULL);
+	CHECK_EQ(lipc__chan_send_many(tx, msgs, 0), 0);
+	CHECK_EQ(lipc__chan_send_many(tx, msgs, 4), 2);
+	CHECK_ERR(lipc__chan_send_many(tx, msgs + 2, 2), EINVAL);
+	CHECK_EQ(lipc__chan_send_many(tx, msgs + 3, 1), 1);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_EQ(read(p[0], got, sizeof(got)), 13);
+	CHECK(!memcmp(got, "one\ntwo\nfour\n", 13));
+	close(p[0]);
+
+	/* A queue: one call per message, the same contract (EMSGSIZE over mq_msgsize). */
+	CHECK(huge != NULL);
+	memset(huge, 'z', 9000);
+	big[1] = (struct lipc_msg){ .struct_size = sizeof(big[1]), .data = huge, .len = 9000 };
+	name_addr("mq");
+	o.msg_size = 8192;
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
+	CHECK(rx != NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_EQ(lipc__chan_send_many(tx, big, 2), 1);
+	CHECK_ERR(lipc__chan_send_many(tx, big + 1, 1), EMSGSIZE);
+	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
+	CHECK(m.len == 3 && !memcmp(m.data, "one", 3));
+	/* A receiver cannot send. */
+	CHECK_ERR(lipc__chan_send_many(rx, msgs, 1), EBADF);
+	CHECK_SYS(lipc_chan_close(tx));
+	CHECK_SYS(lipc_chan_close(rx));
+	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));
+	free(huge);
+}
+
+CHECK_MAIN(TEST_T(pipeline_fifo, 1800), TEST_T(pipeline_unix, 1800),
+	   TEST_T(pipeline_unix_seqpacket, 1800), TEST_T(pipeline_unix_dgram, 1800),
+	   TEST_T(pipeline_tcp, 1800), TEST_T(pipeline_mq, 1800), TEST_T(pipeline_sysv_mq, 1800),
+	   TEST_T(pipeline_shm, 1800), TEST(long_and_last_lines), TEST(line_over_the_queue_limit),
+	   TEST(prompt_lines), TEST(send_killed_mid_batch), TEST_T(two_senders_one_fifo, 600),
+	   TEST(send_many_stops_at_a_bad_message))
