@@ -1134,6 +1134,7 @@ static void descriptor_limit_sheds_the_newest(void)
 	};
 	char addr[PATH_MAX], got[16];
 	int flood[FLOOD], report[2], shed_count = 0;
+	struct pollfd pf[FLOOD];
 	struct lipc_chan *tx, *late;
 	pid_t pid;
 
@@ -1172,7 +1173,15 @@ static void descriptor_limit_sheds_the_newest(void)
 	CHECK_SYS(lipc_chan_send(tx, "after", 5));
 	CHECK_EQ(read(report[0], got, sizeof(got)), 5);
 	CHECK(!memcmp(got, "after", 5));
-	/* The receiver has taken what its descriptors allow, and shed the rest. */
+	/*
+	 * The receiver has taken what its descriptors allow, and shed the rest. "after" may come
+	 * out before the receiver has reached the flood in its backlog (on a loaded machine it
+	 * serves the connection it has first): wait until a shed connection shows (it reads as
+	 * the end of the stream), at most 60 s, then count.
+	 */
+	for (int i = 0; i < FLOOD; i++)
+		pf[i] = (struct pollfd){ .fd = flood[i], .events = POLLIN };
+	CHECK(poll(pf, FLOOD, 60000) > 0);
 	for (int i = 0; i < FLOOD; i++) {
 		shed_count += shed(flood[i]);
 		close(flood[i]);
