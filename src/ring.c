@@ -379,8 +379,7 @@ static void tune(void)
 	long cost;
 	int err = errno;
 
-	/* Registered, our wake-ups rely on a sleeper's global barrier instead of a fence of ours.
-	 */
+	/* Registered, our wake-ups rely on a sleeper's global barrier, not on a fence of ours. */
 	heavy_barrier = membarrier(MEMBARRIER_CMD_QUERY) > 0 &&
 			(membarrier(MEMBARRIER_CMD_QUERY) & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
 	light_wake = heavy_barrier && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0 &&
@@ -695,8 +694,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	 */
 	if (atomic_load_explicit(cpu, memory_order_relaxed) != me)
 		atomic_store_explicit(cpu, me, memory_order_relaxed);
-	/* On the peer's CPU, spinning only burns the time slice the peer needs: 0, yield instead.
-	 */
+	/* On the peer's CPU, spinning would burn the time slice the peer needs: yield instead. */
 	spin = r->spin_only || me != atomic_load_explicit(peer_cpu, memory_order_relaxed);
 	for (unsigned long i = 1; spin; i++) {
 		if (r->role == LIPC_RECV
@@ -717,8 +715,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			else if (!(i & 15) && now_ns() - start >= (uint64_t)r->spin_ns)
 				break;
 		} else if (!(i & 0xfffff)) {
-			/* A busy-poller still notices a gone peer, a truncation and its deadline.
-			 */
+			/* A busy-poller still notices a gone peer, a truncation, its deadline. */
 			if (guard_failed(r) < 0)
 				return -1;
 			gone = peer_gone(r, true);
@@ -1421,6 +1418,14 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	 */
 	atomic_store_explicit(role == LIPC_SEND ? &r->sh->producer_light : &r->sh->consumer_light,
 			      light_wake, memory_order_seq_cst);
+	/*
+	 * Where we run, for a peer that waits before we ever do: a side that never waited on this
+	 * ring (the producer of a reply ring, say) left its cpu field 0, or its predecessor's, and
+	 * a peer on CPU 0 took us for a neighbour and yielded instead of spinning (17 us round
+	 * trips across CPUs for 4 KiB instead of 1). wait_peer() keeps it up to date.
+	 */
+	atomic_store_explicit(role == LIPC_SEND ? &r->sh->producer_cpu : &r->sh->consumer_cpu,
+			      sched_getcpu(), memory_order_relaxed);
 
 	/* Start where the last holder of our role stopped, if the position is sane. */
 	r->pos = atomic_load_explicit(my_pos(r), memory_order_acquire);
