@@ -259,6 +259,13 @@ struct lipc_ring;
 bool lipc__ring_peeked(const struct lipc_ring *r);
 
 /*
+ * ring.c, for tests: spin at most spin_ns before sleeping (-1: the measured budget), and sleep
+ * check_ms between two tests of the peer's lock (INT_MAX: never wake without a wake-up, so that a
+ * lost one hangs the test instead of costing a moment).
+ */
+void lipc__ring_tune(struct lipc_ring *r, long spin_ns, int check_ms);
+
+/*
  * msgq.c, for the queue transports. LIPC__MQ_PROC holds the POSIX queue limits. posix_defaults:
  * fill in what the kernel gives a new queue for the sizes left 0. sysv_msgmax: the largest
  * System V message (/proc/sys/kernel/msgmax). sysv_op: one msgsnd() (send: returns 0) or

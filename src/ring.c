@@ -6,8 +6,9 @@
  *   page 0   static header (magic, version, capacity, max record), written once by the creator
  *            line   head: bytes committed by the producer      (written by the producer only)
  *            line   tail: bytes released by the consumer      (written by the consumer only)
- *            line   the consumer's "sleeping" flag and cpu   (written by the consumer, rarely)
- *            line   the producer's "sleeping" flag, cpu and "closed" flag (by the producer)
+ *            line   the consumer's "sleeping" flag, cpu and "light" flag (by the consumer, rarely)
+ *            line   the producer's "sleeping" flag, cpu, "closed" and "light" flags (by the
+ *                   producer, rarely)
  *   page 1.. data: capacity bytes; a record is a 16-byte header (its length, and its position
  *            plus one, stored last to publish it) and its bytes, padded to 16. A record that
  *            would cross the end is preceded by a wrap marker and starts again at offset 0, so
@@ -19,13 +20,29 @@
  * checks both before use: a buggy or hostile peer can make it fail (EPROTO, EBADMSG), never
  * read or write outside the mapping or loop for ever.
  *
- * Waking: a side that finds nothing to do spins for a while (the budget halves when spinning did
- * not pay and doubles when it did); when the peer last ran on the same CPU, where spinning would
- * only burn the time slice the peer needs, it yields the CPU a few times instead. Then it raises
- * its sleeping flag and sleeps on the futex that is the low word of the position it waits for. The
- * other side stores its position, then reads the flag, and calls FUTEX_WAKE only when it is raised:
- * a fence on each side (store, fence, load: Dekker's pattern) guarantees that one of them sees the
- * other.
+ * Waking: a side that finds nothing to do spins for a while, then raises its sleeping flag and
+ * sleeps on the futex that is the low word of the position it waits for; the other side stores its
+ * position, then reads the flag, and calls FUTEX_WAKE only when it is raised. The flag lives on a
+ * line its owner writes only when it sleeps, so the waker's read of it per record stays in its
+ * cache. Store then load on each side is Dekker's pattern, and needs a full fence on both sides
+ * or a wake-up can be missed (each load passes the other side's store in its store buffer). A
+ * full fence per record costs more than the rest of a small record, so it is made asymmetric
+ * (as liburcu and folly's asymmetric barriers do): the waker, once a process registered for
+ * membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED), orders its store and load with a
+ * compiler barrier only, and the sleeper, between raising its flag and looking at the position
+ * one last time, calls membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which runs a full barrier on
+ * every CPU running a registered process (a thread not running passed one when it was switched
+ * out). The waker's barrier then falls before its store (so its load sees the flag), after its
+ * load (so its store is visible to the sleeper's look) or between them (both): never both
+ * missed. A process that cannot register pays the fence per record, as before, and says so in
+ * its side's "light" field; a sleeper that cannot call membarrier while its peer is light sleeps
+ * in short slices instead (LIGHT_FALLBACK_MS). How long to spin: as long as a futex sleep and
+ * wake-up costs on this machine (measured once per process, tune()), so that spinning never
+ * costs more than twice what sleeping would, and so that the peer of a side that slept, spinning
+ * while that side wakes up, catches its answer and the pair returns to hand-offs at once (a
+ * budget that shrank when spinning did not pay used to settle both sides into sleeping, 90 us a
+ * round trip instead of 0.7). When the peer last ran on the same CPU, where spinning would only
+ * burn the time slice the peer needs, it yields the CPU a few times instead.
  *
  * Liveness: each side holds an open-file-description write lock on one byte of the object for
  * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the
@@ -66,6 +83,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -76,21 +94,23 @@
 #include "internal.h"
 #include "lipc/ring.h"
 
-#define RING_MAGIC     0x474e49524350494cull /* "LIPCRING" */
-#define RING_VERSION   2
-#define DATA_OFFSET    4096u
-#define LINE	       128	   /* two cache lines: adjacent-line prefetch must not share them */
-#define REC_HDR	       16u	   /* sizeof(struct rec_hdr); records are 16-byte aligned */
-#define WRAP	       0xffffffffu /* a record length that means: continue at offset 0 */
-#define CAPACITY_MIN   ((uint64_t)LIPC_RING_CAPACITY_MIN)
-#define CAPACITY_MAX   ((uint64_t)LIPC_RING_CAPACITY_MAX)
-#define SPIN_MIN       16
-#define SPIN_START     1024
-#define SPIN_MAX       16384
-#define YIELD_START    4
-#define YIELD_MAX      8
-#define CHECK_FIRST_MS 10
-#define CHECK_MAX_MS   250
+#define RING_MAGIC 0x474e49524350494cull /* "LIPCRING" */
+/* 3: a waker may skip its fence (the "light" fields): a version 2 process would miss wake-ups. */
+#define RING_VERSION	  3
+#define DATA_OFFSET	  4096u
+#define LINE		  128 /* two cache lines: adjacent-line prefetch must not share them */
+#define REC_HDR		  16u /* sizeof(struct rec_hdr); records are 16-byte aligned */
+#define WRAP		  0xffffffffu /* a record length that means: continue at offset 0 */
+#define CAPACITY_MIN	  ((uint64_t)LIPC_RING_CAPACITY_MIN)
+#define CAPACITY_MAX	  ((uint64_t)LIPC_RING_CAPACITY_MAX)
+#define SPIN_NS_MIN	  20000L /* the spin budget's bounds, around the measured cost */
+#define SPIN_NS_MAX	  500000L
+#define SPIN_NS_GUESS	  50000L /* when the cost cannot be measured */
+#define LIGHT_FALLBACK_MS 1
+#define YIELD_START	  4
+#define YIELD_MAX	  8
+#define CHECK_FIRST_MS	  10
+#define CHECK_MAX_MS	  250
 
 struct ring_shared {
 	/*
@@ -110,13 +130,15 @@ struct ring_shared {
 	char pad2[LINE - 8];
 	_Atomic uint32_t consumer_sleeping;
 	_Atomic int32_t consumer_cpu;
-	_Atomic uint32_t consumer_gen; /* how many consumers have attached */
-	char pad3[LINE - 12];
+	_Atomic uint32_t consumer_gen;	 /* how many consumers have attached */
+	_Atomic uint32_t consumer_light; /* its wake-ups skip the fence (see Waking) */
+	char pad3[LINE - 16];
 	_Atomic uint32_t producer_sleeping;
 	_Atomic int32_t producer_cpu;
 	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
 	_Atomic uint32_t producer_closed; /* the current producer detached cleanly */
-	char pad4[LINE - 16];
+	_Atomic uint32_t producer_light;  /* its wake-ups skip the fence (see Waking) */
+	char pad4[LINE - 20];
 };
 
 _Static_assert(sizeof(struct ring_shared) <= DATA_OFFSET, "the header fits its page");
@@ -166,9 +188,10 @@ struct lipc_ring {
 	bool consumed;	   /* records were read since seen_gen was last updated */
 	bool ended;	   /* the end of producer ended_gen was reported */
 	uint32_t ended_gen;
-	int spin;     /* the adaptive spin budget */
-	int yields;   /* the same, in sched_yield() calls, when both share a CPU */
-	int check_ms; /* how long a sleeper waits before it tests the peer's lock */
+	int yields;	    /* the same, in sched_yield() calls, when both share a CPU */
+	long spin_ns;	    /* how long to spin before sleeping (see Waking) */
+	int check_ms;	    /* how long a sleeper waits before it tests the peer's lock */
+	int check_first_ms; /* where check_ms starts again after a wake-up */
 };
 
 /*
@@ -218,6 +241,155 @@ static int futex_wait(_Atomic uint64_t *pos, uint32_t seen, int timeout_ms)
 static void futex_wake(_Atomic uint64_t *pos)
 {
 	lipc__futex_wake(futex_word(pos), 1);
+}
+
+/*
+ * What this process learns once (tune()): whether its wake-ups may skip the fence (it registered
+ * for membarrier's global expedited barrier), whether it can issue that barrier as a sleeper,
+ * and how long a futex sleep and wake-up takes here, which is how long a side spins. Written
+ * under tune_once and read after it (pthread_once orders them).
+ */
+static pthread_once_t tune_once = PTHREAD_ONCE_INIT;
+static bool light_wake;	   /* our wake-ups skip the fence */
+static bool heavy_barrier; /* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) works for us */
+static long spin_ns_measured = SPIN_NS_GUESS;
+
+static long membarrier(int cmd)
+{
+	return syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+/* The words a probe thread and its caller wake each other on, and the round trips counted. */
+#define PROBE_ROUNDS 17
+struct probe {
+	_Atomic uint32_t ping, pong;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * LIPC__NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep while *word is below want. Pairs with the release store before the other's wake. */
+static void probe_wait(_Atomic uint32_t *word, uint32_t want)
+{
+	uint32_t v;
+
+	while ((v = atomic_load_explicit(word, memory_order_acquire)) < want)
+		lipc__futex_wait((uint32_t *)(uintptr_t)word, v, NULL);
+}
+
+static void *probe_peer(void *arg)
+{
+	struct probe *pr = arg;
+
+	for (uint32_t i = 1; i <= PROBE_ROUNDS; i++) {
+		probe_wait(&pr->ping, i);
+		atomic_store_explicit(&pr->pong, i, memory_order_release);
+		lipc__futex_wake((uint32_t *)(uintptr_t)&pr->pong, 1);
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The cost of a futex wake-up across CPUs, measured as it happens: a thread of ours on another
+ * CPU and we wake each other PROBE_ROUNDS times, both sleeping, and the round trip (two
+ * wake-ups, each with its system calls and the scheduler's way to a sleeping CPU, which in a
+ * virtual machine is a trip through the hypervisor) is the budget: a side that waited that long
+ * for nothing has lost at most as much as a sleep would have cost. The first round, which meets
+ * the thread starting, is left out, and the upper quartile of the others taken: a CPU that
+ * happens to poll while idle (cpuidle haltpoll) wakes in 2 us where a halted one takes 40, and
+ * a budget below the wake-up the peer will pay lets a sleep on one side make the other sleep. The
+ * thread runs with every signal blocked, so that none of the program's goes to it, and is joined
+ * before we return; 0 when it could not be measured.
+ */
+static long measure_wakeup(void)
+{
+	struct probe pr = { 0 };
+	uint64_t rt[PROBE_ROUNDS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int me = sched_getcpu(), err = -1;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	cpu_set_t other;
+	pthread_t t;
+
+	/*
+	 * On another CPU than ours: what spinning saves is a wake-up across CPUs. Any other CPU,
+	 * not only one our own mask allows: a process pinned to one CPU (as lipc bench pins each
+	 * side) talks to a peer on another all the same, and a probe on its own CPU would measure
+	 * a context switch, a tenth of the cost. Where that CPU is refused (a cpuset), the
+	 * scheduler places the thread.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int cpu = 0; err && me >= 0 && cpu < cpus && cpu < CPU_SETSIZE; cpu++) {
+		if (cpu == me || pthread_attr_init(&attr))
+			continue;
+		CPU_ZERO(&other);
+		CPU_SET(cpu, &other);
+		if (pthread_attr_setaffinity_np(&attr, sizeof(other), &other) == 0)
+			err = pthread_create(&t, &attr, probe_peer, &pr);
+		pthread_attr_destroy(&attr);
+	}
+	if (err)
+		err = pthread_create(&t, NULL, probe_peer, &pr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return 0;
+	for (uint32_t i = 1; i <= PROBE_ROUNDS; i++) {
+		uint64_t start = now_ns();
+
+		atomic_store_explicit(&pr.ping, i, memory_order_release);
+		lipc__futex_wake((uint32_t *)(uintptr_t)&pr.ping, 1);
+		probe_wait(&pr.pong, i);
+		rt[i - 1] = now_ns() - start;
+	}
+	pthread_join(t, NULL);
+	qsort(rt + 1, PROBE_ROUNDS - 1, sizeof(rt[0]), cmp_u64);
+	return (long)rt[1 + (PROBE_ROUNDS - 1) * 3 / 4];
+}
+
+/*
+ * A child of fork() is a new process to membarrier: the kernel copies the registration with the
+ * memory map, as far as we know, but we do not stake lost wake-ups on it, and register again. In
+ * the child only its forking thread runs, so nobody reads light_wake meanwhile.
+ */
+static void tune_child(void)
+{
+	int err = errno;
+
+	if (light_wake && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) < 0)
+		light_wake = false;
+	errno = err;
+}
+
+static void tune(void)
+{
+	long cost;
+	int err = errno;
+
+	/* Registered, our wake-ups rely on a sleeper's global barrier, not on a fence of ours. */
+	heavy_barrier = membarrier(MEMBARRIER_CMD_QUERY) > 0 &&
+			(membarrier(MEMBARRIER_CMD_QUERY) & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+	light_wake = heavy_barrier && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0 &&
+		     pthread_atfork(NULL, NULL, tune_child) == 0;
+	cost = measure_wakeup();
+	if (cost > 0)
+		spin_ns_measured = cost < SPIN_NS_MIN	? SPIN_NS_MIN
+				   : cost > SPIN_NS_MAX ? SPIN_NS_MAX
+							: cost;
+	errno = err;
 }
 
 /*
@@ -500,8 +672,11 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		r->role == LIPC_SEND ? &sh->producer_sleeping : &sh->consumer_sleeping;
 	_Atomic int32_t *cpu = r->role == LIPC_SEND ? &sh->producer_cpu : &sh->consumer_cpu;
 	_Atomic int32_t *peer_cpu = r->role == LIPC_SEND ? &sh->consumer_cpu : &sh->producer_cpu;
-	uint64_t seen = r->peer;
-	int me = sched_getcpu(), budget, gone;
+	_Atomic uint32_t *peer_light =
+		r->role == LIPC_SEND ? &sh->consumer_light : &sh->producer_light;
+	uint64_t seen = r->peer, start = 0;
+	int me = sched_getcpu(), gone, slept_ms = 0;
+	bool spin;
 
 	/* Each loop that waits comes back here, or tests the guard itself: none waits on zeros. */
 	if (guard_failed(r) < 0)
@@ -519,20 +694,28 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 	 */
 	if (atomic_load_explicit(cpu, memory_order_relaxed) != me)
 		atomic_store_explicit(cpu, me, memory_order_relaxed);
-	budget = r->spin_only						      ? INT_MAX
-		 : me == atomic_load_explicit(peer_cpu, memory_order_relaxed) ? 0
-									      : r->spin;
-	for (unsigned long i = 0; r->spin_only || i < (unsigned long)budget; i++) {
+	/* On the peer's CPU, spinning would burn the time slice the peer needs: yield instead. */
+	spin = r->spin_only || me != atomic_load_explicit(peer_cpu, memory_order_relaxed);
+	for (unsigned long i = 1; spin; i++) {
 		if (r->role == LIPC_RECV
 			    ? record_ready(r)
 			    : atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen) {
-			r->spin = r->spin * 2 > SPIN_MAX ? SPIN_MAX : r->spin * 2;
-			r->check_ms = CHECK_FIRST_MS;
+			r->check_ms = r->check_first_ms;
 			return 1;
 		}
 		lipc__cpu_relax();
-		/* A busy-poller still notices a gone peer, a truncation and its own deadline. */
-		if (r->spin_only && (i & 0xfffff) == 0xfffff) {
+		/*
+		 * The budget is time, the measured cost of a wake-up (tune()), never shrunk by
+		 * luck: the clock is read every 16 pauses (a pause is 10 to 150 cycles, a reading
+		 * some 20 ns). Started late, so that a hand-off that comes at once reads no clock.
+		 */
+		if (!r->spin_only) {
+			if (i == 16)
+				start = now_ns();
+			else if (!(i & 15) && now_ns() - start >= (uint64_t)r->spin_ns)
+				break;
+		} else if (!(i & 0xfffff)) {
+			/* A busy-poller still notices a gone peer, a truncation, its deadline. */
 			if (guard_failed(r) < 0)
 				return -1;
 			gone = peer_gone(r, true);
@@ -542,31 +725,38 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 				return lipc__timed_out(timeout_ms);
 		}
 	}
-	if (budget > 0)
-		r->spin = r->spin / 2 < SPIN_MIN ? SPIN_MIN : r->spin / 2;
 	/*
 	 * On the peer's CPU, give it the CPU instead: when it is runnable, sched_yield() runs it at
 	 * once and it publishes without having to wake us, cheaper than a futex sleep and wake-up.
 	 * A few yields at most, fewer when they did not pay, then sleep.
 	 */
-	for (int i = 0; budget == 0 && !r->spin_only && i < r->yields; i++) {
+	for (int i = 0; !spin && i < r->yields; i++) {
 		sched_yield();
 		if (atomic_load_explicit(peer_pos(r), memory_order_relaxed) != seen ||
 		    (r->role == LIPC_RECV && record_ready(r))) {
 			r->yields = r->yields * 2 > YIELD_MAX ? YIELD_MAX : r->yields * 2;
-			r->check_ms = CHECK_FIRST_MS;
+			r->check_ms = r->check_first_ms;
 			return 1;
 		}
 		if (i == r->yields - 1)
 			r->yields = r->yields / 2 < 1 ? 1 : r->yields / 2;
 	}
 
-	for (bool test_lock = false;;) {
+	for (bool test_lock = false, brief;;) {
 		int left = lipc__remaining_ms(d), chunk, ret;
 
-		/* Raise the flag, then look once more: the waker stores, then reads the flag. */
+		/*
+		 * Raise the flag, then look once more: the waker stores its position, then reads
+		 * the flag (wake_peer()). Our half of Dekker's pattern is this fence and, for a
+		 * waker that skips its own fence, the global barrier, which stands in for it on
+		 * the waker's CPU (see Waking). Without the barrier, a light waker is caught by
+		 * short sleeps instead.
+		 */
 		atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
 		atomic_thread_fence(memory_order_seq_cst);
+		brief = false;
+		if (!heavy_barrier || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
+			brief = atomic_load_explicit(peer_light, memory_order_relaxed) != 0;
 		if (atomic_load_explicit(peer_pos(r), memory_order_seq_cst) != seen)
 			goto out_awake;
 		gone = peer_gone(r, test_lock);
@@ -584,6 +774,8 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			return lipc__timed_out(timeout_ms);
 		}
 		chunk = left < 0 || left > r->check_ms ? r->check_ms : left;
+		if (brief && chunk > LIGHT_FALLBACK_MS)
+			chunk = LIGHT_FALLBACK_MS;
 		ret = futex_wait(peer_pos(r), (uint32_t)seen, chunk);
 		atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 		if (ret == 0 || errno == EAGAIN)
@@ -598,28 +790,40 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			guard_failed(r); /* a truncation is EPROTO, not EFAULT */
 			return -1;
 		}
-		if (errno == ETIMEDOUT && chunk == r->check_ms) {
+		if (errno == ETIMEDOUT && (slept_ms += chunk) >= r->check_ms) {
 			/* Slept a whole check interval: test the peer's lock, then back off. */
+			slept_ms = 0;
 			test_lock = true;
-			r->check_ms =
-				r->check_ms * 2 > CHECK_MAX_MS ? CHECK_MAX_MS : r->check_ms * 2;
+			if (r->check_ms < CHECK_MAX_MS)
+				r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS
+									     : r->check_ms * 2;
 		}
 	}
 
 out_awake:
 	atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 out_awake_cleared:
-	r->check_ms = CHECK_FIRST_MS;
+	r->check_ms = r->check_first_ms;
 	return 1;
 }
 
-/* After publishing our position: wake the other side if it sleeps on it. */
+/*
+ * After publishing our position: wake the other side if it sleeps on it. The other half of the
+ * sleeper's store, fence, load in wait_peer(): our store of the position, then this barrier, then
+ * the load of its flag. A light process (light_wake, see Waking) orders them for the compiler only,
+ * and the sleeper's membarrier() orders them on the CPU; the flag is on a line the sleeper writes
+ * only when it sleeps, so the load hits our cache while it is awake. No fence, no shared line taken
+ * from the peer: a record costs its own lines, and the position's.
+ */
 static void wake_peer(struct lipc_ring *r)
 {
 	_Atomic uint32_t *sleeping =
 		r->role == LIPC_SEND ? &r->sh->consumer_sleeping : &r->sh->producer_sleeping;
 
-	atomic_thread_fence(memory_order_seq_cst);
+	if (light_wake)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(sleeping, memory_order_relaxed))
 		futex_wake(my_pos(r));
 }
@@ -1189,8 +1393,8 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 		return NULL;
 	r->role = role;
 	r->spin_only = flags & LIPC_RING_SPIN;
-	r->spin = SPIN_START;
 	r->yields = YIELD_START;
+	r->check_first_ms = CHECK_FIRST_MS;
 	r->check_ms = CHECK_FIRST_MS;
 	r->fd = -1;
 	errno = ENOENT;
@@ -1204,8 +1408,24 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 		errno = EEXIST; /* another creator linked its ring first */
 		goto out_close_fd;
 	}
+	pthread_once(&tune_once, tune);
+	r->spin_ns = spin_ns_measured;
 	if (attach(r, created ? NULL : trust) < 0 || lock_role(r) < 0)
 		goto out_close;
+	/*
+	 * Before our first wake-up can skip its fence, tell sleepers: one that cannot issue the
+	 * global barrier then sleeps briefly. Ours alone writes the field while we hold the role.
+	 */
+	atomic_store_explicit(role == LIPC_SEND ? &r->sh->producer_light : &r->sh->consumer_light,
+			      light_wake, memory_order_seq_cst);
+	/*
+	 * Where we run, for a peer that waits before we ever do: a side that never waited on this
+	 * ring (the producer of a reply ring, say) left its cpu field 0, or its predecessor's, and
+	 * a peer on CPU 0 took us for a neighbour and yielded instead of spinning (17 us round
+	 * trips across CPUs for 4 KiB instead of 1). wait_peer() keeps it up to date.
+	 */
+	atomic_store_explicit(role == LIPC_SEND ? &r->sh->producer_cpu : &r->sh->consumer_cpu,
+			      sched_getcpu(), memory_order_relaxed);
 
 	/* Start where the last holder of our role stopped, if the position is sane. */
 	r->pos = atomic_load_explicit(my_pos(r), memory_order_acquire);
@@ -1344,6 +1564,13 @@ int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 out_close:
 	lipc__close(fd);
 	return ret;
+}
+
+void lipc__ring_tune(struct lipc_ring *r, long spin_ns, int check_ms)
+{
+	r->spin_ns = spin_ns < 0 ? spin_ns_measured : spin_ns;
+	r->check_first_ms = check_ms;
+	r->check_ms = check_ms;
 }
 
 bool lipc__ring_peeked(const struct lipc_ring *r)
