@@ -832,6 +832,7 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 {
 	struct lipc__deadline d;
 	uint64_t rec, need, idx;
+	bool started = false;
 
 	if (r->role != LIPC_SEND) {
 		errno = EBADF;
@@ -852,7 +853,6 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 	/* A record that would cross the end goes to offset 0, behind a wrap marker. */
 	need = idx + rec > r->cap ? r->cap - idx + rec : rec;
 
-	lipc__deadline_start(&d, timeout_ms);
 	while (r->cap - (r->pos - r->peer) < need) {
 		int ret;
 
@@ -860,6 +860,11 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 			return NULL;
 		if (r->cap - (r->pos - r->peer) >= need)
 			break;
+		/* The clock is read only before a wait: most calls find room at once. */
+		if (!started) {
+			lipc__deadline_start(&d, timeout_ms);
+			started = true;
+		}
 		ret = wait_peer(r, &d, timeout_ms);
 		if (ret < 0)
 			return NULL;
@@ -917,6 +922,7 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 {
 	struct lipc__deadline d;
 	uint64_t idx, skip = 0, rec;
+	bool started = false;
 	uint32_t n;
 
 	if (r->role != LIPC_RECV) {
@@ -925,7 +931,6 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 	}
 	if (r->careful && still_sound(r) < 0)
 		return -1;
-	lipc__deadline_start(&d, timeout_ms);
 	if (r->held)
 		goto out_record; /* the same record again */
 	while (!record_ready(r)) {
@@ -938,6 +943,11 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 			if (record_ready(r))
 				break;
 			return corrupt(r, EBADMSG);
+		}
+		/* The clock is read only before a wait: most calls find their record at once. */
+		if (!started) {
+			lipc__deadline_start(&d, timeout_ms);
+			started = true;
 		}
 		ret = wait_peer(r, &d, timeout_ms);
 		if (ret <= 0)
