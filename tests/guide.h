@@ -15,7 +15,7 @@
 
 struct guide_file {
 	char path[PATH_MAX]; /* absolute, to read */
-	char name[64];	     /* from the top of the sources, for messages: "docs/guide/03-fifo.md" */
+	char name[64]; /* from the top of the sources, for messages: "docs/guide/03-fifo.md" */
 };
 
 /* Fill files (room for max) with the guide's files in reading order; return how many. */
