@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lipc send: each operand, or each line of standard input, is one message to ADDRESS. Standard
- * input is read in large blocks and its lines sent in batches (lipc__chan_send_many: one write of
+ * input is read in large blocks and its lines sent in batches (lipc_chan_send_many(): one write of
  * many lines on a byte stream), so that a pipe of short lines goes at the speed of the pipe. A
  * line is sent as soon as read() has returned it whole: typed at a terminal, it goes at once. A
  * line longer than the block grows the block; a last line without a newline is a message too.
@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chan/batch.h"
 #include "cli.h"
 
 #define BLOCK	   ((size_t)256 * 1024) /* standard input is read this much at a time */
@@ -94,7 +93,7 @@ static int send_batch(struct lipc_chan *c, const struct chan_args *ca, struct li
 		      size_t n)
 {
 	while (n > 0) {
-		int r = lipc__chan_send_many(c, msgs, n);
+		int r = lipc_chan_send_many(c, msgs, n);
 
 		/* A short count: the next call starts at the message that failed, and says why. */
 		if (r < 0)

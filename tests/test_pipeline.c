@@ -23,7 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "chan/batch.h"
 #include "check.h"
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
@@ -681,7 +680,7 @@ static void two_senders_one_fifo(void)
 }
 
 /*
- * lipc__chan_send_many() keeps sendmmsg's contract: a message that cannot go stops the batch
+ * lipc_chan_send_many() keeps sendmmsg's contract: a message that cannot go stops the batch
  * after the ones before it were sent (a short count), and the next call, starting with it,
  * says why. On a pipe (one write of several lines) and on a queue (one call each).
  */
@@ -704,10 +703,10 @@ static void send_many_stops_at_a_bad_message(void)
 	CHECK_SYS(pipe2(p, O_CLOEXEC));
 	tx = lipc_chan_open_fd(p[1], LIPC_SEND, NULL);
 	CHECK(tx != NULL);
-	CHECK_EQ(lipc__chan_send_many(tx, msgs, 0), 0);
-	CHECK_EQ(lipc__chan_send_many(tx, msgs, 4), 2);
-	CHECK_ERR(lipc__chan_send_many(tx, msgs + 2, 2), EINVAL);
-	CHECK_EQ(lipc__chan_send_many(tx, msgs + 3, 1), 1);
+	CHECK_EQ(lipc_chan_send_many(tx, msgs, 0), 0);
+	CHECK_EQ(lipc_chan_send_many(tx, msgs, 4), 2);
+	CHECK_ERR(lipc_chan_send_many(tx, msgs + 2, 2), EINVAL);
+	CHECK_EQ(lipc_chan_send_many(tx, msgs + 3, 1), 1);
 	CHECK_SYS(lipc_chan_close(tx));
 	CHECK_EQ(read(p[0], got, sizeof(got)), 13);
 	CHECK(!memcmp(got, "one\ntwo\nfour\n", 13));
@@ -723,12 +722,12 @@ static void send_many_stops_at_a_bad_message(void)
 	CHECK(rx != NULL);
 	tx = lipc_chan_open(addr, LIPC_SEND, &o);
 	CHECK(tx != NULL);
-	CHECK_EQ(lipc__chan_send_many(tx, big, 2), 1);
-	CHECK_ERR(lipc__chan_send_many(tx, big + 1, 1), EMSGSIZE);
+	CHECK_EQ(lipc_chan_send_many(tx, big, 2), 1);
+	CHECK_ERR(lipc_chan_send_many(tx, big + 1, 1), EMSGSIZE);
 	CHECK_EQ(lipc_chan_recv(rx, &m), 1);
 	CHECK(m.len == 3 && !memcmp(m.data, "one", 3));
 	/* A receiver cannot send. */
-	CHECK_ERR(lipc__chan_send_many(rx, msgs, 1), EBADF);
+	CHECK_ERR(lipc_chan_send_many(rx, msgs, 1), EBADF);
 	CHECK_SYS(lipc_chan_close(tx));
 	CHECK_SYS(lipc_chan_close(rx));
 	CHECK_SYS(lipc_msgq_posix_unlink(addr + 3));

@@ -208,6 +208,41 @@ int lipc_chan_sendmsg(struct lipc_chan *chan, const struct lipc_msg *msg);
  */
 int lipc_chan_recv(struct lipc_chan *chan, struct lipc_msg *msg);
 
+/*
+ * Batches (since 1.1: lipc_version() >= 10100): many messages per call, for a stream of small
+ * messages, where one call each would cost more than the messages. msgs is an array whose stride
+ * is msgs[0].struct_size (every element initialised as msgs[0] is, LIPC_MSG_INIT), and a call
+ * takes at most LIPC_CHAN_BATCH_MAX of them (UIO_MAXIOV, as sendmmsg(2) caps its own).
+ *
+ * What a batch is, per mechanism: on a byte stream (fifo, unix, tcp, a pipe) one write of many
+ * messages, lines or frames, and one read that hands out all it holds; on a pipe or a FIFO, which
+ * several processes may write at once, a write holds at most PIPE_BUF bytes (or one longer
+ * message alone) so that no message is interleaved with another writer's. On datagram and
+ * seqpacket sockets one sendmmsg(2) or recvmmsg(2). On shm: records written with their ring
+ * position published once per batch, and read in place (lipc_ring_push_many(),
+ * lipc_ring_peek_many()). On the queues (mq, sysv-mq), which have one call per message, one call
+ * each for a send, and one message per receive.
+ */
+#define LIPC_CHAN_BATCH_MAX 1024
+
+/*
+ * Send msgs in order, as lipc_chan_sendmsg() sends each (its errors; a timeout applies to each
+ * wait for room). Returns how many were sent: n, or fewer when a message could not be sent after
+ * others were (the next call, starting with that message, reports why), or when n is over
+ * LIPC_CHAN_BATCH_MAX; -1 with errno when not even the first was sent. n == 0 returns 0.
+ */
+int lipc_chan_send_many(struct lipc_chan *chan, const struct lipc_msg *msgs, size_t n);
+
+/*
+ * Receive up to n messages into msgs: wait as lipc_chan_recv() does for the first, then take
+ * those that are there already, without waiting. Returns how many arrived (1 to n), 0 at the
+ * end of the stream, or -1 with errno as lipc_chan_recv(); an error after some messages is
+ * reported by the next call. Every message's data stays valid until the next receive or close of
+ * the channel. On shm: a receive releases the records of the previous one, so a receiver killed
+ * between two calls leaves its last batch to the next receiver rather than losing it.
+ */
+int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n);
+
 /* Change how long later sends and receives wait (see lipc_chan_opts). Returns 0, or -1. */
 int lipc_chan_set_timeout(struct lipc_chan *chan, int timeout_ms);
 

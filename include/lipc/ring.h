@@ -49,6 +49,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "lipc/lipc.h"
 
@@ -159,5 +160,31 @@ int lipc_ring_pop(struct lipc_ring *ring, void *buf, size_t size, size_t *len, i
  */
 int lipc_ring_peek(struct lipc_ring *ring, const void **data, size_t *len, int timeout_ms);
 int lipc_ring_release(struct lipc_ring *ring);
+
+/*
+ * Batches (since 1.1: lipc_version() >= 10100). A record costs a few cache lines, and publishing
+ * the ring's position for the other side, and waking it, cost as much again: a batch pays those
+ * once for many records.
+ *
+ * Producer: copy recs[0..n) into the ring as n records, in order, waiting at most timeout_ms in
+ * all for room. The consumer may take each record as soon as it is written; the position is
+ * published, and a sleeping consumer woken, once for the batch (and before any wait for room).
+ * Returns how many records went in: n, or fewer when one could not (the next call, starting
+ * with it, says why: EMSGSIZE, EPIPE) or the time ran out after some went; -1 with errno as
+ * lipc_ring_push() when none did. n == 0 returns 0. EINVAL while a record is reserved.
+ */
+int lipc_ring_push_many(struct lipc_ring *ring, const struct iovec *recs, size_t n, int timeout_ms);
+
+/*
+ * Consumer, without a copy: up to n records in place, after those already peeked and not
+ * released, in recs[0..n) (iov_base is the ring's memory: read it, never write it). Waits at
+ * most timeout_ms for the first, then takes those already there. Returns how many (1 to n), or
+ * as lipc_ring_peek(): 0 at the end of the stream, -1 with errno; an error met after some
+ * records is reported by the next call. Every record handed out stays valid until
+ * lipc_ring_release(), which releases them all at once; a consumer that dies before it leaves
+ * them to the next consumer. While several are held, lipc_ring_peek() returns the last of them
+ * again and lipc_ring_pop() fails with EINVAL.
+ */
+int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, int timeout_ms);
 
 #endif

@@ -241,15 +241,11 @@ int lipc_chan_send(struct lipc_chan *c, const void *data, size_t len)
 	return lipc_chan_sendmsg(c, &m);
 }
 
-int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
+/* One message, read from the caller's struct (of any version) with the channel's defaults. */
+static int send_one(struct lipc_chan *c, const struct lipc_msg *msg)
 {
 	struct lipc_msg m = LIPC_MSG_INIT;
 
-	lipc__why_clear();
-	if (c->role != LIPC_SEND) {
-		errno = EBADF;
-		return -1;
-	}
 	if (lipc__abi_in(&m, sizeof(m), msg, LIPC__MSG_1_0) < 0)
 		return -1;
 	if (!(m.has & LIPC_MSG_PRIORITY))
@@ -259,12 +255,32 @@ int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 	return c->t->send(c, &m);
 }
 
-/*
- * msgs is an array of this build's struct lipc_msg (the command's, the tests'): the public
- * form will step through it by msgs[0].struct_size and copy each in as lipc_chan_sendmsg does.
- */
-int lipc__chan_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+int lipc_chan_sendmsg(struct lipc_chan *c, const struct lipc_msg *msg)
 {
+	lipc__why_clear();
+	if (c->role != LIPC_SEND) {
+		errno = EBADF;
+		return -1;
+	}
+	return send_one(c, msg);
+}
+
+/*
+ * A batch is the caller's array stepped through by msgs[0].struct_size (lipc/version.h). Built
+ * against these headers, it is an array of this build's structs, which goes to the transport as
+ * it is; built against others, each message is copied into (or out of) an array of ours.
+ */
+static const struct lipc_msg *nth(const struct lipc_msg *msgs, size_t stride, size_t i)
+{
+	return (const struct lipc_msg *)((const unsigned char *)msgs + i * stride);
+}
+
+int lipc_chan_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+{
+	struct lipc_msg *mine = NULL;
+	size_t stride;
+	int ret, err;
+
 	lipc__why_clear();
 	if (c->role != LIPC_SEND) {
 		errno = EBADF;
@@ -272,21 +288,37 @@ int lipc__chan_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_
 	}
 	if (n == 0)
 		return 0;
-	if (n > INT_MAX)
-		n = INT_MAX; /* a short count, as sendmmsg(2) caps its own */
-	if (c->t->send_many)
-		return c->t->send_many(c, msgs, n);
-	for (size_t i = 0; i < n; i++) {
-		struct lipc_msg m = msgs[i];
-
-		if (!(m.has & LIPC_MSG_PRIORITY))
-			m.priority = c->priority;
-		if (!(m.has & LIPC_MSG_TYPE))
-			m.type = c->type;
-		if (c->t->send(c, &m) < 0)
-			return i ? (int)i : -1;
+	stride = lipc__abi_size(msgs, LIPC__MSG_1_0);
+	if (!stride)
+		return -1;
+	if (n > LIPC_CHAN_BATCH_MAX)
+		n = LIPC_CHAN_BATCH_MAX; /* a short count, as sendmmsg(2) caps its own */
+	if (!c->t->send_many) {
+		for (size_t i = 0; i < n; i++)
+			if (send_one(c, nth(msgs, stride, i)) < 0)
+				return i ? (int)i : -1;
+		return (int)n;
 	}
-	return (int)n;
+	if (stride != sizeof(*mine)) {
+		mine = malloc(n * sizeof(*mine));
+		if (!mine)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			mine[i] = (struct lipc_msg)LIPC_MSG_INIT;
+			/* A message the library cannot read ends the batch before it, as a failed
+			 * send. */
+			if (lipc__abi_in(&mine[i], sizeof(*mine), nth(msgs, stride, i),
+					 LIPC__MSG_1_0) < 0) {
+				n = i;
+				break;
+			}
+		}
+	}
+	ret = n ? c->t->send_many(c, mine ? mine : msgs, n) : -1;
+	err = errno;
+	free(mine);
+	errno = err;
+	return ret;
 }
 
 int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
@@ -304,6 +336,45 @@ int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 	/* Received into a whole message, then copied out as far as the caller's goes. */
 	ret = c->t->recv(c, &m);
 	lipc__abi_out(msg, &m, sizeof(m));
+	return ret;
+}
+
+int lipc_chan_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	struct lipc_msg *mine;
+	size_t stride;
+	int ret, err;
+
+	if (c->role != LIPC_RECV) {
+		lipc__why_clear();
+		errno = EBADF;
+		return -1;
+	}
+	stride = lipc__abi_size(msgs, LIPC__MSG_1_0);
+	if (!stride)
+		return -1;
+	if (n == 0) {
+		errno = EINVAL; /* 0 would read as the end of the stream */
+		return -1;
+	}
+	if (!c->t->recv_many)
+		return lipc_chan_recv(c, msgs);
+	lipc__why_clear();
+	if (n > LIPC_CHAN_BATCH_MAX)
+		n = LIPC_CHAN_BATCH_MAX;
+	if (stride == sizeof(*mine))
+		return c->t->recv_many(c, msgs, n);
+	mine = malloc(n * sizeof(*mine));
+	if (!mine)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		mine[i] = (struct lipc_msg)LIPC_MSG_INIT;
+	ret = c->t->recv_many(c, mine, n);
+	err = errno;
+	for (int i = 0; i < ret; i++)
+		lipc__abi_out((unsigned char *)msgs + (size_t)i * stride, &mine[i], sizeof(*mine));
+	free(mine);
+	errno = err;
 	return ret;
 }
 

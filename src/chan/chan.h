@@ -15,7 +15,6 @@
 #include <sys/types.h>
 
 #include "../internal.h"
-#include "batch.h"
 #include "lipc/chan.h"
 
 /* The trust that opts asks for (the join policy, lipc/chan.h). */
@@ -53,7 +52,8 @@ int lipc__stream_write(struct lipc__stream *s, unsigned flags, int timeout_ms, c
  */
 int lipc__stream_take(struct lipc__stream *s, unsigned flags, size_t max_msg, struct lipc_msg *m);
 /*
- * Frame and write msgs[0..n) in as few writes as their sizes allow (batch.h): the count sent,
+ * Frame and write msgs[0..n) in as few writes as their sizes allow (lipc_chan_send_many() says
+ * how many go in one write): the count sent,
  * short when one failed after others went (the next call reports it), or -1 with errno.
  */
 int lipc__stream_write_many(struct lipc__stream *s, unsigned flags, int timeout_ms,
@@ -77,12 +77,19 @@ struct lipc_transport {
 	/* m->priority and m->type are filled in: the message's own, or the channel's defaults. */
 	int (*send)(struct lipc_chan *chan, const struct lipc_msg *m);
 	/*
-	 * Optional, for mechanisms with neither priority nor type: send msgs[0..n) (n > 0, at
-	 * most INT_MAX) as lipc__chan_send_many() says; without it the channel calls send once
-	 * per message.
+	 * Optional, for mechanisms with neither priority nor type: send msgs[0..n) (n from 1 to
+	 * LIPC_CHAN_BATCH_MAX, this build's structs) as lipc_chan_send_many() says; without it
+	 * the channel calls send once per message.
 	 */
 	int (*send_many)(struct lipc_chan *chan, const struct lipc_msg *msgs, size_t n);
 	int (*recv)(struct lipc_chan *chan, struct lipc_msg *m);
+	/*
+	 * Optional: receive up to n messages (n from 1 to LIPC_CHAN_BATCH_MAX, this build's
+	 * structs, possibly holding an earlier call's values) as lipc_chan_recv_many() says,
+	 * setting data, len and has of each message it returns (and the fields has names);
+	 * without it the channel calls recv once.
+	 */
+	int (*recv_many)(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n);
 	int (*set_timeout)(struct lipc_chan *chan, int timeout_ms);
 	int (*close)(struct lipc_chan *chan);
 	/* What err means for this mechanism, or NULL to use strerror(); see lipc_addr_strerror. */
