@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lipc recv: print each message that arrives at ADDRESS on its own line. Messages are gathered
- * in a buffer and written out many per write(), at pipe speed; the buffer goes out whenever no
- * further message is there at once (before recv waits), at the count, at the end and on every
- * exit, so that a reader downstream never waits for a message that has arrived.
+ * lipc recv: print each message that arrives at ADDRESS on its own line. Messages are taken many
+ * per call (lipc_chan_recv_many(): all that a read brings on a byte stream, what is queued on a
+ * socket, the records ready in a ring) and each batch is written out in one write() before the
+ * next is taken, so that a reader downstream never waits for a message that has arrived, and a
+ * pipe of short lines goes at the speed of the pipe.
  *
  * The trap: a message taken from the channel and not yet written out would be lost if a signal
- * ended the process. So SIGINT, SIGTERM and SIGHUP are held from the moment a batch begins until
- * it has been written: one that comes meanwhile takes effect right after the write (its
- * handler, remove_on_signal's, then removes what the channel created). Only while standard
- * output takes nothing (a reader that stopped reading) is such a signal let in before the
- * write, and the batch lost with the process: a stuck reader must not make lipc unkillable.
- * SIGKILL takes the batch with it; the guide (docs/lipc.1, recv) says so.
+ * ended the process. So SIGINT, SIGTERM and SIGHUP are held from the moment a batch arrives until
+ * it has been written: one that comes meanwhile takes effect right after the write (its handler,
+ * remove_on_signal's, then removes what the channel created). Only while standard output takes
+ * nothing (a reader that stopped reading) is such a signal let in before the write, and the batch
+ * lost with the process: a stuck reader must not make lipc unkillable. SIGKILL takes with it the
+ * batch a queue or a socket handed over; a ring's batch is released only by the next receive,
+ * after the write, so a ring gives a batch the killed receiver had not written to the next one.
+ * The guide (docs/lipc.1, recv) says so.
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +29,7 @@
 #include "cli.h"
 
 #define OUT_SIZE ((size_t)64 * 1024) /* messages gathered for one write() */
+#define BATCH	 LIPC_CHAN_BATCH_MAX /* messages taken per receive */
 
 static const char help[] =
 	"Usage: lipc recv [OPTIONS] ADDRESS\n"
@@ -219,6 +223,18 @@ static int put_msg(const struct lipc_msg *m, bool verbose)
 	return 0;
 }
 
+/*
+ * Print a batch: out before the next receive, which may wait, and which releases a ring's batch.
+ * 0, or -1 after saying why.
+ */
+static int put_batch(const struct lipc_msg *msgs, int n, bool verbose)
+{
+	for (int i = 0; i < n; i++)
+		if (put_msg(&msgs[i], verbose) < 0)
+			return -1;
+	return flush_out();
+}
+
 static bool is_unix_socket(enum lipc_scheme s)
 {
 	return s == LIPC_SCHEME_UNIX || s == LIPC_SCHEME_UNIX_DGRAM ||
@@ -251,12 +267,12 @@ static bool lost_one(const struct chan_args *ca, int err)
 
 int cmd_recv(int argc, char **argv)
 {
+	static struct lipc_msg msgs[BATCH];
 	struct chan_args ca;
 	struct lipc_chan *c;
-	struct lipc_msg m = LIPC_MSG_INIT;
 	long count = -1, got = 0;
 	int opt, r = 0, ret = EXIT_SUCCESS;
-	bool verbose = false, no_wait = false; /* the channel's timeout is 0 */
+	bool verbose = false;
 
 	chan_args_init(&ca, LIPC_RECV);
 	while ((opt = next_option(argc, argv, CHAN_SHORTOPTS "kn:v", longopts, help)) != -1) {
@@ -279,68 +295,39 @@ int cmd_recv(int argc, char **argv)
 	sigaddset(&out.fatal, SIGINT);
 	sigaddset(&out.fatal, SIGTERM);
 	sigaddset(&out.fatal, SIGHUP);
+	for (size_t i = 0; i < BATCH; i++)
+		msgs[i] = (struct lipc_msg)LIPC_MSG_INIT;
 	c = open_channel(&ca, LIPC_RECV);
 	if (verbose)
 		say_where(c, &ca);
-	for (;;) {
-		/*
-		 * With messages gathered, take the next only if it is there already (timeout 0);
-		 * when none is, write them out before waiting with the timeout asked for.
-		 */
-		bool gathered = out.used > 0;
+	while (got != count) {
+		/* No more than the count: a queue keeps what this receiver does not print. */
+		size_t want = count < 0 || count - got > BATCH ? BATCH : (size_t)(count - got);
 
-		if (got == count)
-			break;
-		if (gathered != no_wait) {
-			if (lipc_chan_set_timeout(c, gathered ? 0 : ca.opts.timeout_ms) < 0) {
-				r = -1;
-				break;
-			}
-			no_wait = gathered;
-		}
-		r = lipc_chan_recv(c, &m);
-		if (r < 0 && gathered && errno == EAGAIN) {
-			if (flush_out() < 0) {
-				r = 0;
-				ret = EXIT_FAILURE;
-				break;
-			}
-			continue;
-		}
+		r = lipc_chan_recv_many(c, msgs, want);
 		if (r == 0)
 			break;
 		if (r < 0) {
 			if (!lost_one(&ca, errno))
 				break;
-			int err = errno;
-
-			if (flush_out() < 0) {
-				r = 0;
-				ret = EXIT_FAILURE;
-				break;
-			}
-			warn_msg("%s: a message was lost: %s", ca.address, chan_strerror(&ca, err));
+			warn_msg("%s: a message was lost: %s", ca.address,
+				 chan_strerror(&ca, errno));
 			ret = EXIT_FAILURE;
 			continue;
 		}
-		if (put_msg(&m, verbose) < 0) {
+		if (put_batch(msgs, r, verbose) < 0) {
+			r = 0;
 			ret = EXIT_FAILURE;
 			break;
 		}
-		got++;
+		got += r;
 	}
 	if (r < 0) {
-		int err = errno;
-
-		flush_out();
-		errno = err;
 		if (errno == ETIMEDOUT || errno == EAGAIN)
 			warn_msg("%s: no message within %s s", ca.address, ca.timeout);
 		else
 			warn_msg("cannot receive from %s: %s", ca.address,
 				 chan_strerror(&ca, errno));
-		ret = EXIT_FAILURE;
-	} else if (!stdout_failed && flush_out() < 0) {
 		ret = EXIT_FAILURE;
 	}
 	release_signals();

@@ -6,10 +6,14 @@
  * creator from a joiner (a queue another user made first under our name is not joined: the join
  * policy, lipc/chan.h); a queue outlives every process, so closing a channel never removes it;
  * and a failure names the limit behind it and its value, which only the failing call knows.
+ * A queue has one call per message: a batch receive takes the first message as a receive does,
+ * then those already there (timeout 0), each copied out of the receive buffer into the batch's,
+ * since every message of a batch stays valid until the next receive.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +72,12 @@ struct queue {
 	size_t cap;	   /* bytes of text it holds */
 	bool grow;	   /* sysv recv: no size was asked, so E2BIG means "grow", never an error */
 	const char *limit; /* sysv send: what sets chan->max_msg, "msgmax" or "msg_qbytes" */
+	char *batch;	   /* recv_many: the messages of the last batch, one after another */
+	size_t batch_cap;
 };
+
+/* A batch stops taking messages once it holds this many bytes (or LIPC_CHAN_BATCH_MAX). */
+#define BATCH_BYTES ((size_t)256 * 1024)
 
 static int queue_new(struct lipc_chan *c, size_t cap)
 {
@@ -90,8 +99,10 @@ static void queue_free(struct lipc_chan *c)
 {
 	struct queue *q = c->priv;
 
-	if (q)
+	if (q) {
 		free(q->msg);
+		free(q->batch);
+	}
 	free(q);
 	c->priv = NULL;
 }
@@ -100,6 +111,59 @@ static int queue_set_timeout(struct lipc_chan *c, int timeout_ms)
 {
 	c->timeout_ms = timeout_ms; /* each call computes its own deadline */
 	return 0;
+}
+
+/*
+ * Up to n messages, each received by recv_one (into the receive buffer, with the channel's
+ * timeout for the first, none for the rest) and copied into the batch buffer; their data are
+ * pointed at once the buffer has stopped moving. Should the buffer not grow, the message stays
+ * in the receive buffer, valid until the next receive too, and ends the batch: nothing taken
+ * from the queue is dropped. An error after the first message ends the batch: a lasting one
+ * comes again at the next call, and EAGAIN is merely "no more now".
+ */
+static int queue_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n,
+			   int (*recv_one)(struct lipc_chan *, struct lipc_msg *))
+{
+	struct queue *q = c->priv;
+	int timeout_ms = c->timeout_ms, err = errno;
+	size_t got = 0, used = 0;
+	bool in_place = false; /* the last message is in the receive buffer */
+
+	while (got < n && used < BATCH_BYTES && !in_place) {
+		struct lipc_msg *m = &msgs[got];
+
+		m->has = 0;
+		if (recv_one(c, m) < 0) {
+			if (got == 0)
+				err = errno;
+			break;
+		}
+		got++;
+		c->timeout_ms = 0;
+		if (used + m->len > q->batch_cap) {
+			size_t cap = q->batch_cap ? q->batch_cap : BATCH_BYTES;
+			char *b;
+
+			while (cap < used + m->len)
+				cap *= 2;
+			b = realloc(q->batch, cap);
+			if (!b) {
+				in_place = true;
+				break;
+			}
+			q->batch = b;
+			q->batch_cap = cap;
+		}
+		if (m->len)
+			memcpy(q->batch + used, m->data, m->len);
+		m->data = (const void *)(uintptr_t)used; /* an offset until the buffer settles */
+		used += m->len;
+	}
+	c->timeout_ms = timeout_ms;
+	for (size_t i = 0; i + in_place < got; i++)
+		msgs[i].data = q->batch + (uintptr_t)msgs[i].data;
+	errno = err;
+	return got ? (int)got : -1;
 }
 
 /* mq:/NAME */
@@ -287,6 +351,11 @@ static int mq_chan_recv(struct lipc_chan *c, struct lipc_msg *m)
 	return 1;
 }
 
+static int mq_chan_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	return queue_recv_many(c, msgs, n, mq_chan_recv);
+}
+
 static int mq_chan_stat(const struct lipc_chan *c, struct lipc_chan_stat *st)
 {
 	const struct queue *q = c->priv;
@@ -310,6 +379,7 @@ const struct lipc_transport lipc__mq_transport = {
 	.open = mq_chan_open,
 	.send = mq_chan_send,
 	.recv = mq_chan_recv,
+	.recv_many = mq_chan_recv_many,
 	.set_timeout = queue_set_timeout,
 	.close = mq_chan_close,
 	.explain = queue_explain,
@@ -510,6 +580,11 @@ static int sysv_chan_recv(struct lipc_chan *c, struct lipc_msg *m)
 	return 1;
 }
 
+static int sysv_chan_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	return queue_recv_many(c, msgs, n, sysv_chan_recv);
+}
+
 static int sysv_chan_stat(const struct lipc_chan *c, struct lipc_chan_stat *st)
 {
 	const struct queue *q = c->priv;
@@ -540,6 +615,7 @@ const struct lipc_transport lipc__sysv_mq_transport = {
 	.open = sysv_chan_open,
 	.send = sysv_chan_send,
 	.recv = sysv_chan_recv,
+	.recv_many = sysv_chan_recv_many,
 	.set_timeout = queue_set_timeout,
 	.close = sysv_chan_close,
 	.explain = queue_explain,
