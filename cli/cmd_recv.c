@@ -174,19 +174,30 @@ static int write_out(struct iovec *iov, int cnt)
 	return 0;
 }
 
-/* Write out what is gathered, then let the held signals in: 0, or -1 after saying why. */
-static int flush_out(void)
+/* Write out what is gathered: 0, or -1 after saying why. */
+static int write_gathered(void)
 {
 	struct iovec iov = { out.buf, out.used };
 
 	if (out.used > 0 && write_out(&iov, 1) < 0)
 		return -1;
 	out.used = 0;
+	return 0;
+}
+
+/* Write out what is gathered, then let the held signals in: 0, or -1 after saying why. */
+static int flush_out(void)
+{
+	if (write_gathered() < 0)
+		return -1;
 	release_signals();
 	return 0;
 }
 
-/* Gather a message and its newline (and its -v prefix): 0, or -1 after saying why. */
+/*
+ * Gather a message and its newline (and its -v prefix), holding the signals until the batch is
+ * written: 0, or -1 after saying why.
+ */
 static int put_msg(const struct lipc_msg *m, bool verbose)
 {
 	char meta[160];
@@ -194,25 +205,20 @@ static int put_msg(const struct lipc_msg *m, bool verbose)
 
 	hold_signals();
 	if (mlen + m->len + 1 > OUT_SIZE - out.used) {
-		struct iovec iov[3] = { { out.buf, out.used },
-					{ meta, mlen },
-					{ (void *)(uintptr_t)m->data, m->len } };
-
 		/* Longer than the room left: what is gathered and this one, in one writev(). */
 		if (mlen + m->len + 1 > OUT_SIZE) {
-			struct iovec all[4] = {
-				iov[0], iov[1], iov[2], { (void *)(uintptr_t) "\n", 1 }
-			};
+			struct iovec all[4] = { { out.buf, out.used },
+						{ meta, mlen },
+						{ (void *)(uintptr_t)m->data, m->len },
+						{ (void *)(uintptr_t) "\n", 1 } };
 
 			if (write_out(all, 4) < 0)
 				return -1;
 			out.used = 0;
-			release_signals();
 			return 0;
 		}
-		if (flush_out() < 0)
+		if (write_gathered() < 0)
 			return -1;
-		hold_signals();
 	}
 	memcpy(out.buf + out.used, meta, mlen);
 	out.used += mlen;
