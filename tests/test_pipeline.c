@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -589,6 +590,113 @@ static void send_killed_mid_batch(void)
 }
 
 /*
+ * Read numbered lines from fd to its end: each must be the one before it plus one, and the last
+ * ends in a newline unless cut says it may be cut short. Returns how many whole lines there
+ * were, the first in *first (-1 when none).
+ */
+static long read_run(int fd, long *first, bool cut)
+{
+	static char buf[1 << 16];
+	size_t have = 0;
+	long got = 0;
+
+	*first = -1;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof(buf) - have);
+		char *p = buf, *end, *nl;
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			long v = strtol(p, NULL, 10);
+
+			if (*first < 0)
+				*first = v;
+			if (v != *first + got)
+				check_fail(__FILE__, __LINE__, "line %ld is %ld, expected %ld", got,
+					   v, *first + got);
+			got++;
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+	}
+	if (!cut)
+		CHECK_EQ(have, (size_t)0);
+	return got;
+}
+
+/*
+ * lipc recv shm: SIGKILLed while it holds a batch: the ring releases a batch only at the next
+ * receive, after the batch was written, so the next receiver starts at or before the first line
+ * the killed one did not write: nothing is lost (the lines of the batch it had written may come
+ * twice). recv is killed while its standard output, a small pipe nobody reads yet, is full: it
+ * is writing a batch. (Releasing records as they were gathered lost up to 64K of them.)
+ */
+static void recv_killed_keeps_ring_batch(void)
+{
+	const long n = 20000; /* 32 bytes a record: 640K, in the 1M ring */
+	long first, written, again;
+	int in[2], out[2], out2[2];
+	pid_t tx, rx, writer;
+
+	name_addr("shm");
+	CHECK_SYS(pipe2(in, O_CLOEXEC));
+	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
+	close(in[0]);
+	writer = check_fork();
+	if (writer == 0) {
+		write_lines(in[1], n);
+		_exit(0);
+	}
+	close(in[1]);
+	CHECK_EQ(check_wait(writer), 0);
+	CHECK_EQ(wait_status(tx), 0); /* all n in the ring, and the end of the stream */
+
+	CHECK_SYS(pipe2(out, O_CLOEXEC));
+	/*
+	 * A pipe of two pages, about a batch: recv soon waits to write. (Not one page: a pipe
+	 * with all its pages in use is never writable to poll(), though a write would merge into
+	 * the last, and a pipe of one page that holds a byte is full.)
+	 */
+	CHECK_SYS(fcntl(out[1], F_SETPIPE_SZ, 8192));
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
+	close(out[1]);
+	/*
+	 * recv is killed once the pipe is half full, wherever it is then (a batch in hand, or all
+	 * but written).
+	 */
+	for (;;) {
+		int queued = 0, size = (int)CHECK_SYS(fcntl(out[0], F_GETPIPE_SZ));
+
+		CHECK_SYS(ioctl(out[0], FIONREAD, &queued));
+		if (queued >= size / 2)
+			break;
+		CHECK_SYS(poll(&(struct pollfd){ .fd = out[0], .events = POLLIN }, 1, 10));
+	}
+	CHECK_SYS(kill(rx, SIGKILL));
+	CHECK_EQ(wait_status(rx), 128 + SIGKILL);
+	written = read_run(out[0], &first, true); /* the kill may cut a write */
+	close(out[0]);
+	CHECK_EQ(first, 0);
+	CHECK(written < n);
+
+	CHECK_SYS(pipe2(out2, O_CLOEXEC));
+	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out2[1], -1);
+	close(out2[1]);
+	again = read_run(out2[0], &first, false);
+	close(out2[0]);
+	CHECK_EQ(wait_status(rx), 0);
+	printf("killed after %ld lines; the next receiver began at line %ld\n", written, first);
+	CHECK(first >= 0 && first <= written); /* no line lost */
+	CHECK_EQ(first + again, n);	       /* and every line after it, to the last */
+	CHECK_SYS(lipc_ring_unlink(addr + 4));
+}
+
+/*
  * Two lipc send at once into one FIFO, whose reader cannot keep up: each batch is one write of
  * at most PIPE_BUF bytes, which the pipe never interleaves with another writer's, so every line
  * arrives whole, and each sender's lines in order. (A larger write that blocks on a full pipe
@@ -738,5 +846,5 @@ CHECK_MAIN(TEST_T(pipeline_fifo, 1800), TEST_T(pipeline_unix, 1800),
 	   TEST_T(pipeline_unix_seqpacket, 1800), TEST_T(pipeline_unix_dgram, 1800),
 	   TEST_T(pipeline_tcp, 1800), TEST_T(pipeline_mq, 1800), TEST_T(pipeline_sysv_mq, 1800),
 	   TEST_T(pipeline_shm, 1800), TEST(long_and_last_lines), TEST(line_over_the_queue_limit),
-	   TEST(prompt_lines), TEST(send_killed_mid_batch), TEST_T(two_senders_one_fifo, 600),
-	   TEST(send_many_stops_at_a_bad_message))
+	   TEST(prompt_lines), TEST(send_killed_mid_batch), TEST(recv_killed_keeps_ring_batch),
+	   TEST_T(two_senders_one_fifo, 600), TEST(send_many_stops_at_a_bad_message))
