@@ -54,3 +54,13 @@ void lipc__abi_out(void *theirs, const void *ours, size_t our_size)
 	memcpy((unsigned char *)theirs + sizeof(size_t),
 	       (const unsigned char *)ours + sizeof(size_t), size - sizeof(size_t));
 }
+
+void lipc__abi_out_array(void *theirs, size_t stride, const void *ours, size_t our_size, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *t = (unsigned char *)theirs + i * stride;
+
+		memcpy(t, &stride, sizeof(stride));
+		lipc__abi_out(t, (const unsigned char *)ours + i * our_size, our_size);
+	}
+}

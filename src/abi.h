@@ -49,4 +49,11 @@ int lipc__abi_in(void *ours, size_t our_size, const void *theirs, size_t min);
  */
 void lipc__abi_out(void *theirs, const void *ours, size_t our_size);
 
+/*
+ * Copy n structs of our_size bytes from ours into the caller's array, whose stride is stride
+ * (its first element's struct_size): each element gets that struct_size, then as much of ours as
+ * it holds.
+ */
+void lipc__abi_out_array(void *theirs, size_t stride, const void *ours, size_t our_size, size_t n);
+
 #endif

@@ -590,21 +590,6 @@ static int lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 	return (int)n;
 }
 
-/*
- * Copy n structs of size bytes from ours into the caller's array, whose stride is stride (its
- * first element's struct_size): each element gets that struct_size, then as much of ours as it
- * holds.
- */
-static void array_out(void *theirs, size_t stride, const void *ours, size_t size, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char *t = (unsigned char *)theirs + i * stride;
-
-		memcpy(t, &stride, sizeof(stride));
-		lipc__abi_out(t, (const unsigned char *)ours + i * size, size);
-	}
-}
-
 int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 {
 	size_t stride = max ? lipc__abi_size(owners, LIPC__LOCK_OWNER_1_0) : 1;
@@ -618,7 +603,8 @@ int lipc_lock_list(int fd, struct lipc_lock_owner *owners, size_t max)
 		return -1;
 	n = lock_list(fd, mine, max);
 	if (n > 0)
-		array_out(owners, stride, mine, sizeof(*mine), (size_t)n < max ? (size_t)n : max);
+		lipc__abi_out_array(owners, stride, mine, sizeof(*mine),
+				    (size_t)n < max ? (size_t)n : max);
 	free(mine);
 	return n;
 }
@@ -779,7 +765,8 @@ int lipc_lock_list_all(struct lipc_lock_info *locks, size_t max)
 		return -1;
 	n = lock_list_all(mine, max);
 	if (n > 0)
-		array_out(locks, stride, mine, sizeof(*mine), (size_t)n < max ? (size_t)n : max);
+		lipc__abi_out_array(locks, stride, mine, sizeof(*mine),
+				    (size_t)n < max ? (size_t)n : max);
 	free(mine);
 	return n;
 }

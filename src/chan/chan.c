@@ -371,8 +371,8 @@ int lipc_chan_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
 		mine[i] = (struct lipc_msg)LIPC_MSG_INIT;
 	ret = c->t->recv_many(c, mine, n);
 	err = errno;
-	for (int i = 0; i < ret; i++)
-		lipc__abi_out((unsigned char *)msgs + (size_t)i * stride, &mine[i], sizeof(*mine));
+	if (ret > 0)
+		lipc__abi_out_array(msgs, stride, mine, sizeof(*mine), (size_t)ret);
 	free(mine);
 	errno = err;
 	return ret;
