@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "internal.h" /* lipc__iov_advance() */
 
 #define OUT_SIZE ((size_t)64 * 1024) /* messages gathered for one write() */
 #define BATCH	 LIPC_CHAN_BATCH_MAX /* messages taken per receive */
@@ -161,15 +162,7 @@ static int write_out(struct iovec *iov, int cnt)
 			warn_msg("write error: %s", strerror(errno));
 			return -1;
 		}
-		while (cnt > 0 && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
+		lipc__iov_advance(&iov, &cnt, (size_t)n);
 	}
 	return 0;
 }

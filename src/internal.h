@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,6 +162,23 @@ static inline int lipc__futex_wait_until(uint32_t *word, uint32_t seen, const st
 static inline long lipc__futex_wake(uint32_t *word, int n)
 {
 	return syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/*
+ * Step *iov and *cnt past n bytes that a writev() (or sendmsg()) took: the vectors written whole
+ * go, and a vector written in part keeps its rest.
+ */
+static inline void lipc__iov_advance(struct iovec **iov, int *cnt, size_t n)
+{
+	while (*cnt > 0 && n >= (*iov)->iov_len) {
+		n -= (*iov)->iov_len;
+		(*iov)++;
+		(*cnt)--;
+	}
+	if (*cnt > 0) {
+		(*iov)->iov_base = (char *)(*iov)->iov_base + n;
+		(*iov)->iov_len -= n;
+	}
 }
 
 /*
