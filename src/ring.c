@@ -44,6 +44,21 @@
  * round trip instead of 0.7). When the peer last ran on the same CPU, where spinning would only
  * burn the time slice the peer needs, it yields the CPU a few times instead.
  *
+ * Batches (lipc_ring_push_many(), lipc_ring_peek_many()): what a record costs beyond its own
+ * lines is publishing a position and the look at the other side's sleeping flag, so a batch
+ * pays them once. The producer writes each record as commit does (its length and bytes, then
+ * its seq with release order, which is what a polling consumer looks at), stores head once
+ * after the last, and once more before each wait for room (the consumer can only free room it
+ * knows of); it reads tail only when its cached copy says the ring is full. The consumer
+ * waits for the first record as lipc_ring_peek() does, then takes the records whose seq says
+ * they are ready, without a system call or a read of head, each checked as the first; it holds
+ * them all (r->held bytes, r->held_n records) and its release stores tail once. Two traps.
+ * Records are published before head counts them, so a producer killed inside a batch leaves
+ * many (not one) records past head: a consumer looks for ready records before it reports the
+ * death (peer_gone()) or sleeps on head, and a new producer adopts all of them
+ * (adopt_orphan()). And an error found after the first record (a corrupt one) ends the batch
+ * with the records before it; corrupt() keeps the error, and the next call reports it.
+ *
  * Liveness: each side holds an open-file-description write lock on one byte of the object for
  * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the
  * lock when the process dies, however it dies; a second producer or consumer finds the byte
@@ -178,7 +193,8 @@ struct lipc_ring {
 	uint64_t pos;	   /* producer: head; consumer: tail (the shared one is only published) */
 	uint64_t peer;	   /* the other side's position, as last read */
 	uint64_t held;	   /* producer: bytes reserved; consumer: bytes peeked, not released */
-	uint32_t held_len; /* the length of that record */
+	uint32_t held_len; /* the length of that record (consumer: of the last one peeked) */
+	size_t held_n;	   /* consumer: how many records those bytes are */
 	/*
 	 * Consumer: which producers' ends are ours to report. A producer that came and went
 	 * before we attached, leaving nothing we read, is none of ours: we wait for the next.
@@ -218,10 +234,15 @@ static struct rec_hdr *rec_at(const struct lipc_ring *r, uint64_t pos)
 	return (struct rec_hdr *)(r->data + (pos & r->mask));
 }
 
-/* Has the producer published the record at our position? Pairs with its release in commit. */
+/*
+ * Consumer: has the producer published the record at our cursor, after those we hold (r->held is
+ * 0 unless a batch is held)? Pairs with the release of its seq in commit and push_many.
+ */
 static bool record_ready(const struct lipc_ring *r)
 {
-	return atomic_load_explicit(&rec_at(r, r->pos)->seq, memory_order_acquire) == r->pos + 1;
+	uint64_t at = r->pos + r->held;
+
+	return atomic_load_explicit(&rec_at(r, at)->seq, memory_order_acquire) == at + 1;
 }
 
 /* The futex is the low 32 bits of a position: they change whenever the position does. */
@@ -605,10 +626,12 @@ static int read_peer(struct lipc_ring *r)
 	return 0;
 }
 
-/* Consumer: has the producer's head passed our position (not merely reached it, or lagged)? */
+/* Consumer: has the producer's head passed our cursor (not merely reached it, or lagged)? */
 static bool head_past(const struct lipc_ring *r)
 {
-	return r->peer != r->pos && r->peer - r->pos <= r->cap;
+	uint64_t at = r->pos + r->held;
+
+	return r->peer != at && r->peer - at <= r->cap;
 }
 
 /*
@@ -655,6 +678,13 @@ static int peer_gone(struct lipc_ring *r, bool test_lock)
 		errno = ECONNRESET;
 		alive = -1;
 	}
+	/*
+	 * Records it published and did not count in head (a batch's head is stored once, after
+	 * its records) come before its end: the caller takes them and asks again. Looked at after
+	 * the lock, which the kernel dropped after the producer's last store.
+	 */
+	if (record_ready(r))
+		return 0;
 	r->ended = true;
 	r->ended_gen = gen;
 	return alive;
@@ -687,6 +717,8 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			return -1;
 		if (gone)
 			return gone > 0 ? 0 : -1;
+		if (r->role == LIPC_RECV && record_ready(r))
+			return 1; /* a dead producer's last records (peer_gone) */
 		errno = EAGAIN;
 		return -1;
 	}
@@ -769,6 +801,12 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return gone > 0 ? 0 : -1;
 		}
+		/*
+		 * Records past head: a producer that died in the middle of a batch (peer_gone), or
+		 * one between a record and its head. The futex would wait on head.
+		 */
+		if (r->role == LIPC_RECV && record_ready(r))
+			goto out_awake;
 		if (left == 0) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return lipc__timed_out(timeout_ms);
@@ -917,22 +955,153 @@ int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeou
 	return lipc_ring_commit(r);
 }
 
-/* lipc_ring_peek(), without its last test for a truncation: lipc_ring_pop() has it later. */
-static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+/*
+ * push_many: one record of len bytes (from data) at our position, need bytes in all (with the
+ * wrap marker's skip), published as commit publishes, but not counted in head.
+ */
+static void put_record(struct lipc_ring *r, uint64_t need, const void *data, uint32_t len)
+{
+	uint64_t at = r->pos + need - record_size(len);
+	struct rec_hdr *h = rec_at(r, at);
+
+	atomic_store_explicit(&h->len, len, memory_order_relaxed);
+	if (len)
+		memcpy((unsigned char *)h + REC_HDR, data, len);
+	/* The record, then its marker: as in lipc_ring_commit(). */
+	atomic_store_explicit(&h->seq, at + 1, memory_order_release);
+	if (at != r->pos) {
+		h = rec_at(r, r->pos);
+		atomic_store_explicit(&h->len, WRAP, memory_order_relaxed);
+		atomic_store_explicit(&h->seq, r->pos + 1, memory_order_release);
+	}
+	r->pos += need;
+}
+
+/* push_many: count records in the ring that head does not count yet: count them, wake. */
+static void publish(struct lipc_ring *r, uint64_t *published)
+{
+	if (r->pos == *published)
+		return;
+	atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
+	*published = r->pos;
+	wake_peer(r);
+}
+
+int lipc_ring_push_many(struct lipc_ring *r, const struct iovec *recs, size_t n, int timeout_ms)
 {
 	struct lipc__deadline d;
-	uint64_t idx, skip = 0, rec;
+	uint64_t published = r->pos;
 	bool started = false;
-	uint32_t n;
+	size_t i;
 
-	if (r->role != LIPC_RECV) {
+	if (r->role != LIPC_SEND) {
 		errno = EBADF;
 		return -1;
 	}
 	if (r->careful && still_sound(r) < 0)
 		return -1;
-	if (r->held)
-		goto out_record; /* the same record again */
+	if (r->held) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > INT_MAX)
+		n = INT_MAX; /* the count must fit the return value */
+	for (i = 0; i < n; i++) {
+		size_t len = recs[i].iov_len;
+		uint64_t rec, idx, need;
+
+		if (len > r->max_record) {
+			errno = EMSGSIZE;
+			break;
+		}
+		rec = record_size(len);
+		idx = r->pos & r->mask;
+		need = idx + rec > r->cap ? r->cap - idx + rec : rec;
+		if (r->cap - (r->pos - r->peer) < need) {
+			int ret = 0;
+
+			while (r->cap - (r->pos - r->peer) < need) {
+				if ((ret = read_peer(r)) < 0)
+					break;
+				if (r->cap - (r->pos - r->peer) >= need)
+					break;
+				/* The consumer can only free room it knows we filled. */
+				publish(r, &published);
+				if (!started) {
+					lipc__deadline_start(&d, timeout_ms);
+					started = true;
+				}
+				if ((ret = wait_peer(r, &d, timeout_ms)) < 0)
+					break;
+			}
+			if (ret < 0)
+				break;
+		}
+		put_record(r, need, recs[i].iov_base, (uint32_t)len);
+	}
+	publish(r, &published);
+	/* The records went to zeros if the ring was truncated meanwhile. */
+	if (TRUNCATED(r))
+		return -1;
+	if (i == 0 && n)
+		return -1; /* errno from the first record's failure */
+	return (int)i;
+}
+
+/*
+ * Consumer: the record at position at, which its seq says is ready (a wrap marker leads to the
+ * record at offset 0). Everything in it comes from the producer: each field is read once (the
+ * acquire of the header's seq orders the relaxed loads), then checked, so no compiler may
+ * fetch it again between the check and the use. Returns 0 with its bytes in the ring (the
+ * marker's skip with the record) and its length, or -1 (EBADMSG) for a corrupt record.
+ */
+static int take_record(struct lipc_ring *r, uint64_t at, uint64_t *size, uint32_t *len)
+{
+	uint64_t idx = at & r->mask, skip = 0, rec;
+	uint32_t n = atomic_load_explicit(&rec_at(r, at)->len, memory_order_relaxed);
+
+	if (n == WRAP) {
+		skip = r->cap - idx;
+		/* The record follows its marker at offset 0, and was published first. */
+		if (atomic_load_explicit(&rec_at(r, at + skip)->seq, memory_order_acquire) !=
+		    at + skip + 1)
+			return corrupt(r, EBADMSG);
+		idx = 0;
+		n = atomic_load_explicit(&rec_at(r, at + skip)->len, memory_order_relaxed);
+	}
+	if (n > r->max_record)
+		return corrupt(r, EBADMSG);
+	rec = record_size(n);
+	/*
+	 * Within the data, and, with those held, within one capacity of our position: a producer
+	 * never writes more than the ring holds, and held bytes become the tail we publish.
+	 */
+	if (idx + rec > r->cap || r->held + skip + rec > r->cap)
+		return corrupt(r, EBADMSG);
+	*size = skip + rec;
+	*len = n;
+	return 0;
+}
+
+/* Consumer: hold the record at the cursor, of size bytes in the ring and len bytes. */
+static void hold_record(struct lipc_ring *r, uint64_t size, uint32_t len, const void **data)
+{
+	r->held += size;
+	r->held_len = len;
+	r->held_n++;
+	r->consumed = true;
+	*data = r->data + ((r->pos + r->held - record_size(len)) & r->mask) + REC_HDR;
+}
+
+/*
+ * Consumer: wait for the record at the cursor (after those held). Returns 1 when it is ready, 0
+ * at the end of the stream, -1 with errno.
+ */
+static int wait_record(struct lipc_ring *r, int timeout_ms)
+{
+	struct lipc__deadline d;
+	bool started = false;
+
 	while (!record_ready(r)) {
 		int ret;
 
@@ -953,36 +1122,36 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 		if (ret <= 0)
 			return ret;
 	}
+	return 1;
+}
 
-	/*
-	 * Everything below comes from the producer: read once into n (the acquire of the
-	 * header's seq orders the relaxed load), then checked, so no compiler may fetch it again
-	 * between the check and the use.
-	 */
-	idx = r->pos & r->mask;
-	n = atomic_load_explicit(&rec_at(r, r->pos)->len, memory_order_relaxed);
-	if (n == WRAP) {
-		skip = r->cap - idx;
-		/* The record follows its marker at offset 0, and was published first. */
-		if (atomic_load_explicit(&rec_at(r, r->pos + skip)->seq, memory_order_acquire) !=
-		    r->pos + skip + 1)
-			return corrupt(r, EBADMSG);
-		idx = 0;
-		n = atomic_load_explicit(&rec_at(r, r->pos + skip)->len, memory_order_relaxed);
+/* lipc_ring_peek(), without its last test for a truncation: lipc_ring_pop() has it later. */
+static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
+{
+	uint64_t size;
+	uint32_t n;
+	int ret;
+
+	if (r->role != LIPC_RECV) {
+		errno = EBADF;
+		return -1;
 	}
-	if (n > r->max_record)
-		return corrupt(r, EBADMSG);
-	rec = record_size(n);
-	if (idx + rec > r->cap)
-		return corrupt(r, EBADMSG);
-	r->held = skip + rec;
-	r->held_len = n;
-	r->consumed = true;
-
-out_record:
-	idx = (r->pos + r->held - record_size(r->held_len)) & r->mask;
-	*data = r->data + idx + REC_HDR;
-	*len = r->held_len;
+	if (r->careful && still_sound(r) < 0)
+		return -1;
+	if (r->held) {
+		/* The same record again, the last one of a batch. */
+		*data = r->data + ((r->pos + r->held - record_size(r->held_len)) & r->mask) +
+			REC_HDR;
+		*len = r->held_len;
+		return 1;
+	}
+	ret = wait_record(r, timeout_ms);
+	if (ret <= 0)
+		return ret;
+	if (take_record(r, r->pos, &size, &n) < 0)
+		return -1;
+	hold_record(r, size, n, data);
+	*len = n;
 	return 1;
 }
 
@@ -994,26 +1163,78 @@ int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int time
 	return ret > 0 && TRUNCATED(r) ? -1 : ret;
 }
 
+int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms)
+{
+	size_t got = 0;
+	int ret;
+
+	if (r->role != LIPC_RECV) {
+		errno = EBADF;
+		return -1;
+	}
+	/* An error met after the records of the last call is this call's. */
+	if (r->careful && still_sound(r) < 0)
+		return -1;
+	if (n == 0) {
+		errno = EINVAL; /* 0 would read as the end of the stream */
+		return -1;
+	}
+	if (n > INT_MAX)
+		n = INT_MAX;
+	ret = wait_record(r, timeout_ms);
+	if (ret <= 0)
+		return ret;
+	/*
+	 * The first record, then those already ready, looked at through their own seq: no read
+	 * of head, no system call. One that fails its checks ends the batch, and corrupt() keeps
+	 * its error for the next call.
+	 */
+	do {
+		const void *data;
+		uint64_t size;
+		uint32_t len;
+
+		if (take_record(r, r->pos + r->held, &size, &len) < 0)
+			break;
+		hold_record(r, size, len, &data);
+		recs[got].iov_base = (void *)(uintptr_t)data;
+		recs[got].iov_len = len;
+		got++;
+	} while (got < n && record_ready(r));
+	/* Records read from the zeros of a truncation are not records. */
+	if (TRUNCATED(r))
+		return -1;
+	return got ? (int)got : -1;
+}
+
 int lipc_ring_release(struct lipc_ring *r)
 {
 	if (r->role != LIPC_RECV || !r->held) {
 		errno = r->role != LIPC_RECV ? EBADF : EINVAL;
 		return -1;
 	}
+	/* Every record held, at once: one store of tail, one wake-up. */
 	r->pos += r->held;
 	r->held = 0;
-	/* Pairs with the producer's acquire load of tail: we are done reading the record. */
+	r->held_n = 0;
+	/* Pairs with the producer's acquire load of tail: we are done reading the records. */
 	atomic_store_explicit(&r->sh->tail, r->pos, memory_order_release);
 	wake_peer(r);
-	/* The record read may have been zeros if the ring was truncated since the peek. */
+	/* A record read may have been zeros if the ring was truncated since the peek. */
 	return TRUNCATED(r) ? -1 : 0;
 }
 
 int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
 {
 	const void *p;
-	int ret = peek_record(r, &p, len, timeout_ms);
+	int ret;
 
+	/* A copy and a release of one record: not of a batch held. */
+	if (r->role == LIPC_RECV && r->held_n > 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	ret = peek_record(r, &p, len, timeout_ms);
 	if (ret <= 0)
 		return ret;
 	if (*len > size) {
@@ -1344,20 +1565,27 @@ static int lock_role(struct lipc_ring *r)
 }
 
 /*
- * A new producer, before it writes: a producer killed inside lipc_ring_commit() may have published
- * its last record (the seq of the record, then of its wrap marker) without storing head. The
- * consumer reads such a record, so we start after it. One killed between the two seqs of a
- * wrapped record left that record ready at the next offset 0, where the consumer would take it
- * for ours: it is made stale. Only the producer writes there, and only one record can be caught
- * this way, since head is stored at each commit.
+ * A new producer, before it writes: a producer killed inside lipc_ring_commit() or
+ * lipc_ring_push_many() may have published records (the seq of each record, then of its wrap
+ * marker) without storing head: one record, or a batch. The consumer reads such records, so we
+ * start after them, taking every record ready in order (each seq names its own position, so
+ * stale ones of an earlier lap end the walk, and the walk never goes round more than once). One
+ * killed between the two seqs of a wrapped record left that record ready at the next offset 0,
+ * where the consumer would take it for ours: it is made stale. Only the producer writes there,
+ * and only the last record can be caught this way, since records are published in order.
  */
 static void adopt_orphan(struct lipc_ring *r)
 {
-	struct rec_hdr *h = rec_at(r, r->pos);
-	uint64_t idx = r->pos & r->mask, skip = 0, lap;
+	uint64_t start = r->pos, idx, skip, lap;
+	struct rec_hdr *h;
 	uint32_t n;
 
-	if (atomic_load_explicit(&h->seq, memory_order_acquire) == r->pos + 1) {
+	for (;;) {
+		h = rec_at(r, r->pos);
+		idx = r->pos & r->mask;
+		skip = 0;
+		if (atomic_load_explicit(&h->seq, memory_order_acquire) != r->pos + 1)
+			break;
 		n = atomic_load_explicit(&h->len, memory_order_relaxed);
 		if (n == WRAP) {
 			skip = r->cap - idx;
@@ -1368,11 +1596,14 @@ static void adopt_orphan(struct lipc_ring *r)
 			idx = 0;
 		}
 		/* Checked as the consumer checks it; what fails is left for it to refuse. */
-		if (n <= r->max_record && idx + record_size(n) <= r->cap) {
-			r->pos += skip + record_size(n);
-			atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
-			wake_peer(r);
-		}
+		if (n > r->max_record || idx + record_size(n) > r->cap ||
+		    r->pos - start + skip + record_size(n) > r->cap)
+			break;
+		r->pos += skip + record_size(n);
+	}
+	if (r->pos != start) {
+		atomic_store_explicit(&r->sh->head, r->pos, memory_order_release);
+		wake_peer(r);
 	}
 	idx = r->pos & r->mask;
 	lap = r->pos - idx + r->cap; /* the position of the next offset 0 */

@@ -155,8 +155,11 @@ int lipc_ring_pop(struct lipc_ring *ring, void *buf, size_t size, size_t *len, i
 
 /*
  * Consumer, without a copy: the next record in place, valid until lipc_ring_release(); returns
- * as lipc_ring_pop(). Peeking again before the release returns the same record. On a guarded
- * ring truncated meanwhile, the record reads as zeros and the release fails with EPROTO.
+ * as lipc_ring_pop(). Peeking again before the release returns the same record (after
+ * lipc_ring_peek_many(), the last record it handed out). lipc_ring_release() releases every
+ * record held, however many were peeked: EINVAL when none is. On a guarded ring truncated
+ * meanwhile, the record reads as zeros and the release fails with EPROTO: a release that
+ * succeeds says the ring was whole while the records were read.
  */
 int lipc_ring_peek(struct lipc_ring *ring, const void **data, size_t *len, int timeout_ms);
 int lipc_ring_release(struct lipc_ring *ring);
@@ -178,12 +181,13 @@ int lipc_ring_push_many(struct lipc_ring *ring, const struct iovec *recs, size_t
 /*
  * Consumer, without a copy: up to n records in place, after those already peeked and not
  * released, in recs[0..n) (iov_base is the ring's memory: read it, never write it). Waits at
- * most timeout_ms for the first, then takes those already there. Returns how many (1 to n), or
- * as lipc_ring_peek(): 0 at the end of the stream, -1 with errno; an error met after some
- * records is reported by the next call. Every record handed out stays valid until
- * lipc_ring_release(), which releases them all at once; a consumer that dies before it leaves
- * them to the next consumer. While several are held, lipc_ring_peek() returns the last of them
- * again and lipc_ring_pop() fails with EINVAL.
+ * most timeout_ms for the first, then takes those already there, without waiting or a system
+ * call. Returns how many (1 to n), or as lipc_ring_peek(): 0 at the end of the stream, -1 with
+ * errno (EINVAL for n == 0, which would read as the end); an error met after some records (a
+ * corrupt record: EBADMSG) is reported by the next call. Every record handed out stays valid
+ * until lipc_ring_release(), which releases them all at once; a consumer that dies before it
+ * leaves them to the next consumer. While several are held, lipc_ring_peek() returns the last
+ * of them again and lipc_ring_pop() fails with EINVAL.
  */
 int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, int timeout_ms);
 

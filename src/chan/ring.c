@@ -4,10 +4,15 @@
  * channel peeks a record and releases it at the next receive, so a message is handed out in
  * place, without a copy; chan->priv is the ring. The trap: a record peeked and never released
  * would be read again by the next consumer, so a receiving channel releases the last one at
- * close.
+ * close. Batches are the ring's own (lipc_ring_push_many(), lipc_ring_peek_many()): a receive
+ * releases every record the previous one held, so a receiver killed between two calls leaves
+ * its last batch to the next receiver. The iovecs a batch needs are on the stack (16 KiB for
+ * LIPC_CHAN_BATCH_MAX): the channel caps every batch at that.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "chan.h"
 #include "lipc/ring.h"
@@ -42,20 +47,56 @@ static int ring_send(struct lipc_chan *c, const struct lipc_msg *m)
 	return lipc_ring_push(c->priv, m->data, m->len, c->timeout_ms);
 }
 
+static int ring_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+{
+	struct iovec iov[LIPC_CHAN_BATCH_MAX];
+
+	if (n > LIPC_CHAN_BATCH_MAX)
+		n = LIPC_CHAN_BATCH_MAX;
+	for (size_t i = 0; i < n; i++)
+		iov[i] = (struct iovec){ .iov_base = (void *)(uintptr_t)msgs[i].data,
+					 .iov_len = msgs[i].len };
+	return lipc_ring_push_many(c->priv, iov, n, c->timeout_ms);
+}
+
+/* Told to keep going, a receiver outlives its producers, dead or closed: look again. */
+static bool keep_going(const struct lipc_chan *c, int ret)
+{
+	return (c->flags & LIPC_CHAN_KEEP) && (ret == 0 || (ret < 0 && errno == ECONNRESET));
+}
+
 static int ring_recv(struct lipc_chan *c, struct lipc_msg *m)
 {
 	struct lipc_ring *r = c->priv;
+	int ret;
 
 	if (lipc__ring_peeked(r) && lipc_ring_release(r) < 0)
 		return -1;
-	for (;;) {
-		int ret = lipc_ring_peek(r, &m->data, &m->len, c->timeout_ms);
+	do
+		ret = lipc_ring_peek(r, &m->data, &m->len, c->timeout_ms);
+	while (keep_going(c, ret));
+	return ret;
+}
 
-		/* Told to keep going, a receiver outlives its producers, dead or closed. */
-		if ((c->flags & LIPC_CHAN_KEEP) && (ret == 0 || (ret < 0 && errno == ECONNRESET)))
-			continue;
-		return ret;
+static int ring_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	struct iovec iov[LIPC_CHAN_BATCH_MAX];
+	struct lipc_ring *r = c->priv;
+	int ret;
+
+	if (lipc__ring_peeked(r) && lipc_ring_release(r) < 0)
+		return -1;
+	if (n > LIPC_CHAN_BATCH_MAX)
+		n = LIPC_CHAN_BATCH_MAX;
+	do
+		ret = lipc_ring_peek_many(r, iov, n, c->timeout_ms);
+	while (keep_going(c, ret));
+	for (int i = 0; i < ret; i++) {
+		msgs[i].data = iov[i].iov_base;
+		msgs[i].len = iov[i].iov_len;
+		msgs[i].has = 0;
 	}
+	return ret;
 }
 
 static int ring_set_timeout(struct lipc_chan *c, int timeout_ms)
@@ -98,7 +139,9 @@ const struct lipc_transport lipc__ring_transport = {
 	.parse = ring_parse,
 	.open = ring_open_chan,
 	.send = ring_send,
+	.send_many = ring_send_many,
 	.recv = ring_recv,
+	.recv_many = ring_recv_many,
 	.set_timeout = ring_set_timeout,
 	.close = ring_close,
 	.explain = ring_explain,
