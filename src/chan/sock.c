@@ -734,10 +734,11 @@ static int packets_take(struct lipc_chan *c, struct conn *cn, size_t limit)
 static int take_records(struct lipc_chan *c, struct lipc_msg *msgs, size_t n, size_t limit)
 {
 	struct sock *s = c->priv;
+	size_t from = s->next; /* s->next moves on as connections give records */
 
 	s->pk_n = s->pk_next = 0;
 	for (size_t k = 0; k < s->n && s->pk_n < limit; k++) {
-		size_t i = (s->next + k) % s->n;
+		size_t i = (from + k) % s->n;
 		struct conn *cn = &s->conns[i];
 		int r;
 
@@ -765,10 +766,10 @@ static int take_records(struct lipc_chan *c, struct lipc_msg *msgs, size_t n, si
 static int take_lines(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
 {
 	struct sock *s = c->priv;
-	size_t k = 0;
+	size_t k = 0, from = s->next; /* s->next moves on as connections give messages */
 
 	for (size_t j = 0; j < s->n && k < n; j++) {
-		size_t i = (s->next + j) % s->n;
+		size_t i = (from + j) % s->n;
 		struct conn *cn = &s->conns[i];
 		size_t first = k;
 
