@@ -2298,6 +2298,35 @@ static void batch_stride_is_the_callers(void)
 	}
 }
 
+/*
+ * A stream listener's batch: after the first message, only the whole messages a connection's
+ * buffer holds, with no read between (a read first moves the unfinished message at the end
+ * over those handed out, and would wait); the unfinished one comes whole with the next call.
+ */
+static void stream_batch_takes_only_what_is_buffered(void)
+{
+	struct lipc_msg in[8];
+	char addr[PATH_MAX];
+	struct lipc_chan *rx;
+	int fd;
+
+	for (size_t i = 0; i < 8; i++)
+		in[i] = (struct lipc_msg)LIPC_MSG_INIT;
+	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "bbuf"), NULL);
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	CHECK_EQ(write(fd, "one\ntwo\npart", 12), 12);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 2);
+	check_text(&in[0], "one");
+	check_text(&in[1], "two");
+	CHECK_EQ(write(fd, "ial\n", 4), 4);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 1);
+	check_text(&in[0], "partial");
+	CHECK_EQ(in[0].has, LIPC_MSG_CRED);
+	close(fd);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 0);
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
 CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST_T(traffic_unix_frames_abstract, 120), TEST_T(traffic_unix_dgram, 120),
 	   TEST_T(traffic_unix_seqpacket, 120), TEST_T(traffic_tcp_lines, 120),
@@ -2322,4 +2351,4 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass),
 	   TEST(batch_arrives_whole_and_in_order), TEST(batch_credentials_per_message),
 	   TEST(batch_stops_at_a_message_too_long), TEST(send_many_stops_when_the_queue_is_full),
-	   TEST(batch_stride_is_the_callers))
+	   TEST(batch_stride_is_the_callers), TEST(stream_batch_takes_only_what_is_buffered))
