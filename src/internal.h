@@ -328,6 +328,21 @@ int lipc__sock_listen(const struct lipc__sockaddr *a, mode_t mode, int dirfd, co
 		      struct stat *made);
 int lipc__sock_dgram_peer_uid(int fd, uid_t *uid);
 ssize_t lipc__sock_recv_packet(int fd, void *buf, size_t size, struct ucred *cred, bool *has_cred);
+/*
+ * recv_packets: recvmmsg(2), without waiting, into p[0..n): each packet's buf and size are the
+ * caller's; len is the packet's real length (over size: it was cut), and the credentials come as
+ * recv_packet's. Stops early after a packet of 0 bytes without credentials (the end of a
+ * seqpacket connection, which recvmmsg would repeat for every slot). The count, at least 1, or
+ * -1 with errno (EAGAIN: nothing there). An error after some packets comes at the next call.
+ */
+struct lipc__packet {
+	void *buf;
+	size_t size;
+	size_t len;
+	struct ucred cred;
+	bool has_cred;
+};
+ssize_t lipc__sock_recv_packets(int fd, struct lipc__packet *p, size_t n);
 int lipc__sock_gai_errno(int rc);
 
 #endif

@@ -1190,3 +1190,88 @@ ssize_t lipc__sock_recv_packet(int fd, void *buf, size_t size, struct ucred *cre
 	close_fds(&mh, 0);
 	return n;
 }
+
+/*
+ * recvmmsg() in rounds of PACKETS_ROUND, with the headers on the stack: each packet has a control
+ * buffer of its own, with room for its credentials only.
+ */
+#define PACKETS_ROUND 64
+
+/* One round: recvmsg() for one packet (it costs a little less), recvmmsg() for more. */
+static int recv_round(int fd, struct mmsghdr *mh, size_t n)
+{
+	const int flags = MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC;
+	ssize_t len;
+	int r;
+
+	if (n > 1) {
+		do
+			r = recvmmsg(fd, mh, (unsigned)n, flags, NULL);
+		while (r < 0 && errno == EINTR);
+		return r;
+	}
+	do
+		len = recvmsg(fd, &mh->msg_hdr, flags);
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return -1;
+	mh->msg_len = (unsigned)len;
+	return 1;
+}
+
+/* The credentials that came with a packet, if any. */
+static bool packet_cred(struct msghdr *mh, struct ucred *cred)
+{
+	bool has = false;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
+			has = true;
+		}
+	}
+	return has;
+}
+
+ssize_t lipc__sock_recv_packets(int fd, struct lipc__packet *p, size_t n)
+{
+	/* CMSG_SPACE() is a multiple of the header's alignment: every buffer stays aligned. */
+	struct ctl {
+		_Alignas(struct cmsghdr) char buf[LIPC__CRED_SPACE];
+	};
+	struct mmsghdr mh[PACKETS_ROUND];
+	struct iovec iov[PACKETS_ROUND];
+	struct ctl ctl[PACKETS_ROUND];
+	size_t got = 0;
+
+	while (got < n) {
+		size_t want = n - got < PACKETS_ROUND ? n - got : PACKETS_ROUND;
+		int r;
+
+		for (size_t i = 0; i < want; i++) {
+			struct msghdr *h = &mh[i].msg_hdr;
+
+			iov[i] = (struct iovec){ p[got + i].buf, p[got + i].size };
+			*h = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+			h->msg_control = ctl[i].buf;
+			h->msg_controllen = sizeof(ctl[i].buf);
+		}
+		r = recv_round(fd, mh, want);
+		if (r < 0)
+			return got ? (ssize_t)got : -1;
+		for (int i = 0; i < r; i++) {
+			struct lipc__packet *pk = &p[got++];
+
+			/* With MSG_TRUNC, msg_len is the real length, as recvmsg() returns it. */
+			pk->len = mh[i].msg_len;
+			pk->has_cred = packet_cred(&mh[i].msg_hdr, &pk->cred);
+			close_fds(&mh[i].msg_hdr, 0);
+			/* The end of a connection: the kernel repeats it, it is never followed. */
+			if (pk->len == 0 && !pk->has_cred)
+				return (ssize_t)got;
+		}
+		if ((size_t)r < want)
+			break; /* nothing more is queued */
+	}
+	return (ssize_t)got;
+}

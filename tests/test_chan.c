@@ -540,6 +540,116 @@ static void sendmsg_and_accessors(void)
 	CHECK(!lipc_chan_open_fd(-1, LIPC_RECV, &o) && errno == EINVAL);
 }
 
+/* The batch calls on byte streams: msgs[0..n) of ordinary structs. */
+static void init_msgs(struct lipc_msg *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct lipc_msg)LIPC_MSG_INIT;
+}
+
+static void check_msg(const struct lipc_msg *m, const char *text)
+{
+	if (m->len != strlen(text) || memcmp(m->data, text, m->len))
+		check_fail(__FILE__, __LINE__, "expected \"%s\", got \"%.*s\"", text, (int)m->len,
+			   (const char *)m->data);
+}
+
+/*
+ * A batch through a FIFO and a pipe, as lines and as frames: one send_many() arrives whole, in
+ * order, in one recv_many() asked for more: the writer stays open and the receive waits for
+ * ever, so a wait for more after the first would hang the test. Then EAGAIN with a timeout of
+ * 0, and the end of the stream once the writer has closed.
+ */
+static void batch_on_fifo_and_pipe(void)
+{
+	static const char *const texts[] = { "one", "two", "", "four", "five", "six", "seven" };
+	enum {
+		N = sizeof(texts) / sizeof(texts[0])
+	};
+
+	for (int fifo = 0; fifo < 2; fifo++) {
+		for (unsigned flags = 0; flags <= LIPC_CHAN_FRAMED; flags += LIPC_CHAN_FRAMED) {
+			struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+			struct lipc_msg out[N], in[2 * N];
+			struct lipc_chan *rx, *tx;
+
+			o.flags = flags;
+			o.timeout_ms = 0; /* the FIFO's read end opens before any writer */
+			if (fifo) {
+				const char *addr = fifo_addr("batch");
+
+				rx = lipc_chan_open(addr, LIPC_RECV, &o);
+				CHECK(rx != NULL);
+				tx = lipc_chan_open(addr, LIPC_SEND, &o);
+			} else {
+				int p[2];
+
+				CHECK_SYS(lipc_pipe_open(p, 0));
+				rx = lipc_chan_open_fd(p[0], LIPC_RECV, &o);
+				CHECK(rx != NULL);
+				tx = lipc_chan_open_fd(p[1], LIPC_SEND, &o);
+			}
+			CHECK(tx != NULL);
+			CHECK_SYS(lipc_chan_set_timeout(rx, -1));
+			init_msgs(out, N);
+			init_msgs(in, 2 * N);
+			for (size_t i = 0; i < N; i++) {
+				out[i].data = texts[i];
+				out[i].len = strlen(texts[i]);
+			}
+			CHECK_EQ(lipc_chan_send_many(tx, out, N), N);
+			CHECK_EQ(lipc_chan_recv_many(rx, in, 2 * N), N);
+			for (size_t i = 0; i < N; i++) {
+				check_msg(&in[i], texts[i]);
+				CHECK_EQ(in[i].has, 0);
+			}
+			CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+			CHECK_ERR(lipc_chan_recv_many(rx, in, 2 * N), EAGAIN);
+			CHECK_SYS(lipc_chan_close(tx));
+			CHECK_SYS(lipc_chan_set_timeout(rx, -1));
+			CHECK_EQ(lipc_chan_recv_many(rx, in, 2 * N), 0);
+			CHECK_SYS(lipc_chan_close(rx));
+		}
+	}
+}
+
+/*
+ * Every message of a batch stays valid until the next receive: after the first, a batch takes
+ * only what the buffer holds, since another read would first move the unfinished message at
+ * its end over the messages handed out. That message comes at the next call, as does an error
+ * found after the first (the messages before a frame too long arrive, then EMSGSIZE).
+ */
+static void batch_takes_only_what_is_buffered(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_msg in[8];
+	struct lipc_chan *rx = reader_of("one\ntwo\nthree\npart", 18, NULL);
+
+	init_msgs(in, 8);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 3);
+	check_msg(&in[0], "one");
+	check_msg(&in[1], "two");
+	check_msg(&in[2], "three");
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 1);
+	check_msg(&in[0], "part");
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 0);
+	CHECK_SYS(lipc_chan_close(rx));
+
+	o.flags = LIPC_CHAN_FRAMED;
+	o.max_msg = 8; /* and a read brings at most 12 bytes: a message and its length */
+	rx = reader_of("\0\0\0\x01"
+		       "a\0\0\0\x02"
+		       "bb\0\0\0\x09"
+		       "ccccccccc",
+		       24, &o);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 2);
+	check_msg(&in[0], "a");
+	check_msg(&in[1], "bb");
+	CHECK_ERR(lipc_chan_recv_many(rx, in, 8), EMSGSIZE);
+	CHECK_ERR(lipc_chan_recv_many(rx, in, 8), EMSGSIZE); /* the stream lost its place */
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
 CHECK_MAIN(TEST(addresses), TEST(open_refuses_bad_arguments), TEST(fifo_round_trip),
 	   TEST_T(hundred_thousand_lines, 120), TEST_T(hundred_thousand_frames, 120),
 	   TEST(newline_refused_in_line_mode), TEST(framed_carries_any_byte),
@@ -548,4 +658,5 @@ CHECK_MAIN(TEST(addresses), TEST(open_refuses_bad_arguments), TEST(fifo_round_tr
 	   TEST(nonblocking_recv_before_any_writer), TEST(send_times_out),
 	   TEST(send_to_closed_reader_is_epipe), TEST(wrong_direction), TEST(creator_removes_fifo),
 	   TEST(open_fifo_errors), TEST(keep_receiving_across_senders),
-	   TEST(socket_peer_gone_is_epipe_without_sigpipe), TEST(sendmsg_and_accessors))
+	   TEST(socket_peer_gone_is_epipe_without_sigpipe), TEST(sendmsg_and_accessors),
+	   TEST(batch_on_fifo_and_pipe), TEST(batch_takes_only_what_is_buffered))

@@ -23,6 +23,9 @@
 #include "check.h"
 #include "lipc/chan.h"
 #include "lipc/sock.h"
+/* clang-format off: after lipc/chan.h, whose struct lipc_msg it measures */
+#include "abi.h" /* LIPC__MSG_1_0 */
+/* clang-format on */
 
 static const char *const unix_schemes[] = { "unix", "unix-dgram", "unix-seqpacket" };
 
@@ -1928,6 +1931,402 @@ static void example_fd_pass(void)
 	check_example_remove("sock_fd_pass");
 }
 
+/*
+ * Batches (lipc_chan_send_many, lipc_chan_recv_many). A batch is an array of struct_size-strided
+ * messages; these helpers read and write it with memcpy, since a stride such as LIPC__MSG_1_0
+ * leaves the elements unaligned.
+ */
+static const char *const batch_schemes[] = { "unix-dgram", "unix-seqpacket", "unix", "tcp" };
+
+/* n messages of stride bytes each, struct_size stride, every other byte zero. */
+static unsigned char *batch_new(size_t stride, size_t n)
+{
+	unsigned char *b = calloc(n, stride);
+
+	CHECK(b != NULL);
+	for (size_t i = 0; i < n; i++)
+		memcpy(b + i * stride, &stride, sizeof(stride));
+	return b;
+}
+
+static void batch_set(unsigned char *b, size_t stride, size_t i, const char *text)
+{
+	const void *data = text;
+	size_t len = strlen(text);
+
+	memcpy(b + i * stride + offsetof(struct lipc_msg, data), &data, sizeof(data));
+	memcpy(b + i * stride + offsetof(struct lipc_msg, len), &len, sizeof(len));
+}
+
+/* Message i as far as the caller's struct goes (a whole one of ours, the rest zero). */
+static struct lipc_msg batch_get(const unsigned char *b, size_t stride, size_t i)
+{
+	struct lipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, b + i * stride, stride < sizeof(m) ? stride : sizeof(m));
+	return m;
+}
+
+static void check_text(const struct lipc_msg *m, const char *text)
+{
+	if (m->len != strlen(text) || memcmp(m->data, text, m->len))
+		check_fail(__FILE__, __LINE__, "expected \"%s\", got \"%.*s\"", text, (int)m->len,
+			   (const char *)m->data);
+}
+
+/* texts[0..n) as one send_many() of ordinary structs: how many went. */
+static int send_texts(struct lipc_chan *tx, const char *const *texts, size_t n)
+{
+	unsigned char *b = batch_new(sizeof(struct lipc_msg), n);
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		batch_set(b, sizeof(struct lipc_msg), i, texts[i]);
+	r = lipc_chan_send_many(tx, (struct lipc_msg *)(void *)b, n);
+	free(b);
+	return r;
+}
+
+/* A process that sends texts[0..n) in one batch to addr (as nobody when asked) and exits. */
+static pid_t batch_sender(const char *addr, bool as_nobody, const char *const *texts, size_t n)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_chan *c;
+
+		if (as_nobody)
+			check_become_other_uid();
+		c = lipc_chan_open(addr, LIPC_SEND, NULL);
+		if (!c)
+			check_fail(__FILE__, __LINE__, "open %s: %s", addr, strerror(errno));
+		CHECK_EQ(send_texts(c, texts, n), n);
+		CHECK_SYS(lipc_chan_close(c));
+		_exit(0);
+	}
+	return pid;
+}
+
+static struct lipc_chan *batch_receiver(char *addr, size_t size, const char *scheme,
+					const struct lipc_chan_opts *o, const char *what)
+{
+	struct lipc_chan *rx;
+
+	if (!strcmp(scheme, "tcp"))
+		snprintf(addr, size, "tcp::0");
+	else
+		abstract_addr(addr, size, scheme, what);
+	rx = receiver(addr, o);
+	CHECK_SYS(lipc_chan_address(rx, addr, size));
+	return rx;
+}
+
+/*
+ * A batch arrives whole and in order, each message with its sender's credentials; asked for
+ * more than there are, the receive returns those there are without waiting for more (it waits
+ * for ever: a wait would hang the test), and then, with a timeout of 0, EAGAIN.
+ */
+static void batch_arrives_whole_and_in_order(void)
+{
+	static const char *const texts[] = { "one", "", "three", "four", "five", "six", "seven" };
+	const size_t n = sizeof(texts) / sizeof(texts[0]);
+
+	for (size_t s = 0; s < sizeof(batch_schemes) / sizeof(batch_schemes[0]); s++) {
+		bool tcp = !strcmp(batch_schemes[s], "tcp");
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		unsigned char *in = batch_new(sizeof(struct lipc_msg), 2 * n);
+		char addr[PATH_MAX];
+		struct lipc_chan *rx, *tx;
+		size_t got = 0;
+
+		o.flags = LIPC_CHAN_FRAMED; /* the empty message too, on a stream */
+		rx = batch_receiver(addr, sizeof(addr), batch_schemes[s], &o, "batch");
+		tx = lipc_chan_open(addr, LIPC_SEND, &o);
+		CHECK(tx != NULL);
+		CHECK_EQ(send_texts(tx, texts, n), n);
+		/* TCP may hand over a write in parts, even on the loopback: it may take calls. */
+		while (got < n) {
+			int r = lipc_chan_recv_many(rx, (struct lipc_msg *)(void *)in, 2 * n);
+
+			CHECK(r > 0);
+			CHECK(got + (size_t)r <= n);
+			if (!tcp)
+				CHECK_EQ(r, n);
+			for (int i = 0; i < r; i++) {
+				struct lipc_msg m =
+					batch_get(in, sizeof(struct lipc_msg), (size_t)i);
+
+				check_text(&m, texts[got + (size_t)i]);
+				CHECK_EQ(m.has, tcp ? 0 : LIPC_MSG_CRED);
+				if (!tcp) {
+					CHECK_EQ(m.pid, getpid());
+					CHECK_EQ(m.uid, getuid());
+				}
+			}
+			got += (size_t)r;
+		}
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		CHECK_ERR(lipc_chan_recv_many(rx, (struct lipc_msg *)(void *)in, 2 * n), EAGAIN);
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_SYS(lipc_chan_close(rx));
+		free(in);
+	}
+}
+
+/*
+ * Each message of a batch carries its own sender's credentials: datagrams from root and from
+ * nobody, and records of two connections, taken in one receive; with LIPC_CHAN_ALLOW_UID, the
+ * datagrams of the other user are dropped from inside the batch.
+ */
+static void batch_credentials_per_message(void)
+{
+	static const char *const mine[] = { "a1", "a2" }, *const theirs[] = { "b1", "b2", "b3" };
+
+	if (!check_other_uid())
+		return;
+	for (size_t s = 0; s < 2; s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct lipc_msg in[16];
+		char addr[PATH_MAX];
+		struct lipc_chan *rx;
+		pid_t a, b;
+
+		for (size_t i = 0; i < 16; i++)
+			in[i] = (struct lipc_msg)LIPC_MSG_INIT;
+		rx = batch_receiver(addr, sizeof(addr), batch_schemes[s], &o, "bcred");
+		a = batch_sender(addr, false, mine, 2);
+		CHECK_EQ(check_wait(a), 0);
+		b = batch_sender(addr, true, theirs, 3);
+		CHECK_EQ(check_wait(b), 0);
+		CHECK_EQ(lipc_chan_recv_many(rx, in, 16), 5);
+		for (size_t i = 0; i < 5; i++) {
+			bool first = i < 2;
+
+			check_text(&in[i], first ? mine[i] : theirs[i - 2]);
+			CHECK_EQ(in[i].has, LIPC_MSG_CRED);
+			CHECK_EQ(in[i].pid, first ? a : b);
+			CHECK_EQ(in[i].uid, first ? getuid() : CHECK_OTHER_UID);
+			CHECK_EQ(in[i].gid, first ? getgid() : CHECK_OTHER_GID);
+		}
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+	/* The filter, inside a batch: mine, theirs, mine again; only mine arrive. */
+	{
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		static const char *const more[] = { "a3" };
+		struct lipc_msg in[16];
+		char addr[PATH_MAX];
+		struct lipc_chan *rx;
+
+		for (size_t i = 0; i < 16; i++)
+			in[i] = (struct lipc_msg)LIPC_MSG_INIT;
+		o.flags = LIPC_CHAN_ALLOW_UID;
+		o.allow_uid = getuid();
+		rx = batch_receiver(addr, sizeof(addr), "unix-dgram", &o, "ballow");
+		CHECK_EQ(check_wait(batch_sender(addr, false, mine, 2)), 0);
+		CHECK_EQ(check_wait(batch_sender(addr, true, theirs, 3)), 0);
+		CHECK_EQ(check_wait(batch_sender(addr, false, more, 1)), 0);
+		CHECK_EQ(lipc_chan_recv_many(rx, in, 16), 3);
+		check_text(&in[0], "a1");
+		check_text(&in[1], "a2");
+		check_text(&in[2], "a3");
+		for (size_t i = 0; i < 3; i++)
+			CHECK_EQ(in[i].uid, getuid());
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		CHECK_ERR(lipc_chan_recv_many(rx, in, 16), EAGAIN);
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/*
+ * A datagram or record over max_msg in the middle of a batch: the messages before it arrive,
+ * the next receive says EMSGSIZE (it is gone), and the one after it goes on with the rest.
+ */
+static void batch_stops_at_a_message_too_long(void)
+{
+	static const char *const texts[] = { "one", "two", "123456789", "three", "four" };
+
+	for (size_t s = 0; s < 2; s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct lipc_msg in[16];
+		char addr[PATH_MAX];
+		struct lipc_chan *rx, *tx;
+
+		for (size_t i = 0; i < 16; i++)
+			in[i] = (struct lipc_msg)LIPC_MSG_INIT;
+		o.max_msg = 8;
+		rx = batch_receiver(addr, sizeof(addr), batch_schemes[s], &o, "blong");
+		tx = lipc_chan_open(addr, LIPC_SEND, NULL);
+		CHECK(tx != NULL);
+		CHECK_EQ(send_texts(tx, texts, 5), 5);
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_EQ(lipc_chan_recv_many(rx, in, 16), 2);
+		check_text(&in[0], "one");
+		check_text(&in[1], "two");
+		CHECK_ERR(lipc_chan_recv_many(rx, in, 16), EMSGSIZE);
+		CHECK_EQ(lipc_chan_recv_many(rx, in, 16), 2);
+		check_text(&in[0], "three");
+		check_text(&in[1], "four");
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		if (s == 0)
+			CHECK_ERR(lipc_chan_recv_many(rx, in, 16), EAGAIN);
+		else
+			CHECK_EQ(lipc_chan_recv_many(rx, in, 16), 0); /* the sender left */
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/*
+ * sendmmsg() into a receiver that takes nothing: with a timeout of 0 the batch stops where the
+ * queue is full, says how many went, and the next call, starting there, says EAGAIN; with a
+ * timeout, it waits for room and then says so with ETIMEDOUT. What went arrives, in order.
+ */
+static void send_many_stops_when_the_queue_is_full(void)
+{
+	enum {
+		N = LIPC_CHAN_BATCH_MAX
+	};
+	static char texts[N][1000];
+	const char *ptrs[N];
+
+	for (size_t i = 0; i < N; i++) {
+		memset(texts[i], 'x', sizeof(texts[i]) - 1);
+		snprintf(texts[i], 12, "%zu:", i);
+		texts[i][strlen(texts[i])] = 'x';
+		ptrs[i] = texts[i];
+	}
+	for (size_t s = 0; s < 2; s++) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		size_t sent = 0, got = 0;
+		struct lipc_msg in[64];
+		char addr[PATH_MAX];
+		struct lipc_chan *rx, *tx;
+		int r;
+
+		for (size_t i = 0; i < 64; i++)
+			in[i] = (struct lipc_msg)LIPC_MSG_INIT;
+		rx = batch_receiver(addr, sizeof(addr), batch_schemes[s], NULL, "bfull");
+		o.timeout_ms = 0;
+		tx = lipc_chan_open(addr, LIPC_SEND, &o);
+		CHECK(tx != NULL);
+		r = send_texts(tx, ptrs, N);
+		CHECK(r > 0 && r < N);
+		sent = (size_t)r;
+		CHECK_ERR(send_texts(tx, ptrs + sent, N - sent), EAGAIN);
+		CHECK_SYS(lipc_chan_set_timeout(tx, 20));
+		CHECK_ERR(send_texts(tx, ptrs + sent, N - sent), ETIMEDOUT);
+		CHECK_SYS(lipc_chan_close(tx));
+		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+		while ((r = lipc_chan_recv_many(rx, in, 64)) > 0) {
+			for (int i = 0; i < r; i++)
+				check_text(&in[i], texts[got + (size_t)i]);
+			got += (size_t)r;
+		}
+		CHECK_EQ(got, sent);
+		if (s == 0)
+			CHECK_EQ(errno, EAGAIN);
+		else
+			CHECK_EQ(r, 0);
+		CHECK_SYS(lipc_chan_close(rx));
+	}
+}
+
+/*
+ * The stride is the caller's struct_size: a newer caller's larger structs (their extra bytes
+ * zero, and left so) and a 1.0 caller's smaller ones (LIPC__MSG_1_0 bytes, nothing written
+ * past them) work for both calls.
+ */
+static void batch_stride_is_the_callers(void)
+{
+	static const char *const texts[] = { "alpha", "beta", "gamma" };
+	const size_t strides[] = { sizeof(struct lipc_msg) + 24, LIPC__MSG_1_0 };
+
+	for (size_t s = 0; s < 3; s++) {
+		for (size_t k = 0; k < 2; k++) {
+			size_t stride = strides[k], other = strides[1 - k];
+			unsigned char *out = batch_new(stride, 3), *in = batch_new(other, 8);
+			struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+			char addr[PATH_MAX];
+			struct lipc_chan *rx, *tx;
+
+			o.flags = LIPC_CHAN_KEEP;
+			rx = batch_receiver(addr, sizeof(addr), batch_schemes[s], &o, "bstride");
+			tx = lipc_chan_open(addr, LIPC_SEND, NULL);
+			CHECK(tx != NULL);
+			for (size_t i = 0; i < 3; i++)
+				batch_set(out, stride, i, texts[i]);
+			CHECK_EQ(lipc_chan_send_many(tx, (struct lipc_msg *)(void *)out, 3), 3);
+			CHECK_EQ(lipc_chan_recv_many(rx, (struct lipc_msg *)(void *)in, 8), 3);
+			for (size_t i = 0; i < 8; i++) {
+				struct lipc_msg m = batch_get(in, other, i);
+
+				CHECK_EQ(m.struct_size, other);
+				for (size_t j = sizeof(struct lipc_msg); j < other; j++)
+					CHECK_EQ(in[i * other + j], 0);
+				if (i >= 3)
+					continue;
+				check_text(&m, texts[i]);
+				CHECK_EQ(m.has, LIPC_MSG_CRED);
+				CHECK_EQ(m.pid, getpid());
+			}
+			/* The same array, read back the other way. */
+			for (size_t i = 0; i < 3; i++)
+				batch_set(out, stride, i, texts[2 - i]);
+			CHECK_EQ(lipc_chan_send_many(tx, (struct lipc_msg *)(void *)out, 3), 3);
+			/* A newer struct whose extra bytes are not zero asks for what is not here.
+			 */
+			if (stride > sizeof(struct lipc_msg)) {
+				out[stride - 1] = 1;
+				CHECK_ERR(
+					lipc_chan_send_many(tx, (struct lipc_msg *)(void *)out, 3),
+					E2BIG);
+				out[stride - 1] = 0;
+			}
+			CHECK_SYS(lipc_chan_close(tx));
+			CHECK_EQ(lipc_chan_recv_many(rx, (struct lipc_msg *)(void *)out, 3), 3);
+			for (size_t i = 0; i < 3; i++) {
+				struct lipc_msg m = batch_get(out, stride, i);
+
+				CHECK_EQ(m.struct_size, stride);
+				check_text(&m, texts[2 - i]);
+			}
+			CHECK_SYS(lipc_chan_close(rx));
+			free(out);
+			free(in);
+		}
+	}
+}
+
+/*
+ * A stream listener's batch: after the first message, only the whole messages a connection's
+ * buffer holds, with no read between (a read first moves the unfinished message at the end
+ * over those handed out, and would wait); the unfinished one comes whole with the next call.
+ */
+static void stream_batch_takes_only_what_is_buffered(void)
+{
+	struct lipc_msg in[8];
+	char addr[PATH_MAX];
+	struct lipc_chan *rx;
+	int fd;
+
+	for (size_t i = 0; i < 8; i++)
+		in[i] = (struct lipc_msg)LIPC_MSG_INIT;
+	rx = receiver(abstract_addr(addr, sizeof(addr), "unix", "bbuf"), NULL);
+	fd = (int)CHECK_SYS(lipc_sock_connect(addr, -1));
+	CHECK_EQ(write(fd, "one\ntwo\npart", 12), 12);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 2);
+	check_text(&in[0], "one");
+	check_text(&in[1], "two");
+	CHECK_EQ(write(fd, "ial\n", 4), 4);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 1);
+	check_text(&in[0], "partial");
+	CHECK_EQ(in[0].has, LIPC_MSG_CRED);
+	close(fd);
+	CHECK_EQ(lipc_chan_recv_many(rx, in, 8), 0);
+	CHECK_SYS(lipc_chan_close(rx));
+}
+
 CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST_T(traffic_unix_frames_abstract, 120), TEST_T(traffic_unix_dgram, 120),
 	   TEST_T(traffic_unix_seqpacket, 120), TEST_T(traffic_tcp_lines, 120),
@@ -1949,4 +2348,7 @@ CHECK_MAIN(TEST(addresses), TEST_T(traffic_unix_lines, 120),
 	   TEST(cli_unix_round_trip), TEST(cli_every_scheme), TEST(cli_errors), TEST(cli_allow_uid),
 	   TEST(cli_shed_sender_says_so), TEST(cli_interrupted_recv_removes_its_socket),
 	   TEST(cli_keep), TEST(cli_broken_sender_does_not_stop_recv), TEST(cli_plain_tools),
-	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass))
+	   TEST(demo_socket), TEST(example_echo_server_and_client), TEST(example_fd_pass),
+	   TEST(batch_arrives_whole_and_in_order), TEST(batch_credentials_per_message),
+	   TEST(batch_stops_at_a_message_too_long), TEST(send_many_stops_when_the_queue_is_full),
+	   TEST(batch_stride_is_the_callers), TEST(stream_batch_takes_only_what_is_buffered))

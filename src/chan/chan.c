@@ -203,6 +203,7 @@ const struct lipc_transport lipc__fd_transport = {
 	.send = lipc__stream_send,
 	.send_many = lipc__stream_send_many,
 	.recv = lipc__stream_recv,
+	.recv_many = lipc__stream_recv_many,
 	.set_timeout = lipc__stream_set_timeout,
 	.close = fd_close,
 };

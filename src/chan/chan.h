@@ -166,6 +166,7 @@ void lipc__disown(struct lipc_chan *chan);
 int lipc__stream_send(struct lipc_chan *chan, const struct lipc_msg *m);
 int lipc__stream_send_many(struct lipc_chan *chan, const struct lipc_msg *msgs, size_t n);
 int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *m);
+int lipc__stream_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n);
 int lipc__stream_set_timeout(struct lipc_chan *chan, int timeout_ms);
 
 #endif

@@ -155,6 +155,7 @@ const struct lipc_transport lipc__fifo_transport = {
 	.send = lipc__stream_send,
 	.send_many = lipc__stream_send_many,
 	.recv = lipc__stream_recv,
+	.recv_many = lipc__stream_recv_many,
 	.set_timeout = lipc__stream_set_timeout,
 	.close = fifo_close,
 	.explain = fifo_explain,

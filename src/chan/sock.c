@@ -10,6 +10,12 @@
  * (check_receiver(), the join policy of lipc/chan.h); a datagram that arrived before SO_PASSCRED
  * was on, or from a pid namespace this process cannot see, comes with made-up credentials, which
  * vouch for nobody; and a gone receiver shows as four different errors, all EPIPE here.
+ * Batches (lipc_chan_send_many, lipc_chan_recv_many): datagrams and records go out in one
+ * sendmmsg() and come in with one recvmmsg() per socket, each into a slot of max_msg bytes of its
+ * own (the kernel needs room for the longest before it says how long one is, so the slots are
+ * bounded in all, ARENA_MAX), each with its own credentials; a stream listener hands out, after
+ * the first message, only what its buffers hold already, since a read or a compaction would move
+ * the messages handed out before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,10 +135,18 @@ struct sock {
 	struct conn *conns;
 	struct pollfd *pfds; /* the listener, then each connection */
 	size_t n, cap;
-	size_t next;	 /* the connection to look at first, so that none starves the others */
-	bool served;	 /* a client was accepted: the last one leaving ends the stream */
-	char *buf;	 /* datagrams and records: the last one received */
-	size_t buf_size; /* max_msg */
+	size_t next; /* the connection to look at first, so that none starves the others */
+	bool served; /* a client was accepted: the last one leaving ends the stream */
+	/*
+	 * Datagrams and records: recvmmsg() fills slots of max_msg bytes in the arena, one per
+	 * packet, pk[i] describing slot i; pk[pk_next..pk_n) are received and not handed out yet
+	 * (after a cut one, which ends a batch), and pk_err is an error that came after them.
+	 */
+	char *arena;
+	size_t slots;
+	struct lipc__packet *pk;
+	size_t pk_n, pk_next;
+	int pk_err;
 
 	unsigned max_clients; /* connections served at once */
 	size_t first;	      /* a connection's first buffer: what most messages fit in */
@@ -411,7 +425,7 @@ static void take_client(struct lipc_chan *c, int fd)
 		goto out_shed;
 	/*
 	 * Recent kernels copy SO_PASSCRED from the listener; setting it here does not depend on
-	 * that, and packet_take() needs it to tell an empty record from the end.
+	 * that, and packets_take() needs it to tell an empty record from the end.
 	 */
 	if (s->type == SOCK_SEQPACKET &&
 	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
@@ -530,17 +544,52 @@ static int accept_all(struct lipc_chan *c)
 	}
 }
 
-static int alloc_buf(struct lipc_chan *c)
+/*
+ * The most bytes the slots of a receiver take: a batch of n packets needs n slots of max_msg
+ * bytes each (the kernel must have room for the longest before it says how long a packet is),
+ * so with a large max_msg a batch is shorter. Only the pages a packet touched are ever
+ * resident: 64-byte datagrams in 1 MiB slots cost a page each.
+ */
+#define ARENA_MAX ((size_t)32 * 1024 * 1024)
+
+/*
+ * Room for a batch of up to want packets, while none is waiting to be handed out (the slots
+ * move): how many slots there are for it (at least 1), or 0 with errno.
+ */
+static size_t alloc_slots(struct lipc_chan *c, size_t want)
+{
+	struct sock *s = c->priv;
+	size_t most = c->max_msg >= ARENA_MAX ? 1 : ARENA_MAX / c->max_msg;
+	struct lipc__packet *pk;
+	char *arena;
+
+	if (want > most)
+		want = most;
+	if (want <= s->slots)
+		return want;
+	/* Nothing in the slots is needed any more: freed, not copied. */
+	arena = malloc(want * c->max_msg);
+	pk = arena ? malloc(want * sizeof(*pk)) : NULL;
+	if (!pk) {
+		free(arena);
+		return s->slots; /* a shorter batch, or 0 (ENOMEM) when there was none */
+	}
+	free(s->arena);
+	free(s->pk);
+	s->arena = arena;
+	s->pk = pk;
+	s->slots = want;
+	return want;
+}
+
+/* Slots from..to, empty, for recvmmsg(). */
+static void ready_slots(struct lipc_chan *c, size_t from, size_t to)
 {
 	struct sock *s = c->priv;
 
-	if (s->buf)
-		return 0;
-	s->buf = malloc(c->max_msg);
-	if (!s->buf)
-		return -1;
-	s->buf_size = c->max_msg;
-	return 0;
+	for (size_t i = from; i < to; i++)
+		s->pk[i] = (struct lipc__packet){ .buf = s->arena + i * c->max_msg,
+						  .size = c->max_msg };
 }
 
 static void give_cred(struct lipc_msg *m, const struct ucred *cred)
@@ -549,6 +598,55 @@ static void give_cred(struct lipc_msg *m, const struct ucred *cred)
 	m->uid = cred->uid;
 	m->gid = cred->gid;
 	m->has |= LIPC_MSG_CRED;
+}
+
+/*
+ * Hand out the packets received and not handed out yet, up to n: how many (0 when none is left,
+ * or all were dropped), or -1 with errno. A datagram from someone not allowed is dropped, unread,
+ * as if never sent. A packet that was cut ends the batch before it, and is EMSGSIZE by itself:
+ * it is gone, the packets after it are handed out by the next calls.
+ */
+static int hand_out(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	struct sock *s = c->priv;
+	size_t k = 0;
+
+	while (k < n && s->pk_next < s->pk_n) {
+		const struct lipc__packet *p = &s->pk[s->pk_next];
+		bool has_cred = p->has_cred && cred_known(&p->cred);
+		struct lipc_msg *m = &msgs[k];
+
+		if ((c->flags & LIPC_CHAN_ALLOW_UID) &&
+		    (!has_cred || p->cred.uid != c->allow_uid)) {
+			s->pk_next++;
+			continue;
+		}
+		if (p->len > p->size) {
+			if (k > 0)
+				break;
+			s->pk_next++;
+			errno = EMSGSIZE;
+			return -1;
+		}
+		s->pk_next++;
+		m->data = p->buf;
+		m->len = p->len;
+		m->has = 0;
+		if (has_cred)
+			give_cred(m, &p->cred);
+		k++;
+	}
+	if (k == 0 && s->pk_next == s->pk_n && s->pk_err) {
+		errno = s->pk_err;
+		s->pk_err = 0;
+		return -1;
+	}
+	return (int)k;
+}
+
+static bool have_packets(const struct sock *s)
+{
+	return s->pk_next < s->pk_n || s->pk_err;
 }
 
 /* The next message of a byte-stream connection: 1, 0 when it has none now, -1. */
@@ -586,69 +684,120 @@ static int stream_take(struct lipc_chan *c, struct conn *cn, struct lipc_msg *m)
 	}
 }
 
-/* The next record of a seqpacket connection: 1, 0 when it has none now, -1. */
-static int packet_take(struct lipc_chan *c, struct conn *cn, struct lipc_msg *m)
+/*
+ * The records of a seqpacket connection, into the free slots pk[pk_n..limit) with one
+ * recvmmsg(): how many, or -1. Each carries the credentials the connection has (SO_PEERCRED).
+ */
+static int packets_take(struct lipc_chan *c, struct conn *cn, size_t limit)
 {
 	struct sock *s = c->priv;
-	struct ucred cred;
-	bool has_cred;
-	ssize_t n;
+	struct lipc__packet *p = &s->pk[s->pk_n];
+	size_t want = limit - s->pk_n;
+	ssize_t got;
 
 	if (!cn->ready)
 		return 0;
-	n = lipc__sock_recv_packet(cn->st.fd, s->buf, s->buf_size, &cred, &has_cred);
-	if (n < 0) {
+	ready_slots(c, s->pk_n, limit);
+	got = lipc__sock_recv_packets(cn->st.fd, p, want);
+	if (got < 0) {
 		if (errno == EAGAIN) {
 			cn->ready = false;
 			return 0;
 		}
-		if (errno == ECONNRESET) {
-			cn->gone = true;
-			return 0;
-		}
 		cn->gone = true;
-		return -1;
+		return errno == ECONNRESET ? 0 : -1;
 	}
 	/*
 	 * An empty record and the end of the connection both read as 0 bytes; only a record
 	 * carries credentials (SO_PASSCRED is on), so their absence is the end.
 	 */
-	if (n == 0 && !has_cred) {
+	if (p[got - 1].len == 0 && !p[got - 1].has_cred) {
 		cn->gone = true;
-		return 0;
+		got--;
+	} else if ((size_t)got < want) {
+		cn->ready = false; /* all it had: poll() tells when there is more */
 	}
-	if ((size_t)n > s->buf_size) {
-		errno = EMSGSIZE; /* that record is gone; the connection goes on */
-		return -1;
+	for (ssize_t i = 0; i < got; i++) {
+		p[i].cred = cn->cred;
+		p[i].has_cred = cn->has_cred;
 	}
-	m->data = s->buf;
-	m->len = (size_t)n;
-	return 1;
+	s->pk_n += (size_t)got;
+	return (int)got;
 }
 
-/* One round over the connections, from s->next on: 1 with a message, 0 when none has one. */
-static int take_any(struct lipc_chan *c, struct lipc_msg *m)
+/*
+ * One round over the seqpacket connections, from s->next on, each giving what it has into the
+ * slots left (at most limit in all): the records handed out (up to n), 0 when none had any, or
+ * -1. The next round starts after the last connection that gave records, so a client that fills
+ * a batch goes last in the next one: none starves the others.
+ */
+static int take_records(struct lipc_chan *c, struct lipc_msg *msgs, size_t n, size_t limit)
 {
 	struct sock *s = c->priv;
+	size_t from = s->next; /* s->next moves on as connections give records */
 
-	for (size_t k = 0; k < s->n; k++) {
-		size_t i = (s->next + k) % s->n;
+	s->pk_n = s->pk_next = 0;
+	for (size_t k = 0; k < s->n && s->pk_n < limit; k++) {
+		size_t i = (from + k) % s->n;
 		struct conn *cn = &s->conns[i];
 		int r;
 
 		if (cn->gone)
 			continue;
-		r = s->type == SOCK_SEQPACKET ? packet_take(c, cn, m) : stream_take(c, cn, m);
-		if (r == 0)
-			continue;
-		if (r > 0) {
-			s->next = i + 1;
-			if (cn->has_cred)
-				give_cred(m, &cn->cred);
+		r = packets_take(c, cn, limit);
+		if (r < 0) {
+			if (s->pk_n == 0)
+				return -1;
+			s->pk_err = errno; /* after the records in hand */
+			break;
 		}
-		return r;
+		if (r > 0)
+			s->next = i + 1;
 	}
-	return 0;
+	return hand_out(c, msgs, n);
+}
+
+/*
+ * One round over the stream connections, from s->next on: the first message may need reads,
+ * and once one is in hand, only the messages already whole in the buffers are taken (no read,
+ * no compaction, no client shed, no connection closed), so that every message handed out stays
+ * where it is until the next receive. How many (up to n), 0 when none had one, or -1.
+ */
+static int take_lines(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	struct sock *s = c->priv;
+	size_t k = 0, from = s->next; /* s->next moves on as connections give messages */
+
+	for (size_t j = 0; j < s->n && k < n; j++) {
+		size_t i = (from + j) % s->n;
+		struct conn *cn = &s->conns[i];
+		size_t first = k;
+
+		if (cn->gone)
+			continue;
+		if (k == 0) {
+			int r = stream_take(c, cn, &msgs[0]);
+
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				continue;
+			k = 1;
+		}
+		/* An end or an error found here comes at the next receive, from stream_take(). */
+		while (k < n &&
+		       lipc__stream_take(&cn->st, c->flags, c->max_msg, &msgs[k]) == LIPC__GOT)
+			k++;
+		if (k == first)
+			continue;
+		s->next = i + 1;
+		for (size_t m = first; m < k; m++) {
+			msgs[m].has = 0;
+			if (cn->has_cred)
+				give_cred(&msgs[m], &cn->cred);
+		}
+	}
+	return (int)k;
 }
 
 /* Is a client waiting in the listener's backlog? */
@@ -659,17 +808,27 @@ static bool pending(int fd)
 	return poll(&p, 1, 0) > 0;
 }
 
-static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
+static int listener_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
 {
 	struct sock *s = c->priv;
+	bool records = s->type == SOCK_SEQPACKET, started = false;
 	struct lipc__deadline d;
-	bool started = false;
+	size_t limit = 0;
 
-	if (s->type == SOCK_SEQPACKET && alloc_buf(c) < 0)
-		return -1;
+	if (records) {
+		if (have_packets(s)) {
+			int r = hand_out(c, msgs, n);
+
+			if (r != 0)
+				return r;
+		}
+		limit = alloc_slots(c, n);
+		if (limit == 0)
+			return -1;
+	}
 	for (;;) {
-		int r = take_any(c, m);
-		size_t n;
+		int r = records ? take_records(c, msgs, n, limit) : take_lines(c, msgs, n);
+		size_t nfds;
 
 		sweep(s);
 		if (r != 0)
@@ -690,8 +849,8 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 			s->pfds[i + 1] =
 				(struct pollfd){ .fd = s->conns[i].st.fd, .events = POLLIN };
 		}
-		n = s->n;
-		r = poll(s->pfds, n + 1, lipc__remaining_ms(&d));
+		nfds = s->n;
+		r = poll(s->pfds, nfds + 1, lipc__remaining_ms(&d));
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r == 0)
@@ -699,7 +858,7 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 		if (r < 0)
 			continue;
 		/* POLLHUP and POLLERR count too: the read then sees the end or the error. */
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < nfds; i++)
 			if (s->pfds[i + 1].revents)
 				s->conns[i].ready = true;
 		if (s->pfds[0].revents && accept_all(c) < 0)
@@ -707,53 +866,60 @@ static int listener_recv(struct lipc_chan *c, struct lipc_msg *m)
 	}
 }
 
-static int dgram_recv(struct lipc_chan *c, struct lipc_msg *m)
+/*
+ * Datagrams: wait for the first, as one receive does, then take what is queued with it in one
+ * recvmmsg(). Each datagram comes with its own credentials, checked one by one.
+ */
+static int dgram_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
 {
 	struct sock *s = c->priv;
 	struct lipc__deadline d;
+	bool started = false;
 
-	if (alloc_buf(c) < 0)
-		return -1;
-	lipc__deadline_start(&d, c->timeout_ms);
 	for (;;) {
-		struct ucred cred;
-		bool has_cred;
-		ssize_t n =
-			lipc__sock_recv_packet(c->handle, s->buf, s->buf_size, &cred, &has_cred);
+		size_t slots;
+		ssize_t got;
+		int r;
 
-		if (n < 0) {
-			int r;
-
-			if (errno != EAGAIN)
-				return -1;
-			r = lipc__wait_fd(c->handle, POLLIN, &d);
-			if (r < 0)
-				return -1;
-			if (r == 0)
-				return lipc__timed_out(c->timeout_ms);
-			continue;
+		if (have_packets(s)) {
+			r = hand_out(c, msgs, n);
+			if (r != 0)
+				return r;
 		}
-		has_cred = has_cred && cred_known(&cred);
-		/* A datagram from someone not allowed is dropped, unread, as if never sent. */
-		if ((c->flags & LIPC_CHAN_ALLOW_UID) && (!has_cred || cred.uid != c->allow_uid))
-			continue;
-		if ((size_t)n > s->buf_size) {
-			errno = EMSGSIZE;
+		slots = alloc_slots(c, n);
+		if (slots == 0)
 			return -1;
+		ready_slots(c, 0, slots);
+		got = lipc__sock_recv_packets(c->handle, s->pk, slots);
+		if (got > 0) {
+			s->pk_n = (size_t)got;
+			s->pk_next = 0;
+			continue;
 		}
-		m->data = s->buf;
-		m->len = (size_t)n;
-		if (has_cred)
-			give_cred(m, &cred);
-		return 1;
+		if (errno != EAGAIN)
+			return -1;
+		if (!started) {
+			lipc__deadline_start(&d, c->timeout_ms);
+			started = true;
+		}
+		r = lipc__wait_fd(c->handle, POLLIN, &d);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return lipc__timed_out(c->timeout_ms);
 	}
+}
+
+static int sock_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	struct sock *s = c->priv;
+
+	return s->type == SOCK_DGRAM ? dgram_recv_many(c, msgs, n) : listener_recv_many(c, msgs, n);
 }
 
 static int sock_recv(struct lipc_chan *c, struct lipc_msg *m)
 {
-	struct sock *s = c->priv;
-
-	return s->type == SOCK_DGRAM ? dgram_recv(c, m) : listener_recv(c, m);
+	return sock_recv_many(c, m, 1);
 }
 
 /*
@@ -807,18 +973,79 @@ static int sock_send(struct lipc_chan *c, const struct lipc_msg *m)
 	return 0;
 }
 
-/* A stream sender's batch is one sendmsg() of many frames; a packet sender's, one each. */
+/*
+ * A packet sender's batch: sendmmsg(), in rounds of SEND_ROUND. A message over the limit ends
+ * the batch before it, unsent, and the next call (which starts with it) says EMSGSIZE. On a
+ * full receive queue, each wait for room has the whole timeout, as one send per message would.
+ * sendmmsg() says how many went; an error after some is lost there, and the next call meets it
+ * again (a gone receiver stays gone).
+ */
+#define SEND_ROUND 64
+
+static int packet_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
+{
+	int flags = MSG_NOSIGNAL | (c->timeout_ms >= 0 ? MSG_DONTWAIT : 0);
+	struct mmsghdr mh[SEND_ROUND];
+	struct iovec iov[SEND_ROUND];
+	struct lipc__deadline d;
+	bool started = false;
+	size_t sent = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (msgs[i].len > c->max_msg) {
+			if (i == 0) {
+				errno = EMSGSIZE;
+				return -1;
+			}
+			n = i;
+			break;
+		}
+	}
+	while (sent < n) {
+		size_t want = n - sent < SEND_ROUND ? n - sent : SEND_ROUND;
+		int r;
+
+		for (size_t i = 0; i < want; i++) {
+			const struct lipc_msg *m = &msgs[sent + i];
+
+			iov[i] = (struct iovec){ (void *)(uintptr_t)m->data, m->len };
+			mh[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
+							       .msg_iovlen = 1 } };
+		}
+		r = sendmmsg(c->handle, mh, (unsigned)want, flags);
+		if (r > 0) {
+			sent += (size_t)r;
+			started = false;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 || errno != EAGAIN || c->timeout_ms == 0)
+			break;
+		/* A full receive queue: poll() wakes when the receiver has taken a message. */
+		if (!started) {
+			lipc__deadline_start(&d, c->timeout_ms);
+			started = true;
+		}
+		r = lipc__wait_fd(c->handle, POLLOUT, &d);
+		if (r < 0)
+			break;
+		if (r == 0)
+			return sent ? (int)sent : lipc__timed_out(c->timeout_ms);
+	}
+	if (sent > 0)
+		return (int)sent;
+	return gone_is_epipe();
+}
+
+/* A stream sender's batch is one sendmsg() of many frames; a packet sender's, sendmmsg(). */
 static int sock_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t n)
 {
 	struct sock *s = c->priv;
 	int r;
 
-	if (s->type != SOCK_STREAM) {
-		for (size_t i = 0; i < n; i++)
-			if (packet_send(c, &msgs[i]) < 0)
-				return i ? (int)i : -1;
-		return (int)n;
-	}
+	if (s->type != SOCK_STREAM)
+		return packet_send_many(c, msgs, n);
 	r = lipc__stream_send_many(c, msgs, n);
 	return r < 0 ? gone_is_epipe() : r;
 }
@@ -851,7 +1078,8 @@ static int sock_close(struct lipc_chan *c)
 		ret = -1;
 	free(s->conns);
 	free(s->pfds);
-	free(s->buf);
+	free(s->arena);
+	free(s->pk);
 	free(s);
 	c->priv = NULL;
 	return ret;
@@ -1061,8 +1289,8 @@ static const char *sock_explain(int err)
 	{                                                                                          \
 		.scheme = name, .id = scheme_id, .parse = parser, .open = sock_open,               \
 		.send = sock_send, .send_many = sock_send_many, .recv = sock_recv,                 \
-		.set_timeout = sock_set_timeout, .close = sock_close, .explain = sock_explain,     \
-		.address = sock_address,                                                           \
+		.recv_many = sock_recv_many, .set_timeout = sock_set_timeout, .close = sock_close, \
+		.explain = sock_explain, .address = sock_address,                                  \
 	}
 
 const struct lipc_transport lipc__unix_transport =

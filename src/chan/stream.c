@@ -417,6 +417,25 @@ int lipc__stream_recv(struct lipc_chan *c, struct lipc_msg *m)
 	return lipc__stream_next(&c->st, c->flags, c->max_msg, c->timeout_ms, m);
 }
 
+/*
+ * The first message as one receive takes it (reading and waiting as needed), then every whole
+ * message the buffer holds already: no read and no compaction between them, so that the data of
+ * all of them stays where it is until the next receive. An error or the end found after the
+ * first is sticky or lasting, and comes at the next call.
+ */
+int lipc__stream_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
+{
+	size_t k = 1;
+	int r = lipc__stream_next(&c->st, c->flags, c->max_msg, c->timeout_ms, &msgs[0]);
+
+	if (r <= 0)
+		return r;
+	msgs[0].has = 0;
+	while (k < n && lipc__stream_take(&c->st, c->flags, c->max_msg, &msgs[k]) == LIPC__GOT)
+		msgs[k++].has = 0;
+	return (int)k;
+}
+
 int lipc__stream_set_timeout(struct lipc_chan *c, int timeout_ms)
 {
 	/* Timed waits poll() and then read or write without blocking; untimed ones just block. */
