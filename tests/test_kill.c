@@ -14,6 +14,14 @@
  * The kill point is chosen through the IPC itself: the parent waits until the receiver has seen
  * K messages, or the sender has sent K, for a random K, then lets the child run on for a random
  * number of sched_yield()s. No verdict depends on timing.
+ *
+ * Half of the rounds move the messages in batches (lipc_chan_send_many() and
+ * lipc_chan_recv_many(), random sizes each call), so that a process also dies inside a batch:
+ * of the batch its sender was in, any first part may have arrived, but what arrives is whole and
+ * in order, with no gap before it. What a dead receiver leaves behind is checked by the next
+ * one, where something outlives it: a queue keeps the messages it did not take, and the ring the
+ * records it had not released (a receive releases the previous one's), so the next receiver
+ * starts where the dead one had got to, at most back at the batch it held.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -379,20 +387,90 @@ static void run_on(void)
 		sched_yield();
 }
 
+/* A batch size: mostly a few messages, sometimes up to the most a call takes. */
+static size_t batch_n(void)
+{
+	uint32_t x = rnd();
+
+	return x % 4 == 0 ? 1 + (x >> 2) % LIPC_CHAN_BATCH_MAX : 1 + (x >> 2) % 16;
+}
+
+/*
+ * How far a receiver that may be killed had got, in memory shared with the parent: before each
+ * receive, how many it asks for; after it, the messages it holds, [held_from, held_to) (written
+ * in that order, so that a death between the two leaves an empty range at the right place);
+ * after each message is checked and worked on, how many are done.
+ */
+static struct progress {
+	volatile long asked, held_from, held_to, done;
+} * progress;
+
+/*
+ * Room for every message of a round, for send_many: each is built when it is first sent (a round
+ * that ends early, as most do, builds no more than it sends). One block: free() frees it.
+ */
+static struct lipc_msg *all_msgs(const struct transport *t)
+{
+	struct lipc_msg *m = malloc((size_t)t->count * (sizeof(*m) + t->max_body + 64));
+
+	CHECK(m != NULL);
+	for (long i = 0; i < t->count; i++)
+		m[i] = (struct lipc_msg)LIPC_MSG_INIT; /* data NULL: not built yet */
+	return m;
+}
+
+/* Messages from..from+n of all_msgs(t), built: a pointer to the first. */
+static struct lipc_msg *msgs_from(struct lipc_msg *all, const struct transport *t, long from,
+				  size_t n)
+{
+	char *buf = (char *)(all + t->count);
+
+	for (long i = from; i < from + (long)n; i++) {
+		char *p = buf + (size_t)i * (t->max_body + 64);
+
+		if (!all[i].data) {
+			all[i].len = make_msg(p, i, t->max_body, t->flags);
+			all[i].data = p;
+		}
+	}
+	return all + from;
+}
+
+/* The sequence number a message says it has, or -1. */
+static long msg_seq(const struct lipc_msg *m)
+{
+	char head[24];
+	size_t n = m->len < sizeof(head) - 1 ? m->len : sizeof(head) - 1;
+	long seq;
+
+	memcpy(head, m->data, n);
+	head[n] = '\0';
+	return sscanf(head, "%ld ", &seq) == 1 ? seq : -1;
+}
+
+/* Receive: one message into ms[0] (batch false), or up to a random number of them. */
+static int receive(struct lipc_chan *c, struct lipc_msg *ms, bool batch)
+{
+	return batch ? lipc_chan_recv_many(c, ms, batch_n()) : lipc_chan_recv(c, ms);
+}
+
 /*
  * The sender dies: the parent receives. It takes K messages, kills the sender at a random point
  * after them, then must receive the rest of what was sent, whole and in order, and a clear end.
  */
-static void sender_dies(struct round *r, int round)
+static void sender_dies(struct round *r, int round, bool batch)
 {
 	const struct transport *t = r->t;
 	bool first = t->kind != FIFO && t->kind != PIPE;
 	struct lipc_chan *rx = NULL;
-	struct lipc_msg m = LIPC_MSG_INIT;
+	static struct lipc_msg ms[LIPC_CHAN_BATCH_MAX];
 	long k = (long)(rnd() % (uint32_t)(t->count + 1)), seq = 0;
 	int ready[2], status, ret;
 	char c;
 	pid_t pid;
+
+	for (size_t i = 0; i < LIPC_CHAN_BATCH_MAX; i++)
+		ms[i] = (struct lipc_msg)LIPC_MSG_INIT;
 
 	round_setup(r);
 	if (first)
@@ -410,9 +488,27 @@ static void sender_dies(struct round *r, int round)
 			close(r->pipe[0]);
 		tx = open_end(r, LIPC_SEND, -1);
 		close(ready[1]);
-		for (long i = 0; i < t->count; i++)
-			if (lipc_chan_send(tx, msg, make_msg(msg, i, t->max_body, t->flags)) < 0)
-				_exit(3);
+		if (batch) {
+			/* Random batches; a short count is followed by the rest. */
+			struct lipc_msg *all = all_msgs(t);
+
+			for (long i = 0; i < t->count;) {
+				size_t n = batch_n();
+				int sent;
+
+				if ((long)n > t->count - i)
+					n = (size_t)(t->count - i);
+				sent = lipc_chan_send_many(tx, msgs_from(all, t, i, n), n);
+				if (sent <= 0)
+					_exit(3);
+				i += sent;
+			}
+		} else {
+			for (long i = 0; i < t->count; i++)
+				if (lipc_chan_send(tx, msg,
+						   make_msg(msg, i, t->max_body, t->flags)) < 0)
+					_exit(3);
+		}
 		lipc_chan_close(tx);
 		_exit(0);
 	}
@@ -425,11 +521,13 @@ static void sender_dies(struct round *r, int round)
 		rx = open_end(r, LIPC_RECV, MUST_MS);
 	CHECK_EQ(read(ready[0], &c, 1), 0);
 	close(ready[0]);
-	for (; seq < k; seq++) {
-		if (lipc_chan_recv(rx, &m) != 1)
+	while (seq < k) {
+		ret = receive(rx, ms, batch);
+		if (ret <= 0)
 			check_fail(__FILE__, __LINE__, "%s round %d: message %ld: %s", t->name,
-				   round, seq, strerror(errno));
-		check_msg(&m, seq, t->name, round);
+				   round, seq, ret ? strerror(errno) : "the end of the stream");
+		for (int i = 0; i < ret; i++)
+			check_msg(&ms[i], seq++, t->name, round);
 	}
 	run_on();
 	kill(pid, SIGKILL);
@@ -438,11 +536,13 @@ static void sender_dies(struct round *r, int round)
 	/* What is left: a queue or datagram socket has no end, and is drained without waiting. */
 	if (is_queue(t->kind) || t->kind == DGRAM)
 		CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+	/* Every message whole and in order, the first after the last one taken. */
 	for (;;) {
-		ret = lipc_chan_recv(rx, &m);
-		if (ret != 1)
+		ret = receive(rx, ms, batch);
+		if (ret <= 0)
 			break;
-		check_msg(&m, seq++, t->name, round);
+		for (int i = 0; i < ret; i++)
+			check_msg(&ms[i], seq++, t->name, round);
 	}
 	if (ret < 0) {
 		int err = errno;
@@ -450,7 +550,7 @@ static void sender_dies(struct round *r, int round)
 		/* A frame cut by the kill: a socket listener drops that sender and goes on. */
 		if (err == EPROTO && (t->kind == UNIX || t->kind == TCP)) {
 			story("receivers saw a cut frame (EPROTO), then the end");
-			ret = lipc_chan_recv(rx, &m);
+			ret = receive(rx, ms, batch);
 			err = errno;
 			if (ret == 0)
 				goto out_end;
@@ -474,26 +574,73 @@ out_end:
 }
 
 /*
+ * What a dead receiver left in a queue or the ring goes to the next receiver: the messages from
+ * where the dead one had got to, up to the last that was sent (sent), in order, then nothing.
+ * A queue's message is gone once received, so the next receiver starts at the first the dead one
+ * had not finished (done) or after it, by at most what its last receive asked for. The ring gives
+ * again the records of the last receive, which the next receive would have released: the next
+ * receiver starts at the first of those (held_from) or, when the dead one had finished them all,
+ * right after them (held_to), and never after a record the dead one had not finished.
+ */
+static void next_receiver(struct round *r, int round, long sent)
+{
+	const struct transport *t = r->t;
+	struct lipc_chan *again = open_end(r, LIPC_RECV, 0);
+	struct lipc_msg m = LIPC_MSG_INIT;
+	long done = progress->done, held_from = progress->held_from, held_to = progress->held_to;
+	long asked = progress->asked, from = -1, seq = 0;
+	int ret;
+
+	while ((ret = lipc_chan_recv(again, &m)) == 1) {
+		if (from < 0)
+			seq = from = msg_seq(&m);
+		check_msg(&m, seq++, t->name, round);
+	}
+	/* The ring's producer has closed (0), or a queue is empty (EAGAIN: it has no end). */
+	if (!(ret == 0 || (ret < 0 && errno == EAGAIN)))
+		check_fail(__FILE__, __LINE__, "%s round %d: the next receiver: %d, %s", t->name,
+			   round, ret, strerror(errno));
+	if (from < 0)
+		from = seq = sent; /* nothing left */
+	if (t->kind == SHM ? !((from == held_from || from == held_to) && from <= done)
+			   : !(done <= from && from <= done + asked))
+		check_fail(__FILE__, __LINE__,
+			   "%s round %d: the next receiver starts at %ld; the dead one held "
+			   "[%ld, %ld), had done %ld, asked for %ld; %ld were sent",
+			   t->name, round, from, held_from, held_to, done, asked, sent);
+	CHECK_EQ(seq, sent);
+	story(t->kind != SHM   ? "next receivers took what the queue kept"
+	      : from < held_to ? "next receivers got the dead one's held records again"
+			       : "next receivers went on after the dead one's last");
+	CHECK_SYS(lipc_chan_close(again));
+}
+
+/*
  * The receiver dies: the parent sends. It sends K messages, kills the receiver at a random point,
  * then sends the rest: every send succeeds until one fails with EPIPE (or, to a queue that
- * nobody empties, ETIMEDOUT), and none hangs.
+ * nobody empties, ETIMEDOUT), and none hangs. A queue and the ring then go to a next receiver.
  */
-static void receiver_dies(struct round *r, int round)
+static void receiver_dies(struct round *r, int round, bool batch)
 {
 	const struct transport *t = r->t;
 	static char msg[65536 + 64];
+	struct lipc_msg *all = batch ? all_msgs(t) : NULL;
 	struct lipc_chan *tx;
 	long k = (long)(rnd() % (uint32_t)(t->count + 1)), seq;
 	int ready[2], status;
+	bool killed = false;
 	pid_t pid;
 
+	progress->asked = progress->held_from = progress->held_to = progress->done = 0;
 	round_setup(r);
 	CHECK_SYS(pipe2(ready, O_CLOEXEC));
 	pid = check_fork();
 	if (pid == 0) {
 		struct lipc_chan *rx;
-		struct lipc_msg m = LIPC_MSG_INIT;
+		static struct lipc_msg ms[LIPC_CHAN_BATCH_MAX];
 		size_t len;
+		long i = 0;
+		int got;
 
 		close(ready[0]);
 		if (r->pipe[1] >= 0)
@@ -503,8 +650,29 @@ static void receiver_dies(struct round *r, int round)
 		if (write(ready[1], r->address, len) != (ssize_t)len)
 			_exit(3);
 		close(ready[1]);
-		for (long i = 0; lipc_chan_recv(rx, &m) == 1; i++)
-			check_msg(&m, i, t->name, round);
+		for (size_t j = 0; j < LIPC_CHAN_BATCH_MAX; j++)
+			ms[j] = (struct lipc_msg)LIPC_MSG_INIT;
+		for (;;) {
+			size_t n = batch ? batch_n() : 1;
+
+			progress->asked = (long)n;
+			got = batch ? lipc_chan_recv_many(rx, ms, n) : lipc_chan_recv(rx, ms);
+			if (got <= 0)
+				break;
+			progress->held_from = i;
+			progress->held_to = i + got;
+			for (int j = 0; j < got; j++) {
+				check_msg(&ms[j], i++, t->name, round);
+				/*
+				 * The ring in batches: work on each record a while, as a real
+				 * receiver does, so that it lags, holds a batch and dies in it.
+				 */
+				for (uint32_t y = batch && t->kind == SHM ? rnd() % 8 == 0 : 0;
+				     y > 0; y--)
+					sched_yield();
+				progress->done = i;
+			}
+		}
 		lipc_chan_close(rx);
 		_exit(0);
 	}
@@ -524,20 +692,48 @@ static void receiver_dies(struct round *r, int round)
 		tx = open_end(r, LIPC_SEND, MUST_MS);
 	}
 	close(ready[0]);
-	for (seq = 0; seq < t->count; seq++) {
-		if (seq == k) {
-			run_on();
+	for (seq = 0; seq < t->count;) {
+		size_t n = 1;
+		int sent;
+
+		if (seq == k && !killed) {
+			/*
+			 * Given time, the receiver catches up and waits for more: in half the
+			 * batch rounds it dies at once instead, most likely while it holds some.
+			 */
+			if (!batch || rnd() % 2)
+				run_on();
 			kill(pid, SIGKILL);
+			killed = true;
 			/*
 			 * A queue nobody empties any more fills up: then the wait is short, and
 			 * ends the round. Before the kill, the receiver may lag as long as it
-			 * likes (a loaded machine, a sanitizer): no send may give up on it.
+			 * likes (a loaded machine, a sanitizer): no send may give up on it. A
+			 * batch may wait twice, for its short count and for the next call's
+			 * error: half as long each.
 			 */
 			if (is_queue(t->kind))
-				CHECK_SYS(lipc_chan_set_timeout(tx, 20));
+				CHECK_SYS(lipc_chan_set_timeout(tx, batch ? 10 : 20));
 		}
-		if (lipc_chan_send(tx, msg, make_msg(msg, seq, t->max_body, t->flags)) < 0)
+		if (batch) {
+			/* A random batch, ending at K before the kill; a short count, then the
+			 * rest. */
+			n = batch_n();
+			if (seq < k && (long)n > k - seq)
+				n = (size_t)(k - seq);
+			if ((long)n > t->count - seq)
+				n = (size_t)(t->count - seq);
+			sent = lipc_chan_send_many(tx, msgs_from(all, t, seq, n), n);
+		} else {
+			sent = lipc_chan_send(tx, msg, make_msg(msg, seq, t->max_body, t->flags)) <
+					       0
+				       ? -1
+				       : 1;
+		}
+		if (sent < 0)
 			break;
+		CHECK(sent > 0 && (size_t)sent <= n);
+		seq += sent;
 	}
 	if (seq < t->count) {
 		int err = errno;
@@ -555,6 +751,9 @@ static void receiver_dies(struct round *r, int round)
 	CHECK_SYS(lipc_chan_close(tx));
 	status = check_wait(pid);
 	CHECK(status == 128 + SIGKILL || status == 0);
+	if (is_queue(t->kind) || t->kind == SHM)
+		next_receiver(r, round, seq);
+	free(all);
 	/*
 	 * A listener killed leaves its socket file: the next receiver finds it stale (a connect()
 	 * is refused), replaces it, and removes it at its close.
@@ -575,6 +774,9 @@ static void kill_transport(const struct transport *t)
 
 	rnd_state = (uint32_t)check_pid;
 	signal(SIGPIPE, SIG_IGN);
+	progress = mmap(NULL, sizeof(*progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			-1, 0);
+	CHECK(progress != MAP_FAILED);
 	mount_mqueue();
 	if (t->kind == MQ && !mq_dir[0])
 		printf("%s: /dev/mqueue cannot be mounted here: queues checked by name only\n",
@@ -584,14 +786,16 @@ static void kill_transport(const struct transport *t)
 		struct round r;
 
 		round_init(&r, t);
+		/* Odd rounds kill the receiver; every other pair of rounds moves batches. */
 		if (round % 2)
-			receiver_dies(&r, round);
+			receiver_dies(&r, round, round % 4 == 3);
 		else
-			sender_dies(&r, round);
+			sender_dies(&r, round, round % 4 == 2);
 		same_as(&before, t->name, round);
 		kills++;
 	}
 	unmount_mqueue();
+	munmap((void *)progress, sizeof(*progress));
 	report(t->name, kills);
 }
 
