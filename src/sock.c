@@ -18,7 +18,9 @@
  * unless the receiver checks MSG_TRUNC; and descriptors passed with SCM_RIGHTS are installed in
  * the receiver even when it did not ask for them (the kernel fills whatever the control buffer
  * has room for, and CMSG_SPACE rounds it up), so every one beyond the count asked for is closed
- * here.
+ * here. recvmmsg() needs a control buffer per packet (one shared would mix their credentials),
+ * and on a seqpacket connection that has ended it fills every slot left with the same 0-byte
+ * end, so a batch stops at the first.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,9 @@
  * leaves in one write(), writev() or sendmsg(), so on a pipe or FIFO a message of at most PIPE_BUF
  * bytes, newline or length included, is never interleaved with another writer's. The receiver reads
  * as much as the kernel has into one buffer and hands messages out of it, so a burst of small
- * messages costs one read().
+ * messages costs one read(). A batch (lipc__stream_recv_many) hands out, after its first
+ * message, only what the buffer holds already: a read would first move the unfinished message at
+ * the end of the buffer over the messages handed out, which must stay valid together.
  *
  * Traps: a receiver must never trust a length it reads, since the writer may be buggy or
  * hostile, so lengths over max_msg are refused before any allocation; and a send to a socket
