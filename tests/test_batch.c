@@ -19,8 +19,9 @@
  * Then the edges of the calls: arrays whose stride is a caller's struct larger than ours or the
  * 1.0 size, n == 0, the wrong role, a struct_size of 0, n over LIPC_CHAN_BATCH_MAX.
  *
- * The processes synchronise through the IPC itself: the receiver opens (listens, creates the
- * queue or the ring) before the sender is forked, and never sleeps.
+ * The processes synchronise through the IPC itself, never a sleep: the receiver opens (listens,
+ * creates the queue or the ring) before the sender is forked; a FIFO's two ends wait for each
+ * other, whichever comes first.
  */
 #include <fcntl.h>
 #include <limits.h>

@@ -716,8 +716,7 @@ static void receiver_dies(struct round *r, int round, bool batch)
 				CHECK_SYS(lipc_chan_set_timeout(tx, batch ? 10 : 20));
 		}
 		if (batch) {
-			/* A random batch, ending at K before the kill; a short count, then the
-			 * rest. */
+			/* A random batch, which ends at K before the kill. */
 			n = batch_n();
 			if (seq < k && (long)n > k - seq)
 				n = (size_t)(k - seq);
@@ -725,10 +724,9 @@ static void receiver_dies(struct round *r, int round, bool batch)
 				n = (size_t)(t->count - seq);
 			sent = lipc_chan_send_many(tx, msgs_from(all, t, seq, n), n);
 		} else {
-			sent = lipc_chan_send(tx, msg, make_msg(msg, seq, t->max_body, t->flags)) <
-					       0
-				       ? -1
-				       : 1;
+			size_t len = make_msg(msg, seq, t->max_body, t->flags);
+
+			sent = lipc_chan_send(tx, msg, len) < 0 ? -1 : 1;
 		}
 		if (sent < 0)
 			break;
