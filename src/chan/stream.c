@@ -89,15 +89,7 @@ static int write_all(struct lipc__stream *s, struct iovec *iov, int cnt, int tim
 		}
 		sent += (size_t)n;
 		*sent_out = sent;
-		while (cnt > 0 && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
+		lipc__iov_advance(&iov, &cnt, (size_t)n);
 	}
 	return 0;
 
