@@ -48,8 +48,10 @@
  * lines is publishing a position and the look at the other side's sleeping flag, so a batch
  * pays them once. The producer writes each record as commit does (its length and bytes, then
  * its seq with release order, which is what a polling consumer looks at), stores head once
- * after the last, and once more before each wait for room (the consumer can only free room it
- * knows of); it reads tail only when its cached copy says the ring is full. The consumer
+ * after the last, and once more whenever its cached copy of tail says the ring is full, before
+ * it reads tail again and perhaps waits: the consumer can only free room it knows of, and a
+ * batch larger than the ring would otherwise let the consumer, which follows the seqs, run
+ * more than a capacity ahead of head, which read_peer() rightly calls corrupt. The consumer
  * waits for the first record as lipc_ring_peek() does, then takes the records whose seq says
  * they are ready, without a system call or a read of head, each checked as the first; it holds
  * them all (r->held bytes, r->held_n records) and its release stores tail once. Two traps.
@@ -1020,13 +1022,19 @@ int lipc_ring_push_many(struct lipc_ring *r, const struct iovec *recs, size_t n,
 		if (r->cap - (r->pos - r->peer) < need) {
 			int ret = 0;
 
+			/*
+			 * Full, as far as our copy of tail says: publish before we look again.
+			 * The consumer can only free room it knows we filled, and a batch larger
+			 * than the ring must not let the consumer, which follows the records'
+			 * seqs, get more than a capacity ahead of head (read_peer() refuses
+			 * that as corrupt).
+			 */
+			publish(r, &published);
 			while (r->cap - (r->pos - r->peer) < need) {
 				if ((ret = read_peer(r)) < 0)
 					break;
 				if (r->cap - (r->pos - r->peer) >= need)
 					break;
-				/* The consumer can only free room it knows we filled. */
-				publish(r, &published);
 				if (!started) {
 					lipc__deadline_start(&d, timeout_ms);
 					started = true;

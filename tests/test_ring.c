@@ -481,7 +481,8 @@ static void other_version_is_refused(void)
 /*
  * A hostile peer: 100,000 rounds of random bytes written over the ring's positions, record
  * headers and static header. The consumer must answer each with a record that checks out or an
- * error, never a fault or an endless loop (an overrun would hit the guard page and crash).
+ * error, never a fault or an endless loop (an overrun would hit the guard page and crash). Every
+ * other round goes through the batch calls, whose records are each checked.
  */
 static void corruption_is_an_error(void)
 {
@@ -509,10 +510,22 @@ static void corruption_is_an_error(void)
 		p = lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0);
 		c = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0);
 		CHECK(p && c);
-		for (int i = 0; i < 5; i++) {
-			rnd = rnd * 1103515245u + 12345u;
-			if (lipc_ring_push(p, buf, (rnd >> 8) % 700, 0) < 0)
-				break;
+		if (round & 1) {
+			struct iovec v[5];
+
+			for (int i = 0; i < 5; i++) {
+				rnd = rnd * 1103515245u + 12345u;
+				v[i] = (struct iovec){ .iov_base = buf,
+						       .iov_len = (rnd >> 8) % 700 };
+			}
+			/* Full, perhaps: the last round's records may have been adopted. */
+			CHECK(lipc_ring_push_many(p, v, 5, 0) <= 5);
+		} else {
+			for (int i = 0; i < 5; i++) {
+				rnd = rnd * 1103515245u + 12345u;
+				if (lipc_ring_push(p, buf, (rnd >> 8) % 700, 0) < 0)
+					break;
+			}
 		}
 		/*
 		 * 1 to 4 random bytes, aimed: the producer's position (offset 128), the first
@@ -532,8 +545,20 @@ static void corruption_is_an_error(void)
 		}
 		/* A bounded number of reads: a corrupt ring must not make one of them spin. */
 		for (int i = 0; i < 10; i++) {
-			int r = lipc_ring_pop(c, buf, sizeof(buf), &len, 0);
+			struct iovec v[3];
+			int r = round & 1 ? lipc_ring_peek_many(c, v, 1 + (size_t)i % 3, 0)
+					  : lipc_ring_pop(c, buf, sizeof(buf), &len, 0);
 
+			if (r >= 1 && (round & 1)) {
+				CHECK(r <= 1 + i % 3);
+				records += r;
+				for (int k = 0; k < r; k++) {
+					CHECK(v[k].iov_len < cap / 2);
+					memcpy(buf, v[k].iov_base, v[k].iov_len);
+				}
+				CHECK_SYS(lipc_ring_release(c));
+				continue;
+			}
 			if (r == 1) {
 				records++;
 				CHECK(len < cap / 2);
@@ -992,7 +1017,7 @@ static void check_truncated(int ret)
 #define TRUNC_PAST (TRUNC_CAP / 2 / 1024 + 1) /* records until both sides are past half */
 
 /* The consumer of truncated(): holds a record in the far half, reads it after the truncation. */
-static void truncated_consumer(int ready, int go)
+static void truncated_consumer(int ready, int go, bool batch)
 {
 	static unsigned char buf[TRUNC_LEN];
 	struct lipc_ring *c = lipc_ring_join(ring_name, LIPC_RECV, 0, 0, 0, geteuid());
@@ -1003,7 +1028,15 @@ static void truncated_consumer(int ready, int go)
 	CHECK(c != NULL);
 	for (size_t i = 0; i < TRUNC_PAST; i++)
 		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 1);
-	CHECK_EQ(lipc_ring_peek(c, &rec, &len, -1), 1);
+	if (batch) {
+		struct iovec v[4];
+
+		CHECK_EQ(lipc_ring_peek_many(c, v, 4, -1), 1);
+		rec = v[0].iov_base;
+		len = v[0].iov_len;
+	} else {
+		CHECK_EQ(lipc_ring_peek(c, &rec, &len, -1), 1);
+	}
 	CHECK_EQ(len, TRUNC_LEN);
 	CHECK(!all_zero(rec, len));
 	CHECK_EQ(write(ready, &b, 1), 1);
@@ -1011,6 +1044,7 @@ static void truncated_consumer(int ready, int go)
 	/* In place, the record reads as zeros now: no SIGBUS. Then every call fails. */
 	CHECK(all_zero(rec, len));
 	check_truncated(lipc_ring_release(c));
+	check_truncated(lipc_ring_peek_many(c, &(struct iovec){ 0 }, 1, -1));
 	check_truncated(lipc_ring_peek(c, &rec, &len, -1));
 	check_truncated(lipc_ring_pop(c, buf, sizeof(buf), &len, 0));
 	CHECK_SYS(lipc_ring_close(c));
@@ -1041,12 +1075,16 @@ static void truncated_producer(int ready, int go, bool blocked)
 	}
 	check_truncated(ret);
 	check_truncated(lipc_ring_push(p, buf, sizeof(buf), 0));
+	check_truncated(lipc_ring_push_many(
+		p, &(struct iovec){ .iov_base = buf, .iov_len = sizeof(buf) }, 1, 0));
 	CHECK_SYS(lipc_ring_close(p));
 }
 
 /*
  * A ring others may write, joined on purpose, is truncated to size under its producer and its
- * consumer: each gets EPROTO, never SIGBUS, and the consumer's record in place reads as zeros.
+ * consumer: each gets EPROTO, never SIGBUS, and the consumer's record in place reads as zeros
+ * (held by lipc_ring_peek(), or by lipc_ring_peek_many() when the producer is not blocked). The
+ * batch calls fail as the others do.
  */
 static void truncated(off_t size, bool blocked)
 {
@@ -1062,7 +1100,7 @@ static void truncated(off_t size, bool blocked)
 	pc = check_fork();
 	if (pc == 0) {
 		close(go[1]);
-		truncated_consumer(ready[1], go[0]);
+		truncated_consumer(ready[1], go[0], !blocked);
 		_exit(0);
 	}
 	pp = check_fork();
@@ -1156,6 +1194,609 @@ static void other_sigbus_is_not_ours(void)
 	}
 }
 
+/* Batches (lipc_ring_push_many, lipc_ring_peek_many). */
+
+#define BATCH_CAP     ((size_t)64 * 1024)
+#define BATCH_MAX_REC (BATCH_CAP / 2 - 16)
+#define BATCH_ARENA   (1024 * 3012 + BATCH_MAX_REC)
+
+/* Built with a sanitizer, the ring runs a few times slower: a tenth of the records. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BATCH_RECORDS 1000000
+#else
+#define BATCH_RECORDS 10000000
+#endif
+
+static uint32_t next_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * The record sizes of the batch tests, reproducible from the sequence: mostly small, now and
+ * then a few KiB, the largest record the ring takes, or none at all (a record of no bytes
+ * carries no sequence number: its place in the stream says which it is).
+ */
+static size_t batch_size_of(uint64_t seq)
+{
+	uint32_t x = (uint32_t)(seq * 0x9E3779B97F4A7C15ull >> 32);
+
+	if (seq % 997 == 5)
+		return 0;
+	if (seq % 4999 == 7)
+		return BATCH_MAX_REC;
+	return 12 + (x % 8 ? x % 100 : x % 3000);
+}
+
+static void check_batch_record(const struct iovec *v, uint64_t seq)
+{
+	if (v->iov_len != batch_size_of(seq))
+		check_fail(__FILE__, __LINE__, "record %llu: %zu bytes, not %zu",
+			   (unsigned long long)seq, v->iov_len, batch_size_of(seq));
+	if (v->iov_len)
+		check_record(v->iov_base, v->iov_len, seq);
+}
+
+/* Records first.. into iov and arena: n of them. */
+static void batch_fill(struct iovec *iov, unsigned char *arena, uint64_t first, size_t n)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = batch_size_of(first + i);
+
+		iov[i].iov_base = arena + used;
+		iov[i].iov_len = len;
+		if (len)
+			make_record(arena + used, first + i, len);
+		used += len;
+	}
+	CHECK(used <= BATCH_ARENA);
+}
+
+/* Push all n, however many each call takes. */
+static void batch_push(struct lipc_ring *p, const struct iovec *iov, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		int ret = lipc_ring_push_many(p, iov + done, n - done, -1);
+
+		if (ret <= 0 || (size_t)ret > n - done)
+			check_fail(__FILE__, __LINE__, "push_many: %d, %s", ret, strerror(errno));
+		done += (size_t)ret;
+	}
+}
+
+/* A producer process: records first..first+count-1 in batches of 1 to max_batch, then a close. */
+static pid_t batch_producer(uint64_t first, uint64_t count, size_t max_batch, uint32_t rnd)
+{
+	pid_t pid = check_fork();
+
+	if (pid == 0) {
+		struct lipc_ring *p = open_ring(LIPC_SEND, BATCH_CAP);
+		unsigned char *arena = malloc(BATCH_ARENA);
+		static struct iovec iov[1024];
+
+		CHECK(arena != NULL);
+		for (uint64_t seq = first; seq < first + count;) {
+			size_t n = 1 + next_rand(&rnd) % max_batch;
+
+			if (n > first + count - seq)
+				n = (size_t)(first + count - seq);
+			batch_fill(iov, arena, seq, n);
+			batch_push(p, iov, n);
+			seq += n;
+		}
+		CHECK_SYS(lipc_ring_close(p));
+		free(arena);
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * Ten million records (a million under a sanitizer) in batches of 1 to 1024 both ways, records
+ * of 0 bytes to the largest, through a ring of 64 KiB: none lost, duplicated, reordered or
+ * damaged. Now and then the consumer holds a batch over its next call, whose records must
+ * follow. Records that start the data again after a wrap marker are counted: the test must
+ * have crossed the end of the ring that way.
+ */
+static void batches_across_processes(void)
+{
+	static struct iovec iov[2048];
+	const unsigned char *data = NULL, *end = NULL;
+	uint64_t seq = 0, wraps = 0, held_over = 0;
+	uint32_t rnd = 99;
+	struct lipc_ring *c;
+	bool ended = false;
+	pid_t pid;
+
+	ring();
+	c = open_ring(LIPC_RECV, BATCH_CAP);
+	pid = batch_producer(0, BATCH_RECORDS, 1024, 7);
+	while (seq < BATCH_RECORDS) {
+		size_t want = 1 + next_rand(&rnd) % 1024;
+		int got = lipc_ring_peek_many(c, iov, want, -1), more = 0;
+
+		if (got < 1 || (size_t)got > want)
+			check_fail(__FILE__, __LINE__, "record %llu: %d, %s",
+				   (unsigned long long)seq, got, strerror(errno));
+		/* Held over: the records of a call that does not wait follow those held. */
+		if (next_rand(&rnd) % 8 == 0) {
+			more = lipc_ring_peek_many(c, iov + got, 1 + next_rand(&rnd) % 1024, 0);
+			if (more < 0 && errno == EAGAIN)
+				more = 0;
+			else if (more == 0)
+				ended = true; /* the end, told once: after the last record */
+			if (more < 0)
+				check_fail(__FILE__, __LINE__, "record %llu and on: %s",
+					   (unsigned long long)(seq + (uint64_t)got),
+					   strerror(errno));
+			held_over += more > 0;
+		}
+		for (int i = 0; i < got + more; i++, seq++) {
+			const unsigned char *b = iov[i].iov_base;
+
+			check_batch_record(&iov[i], seq);
+			if (!data)
+				data = b - 16; /* the first record: offset 0 of a new ring */
+			else if (b == data + 16 && end != data + BATCH_CAP)
+				wraps++; /* offset 0 again, though the last record ended before the
+					    end */
+			end = b + ((iov[i].iov_len + 15) & ~(size_t)15);
+		}
+		CHECK_SYS(lipc_ring_release(c));
+	}
+	if (!ended)
+		CHECK_EQ(lipc_ring_peek_many(c, iov, 1024, -1), 0); /* the producer closed */
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK(wraps > 0);
+	CHECK(held_over > 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* Records seq.. of len bytes (0: batch_size_of's) into iov from buf, one slot of 2 KiB each. */
+static void small_batch(struct iovec *iov, unsigned char (*buf)[2048], uint64_t seq, size_t n,
+			size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = make_record(buf[i], seq + i, len);
+	}
+}
+
+static void check_batch(const struct iovec *iov, size_t n, uint64_t seq)
+{
+	for (size_t i = 0; i < n; i++)
+		check_record(iov[i].iov_base, iov[i].iov_len, seq + i);
+}
+
+/* The batch calls one by one: short counts, n == 0, what several records held mean. */
+static void batch_calls(void)
+{
+	static unsigned char buf[8][2048], big[4096];
+	struct iovec in[8], out[16];
+	struct lipc_ring *p, *c;
+	const void *data;
+	size_t len;
+	int k;
+
+	ring();
+	p = open_ring(LIPC_SEND, 4096);
+	c = open_ring(LIPC_RECV, 4096);
+	CHECK_EQ(lipc_ring_max_record(p), 2048 - 16);
+
+	CHECK_EQ(lipc_ring_push_many(p, in, 0, 0), 0);
+	CHECK_ERR(lipc_ring_peek_many(c, out, 0, 0), EINVAL); /* 0 would be the end */
+	CHECK_ERR(lipc_ring_peek_many(c, out, 8, 0), EAGAIN);
+	CHECK_ERR(lipc_ring_peek_many(c, out, 8, 20), ETIMEDOUT);
+	CHECK_ERR(lipc_ring_push_many(c, in, 1, 0), EBADF);
+	CHECK_ERR(lipc_ring_peek_many(p, out, 1, 0), EBADF);
+
+	/* A record too big in the middle: those before it go, and the next call says why. */
+	small_batch(in, buf, 0, 4, 100);
+	in[1].iov_len = 0;
+	in[2] = (struct iovec){ .iov_base = big, .iov_len = 2048 - 15 };
+	CHECK_EQ(lipc_ring_push_many(p, in, 4, 0), 2);
+	CHECK_ERR(lipc_ring_push_many(p, in + 2, 2, 0), EMSGSIZE);
+	CHECK_EQ(lipc_ring_push_many(p, in + 3, 1, 0), 1);
+	CHECK_EQ(lipc_ring_peek_many(c, out, 16, 0), 3);
+	check_record(out[0].iov_base, out[0].iov_len, 0);
+	CHECK_EQ(out[1].iov_len, 0);
+	check_record(out[2].iov_base, out[2].iov_len, 3);
+
+	/* Several held: peek gives the last again, pop refuses, one release frees them all. */
+	CHECK_EQ(lipc_ring_peek(c, &data, &len, 0), 1);
+	CHECK(data == out[2].iov_base && len == out[2].iov_len);
+	CHECK_ERR(lipc_ring_pop(c, big, sizeof(big), &len, 0), EINVAL);
+	CHECK_SYS(lipc_ring_release(c));
+	CHECK_ERR(lipc_ring_release(c), EINVAL);
+	CHECK_ERR(lipc_ring_peek_many(c, out, 8, 0), EAGAIN);
+
+	/* n caps a batch; records handed out follow those held, a single peek's too. */
+	small_batch(in, buf, 10, 6, 100);
+	CHECK_EQ(lipc_ring_push_many(p, in, 6, 0), 6);
+	CHECK_EQ(lipc_ring_peek(c, &data, &len, 0), 1);
+	check_record(data, len, 10);
+	CHECK_EQ(lipc_ring_peek_many(c, out, 2, 0), 2);
+	check_batch(out, 2, 11);
+	CHECK_EQ(lipc_ring_peek(c, &data, &len, 0), 1);
+	CHECK(data == out[1].iov_base);
+	CHECK_EQ(lipc_ring_peek_many(c, out + 2, 2, 0), 2);
+	check_batch(out, 4, 11);
+	CHECK_SYS(lipc_ring_release(c));
+	CHECK_EQ(lipc_ring_pop(c, big, sizeof(big), &len, 0), 1); /* one held: a pop's */
+	check_record(big, len, 15);
+	CHECK_ERR(lipc_ring_pop(c, big, sizeof(big), &len, 0), EAGAIN);
+
+	/* Full: as many as fit (room for 3 or 4, as the end of the ring falls), then EAGAIN. */
+	small_batch(in, buf, 20, 6, 1000);
+	k = lipc_ring_push_many(p, in, 6, 0);
+	CHECK(k >= 3 && k <= 4);
+	CHECK_ERR(lipc_ring_push_many(p, in + k, 6 - (size_t)k, 0), EAGAIN);
+	CHECK_ERR(lipc_ring_push_many(p, in + k, 6 - (size_t)k, 20), ETIMEDOUT);
+	CHECK_EQ(lipc_ring_peek_many(c, out, 16, 0), k);
+	check_batch(out, (size_t)k, 20);
+	CHECK_SYS(lipc_ring_release(c));
+	CHECK_EQ(lipc_ring_push_many(p, in + k, 6 - (size_t)k, 0), 6 - k);
+	CHECK_EQ(lipc_ring_peek_many(c, out, 16, 0), 6 - k);
+	check_batch(out, 6 - (size_t)k, 20 + (uint64_t)k);
+	CHECK_SYS(lipc_ring_release(c));
+
+	/* While a record is reserved, no batch. */
+	CHECK(lipc_ring_reserve(p, 8, 0) != NULL);
+	CHECK_ERR(lipc_ring_push_many(p, in, 1, 0), EINVAL);
+	CHECK_SYS(lipc_ring_commit(p));
+	CHECK_EQ(lipc_ring_pop(c, big, sizeof(big), &len, 0), 1);
+
+	/* The end of the stream comes after the last batch. */
+	small_batch(in, buf, 30, 3, 50);
+	CHECK_EQ(lipc_ring_push_many(p, in, 3, 0), 3);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_EQ(lipc_ring_peek_many(c, out, 2, 0), 2);
+	CHECK_EQ(lipc_ring_peek_many(c, out + 2, 2, 0), 1);
+	check_batch(out, 3, 30);
+	CHECK_SYS(lipc_ring_release(c));
+	CHECK_EQ(lipc_ring_peek_many(c, out, 2, 0), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* Read records seq.. from the ring until want has been reached: check each. */
+static uint64_t batch_read(struct lipc_ring *c, uint64_t seq, uint64_t want, int timeout_ms)
+{
+	struct iovec iov[64];
+
+	while (seq < want) {
+		int got = lipc_ring_peek_many(c, iov, 64, timeout_ms);
+
+		if (got < 1)
+			check_fail(__FILE__, __LINE__, "record %llu: %d, %s",
+				   (unsigned long long)seq, got, strerror(errno));
+		check_batch(iov, (size_t)got, seq);
+		seq += (uint64_t)got;
+		CHECK_SYS(lipc_ring_release(c));
+	}
+	return seq;
+}
+
+/*
+ * A consumer killed while it holds batches it peeked (after releasing one): the next consumer
+ * gets every record it held again, none lost. The same through the channel (shm:), whose
+ * receive releases the batch of the previous one: killed after its second receive, the second
+ * batch comes again.
+ */
+static void consumer_killed_holding_a_batch(void)
+{
+	static unsigned char buf[100][2048];
+	char addr[sizeof(ring_name) + 8];
+	struct iovec in[100], out[8];
+	struct lipc_ring *p, *c;
+	pid_t pid;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	p = open_ring(LIPC_SEND, 16 * 1024);
+	small_batch(in, buf, 0, 100, 40);
+	CHECK_EQ(lipc_ring_push_many(p, in, 100, 0), 100);
+	pid = check_fork();
+	if (pid == 0) {
+		struct iovec held[64];
+
+		c = open_ring(LIPC_RECV, 0);
+		CHECK_EQ(lipc_ring_peek_many(c, held, 20, 0), 20);
+		check_batch(held, 20, 0);
+		CHECK_SYS(lipc_ring_release(c));
+		CHECK_EQ(lipc_ring_peek_many(c, held, 30, 0), 30);
+		CHECK_EQ(lipc_ring_peek_many(c, held + 30, 10, 0), 10);
+		check_batch(held, 40, 20);
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	c = open_ring(LIPC_RECV, 0);
+	CHECK_EQ(batch_read(c, 20, 100, 0), 100);
+	CHECK_ERR(lipc_ring_peek_many(c, out, 8, 0), EAGAIN);
+	CHECK_SYS(lipc_ring_close(c));
+
+	CHECK_EQ(lipc_ring_push_many(p, in, 100, 0), 100);
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+		struct lipc_msg m[30];
+		struct lipc_chan *chan;
+
+		o.timeout_ms = 0;
+		chan = lipc_chan_open(addr, LIPC_RECV, &o);
+		CHECK(chan != NULL);
+		for (int i = 0; i < 30; i++)
+			m[i] = (struct lipc_msg)LIPC_MSG_INIT;
+		CHECK_EQ(lipc_chan_recv_many(chan, m, 10), 10);
+		CHECK_EQ(lipc_chan_recv_many(chan, m, 30), 30);
+		for (int i = 0; i < 30; i++)
+			check_record(m[i].data, m[i].len, 10 + (uint64_t)i);
+		raise(SIGKILL);
+	}
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	c = open_ring(LIPC_RECV, 0);
+	CHECK_EQ(batch_read(c, 10, 100, 0), 100);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
+ * The producer dies at a random point of a stream of batches, 50 times: mostly inside
+ * lipc_ring_push_many(), writing records or waiting for room. The consumer reads whole records
+ * in order, then learns of the death; the next producer starts after the last record read.
+ */
+static void producer_killed_in_a_batch(void)
+{
+	static struct iovec iov[64];
+	struct lipc_ring *c;
+	uint64_t next = 0;
+	uint32_t rnd = 4242;
+
+	ring();
+	c = open_ring(LIPC_RECV, 16 * 1024);
+	for (int round = 0; round < 50; round++) {
+		uint64_t die_after = next + 1 + next_rand(&rnd) % 3000;
+		pid_t pid = check_fork();
+		int got;
+
+		if (pid == 0) {
+			struct lipc_ring *p = open_ring(LIPC_SEND, 0);
+			unsigned char *arena = malloc(BATCH_ARENA);
+
+			CHECK(arena != NULL);
+			for (uint64_t seq = next;;) {
+				size_t n = 1 + next_rand(&rnd) % 64;
+
+				for (size_t i = 0; i < n; i++) {
+					iov[i].iov_base = arena + i * 2048;
+					iov[i].iov_len = make_record(iov[i].iov_base, seq + i,
+								     size_of(seq + i, 2048));
+				}
+				batch_push(p, iov, n);
+				seq += n;
+			}
+		}
+		next = batch_read(c, next, die_after, -1);
+		kill(pid, SIGKILL);
+		while ((got = lipc_ring_peek_many(c, iov, 64, -1)) > 0) {
+			check_batch(iov, (size_t)got, next);
+			next += (uint64_t)got;
+			CHECK_SYS(lipc_ring_release(c));
+		}
+		if (got == 0 || errno != ECONNRESET)
+			check_fail(__FILE__, __LINE__, "round %d: %d, %s", round, got,
+				   strerror(errno));
+		CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	}
+	pid_t pid = producer(next, 1000, 0, 2048);
+
+	CHECK_EQ(batch_read(c, next, next + 1000, -1), next + 1000);
+	CHECK_EQ(lipc_ring_peek_many(c, iov, 64, -1), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
+ * Records as lipc_ring_push_many() writes them, without head: count records of 100 bytes (128
+ * in the ring) from position pos, seq first.., as a producer killed before it stores head
+ * leaves them.
+ */
+static void forge_batch(unsigned char *m, size_t cap, uint64_t pos, uint64_t first, int count)
+{
+	for (int i = 0; i < count; i++, pos += 128) {
+		unsigned char *h = m + 4096 + (pos & (cap - 1));
+		uint32_t len = 100;
+
+		CHECK((pos & (cap - 1)) + 128 <= cap);
+		memcpy(h, &len, sizeof(len));
+		make_record(h + 16, first + (uint64_t)i, len);
+		__atomic_store_n((uint64_t *)(void *)(h + 8), pos + 1, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * A producer killed inside lipc_ring_push_many() after it published a batch's records and
+ * before it stored head. The consumer sleeps on head meanwhile (no spinning): it must take the
+ * records before it reports the death, where it used to report the death and leave them. The
+ * next producer must start after all of them, read or not (it used to adopt one record, and was
+ * refused, EPROTO, behind a consumer ahead of it, or wrote over the others).
+ */
+static void producer_killed_before_head(void)
+{
+	const size_t cap = 4096;
+	struct iovec iov[8];
+	struct lipc_ring *c, *p;
+	unsigned char *m;
+	uint64_t seq = 0, head;
+	int fd, got;
+	pid_t pid;
+
+	ring();
+	c = open_ring(LIPC_RECV, cap);
+	lipc__ring_tune(c, 0, 10); /* sleeps at once; tests the producer's lock every 10 ms */
+	m = map_ring(cap, &fd);
+	pid = check_fork();
+	if (pid == 0) {
+		p = open_ring(LIPC_SEND, 0);
+		while (!check_asleep_in(getppid(), SYS_futex, NULL))
+			sched_yield();
+		forge_batch(m, cap, 0, 0, 3);
+		raise(SIGKILL);
+	}
+	while ((got = lipc_ring_peek_many(c, iov, 8, -1)) > 0) {
+		check_batch(iov, (size_t)got, seq);
+		seq += (uint64_t)got;
+	}
+	CHECK_EQ(seq, 3);
+	CHECK_ERR(got, ECONNRESET);
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_SYS(lipc_ring_release(c));
+	p = open_ring(LIPC_SEND, 0); /* behind the consumer, which is ahead of head */
+	push_record(p, 3, 100);
+	pop_record(c, 3);
+
+	/* Unread: the next producer adopts the whole batch, and nothing is lost. */
+	memcpy(&head, m + 128, sizeof(head));
+	forge_batch(m, cap, head, 4, 3);
+	die_unclosed(p, m);
+	p = open_ring(LIPC_SEND, 0);
+	push_record(p, 7, 100);
+	CHECK_EQ(batch_read(c, 4, 8, 0), 8);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_EQ(lipc_ring_peek_many(c, iov, 8, 0), 0);
+
+	munmap(m, 4096 + cap);
+	close(fd);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
+ * A corrupt record in the middle of a batch: a length past the largest record, or a seq that
+ * names another position though head is past it. The batch ends with the records before it,
+ * and the next call fails with EBADMSG, as does every call after it; nothing is read outside
+ * the ring (the page after it would fault).
+ */
+static void corrupt_record_in_a_batch(void)
+{
+	static unsigned char buf[3][2048];
+	const size_t cap = 4096;
+	struct iovec in[3], out[8];
+	const void *data;
+	size_t len;
+
+	for (int how = 0; how < 2; how++) {
+		struct lipc_ring *p, *c;
+		unsigned char *m;
+		int fd;
+
+		ring();
+		c = open_ring(LIPC_RECV, cap);
+		p = open_ring(LIPC_SEND, 0);
+		m = map_ring(cap, &fd);
+		small_batch(in, buf, 0, 3, 100);
+		CHECK_EQ(lipc_ring_push_many(p, in, 3, 0), 3);
+		if (how == 0) {
+			uint32_t bad = 0x7ffffff0; /* the second record's length */
+
+			memcpy(m + 4096 + 128, &bad, sizeof(bad));
+		} else {
+			uint64_t bad = 4096 + 128 + 1; /* its seq: a position a lap later */
+
+			memcpy(m + 4096 + 128 + 8, &bad, sizeof(bad));
+		}
+		CHECK_EQ(lipc_ring_peek_many(c, out, 8, 0), 1);
+		check_batch(out, 1, 0);
+		CHECK_ERR(lipc_ring_peek_many(c, out, 8, 0), EBADMSG);
+		CHECK_SYS(lipc_ring_release(c)); /* the first was whole */
+		CHECK_ERR(lipc_ring_peek_many(c, out, 8, 0), EBADMSG);
+		CHECK_ERR(lipc_ring_peek(c, &data, &len, 0), EBADMSG);
+		munmap(m, 4096 + cap);
+		close(fd);
+		CHECK_SYS(lipc_ring_close(p));
+		CHECK_SYS(lipc_ring_close(c));
+		CHECK_SYS(lipc_ring_unlink(ring_name));
+	}
+}
+
+/*
+ * The channel's batches on shm: send_many and recv_many, 100,000 messages in batches of random
+ * sizes, each message checked; with LIPC_CHAN_KEEP a receiver outlives its senders.
+ */
+static void channel_batches(void)
+{
+	static unsigned char buf[64][2048];
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	char addr[sizeof(ring_name) + 8];
+	struct lipc_msg m[64];
+	struct lipc_chan *rx;
+	uint64_t seq = 0;
+	uint32_t rnd = 5;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	o.capacity = 64 * 1024;
+	o.flags = LIPC_CHAN_KEEP;
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
+	CHECK(rx != NULL);
+	for (int sender = 0; sender < 2; sender++) {
+		pid_t pid = check_fork();
+
+		if (pid == 0) {
+			struct lipc_chan *tx = lipc_chan_open(addr, LIPC_SEND, &o);
+
+			CHECK(tx != NULL);
+			for (uint64_t s = (uint64_t)sender * 50000;
+			     s < (uint64_t)(sender + 1) * 50000;) {
+				size_t n = 1 + next_rand(&rnd) % 64, done = 0;
+
+				if (n > (uint64_t)(sender + 1) * 50000 - s)
+					n = (size_t)((uint64_t)(sender + 1) * 50000 - s);
+
+				for (size_t i = 0; i < n; i++)
+					m[i] = (struct lipc_msg){ .struct_size = sizeof(m[i]),
+								  .data = buf[i],
+								  .len = make_record(
+									  buf[i], s + i,
+									  size_of(s + i, 2048)) };
+				while (done < n) {
+					int ret = lipc_chan_send_many(tx, m + done, n - done);
+
+					CHECK(ret > 0);
+					done += (size_t)ret;
+				}
+				s += n;
+			}
+			CHECK_SYS(lipc_chan_close(tx));
+			_exit(0);
+		}
+		while (seq < (uint64_t)(sender + 1) * 50000) {
+			int got;
+
+			for (int i = 0; i < 64; i++)
+				m[i] = (struct lipc_msg){ .struct_size = sizeof(m[i]), .has = ~0u };
+			got = lipc_chan_recv_many(rx, m, 1 + next_rand(&rnd) % 64);
+			CHECK(got > 0);
+			for (int i = 0; i < got; i++, seq++) {
+				CHECK_EQ(m[i].has, 0);
+				check_record(m[i].data, m[i].len, seq);
+			}
+		}
+		CHECK_EQ(check_wait(pid), 0);
+	}
+	/* Kept: the end of the second sender's stream is not the end of the receiver's. */
+	CHECK_SYS(lipc_chan_set_timeout(rx, 0));
+	CHECK_ERR(lipc_chan_recv_many(rx, m, 8), EAGAIN);
+	CHECK_SYS(lipc_chan_close(rx));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
@@ -1164,4 +1805,8 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST_T(corruption_is_an_error, 200), TEST(misaligned_position_is_refused),
 	   TEST(full_dev_shm_is_enospc), TEST(channel_traffic), TEST(through_the_cli),
 	   TEST(join_policy), TEST(read_locks_fake_no_peer), TEST(truncated_to_zero),
-	   TEST(truncated_through_the_data), TEST(other_sigbus_is_not_ours))
+	   TEST(truncated_through_the_data), TEST(other_sigbus_is_not_ours),
+	   TEST_T(batches_across_processes, 300), TEST(batch_calls),
+	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
+	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
+	   TEST_T(channel_batches, 120))

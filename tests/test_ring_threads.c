@@ -2,10 +2,13 @@
 /*
  * The ring between two threads, for ThreadSanitizer (`make tsan`): TSan cannot see across
  * processes, so this is where it checks that every record is published by a release and read
- * after an acquire. Each thread attaches its own handle, as two processes would.
+ * after an acquire. Each thread attaches its own handle, as two processes would. The batch
+ * calls too: records written by lipc_ring_push_many() are read in place by
+ * lipc_ring_peek_many(), some while the producer is still inside the batch that wrote them.
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "check.h"
 #include "lipc/ring.h"
@@ -65,4 +68,101 @@ static void threads(void)
 	CHECK_SYS(lipc_ring_unlink(name));
 }
 
-CHECK_MAIN(TEST_T(threads, 120))
+/* The batches' records: 4 bytes of sequence, then bytes that depend on it; 0 to 300 bytes. */
+static size_t batch_len(uint32_t seq)
+{
+	return seq % 101 == 3 ? 0 : 4 + (seq * 2654435761u >> 24) % 297;
+}
+
+static uint32_t next_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void *produce_batches(void *arg)
+{
+	static unsigned char recs[256][300];
+	struct lipc_ring *p = lipc_ring_open(name, LIPC_SEND, 0, 0, 0);
+	struct iovec iov[256];
+	uint32_t rnd = 12345;
+
+	(void)arg;
+	CHECK(p != NULL);
+	for (uint32_t seq = 0; seq < RECORDS;) {
+		size_t n = 1 + next_rand(&rnd) % 256, done = 0;
+
+		if (n > RECORDS - seq)
+			n = RECORDS - seq;
+		for (size_t k = 0; k < n; k++) {
+			uint32_t s = seq + (uint32_t)k;
+			size_t len = batch_len(s);
+
+			if (len)
+				memcpy(recs[k], &s, 4);
+			for (size_t i = 4; i < len; i++)
+				recs[k][i] = (unsigned char)(s + i);
+			iov[k] = (struct iovec){ .iov_base = recs[k], .iov_len = len };
+		}
+		while (done < n) {
+			int ret = lipc_ring_push_many(p, iov + done, n - done, -1);
+
+			CHECK(ret > 0);
+			done += (size_t)ret;
+		}
+		seq += (uint32_t)n;
+	}
+	CHECK_SYS(lipc_ring_close(p));
+	return NULL;
+}
+
+static void batch_threads(void)
+{
+	char base[256];
+	struct iovec iov[512];
+	struct lipc_ring *c;
+	uint32_t seq = 0, rnd = 777;
+	bool ended = false;
+	pthread_t t;
+
+	snprintf(name, sizeof(name), "/%s", check_name(base, sizeof(base), "ring"));
+	c = lipc_ring_open(name, LIPC_RECV, LIPC_CREATE, 4096, 0);
+	CHECK(c != NULL);
+	CHECK_EQ(pthread_create(&t, NULL, produce_batches, NULL), 0);
+	while (seq < RECORDS) {
+		int got = lipc_ring_peek_many(c, iov, 1 + next_rand(&rnd) % 256, -1), more = 0;
+
+		CHECK(got > 0);
+		/* Now and then held over a call that does not wait: its records follow. */
+		if (next_rand(&rnd) % 4 == 0) {
+			more = lipc_ring_peek_many(c, iov + got, 256, 0);
+			if (more == 0)
+				ended = true; /* the end, told once: after the last record */
+			else if (more < 0 && errno == EAGAIN)
+				more = 0;
+			CHECK(more >= 0);
+		}
+		for (int k = 0; k < got + more; k++, seq++) {
+			const unsigned char *rec = iov[k].iov_base;
+			uint32_t s;
+
+			CHECK_EQ(iov[k].iov_len, batch_len(seq));
+			if (!iov[k].iov_len)
+				continue;
+			memcpy(&s, rec, 4);
+			CHECK_EQ(s, seq);
+			for (size_t i = 4; i < iov[k].iov_len; i++)
+				CHECK_EQ(rec[i], (unsigned char)(seq + i));
+		}
+		CHECK_SYS(lipc_ring_release(c));
+	}
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	if (!ended)
+		CHECK_EQ(lipc_ring_peek_many(c, iov, 8, -1), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(name));
+}
+
+CHECK_MAIN(TEST_T(threads, 120), TEST_T(batch_threads, 120))

@@ -9,9 +9,15 @@
  * that is not inside it, or loop for ever: the page after the ring is mapped PROT_NONE, so an
  * overrun crashes at once.
  *
+ * With flag 0x80 both go through the batch calls instead: the consumer takes records with
+ * lipc_ring_peek_many() (batches of 1 to 8, sometimes held over the next call), checks each
+ * record and what several held mean for lipc_ring_peek() and lipc_ring_pop(), and releases them
+ * all at once; the producer pushes its records with lipc_ring_push_many().
+ *
  * Input: byte 0 flags (1: run a producer too, 2: head as given rather than tail plus a small
- * delta, 4: overwrite the static header, 0x30: producer generation, 0x40: producer closed), bytes
- * 1-8 tail, 9-16 head (or its delta), 17-48 the static header when flag 4 is set, then the data.
+ * delta, 4: overwrite the static header, 0x30: producer generation, 0x40: producer closed, 0x80:
+ * the batch calls), bytes 1-8 tail, 9-16 head (or its delta), 17-48 the static header when flag 4
+ * is set, then the data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -112,6 +119,93 @@ static void consume(void)
 	FUZZ_ASSERT(lipc_ring_close(r) == 0);
 }
 
+/* Every byte of a record is read: an overrun hits the guard page. */
+static void touch(const void *data, size_t len)
+{
+	for (size_t k = 0; k < len; k++)
+		touched += ((const unsigned char *)data)[k];
+}
+
+static void consume_batches(unsigned seed)
+{
+	struct lipc_ring *r = lipc_ring_open(name, LIPC_RECV, 0, 0, 0);
+	struct iovec iov[16];
+
+	if (!r) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return;
+	}
+	for (int i = 0; i < 300; i++) {
+		size_t n = 1 + (seed >> (i % 8 * 4) & 7), held;
+		int ret = lipc_ring_peek_many(r, iov, n, 0), more = 0;
+		const void *last;
+		size_t len;
+
+		if (ret <= 0) {
+			FUZZ_ASSERT(ret == 0 || errno == EAGAIN || errno == EPROTO ||
+				    errno == EBADMSG || errno == ECONNRESET);
+			break;
+		}
+		FUZZ_ASSERT((size_t)ret <= n);
+		/* Held over: a call that does not wait, whose records follow (or its error). */
+		if (seed >> (i % 32) & 1) {
+			more = lipc_ring_peek_many(r, iov + ret, 8, 0);
+			if (more < 0) {
+				FUZZ_ASSERT(errno == EAGAIN || errno == EPROTO ||
+					    errno == EBADMSG || errno == ECONNRESET);
+				more = 0;
+			}
+			FUZZ_ASSERT(more <= 8);
+		}
+		held = (size_t)(ret + more);
+		for (size_t k = 0; k < held; k++) {
+			FUZZ_ASSERT(iov[k].iov_len <= lipc_ring_max_record(r));
+			touch(iov[k].iov_base, iov[k].iov_len);
+		}
+		/* Peeking again gives the last record held; a pop takes no batch. */
+		FUZZ_ASSERT(lipc_ring_peek(r, &last, &len, 0) == 1);
+		FUZZ_ASSERT(last == iov[held - 1].iov_base && len == iov[held - 1].iov_len);
+		if (held > 1) {
+			unsigned char buf[16];
+
+			FUZZ_ASSERT(lipc_ring_pop(r, buf, sizeof(buf), &len, 0) == -1 &&
+				    errno == EINVAL);
+		}
+		FUZZ_ASSERT(lipc_ring_release(r) == 0);
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+static void produce_batches(const uint8_t *data, size_t size)
+{
+	struct lipc_ring *r = lipc_ring_open(name, LIPC_SEND, 0, 0, 0);
+	static unsigned char rec[CAPACITY];
+	struct iovec iov[16];
+	size_t n = 0;
+
+	if (!r) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return;
+	}
+	memset(rec, 0x5a, sizeof(rec));
+	for (size_t i = 0; i < size && i < 16; i++)
+		iov[n++] = (struct iovec){ .iov_base = rec, .iov_len = (size_t)data[i] * 9 };
+	for (size_t done = 0; done < n;) {
+		int ret = lipc_ring_push_many(r, iov + done, n - done, 0);
+
+		if (ret < 0) {
+			FUZZ_ASSERT(errno == EAGAIN || errno == EMSGSIZE || errno == EPROTO ||
+				    errno == EPIPE);
+			if (errno != EMSGSIZE)
+				break;
+			ret = 1; /* skip the record too big */
+		}
+		FUZZ_ASSERT((size_t)ret <= n - done);
+		done += (size_t)ret;
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
 static void produce(const uint8_t *data, size_t size)
 {
 	struct lipc_ring *r = lipc_ring_open(name, LIPC_SEND, 0, 0, 0);
@@ -164,6 +258,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(shared + DATA_OFFSET, data + 17 + STATIC_BYTES, n < CAPACITY ? n : CAPACITY);
 	}
 
+	if (flags & 0x80) {
+		consume_batches((unsigned)le64(data + 9) ^ (unsigned)(le64(data + 1) >> 32));
+		if (flags & 1)
+			produce_batches(data + 17, size - 17);
+		return 0;
+	}
 	consume();
 	if (flags & 1)
 		produce(data + 17, size - 17);
