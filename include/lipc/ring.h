@@ -187,7 +187,8 @@ int lipc_ring_push_many(struct lipc_ring *ring, const struct iovec *recs, size_t
  * corrupt record: EBADMSG) is reported by the next call. Every record handed out stays valid
  * until lipc_ring_release(), which releases them all at once; a consumer that dies before it
  * leaves them to the next consumer. While several are held, lipc_ring_peek() returns the last
- * of them again and lipc_ring_pop() fails with EINVAL.
+ * of them again (or the error a batch ended on, which is the next call's) and lipc_ring_pop()
+ * fails with EINVAL.
  */
 int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, int timeout_ms);
 
