@@ -226,10 +226,11 @@ int lipc_chan_recv(struct lipc_chan *chan, struct lipc_msg *msg);
 #define LIPC_CHAN_BATCH_MAX 1024
 
 /*
- * Send msgs in order, as lipc_chan_sendmsg() sends each (its errors; a timeout applies to each
- * wait for room). Returns how many were sent: n, or fewer when a message could not be sent after
- * others were (the next call, starting with that message, reports why), or when n is over
- * LIPC_CHAN_BATCH_MAX; -1 with errno when not even the first was sent. n == 0 returns 0.
+ * Send msgs in order, as lipc_chan_sendmsg() sends each (its errors; the timeout bounds each wait
+ * for room, and on shm: all the waits of the call together). Returns how many were sent: n, or
+ * fewer when a message could not be sent after others were (the next call, starting with that
+ * message, reports why), or when n is over LIPC_CHAN_BATCH_MAX; -1 with errno when not even the
+ * first was sent. n == 0 returns 0.
  */
 int lipc_chan_send_many(struct lipc_chan *chan, const struct lipc_msg *msgs, size_t n);
 
