@@ -220,8 +220,8 @@ int lipc_chan_recv(struct lipc_chan *chan, struct lipc_msg *msg);
  * message alone) so that no message is interleaved with another writer's. On datagram and
  * seqpacket sockets one sendmmsg(2) or recvmmsg(2). On shm: records written with their ring
  * position published once per batch, and read in place (lipc_ring_push_many(),
- * lipc_ring_peek_many()). On the queues (mq, sysv-mq), which have one call per message, one call
- * each for a send, and one message per receive.
+ * lipc_ring_peek_many()). On the queues (mq, sysv-mq), which have one call per message, a call
+ * each, and a receive takes the messages already queued after the first.
  */
 #define LIPC_CHAN_BATCH_MAX 1024
 
