@@ -283,6 +283,22 @@ const char *check_lipc(void);
 bool check_wrapped(void);
 
 /*
+ * 1 when built with a sanitizer (make sanitize, make tsan), where everything runs several times
+ * slower, so that soak tests move a tenth as much (GCC says so with __SANITIZE_*__, clang with
+ * __has_feature).
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CHECK_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CHECK_SANITIZED 1
+#endif
+#endif
+#ifndef CHECK_SANITIZED
+#define CHECK_SANITIZED 0
+#endif
+
+/*
  * Traffic through a channel: a sender process sends count sequence-numbered, checksummed
  * messages ("SEQ SUM BODY", bodies of pseudo-random length up to max_body) and the receiver
  * checks that none is lost, duplicated, reordered or corrupted.

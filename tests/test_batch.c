@@ -39,18 +39,6 @@
 #include "lipc/pipe.h"
 #include "lipc/ring.h"
 
-/* Built with a sanitizer (make sanitize) everything runs a few times slower: a tenth. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 /* How long a receiver of what has no end of stream waits for a record: only a bug runs it out. */
 #define MUST_MS 120000
 
@@ -60,7 +48,7 @@ static long records(void)
 
 	if (n && atol(n) > 0)
 		return atol(n);
-	return check_wrapped() ? 100000 : SANITIZED ? 1000000 : 10000000;
+	return check_wrapped() ? 100000 : CHECK_SANITIZED ? 1000000 : 10000000;
 }
 
 /* The records. */

@@ -30,25 +30,13 @@
 
 extern char **environ;
 
-/* Built with a sanitizer (make sanitize), lipc runs a few times slower: a tenth of the lines. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 static long lines(void)
 {
 	const char *n = getenv("LIPC_PIPELINE_LINES");
 
 	if (n && atol(n) > 0)
 		return atol(n);
-	return check_wrapped() ? 100000 : SANITIZED ? 1000000 : 10000000;
+	return check_wrapped() ? 100000 : CHECK_SANITIZED ? 1000000 : 10000000;
 }
 
 /* lipc with argv, its standard input, output and error as given (-1: /dev/null, inherited). */
@@ -142,6 +130,49 @@ static void write_lines(int fd, long n)
 	CHECK_EQ(write(fd, buf, used), (ssize_t)used);
 }
 
+/* Lines read from a descriptor whole, one at a time: buf[start, end) is read and not handed out. */
+struct lines_in {
+	int fd;
+	char buf[1 << 20]; /* the longest line a test reads, its newline included */
+	size_t start, end;
+};
+
+static struct lines_in *lines_in(int fd)
+{
+	struct lines_in *l = calloc(1, sizeof(*l));
+
+	CHECK(l != NULL);
+	l->fd = fd;
+	return l;
+}
+
+/*
+ * The next line, without its newline (its length in *len), valid until the next call; NULL at
+ * the end of fd, which leaves a last line without a newline in l->end - l->start bytes.
+ */
+static char *next_line(struct lines_in *l, size_t *len)
+{
+	for (;;) {
+		char *p = l->buf + l->start, *nl = memchr(p, '\n', l->end - l->start);
+		ssize_t r;
+
+		if (nl) {
+			*len = (size_t)(nl - p);
+			l->start += *len + 1;
+			return p;
+		}
+		memmove(l->buf, p, l->end - l->start);
+		l->end -= l->start;
+		l->start = 0;
+		CHECK(l->end < sizeof(l->buf)); /* a line longer than the buffer */
+		r = read(l->fd, l->buf + l->end, sizeof(l->buf) - l->end);
+		CHECK(r >= 0);
+		if (r == 0)
+			return NULL;
+		l->end += (size_t)r;
+	}
+}
+
 static bool is_socket(const char *addr)
 {
 	return !strncmp(addr, "unix", 4) || !strncmp(addr, "tcp:", 4);
@@ -154,11 +185,12 @@ static bool is_socket(const char *addr)
  */
 static void through(const char *address, bool counted)
 {
-	char count[32], where[PATH_MAX + 64], line[PATH_MAX + 100], *buf;
+	char count[32], where[PATH_MAX + 64], line[PATH_MAX + 100], *p;
 	int out[2], err[2], in[2];
 	long n = lines(), got = 0;
+	struct lines_in *in_lines;
 	struct counter c;
-	size_t have = 0, cap = 1 << 20;
+	size_t len;
 	pid_t rx, tx, writer;
 	bool sock = is_socket(address);
 
@@ -202,46 +234,32 @@ static void through(const char *address, bool counted)
 	close(in[1]);
 
 	/* Every line, in order: "len=N\t" first where -v was given. */
-	buf = malloc(cap);
-	CHECK(buf != NULL);
+	in_lines = lines_in(out[0]);
 	counter_init(&c);
-	for (;;) {
-		ssize_t r = read(out[0], buf + have, cap - have);
-		char *p = buf, *end, *nl;
+	while ((p = next_line(in_lines, &len))) {
+		char *text = p, *nl = p + len;
 
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		end = buf + have;
-		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			char *text = p;
+		if (sock) {
+			char *tab = memchr(p, '\t', len);
+			char head[32];
+			size_t h = (size_t)snprintf(head, sizeof(head), "len=%zu", c.len);
 
-			if (sock) {
-				char *tab = memchr(p, '\t', (size_t)(nl - p));
-				char head[32];
-				size_t h = (size_t)snprintf(head, sizeof(head), "len=%zu", c.len);
-
-				/* "len=N\t", or "len=N pid=... uid=... gid=...\t" */
-				if (!tab || (size_t)(tab - p) < h || memcmp(p, head, h) ||
-				    (p[h] != '\t' && p[h] != ' '))
-					check_fail(__FILE__, __LINE__, "%s: line %ld: %.*s",
-						   address, got, (int)(nl - p), p);
-				text = tab + 1;
-			}
-			if ((size_t)(nl - text) != c.len || memcmp(text, c.d, c.len))
-				check_fail(__FILE__, __LINE__,
-					   "%s: line %ld is \"%.*s\", expected \"%.*s\"", address,
-					   got, (int)(nl - text), text, (int)c.len, c.d);
-			counter_next(&c);
-			got++;
-			p = nl + 1;
+			/* "len=N\t", or "len=N pid=... uid=... gid=...\t" */
+			if (!tab || (size_t)(tab - p) < h || memcmp(p, head, h) ||
+			    (p[h] != '\t' && p[h] != ' '))
+				check_fail(__FILE__, __LINE__, "%s: line %ld: %.*s", address, got,
+					   (int)len, p);
+			text = tab + 1;
 		}
-		have = (size_t)(end - p);
-		memmove(buf, p, have);
+		if ((size_t)(nl - text) != c.len || memcmp(text, c.d, c.len))
+			check_fail(__FILE__, __LINE__,
+				   "%s: line %ld is \"%.*s\", expected \"%.*s\"", address, got,
+				   (int)(nl - text), text, (int)c.len, c.d);
+		counter_next(&c);
+		got++;
 	}
-	free(buf);
-	CHECK_EQ(have, (size_t)0);
+	CHECK_EQ(in_lines->end, in_lines->start);
+	free(in_lines);
 	CHECK_EQ(got, n);
 	CHECK_EQ(check_wait(writer), 0);
 	CHECK_EQ(wait_status(tx), 0);
@@ -518,8 +536,9 @@ static void send_killed_mid_batch(void)
 	pid_t rx, tx, writer;
 	long got = 0;
 	struct counter c;
-	static char buf[1 << 16];
-	size_t have = 0;
+	struct lines_in *in_lines;
+	size_t len;
+	char *p;
 	bool killed = false;
 
 	path_addr("fifo");
@@ -555,33 +574,21 @@ static void send_killed_mid_batch(void)
 	}
 	close(in[1]);
 	counter_init(&c);
-	for (;;) {
-		ssize_t r = read(out[0], buf + have, sizeof(buf) - have);
-		char *p = buf, *end, *nl;
-
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		end = buf + have;
-		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			if ((size_t)(nl - p) != c.len || memcmp(p, c.d, c.len))
-				check_fail(__FILE__, __LINE__,
-					   "line %ld is \"%.*s\", expected \"%.*s\"", got,
-					   (int)(nl - p), p, (int)c.len, c.d);
-			counter_next(&c);
-			got++;
-			p = nl + 1;
-		}
-		have = (size_t)(end - p);
-		memmove(buf, p, have);
+	in_lines = lines_in(out[0]);
+	while ((p = next_line(in_lines, &len))) {
+		if (len != c.len || memcmp(p, c.d, c.len))
+			check_fail(__FILE__, __LINE__, "line %ld is \"%.*s\", expected \"%.*s\"",
+				   got, (int)len, p, (int)c.len, c.d);
+		counter_next(&c);
+		got++;
 		if (!killed && got >= before_kill) {
 			CHECK_SYS(kill(tx, SIGKILL));
 			killed = true;
 		}
 	}
 	CHECK(killed);
-	CHECK_EQ(have, (size_t)0); /* no cut line at the end */
+	CHECK_EQ(in_lines->end, in_lines->start); /* no cut line at the end */
+	free(in_lines);
 	CHECK_EQ(wait_status(tx), 128 + SIGKILL);
 	CHECK_EQ(wait_status(rx), 0);
 	CHECK_EQ(check_wait(writer), 0);
@@ -596,36 +603,25 @@ static void send_killed_mid_batch(void)
  */
 static long read_run(int fd, long *first, bool cut)
 {
-	static char buf[1 << 16];
-	size_t have = 0;
+	struct lines_in *in_lines = lines_in(fd);
 	long got = 0;
+	size_t len;
+	char *p;
 
 	*first = -1;
-	for (;;) {
-		ssize_t r = read(fd, buf + have, sizeof(buf) - have);
-		char *p = buf, *end, *nl;
+	while ((p = next_line(in_lines, &len))) {
+		long v = strtol(p, NULL, 10);
 
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		end = buf + have;
-		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			long v = strtol(p, NULL, 10);
-
-			if (*first < 0)
-				*first = v;
-			if (v != *first + got)
-				check_fail(__FILE__, __LINE__, "line %ld is %ld, expected %ld", got,
-					   v, *first + got);
-			got++;
-			p = nl + 1;
-		}
-		have = (size_t)(end - p);
-		memmove(buf, p, have);
+		if (*first < 0)
+			*first = v;
+		if (v != *first + got)
+			check_fail(__FILE__, __LINE__, "line %ld is %ld, expected %ld", got, v,
+				   *first + got);
+		got++;
 	}
 	if (!cut)
-		CHECK_EQ(have, (size_t)0);
+		CHECK_EQ(in_lines->end, in_lines->start);
+	free(in_lines);
 	return got;
 }
 
@@ -704,13 +700,14 @@ static void recv_killed_keeps_ring_batch(void)
  */
 static void two_senders_one_fifo(void)
 {
-	const long n = SANITIZED || check_wrapped() ? 100000 : 1000000;
+	const long n = CHECK_SANITIZED || check_wrapped() ? 100000 : 1000000;
 	int out[2], in[2][2];
 	char count[32];
 	pid_t rx, tx[2], writer[2];
 	long next[2] = { 0, 0 };
-	static char buf[1 << 16];
-	size_t have = 0;
+	struct lines_in *in_lines;
+	size_t len;
+	char *p;
 
 	path_addr("fifo");
 	CHECK_SYS(pipe2(out, O_CLOEXEC));
@@ -750,33 +747,22 @@ static void two_senders_one_fifo(void)
 	}
 	close(in[0][1]);
 	close(in[1][1]);
-	for (;;) {
-		ssize_t r = read(out[0], buf + have, sizeof(buf) - have);
-		char *p = buf, *end, *nl;
+	in_lines = lines_in(out[0]);
+	while ((p = next_line(in_lines, &len))) {
+		char want[64];
+		int k = p[0] == 'B';
+		int wlen;
 
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		end = buf + have;
-		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			char want[64];
-			int k = p[0] == 'B';
-			int len;
-
-			CHECK(k || p[0] == 'A');
-			len = sprintf(want, "%c %ld %.*s", 'A' + k, next[k], (int)(next[k] % 16),
-				      "................");
-			if (nl - p != len || memcmp(p, want, (size_t)len))
-				check_fail(__FILE__, __LINE__, "\"%.*s\", expected \"%s\"",
-					   (int)(nl - p), p, want);
-			next[k]++;
-			p = nl + 1;
-		}
-		have = (size_t)(end - p);
-		memmove(buf, p, have);
+		CHECK(k || p[0] == 'A');
+		wlen = sprintf(want, "%c %ld %.*s", 'A' + k, next[k], (int)(next[k] % 16),
+			       "................");
+		if (len != (size_t)wlen || memcmp(p, want, len))
+			check_fail(__FILE__, __LINE__, "\"%.*s\", expected \"%s\"", (int)len, p,
+				   want);
+		next[k]++;
 	}
-	CHECK_EQ(have, (size_t)0);
+	CHECK_EQ(in_lines->end, in_lines->start);
+	free(in_lines);
 	CHECK_EQ(next[0], n);
 	CHECK_EQ(next[1], n);
 	for (int k = 0; k < 2; k++) {

@@ -1201,11 +1201,7 @@ static void other_sigbus_is_not_ours(void)
 #define BATCH_ARENA   (1024 * 3012 + BATCH_MAX_REC)
 
 /* Built with a sanitizer, the ring runs a few times slower: a tenth of the records. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define BATCH_RECORDS 1000000
-#else
-#define BATCH_RECORDS 10000000
-#endif
+#define BATCH_RECORDS (CHECK_SANITIZED ? 1000000 : 10000000)
 
 static uint32_t next_rand(uint32_t *s)
 {
