@@ -583,6 +583,19 @@ static int still_sound(const struct lipc_ring *r)
 	return 0;
 }
 
+/*
+ * On entry to a producer's or a consumer's call: the ring is attached in that role (EBADF), and
+ * still sound (one predictable branch for an ordinary ring).
+ */
+static int enter(const struct lipc_ring *r, int role)
+{
+	if (r->role != role) {
+		errno = EBADF;
+		return -1;
+	}
+	return r->careful ? still_sound(r) : 0;
+}
+
 /* Before a call reports success, when r->careful: did a truncation land during it? */
 #define TRUNCATED(r) (__builtin_expect((r)->careful, 0) && guard_failed(r) < 0)
 
@@ -874,11 +887,7 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 	uint64_t rec, need, idx;
 	bool started = false;
 
-	if (r->role != LIPC_SEND) {
-		errno = EBADF;
-		return NULL;
-	}
-	if (r->careful && still_sound(r) < 0)
+	if (enter(r, LIPC_SEND) < 0)
 		return NULL;
 	if (r->held) {
 		errno = EINVAL;
@@ -996,11 +1005,7 @@ int lipc_ring_push_many(struct lipc_ring *r, const struct iovec *recs, size_t n,
 	bool started = false;
 	size_t i;
 
-	if (r->role != LIPC_SEND) {
-		errno = EBADF;
-		return -1;
-	}
-	if (r->careful && still_sound(r) < 0)
+	if (enter(r, LIPC_SEND) < 0)
 		return -1;
 	if (r->held) {
 		errno = EINVAL;
@@ -1140,11 +1145,7 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 	uint32_t n;
 	int ret;
 
-	if (r->role != LIPC_RECV) {
-		errno = EBADF;
-		return -1;
-	}
-	if (r->careful && still_sound(r) < 0)
+	if (enter(r, LIPC_RECV) < 0)
 		return -1;
 	if (r->held) {
 		/* The same record again, the last one of a batch. */
@@ -1176,12 +1177,8 @@ int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int t
 	size_t got = 0;
 	int ret;
 
-	if (r->role != LIPC_RECV) {
-		errno = EBADF;
-		return -1;
-	}
 	/* An error met after the records of the last call is this call's. */
-	if (r->careful && still_sound(r) < 0)
+	if (enter(r, LIPC_RECV) < 0)
 		return -1;
 	if (n == 0) {
 		errno = EINVAL; /* 0 would read as the end of the stream */
