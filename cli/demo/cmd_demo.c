@@ -492,8 +492,7 @@ void demo_set_color(const char *when)
 	else if (!strcmp(when, "never"))
 		demo_color = false;
 	else
-		usage_error("%s: --color takes auto, always or never, not '%s'", cli_cmd,
-			    when);
+		usage_error("%s: --color takes auto, always or never, not '%s'", cli_cmd, when);
 	if (no_color && *no_color)
 		demo_color = false;
 }

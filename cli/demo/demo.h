@@ -149,7 +149,7 @@ enum {
 /* --color=WHEN, and NO_COLOR: whether to colour the narration (demo_color). */
 void demo_set_color(const char *when);
 #define COLOR_HELP                                                                                 \
-	"      --color[=WHEN]    colour the narration: auto (the default: when standard\n"    \
+	"      --color[=WHEN]    colour the narration: auto (the default: when standard\n"         \
 	"                        output is a terminal), always or never; never when\n"             \
 	"                        NO_COLOR is set\n"                                                \
 	"  -h, --help            show this help\n"

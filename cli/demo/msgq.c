@@ -229,7 +229,8 @@ int demo_msgq(void)
 	int id, ret = 1;
 
 	/* As many messages as the system gives by default (10), of up to 64 bytes. */
-	mq = lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0600, 0, MSG_SIZE);
+	mq = lipc_msgq_posix_open(name, LIPC_RECV | LIPC_SEND, LIPC_CREATE | LIPC_EXCL, 0600, 0,
+				  MSG_SIZE);
 	if (mq < 0)
 		return demo_fail("mq_open");
 	if (lipc_msgq_posix_getattr(mq, &attr) < 0) {
