@@ -100,6 +100,12 @@ extern pid_t check_pid;
 char *check_name(char *buf, size_t size, const char *what);
 /* "$LIPC_TEST_DIR/lipc-test-PID-what" (LIPC_TEST_DIR defaults to /tmp), in buf. */
 char *check_path(char *buf, size_t size, const char *what);
+/*
+ * The address of a channel the test makes, in buf: "SCHEME:PATH" with check_path() for what
+ * lives in a directory (fifo, unix*), "SCHEME:/NAME" with check_name() for a name (mq, shm).
+ */
+char *check_path_addr(char *buf, size_t size, const char *scheme);
+char *check_name_addr(char *buf, size_t size, const char *scheme);
 /* $LIPC_TEST_DIR, or /tmp when it is not set. */
 const char *check_test_dir(void);
 /* $LIPC_SOURCE_DIR, the source tree: set by ctest, or the test fails. */

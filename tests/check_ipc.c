@@ -52,6 +52,22 @@ char *check_path(char *buf, size_t size, const char *what)
 	return buf;
 }
 
+char *check_path_addr(char *buf, size_t size, const char *scheme)
+{
+	char path[PATH_MAX];
+
+	snprintf(buf, size, "%s:%s", scheme, check_path(path, sizeof(path), scheme));
+	return buf;
+}
+
+char *check_name_addr(char *buf, size_t size, const char *scheme)
+{
+	char name[NAME_MAX + 1];
+
+	snprintf(buf, size, "%s:/%s", scheme, check_name(name, sizeof(name), scheme));
+	return buf;
+}
+
 static key_t key_of(pid_t pid)
 {
 	return (key_t)(KEY_TAG | ((unsigned)pid & 0xFFFFu) << 8);

@@ -133,18 +133,12 @@ static char addr[PATH_MAX + 64];
 
 static const char *path_addr(const char *scheme)
 {
-	char path[PATH_MAX];
-
-	snprintf(addr, sizeof(addr), "%s:%s", scheme, check_path(path, sizeof(path), scheme));
-	return addr;
+	return check_path_addr(addr, sizeof(addr), scheme);
 }
 
 static const char *name_addr(const char *scheme)
 {
-	char name[200];
-
-	snprintf(addr, sizeof(addr), "%s:/%s", scheme, check_name(name, sizeof(name), scheme));
-	return addr;
+	return check_name_addr(addr, sizeof(addr), scheme);
 }
 
 /* Lines of at most PIPE_BUF bytes: each arrives whole, never mixed with another writer's. */
