@@ -277,7 +277,6 @@ static void batch_stream(const struct transport *t)
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	struct lipc_msg *msgs = malloc(LIPC_CHAN_BATCH_MAX * sizeof(*msgs));
 	struct lipc_chan *rx = NULL;
-	char path[PATH_MAX], name[200];
 	long count = records() / t->divisor, seq = 0, calls = 0;
 	key_t key = 0;
 	int fds[2] = { -1, -1 };
@@ -293,16 +292,14 @@ static void batch_stream(const struct transport *t)
 	case UNIX:
 	case SEQPACKET:
 	case DGRAM:
-		snprintf(address, sizeof(address), "%s:%s", t->name,
-			 check_path(path, sizeof(path), t->name));
+		check_path_addr(address, sizeof(address), t->name);
 		break;
 	case TCP:
 		snprintf(address, sizeof(address), "tcp:127.0.0.1:0");
 		break;
 	case MQ:
 	case SHM:
-		snprintf(address, sizeof(address), "%s:/%s", t->name,
-			 check_name(name, sizeof(name), t->name));
+		check_name_addr(address, sizeof(address), t->name);
 		break;
 	case SYSV_MQ:
 		key = check_key(1);
@@ -421,7 +418,6 @@ struct pair {
 static void pair_open(struct pair *p, const struct transport *t)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	char path[PATH_MAX], name[200];
 	int fds[2];
 
 	memset(p, 0, sizeof(*p));
@@ -441,16 +437,14 @@ static void pair_open(struct pair *p, const struct transport *t)
 	case UNIX:
 	case SEQPACKET:
 	case DGRAM:
-		snprintf(p->address, sizeof(p->address), "%s:%s", t->name,
-			 check_path(path, sizeof(path), t->name));
+		check_path_addr(p->address, sizeof(p->address), t->name);
 		break;
 	case TCP:
 		snprintf(p->address, sizeof(p->address), "tcp:127.0.0.1:0");
 		break;
 	case MQ:
 	case SHM:
-		snprintf(p->address, sizeof(p->address), "%s:/%s", t->name,
-			 check_name(name, sizeof(name), t->name));
+		check_name_addr(p->address, sizeof(p->address), t->name);
 		break;
 	case SYSV_MQ:
 		p->key = check_key(2);
