@@ -30,6 +30,7 @@ enum lipc_scheme {
 	LIPC_SCHEME_UNIX_SEQPACKET = 5, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
 	LIPC_SCHEME_TCP = 6,		/* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
 	LIPC_SCHEME_SHM = 7,		/* shm:/NAME, the LinuxIPC shared-memory ring */
+	LIPC_SCHEME_STDIO = 8, /* stdio:, standard input (recv) or output (send), since 1.2 */
 };
 
 /* The room for a TCP host in struct lipc_addr, its NUL included (glibc's NI_MAXHOST). */
@@ -243,6 +244,24 @@ int lipc_chan_send_many(struct lipc_chan *chan, const struct lipc_msg *msgs, siz
  * between two calls leaves its last batch to the next receiver rather than losing it.
  */
 int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n);
+
+/*
+ * Waiting on many at once (since 1.2: lipc_version() >= 10200). The descriptor that poll(2),
+ * select(2) and epoll(7) report readable (POLLIN) exactly when lipc_chan_recv() would return
+ * without waiting (a message, the end of the stream or an error is there), and, for a sender,
+ * writable (POLLOUT) when the mechanism can tell that a send has room. A program puts it in its
+ * own loop and, when it is ready, receives with a timeout of 0 until EAGAIN (or takes one
+ * message and polls again: the descriptor stays readable while messages are left). Messages a
+ * receive has read and not yet handed out count: the descriptor is then readable although the
+ * kernel's is not.
+ *
+ * The descriptor belongs to the channel: never close it, read it or change its flags; it is
+ * valid until lipc_chan_close(). Returns the descriptor (the same one at every call), or -1 with
+ * errno: ENOTSUP for a System V queue (sysv-mq:), which has no descriptor at all (the guide's
+ * "Waiting on many at once" says what to do instead), and for a shm: sender, which waits on its
+ * consumer's futex (send with a timeout instead).
+ */
+int lipc_chan_fd(struct lipc_chan *chan);
 
 /* Change how long later sends and receives wait (see lipc_chan_opts). Returns 0, or -1. */
 int lipc_chan_set_timeout(struct lipc_chan *chan, int timeout_ms);

@@ -192,4 +192,15 @@ int lipc_ring_push_many(struct lipc_ring *ring, const struct iovec *recs, size_t
  */
 int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, int timeout_ms);
 
+/*
+ * Consumer (since 1.2): the ring's doorbell, a descriptor that poll(2) and epoll(7) report
+ * readable exactly when lipc_ring_peek() or lipc_ring_pop() would return without waiting (a
+ * record, the end of the stream, or an error is there). The producer rings it only while the
+ * consumer has said that it waits in a poll, after a receive found the ring empty, so the bell
+ * costs nothing while both sides are awake. The descriptor belongs to the ring: never close or
+ * read it; it is valid until lipc_ring_close(). Returns it (the same one at every call), or -1
+ * with errno (EBADF for a producer).
+ */
+int lipc_ring_fd(struct lipc_ring *ring);
+
 #endif

@@ -33,6 +33,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,6 +52,7 @@ static const struct lipc_transport *const transports[] = {
 	&lipc__unix_dgram_transport,
 	&lipc__unix_seqpacket_transport,
 	&lipc__tcp_transport,
+	&lipc__stdio_transport,
 };
 /* clang-format on */
 
@@ -153,6 +156,8 @@ static struct lipc_chan *chan_new(const struct lipc_transport *t, int role,
 	c->allow_uid = o->allow_uid;
 	c->handle = -1;
 	c->owned_dirfd = -1;
+	c->poll_fd = -1;
+	c->poll_ev = -1;
 	lipc__stream_init(&c->st, -1, false);
 	return c;
 }
@@ -206,6 +211,8 @@ const struct lipc_transport lipc__fd_transport = {
 	.recv_many = lipc__stream_recv_many,
 	.set_timeout = lipc__stream_set_timeout,
 	.close = fd_close,
+	.fd = lipc__stream_fd,
+	.pending = lipc__stream_pending,
 };
 
 struct lipc_chan *lipc_chan_open_fd(int fd, enum lipc_role role, const struct lipc_chan_opts *opts)
@@ -322,6 +329,74 @@ int lipc_chan_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size_t
 	return ret;
 }
 
+/*
+ * Waiting on many at once. A mechanism's own descriptor says what the kernel holds; a receiver
+ * that reads ahead (a byte stream hands out one line of the many a read brought, a socket
+ * receiver keeps the datagrams of one recvmmsg) holds messages the kernel no longer shows, and
+ * a poll on the bare descriptor would sleep beside them. Such a transport says so with its
+ * pending hook, and the caller polls an epoll set of the descriptor and an eventfd that the
+ * channel keeps readable exactly while pending() is true: set when a receive leaves something
+ * behind, drained when one takes the last of it. That costs a system call at those two moments
+ * only, and nothing until the program asks for the descriptor (poll_ev is -1 until then).
+ */
+static void poll_update(struct lipc_chan *c)
+{
+	int err = errno;
+	bool want;
+	uint64_t one = 1;
+
+	if (c->poll_ev < 0)
+		return;
+	want = c->t->pending(c);
+	if (want && !c->poll_on)
+		c->poll_on = write(c->poll_ev, &one, sizeof(one)) == (ssize_t)sizeof(one);
+	else if (!want && c->poll_on)
+		c->poll_on = read(c->poll_ev, &one, sizeof(one)) != (ssize_t)sizeof(one);
+	errno = err;
+}
+
+int lipc_chan_fd(struct lipc_chan *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd, ep, efd;
+
+	if (c->poll_fd >= 0)
+		return c->poll_fd;
+	if (!c->t->fd) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	fd = c->t->fd(c);
+	if (fd < 0)
+		return -1;
+	if (c->role != LIPC_RECV || !c->t->pending) {
+		c->poll_fd = fd;
+		return fd;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -1;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		goto out_close_ep;
+	ev.data.fd = fd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		goto out_close_efd;
+	ev.data.fd = efd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0)
+		goto out_close_efd;
+	c->poll_fd = ep;
+	c->poll_ev = efd;
+	poll_update(c);
+	return ep;
+
+out_close_efd:
+	lipc__close(efd);
+out_close_ep:
+	lipc__close(ep);
+	return -1;
+}
+
 int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 {
 	struct lipc_msg m = LIPC_MSG_INIT;
@@ -336,6 +411,7 @@ int lipc_chan_recv(struct lipc_chan *c, struct lipc_msg *msg)
 		return -1;
 	/* Received into a whole message, then copied out as far as the caller's goes. */
 	ret = c->t->recv(c, &m);
+	poll_update(c);
 	lipc__abi_out(msg, &m, sizeof(m));
 	return ret;
 }
@@ -363,14 +439,18 @@ int lipc_chan_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
 	lipc__why_clear();
 	if (n > LIPC_CHAN_BATCH_MAX)
 		n = LIPC_CHAN_BATCH_MAX;
-	if (stride == sizeof(*mine))
-		return c->t->recv_many(c, msgs, n);
+	if (stride == sizeof(*mine)) {
+		ret = c->t->recv_many(c, msgs, n);
+		poll_update(c);
+		return ret;
+	}
 	mine = malloc(n * sizeof(*mine));
 	if (!mine)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		mine[i] = (struct lipc_msg)LIPC_MSG_INIT;
 	ret = c->t->recv_many(c, mine, n);
+	poll_update(c);
 	err = errno;
 	if (ret > 0)
 		lipc__abi_out_array(msgs, stride, mine, sizeof(*mine), (size_t)ret);
@@ -492,6 +572,11 @@ int lipc_chan_close(struct lipc_chan *c)
 
 	if (!c)
 		return 0;
+	if (c->poll_ev >=
+	    0) { /* the epoll set and its eventfd; a bare poll_fd is the transport's */
+		close(c->poll_ev);
+		close(c->poll_fd);
+	}
 	ret = c->t->close(c);
 	lipc__stream_free(&c->st);
 	free(c);

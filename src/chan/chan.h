@@ -60,6 +60,11 @@ int lipc__stream_write_many(struct lipc__stream *s, unsigned flags, int timeout_
 			    const struct lipc_msg *msgs, size_t n);
 /* One read() into the buffer, which grows up to max_msg: 0 (data or EOF), or -1 (EAGAIN...). */
 int lipc__stream_fill(struct lipc__stream *s, unsigned flags, size_t max_msg);
+/*
+ * Whether lipc__stream_take() would return without asking for more bytes: a whole message, the
+ * end, or an error is in the buffer already. Changes nothing.
+ */
+bool lipc__stream_ready(const struct lipc__stream *s, unsigned flags, size_t max_msg);
 /* Take, reading and waiting at most timeout_ms as needed: 1 message, 0 end of stream, -1. */
 int lipc__stream_next(struct lipc__stream *s, unsigned flags, size_t max_msg, int timeout_ms,
 		      struct lipc_msg *m);
@@ -98,6 +103,21 @@ struct lipc_transport {
 	int (*address)(const struct lipc_chan *chan, char *buf, size_t size);
 	/* Optional: the queue behind the channel (lipc_chan_stat). */
 	int (*stat)(const struct lipc_chan *chan, struct lipc_chan_stat *st);
+	/*
+	 * Optional (without it lipc_chan_fd() fails with ENOTSUP): the descriptor that poll()
+	 * finds readable when the mechanism has something for a receive (writable when a send has
+	 * room), owned by the transport and the same at every call, or -1 with errno. A transport
+	 * that serves several descriptors (a listener) returns an epoll set of them that it keeps.
+	 */
+	int (*fd)(struct lipc_chan *chan);
+	/*
+	 * Optional, for a receiver that keeps what the descriptor no longer shows (messages read
+	 * and not handed out yet, a sticky error, an end already seen): true when the next receive
+	 * would return without waiting for that reason. lipc_chan_fd() then puts the descriptor
+	 * in an epoll set of the channel's own, beside an eventfd that it keeps readable exactly
+	 * while this says true (asked after every receive).
+	 */
+	bool (*pending)(const struct lipc_chan *chan);
 };
 
 extern const struct lipc_transport lipc__fifo_transport;
@@ -109,6 +129,7 @@ extern const struct lipc_transport lipc__unix_transport;
 extern const struct lipc_transport lipc__unix_dgram_transport;
 extern const struct lipc_transport lipc__unix_seqpacket_transport;
 extern const struct lipc_transport lipc__tcp_transport;
+extern const struct lipc_transport lipc__stdio_transport;
 
 struct lipc_chan {
 	const struct lipc_transport *t;
@@ -133,6 +154,11 @@ struct lipc_chan {
 	dev_t owned_dev; /* that very file, not a successor under the same name */
 	ino_t owned_ino;
 	pid_t owned_pid; /* and only in this process: a child's inherited copy leaves it */
+
+	/* lipc_chan_fd(): -1 until asked for (see chan.c, "Waiting on many at once"). */
+	int poll_fd;  /* what the caller polls: the transport's descriptor, or poll_set's epoll */
+	int poll_ev;  /* with a pending hook: the eventfd readable while pending() says true */
+	bool poll_on; /* poll_ev holds a count now */
 };
 
 /*
@@ -168,5 +194,7 @@ int lipc__stream_send_many(struct lipc_chan *chan, const struct lipc_msg *msgs, 
 int lipc__stream_recv(struct lipc_chan *chan, struct lipc_msg *m);
 int lipc__stream_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n);
 int lipc__stream_set_timeout(struct lipc_chan *chan, int timeout_ms);
+int lipc__stream_fd(struct lipc_chan *chan);
+bool lipc__stream_pending(const struct lipc_chan *chan);
 
 #endif

@@ -430,6 +430,28 @@ int lipc__stream_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t n)
 	return (int)k;
 }
 
+bool lipc__stream_ready(const struct lipc__stream *s, unsigned flags, size_t max_msg)
+{
+	/* take() moves head and makes errors sticky: asked of a copy, it changes nothing. */
+	struct lipc__stream peek = *s;
+	struct lipc_msg m;
+	int err = errno;
+	bool ready = lipc__stream_take(&peek, flags, max_msg, &m) != LIPC__MORE;
+
+	errno = err;
+	return ready;
+}
+
+int lipc__stream_fd(struct lipc_chan *c)
+{
+	return c->st.fd;
+}
+
+bool lipc__stream_pending(const struct lipc_chan *c)
+{
+	return lipc__stream_ready(&c->st, c->flags, c->max_msg);
+}
+
 int lipc__stream_set_timeout(struct lipc_chan *c, int timeout_ms)
 {
 	/* Timed waits poll() and then read or write without blocking; untimed ones just block. */
