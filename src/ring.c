@@ -6,9 +6,11 @@
  *   page 0   static header (magic, version, capacity, max record), written once by the creator
  *            line   head: bytes committed by the producer      (written by the producer only)
  *            line   tail: bytes released by the consumer      (written by the consumer only)
- *            line   the consumer's "sleeping" flag, cpu and "light" flag (by the consumer, rarely)
- *            line   the producer's "sleeping" flag, cpu, "closed" and "light" flags (by the
- *                   producer, rarely)
+ *            line   the consumer's "sleeping" flag, cpu and "light" flag, and the doorbell's
+ *                   armed flag and token (by the consumer, rarely; the armed flag taken by the
+ *                   producer)
+ *            line   the producer's "sleeping" flag, cpu, "closed" and "light" flags, its pid
+ *                   (by the producer, rarely)
  *   page 1.. data: capacity bytes; a record is a 16-byte header (its length, and its position
  *            plus one, stored last to publish it) and its bytes, padded to 16. A record that
  *            would cross the end is preceded by a wrap marker and starts again at offset 0, so
@@ -60,6 +62,49 @@
  * death (peer_gone()) or sleeps on head, and a new producer adopts all of them
  * (adopt_orphan()). And an error found after the first record (a corrupt one) ends the batch
  * with the records before it; corrupt() keeps the error, and the next call reports it.
+ *
+ * The doorbell (lipc_ring_fd()): a descriptor poll() and epoll see, readable exactly while the
+ * consumer's next receive would not wait, for a consumer that waits on many things at once. The
+ * futex is invisible to poll(), so the consumer gets an AF_UNIX datagram socket bound to an
+ * abstract name, "lipc/bell/" and 16 hex digits of a random token that it writes into the
+ * header once bound (nobody could take the name in advance: it was not known); the producer
+ * reads the token and sends one byte with MSG_DONTWAIT (EAGAIN: rung already). Chosen over an
+ * eventfd passed over a Unix socket, which needs a connection and a rendezvous each producer
+ * makes with each consumer, and over a FIFO, which needs a path and its trust checks: a name in
+ * the header and one sendto() a ring are all it takes, and a dead or new peer needs nothing
+ * done. The cost is paid only around sleeping: the consumer arms the bell (consumer_bell = 1)
+ * only when a call leaves it with nothing due; the producer, which already reads the
+ * consumer's sleeping flag after storing head (wake_peer(): commit, push_many, close), reads
+ * consumer_bell beside it on the same line and, when it is armed, takes it (an exchange), so
+ * that one arming costs at most one datagram. This is Dekker's pattern again, with the same
+ * asymmetric barrier as the futex sleep: the consumer stores consumer_bell, fences, calls
+ * membarrier() and looks at the seqs, head, "closed" and the lock once more; a light producer
+ * orders its store of head and its load of consumer_bell for the compiler only. A consumer that
+ * cannot issue the barrier while its producer is light cannot exclude a missed ring at arming
+ * time, and adds a one-shot 1 ms timerfd to the set instead: one spurious wake-up an arming, as
+ * LIGHT_FALLBACK_MS does for the futex. After every call (BELL()) the consumer makes the socket
+ * say the truth: when something is due, a byte is queued (the producer took the bell and rang,
+ * or the consumer sends one to itself); when nothing is, it drains the socket and arms. While
+ * records keep coming that costs one load and nothing else; a consumer that never asks for the
+ * descriptor pays one predictable branch. A killed producer cannot ring: the consumer watches
+ * its death through a pidfd in the same epoll set (which is what lipc_ring_fd() returns). The
+ * producer stores its pid in the header as it attaches, before it counts itself in; the
+ * consumer opens a pidfd for it when it arms and believes it only as far as the kernel vouches:
+ * the generation unchanged after pidfd_open(), the producer's lock still held, the process
+ * alive (a pid recycled since the producer died leaves the lock free). A producer that attaches
+ * while the consumer is armed rings once, so that the consumer, woken, watches it: the one
+ * spurious wake-up by design (the receive says EAGAIN). What the doorbell cannot do, and what
+ * a peer can do with it: a producer in another network namespace cannot reach an abstract
+ * name, and one in another pid namespace stores a pid that means another process here (or
+ * none): its consumer then sees a record, the end or the death only at its next receive (poll
+ * with a timeout, or do not mix namespaces). A hostile writer of the header can name any pid
+ * (a spurious wake-up when that process dies, or a death not seen until the next receive: the
+ * lock still decides at every receive, and a pid found dead is dropped from the set), any token
+ * (the producer rings some other "lipc/bell/" name, a missed wake-up; the consumer writes its
+ * own token back at every arming), or arm the bell (a datagram to nobody). Anyone in the
+ * network namespace sees the name in /proc/net/unix and may send to it: a spurious wake-up,
+ * drained at the next receive. The token and the pid are only ever used to send one byte and
+ * to watch a process.
  *
  * Liveness: each side holds an open-file-description write lock on one byte of the object for
  * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the
