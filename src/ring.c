@@ -1580,7 +1580,8 @@ static void bell_quiet(struct lipc_ring *r)
 		r->armed = true;
 	}
 	bell_watch(r);
-	if (bell_due(r, true))
+	/* A producer watched tells its death itself: its lock is asked only when it is not. */
+	if (bell_due(r, r->bell_pidfd < 0))
 		bell_keep_rung(r);
 	else if (brief)
 		bell_brief(r);
