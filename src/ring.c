@@ -86,7 +86,9 @@
  * say the truth: when something is due, a byte is queued (the producer took the bell and rang,
  * or the consumer sends one to itself); when nothing is, it drains the socket and arms. While
  * records keep coming that costs one load and nothing else; a consumer that never asks for the
- * descriptor pays one predictable branch. A killed producer cannot ring: the consumer watches
+ * descriptor pays one predictable branch. Between a producer's exchange and its datagram, a
+ * consumer that takes the record, drains and arms again gets the datagram late: one spurious
+ * wake-up, which the next receive drains. A killed producer cannot ring: the consumer watches
  * its death through a pidfd in the same epoll set (which is what lipc_ring_fd() returns). The
  * producer stores its pid in the header as it attaches, before it counts itself in; the
  * consumer opens a pidfd for it when it arms and believes it only as far as the kernel vouches:
@@ -1557,9 +1559,11 @@ static void bell_quiet(struct lipc_ring *r)
 	n = epoll_wait(r->bell_ep, ev, 4, 0);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.fd == r->bell_sock) {
-			while (recv(r->bell_sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
-			       errno == EINTR)
-				;
+			/* Bounded: a stranger's flood costs spurious wake-ups, not a loop. */
+			for (int k = 0; k < 64; k++)
+				if (recv(r->bell_sock, buf, sizeof(buf), MSG_DONTWAIT) < 0 &&
+				    errno != EINTR)
+					break;
 		} else if (ev[i].data.fd == r->bell_timer) {
 			uint64_t ticks;
 
@@ -2123,6 +2127,7 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	return r;
 
 out_close:
+	bell_close(r); /* a producer may have rung already (adopt_orphan, the attach) */
 	if (r->sh)
 		unmap_object(r->sh);
 out_close_fd:
