@@ -1247,12 +1247,15 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 
 /*
  * After every consumer call, once the doorbell exists: keep it readable exactly while the next
- * call would not wait (bell_update()). One predictable branch without a doorbell.
+ * call would not wait (bell_update()). One predictable branch without a doorbell; with one,
+ * while records keep coming (rung, not armed, the next record ready: nothing to change), one
+ * load of the line the next call reads anyway.
  */
 static void bell_update(struct lipc_ring *r);
 #define BELL(r)                                                                                    \
 	do {                                                                                       \
-		if (__builtin_expect((r)->bell_ep >= 0, 0))                                        \
+		if (__builtin_expect((r)->bell_ep >= 0, 0) &&                                      \
+		    !((r)->rung && !(r)->armed && record_ready(r)))                                \
 			bell_update(r);                                                            \
 	} while (0)
 
