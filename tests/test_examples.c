@@ -5,7 +5,10 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <mqueue.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -255,5 +258,80 @@ static void unix_server_lock_file(void)
 	check_example_remove("sock_stream_client");
 }
 
+/* Is the POSIX queue that examples/event_loop run as pid names gone? */
+static bool event_loop_queue_gone(pid_t pid)
+{
+	char name[64];
+	mqd_t mq;
+
+	snprintf(name, sizeof(name), "/event_loop-%d", (int)pid);
+	mq = mq_open(name, O_RDONLY);
+	if (mq != (mqd_t)-1) {
+		mq_close(mq);
+		CHECK_SYS(mq_unlink(name));
+		return false;
+	}
+	CHECK_EQ(errno, ENOENT);
+	return true;
+}
+
+/*
+ * One epoll loop over a queue, a socket, a signalfd, a pidfd and a timerfd: every event of the
+ * child's, in the order the timer lets it take its steps, then its exit; the signal is known to
+ * come from the child, the queue is drained, and its name was removed.
+ */
+static void event_loop(void)
+{
+	struct check_cmd c;
+
+	CHECK_EXAMPLE_OUTPUT(
+		"event_loop", NULL,
+		"timerfd:  tick 1: the child may take a step\n"
+		"queue:    \"job 1\", priority 0\n"
+		"timerfd:  tick 2: the child may take a step\n"
+		"socket:   \"hello\"\n"
+		"timerfd:  tick 3: the child may take a step\n"
+		"queue:    \"job 2\", priority 9\n"
+		"timerfd:  tick 4: the child may take a step\n"
+		"signalfd: SIGUSR1 from the child\n"
+		"timerfd:  tick 5: the child may take a step\n"
+		"socket:   \"bye\"\n"
+		"timerfd:  tick 6: the child may take a step\n"
+		"pidfd:    the child exited with status 3\n"
+		"done: 6 ticks, 5 events; the socket is closed, 0 messages left in the "
+		"queue\n",
+		NULL);
+	CHECK_EQ(
+		check_cmd_run(&c, NULL, (const char *const[]){ check_example("event_loop"), NULL }),
+		0);
+	CHECK(event_loop_queue_gone(c.pid));
+	check_cmd_free(&c);
+	check_example_remove("event_loop");
+}
+
+/*
+ * SIGTERM, read from the signalfd, stops the loop with one line and status 1: sent while the
+ * loop is held at its second epoll_wait (the child has had one "go"), when the queue's name is
+ * already gone, so that a kill leaves nothing behind either.
+ */
+static void event_loop_sigterm(void)
+{
+	struct check_cmd c;
+
+	check_cmd_start_traced(&c, NULL,
+			       (const char *const[]){ check_example("event_loop"), NULL });
+	check_traced_until(&c, CHECK_SYSCALLS(SYS_epoll_wait, SYS_epoll_pwait), 2, false);
+	CHECK(event_loop_queue_gone(c.pid));
+	CHECK_SYS(kill(c.pid, SIGTERM));
+	check_traced_go(&c);
+	CHECK_EQ(check_cmd_wait(&c), 1);
+	CHECK_CONTAINS(c.err, ": SIGTERM: stopping\n");
+	CHECK(!strncmp(c.out, "timerfd:  tick 1: the child may take a step\n", 44));
+	CHECK(!strstr(c.out, "pidfd:") && !strstr(c.out, "done:"));
+	check_cmd_free(&c);
+	check_example_remove("event_loop");
+}
+
 CHECK_MAIN(TEST(pipe_parent_child), TEST(pipe_filter), TEST(fifo_reader_and_writer),
-	   TEST(unix_server_path_length), TEST(unix_server_lock_file))
+	   TEST(unix_server_path_length), TEST(unix_server_lock_file), TEST(event_loop),
+	   TEST(event_loop_sigterm))
