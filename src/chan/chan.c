@@ -347,7 +347,7 @@ static void poll_update(struct lipc_chan *c)
 
 	if (c->poll_ev < 0)
 		return;
-	want = c->t->pending(c);
+	want = c->poll_always || c->t->pending(c);
 	if (want && !c->poll_on)
 		c->poll_on = write(c->poll_ev, &one, sizeof(one)) == (ssize_t)sizeof(one);
 	else if (!want && c->poll_on)
@@ -380,8 +380,15 @@ int lipc_chan_fd(struct lipc_chan *c)
 	if (efd < 0)
 		goto out_close_ep;
 	ev.data.fd = fd;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-		goto out_close_efd;
+	/*
+	 * epoll takes no regular file or directory (EPERM): stdio: on a file. A read of one never
+	 * waits, so a receive never blocks, and the eventfd alone, kept readable, says so.
+	 */
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (errno != EPERM)
+			goto out_close_efd;
+		c->poll_always = true;
+	}
 	ev.data.fd = efd;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0)
 		goto out_close_efd;

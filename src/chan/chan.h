@@ -156,9 +156,11 @@ struct lipc_chan {
 	pid_t owned_pid; /* and only in this process: a child's inherited copy leaves it */
 
 	/* lipc_chan_fd(): -1 until asked for (see chan.c, "Waiting on many at once"). */
-	int poll_fd;  /* what the caller polls: the transport's descriptor, or poll_set's epoll */
-	int poll_ev;  /* with a pending hook: the eventfd readable while pending() says true */
-	bool poll_on; /* poll_ev holds a count now */
+	int poll_fd; /* what the caller polls: the transport's descriptor, or an epoll set of it and
+			poll_ev */
+	int poll_ev; /* with a pending hook: the eventfd readable while pending() says true */
+	bool poll_on;	  /* poll_ev holds a count now */
+	bool poll_always; /* the descriptor never blocks (a regular file): poll_ev stays on */
 };
 
 /*
