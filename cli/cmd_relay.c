@@ -245,21 +245,31 @@ static bool is_unix_socket(enum lipc_scheme s)
 	       s == LIPC_SCHEME_UNIX_SEQPACKET;
 }
 
-/* Open TO; NULL with errno. Its timeout is a slice of the user's when it is message-atomic. */
+/*
+ * Open TO (waiting for a receiver as -t says); NULL with errno. A message-atomic TO then sends
+ * with a timeout of at most SLICE_MS, a byte stream is waited on with ppoll() where its
+ * descriptor is known.
+ */
 static struct lipc_chan *try_open_to(void)
 {
 	struct lipc_chan_opts o = relay.to_args.opts;
 	struct lipc_chan *c;
 
 	o.on_create = to_created;
-	if (relay.sliced && (o.timeout_ms < 0 || o.timeout_ms > SLICE_MS))
-		o.timeout_ms = SLICE_MS;
 	c = lipc_chan_open(relay.to_args.address, LIPC_SEND, &o);
 	if (!c) {
 		have_to_entry = 0; /* a failed open removed what it made */
 		return NULL;
 	}
-	/* A byte stream is waited on with ppoll() (where its descriptor is known). */
+	if (relay.sliced && (o.timeout_ms < 0 || o.timeout_ms > SLICE_MS) &&
+	    lipc_chan_set_timeout(c, SLICE_MS) < 0) {
+		int err = errno;
+
+		lipc_chan_close(c);
+		have_to_entry = 0;
+		errno = err;
+		return NULL;
+	}
 	relay.to_fd = relay.sliced ? -1 : lipc_chan_fd(c);
 	return c;
 }

@@ -252,6 +252,49 @@ static void signal_removes_both_ends(void)
 	CHECK(access(to_path, F_OK) < 0 && errno == ENOENT);
 }
 
+/*
+ * A TO that takes nothing: -t gives up with send's words and says what was not delivered; and
+ * without -t, SIGTERM still ends the relay (the held signals are let in while TO has no room).
+ */
+static void full_to_times_out_and_stays_killable(void)
+{
+	struct lipc_chan_opts one = LIPC_CHAN_OPTS_INIT;
+	struct lipc_chan_stat st = LIPC_CHAN_STAT_INIT;
+	char in[128], out[128], in_name[96], out_name[96], want[512];
+	struct lipc_chan *q, *qin;
+	struct check_cmd c;
+
+	addr_of(in, sizeof(in), in_name, sizeof(in_name), "mq", "fin");
+	addr_of(out, sizeof(out), out_name, sizeof(out_name), "mq", "fout");
+	one.max_msgs = 1;
+	q = lipc_chan_open(out, LIPC_SEND, &one);
+	CHECK(q != NULL);
+	CHECK_SYS(lipc_chan_send(q, "full", 4));
+	lipc_chan_close(q);
+	qin = lipc_chan_open(in, LIPC_SEND, NULL);
+	CHECK(qin != NULL);
+	CHECK_SYS(lipc_chan_send(qin, "a", 1));
+	check_cmd_run(&c, NULL, LIPC_ARGV("relay", "-t", "0.2", "-n", "1", in, out));
+	snprintf(want, sizeof(want), "%s: no room within 0.2 s", out);
+	CHECK_FAILURE(&c, want);
+	snprintf(want, sizeof(want), "(1 message taken from %s not delivered)", in);
+	CHECK_CONTAINS(c.err, want);
+	check_cmd_free(&c);
+
+	CHECK_SYS(lipc_chan_send(qin, "b", 1));
+	check_cmd_start(&c, NULL, LIPC_ARGV("relay", in, out));
+	/* The relay has taken the message, and waits for room. */
+	do
+		CHECK_SYS(lipc_chan_stat(qin, &st));
+	while (st.msgs > 0 || !check_asleep(c.pid));
+	CHECK_SYS(kill(c.pid, SIGTERM));
+	CHECK_EQ(check_cmd_wait(&c), 128 + SIGTERM);
+	check_cmd_free(&c);
+	lipc_chan_close(qin);
+	CHECK_SYS(lipc_msgq_posix_unlink(in_name));
+	CHECK_SYS(lipc_msgq_posix_unlink(out_name));
+}
+
 /* The chain's messages: seq (8 bytes), a checksum (4), a body of seq % 23 bytes, any byte. */
 static size_t chain_msg(unsigned char *buf, uint64_t seq)
 {
@@ -552,5 +595,5 @@ static void tcp_listener_killed_and_restarted(void)
 
 CHECK_MAIN(TEST(usage_errors), TEST(stdio_lines_and_closed_stdout), TEST(reader_goes_away),
 	   TEST(failures_say_what_was_not_delivered), TEST(signal_removes_both_ends),
-	   TEST_T(chain_of_relays, 300), TEST(ring_consumer_killed_and_restarted),
-	   TEST(tcp_listener_killed_and_restarted))
+	   TEST(full_to_times_out_and_stays_killable), TEST_T(chain_of_relays, 300),
+	   TEST(ring_consumer_killed_and_restarted), TEST(tcp_listener_killed_and_restarted))
