@@ -338,8 +338,7 @@ static void feed(const char *addr, long count)
  */
 static void chain_of_relays(void)
 {
-	const long count = 1000000; /* about 2 s here, 5 s under a sanitizer: the issue's count in
-				       every build */
+	const long count = 1000000;
 	char mq[128], mq_name[96], shm[128], shm_name[96], sysv[64], tcp[64], n[32];
 	struct lipc_msg msgs[LIPC_CHAN_BATCH_MAX];
 	struct lipc_chan *ring;
