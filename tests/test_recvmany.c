@@ -206,7 +206,7 @@ static void ring_among_others(void)
 		/* Without a descriptor, the one-line error of an address that cannot be waited on.
 		 */
 		check_cmd_run(&rx, NULL,
-			      LIPC_ARGV("recv", path_addr(fifo, fpath, "fifo", "f"), shm));
+			      LIPC_ARGV("recv", shm, path_addr(fifo, fpath, "fifo", "f")));
 		CHECK_FAILURE(&rx, "cannot wait on shm:");
 		CHECK_CONTAINS(rx.err, "with other addresses");
 		check_cmd_free(&rx);
