@@ -6,9 +6,11 @@
  *   page 0   static header (magic, version, capacity, max record), written once by the creator
  *            line   head: bytes committed by the producer      (written by the producer only)
  *            line   tail: bytes released by the consumer      (written by the consumer only)
- *            line   the consumer's "sleeping" flag, cpu and "light" flag (by the consumer, rarely)
- *            line   the producer's "sleeping" flag, cpu, "closed" and "light" flags (by the
- *                   producer, rarely)
+ *            line   the consumer's "sleeping" flag, cpu and "light" flag, and the doorbell's
+ *                   armed flag and token (by the consumer, rarely; the armed flag taken by the
+ *                   producer)
+ *            line   the producer's "sleeping" flag, cpu, "closed" and "light" flags, its pid
+ *                   (by the producer, rarely)
  *   page 1.. data: capacity bytes; a record is a 16-byte header (its length, and its position
  *            plus one, stored last to publish it) and its bytes, padded to 16. A record that
  *            would cross the end is preceded by a wrap marker and starts again at offset 0, so
@@ -61,6 +63,49 @@
  * (adopt_orphan()). And an error found after the first record (a corrupt one) ends the batch
  * with the records before it; corrupt() keeps the error, and the next call reports it.
  *
+ * The doorbell (lipc_ring_fd()): a descriptor poll() and epoll see, readable exactly while the
+ * consumer's next receive would not wait, for a consumer that waits on many things at once. The
+ * futex is invisible to poll(), so the consumer gets an AF_UNIX datagram socket bound to an
+ * abstract name, "lipc/bell/" and 16 hex digits of a random token that it writes into the
+ * header once bound (nobody could take the name in advance: it was not known); the producer
+ * reads the token and sends one byte with MSG_DONTWAIT (EAGAIN: rung already). Chosen over an
+ * eventfd passed over a Unix socket, which needs a connection and a rendezvous each producer
+ * makes with each consumer, and over a FIFO, which needs a path and its trust checks: a name in
+ * the header and one sendto() a ring are all it takes, and a dead or new peer needs nothing
+ * done. The cost is paid only around sleeping: the consumer arms the bell (consumer_bell = 1)
+ * only when a call leaves it with nothing due; the producer, which already reads the
+ * consumer's sleeping flag after storing head (wake_peer(): commit, push_many, close), reads
+ * consumer_bell beside it on the same line and, when it is armed, takes it (an exchange), so
+ * that one arming costs at most one datagram. This is Dekker's pattern again, with the same
+ * asymmetric barrier as the futex sleep: the consumer stores consumer_bell, fences, calls
+ * membarrier() and looks at the seqs, head, "closed" and the lock once more; a light producer
+ * orders its store of head and its load of consumer_bell for the compiler only. A consumer that
+ * cannot issue the barrier while its producer is light cannot exclude a missed ring at arming
+ * time, and adds a one-shot 1 ms timerfd to the set instead: one spurious wake-up an arming, as
+ * LIGHT_FALLBACK_MS does for the futex. After every call (BELL()) the consumer makes the socket
+ * say the truth: when something is due, a byte is queued (the producer took the bell and rang,
+ * or the consumer sends one to itself); when nothing is, it drains the socket and arms. While
+ * records keep coming that costs one load and nothing else; a consumer that never asks for the
+ * descriptor pays one predictable branch. A killed producer cannot ring: the consumer watches
+ * its death through a pidfd in the same epoll set (which is what lipc_ring_fd() returns). The
+ * producer stores its pid in the header as it attaches, before it counts itself in; the
+ * consumer opens a pidfd for it when it arms and believes it only as far as the kernel vouches:
+ * the generation unchanged after pidfd_open(), the producer's lock still held, the process
+ * alive (a pid recycled since the producer died leaves the lock free). A producer that attaches
+ * while the consumer is armed rings once, so that the consumer, woken, watches it: the one
+ * spurious wake-up by design (the receive says EAGAIN). What the doorbell cannot do, and what
+ * a peer can do with it: a producer in another network namespace cannot reach an abstract
+ * name, and one in another pid namespace stores a pid that means another process here (or
+ * none): its consumer then sees a record, the end or the death only at its next receive (poll
+ * with a timeout, or do not mix namespaces). A hostile writer of the header can name any pid
+ * (a spurious wake-up when that process dies, or a death not seen until the next receive: the
+ * lock still decides at every receive, and a pid found dead is dropped from the set), any token
+ * (the producer rings some other "lipc/bell/" name, a missed wake-up; the consumer writes its
+ * own token back at every arming), or arm the bell (a datagram to nobody). Anyone in the
+ * network namespace sees the name in /proc/net/unix and may send to it: a spurious wake-up,
+ * drained at the next receive. The token and the pid are only ever used to send one byte and
+ * to watch a process.
+ *
  * Liveness: each side holds an open-file-description write lock on one byte of the object for
  * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the
  * lock when the process dies, however it dies; a second producer or consumer finds the byte
@@ -100,10 +145,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <linux/membarrier.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,8 +164,12 @@
 #include "lipc/ring.h"
 
 #define RING_MAGIC 0x474e49524350494cull /* "LIPCRING" */
-/* 3: a waker may skip its fence (the "light" fields): a version 2 process would miss wake-ups. */
-#define RING_VERSION	  3
+/*
+ * 3: a waker may skip its fence (the "light" fields): a version 2 process would miss wake-ups.
+ * 4: the doorbell (consumer_bell, bell_token, producer_pid): a version 3 producer would never
+ * ring it, and a consumer waiting in poll() would sleep through its records and its end.
+ */
+#define RING_VERSION	  4
 #define DATA_OFFSET	  4096u
 #define LINE		  128 /* two cache lines: adjacent-line prefetch must not share them */
 #define REC_HDR		  16u /* sizeof(struct rec_hdr); records are 16-byte aligned */
@@ -149,13 +205,17 @@ struct ring_shared {
 	_Atomic int32_t consumer_cpu;
 	_Atomic uint32_t consumer_gen;	 /* how many consumers have attached */
 	_Atomic uint32_t consumer_light; /* its wake-ups skip the fence (see Waking) */
-	char pad3[LINE - 16];
+	_Atomic uint32_t consumer_bell;	 /* armed: ring the doorbell (see The doorbell) */
+	uint32_t pad_bell;
+	_Atomic uint64_t bell_token; /* the name of the consumer's doorbell socket */
+	char pad3[LINE - 32];
 	_Atomic uint32_t producer_sleeping;
 	_Atomic int32_t producer_cpu;
 	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
 	_Atomic uint32_t producer_closed; /* the current producer detached cleanly */
 	_Atomic uint32_t producer_light;  /* its wake-ups skip the fence (see Waking) */
-	char pad4[LINE - 20];
+	_Atomic int32_t producer_pid;	  /* its pid, in its own pid namespace (The doorbell) */
+	char pad4[LINE - 24];
 };
 
 _Static_assert(sizeof(struct ring_shared) <= DATA_OFFSET, "the header fits its page");
@@ -210,6 +270,18 @@ struct lipc_ring {
 	long spin_ns;	    /* how long to spin before sleeping (see Waking) */
 	int check_ms;	    /* how long a sleeper waits before it tests the peer's lock */
 	int check_first_ms; /* where check_ms starts again after a wake-up */
+	/*
+	 * The doorbell (lipc_ring_fd(), see The doorbell): -1 until the consumer asks for it. The
+	 * producer only has bell_sock, the unbound socket it rings from, made at its first ring.
+	 */
+	int bell_ep;	  /* the epoll set lipc_ring_fd() returns */
+	int bell_sock;	  /* consumer: the bound datagram socket; producer: its sender */
+	int bell_pidfd;	  /* the current producer's pidfd, in the set while it is watched */
+	int bell_timer;	  /* a timerfd in the set, when the barrier is missing (bell_arm) */
+	uint32_t pid_gen; /* the producer generation bell_pidfd watches */
+	uint64_t token;	  /* our bell's name */
+	bool armed;	  /* we raised consumer_bell, and did not see it taken since */
+	bool rung;	  /* a byte is in the socket, or will be: the producer took the bell */
 };
 
 /*
@@ -860,6 +932,9 @@ out_awake_cleared:
 	return 1;
 }
 
+static void bell_take(struct lipc_ring *r);
+static void bell_close(struct lipc_ring *r);
+
 /*
  * After publishing our position: wake the other side if it sleeps on it. The other half of the
  * sleeper's store, fence, load in wait_peer(): our store of the position, then this barrier, then
@@ -879,6 +954,10 @@ static void wake_peer(struct lipc_ring *r)
 		atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(sleeping, memory_order_relaxed))
 		futex_wake(my_pos(r));
+	/* The doorbell's half of the same pattern, on the same line (see The doorbell). */
+	if (r->role == LIPC_SEND &&
+	    atomic_load_explicit(&r->sh->consumer_bell, memory_order_relaxed))
+		bell_take(r);
 }
 
 void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
@@ -1164,15 +1243,29 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 	return 1;
 }
 
+/*
+ * After every consumer call, once the doorbell exists: keep it readable exactly while the next
+ * call would not wait (bell_update()). One predictable branch without a doorbell.
+ */
+static void bell_update(struct lipc_ring *r);
+#define BELL(r)                                                                                    \
+	do {                                                                                       \
+		if (__builtin_expect((r)->bell_ep >= 0, 0))                                        \
+			bell_update(r);                                                            \
+	} while (0)
+
 int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
 {
 	int ret = peek_record(r, data, len, timeout_ms);
 
 	/* A header read from the zeros of a truncation would be an empty record: not one. */
-	return ret > 0 && TRUNCATED(r) ? -1 : ret;
+	if (ret > 0 && TRUNCATED(r))
+		ret = -1;
+	BELL(r);
+	return ret;
 }
 
-int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms)
+static int peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms)
 {
 	size_t got = 0;
 	int ret;
@@ -1212,7 +1305,15 @@ int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int t
 	return got ? (int)got : -1;
 }
 
-int lipc_ring_release(struct lipc_ring *r)
+int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms)
+{
+	int ret = peek_many(r, recs, n, timeout_ms);
+
+	BELL(r);
+	return ret;
+}
+
+static int release(struct lipc_ring *r)
 {
 	if (r->role != LIPC_RECV || !r->held) {
 		errno = r->role != LIPC_RECV ? EBADF : EINVAL;
@@ -1229,7 +1330,15 @@ int lipc_ring_release(struct lipc_ring *r)
 	return TRUNCATED(r) ? -1 : 0;
 }
 
-int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
+int lipc_ring_release(struct lipc_ring *r)
+{
+	int ret = release(r);
+
+	BELL(r);
+	return ret;
+}
+
+static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
 {
 	const void *p;
 	int ret;
@@ -1247,7 +1356,307 @@ int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int 
 		return -1;
 	}
 	memcpy(buf, p, *len);
-	return lipc_ring_release(r) < 0 ? -1 : 1;
+	return release(r) < 0 ? -1 : 1;
+}
+
+int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
+{
+	int ret = pop(r, buf, size, len, timeout_ms);
+
+	BELL(r);
+	return ret;
+}
+
+/*
+ * The doorbell's address for a token: an abstract name, always under "lipc/bell/", whatever the
+ * token (the header is untrusted: a token only ever picks one name of ours). Returns its length.
+ */
+static socklen_t bell_address(struct sockaddr_un *a, uint64_t token)
+{
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	n = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "lipc/bell/%016" PRIx64, token);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+/*
+ * Producer: take the armed bell (one arming, one datagram) and ring it. A consumer that is gone,
+ * a full socket (EAGAIN: rung already) or another network namespace: nothing to do.
+ */
+static void bell_take(struct lipc_ring *r)
+{
+	struct sockaddr_un a;
+	socklen_t alen;
+	uint64_t token;
+	int err = errno;
+
+	/* Acquire: pairs with the consumer's seq_cst store that armed it, after the token. */
+	if (!atomic_exchange_explicit(&r->sh->consumer_bell, 0, memory_order_acquire))
+		return;
+	token = atomic_load_explicit(&r->sh->bell_token, memory_order_relaxed);
+	if (r->bell_sock < 0)
+		r->bell_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (r->bell_sock >= 0) {
+		alen = bell_address(&a, token);
+		(void)sendto(r->bell_sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+			     (const struct sockaddr *)&a, alen);
+	}
+	errno = err;
+}
+
+/*
+ * Consumer, changing nothing: would the next peek (after the records held) return without
+ * waiting? A record, the end of the stream, a dead producer or an error: peer_gone() and
+ * read_peer() without their side effects. The producer's lock is only tested with test_lock (a
+ * system call).
+ */
+static bool bell_due(struct lipc_ring *r, bool test_lock)
+{
+	struct ring_shared *sh = r->sh;
+	uint64_t at = r->pos + r->held, head;
+	uint32_t gen, seen;
+
+	if (r->error || guard_failed(r) < 0 || record_ready(r))
+		return true;
+	/* seq_cst: after the consumer's barrier in bell_quiet(), as in wait_peer(). */
+	head = atomic_load_explicit(&sh->head, memory_order_seq_cst);
+	/* Past us: the record (it was just published), or EBADMSG. Too far either way: EPROTO. */
+	if (head - at - 1 < r->cap || (head - r->pos > r->cap && r->pos - head > r->cap))
+		return true;
+	gen = atomic_load_explicit(&sh->producer_gen, memory_order_seq_cst);
+	seen = r->consumed ? gen : r->seen_gen;
+	if (gen == 0 || (r->ended && gen == r->ended_gen) || (gen == r->base_gen && gen != seen))
+		return false;
+	if (atomic_load_explicit(&sh->producer_closed, memory_order_seq_cst))
+		return true;
+	return test_lock && peer_attached(r) != 1;
+}
+
+/* Consumer: a byte to our own socket, which is now readable. EAGAIN: it was full already. */
+static void bell_self(struct lipc_ring *r)
+{
+	struct sockaddr_un a;
+	socklen_t alen = bell_address(&a, r->token);
+
+	(void)sendto(r->bell_sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&a,
+		     alen);
+	r->rung = true;
+}
+
+/* Consumer, with something due: make sure a byte is queued, once. */
+static void bell_keep_rung(struct lipc_ring *r)
+{
+	if (r->armed) {
+		r->armed = false;
+		/* Taken by the producer: its datagram is on the way, and costs us nothing. */
+		if (!atomic_exchange_explicit(&r->sh->consumer_bell, 0, memory_order_relaxed)) {
+			r->rung = true;
+			return;
+		}
+	}
+	if (!r->rung)
+		bell_self(r);
+}
+
+static void bell_unwatch(struct lipc_ring *r)
+{
+	if (r->bell_pidfd < 0)
+		return;
+	epoll_ctl(r->bell_ep, EPOLL_CTL_DEL, r->bell_pidfd, NULL);
+	close(r->bell_pidfd);
+	r->bell_pidfd = -1;
+}
+
+static bool readable_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * Consumer: watch the current producer's death through a pidfd in the set (see The doorbell).
+ * The pid comes from the header, so it is believed only as far as the kernel vouches: opened,
+ * then the generation unchanged, the producer's lock still held and the process alive, so that
+ * a pid recycled since the producer died (which leaves its lock free) is not watched. A pid that
+ * names another live process (a hostile producer, another pid namespace) costs a spurious or a
+ * missed wake-up, no more: liveness is decided by the lock, at the next receive.
+ */
+static void bell_watch(struct lipc_ring *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	uint32_t gen = atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire);
+	int32_t pid;
+	int pfd;
+
+	if (r->bell_pidfd >= 0 && r->pid_gen == gen)
+		return;
+	bell_unwatch(r);
+	if (gen == 0 || (r->ended && gen == r->ended_gen) ||
+	    atomic_load_explicit(&r->sh->producer_closed, memory_order_acquire))
+		return;
+	pid = atomic_load_explicit(&r->sh->producer_pid, memory_order_relaxed);
+	if (pid <= 0)
+		return;
+	pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pfd < 0)
+		return; /* gone (ESRCH), or no pidfds here: the lock test of bell_due() decides */
+	/* pidfd_open() gives no O_CLOEXEC flag: a pidfd is born close-on-exec. */
+	ev.data.fd = pfd;
+	if (atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire) != gen ||
+	    peer_attached(r) != 1 || readable_now(pfd) ||
+	    epoll_ctl(r->bell_ep, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+		close(pfd);
+		return;
+	}
+	r->bell_pidfd = pfd;
+	r->pid_gen = gen;
+}
+
+/*
+ * Consumer: without the global barrier, while the producer skips its fence (see Waking), an
+ * arming can be missed by a record published at the same moment. A one-shot timer in the set
+ * makes the descriptor readable once, shortly after: the program receives, finds the ring as it
+ * is, and the arming, visible everywhere by then, holds (one spurious wake-up an arming).
+ */
+static void bell_brief(struct lipc_ring *r)
+{
+	struct itimerspec its = { .it_value.tv_nsec = LIGHT_FALLBACK_MS * 1000000L };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (r->bell_timer < 0) {
+		r->bell_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (r->bell_timer < 0)
+			return;
+		ev.data.fd = r->bell_timer;
+		if (epoll_ctl(r->bell_ep, EPOLL_CTL_ADD, r->bell_timer, &ev) < 0) {
+			close(r->bell_timer);
+			r->bell_timer = -1;
+			return;
+		}
+	}
+	timerfd_settime(r->bell_timer, 0, &its, NULL);
+}
+
+/*
+ * Consumer, nothing due: empty what is readable in the set (bytes, ours, the producer's or a
+ * stranger's; a watched process that died; the timer), arm the bell unless it still is, watch
+ * the producer, and look once more: Dekker's pattern again, our store of consumer_bell, the
+ * barrier, our look at the ring; the producer's store, its (compiler) barrier, its look at
+ * consumer_bell (wake_peer()).
+ */
+static void bell_quiet(struct lipc_ring *r)
+{
+	struct epoll_event ev[4];
+	char buf[64];
+	bool brief = false;
+	int n;
+
+	n = epoll_wait(r->bell_ep, ev, 4, 0);
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.fd == r->bell_sock) {
+			while (recv(r->bell_sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
+			       errno == EINTR)
+				;
+		} else if (ev[i].data.fd == r->bell_timer) {
+			uint64_t ticks;
+
+			(void)!read(r->bell_timer, &ticks, sizeof(ticks));
+		} else if (ev[i].data.fd == r->bell_pidfd) {
+			/* Died, and nothing is due: ended, or not the producer after all. */
+			bell_unwatch(r);
+		}
+	}
+	r->rung = false;
+	if (!r->armed || !atomic_load_explicit(&r->sh->consumer_bell, memory_order_relaxed)) {
+		/* Written at every arming: a token a peer scribbled over is ours again. */
+		atomic_store_explicit(&r->sh->bell_token, r->token, memory_order_relaxed);
+		atomic_store_explicit(&r->sh->consumer_bell, 1, memory_order_seq_cst);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (!heavy_barrier || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
+			brief = atomic_load_explicit(&r->sh->producer_light, memory_order_relaxed);
+		r->armed = true;
+	}
+	bell_watch(r);
+	if (bell_due(r, true))
+		bell_keep_rung(r);
+	else if (brief)
+		bell_brief(r);
+}
+
+static void bell_update(struct lipc_ring *r)
+{
+	int err = errno;
+
+	if (bell_due(r, false))
+		bell_keep_rung(r);
+	else
+		bell_quiet(r);
+	errno = err;
+}
+
+int lipc_ring_fd(struct lipc_ring *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sockaddr_un a;
+	int sock, ep, tries = 0;
+
+	if (r->role != LIPC_RECV) {
+		errno = EBADF;
+		return -1;
+	}
+	if (r->bell_ep >= 0)
+		return r->bell_ep;
+	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sock < 0)
+		return -1;
+	/*
+	 * Bound under a fresh random name before the name is in the header: nobody can have taken
+	 * it in advance. EADDRINUSE would be a collision of 64 random bits: another draw.
+	 */
+	for (;;) {
+		if (getrandom(&r->token, sizeof(r->token), 0) != (ssize_t)sizeof(r->token)) {
+			if (errno == EINTR)
+				continue;
+			goto out_close_sock;
+		}
+		if (bind(sock, (const struct sockaddr *)&a, bell_address(&a, r->token)) == 0)
+			break;
+		if (errno != EADDRINUSE || ++tries == 4)
+			goto out_close_sock;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		goto out_close_sock;
+	ev.data.fd = sock;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0)
+		goto out_close_ep;
+	r->bell_sock = sock;
+	r->bell_ep = ep;
+	bell_update(r);
+	return ep;
+
+out_close_ep:
+	lipc__close(ep);
+out_close_sock:
+	lipc__close(sock);
+	return -1;
+}
+
+/* At close: the descriptors, and an arming nobody will answer (the producer would ring nobody). */
+static void bell_close(struct lipc_ring *r)
+{
+	if (r->armed && r->sh)
+		atomic_store_explicit(&r->sh->consumer_bell, 0, memory_order_relaxed);
+	bell_unwatch(r);
+	if (r->bell_timer >= 0)
+		close(r->bell_timer);
+	if (r->bell_sock >= 0)
+		close(r->bell_sock);
+	if (r->bell_ep >= 0)
+		close(r->bell_ep);
 }
 
 size_t lipc_ring_max_record(const struct lipc_ring *r)
@@ -1643,6 +2052,7 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	r->check_first_ms = CHECK_FIRST_MS;
 	r->check_ms = CHECK_FIRST_MS;
 	r->fd = -1;
+	r->bell_ep = r->bell_sock = r->bell_pidfd = r->bell_timer = -1;
 	errno = ENOENT;
 	if (!(flags & LIPC_EXCL))
 		r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -1691,7 +2101,16 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	/* Count ourselves in; a producer first clears "closed", which was its predecessor's. */
 	if (role == LIPC_SEND) {
 		atomic_store_explicit(&r->sh->producer_closed, 0, memory_order_seq_cst);
+		/* Before we count in: a consumer that sees our generation finds our pid. */
+		atomic_store_explicit(&r->sh->producer_pid, (int32_t)getpid(),
+				      memory_order_relaxed);
 		atomic_fetch_add_explicit(&r->sh->producer_gen, 1, memory_order_seq_cst);
+		/*
+		 * A consumer waiting in poll() since before we came watches no process: ring once
+		 * (a spurious wake-up) so that it watches ours, and learns of our death.
+		 */
+		if (atomic_load_explicit(&r->sh->consumer_bell, memory_order_relaxed))
+			bell_take(r);
 	} else {
 		atomic_fetch_add_explicit(&r->sh->consumer_gen, 1, memory_order_seq_cst);
 		r->base_gen = atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire);
@@ -1734,13 +2153,6 @@ struct lipc_ring *lipc_ring_join(const char *name, enum lipc_role role, int flag
 	return ring_open(name, role, flags, capacity, mode, &trust);
 }
 
-int lipc_ring_fd(struct lipc_ring *r)
-{
-	(void)r;
-	errno = ENOTSUP; /* the doorbell: issue 15, ring helper */
-	return -1;
-}
-
 int lipc_ring_close(struct lipc_ring *r)
 {
 	int ret;
@@ -1752,6 +2164,7 @@ int lipc_ring_close(struct lipc_ring *r)
 		atomic_store_explicit(&r->sh->producer_closed, 1, memory_order_seq_cst);
 		wake_peer(r);
 	}
+	bell_close(r);
 	unmap_object(r->sh);
 	ret = close(r->fd); /* drops the role lock */
 	free(r);

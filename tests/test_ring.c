@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -1793,6 +1797,449 @@ static void channel_batches(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/*
+ * The doorbell (lipc_ring_fd()). readable() polls it with a timeout of 0; due() says whether it
+ * must be readable, which each step below knows from what it did, and the receives that follow
+ * prove (a timeout-0 receive succeeds, ends or fails with EAGAIN).
+ */
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = (int)CHECK_SYS(poll(&p, 1, 0));
+
+	return n == 1 && (p.revents & POLLIN);
+}
+
+#define DUE(fd, want) CHECK_EQ(readable(fd), (want))
+
+/* Exactness, in one process: before and after every call, readable == a receive would not wait. */
+static void doorbell_is_exact(void)
+{
+	unsigned char a[100] = { 1 }, b[200] = { 2 }, buf[4096];
+	struct iovec v[8], got[8];
+	struct lipc_ring *p, *c;
+	const void *data;
+	size_t len;
+	int fd;
+
+	ring();
+	p = open_ring(LIPC_SEND, 4096);
+	c = open_ring(LIPC_RECV, 4096);
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	DUE(fd, false);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	DUE(fd, false);
+	CHECK_SYS(lipc_ring_push(p, a, sizeof(a), 0));
+	DUE(fd, true);
+	CHECK_SYS(lipc_ring_push(p, b, sizeof(b), 0));
+	DUE(fd, true);
+	/* Counted after the records held: the second is due while the first is peeked. */
+	CHECK_EQ(lipc_ring_peek(c, &data, &len, 0), 1);
+	CHECK_EQ(len, sizeof(a));
+	DUE(fd, true);
+	CHECK_SYS(lipc_ring_release(c));
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	CHECK_EQ(len, sizeof(b));
+	DUE(fd, false);
+	CHECK_ERR(lipc_ring_peek(c, &data, &len, 0), EAGAIN);
+	DUE(fd, false);
+	/* The last record peeked and held: nothing after it is due. */
+	CHECK_SYS(lipc_ring_push(p, a, 10, 0));
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_peek(c, &data, &len, 0), 1);
+	DUE(fd, false);
+	CHECK_SYS(lipc_ring_release(c));
+	DUE(fd, false);
+	/* Batches. */
+	for (int i = 0; i < 3; i++)
+		v[i] = (struct iovec){ .iov_base = a, .iov_len = 10u * (unsigned)(i + 1) };
+	CHECK_EQ(lipc_ring_push_many(p, v, 3, 0), 3);
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_peek_many(c, got, 2, 0), 2);
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_peek_many(c, got, 8, 0), 1);
+	DUE(fd, false);
+	CHECK_ERR(lipc_ring_peek_many(c, got, 8, 0), EAGAIN);
+	DUE(fd, false);
+	CHECK_SYS(lipc_ring_release(c));
+	DUE(fd, false);
+	CHECK_EQ(lipc_ring_push_many(p, v, 3, 0), 3);
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_peek_many(c, got, 8, 0), 3);
+	DUE(fd, false);
+	CHECK_SYS(lipc_ring_release(c));
+	DUE(fd, false);
+	/* The end of the stream is due once, then nothing until a producer comes. */
+	CHECK_SYS(lipc_ring_push(p, a, 10, 0));
+	CHECK_SYS(lipc_ring_close(p));
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 0);
+	DUE(fd, false);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	DUE(fd, false);
+	/* Asked for again: the same descriptor, and the state unchanged. */
+	CHECK_EQ(lipc_ring_fd(c), fd);
+	DUE(fd, false);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* The descriptor of a ring made with records in it, and the producer's: EBADF; no fd leaks. */
+static void doorbell_descriptor(void)
+{
+	unsigned char buf[64] = { 0 };
+	struct lipc_ring *p, *c;
+	int before, fd;
+	size_t len;
+
+	ring();
+	before = check_open_fds();
+	p = open_ring(LIPC_SEND, 4096);
+	CHECK_ERR(lipc_ring_fd(p), EBADF);
+	CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
+	c = open_ring(LIPC_RECV, 4096);
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	CHECK_EQ(lipc_ring_fd(c), fd);
+	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	DUE(fd, true); /* a record was there before the doorbell */
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	DUE(fd, false);
+	CHECK_SYS(lipc_ring_push(p, buf, 8, 0)); /* rung: the producer opened its socket */
+	DUE(fd, true);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_EQ(check_open_fds(), before);
+	CHECK_ERR(fcntl(fd, F_GETFD), EBADF);
+	/* A ring closed before anyone asked: nothing made, nothing left. */
+	c = open_ring(LIPC_RECV, 4096);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_EQ(check_open_fds(), before);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* poll() until readable: the test's timeout is what catches a wake-up lost for good. */
+static void wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	while (poll(&pfd, 1, -1) < 0)
+		CHECK_EQ(errno, EINTR);
+}
+
+/*
+ * A million records from another process, the consumer switching between a poll() loop with
+ * receives of timeout 0 and plain receives that wait (one or a batch), in runs of random length:
+ * every record arrives, in order, intact, and no poll() sleeps through one.
+ */
+static void doorbell_alternating(void)
+{
+	const uint64_t n = 1000 * 1000;
+	struct lipc_ring *c;
+	struct iovec v[16];
+	uint32_t rnd = 7;
+	uint64_t seq = 0, polls = 0, empty = 0;
+	const void *data;
+	size_t len;
+	pid_t pid;
+	int fd;
+
+	ring();
+	c = open_ring(LIPC_RECV, 16 * 1024);
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	pid = producer(0, n, 16 * 1024, 2000);
+	while (seq < n) {
+		uint64_t run;
+
+		rnd = rnd * 1103515245u + 12345u;
+		run = 1 + (rnd >> 8) % 2000;
+		if (rnd & 0x10000) {
+			/* Poll mode: sleep in poll(), then take what is there. */
+			for (uint64_t end = seq + run; seq < end && seq < n;) {
+				int got;
+
+				wait_readable(fd);
+				polls++;
+				got = lipc_ring_peek_many(c, v, 1 + (rnd >> 4) % 16, 0);
+				if (got < 0 && errno == EAGAIN) {
+					empty++; /* the producer's attach, or a ring raced */
+					continue;
+				}
+				if (got <= 0)
+					check_fail(__FILE__, __LINE__, "record %llu: %d %s",
+						   (unsigned long long)seq, got, strerror(errno));
+				for (int i = 0; i < got; i++)
+					check_record(v[i].iov_base, v[i].iov_len, seq++);
+				CHECK_SYS(lipc_ring_release(c));
+			}
+		} else if (rnd & 0x20000) {
+			for (uint64_t end = seq + run; seq < end && seq < n;) {
+				int got = lipc_ring_peek_many(c, v, 16, -1);
+
+				CHECK(got > 0);
+				for (int i = 0; i < got; i++)
+					check_record(v[i].iov_base, v[i].iov_len, seq++);
+				CHECK_SYS(lipc_ring_release(c));
+			}
+		} else {
+			for (uint64_t end = seq + run; seq < end && seq < n; seq++) {
+				CHECK_EQ(lipc_ring_peek(c, &data, &len, -1), 1);
+				check_record(data, len, seq);
+				CHECK_SYS(lipc_ring_release(c));
+			}
+		}
+	}
+	wait_readable(fd); /* the end of the stream rings too */
+	CHECK_EQ(lipc_ring_peek(c, &data, &len, 0), 0);
+	DUE(fd, false);
+	CHECK_EQ(check_wait(pid), 0);
+	/* Spurious wake-ups are allowed, not many: one per producer attach, or a lost race. */
+	CHECK(empty * 10 <= polls + 10);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
+ * A producer SIGKILLed while the consumer sleeps in poll(): the kernel wakes it (the producer's
+ * pidfd in the set), and the receive reports ECONNRESET. A producer that attaches while the
+ * consumer waits is watched too (it rings once as it attaches), and the bell works for it.
+ */
+static void doorbell_producer_killed(void)
+{
+	unsigned char buf[4096];
+	struct lipc_ring *c;
+	size_t len;
+	int fd, go[2];
+	pid_t pid;
+
+	ring();
+	c = open_ring(LIPC_RECV, 4096);
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	for (int round = 0; round < 3; round++) {
+		uint64_t seq = 0;
+
+		CHECK_SYS(pipe2(go, O_CLOEXEC));
+		pid = check_fork();
+		if (pid == 0) {
+			struct lipc_ring *p = open_ring(LIPC_SEND, 0);
+			char x;
+
+			close(go[1]);
+			for (uint64_t s = 0; s < 100; s++)
+				CHECK_SYS(lipc_ring_push(
+					p, buf, make_record(buf, s, size_of(s, 1000)), -1));
+			/* Round 0: killed while the consumer sleeps in poll(); then by itself. */
+			if (round == 0)
+				CHECK_EQ(read(go[0], &x, 1), 0);
+			raise(SIGKILL);
+		}
+		close(go[0]);
+		while (seq < 100) {
+			wait_readable(fd);
+			if (lipc_ring_pop(c, buf, sizeof(buf), &len, 0) == 1)
+				check_record(buf, len, seq++);
+			else
+				CHECK_EQ(errno, EAGAIN); /* the attach's ring */
+		}
+		if (round == 0) {
+			/* Another process kills it once we sleep in poll(). */
+			pid_t killer = check_fork();
+
+			if (killer == 0) {
+				while (!check_asleep_in(getppid(), SYS_poll, NULL) &&
+				       !check_asleep_in(getppid(), SYS_ppoll, NULL))
+					sched_yield();
+				kill(pid, SIGKILL);
+				_exit(0);
+			}
+			wait_readable(fd);
+			CHECK_EQ(check_wait(killer), 0);
+		} else {
+			wait_readable(fd);
+		}
+		close(go[1]);
+		CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), ECONNRESET);
+		DUE(fd, false);
+		CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	}
+	/* And a producer that closes cleanly after them: its records, its end. */
+	pid = producer(0, 1000, 0, 1000);
+	for (uint64_t seq = 0; seq < 1000;) {
+		wait_readable(fd);
+		if (lipc_ring_pop(c, buf, sizeof(buf), &len, 0) == 1)
+			check_record(buf, len, seq++);
+		else
+			CHECK_EQ(errno, EAGAIN);
+	}
+	wait_readable(fd);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 0);
+	DUE(fd, false);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* The doorbell's fields of the header (struct ring_shared in src/ring.c). */
+#define CONSUMER_BELL_AT 400
+#define BELL_TOKEN_AT	 408
+#define PRODUCER_PID_AT	 532
+
+/*
+ * A hostile header: a pid that names another process, a token that names another socket, a bell
+ * armed by nobody. The worst is a spurious or a missed wake-up: the consumer's receives still
+ * tell the truth, nothing crashes, and the producer rings nothing but a "lipc/bell/" name.
+ */
+static void doorbell_hostile_header(void)
+{
+	unsigned char buf[64] = { 0 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct lipc_ring *p, *c;
+	_Atomic uint32_t *bell;
+	_Atomic uint64_t *token;
+	_Atomic int32_t *ppid;
+	unsigned char *m;
+	char path[PATH_MAX], x;
+	int fd, mfd, stranger, hold[2];
+	socklen_t salen;
+	size_t len;
+	pid_t other;
+
+	ring();
+	p = open_ring(LIPC_SEND, 4096);
+	c = open_ring(LIPC_RECV, 4096);
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	mfd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	CHECK(m != MAP_FAILED);
+	bell = (_Atomic uint32_t *)(m + CONSUMER_BELL_AT);
+	token = (_Atomic uint64_t *)(m + BELL_TOKEN_AT);
+	ppid = (_Atomic int32_t *)(m + PRODUCER_PID_AT);
+	CHECK_EQ(*ppid, getpid()); /* the layout this test writes */
+
+	/* The producer's pid replaced by another live process's: the consumer watches it. */
+	CHECK_SYS(pipe2(hold, O_CLOEXEC));
+	other = check_fork();
+	if (other == 0) {
+		close(hold[1]);
+		(void)!read(hold[0], &x, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	*ppid = other;
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	DUE(fd, false);
+	close(hold[1]);
+	CHECK_EQ(check_wait(other), 0);
+	/* It died: one spurious wake-up, the lock says the producer lives, and that is all. */
+	(void)readable(fd);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	DUE(fd, false);
+	/* Pids that name nobody, or everybody: nothing to watch. */
+	const int32_t pids[] = { 0, -1, INT32_MIN, INT32_MAX, 1 };
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		*ppid = pids[i];
+		CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+		DUE(fd, false);
+		CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
+		DUE(fd, true);
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		DUE(fd, false);
+	}
+
+	/*
+	 * A token overwritten after the consumer armed: the producer rings the name it reads,
+	 * which is always "lipc/bell/" and 16 hex digits; the consumer misses that wake-up, and
+	 * its receive finds the record all the same. Its next arming writes its own token back.
+	 */
+	stranger = (int)CHECK_SYS(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			    (size_t)snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+					     "lipc/bell/%016llx", 0x0123456789abcdefull));
+	CHECK_SYS(bind(stranger, (struct sockaddr *)&sa, salen));
+	*token = 0x0123456789abcdefull;
+	CHECK_EQ(*bell, 1u); /* armed by the consumer's last receive */
+	CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
+	CHECK_EQ(recv(stranger, &x, 1, 0), 1); /* the bell rang where the header said */
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	DUE(fd, false);
+	CHECK(*token != 0x0123456789abcdefull);
+	CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
+	DUE(fd, true);
+	CHECK_ERR(recv(stranger, &x, 1, 0), EAGAIN);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	/* Any token, any arming: the producer rings nobody, or a lipc bell; no crash. */
+	for (uint64_t t = 1; t; t <<= 7) {
+		*token = t * 0x9E3779B97F4A7C15ull;
+		*bell = (uint32_t)t | 1u;
+		CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	}
+	DUE(fd, false);
+	CHECK_ERR(recv(stranger, &x, 1, 0), EAGAIN);
+	close(stranger);
+	munmap(m, 4096);
+	close(mfd);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* shm: through the channel: a receiver's lipc_chan_fd() is exact too; a sender's is ENOTSUP. */
+static void doorbell_channel(void)
+{
+	char addr[sizeof(ring_name) + 8];
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_msg m[8], one = LIPC_MSG_INIT;
+	struct lipc_chan *tx, *rx;
+	int fd;
+
+	snprintf(addr, sizeof(addr), "shm:%s", ring());
+	o.capacity = 4096;
+	o.timeout_ms = 0;
+	rx = lipc_chan_open(addr, LIPC_RECV, &o);
+	CHECK(rx != NULL);
+	tx = lipc_chan_open(addr, LIPC_SEND, &o);
+	CHECK(tx != NULL);
+	CHECK_ERR(lipc_chan_fd(tx), ENOTSUP);
+	fd = (int)CHECK_SYS(lipc_chan_fd(rx));
+	CHECK_EQ(lipc_chan_fd(rx), fd);
+	/* The sender attached after the receiver: its attach may have rung once. */
+	CHECK_ERR(lipc_chan_recv(rx, &one), EAGAIN);
+	DUE(fd, false);
+	CHECK_SYS(lipc_chan_send(tx, "one", 3));
+	DUE(fd, true);
+	CHECK_SYS(lipc_chan_send(tx, "two", 3));
+	DUE(fd, true);
+	CHECK_EQ(lipc_chan_recv(rx, &one), 1);
+	CHECK(one.len == 3 && !memcmp(one.data, "one", 3));
+	DUE(fd, true); /* "one" is held until the next receive: "two" is due */
+	CHECK_EQ(lipc_chan_recv(rx, &one), 1);
+	CHECK(one.len == 3 && !memcmp(one.data, "two", 3));
+	DUE(fd, false);
+	CHECK_ERR(lipc_chan_recv(rx, &one), EAGAIN);
+	DUE(fd, false);
+	for (int i = 0; i < 5; i++)
+		m[i] = (struct lipc_msg){ .struct_size = sizeof(m[i]), .data = "abcde", .len = 5 };
+	CHECK_EQ(lipc_chan_send_many(tx, m, 5), 5);
+	DUE(fd, true);
+	for (int i = 0; i < 8; i++)
+		m[i] = (struct lipc_msg){ .struct_size = sizeof(m[i]) };
+	CHECK_EQ(lipc_chan_recv_many(rx, m, 3), 3);
+	DUE(fd, true);
+	CHECK_EQ(lipc_chan_recv_many(rx, m, 8), 2);
+	DUE(fd, false);
+	CHECK_ERR(lipc_chan_recv_many(rx, m, 8), EAGAIN);
+	DUE(fd, false);
+	CHECK_SYS(lipc_chan_close(tx));
+	DUE(fd, true);
+	CHECK_EQ(lipc_chan_recv(rx, &one), 0);
+	DUE(fd, false);
+	CHECK_SYS(lipc_chan_close(rx));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
@@ -1805,4 +2252,6 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST_T(batches_across_processes, 300), TEST(batch_calls),
 	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
 	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
-	   TEST_T(channel_batches, 120))
+	   TEST_T(channel_batches, 120), TEST(doorbell_is_exact), TEST(doorbell_descriptor),
+	   TEST_T(doorbell_alternating, 300), TEST_T(doorbell_producer_killed, 120),
+	   TEST(doorbell_hostile_header), TEST(doorbell_channel))

@@ -11,8 +11,10 @@
  * lipc_ring_unlink(). One producer and one consumer may be attached at a time; each holds a lock
  * for as long as it is attached, so the other side learns that it died (the kernel drops the
  * lock) without any timeout a debugger pause could trip, and a new producer or consumer can
- * take its place. The consumer never trusts the shared memory: every index and length it reads
- * is checked, and a corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
+ * take its place. A consumer that waits on other things too polls the ring's doorbell
+ * (lipc_ring_fd()), which the producer rings only when the consumer sleeps in such a poll. The
+ * consumer never trusts the shared memory: every index and length it reads is checked, and a
+ * corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
  *
  * Another user. A ring that is there already is joined only when it belongs to this user or to
  * root and nobody else may write it (the join policy, lipc/chan.h): another user could have
@@ -194,12 +196,17 @@ int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, in
 
 /*
  * Consumer (since 1.2): the ring's doorbell, a descriptor that poll(2) and epoll(7) report
- * readable exactly when lipc_ring_peek() or lipc_ring_pop() would return without waiting (a
- * record, the end of the stream, or an error is there). The producer rings it only while the
+ * readable exactly when lipc_ring_peek() or lipc_ring_pop() would return without waiting for a
+ * record after those held (a record, the end of the stream, a dead producer or an error is
+ * there; a record peeked and not released is not counted: peeking it again needs no bell).
+ * Take what is there with a timeout of 0, then poll again. The producer rings it only while the
  * consumer has said that it waits in a poll, after a receive found the ring empty, so the bell
- * costs nothing while both sides are awake. The descriptor belongs to the ring: never close or
- * read it; it is valid until lipc_ring_close(). Returns it (the same one at every call), or -1
- * with errno (EBADF for a producer).
+ * costs nothing while both sides are awake. One wake-up may find nothing (EAGAIN): a producer
+ * that attaches rings once, so that the consumer watches its death. A producer in another
+ * network namespace cannot ring it (its records and its end are seen at the next receive
+ * only), and one in another pid namespace cannot be watched (its death is seen so). The descriptor
+ * belongs to the ring: never close or read it; it is valid until lipc_ring_close(). Returns it (the
+ * same one at every call), or -1 with errno (EBADF for a producer).
  */
 int lipc_ring_fd(struct lipc_ring *ring);
 

@@ -115,6 +115,21 @@ static int ring_close(struct lipc_chan *c)
 	return lipc_ring_close(r);
 }
 
+/*
+ * A receiver's descriptor is the ring's doorbell. It counts the records after the one the last
+ * receive handed out and still holds (released at the next receive), which is what the next
+ * receive returns: nothing is read ahead that the doorbell would not show, so no pending hook.
+ * A sender waits on its consumer's futex, which no poll() sees.
+ */
+static int ring_fd(struct lipc_chan *c)
+{
+	if (c->role != LIPC_RECV) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return lipc_ring_fd(c->priv);
+}
+
 static const char *ring_explain(int err)
 {
 	switch (err) {
@@ -145,4 +160,5 @@ const struct lipc_transport lipc__ring_transport = {
 	.set_timeout = ring_set_timeout,
 	.close = ring_close,
 	.explain = ring_explain,
+	.fd = ring_fd,
 };
