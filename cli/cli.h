@@ -27,6 +27,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
+int cmd_relay(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_sem(int argc, char **argv);
 int cmd_send(int argc, char **argv);

@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{ "send", cmd_send, "send messages to an address" },
 	{ "recv", cmd_recv, "print the messages that arrive at an address" },
+	{ "relay", cmd_relay, "send every message that arrives at one address to another" },
 	{ "lock", cmd_lock, "run a command while holding a file lock, or show the locks" },
 	{ "signal", cmd_signal, "send a signal to a process, or wait for signals" },
 	{ "sem", cmd_sem, "create, post, wait on, read or remove a semaphore" },
@@ -33,7 +34,7 @@ static void help(void)
 	       "Linux IPC techniques, live between real processes.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
-	printf("\nAddresses (send, recv):\n"
+	printf("\nAddresses (send, recv, relay):\n"
 	       "  fifo:PATH      a named pipe; created when missing, removed by its creator\n"
 	       "  mq:/NAME       a POSIX message queue; created when missing, kept until removed\n"
 	       "  sysv-mq:KEY    a System V message queue (KEY: decimal, 0x hex, or @PATH[:PROJ]\n"
@@ -44,6 +45,7 @@ static void help(void)
 	       "                 is abstract (no file)\n"
 	       "  unix-dgram:PATH, unix-seqpacket:PATH  datagram and seqpacket sockets\n"
 	       "  tcp:HOST:PORT  TCP; HOST may be [IPV6]; tcp::PORT is loopback\n"
+	       "  stdio:         standard input (recv, relay FROM) or output (send, relay TO)\n"
 	       "\nRun 'lipc COMMAND --help' for the options of a command.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
