@@ -303,15 +303,16 @@ struct source {
 	ino_t ino;
 };
 
+/* The sources, and how many the handler may look at (0 before they are set up and after). */
 static struct source *srcs;
-static size_t nsrcs;
+static volatile sig_atomic_t nsrcs;
 
 static void remove_made(int sig)
 {
 	struct stat st;
 
 	/* Only async-signal-safe calls: fstatat(), unlinkat(), then die of the same signal. */
-	for (size_t i = 0; i < nsrcs; i++)
+	for (sig_atomic_t i = 0; i < nsrcs; i++)
 		if (srcs[i].made &&
 		    fstatat(srcs[i].dirfd, srcs[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    st.st_dev == srcs[i].dev && st.st_ino == srcs[i].ino)
@@ -367,7 +368,7 @@ static int close_sources(void)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < nsrcs; i++) {
+	for (size_t i = 0; i < (size_t)nsrcs; i++) {
 		const char *address = srcs[i].ca.address;
 		bool open = srcs[i].c != NULL;
 
@@ -389,7 +390,7 @@ static _Noreturn void fail_sources(void)
 /* Open every address, and the descriptor each is waited on with; exit 1 saying why one fails. */
 static void open_sources(struct pollfd *pfds)
 {
-	for (size_t i = 0; i < nsrcs; i++) {
+	for (size_t i = 0; i < (size_t)nsrcs; i++) {
 		struct source *s = &srcs[i];
 
 		s->ca.opts.on_create = made_hook;
@@ -510,7 +511,7 @@ static int recv_many_addresses(struct chan_args *base, char **addresses, size_t 
 			free(e);
 		}
 	}
-	nsrcs = n;
+	nsrcs = (sig_atomic_t)n;
 	open_sources(pfds);
 	if (verbose)
 		for (size_t i = 0; i < n; i++)
@@ -565,11 +566,12 @@ static int recv_many_addresses(struct chan_args *base, char **addresses, size_t 
 	release_signals();
 	if (close_sources() < 0)
 		ret = EXIT_FAILURE;
+	/* The handler stays installed: it must find an empty list before the list goes. */
+	nsrcs = 0;
 	for (size_t i = 0; i < n; i++)
 		free(srcs[i].from);
 	free(srcs);
 	srcs = NULL;
-	nsrcs = 0;
 	free(pfds);
 	return ret;
 }
