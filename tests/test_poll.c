@@ -578,6 +578,108 @@ static void poll_clients_tcp(void)
 	clients(&transports[7]);
 }
 
+/*
+ * Packets a receive took from the kernel and did not hand out: a datagram over max_msg ends a
+ * batch before it (and is EMSGSIZE by itself), so the one after it waits in the receiver, which
+ * the descriptor must show although the socket's queue is empty. The same for seqpacket records.
+ */
+static void cut(const struct transport *t)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct lipc_msg msgs[3] = { LIPC_MSG_INIT, LIPC_MSG_INIT, LIPC_MSG_INIT };
+	struct pair pair, *p = &pair;
+	char big[100];
+
+	memset(big, 'x', sizeof(big));
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->what = "cut";
+	p->wfd = -1;
+	check_path_addr(p->address, sizeof(p->address), t->name);
+	o.timeout_ms = 0;
+	o.max_msg = 16;
+	p->rx = lipc_chan_open(p->address, LIPC_RECV, &o);
+	CHECK(p->rx != NULL);
+	p->fd = CHECK_SYS(lipc_chan_fd(p->rx));
+	open_sender(p);
+	if (t->listener)
+		expect_work(p, "a client connected and sent nothing");
+	send_text(p, "a");
+	CHECK_SYS(lipc_chan_send(p->tx, big, sizeof(big)));
+	send_text(p, "b");
+	expect_ready(p, "three sent, the second over max_msg");
+	CHECK_EQ(recv_agrees(p, msgs, 3, "three sent, the second over max_msg"), 1);
+	CHECK(msgs[0].len == 1 && !memcmp(msgs[0].data, "a", 1));
+	/* The socket's queue is empty now: what is left is in the receiver. */
+	expect_ready(p, "the cut one and the last one taken, not handed out");
+	CHECK_ERR(recv_agrees(p, msgs, 3, "the cut one"), EMSGSIZE);
+	expect_msg(p, "b", "the one after the cut one");
+	expect_quiet(p, "all three received");
+	close_pair(p);
+}
+
+static void poll_cut_unix_dgram(void)
+{
+	cut(&transports[5]);
+}
+
+static void poll_cut_seqpacket(void)
+{
+	cut(&transports[6]);
+}
+
+/*
+ * A listener that closes a connection takes it out of its epoll set first: a child forked
+ * while the connection was open holds it too, so the close alone would leave it in the set,
+ * readable (its end) for ever after.
+ */
+static void poll_forked_child(void)
+{
+	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
+	struct pair pair, *p = &pair;
+	struct lipc_chan *a, *b;
+	int hold[2], held[2];
+	pid_t pid;
+
+	open_receiver(p, &transports[4], 0);
+	p->fd = CHECK_SYS(lipc_chan_fd(p->rx));
+	o.timeout_ms = MUST_MS;
+	a = lipc_chan_open(p->address, LIPC_SEND, &o);
+	b = lipc_chan_open(p->address, LIPC_SEND, &o);
+	CHECK(a && b);
+	CHECK_SYS(lipc_chan_send(a, "a", 1));
+	CHECK_SYS(lipc_chan_send(b, "b", 1));
+	expect_ready(p, "two clients sent");
+	CHECK_EQ(recv_agrees(p, &(struct lipc_msg)LIPC_MSG_INIT, 1, "two clients sent"), 1);
+	CHECK_EQ(recv_agrees(p, &(struct lipc_msg)LIPC_MSG_INIT, 1, "one of two received"), 1);
+	expect_quiet(p, "both received");
+	CHECK_SYS(pipe2(hold, O_CLOEXEC));
+	CHECK_SYS(pipe2(held, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) { /* holds a copy of every connection until the test lets it go */
+		char byte;
+
+		close(hold[1]);
+		close(held[0]);
+		lipc_chan_close(a); /* the clients' ends are the parent's to close */
+		lipc_chan_close(b);
+		CHECK_EQ(write(held[1], "h", 1), 1);
+		_exit(read(hold[0], &byte, 1) == 0 ? 0 : 1);
+	}
+	close(hold[0]);
+	close(held[1]);
+	CHECK_EQ(read(held[0], &(char){ 0 }, 1), 1); /* the child closed its copies of a and b */
+	close(held[0]);
+	CHECK_SYS(lipc_chan_close(a));
+	expect_work(p, "a client left while the child holds its connection");
+	expect_quiet(p, "its connection closed while the child holds a copy");
+	close(hold[1]);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_chan_close(b));
+	expect_ready(p, "the last client left");
+	close_pair(p);
+}
+
 /* A sender's descriptor: writable while a send has room, for what can tell. */
 
 /* A POSIX queue of two: full after two, room again after one receive. */
@@ -965,5 +1067,6 @@ static void epoll_all(void)
 CHECK_MAIN(TEST(poll_fifo), TEST(poll_pipe), TEST(poll_mq), TEST(poll_sysv_mq), TEST(poll_unix),
 	   TEST(poll_unix_dgram), TEST(poll_unix_seqpacket), TEST(poll_tcp), TEST(poll_shm),
 	   TEST(poll_stdio), TEST(poll_fifo_keep), TEST(poll_partial), TEST(poll_clients_unix),
-	   TEST(poll_clients_seqpacket), TEST(poll_clients_tcp), TEST(writable_mq),
+	   TEST(poll_clients_seqpacket), TEST(poll_clients_tcp), TEST(poll_cut_unix_dgram),
+	   TEST(poll_cut_seqpacket), TEST(poll_forked_child), TEST(writable_mq),
 	   TEST(writable_unix_dgram), TEST(writable_fifo), TEST(poll_edges), TEST_T(epoll_all, 240))

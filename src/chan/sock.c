@@ -890,6 +890,7 @@ static int listener_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t
 		int r = records ? take_records(c, msgs, n, limit) : take_lines(c, msgs, n);
 		struct epoll_event ev[WAIT_EVENTS];
 		bool listener = false;
+		int stale = 0;
 
 		sweep(s);
 		if (r != 0)
@@ -921,7 +922,15 @@ static int listener_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t
 				listener = true;
 			else if (cn)
 				cn->ready = true;
+			else
+				stale++;
 		}
+		/*
+		 * Only events of no connection served (cannot happen while sweep() takes each
+		 * out of the set before closing it): the wait is not done again and again.
+		 */
+		if (stale == r && lipc__remaining_ms(&d) == 0)
+			return lipc__timed_out(c->timeout_ms);
 		if (listener && accept_all(c) < 0) {
 			listen_sync(s);
 			return -1;
