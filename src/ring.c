@@ -86,7 +86,9 @@
  * say the truth: when something is due, a byte is queued (the producer took the bell and rang,
  * or the consumer sends one to itself); when nothing is, it drains the socket and arms. While
  * records keep coming that costs one load and nothing else; a consumer that never asks for the
- * descriptor pays one predictable branch. A killed producer cannot ring: the consumer watches
+ * descriptor pays one predictable branch. Between a producer's exchange and its datagram, a
+ * consumer that takes the record, drains and arms again gets the datagram late: one spurious
+ * wake-up, which the next receive drains. A killed producer cannot ring: the consumer watches
  * its death through a pidfd in the same epoll set (which is what lipc_ring_fd() returns). The
  * producer stores its pid in the header as it attaches, before it counts itself in; the
  * consumer opens a pidfd for it when it arms and believes it only as far as the kernel vouches:
@@ -1245,12 +1247,15 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 
 /*
  * After every consumer call, once the doorbell exists: keep it readable exactly while the next
- * call would not wait (bell_update()). One predictable branch without a doorbell.
+ * call would not wait (bell_update()). One predictable branch without a doorbell; with one,
+ * while records keep coming (rung, not armed, the next record ready: nothing to change), one
+ * load of the line the next call reads anyway.
  */
 static void bell_update(struct lipc_ring *r);
 #define BELL(r)                                                                                    \
 	do {                                                                                       \
-		if (__builtin_expect((r)->bell_ep >= 0, 0))                                        \
+		if (__builtin_expect((r)->bell_ep >= 0, 0) &&                                      \
+		    !((r)->rung && !(r)->armed && record_ready(r)))                                \
 			bell_update(r);                                                            \
 	} while (0)
 
@@ -1557,9 +1562,11 @@ static void bell_quiet(struct lipc_ring *r)
 	n = epoll_wait(r->bell_ep, ev, 4, 0);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.fd == r->bell_sock) {
-			while (recv(r->bell_sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
-			       errno == EINTR)
-				;
+			/* Bounded: a stranger's flood costs spurious wake-ups, not a loop. */
+			for (int k = 0; k < 64; k++)
+				if (recv(r->bell_sock, buf, sizeof(buf), MSG_DONTWAIT) < 0 &&
+				    errno != EINTR)
+					break;
 		} else if (ev[i].data.fd == r->bell_timer) {
 			uint64_t ticks;
 
@@ -1580,7 +1587,8 @@ static void bell_quiet(struct lipc_ring *r)
 		r->armed = true;
 	}
 	bell_watch(r);
-	if (bell_due(r, true))
+	/* A producer watched tells its death itself: its lock is asked only when it is not. */
+	if (bell_due(r, r->bell_pidfd < 0))
 		bell_keep_rung(r);
 	else if (brief)
 		bell_brief(r);
@@ -2122,6 +2130,7 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	return r;
 
 out_close:
+	bell_close(r); /* a producer may have rung already (adopt_orphan, the attach) */
 	if (r->sh)
 		unmap_object(r->sh);
 out_close_fd:

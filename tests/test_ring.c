@@ -2001,6 +2001,16 @@ static void doorbell_alternating(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/* Is pid asleep in poll() (ppoll() where the architecture has no poll system call)? */
+static bool asleep_in_poll(pid_t pid)
+{
+#ifdef SYS_poll
+	if (check_asleep_in(pid, SYS_poll, NULL))
+		return true;
+#endif
+	return check_asleep_in(pid, SYS_ppoll, NULL);
+}
+
 /*
  * A producer SIGKILLed while the consumer sleeps in poll(): the kernel wakes it (the producer's
  * pidfd in the set), and the receive reports ECONNRESET. A producer that attaches while the
@@ -2048,8 +2058,7 @@ static void doorbell_producer_killed(void)
 			pid_t killer = check_fork();
 
 			if (killer == 0) {
-				while (!check_asleep_in(getppid(), SYS_poll, NULL) &&
-				       !check_asleep_in(getppid(), SYS_ppoll, NULL))
+				while (!asleep_in_poll(getppid()))
 					sched_yield();
 				kill(pid, SIGKILL);
 				_exit(0);

@@ -70,6 +70,13 @@ struct bench_case {
 	enum bench_lock lock_kind; /* HOW_LOCK */
 };
 
+/*
+ * HOW_CHAN, in flags beside LIPC_CHAN_*, the bench's own: the receiver waits in poll() on
+ * lipc_chan_fd() and receives with a timeout of 0 (shm-poll, message.c). Taken out of the
+ * flags before they reach the channel.
+ */
+#define BENCH_CHAN_POLL 0x80000000u
+
 extern const struct bench_case bench_cases[];
 extern const size_t bench_n_cases;
 

@@ -115,6 +115,8 @@ const struct bench_case bench_cases[] = {
 	  BENCH_MESSAGE, HOW_CHAN, "shm", 0, 0 },
 	{ "shm-spin", "the LinuxIPC ring, busy-polling (shm:/NAME, LIPC_CHAN_SPIN)",
 	  BENCH_MESSAGE, HOW_CHAN, "shm", LIPC_CHAN_SPIN, 0 },
+	{ "shm-poll", "the LinuxIPC ring, the receiver in poll() on its doorbell (lipc_chan_fd) "
+	  "and receiving with a timeout of 0", BENCH_MESSAGE, HOW_CHAN, "shm", BENCH_CHAN_POLL, 0 },
 	{ "raw-ring", "a bare ring in shared memory (cached indices, busy-polling, sched_yield() "
 	  "on one CPU): shm's overhead shows against it", BENCH_MESSAGE, HOW_RAW_RING, NULL, 0, 0 },
 	{ "relay-mq", "mq -> lipc relay -> mq each way: mq's round trip with a relay hop added "

@@ -10,6 +10,7 @@
  * mechanism cannot carry is n/a, saying what sets the limit.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,7 @@ struct msg_end {
 	enum bench_fault fault;
 	const char *limit_what; /* what sets the largest message, for n/a */
 	const char *limit_knob; /* and where to change it: " (kernel.msgmax)" */
+	int poll_fd;		/* BENCH_CHAN_POLL: the receiver's lipc_chan_fd(), else -1 */
 };
 
 static void msg_begin(struct msg_end *e, size_t size)
@@ -314,7 +316,13 @@ static void msg_recv(const struct side *s, struct msg_end *e)
 		e->got_len = e->size;
 		return;
 	}
-	r = lipc_chan_recv(e->rx, &m);
+	/* shm-poll: asleep in poll() only when a receive that does not wait found nothing. */
+	while ((r = lipc_chan_recv(e->rx, &m)) < 0 && errno == EAGAIN && e->poll_fd >= 0) {
+		struct pollfd p = { .fd = e->poll_fd, .events = POLLIN };
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			die(s, "poll: %s", strerror(errno));
+	}
 	if (r == 0)
 		die(s, "the channel ended in the middle of the measurement");
 	if (r < 0)
@@ -560,7 +568,7 @@ static void close_ends(struct msg_end *e)
 int run_pipes(struct side *s, bool raw, unsigned char *pattern)
 {
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
-	struct msg_end e = { .raw = raw };
+	struct msg_end e = { .raw = raw, .poll_fd = -1 };
 	int ab[2], ba[2];
 	size_t limit;
 
@@ -602,7 +610,7 @@ static struct lipc_chan_opts chan_opts(const struct side *s, const struct bench_
 	struct lipc_chan_opts o = LIPC_CHAN_OPTS_INIT;
 	size_t max = s->plan->max_size;
 
-	o.flags = LIPC_CHAN_FRAMED | c->flags;
+	o.flags = LIPC_CHAN_FRAMED | (c->flags & ~BENCH_CHAN_POLL);
 	o.max_msg = max;
 	o.capacity = ring_capacity(max);
 	/*
@@ -707,7 +715,7 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 	     unsigned char *pattern)
 {
 	struct lipc_chan_opts tx = chan_opts(s, c), rx;
-	struct msg_end e = { 0 };
+	struct msg_end e = { .poll_fd = -1 };
 	char ba[sizeof(ob->ba)], ab[sizeof(ob->ab)];
 	size_t limit[4];
 
@@ -748,6 +756,10 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 			relays_start(s, c, ob);
 	}
 	limit_of(e.tx_addr.scheme, &e);
+	if (c->flags & BENCH_CHAN_POLL) {
+		if (lipc_chan_set_timeout(e.rx, 0) < 0 || (e.poll_fd = lipc_chan_fd(e.rx)) < 0)
+			die(s, "lipc_chan_fd: %s", lipc_addr_strerror(&e.rx_addr, errno));
+	}
 	msg_buffers(s, &e, pattern);
 	run_messages(s, &e, limit[0]);
 	close_ends(&e);
@@ -780,7 +792,7 @@ int run_raw_ring(struct side *s, unsigned char *pattern)
 {
 	size_t cap = ring_capacity(s->plan->max_size), len = 2 * (RING_DATA + cap);
 	struct ring_end ends[2];
-	struct msg_end e = { .limit_what = "half the ring", .limit_knob = "" };
+	struct msg_end e = { .limit_what = "half the ring", .limit_knob = "", .poll_fd = -1 };
 	unsigned char *map;
 
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,

@@ -14,13 +14,20 @@
  * record and what several held mean for lipc_ring_peek() and lipc_ring_pop(), and releases them
  * all at once; the producer pushes its records with lipc_ring_push_many().
  *
+ * The consumer asks for its doorbell (lipc_ring_fd()) first, and before every call the test
+ * polls it with a timeout of 0: readable exactly when the call then returns anything but EAGAIN,
+ * whatever the header says. With flag 8 the doorbell's fields are scribbled over first (armed,
+ * a token and a pid from the input), which may cost wake-ups, never a crash or a lie.
+ *
  * Input: byte 0 flags (1: run a producer too, 2: head as given rather than tail plus a small
- * delta, 4: overwrite the static header, 0x30: producer generation, 0x40: producer closed, 0x80:
- * the batch calls), bytes 1-8 tail, 9-16 head (or its delta), 17-48 the static header when flag 4
- * is set, then the data.
+ * delta, 4: overwrite the static header, 8: scribble over the doorbell's fields, 0x30: producer
+ * generation, 0x40: producer closed, 0x80: the batch calls), bytes 1-8 tail, 9-16 head (or its
+ * delta), 17-48 the static header when flag 4 is set, then the data.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +45,9 @@
 #define CONSUMER_GEN  392
 #define PRODUCER_GEN  520
 #define PRODUCER_SHUT 524
+#define CONSUMER_BELL 400
+#define BELL_TOKEN    408
+#define PRODUCER_PID  532
 #define STATIC_BYTES  32
 #define CAPACITY      4096
 
@@ -84,19 +94,40 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+/* The doorbell, polled with a timeout of 0. */
+static bool rung(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = poll(&p, 1, 0);
+
+	FUZZ_ASSERT(n >= 0);
+	return n > 0;
+}
+
+/* What the doorbell said before a call, against what the call returned. */
+static void bell_told(bool due, int ret)
+{
+	FUZZ_ASSERT(due == !(ret < 0 && errno == EAGAIN));
+}
+
 static void consume(void)
 {
 	struct lipc_ring *r = lipc_ring_open(name, LIPC_RECV, 0, 0, 0);
+	int fd;
 
 	if (!r) {
 		FUZZ_ASSERT(errno == EPROTO);
 		return;
 	}
+	fd = lipc_ring_fd(r);
+	FUZZ_ASSERT(fd >= 0);
 	for (int i = 0; i < 600; i++) {
 		const void *data;
 		size_t len;
+		bool due = rung(fd);
 		int ret = lipc_ring_peek(r, &data, &len, 0);
 
+		bell_told(due, ret);
 		if (ret <= 0) {
 			FUZZ_ASSERT(ret == 0 || errno == EAGAIN || errno == EPROTO ||
 				    errno == EBADMSG || errno == ECONNRESET);
@@ -130,17 +161,22 @@ static void consume_batches(unsigned seed)
 {
 	struct lipc_ring *r = lipc_ring_open(name, LIPC_RECV, 0, 0, 0);
 	struct iovec iov[16];
+	int fd;
 
 	if (!r) {
 		FUZZ_ASSERT(errno == EPROTO);
 		return;
 	}
+	fd = lipc_ring_fd(r);
+	FUZZ_ASSERT(fd >= 0);
 	for (int i = 0; i < 300; i++) {
 		size_t n = 1 + (seed >> (i % 8 * 4) & 7), held;
+		bool due = rung(fd);
 		int ret = lipc_ring_peek_many(r, iov, n, 0), more = 0;
 		const void *last;
 		size_t len;
 
+		bell_told(due, ret);
 		if (ret <= 0) {
 			FUZZ_ASSERT(ret == 0 || errno == EAGAIN || errno == EPROTO ||
 				    errno == EBADMSG || errno == ECONNRESET);
@@ -149,7 +185,9 @@ static void consume_batches(unsigned seed)
 		FUZZ_ASSERT((size_t)ret <= n);
 		/* Held over: a call that does not wait, whose records follow (or its error). */
 		if (seed >> (i % 32) & 1) {
+			due = rung(fd);
 			more = lipc_ring_peek_many(r, iov + ret, 8, 0);
+			bell_told(due, more);
 			if (more < 0) {
 				FUZZ_ASSERT(errno == EAGAIN || errno == EPROTO ||
 					    errno == EBADMSG || errno == ECONNRESET);
@@ -256,6 +294,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(shared + CONSUMER_GEN, 0, 4);
 	memcpy(shared + PRODUCER_GEN, &gen, sizeof(gen));
 	memcpy(shared + PRODUCER_SHUT, &shut, sizeof(shut));
+	{
+		uint64_t token = (le64(data + 1) ^ le64(data + 9)) * 0x9E3779B97F4A7C15ull;
+		uint32_t armed = flags & 8 ? (uint32_t)token | 1 : 0;
+		int32_t pid = flags & 8 ? (int32_t)(token >> 32) : 0;
+
+		memcpy(shared + CONSUMER_BELL, &armed, sizeof(armed));
+		memcpy(shared + BELL_TOKEN, &token, sizeof(token));
+		memcpy(shared + PRODUCER_PID, &pid, sizeof(pid));
+	}
 	memset(shared + DATA_OFFSET, 0, CAPACITY);
 	if (size > 17 + STATIC_BYTES) {
 		size_t n = size - 17 - STATIC_BYTES;
