@@ -287,30 +287,35 @@ static void nap(int ms)
 }
 
 /*
- * TO went away (err): reopen it, waiting BACKOFF_MIN doubling to BACKOFF_MAX between tries, for
- * as long as the receiver is missing. 0, or -1 after saying why (another error).
+ * TO went away (err): wait *delay ms (doubled for the next time, up to BACKOFF_MAX) and make it
+ * sendable again. A connection (a socket, a FIFO) is reopened, for as long as the receiver is
+ * missing. A ring is not: closing its producer would tell a new consumer that the stream has
+ * ended, and the ring takes records again as soon as a consumer drains it, so the send is only
+ * tried again. 0, or -1 after saying why (another error).
  */
-static int reopen_to(int err)
+static int recover_to(int err, int *delay, bool *outage)
 {
-	int delay = BACKOFF_MIN;
-
-	if (relay.verbose)
-		warn_msg("%s: %s; reopening it", relay.to_args.address,
-			 chan_strerror(&relay.to_args, err));
+	if (relay.verbose && !*outage)
+		warn_msg("%s: %s; %s", relay.to_args.address, chan_strerror(&relay.to_args, err),
+			 relay.to_args.addr.scheme == LIPC_SCHEME_SHM ? "waiting for a consumer"
+								      : "reopening it");
+	*outage = true;
+	if (relay.to_args.addr.scheme == LIPC_SCHEME_SHM) {
+		nap(*delay);
+		*delay = *delay * 2 > BACKOFF_MAX ? BACKOFF_MAX : *delay * 2;
+		return 0;
+	}
 	close_to();
 	for (;;) {
-		nap(delay);
+		nap(*delay);
+		*delay = *delay * 2 > BACKOFF_MAX ? BACKOFF_MAX : *delay * 2;
 		relay.to = try_open_to();
-		if (relay.to) {
-			if (relay.verbose)
-				warn_msg("%s: reopened", relay.to_args.address);
+		if (relay.to)
 			return 0;
-		}
 		if (!peer_gone(errno)) {
 			open_to_failed(errno);
 			return -1;
 		}
-		delay = delay * 2 > BACKOFF_MAX ? BACKOFF_MAX : delay * 2;
 	}
 }
 
@@ -377,6 +382,8 @@ static int hand_over(struct lipc_msg *msgs, size_t n)
 {
 	struct lipc__deadline d;
 	size_t done = 0;
+	int delay = BACKOFF_MIN;
+	bool outage = false;
 
 	lipc__deadline_start(&d, relay.to_args.opts.timeout_ms);
 	hold_signals();
@@ -389,6 +396,10 @@ static int hand_over(struct lipc_msg *msgs, size_t n)
 		}
 		k = lipc_chan_send_many(relay.to, msgs + done, n - done);
 		if (k > 0) {
+			if (outage && relay.verbose)
+				warn_msg("%s: taking messages again", relay.to_args.address);
+			outage = false;
+			delay = BACKOFF_MIN;
 			done += (size_t)k;
 			continue;
 		}
@@ -405,7 +416,7 @@ static int hand_over(struct lipc_msg *msgs, size_t n)
 			err = ETIMEDOUT;
 		}
 		if (relay.keep_to && peer_gone(err)) {
-			if (reopen_to(err) < 0)
+			if (recover_to(err, &delay, &outage) < 0)
 				return -1;
 			continue;
 		}

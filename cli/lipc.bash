@@ -9,8 +9,8 @@
 # given without what bash already has before the last colon. tests/test_completion.c checks
 # that every command of `lipc --help` and every option of each --help is known here.
 
-_lipc_commands="send recv lock signal sem shm ls rm demo tour bench"
-_lipc_schemes="fifo: mq:/ sysv-mq: shm:/ unix: unix-dgram: unix-seqpacket: tcp:"
+_lipc_commands="send recv relay lock signal sem shm ls rm demo tour bench"
+_lipc_schemes="fifo: mq:/ sysv-mq: shm:/ unix: unix-dgram: unix-seqpacket: tcp: stdio:"
 _lipc_rm_schemes="fifo: mq:/ sysv-mq: sem:/ sysv-sem: / sysv-shm: shm:/ unix: unix-dgram: unix-seqpacket:"
 _lipc_chan_opts="-f --framed -m --mode -c --capacity -t --timeout --type --max-msgs --msg-size --owner"
 _lipc_techniques="lock pipe fifo signal sem mq shm socket"
@@ -23,6 +23,7 @@ _lipc_options()
 	case "$1" in
 	send) echo "$_lipc_chan_opts --priority -h --help" ;;
 	recv) echo "$_lipc_chan_opts -n --count -k --keep --allow-uid --max-clients -v --verbose --truncate -h --help" ;;
+	relay) echo "-f --framed -m --mode -c --capacity -t --timeout --max-msgs --msg-size --owner -n --count -k --keep --allow-uid --max-clients -v --verbose -h --help" ;;
 	lock) echo "-x --exclusive -s --shared -n --nonblock -w --wait -k --kind -r --range -m --mode --status -h --help" ;;
 	signal)
 		case "$2" in
@@ -55,6 +56,7 @@ _lipc_arg_options()
 	case "$1:$2" in
 	send:*) echo "$chan --priority" ;;
 	recv:*) echo "$chan -n --count --allow-uid --max-clients --truncate" ;;
+	relay:*) echo "-m --mode -c --capacity -t --timeout --max-msgs --msg-size --owner -n --count --allow-uid --max-clients" ;;
 	lock:*) echo "-w --wait -k --kind -r --range -m --mode" ;;
 	signal:send) echo "-v --value" ;;
 	signal:wait) echo "-n --count -t --timeout" ;;
@@ -179,6 +181,16 @@ _lipc()
 		# The address (the first operand; every one of recv's): a scheme, then the names lipc
 		# ls shows.
 		if ((npos == 0)) || [[ $cmd == recv ]]; then
+			if [[ $cur == *:* ]]; then
+				_lipc_reply "$(_lipc_names) $_lipc_schemes"
+			else
+				_lipc_reply "$_lipc_schemes"
+			fi
+		fi
+		;;
+	relay)
+		# FROM and TO: a scheme, then the names lipc ls shows.
+		if ((npos <= 1)); then
 			if [[ $cur == *:* ]]; then
 				_lipc_reply "$(_lipc_names) $_lipc_schemes"
 			else
