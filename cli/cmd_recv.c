@@ -17,25 +17,29 @@
  * The guide (docs/lipc.1, recv) says so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "internal.h" /* lipc__iov_advance() */
 
 #define OUT_SIZE ((size_t)64 * 1024) /* messages gathered for one write() */
 #define BATCH	 LIPC_CHAN_BATCH_MAX /* messages taken per receive */
 
 static const char help[] =
-	"Usage: lipc recv [OPTIONS] ADDRESS\n"
+	"Usage: lipc recv [OPTIONS] ADDRESS...\n"
 	"Print each message that arrives at ADDRESS on its own line, until COUNT messages\n"
-	"have arrived or every sender has gone.\n"
+	"have arrived or every sender has gone; given several, from all of them at once.\n"
 	"\n"
 	"Options:\n"
 	"  -n, --count COUNT      exit after COUNT messages\n"
@@ -50,14 +54,15 @@ static const char help[] =
 	"  -v, --verbose          put what the kernel tells of each message before it:\n"
 	"                         len=BYTES and, where the mechanism has them, priority=,\n"
 	"                         type=, pid= uid= gid=, then a tab; on a socket, first\n"
-	"                         say where it listens (\"lipc: listening on ADDRESS\")\n"
+	"                         say where it listens (\"lipc: listening on ADDRESS\");\n"
+	"                         with several addresses, from=ADDRESS first\n"
 	"  -f, --framed           byte streams (fifo, unix, tcp): length-prefixed frames\n"
 	"                         instead of lines (binary safe)\n"
 	"  -m, --mode MODE        permissions of a FIFO, socket file, queue or ring lipc\n"
 	"                         creates (octal, default 0600)\n"
 	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
-	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS\n"
-	"                         (default: wait for ever)\n"
+	"  -t, --timeout SECONDS  give up when no message arrives within SECONDS, at any\n"
+	"                         of the addresses (default: wait for ever)\n"
 	"      --type N           sysv-mq: which message to take, as msgrcv(2) picks it: 0\n"
 	"                         (the default) the first of any type, N the first of type N,\n"
 	"                         -N the first of the lowest type up to N\n"
@@ -85,6 +90,8 @@ static const char help[] =
 	"everything was read. A FIFO, queue or ring that is there already is joined only when\n"
 	"it is yours or root's (a ring only when nobody else may write it), unless --owner\n"
 	"names its owner.\n"
+	"Options apply to every ADDRESS. One whose senders have gone is closed while the\n"
+	"others go on. sysv-mq: has no descriptor to wait on with others: relay it to mq:.\n"
 	"Exit status: 0 done, 1 failed or timed out, 2 usage error.\n";
 
 static const struct option longopts[] = {
@@ -188,24 +195,26 @@ static int flush_out(void)
 }
 
 /*
- * Gather a message and its newline (and its -v prefix), holding the signals until the batch is
+ * Gather a message and its newline (and its -v prefix: from, "from=ADDRESS " of flen bytes when
+ * there are several addresses, then the metadata), holding the signals until the batch is
  * written: 0, or -1 after saying why.
  */
-static int put_msg(const struct lipc_msg *m, bool verbose)
+static int put_msg(const struct lipc_msg *m, bool verbose, const char *from, size_t flen)
 {
 	char meta[160];
 	size_t mlen = verbose ? format_meta(meta, sizeof(meta), m) : 0;
 
 	hold_signals();
-	if (mlen + m->len + 1 > OUT_SIZE - out.used) {
+	if (flen + mlen + m->len + 1 > OUT_SIZE - out.used) {
 		/* Longer than the room left: what is gathered and this one, in one writev(). */
-		if (mlen + m->len + 1 > OUT_SIZE) {
-			struct iovec all[4] = { { out.buf, out.used },
+		if (flen + mlen + m->len + 1 > OUT_SIZE) {
+			struct iovec all[5] = { { out.buf, out.used },
+						{ (void *)(uintptr_t)from, flen },
 						{ meta, mlen },
 						{ (void *)(uintptr_t)m->data, m->len },
 						{ (void *)(uintptr_t) "\n", 1 } };
 
-			if (write_out(all, 4) < 0)
+			if (write_out(all, 5) < 0)
 				return -1;
 			out.used = 0;
 			return 0;
@@ -213,6 +222,9 @@ static int put_msg(const struct lipc_msg *m, bool verbose)
 		if (write_gathered() < 0)
 			return -1;
 	}
+	if (flen)
+		memcpy(out.buf + out.used, from, flen);
+	out.used += flen;
 	memcpy(out.buf + out.used, meta, mlen);
 	out.used += mlen;
 	if (m->len)
@@ -226,10 +238,11 @@ static int put_msg(const struct lipc_msg *m, bool verbose)
  * Print a batch: out before the next receive, which may wait, and which releases a ring's batch.
  * 0, or -1 after saying why.
  */
-static int put_batch(const struct lipc_msg *msgs, int n, bool verbose)
+static int put_batch(const struct lipc_msg *msgs, int n, bool verbose, const char *from,
+		     size_t flen)
 {
 	for (int i = 0; i < n; i++)
-		if (put_msg(&msgs[i], verbose) < 0)
+		if (put_msg(&msgs[i], verbose, from, flen) < 0)
 			return -1;
 	return flush_out();
 }
@@ -264,6 +277,305 @@ static bool lost_one(const struct chan_args *ca, int err)
 	       (is_unix_socket(ca->addr.scheme) || ca->addr.scheme == LIPC_SCHEME_TCP);
 }
 
+/*
+ * Several addresses (lipc recv ADDRESS...): every channel's descriptor (lipc_chan_fd(), readable
+ * exactly when a receive would not wait) in one poll(), and from each ready one in turn a batch
+ * taken with a timeout of 0 and written out before the next receive, so that a busy address
+ * cannot starve the others and nothing is held unwritten while another is read. Each channel is
+ * opened with a timeout of 0, which no open waits on (a FIFO's read end opens without a writer,
+ * and poll() reports nothing until one has come); --timeout bounds the poll instead. An address
+ * whose stream ends is closed at once (its FIFO or socket file removed, as a recv of it alone
+ * would at its end), so that a later sender waits for a receiver, or is refused, rather than
+ * writing into a channel nobody reads. The trap: remove_on_signal() (util.c) keeps one created
+ * entry, and several addresses may create several, so this path keeps its own list for its own
+ * handler.
+ */
+struct source {
+	struct chan_args ca;
+	struct lipc_chan *c;
+	char *from; /* "from=ADDRESS " for -v, escaped */
+	size_t flen;
+	/* What the channel created, for the handler: set by made_hook(), cleared by its close. */
+	volatile sig_atomic_t made;
+	int dirfd;
+	char name[NAME_MAX + 1];
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The sources, and how many the handler may look at (0 before they are set up and after). */
+static struct source *srcs;
+static volatile sig_atomic_t nsrcs;
+
+static void remove_made(int sig)
+{
+	struct stat st;
+
+	/* Only async-signal-safe calls: fstatat(), unlinkat(), then die of the same signal. */
+	for (sig_atomic_t i = 0; i < nsrcs; i++)
+		if (srcs[i].made &&
+		    fstatat(srcs[i].dirfd, srcs[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == srcs[i].dev && st.st_ino == srcs[i].ino)
+			unlinkat(srcs[i].dirfd, srcs[i].name, 0);
+	raise(sig);
+}
+
+/* The channels' on_create hook (called with every signal held): remove_on_signal()'s, per source.
+ */
+static void made_hook(int dirfd, const char *name, const struct stat *st, void *arg)
+{
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa = { .sa_handler = remove_made, .sa_flags = SA_RESETHAND };
+	struct source *s = arg;
+
+	if (strlen(name) >= sizeof(s->name))
+		return;
+	s->made = 0;
+	s->dirfd = dirfd;
+	strcpy(s->name, name);
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->made = 1;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		struct sigaction old;
+
+		/* Leave alone what the caller chose to ignore (nohup). */
+		if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(fatal[i], &sa, NULL);
+	}
+}
+
+/* Close a source's channel, its entry dropped from the handler's list in the same instant. */
+static int close_source(struct source *s)
+{
+	sigset_t all, old;
+	int ret = 0;
+
+	if (!s->c)
+		return 0;
+	/* A signal between the close's unlinkat() and ours could remove someone else's new file. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	ret = lipc_chan_close(s->c);
+	s->made = 0;
+	s->c = NULL;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/* Close every channel still open: 0, or -1 after saying why one could not be. */
+static int close_sources(void)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < (size_t)nsrcs; i++) {
+		const char *address = srcs[i].ca.address;
+		bool open = srcs[i].c != NULL;
+
+		if (close_source(&srcs[i]) < 0 && open) {
+			warn_msg("cannot close %s: %s", address, chan_strerror(&srcs[i].ca, errno));
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+/* Close what is open and exit 1 (the message said already). */
+static _Noreturn void fail_sources(void)
+{
+	close_sources();
+	exit(EXIT_FAILURE);
+}
+
+/* Open every address, and the descriptor each is waited on with; exit 1 saying why one fails. */
+static void open_sources(struct pollfd *pfds)
+{
+	for (size_t i = 0; i < (size_t)nsrcs; i++) {
+		struct source *s = &srcs[i];
+
+		s->ca.opts.on_create = made_hook;
+		s->ca.opts.on_create_arg = s;
+		s->ca.opts.timeout_ms = 0;
+		s->c = lipc_chan_open(s->ca.address, LIPC_RECV, &s->ca.opts);
+		if (!s->c) {
+			int err = errno;
+
+			s->made = 0; /* a failed open removed what it made */
+			close_sources();
+			if (err == EPERM)
+				fail("cannot open %s: %s (--owner USER trusts USER's, whatever the "
+				     "mode)",
+				     s->ca.address, chan_strerror(&s->ca, err));
+			fail("cannot open %s: %s", s->ca.address, chan_strerror(&s->ca, err));
+		}
+		pfds[i] = (struct pollfd){ .fd = lipc_chan_fd(s->c), .events = POLLIN };
+		if (pfds[i].fd < 0) {
+			warn_msg("cannot wait on %s with other addresses: %s", s->ca.address,
+				 chan_strerror(&s->ca, errno));
+			fail_sources();
+		}
+	}
+}
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC), for poll(); -1 when there is none. */
+static int ms_left(const struct timespec *deadline, int timeout_ms)
+{
+	struct timespec now;
+	long long ms;
+
+	if (timeout_ms < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+static void deadline_in(struct timespec *deadline, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += timeout_ms / 1000;
+	deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
+}
+
+/*
+ * Take one batch from a ready source and write it out: 1 when it ended (closed, dropped from the
+ * set), 0 when it goes on, -1 when recv must stop (said why; *ret set).
+ */
+static int take_from(struct source *s, struct lipc_msg *msgs, size_t want, bool verbose, long *got,
+		     int *ret)
+{
+	int r = lipc_chan_recv_many(s->c, msgs, want);
+
+	if (r > 0) {
+		if (put_batch(msgs, r, verbose, s->from, s->flen) < 0) {
+			*ret = EXIT_FAILURE;
+			return -1;
+		}
+		*got += r;
+		return 0;
+	}
+	if (r == 0) {
+		if (close_source(s) < 0) {
+			warn_msg("cannot close %s: %s", s->ca.address,
+				 chan_strerror(&s->ca, errno));
+			*ret = EXIT_FAILURE;
+		}
+		return 1;
+	}
+	if (errno == EAGAIN) /* a client accepted, a wake-up with nothing for us after all */
+		return 0;
+	if (lost_one(&s->ca, errno)) {
+		warn_msg("%s: a message was lost: %s", s->ca.address, chan_strerror(&s->ca, errno));
+		*ret = EXIT_FAILURE;
+		return 0;
+	}
+	warn_msg("cannot receive from %s: %s", s->ca.address, chan_strerror(&s->ca, errno));
+	*ret = EXIT_FAILURE;
+	return -1;
+}
+
+static int recv_many_addresses(struct chan_args *base, char **addresses, size_t n, long count,
+			       bool verbose, struct lipc_msg *msgs)
+{
+	struct pollfd *pfds = calloc(n, sizeof(*pfds));
+	int timeout_ms = base->opts.timeout_ms, ret = EXIT_SUCCESS;
+	size_t live = n, start = 0;
+	struct timespec deadline;
+	long got = 0;
+
+	srcs = calloc(n, sizeof(*srcs));
+	if (!pfds || !srcs)
+		fail("%s", strerror(ENOMEM));
+	/* Every address parsed before any is opened: a bad one is a usage error, nothing made. */
+	for (size_t i = 0; i < n; i++) {
+		struct source *s = &srcs[i];
+
+		s->ca = *base;
+		if (i > 0 && !strchr(addresses[i], ':'))
+			usage_error("recv: unexpected argument '%s' (not an address: SCHEME:WHERE)",
+				    addresses[i]);
+		chan_address(&s->ca, addresses[i]);
+		if (s->ca.addr.scheme == LIPC_SCHEME_SYSV_MQ)
+			fail("cannot wait on %s with other addresses: %s", s->ca.address,
+			     chan_strerror(&s->ca, ENOTSUP));
+		if (verbose) {
+			char *e = escape_text(s->ca.address, strlen(s->ca.address));
+
+			if (asprintf(&s->from, "from=%s ", e) < 0)
+				fail("%s", strerror(ENOMEM));
+			s->flen = strlen(s->from);
+			free(e);
+		}
+	}
+	nsrcs = (sig_atomic_t)n;
+	open_sources(pfds);
+	if (verbose)
+		for (size_t i = 0; i < n; i++)
+			say_where(srcs[i].c, &srcs[i].ca);
+	deadline_in(&deadline, timeout_ms);
+	while (got != count && live > 0) {
+		int r = poll(pfds, n, ms_left(&deadline, timeout_ms));
+		long before = got;
+		bool stop = false;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			warn_msg("cannot wait: %s", strerror(errno));
+			ret = EXIT_FAILURE;
+			break;
+		}
+		if (r == 0) {
+			warn_msg("no message within %s s at any of the %zu addresses",
+				 base->timeout, n);
+			ret = EXIT_FAILURE;
+			break;
+		}
+		/* One batch from each ready source, beginning one further each round. */
+		for (size_t k = 0; k < n && got != count && !stop; k++) {
+			size_t i = (start + k) % n;
+			/* No more than the count: a queue keeps what this receiver does not print.
+			 */
+			size_t want =
+				count < 0 || count - got > BATCH ? BATCH : (size_t)(count - got);
+
+			if (pfds[i].fd < 0 || !pfds[i].revents)
+				continue;
+			switch (take_from(&srcs[i], msgs, want, verbose, &got, &ret)) {
+			case 1:
+				pfds[i].fd = -1;
+				live--;
+				break;
+			case -1:
+				stop = true;
+				break;
+			default:
+				break;
+			}
+		}
+		if (stop)
+			break;
+		start = (start + 1) % n;
+		if (got != before)
+			deadline_in(&deadline, timeout_ms);
+	}
+	release_signals();
+	if (close_sources() < 0)
+		ret = EXIT_FAILURE;
+	/* The handler stays installed: it must find an empty list before the list goes. */
+	nsrcs = 0;
+	for (size_t i = 0; i < n; i++)
+		free(srcs[i].from);
+	free(srcs);
+	srcs = NULL;
+	free(pfds);
+	return ret;
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	static struct lipc_msg msgs[BATCH];
@@ -286,9 +598,6 @@ int cmd_recv(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("recv: missing ADDRESS");
-	if (optind + 1 < argc)
-		usage_error("recv: unexpected argument '%s'", argv[optind + 1]);
-	chan_address(&ca, argv[optind]);
 
 	sigemptyset(&out.fatal);
 	sigaddset(&out.fatal, SIGINT);
@@ -296,6 +605,11 @@ int cmd_recv(int argc, char **argv)
 	sigaddset(&out.fatal, SIGHUP);
 	for (size_t i = 0; i < BATCH; i++)
 		msgs[i] = (struct lipc_msg)LIPC_MSG_INIT;
+	/* Several addresses wait in one poll(); one keeps the path below, a receive that waits. */
+	if (optind + 1 < argc)
+		return recv_many_addresses(&ca, argv + optind, (size_t)(argc - optind), count,
+					   verbose, msgs);
+	chan_address(&ca, argv[optind]);
 	c = open_channel(&ca, LIPC_RECV);
 	if (verbose)
 		say_where(c, &ca);
@@ -314,7 +628,7 @@ int cmd_recv(int argc, char **argv)
 			ret = EXIT_FAILURE;
 			continue;
 		}
-		if (put_batch(msgs, r, verbose) < 0) {
+		if (put_batch(msgs, r, verbose, NULL, 0) < 0) {
 			r = 0;
 			ret = EXIT_FAILURE;
 			break;

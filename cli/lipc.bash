@@ -178,8 +178,9 @@ _lipc()
 
 	case "$cmd" in
 	send | recv)
-		# The address (the first operand): a scheme, then the names lipc ls shows.
-		if ((npos == 0)); then
+		# The address (the first operand; every one of recv's): a scheme, then the names lipc
+		# ls shows.
+		if ((npos == 0)) || [[ $cmd == recv ]]; then
 			if [[ $cur == *:* ]]; then
 				_lipc_reply "$(_lipc_names) $_lipc_schemes"
 			else

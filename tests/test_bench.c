@@ -57,6 +57,14 @@ static void nothing_left(pid_t pid)
 				 dir ? "ba" : "ab");
 			CHECK_ERR(mq_unlink(name), ENOENT);
 		}
+		/* relay-mq's four. */
+		for (int end = 0; end < 4; end++) {
+			static const char *const ends[] = { "ab1", "ab2", "ba1", "ba2" };
+			char name[128];
+
+			snprintf(name, sizeof(name), "/%srelay-mq-%d-%s", prefix, place, ends[end]);
+			CHECK_ERR(mq_unlink(name), ENOENT);
+		}
 	}
 	for (int k = 0; k < 2; k++) {
 		FILE *f = fopen(k ? "/proc/sysvipc/sem" : "/proc/sysvipc/msg", "r");
@@ -319,6 +327,133 @@ static void run_with_fault(const char *fault, const char *expect)
 	CHECK_CONTAINS(c.out, "FAILED: unpinned: message 3 of 64 B");
 	CHECK_CONTAINS(c.out, expect);
 	nothing_left(c.pid);
+	check_cmd_free(&c);
+}
+
+/*
+ * How many processes run `lipc relay` between the objects of the bench with this pid (their
+ * arguments name them: "lipc-bench-PID-relay-...").
+ */
+static int relays_running(pid_t pid)
+{
+	char prefix[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	CHECK(d != NULL);
+	snprintf(prefix, sizeof(prefix), "lipc-bench-%d-relay-", (int)pid);
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], cmd[4096];
+		ssize_t len;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		len = (ssize_t)fread(cmd, 1, sizeof(cmd), f);
+		fclose(f);
+		if (len > 0 && memmem(cmd, (size_t)len, "\0relay\0", 7) &&
+		    memmem(cmd, (size_t)len, prefix, strlen(prefix)))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * The relay rows (real lipc relay processes between queues or rings): both run, their figures
+ * are numbers in order, a size over what a hop carries is n/a with the reason, and neither the
+ * relays nor their queues and rings outlive the run.
+ */
+static void relay_rows(void)
+{
+	struct check_cmd c;
+	struct jval *root;
+	const struct jval *list;
+	int seen = 0;
+
+	bench_env();
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "relay-mq,relay-shm-tcp", "--duration", "0.02",
+				"--sizes", "64,2M", "--pin", "none", "--json", "-"));
+	if (c.status != 0)
+		fprintf(stderr, "%s%s", c.out, c.err);
+	CHECK_EQ(c.status, 0);
+	CHECK_STR(c.err, "");
+	nothing_left(c.pid);
+	CHECK_EQ(relays_running(c.pid), 0);
+	root = json_parse(c.out);
+	list = jget(root, "cases");
+	for (size_t i = 0; i < list->n; i++) {
+		const struct jval *cs = &list->items[i], *results = jget(cs, "results");
+		const char *name = jstr(cs, "name");
+		int lat = 0, tput = 0, na = 0;
+
+		if (strncmp(name, "relay-", 6))
+			continue;
+		seen++;
+		CHECK_STR(jstr(cs, "status"), "ok");
+		CHECK_STR(jstr(cs, "kind"), "message");
+		for (size_t j = 0; j < results->n; j++) {
+			const struct jval *res = &results->items[j];
+			bool is_lat = !strcmp(jstr(res, "test"), "latency");
+
+			if (jget(res, "size")->num > 1048576) {
+				/* 2 MiB: over the queue's message size, or the TCP hop's 1 MiB. */
+				CHECK_STR(jstr(res, "status"), "n/a");
+				CHECK(jstr(res, "reason")[0] != '\0');
+				na++;
+				continue;
+			}
+			CHECK_STR(jstr(res, "status"), "ok");
+			if (is_lat) {
+				check_latency(res);
+				lat++;
+			} else {
+				check_throughput(res);
+				tput++;
+			}
+		}
+		CHECK(lat >= 1);
+		CHECK(tput >= 1);
+		CHECK_EQ(na, 2);
+	}
+	CHECK_EQ(seen, 2);
+	json_free(root);
+	check_cmd_free(&c);
+
+	/* A message lost on the way is found as in every case: FAILED, no figure. */
+	CHECK_SYS(setenv("LIPC_BENCH_FAULT", "drop", 1));
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "relay-mq,relay-shm-tcp", "--duration", "0.02",
+				"--sizes", "64", "--pin", "none"));
+	CHECK_SYS(unsetenv("LIPC_BENCH_FAULT"));
+	CHECK_EQ(c.status, 1);
+	CHECK_CONTAINS(c.out, "relay-mq        message   FAILED: unpinned: message 3 of 64 B");
+	CHECK_CONTAINS(c.out, "relay-shm-tcp   message   FAILED: unpinned: message 3 of 64 B");
+	nothing_left(c.pid);
+	CHECK_EQ(relays_running(c.pid), 0);
+	check_cmd_free(&c);
+}
+
+/* SIGINT while the relays run: they, their pair and its rings are all gone. */
+static void interrupted_relays_leave_nothing(void)
+{
+	struct check_cmd c;
+
+	bench_env();
+	check_cmd_start(
+		&c, NULL,
+		LIPC_ARGV("bench", "--only", "relay-shm-tcp", "--duration", "30", "--pin", "none"));
+	/* Four relays start once the four rings are there; wait for them to run. */
+	while (relays_running(c.pid) < 4)
+		sched_yield();
+	CHECK_SYS(kill(c.pid, SIGINT));
+	CHECK_EQ(check_cmd_wait(&c), 128 + SIGINT);
+	nothing_left(c.pid);
+	CHECK_EQ(relays_running(c.pid), 0);
 	check_cmd_free(&c);
 }
 
@@ -634,4 +769,5 @@ static void reasons_are_utf8_and_fit(void)
 CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only), TEST(raw_ring_beside_shm),
 	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
 	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing),
-	   TEST(ignored_signals_stay_ignored), TEST(reasons_are_utf8_and_fit))
+	   TEST(ignored_signals_stay_ignored), TEST(reasons_are_utf8_and_fit), TEST(relay_rows),
+	   TEST(interrupted_relays_leave_nothing))

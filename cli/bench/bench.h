@@ -35,6 +35,7 @@ enum bench_how {
 	HOW_PIPE_CHAN, /* two pipes wrapped by lipc_chan_open_fd() */
 	HOW_RAW_PIPE,  /* two pipes, bare read() and write() */
 	HOW_RAW_RING,  /* two bare rings in a shared anonymous mapping (message.c) */
+	HOW_RELAY,     /* HOW_CHAN with lipc relay processes between the ends (relay.c) */
 	HOW_LOCK,      /* the three-lock baton: POSIX, OFD, flock or robust mutex (lock_kind) */
 	HOW_SEM_POSIX,
 	HOW_SEM_SYSV,
@@ -110,8 +111,10 @@ struct bench_plan {
 /* The names of the IPC objects of one run of a case, made and removed by the command. */
 struct bench_objects {
 	char ab[PATH_MAX + 32], ba[PATH_MAX + 32]; /* channel addresses, A to B and back */
-	char files[3][PATH_MAX];		   /* FIFOs, lock files: unlinked */
-	char names[2][NAME_MAX];		   /* rings, POSIX queues: "/lipc-bench-..." */
+	/* HOW_RELAY: where A and B send, relayed to ab and ba ("": to ab and ba themselves) */
+	char ab_tx[PATH_MAX + 32], ba_tx[PATH_MAX + 32];
+	char files[3][PATH_MAX]; /* FIFOs, lock files: unlinked */
+	char names[4][NAME_MAX]; /* rings, POSIX queues: "/lipc-bench-..." */
 	int n_files, n_names;
 	bool names_are_mq;
 	key_t msq[2];	  /* System V message queues, reserved with IPC_EXCL */

@@ -39,7 +39,8 @@ static const char help[] =
 	"Usage: lipc bench [OPTIONS]\n"
 	"Measure every IPC mechanism on this machine, the same way, in one run: round trips\n"
 	"and streaming of messages through the channel (the code of lipc send and recv), a\n"
-	"bare pipe and a bare ring, hand-offs of locks, semaphores and a futex, and signals,\n"
+	"bare pipe and a bare ring, lipc relay processes between queues or rings (relay-mq,\n"
+	"relay-shm-tcp), hand-offs of locks, semaphores and a futex, and signals,\n"
 	"each between two processes, beside the floors no mechanism beats: a cache line\n"
 	"bounced between two CPUs, a sched_yield() ping-pong on one, and memcpy. Each case\n"
 	"runs with both processes on one CPU, then (on a machine with two or more) with one\n"
@@ -118,6 +119,10 @@ const struct bench_case bench_cases[] = {
 	  "and receiving with a timeout of 0", BENCH_MESSAGE, HOW_CHAN, "shm", BENCH_CHAN_POLL, 0 },
 	{ "raw-ring", "a bare ring in shared memory (cached indices, busy-polling, sched_yield() "
 	  "on one CPU): shm's overhead shows against it", BENCH_MESSAGE, HOW_RAW_RING, NULL, 0, 0 },
+	{ "relay-mq", "mq -> lipc relay -> mq each way: mq's round trip with a relay hop added "
+	  "each way", BENCH_MESSAGE, HOW_RELAY, "mq", 0, 0 },
+	{ "relay-shm-tcp", "shm -> lipc relay -> tcp -> lipc relay -> shm each way (framed; four "
+	  "relays per round trip)", BENCH_MESSAGE, HOW_RELAY, "shm", 0, 0 },
 	{ "posix-lock", "POSIX record locks (F_SETLKW), handed over", BENCH_HANDOFF, HOW_LOCK,
 	  NULL, 0, BENCH_LOCK_POSIX },
 	{ "ofd-lock", "open file description locks (F_OFD_SETLKW), handed over",
@@ -373,6 +378,27 @@ static void remove_objects(struct bench_objects *o)
 	o->n_files = o->n_names = o->n_msq = o->n_sems = 0;
 }
 
+/*
+ * A relay case's queues or rings, four: A sends to ab_tx, relayed to ab where B receives, and B
+ * to ba_tx, relayed to ba. Made by A and B as they open their ends, removed by the command.
+ */
+static int relay_objects(struct bench_objects *o, const struct bench_case *c, const char *prefix)
+{
+	static const char *const ends[] = { "ab1", "ab2", "ba1", "ba2" };
+	char *addr[] = { o->ab_tx, o->ab, o->ba_tx, o->ba };
+
+	o->names_are_mq = !strcmp(c->scheme, "mq");
+	for (int i = 0; i < 4; i++)
+		snprintf(o->names[i], sizeof(o->names[i]), "/%s-%s", prefix, ends[i]);
+	o->n_names = 4;
+	/* A run killed with SIGKILL before it could clean up may have left these. */
+	remove_objects(o);
+	o->n_names = 4;
+	for (int i = 0; i < 4; i++)
+		snprintf(addr[i], sizeof(o->ab), "%s:%s", c->scheme, o->names[i]);
+	return 0;
+}
+
 /* Name (and for System V, make) the objects of a run of case c. 0, or -1 with a reason. */
 static int make_objects(struct state *st, struct bench_objects *o, const struct bench_case *c,
 			int place, char *why, size_t why_size)
@@ -410,6 +436,8 @@ static int make_objects(struct state *st, struct bench_objects *o, const struct 
 		if (o->n_sems < 2)
 			goto out_no_key;
 	}
+	if (c->how == HOW_RELAY)
+		return relay_objects(o, c, prefix);
 	if (c->how != HOW_CHAN)
 		return 0;
 	if (!strcmp(c->scheme, "fifo")) {

@@ -320,6 +320,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_place *p,
 		pattern = make_pattern(&s, plan->max_size < 8 ? 8 : plan->max_size);
 	switch (c->how) {
 	case HOW_CHAN:
+	case HOW_RELAY:
 		return run_chan(&s, c, o, pattern);
 	case HOW_PIPE_CHAN:
 	case HOW_RAW_PIPE:

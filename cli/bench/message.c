@@ -735,21 +735,25 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 		if (lipc_chan_address(e.rx, ab, sizeof(ab)) < 0)
 			snprintf(ab, sizeof(ab), "%s", ob->ab);
 		ctl_send(s, ab, sizeof(ab));
-		e.tx = open_end(s, ba, LIPC_SEND, &tx, &e.tx_addr);
+		e.tx = open_end(s, *ob->ba_tx ? ob->ba_tx : ba, LIPC_SEND, &tx, &e.tx_addr);
 		limit[0] = chan_limit(e.rx);
 		limit[1] = chan_limit(e.tx);
 		ctl_send(s, limit, 2 * sizeof(size_t));
 		ctl_recv(s, limit, sizeof(size_t));
 	} else {
 		ctl_recv(s, ab, sizeof(ab));
-		e.tx = open_end(s, ab, LIPC_SEND, &tx, &e.tx_addr);
+		e.tx = open_end(s, *ob->ab_tx ? ob->ab_tx : ab, LIPC_SEND, &tx, &e.tx_addr);
 		ctl_recv(s, limit + 2, 2 * sizeof(size_t));
 		limit[0] = chan_limit(e.rx);
 		limit[1] = chan_limit(e.tx);
 		for (int i = 1; i < 4; i++)
 			if (limit[i] < limit[0])
 				limit[0] = limit[i];
+		if (c->how == HOW_RELAY && relay_limit(c) < limit[0])
+			limit[0] = relay_limit(c);
 		ctl_send(s, limit, sizeof(size_t));
+		if (c->how == HOW_RELAY) /* every queue or ring is there: the relays join them */
+			relays_start(s, c, ob);
 	}
 	limit_of(e.tx_addr.scheme, &e);
 	if (c->flags & BENCH_CHAN_POLL) {
@@ -761,6 +765,8 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 	close_ends(&e);
 	if (!s->is_a)
 		_exit(0);
+	if (c->how == HOW_RELAY)
+		relays_stop(s);
 	reap_b(s);
 	return 0;
 }

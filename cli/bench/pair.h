@@ -89,6 +89,14 @@ int run_pipes(struct side *s, bool raw, unsigned char *pattern);
 int run_raw_ring(struct side *s, unsigned char *pattern);
 int run_chan(struct side *s, const struct bench_case *c, const struct bench_objects *ob,
 	     unsigned char *pattern);
+/*
+ * relay.c, for run_chan's relay cases (HOW_RELAY): in A, once every end is open, start the lipc
+ * relay processes between ob's ab_tx and ab, and ba_tx and ba; stop them after the case. The
+ * largest message the relays of case c carry.
+ */
+void relays_start(struct side *s, const struct bench_case *c, const struct bench_objects *ob);
+void relays_stop(struct side *s);
+size_t relay_limit(const struct bench_case *c);
 /* handoff.c */
 int run_baton(struct side *s, const struct bench_case *c, const struct bench_objects *o);
 int run_sem(struct side *s, const struct bench_case *c, const struct bench_objects *o);

@@ -255,6 +255,15 @@ int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n)
  * receive has read and not yet handed out count: the descriptor is then readable although the
  * kernel's is not.
  *
+ * "Would not wait" is exact in one direction and close in the other. The descriptor is never
+ * unreadable while a receive would return; it may be readable for work a receive does without
+ * a message to show for it: bytes that are not yet a whole message, a client that a listener
+ * (unix:, unix-seqpacket:, tcp:) accepts before it has sent anything, or sheds beyond
+ * max_clients, or refuses (LIPC_CHAN_ALLOW_UID), a client that leaves while others stay (with
+ * LIPC_CHAN_KEEP, the last one too), a datagram the uid check drops. That receive fails with
+ * EAGAIN, having done the work, and the descriptor is then not readable until something new
+ * arrives, so a loop never spins.
+ *
  * The descriptor belongs to the channel: never close it, read it or change its flags; it is
  * valid until lipc_chan_close(). Returns the descriptor (the same one at every call), or -1 with
  * errno: ENOTSUP for a System V queue (sysv-mq:), which has no descriptor at all (the guide's

@@ -6,6 +6,14 @@
  * join policy trusts its owner (lipc/chan.h). And a FIFO left behind is litter that confuses the
  * next user, so a channel removes the FIFO it created, and only that one (lipc__own()).
  * chan->handle is a receiver's own write end with LIPC_CHAN_KEEP.
+ *
+ * Its descriptor (lipc_chan_fd()) is the stream's, and the kernel's view of a FIFO's read end
+ * is what a receive needs, with one pipe rule to know: a read end opened before any writer came
+ * is not readable (the kernel reports a hang-up only once a writer has come and gone), and once
+ * the last writer has left it is (POLLHUP; the channel's epoll set turns that into POLLIN), and
+ * the receive returns 0. With LIPC_CHAN_KEEP the receiver's own write end means there is never
+ * a hang-up: readable only for data. What a read brought and no receive took yet is the stream's
+ * pending hook.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -159,4 +167,6 @@ const struct lipc_transport lipc__fifo_transport = {
 	.set_timeout = lipc__stream_set_timeout,
 	.close = fifo_close,
 	.explain = fifo_explain,
+	.fd = lipc__stream_fd,
+	.pending = lipc__stream_pending,
 };

@@ -64,6 +64,20 @@ static const char *queue_explain(int err)
 	}
 }
 
+/*
+ * A System V queue is an id, not a descriptor: nothing poll() or epoll can watch, and no kernel
+ * event to wait on beside msgrcv() itself. lipc_chan_fd() says ENOTSUP, and this says what to
+ * use instead (a helper thread per queue, feeding an eventfd, would cost a thread and a copy of
+ * every message, and could not be exact about a message another receiver takes first).
+ */
+static const char *sysv_explain(int err)
+{
+	if (err == ENOTSUP)
+		return "System V queues have no descriptor to poll; use an mq: queue, or "
+		       "lipc relay sysv-mq:KEY mq:/NAME";
+	return queue_explain(err);
+}
+
 /* State of a queue channel (chan->priv); chan->handle is the mqd_t or the System V id. */
 struct queue {
 	bool created;
@@ -356,6 +370,17 @@ static int mq_chan_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t 
 	return queue_recv_many(c, msgs, n, mq_chan_recv);
 }
 
+/*
+ * On Linux an mqd_t is a descriptor: readable while the queue holds a message, writable while
+ * it has room (mq_overview(7)). No pending hook: a receive keeps nothing back (queue_recv_many()
+ * hands out every message it took, the last one in place when the batch buffer cannot grow),
+ * so the queue's own state is all there is.
+ */
+static int mq_chan_fd(struct lipc_chan *c)
+{
+	return c->handle;
+}
+
 static int mq_chan_stat(const struct lipc_chan *c, struct lipc_chan_stat *st)
 {
 	const struct queue *q = c->priv;
@@ -384,6 +409,7 @@ const struct lipc_transport lipc__mq_transport = {
 	.close = mq_chan_close,
 	.explain = queue_explain,
 	.stat = mq_chan_stat,
+	.fd = mq_chan_fd,
 };
 
 /* sysv-mq:KEY */
@@ -618,6 +644,6 @@ const struct lipc_transport lipc__sysv_mq_transport = {
 	.recv_many = sysv_chan_recv_many,
 	.set_timeout = queue_set_timeout,
 	.close = sysv_chan_close,
-	.explain = queue_explain,
+	.explain = sysv_explain, /* no fd hook: lipc_chan_fd() says ENOTSUP, explained there */
 	.stat = sysv_chan_stat,
 };

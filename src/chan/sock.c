@@ -2,17 +2,18 @@
 /*
  * The socket transports, on src/sock.c: unix:, unix-dgram:, unix-seqpacket: and tcp:. A sender
  * holds one connected socket; a receiving channel on a stream or seqpacket socket is a listener
- * that serves all its clients at once through poll(), each connection with its own framing state
- * (stream.c), so the messages of one client stay whole and in order. The traps of this file: no
- * client, however many or slow, may end the listener or starve the others, so the listener is
- * bounded in clients and in memory (struct sock says how); anyone may listen first on an abstract
- * name or in a shared directory, so a sender checks who runs its receiver before it sends
- * (check_receiver(), the join policy of lipc/chan.h); a datagram that arrived before SO_PASSCRED
- * was on, or from a pid namespace this process cannot see, comes with made-up credentials, which
- * vouch for nobody; and a gone receiver shows as four different errors, all EPIPE here.
- * Batches (lipc_chan_send_many, lipc_chan_recv_many): datagrams and records go out in one
- * sendmmsg() and come in with one recvmmsg() per socket, each into a slot of max_msg bytes of its
- * own (the kernel needs room for the longest before it says how long one is, so the slots are
+ * that serves all its clients at once through an epoll set of its own (the listening socket and
+ * every connection, which is also what lipc_chan_fd() hands out), each connection with its own
+ * framing state (stream.c), so the messages of one client stay whole and in order. The traps of
+ * this file: no client, however many or slow, may end the listener or starve the others, so the
+ * listener is bounded in clients and in memory (struct sock says how); anyone may listen first on
+ * an abstract name or in a shared directory, so a sender checks who runs its receiver before it
+ * sends (check_receiver(), the join policy of lipc/chan.h); a datagram that arrived before
+ * SO_PASSCRED was on, or from a pid namespace this process cannot see, comes with made-up
+ * credentials, which vouch for nobody; and a gone receiver shows as four different errors, all
+ * EPIPE here. Batches (lipc_chan_send_many, lipc_chan_recv_many): datagrams and records go out in
+ * one sendmmsg() and come in with one recvmmsg() per socket, each into a slot of max_msg bytes of
+ * its own (the kernel needs room for the longest before it says how long one is, so the slots are
  * bounded in all, ARENA_MAX), each with its own credentials; a stream listener hands out, after
  * the first message, only what its buffers hold already, since a read or a compaction would move
  * the messages handed out before it.
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -92,8 +94,8 @@ static void to_sockaddr(const struct lipc_addr *addr, struct lipc__sockaddr *a)
 /*
  * The transports. A sender holds one connected socket: a byte stream in chan->st, or a
  * datagram or seqpacket socket in chan->handle. A receiver holds its bound socket in
- * chan->handle (non-blocking: it waits in poll()) and, for connection types, the accepted
- * connections in struct sock.
+ * chan->handle (non-blocking: it waits in poll() or epoll_wait()) and, for connection types, the
+ * accepted connections in struct sock.
  */
 
 /*
@@ -109,9 +111,10 @@ static bool cred_known(const struct ucred *cred)
 
 struct conn {
 	struct lipc__stream st; /* the connection; seqpacket uses only st.fd */
+	uint64_t id;		/* its key in the epoll set: ids grow, conns[] is in their order */
 	struct ucred cred;	/* SO_PEERCRED: who connected */
 	bool has_cred;
-	bool ready; /* poll() said readable and no read has said EAGAIN since */
+	bool ready; /* epoll said readable and no read has said EAGAIN since */
 	bool gone;  /* ended or failed: closed at the next sweep */
 	bool shed;  /* gone because the listener shed it */
 };
@@ -133,10 +136,19 @@ struct sock {
 	bool tcp;
 	char path[LIPC_SOCK_PATH_MAX + 2]; /* unix: the path or @name, for lipc_chan_address() */
 	struct conn *conns;
-	struct pollfd *pfds; /* the listener, then each connection */
 	size_t n, cap;
-	size_t next; /* the connection to look at first, so that none starves the others */
-	bool served; /* a client was accepted: the last one leaving ends the stream */
+	/*
+	 * A listener's epoll set: the listening socket (LISTENER_ID) unless paused, and every
+	 * connection (its id), in step with conns[] at every return of a receive, so that the set
+	 * is also lipc_chan_fd()'s descriptor. Level-triggered: a wait that left a ready
+	 * connection unread (a full batch) finds it ready again.
+	 */
+	int ep;
+	int lfd;	  /* the listening socket (chan->handle), for the set */
+	bool in_set;	  /* lfd is in ep */
+	uint64_t next_id; /* the next connection's id */
+	size_t next;	  /* the connection to look at first, so that none starves the others */
+	bool served;	  /* a client was accepted: the last one leaving ends the stream */
 	/*
 	 * Datagrams and records: recvmmsg() fills slots of max_msg bytes in the arena, one per
 	 * packet, pk[i] describing slot i; pk[pk_next..pk_n) are received and not handed out yet
@@ -170,6 +182,12 @@ struct sock {
  * because of each other). With the defaults (1 MiB, at most 1024 clients): at most 20 MiB.
  */
 #define BUDGET_MSGS 4
+
+/* The listening socket's key in the epoll set; connections count from 1. */
+#define LISTENER_ID 0
+
+/* The events one epoll_wait() takes; more ready ones come at the next (level-triggered). */
+#define WAIT_EVENTS 64
 
 /* The most clients served at once when the caller does not say (lipc/sock.h). */
 #define MAX_CLIENTS_MAX 1024
@@ -260,22 +278,64 @@ static void conn_shed(struct sock *s, struct conn *cn)
 	cn->shed = cn->gone = true;
 }
 
-/* Drop the connections that ended, keeping the order of the others. */
+/*
+ * The listening socket is in the epoll set exactly while the listener is not paused: polled
+ * without a descriptor to accept with, it would wake at once and for ever. A failed change is
+ * tried again at the next sweep.
+ */
+static void listen_sync(struct sock *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = LISTENER_ID };
+
+	if (s->paused == !s->in_set)
+		return;
+	if (epoll_ctl(s->ep, s->paused ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, s->lfd, &ev) == 0 ||
+	    errno == ENOENT || errno == EEXIST)
+		s->in_set = !s->paused;
+}
+
+/*
+ * Drop the connections that ended, keeping the order of the others. Each leaves the epoll set
+ * before it is closed: a close removes it only with the last descriptor of its socket, and a
+ * child forked since may hold another, which would leave the set reporting a connection that
+ * is no longer served.
+ */
 static void sweep(struct sock *s)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->conns[i].gone)
+		if (s->conns[i].gone) {
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, s->conns[i].st.fd, NULL);
 			conn_close(s, &s->conns[i]);
-		else if (k++ != i)
+		} else if (k++ != i) {
 			s->conns[k - 1] = s->conns[i];
+		}
 	}
 	if (k < s->n)
 		s->paused = false; /* a descriptor came back */
 	s->n = k;
 	if (s->next >= s->n)
 		s->next = 0;
+	listen_sync(s);
+}
+
+/* The connection whose id an event carries (conns[] is in the order of the ids), or NULL. */
+static struct conn *conn_by_id(struct sock *s, uint64_t id)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->conns[mid].id == id)
+			return &s->conns[mid];
+		if (s->conns[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /*
@@ -412,6 +472,7 @@ static void take_client(struct lipc_chan *c, int fd)
 {
 	struct sock *s = c->priv;
 	struct conn cn = { .ready = true };
+	struct epoll_event ev = { .events = EPOLLIN };
 	socklen_t len = sizeof(cn.cred);
 	int one = 1;
 
@@ -433,16 +494,15 @@ static void take_client(struct lipc_chan *c, int fd)
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 4;
 		struct conn *conns = realloc(s->conns, cap * sizeof(*conns));
-		struct pollfd *pfds;
 
-		if (conns)
-			s->conns = conns;
-		pfds = conns ? realloc(s->pfds, (cap + 1) * sizeof(*pfds)) : NULL;
-		if (!pfds)
+		if (!conns)
 			goto out_shed;
-		s->pfds = pfds;
+		s->conns = conns;
 		s->cap = cap;
 	}
+	cn.id = ev.data.u64 = s->next_id++;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		goto out_shed; /* ENOMEM, or ENOSPC: max_user_watches */
 	lipc__stream_init(&cn.st, fd, true);
 	s->conns[s->n++] = cn;
 	s->served = true;
@@ -828,7 +888,9 @@ static int listener_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t
 	}
 	for (;;) {
 		int r = records ? take_records(c, msgs, n, limit) : take_lines(c, msgs, n);
-		size_t nfds;
+		struct epoll_event ev[WAIT_EVENTS];
+		bool listener = false;
+		int stale = 0;
 
 		sweep(s);
 		if (r != 0)
@@ -841,28 +903,38 @@ static int listener_recv_many(struct lipc_chan *c, struct lipc_msg *msgs, size_t
 		/* Every client came and went; one still in the backlog is served first. */
 		if (s->n == 0 && s->served && !(c->flags & LIPC_CHAN_KEEP) && !pending(c->handle))
 			return 0;
-		/* Not polled while there is no descriptor to accept with: it would wake at once. */
-		s->pfds[0] = (struct pollfd){ .fd = s->paused ? -1 : c->handle, .events = POLLIN };
-		for (size_t i = 0; i < s->n; i++) {
-			if (s->type == SOCK_STREAM)
+		if (s->type == SOCK_STREAM)
+			for (size_t i = 0; i < s->n; i++)
 				conn_trim(s, &s->conns[i]);
-			s->pfds[i + 1] =
-				(struct pollfd){ .fd = s->conns[i].st.fd, .events = POLLIN };
-		}
-		nfds = s->n;
-		r = poll(s->pfds, nfds + 1, lipc__remaining_ms(&d));
+		/* The set is in step (sweep): the listener is out of it while paused. */
+		r = epoll_wait(s->ep, ev, WAIT_EVENTS, lipc__remaining_ms(&d));
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r == 0)
 			return lipc__timed_out(c->timeout_ms);
-		if (r < 0)
-			continue;
-		/* POLLHUP and POLLERR count too: the read then sees the end or the error. */
-		for (size_t i = 0; i < nfds; i++)
-			if (s->pfds[i + 1].revents)
-				s->conns[i].ready = true;
-		if (s->pfds[0].revents && accept_all(c) < 0)
+		/* EPOLLHUP and EPOLLERR count too: the read then sees the end or the error. */
+		for (int i = 0; i < r; i++) {
+			struct conn *cn = ev[i].data.u64 == LISTENER_ID
+						  ? NULL
+						  : conn_by_id(s, ev[i].data.u64);
+
+			if (ev[i].data.u64 == LISTENER_ID)
+				listener = true;
+			else if (cn)
+				cn->ready = true;
+			else
+				stale++;
+		}
+		/*
+		 * Only events of no connection served (cannot happen while sweep() takes each
+		 * out of the set before closing it): the wait is not done again and again.
+		 */
+		if (stale == r && lipc__remaining_ms(&d) == 0)
+			return lipc__timed_out(c->timeout_ms);
+		if (listener && accept_all(c) < 0) {
+			listen_sync(s);
 			return -1;
+		}
 	}
 }
 
@@ -1050,6 +1122,69 @@ static int sock_send_many(struct lipc_chan *c, const struct lipc_msg *msgs, size
 	return r < 0 ? gone_is_epipe() : r;
 }
 
+/*
+ * Waiting on many at once (lipc_chan_fd()). A sender's descriptor is its socket: writable while
+ * a send has room (for unix-dgram and unix-seqpacket, while the receiver's queue is not full,
+ * as the kernel tells through the connected peer). A datagram receiver's is its socket; a
+ * listener's, its epoll set, readable while the listening socket has a client waiting or a
+ * connection has bytes, an end or an error for a read.
+ */
+static int sock_fd(struct lipc_chan *c)
+{
+	struct sock *s = c->priv;
+
+	if (c->role == LIPC_SEND)
+		return s->type == SOCK_STREAM ? c->st.fd : c->handle;
+	return s->type == SOCK_DGRAM ? c->handle : s->ep;
+}
+
+/* Would hand_out() return at once: a packet it hands out (or reports cut), or an error? */
+static bool packets_left(const struct lipc_chan *c)
+{
+	const struct sock *s = c->priv;
+
+	if (s->pk_err)
+		return true;
+	for (size_t i = s->pk_next; i < s->pk_n; i++) {
+		const struct lipc__packet *p = &s->pk[i];
+		bool has_cred = p->has_cred && cred_known(&p->cred);
+
+		/* What the uid check drops is not there for a receive. */
+		if (!(c->flags & LIPC_CHAN_ALLOW_UID) || (has_cred && p->cred.uid == c->allow_uid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What a receive would return without waiting for although the kernel no longer shows it: the
+ * packets of a recvmmsg() not handed out yet; a connection holding a whole message or a sticky
+ * error in its buffer; and the end of the stream, once every client has gone (those whose end
+ * is read but not yet reported count as gone), which the receive reports as 0. A connection
+ * whose end is buffered while others stay is not counted: the receive closes it and waits on.
+ */
+static bool sock_pending(const struct lipc_chan *c)
+{
+	const struct sock *s = c->priv;
+	bool all_ended = true;
+
+	if (s->type != SOCK_STREAM)
+		return packets_left(c) || (s->type == SOCK_SEQPACKET && s->served && s->n == 0 &&
+					   !(c->flags & LIPC_CHAN_KEEP));
+	for (size_t i = 0; i < s->n; i++) {
+		const struct conn *cn = &s->conns[i];
+		bool ended = cn->st.eof && cn->st.tail == cn->st.head && !cn->st.error;
+
+		if (cn->gone)
+			continue;
+		if (!ended && lipc__stream_ready(&cn->st, c->flags, c->max_msg))
+			return true;
+		if (!ended)
+			all_ended = false;
+	}
+	return s->served && all_ended && !(c->flags & LIPC_CHAN_KEEP);
+}
+
 static int sock_set_timeout(struct lipc_chan *c, int timeout_ms)
 {
 	struct sock *s = c->priv;
@@ -1072,12 +1207,17 @@ static int sock_close(struct lipc_chan *c)
 		conn_close(s, &s->conns[i]);
 	if (s->spare >= 0)
 		lipc__close(s->spare);
+	/*
+	 * The set goes without removing anything from it first: a child closing the copy it
+	 * inherited must not take the parent's connections out of their shared set.
+	 */
+	if (s->ep >= 0)
+		lipc__close(s->ep);
 	if (c->st.fd >= 0 && close(c->st.fd) < 0)
 		ret = -1;
 	if (c->handle >= 0 && close(c->handle) < 0)
 		ret = -1;
 	free(s->conns);
-	free(s->pfds);
 	free(s->arena);
 	free(s->pk);
 	free(s);
@@ -1169,10 +1309,6 @@ static int open_receiver(struct lipc_chan *c, const struct lipc__sockaddr *a,
 		errno = EINVAL;
 		return -1;
 	}
-	/* Room for the listener's pollfd before any client comes. */
-	s->pfds = malloc(sizeof(*s->pfds));
-	if (!s->pfds)
-		return -1;
 	dirfd = lipc__sock_pin_dir(a, &name);
 	if (dirfd == -1)
 		return -1;
@@ -1185,6 +1321,15 @@ static int open_receiver(struct lipc_chan *c, const struct lipc__sockaddr *a,
 		lipc__close(dirfd);
 	if (r < 0 || (s->type != SOCK_DGRAM && bound_listener(c, o) < 0))
 		return -1;
+	if (s->type != SOCK_DGRAM) {
+		s->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (s->ep < 0)
+			return -1;
+		s->lfd = c->handle;
+		listen_sync(s);
+		if (!s->in_set)
+			return -1;
+	}
 	return lipc__set_nonblock(c->handle, true);
 }
 
@@ -1200,6 +1345,8 @@ static int sock_open(struct lipc_chan *c, const struct lipc_addr *addr,
 	s->type = a->type;
 	s->tcp = a->tcp;
 	s->spare = -1;
+	s->ep = -1;
+	s->next_id = LISTENER_ID + 1;
 	if (!s->tcp) {
 		size_t n = strnlen(a->path, sizeof(s->path) - 1); /* checked by unix_parse */
 
@@ -1290,7 +1437,8 @@ static const char *sock_explain(int err)
 		.scheme = name, .id = scheme_id, .parse = parser, .open = sock_open,               \
 		.send = sock_send, .send_many = sock_send_many, .recv = sock_recv,                 \
 		.recv_many = sock_recv_many, .set_timeout = sock_set_timeout, .close = sock_close, \
-		.explain = sock_explain, .address = sock_address,                                  \
+		.explain = sock_explain, .address = sock_address, .fd = sock_fd,                   \
+		.pending = sock_pending,                                                           \
 	}
 
 const struct lipc_transport lipc__unix_transport =
