@@ -8,6 +8,7 @@
 #define LIPC_CLI_H
 
 #include <getopt.h>
+#include <limits.h> /* NAME_MAX */
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -104,6 +105,12 @@ struct chan_args {
 	const char *timeout; /* -t as given, for messages */
 	const char *address;
 	struct lipc_addr addr;
+	/* What the channel created, for remove_on_signal(): the entry made_name in made_dirfd. */
+	struct chan_args *made_next;
+	int made_dirfd;
+	char made_name[NAME_MAX + 1];
+	dev_t made_dev;
+	ino_t made_ino;
 };
 
 void chan_args_init(struct chan_args *ca, int role);
@@ -123,12 +130,15 @@ const char *chan_strerror(const struct chan_args *ca, int err);
 
 /*
  * Remove the entry a channel created if a fatal signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) ends
- * the process: give it as a channel's on_create hook, and close that channel with
- * close_channel().
+ * the process: a channel's on_create hook, with its chan_args as on_create_arg (open_channel()
+ * sets both), for as many channels as a command opens; close each with close_channel().
  */
-void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *unused);
-/* lipc_chan_close(), with the signal-time removal dropped in the same instant. */
-int close_channel(struct lipc_chan *chan);
+void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *ca);
+/*
+ * lipc_chan_close() (chan may be NULL: after a failed open), with ca's signal-time removal
+ * dropped in the same instant.
+ */
+int close_channel(struct chan_args *ca, struct lipc_chan *chan);
 
 /*
  * Pin the directory that holds path (O_PATH; links on the way are followed, as named) and put

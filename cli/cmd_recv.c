@@ -286,80 +286,26 @@ static bool lost_one(const struct chan_args *ca, int err)
  * and poll() reports nothing until one has come); --timeout bounds the poll instead. An address
  * whose stream ends is closed at once (its FIFO or socket file removed, as a recv of it alone
  * would at its end), so that a later sender waits for a receiver, or is refused, rather than
- * writing into a channel nobody reads. The trap: remove_on_signal() (util.c) keeps one created
- * entry, and several addresses may create several, so this path keeps its own list for its own
- * handler.
+ * writing into a channel nobody reads.
  */
 struct source {
 	struct chan_args ca;
 	struct lipc_chan *c;
 	char *from; /* "from=ADDRESS " for -v, escaped */
 	size_t flen;
-	/* What the channel created, for the handler: set by made_hook(), cleared by its close. */
-	volatile sig_atomic_t made;
-	int dirfd;
-	char name[NAME_MAX + 1];
-	dev_t dev;
-	ino_t ino;
 };
 
-/* The sources, and how many the handler may look at (0 before they are set up and after). */
 static struct source *srcs;
-static volatile sig_atomic_t nsrcs;
+static size_t nsrcs;
 
-static void remove_made(int sig)
-{
-	struct stat st;
-
-	/* Only async-signal-safe calls: fstatat(), unlinkat(), then die of the same signal. */
-	for (sig_atomic_t i = 0; i < nsrcs; i++)
-		if (srcs[i].made &&
-		    fstatat(srcs[i].dirfd, srcs[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_dev == srcs[i].dev && st.st_ino == srcs[i].ino)
-			unlinkat(srcs[i].dirfd, srcs[i].name, 0);
-	raise(sig);
-}
-
-/* The channels' on_create hook (called with every signal held): remove_on_signal()'s, per source.
- */
-static void made_hook(int dirfd, const char *name, const struct stat *st, void *arg)
-{
-	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
-	struct sigaction sa = { .sa_handler = remove_made, .sa_flags = SA_RESETHAND };
-	struct source *s = arg;
-
-	if (strlen(name) >= sizeof(s->name))
-		return;
-	s->made = 0;
-	s->dirfd = dirfd;
-	strcpy(s->name, name);
-	s->dev = st->st_dev;
-	s->ino = st->st_ino;
-	s->made = 1;
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
-		struct sigaction old;
-
-		/* Leave alone what the caller chose to ignore (nohup). */
-		if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(fatal[i], &sa, NULL);
-	}
-}
-
-/* Close a source's channel, its entry dropped from the handler's list in the same instant. */
+/* Close a source's channel (what it created removed, and forgotten by the signal handler). */
 static int close_source(struct source *s)
 {
-	sigset_t all, old;
 	int ret = 0;
 
-	if (!s->c)
-		return 0;
-	/* A signal between the close's unlinkat() and ours could remove someone else's new file. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	ret = lipc_chan_close(s->c);
-	s->made = 0;
+	if (s->c)
+		ret = close_channel(&s->ca, s->c);
 	s->c = NULL;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
 
@@ -368,7 +314,7 @@ static int close_sources(void)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < (size_t)nsrcs; i++) {
+	for (size_t i = 0; i < nsrcs; i++) {
 		const char *address = srcs[i].ca.address;
 		bool open = srcs[i].c != NULL;
 
@@ -390,18 +336,17 @@ static _Noreturn void fail_sources(void)
 /* Open every address, and the descriptor each is waited on with; exit 1 saying why one fails. */
 static void open_sources(struct pollfd *pfds)
 {
-	for (size_t i = 0; i < (size_t)nsrcs; i++) {
+	for (size_t i = 0; i < nsrcs; i++) {
 		struct source *s = &srcs[i];
 
-		s->ca.opts.on_create = made_hook;
-		s->ca.opts.on_create_arg = s;
+		s->ca.opts.on_create = remove_on_signal;
+		s->ca.opts.on_create_arg = &s->ca;
 		s->ca.opts.timeout_ms = 0;
 		s->c = lipc_chan_open(s->ca.address, LIPC_RECV, &s->ca.opts);
 		if (!s->c) {
 			int err = errno;
 
-			s->made = 0; /* a failed open removed what it made */
-			close_sources();
+			close_sources(); /* a failed open removed what it made */
 			if (err == EPERM)
 				fail("cannot open %s: %s (--owner USER trusts USER's, whatever the "
 				     "mode)",
@@ -511,7 +456,7 @@ static int recv_many_addresses(struct chan_args *base, char **addresses, size_t 
 			free(e);
 		}
 	}
-	nsrcs = (sig_atomic_t)n;
+	nsrcs = n;
 	open_sources(pfds);
 	if (verbose)
 		for (size_t i = 0; i < n; i++)
@@ -566,7 +511,6 @@ static int recv_many_addresses(struct chan_args *base, char **addresses, size_t 
 	release_signals();
 	if (close_sources() < 0)
 		ret = EXIT_FAILURE;
-	/* The handler stays installed: it must find an empty list before the list goes. */
 	nsrcs = 0;
 	for (size_t i = 0; i < n; i++)
 		free(srcs[i].from);
@@ -644,7 +588,7 @@ int cmd_recv(int argc, char **argv)
 		ret = EXIT_FAILURE;
 	}
 	release_signals();
-	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
+	if (close_channel(&ca, c) < 0 && ret == EXIT_SUCCESS) {
 		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
 	}

@@ -23,8 +23,8 @@
  * cannot make the relay unkillable: the batch then dies with the relay (unless it came from a
  * ring), as lipc recv's does. A message-atomic TO (a queue, a ring, datagrams) is therefore sent
  * to with a timeout of at most SLICE_MS, and a byte stream waited on with ppoll(), signals let in.
- * Two channels may each create a file (a FIFO, a socket file): util.c's remove_on_signal() keeps
- * FROM's, and TO's FIFO is kept here, by a handler that removes it and then runs util.c's.
+ * Two channels may each create a file (a FIFO, a socket file): util.c's remove_on_signal()
+ * removes both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,73 +148,15 @@ static const sigset_t *wait_mask(void)
 	return &now;
 }
 
-/*
- * TO's FIFO, removed if a fatal signal ends the process: util.c's remove_on_signal() holds only
- * one entry, FROM's. The handler removes TO's and hands the signal to the handler it replaced.
- */
-static struct {
-	int dirfd;
-	char name[NAME_MAX + 1];
-	dev_t dev;
-	ino_t ino;
-	struct sigaction old[3];
-} to_entry;
-static volatile sig_atomic_t have_to_entry;
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
-static void on_fatal_to(int sig)
-{
-	struct stat st;
-
-	/* Async-signal-safe only: fstatat(), unlinkat(), sigaction(), raise(). */
-	if (have_to_entry &&
-	    fstatat(to_entry.dirfd, to_entry.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_dev == to_entry.dev && st.st_ino == to_entry.ino)
-		unlinkat(to_entry.dirfd, to_entry.name, 0);
-	for (size_t i = 0; i < 3; i++)
-		if (fatal_signals[i] == sig)
-			sigaction(sig, &to_entry.old[i], NULL);
-	/* Pending until this handler returns, then the old handler's (or the default's) own. */
-	raise(sig);
-}
-
-static void to_created(int dirfd, const char *name, const struct stat *st, void *unused)
-{
-	struct sigaction sa = { .sa_handler = on_fatal_to };
-
-	(void)unused;
-	if (strlen(name) >= sizeof(to_entry.name))
-		return;
-	have_to_entry = 0;
-	to_entry.dirfd = dirfd;
-	strcpy(to_entry.name, name);
-	to_entry.dev = st->st_dev;
-	to_entry.ino = st->st_ino;
-	have_to_entry = 1;
-	for (size_t i = 0; i < 3; i++) {
-		struct sigaction old;
-
-		if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN &&
-		    old.sa_handler != on_fatal_to) {
-			to_entry.old[i] = old;
-			sigaction(fatal_signals[i], &sa, NULL);
-		}
-	}
-}
-
-/* Close TO, forgetting its entry in the same instant (as close_channel() does FROM's). */
+/* Close TO, forgetting its entry in the same instant (close_channel()). */
 static int close_to(void)
 {
-	sigset_t all, old;
-	int ret;
+	int ret = close_channel(&relay.to_args, relay.to);
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	ret = lipc_chan_close(relay.to);
 	relay.to = NULL;
 	relay.to_fd = -1;
-	have_to_entry = 0;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
 
@@ -222,7 +164,7 @@ static int close_to(void)
 static void close_from_at_exit(void)
 {
 	if (relay.from && !relay.keep_records)
-		close_channel(relay.from);
+		close_channel(&relay.from_args, relay.from);
 	relay.from = NULL;
 }
 
@@ -255,18 +197,18 @@ static struct lipc_chan *try_open_to(void)
 	struct lipc_chan_opts o = relay.to_args.opts;
 	struct lipc_chan *c;
 
-	o.on_create = to_created;
+	o.on_create = remove_on_signal;
+	o.on_create_arg = &relay.to_args;
 	c = lipc_chan_open(relay.to_args.address, LIPC_SEND, &o);
 	if (!c) {
-		have_to_entry = 0; /* a failed open removed what it made */
+		close_channel(&relay.to_args, NULL); /* a failed open removed what it made */
 		return NULL;
 	}
 	if (relay.sliced && (o.timeout_ms < 0 || o.timeout_ms > SLICE_MS) &&
 	    lipc_chan_set_timeout(c, SLICE_MS) < 0) {
 		int err = errno;
 
-		lipc_chan_close(c);
-		have_to_entry = 0;
+		close_channel(&relay.to_args, c);
 		errno = err;
 		return NULL;
 	}
@@ -654,7 +596,7 @@ int cmd_relay(int argc, char **argv)
 			 chan_strerror(&relay.to_args, errno));
 		ret = EXIT_FAILURE;
 	}
-	if (close_channel(relay.from) < 0 && ret == EXIT_SUCCESS) {
+	if (close_channel(&relay.from_args, relay.from) < 0 && ret == EXIT_SUCCESS) {
 		warn_msg("cannot close %s: %s", from->address, chan_strerror(from, errno));
 		ret = EXIT_FAILURE;
 	}

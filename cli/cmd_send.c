@@ -210,7 +210,7 @@ int cmd_send(int argc, char **argv)
 	} else if (send_lines(c, &ca) < 0) {
 		ret = EXIT_FAILURE;
 	}
-	if (close_channel(c) < 0 && ret == EXIT_SUCCESS) {
+	if (close_channel(&ca, c) < 0 && ret == EXIT_SUCCESS) {
 		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
 	}

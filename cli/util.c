@@ -314,44 +314,55 @@ int open_dir_of(const char *path, char *base, size_t size)
 }
 
 /*
- * What to remove if a signal ends us: the entry a channel created, in the directory it pinned.
- * Set before the channel waits, cleared as it closes. The handler acts through the directory
- * descriptor and only on that very file, so that a directory of the path swapped meanwhile for
- * a link, or a file that replaced ours, is never what it removes.
+ * What to remove if a signal ends us: the entry each channel created (a FIFO, a socket file), in
+ * the directory it pinned, kept in that channel's chan_args and linked in a list the handler
+ * walks (a relay has two channels, lipc recv one per address). An entry is set before its
+ * channel waits and dropped as the channel closes. The handler acts through the directory
+ * descriptor and only on that very file, so that a directory of the path swapped meanwhile for a
+ * link, or a file that replaced ours, is never what it removes. The list changes only while
+ * every signal is held (the library holds them around on_create, close_channel() around the
+ * close), so the handler never sees it half changed.
  */
-static struct {
-	int dirfd;
-	char name[NAME_MAX + 1];
-	dev_t dev;
-	ino_t ino;
-} created;
-static volatile sig_atomic_t have_created;
+static struct chan_args *made_list;
 
 static void on_fatal_signal(int sig)
 {
 	struct stat st;
 
 	/* Only async-signal-safe calls here: fstatat(), unlinkat(), then die of the same signal. */
-	if (have_created && fstatat(created.dirfd, created.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_dev == created.dev && st.st_ino == created.ino)
-		unlinkat(created.dirfd, created.name, 0);
+	for (const struct chan_args *ca = made_list; ca; ca = ca->made_next)
+		if (fstatat(ca->made_dirfd, ca->made_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == ca->made_dev && st.st_ino == ca->made_ino)
+			unlinkat(ca->made_dirfd, ca->made_name, 0);
 	raise(sig);
 }
 
-void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *unused)
+/* Drop ca's entry from the list (every signal held by the caller). */
+static void forget_made(struct chan_args *ca)
+{
+	for (struct chan_args **p = &made_list; *p; p = &(*p)->made_next)
+		if (*p == ca) {
+			*p = ca->made_next;
+			break;
+		}
+	ca->made_next = NULL;
+}
+
+void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *arg)
 {
 	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct sigaction sa = { .sa_handler = on_fatal_signal, .sa_flags = SA_RESETHAND };
+	struct chan_args *ca = arg;
 
-	(void)unused;
-	if (strlen(name) >= sizeof(created.name))
+	forget_made(ca);
+	if (strlen(name) >= sizeof(ca->made_name))
 		return;
-	have_created = 0;
-	created.dirfd = dirfd;
-	strcpy(created.name, name);
-	created.dev = st->st_dev;
-	created.ino = st->st_ino;
-	have_created = 1;
+	ca->made_dirfd = dirfd;
+	strcpy(ca->made_name, name);
+	ca->made_dev = st->st_dev;
+	ca->made_ino = st->st_ino;
+	ca->made_next = made_list;
+	made_list = ca;
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
 		struct sigaction old;
 
@@ -361,7 +372,7 @@ void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *
 	}
 }
 
-int close_channel(struct lipc_chan *chan)
+int close_channel(struct chan_args *ca, struct lipc_chan *chan)
 {
 	sigset_t all, old;
 	int ret;
@@ -370,7 +381,7 @@ int close_channel(struct lipc_chan *chan)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	ret = lipc_chan_close(chan);
-	have_created = 0;
+	forget_made(ca);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
@@ -567,12 +578,13 @@ struct lipc_chan *open_channel(struct chan_args *ca, int role)
 	struct lipc_chan *c;
 
 	ca->opts.on_create = remove_on_signal;
+	ca->opts.on_create_arg = ca;
 	c = lipc_chan_open(ca->address, role, &ca->opts);
 	if (c) {
 		check_queue_size(ca, c);
 		return c;
 	}
-	have_created = 0; /* a failed open removed what it made */
+	close_channel(ca, NULL); /* a failed open removed what it made */
 	if (errno == ETIMEDOUT)
 		fail("%s: no %s within %s s", ca->address,
 		     role == LIPC_SEND ? "receiver" : "sender", ca->timeout);
