@@ -848,6 +848,8 @@ static const enum kind all_kinds[] = { FIFO, PIPE, MQ, UNIX, DGRAM, SEQPACKET, T
 #define N_ALL	(sizeof(all_kinds) / sizeof(all_kinds[0]))
 #define N_MANY	(N_ALL - 1) /* all but shm take every sender */
 #define PER_ONE ((ALL_TOTAL - SHM_COUNT) / (SENDERS * (long)N_MANY))
+_Static_assert(PER_ONE *SENDERS *(long)N_MANY + SHM_COUNT == ALL_TOTAL,
+	       "the senders' shares make up ALL_TOTAL");
 
 static unsigned all_flags(enum kind k)
 {
