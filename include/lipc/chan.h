@@ -260,7 +260,8 @@ int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n)
  * a message to show for it: bytes that are not yet a whole message, a client that a listener
  * (unix:, unix-seqpacket:, tcp:) accepts before it has sent anything, or sheds beyond
  * max_clients, or refuses (LIPC_CHAN_ALLOW_UID), a client that leaves while others stay (with
- * LIPC_CHAN_KEEP, the last one too), a datagram the uid check drops. That receive fails with
+ * LIPC_CHAN_KEEP, the last one too), a datagram the uid check drops, a shm: producer that
+ * attaches (lipc_ring_fd()). That receive fails with
  * EAGAIN, having done the work, and the descriptor is then not readable until something new
  * arrives, so a loop never spins.
  *
