@@ -282,6 +282,7 @@ struct lipc_ring {
 	int bell_timer;	  /* a timerfd in the set, when the barrier is missing (bell_arm) */
 	uint32_t pid_gen; /* the producer generation bell_pidfd watches */
 	uint64_t token;	  /* our bell's name */
+	pid_t bell_pid;	  /* the process that made the bell: only it disarms it (bell_close) */
 	bool armed;	  /* we raised consumer_bell, and did not see it taken since */
 	bool rung;	  /* a byte is in the socket, or will be: the producer took the bell */
 };
@@ -1643,6 +1644,7 @@ int lipc_ring_fd(struct lipc_ring *r)
 		goto out_close_ep;
 	r->bell_sock = sock;
 	r->bell_ep = ep;
+	r->bell_pid = getpid();
 	bell_update(r);
 	return ep;
 
@@ -1656,7 +1658,11 @@ out_close_sock:
 /* At close: the descriptors, and an arming nobody will answer (the producer would ring nobody). */
 static void bell_close(struct lipc_ring *r)
 {
-	if (r->armed && r->sh)
+	/*
+	 * A forked child that closes its inherited copy of the consumer must leave the bell armed:
+	 * the parent, still asleep in poll(), would otherwise never be rung again.
+	 */
+	if (r->armed && r->sh && r->bell_pid == getpid())
 		atomic_store_explicit(&r->sh->consumer_bell, 0, memory_order_relaxed);
 	bell_unwatch(r);
 	if (r->bell_timer >= 0)

@@ -1920,6 +1920,35 @@ static void doorbell_descriptor(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/*
+ * A forked child that closes its inherited copy of an armed consumer leaves the bell armed: the
+ * parent, asleep in poll(), is still rung by the next record.
+ */
+static void doorbell_child_closes(void)
+{
+	unsigned char buf[64] = { 0 };
+	struct lipc_ring *p, *c;
+	size_t len;
+	pid_t pid;
+	int fd;
+
+	ring();
+	p = open_ring(LIPC_SEND, 4096);
+	c = open_ring(LIPC_RECV, 4096);
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN); /* armed */
+	pid = check_fork();
+	if (pid == 0)
+		_exit(lipc_ring_close(c) == 0 ? 0 : 1);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
+	DUE(fd, true);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 /* poll() until readable: the test's timeout is what catches a wake-up lost for good. */
 static void wait_readable(int fd)
 {
@@ -2262,5 +2291,6 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
 	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
 	   TEST_T(channel_batches, 120), TEST(doorbell_is_exact), TEST(doorbell_descriptor),
-	   TEST_T(doorbell_alternating, 300), TEST_T(doorbell_producer_killed, 120),
-	   TEST(doorbell_hostile_header), TEST(doorbell_channel))
+	   TEST(doorbell_child_closes), TEST_T(doorbell_alternating, 300),
+	   TEST_T(doorbell_producer_killed, 120), TEST(doorbell_hostile_header),
+	   TEST(doorbell_channel))
