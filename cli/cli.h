@@ -8,6 +8,7 @@
 #define LIPC_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h> /* NAME_MAX */
 #include <stdbool.h>
 #include <stdio.h>
@@ -139,6 +140,23 @@ void remove_on_signal(int dirfd, const char *name, const struct stat *st, void *
  * dropped in the same instant.
  */
 int close_channel(struct chan_args *ca, struct lipc_chan *chan);
+
+/*
+ * SIGINT, SIGTERM and SIGHUP held while a batch is between its receive and where it goes (lipc
+ * recv's standard output, lipc relay's TO), so that they end the process only once it is there;
+ * they are let in while the batch waits (wait with held_wait_mask()), so that a reader or a TO
+ * that takes nothing cannot make lipc unkillable.
+ */
+struct held_signals {
+	bool on;
+	sigset_t mask; /* the mask from before: restored at the release, and the one to wait with */
+};
+void hold_signals(struct held_signals *h);
+void release_signals(struct held_signals *h);
+/* The mask to wait with (ppoll): the held signals let in. */
+const sigset_t *held_wait_mask(struct held_signals *h);
+/* Is one of the three pending (held, and waiting to come in)? */
+bool held_signal_pending(void);
 
 /*
  * Pin the directory that holds path (O_PATH; links on the way are followed, as named) and put

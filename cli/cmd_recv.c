@@ -126,23 +126,8 @@ static size_t format_meta(char *meta, size_t size, const struct lipc_msg *m)
 static struct {
 	char buf[OUT_SIZE];
 	size_t used;
-	bool held;	      /* SIGINT, SIGTERM, SIGHUP are blocked */
-	sigset_t fatal, mask; /* those three; the mask to restore */
+	struct held_signals held;
 } out;
-
-static void hold_signals(void)
-{
-	if (!out.held)
-		sigprocmask(SIG_BLOCK, &out.fatal, &out.mask);
-	out.held = true;
-}
-
-static void release_signals(void)
-{
-	if (out.held)
-		sigprocmask(SIG_SETMASK, &out.mask, NULL);
-	out.held = false;
-}
 
 /*
  * Write iov[0..cnt) to standard output, whole: 0, or -1 after saying why. While signals are
@@ -154,10 +139,10 @@ static int write_out(struct iovec *iov, int cnt)
 	while (cnt > 0) {
 		ssize_t n;
 
-		if (out.held) {
+		if (out.held.on) {
 			struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 
-			ppoll(&p, 1, NULL, &out.mask);
+			ppoll(&p, 1, NULL, held_wait_mask(&out.held));
 		}
 		n = writev(STDOUT_FILENO, iov, cnt);
 		if (n < 0) {
@@ -165,7 +150,7 @@ static int write_out(struct iovec *iov, int cnt)
 				continue;
 			stdout_failed = true;
 			out.used = 0;
-			release_signals();
+			release_signals(&out.held);
 			warn_msg("write error: %s", strerror(errno));
 			return -1;
 		}
@@ -190,7 +175,7 @@ static int flush_out(void)
 {
 	if (write_gathered() < 0)
 		return -1;
-	release_signals();
+	release_signals(&out.held);
 	return 0;
 }
 
@@ -204,7 +189,7 @@ static int put_msg(const struct lipc_msg *m, bool verbose, const char *from, siz
 	char meta[160];
 	size_t mlen = verbose ? format_meta(meta, sizeof(meta), m) : 0;
 
-	hold_signals();
+	hold_signals(&out.held);
 	if (flen + mlen + m->len + 1 > OUT_SIZE - out.used) {
 		/* Longer than the room left: what is gathered and this one, in one writev(). */
 		if (flen + mlen + m->len + 1 > OUT_SIZE) {
@@ -508,7 +493,7 @@ static int recv_many_addresses(struct chan_args *base, char **addresses, size_t 
 		if (got != before)
 			deadline_in(&deadline, timeout_ms);
 	}
-	release_signals();
+	release_signals(&out.held);
 	if (close_sources() < 0)
 		ret = EXIT_FAILURE;
 	nsrcs = 0;
@@ -543,10 +528,6 @@ int cmd_recv(int argc, char **argv)
 	if (optind >= argc)
 		usage_error("recv: missing ADDRESS");
 
-	sigemptyset(&out.fatal);
-	sigaddset(&out.fatal, SIGINT);
-	sigaddset(&out.fatal, SIGTERM);
-	sigaddset(&out.fatal, SIGHUP);
 	for (size_t i = 0; i < BATCH; i++)
 		msgs[i] = (struct lipc_msg)LIPC_MSG_INIT;
 	/* Several addresses wait in one poll(); one keeps the path below, a receive that waits. */
@@ -587,7 +568,7 @@ int cmd_recv(int argc, char **argv)
 				 chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;
 	}
-	release_signals();
+	release_signals(&out.held);
 	if (close_channel(&ca, c) < 0 && ret == EXIT_SUCCESS) {
 		warn_msg("cannot close %s: %s", ca.address, chan_strerror(&ca, errno));
 		ret = EXIT_FAILURE;

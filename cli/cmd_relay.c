@@ -119,36 +119,8 @@ static struct {
 	bool verbose;
 	bool keep_records; /* exit without closing FROM: a ring keeps the batch not delivered */
 	int to_fd;	   /* TO's descriptor for ppoll(), or -1 */
-	bool held;	   /* SIGINT, SIGTERM, SIGHUP are blocked */
-	sigset_t fatal, mask;
+	struct held_signals held; /* SIGINT, SIGTERM, SIGHUP while a batch is in hand */
 } relay = { .to_fd = -1 };
-
-static void hold_signals(void)
-{
-	if (!relay.held)
-		sigprocmask(SIG_BLOCK, &relay.fatal, &relay.mask);
-	relay.held = true;
-}
-
-static void release_signals(void)
-{
-	if (relay.held)
-		sigprocmask(SIG_SETMASK, &relay.mask, NULL);
-	relay.held = false;
-}
-
-/* The mask to wait with: the held signals let in. */
-static const sigset_t *wait_mask(void)
-{
-	static sigset_t now;
-
-	if (relay.held)
-		return &relay.mask;
-	sigprocmask(SIG_SETMASK, NULL, &now);
-	return &now;
-}
-
-static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 /* Close TO, forgetting its entry in the same instant (close_channel()). */
 static int close_to(void)
@@ -235,7 +207,7 @@ static void nap(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
-	ppoll(NULL, 0, &ts, wait_mask());
+	ppoll(NULL, 0, &ts, held_wait_mask(&relay.held));
 }
 
 /*
@@ -269,19 +241,6 @@ static int recover_to(int err, int *delay, bool *outage)
 			return -1;
 		}
 	}
-}
-
-/* Is one of the held signals waiting to come in? */
-static bool signal_waiting(void)
-{
-	sigset_t pending;
-
-	if (sigpending(&pending) < 0)
-		return false;
-	for (size_t i = 0; i < 3; i++)
-		if (sigismember(&pending, fatal_signals[i]) == 1)
-			return true;
-	return false;
 }
 
 /* A send to TO failed with err: say why, as lipc send does, with what was not delivered. */
@@ -318,7 +277,7 @@ static int wait_room(const struct lipc__deadline *d)
 		int ms = lipc__remaining_ms(d), r;
 		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
-		r = ppoll(&p, 1, ms < 0 ? NULL : &ts, wait_mask());
+		r = ppoll(&p, 1, ms < 0 ? NULL : &ts, held_wait_mask(&relay.held));
 		if (r > 0 || (r < 0 && errno != EINTR))
 			return 1;
 		if (r == 0)
@@ -338,7 +297,7 @@ static int hand_over(struct lipc_msg *msgs, size_t n)
 	bool outage = false;
 
 	lipc__deadline_start(&d, relay.to_args.opts.timeout_ms);
-	hold_signals();
+	hold_signals(&relay.held);
 	while (done < n) {
 		int k, err;
 
@@ -359,9 +318,9 @@ static int hand_over(struct lipc_msg *msgs, size_t n)
 		if ((err == ETIMEDOUT || err == EAGAIN) && relay.sliced &&
 		    relay.to_args.opts.timeout_ms != 0) {
 			/* A slice ran out: a signal may come in now, the batch dying with us. */
-			if (signal_waiting()) {
-				release_signals();
-				hold_signals();
+			if (held_signal_pending()) {
+				release_signals(&relay.held);
+				hold_signals(&relay.held);
 			}
 			if (lipc__remaining_ms(&d) != 0)
 				continue;
@@ -375,7 +334,7 @@ static int hand_over(struct lipc_msg *msgs, size_t n)
 		send_failed(err, n - done);
 		return -1;
 	}
-	release_signals();
+	release_signals(&relay.held);
 	return 0;
 }
 
@@ -533,9 +492,6 @@ int cmd_relay(int argc, char **argv)
 	int r = 0, ret = EXIT_SUCCESS;
 
 	parse_args(argc, argv, &count);
-	sigemptyset(&relay.fatal);
-	for (size_t i = 0; i < 3; i++)
-		sigaddset(&relay.fatal, fatal_signals[i]);
 	for (size_t i = 0; i < BATCH; i++)
 		msgs[i] = (struct lipc_msg)LIPC_MSG_INIT;
 	/*
@@ -577,7 +533,7 @@ int cmd_relay(int argc, char **argv)
 			/* A ring keeps what was not delivered if it is not released: leave it so.
 			 */
 			relay.keep_records = from->addr.scheme == LIPC_SCHEME_SHM;
-			release_signals();
+			release_signals(&relay.held);
 			close_to();
 			return EXIT_FAILURE;
 		}

@@ -386,6 +386,49 @@ int close_channel(struct chan_args *ca, struct lipc_chan *chan)
 	return ret;
 }
 
+static void fatal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void hold_signals(struct held_signals *h)
+{
+	sigset_t fatal;
+
+	if (h->on)
+		return;
+	fatal_set(&fatal);
+	sigprocmask(SIG_BLOCK, &fatal, &h->mask);
+	h->on = true;
+}
+
+void release_signals(struct held_signals *h)
+{
+	if (h->on)
+		sigprocmask(SIG_SETMASK, &h->mask, NULL);
+	h->on = false;
+}
+
+const sigset_t *held_wait_mask(struct held_signals *h)
+{
+	if (!h->on)
+		sigprocmask(SIG_SETMASK, NULL, &h->mask);
+	return &h->mask;
+}
+
+bool held_signal_pending(void)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return false;
+	return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+	       sigismember(&pending, SIGHUP) == 1;
+}
+
 void chan_args_init(struct chan_args *ca, int role)
 {
 	*ca = (struct chan_args){ .opts = LIPC_CHAN_OPTS_INIT,
