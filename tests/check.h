@@ -158,6 +158,13 @@ const char *check_copy_for_other_uid(const char *path);
 /* A copy of lipc that CHECK_OTHER_UID can run: check_copy_for_other_uid(check_lipc()). */
 const char *check_lipc_for_other_uid(void);
 
+/*
+ * Start argv[0] (looked up in PATH, never wrapped) with the given descriptors as its standard
+ * input, output and error (-1: /dev/null for input, this process's own for the others), every
+ * signal at its default and none blocked; fails the test when it cannot.
+ */
+pid_t check_spawn(const char *const argv[], int in, int out, int err);
+
 /* A command run with its output captured. */
 struct check_cmd {
 	pid_t pid;

@@ -63,30 +63,23 @@ static char *const *wrapped(const char *const argv[], char *words, size_t size)
 	return (char *const *)(uintptr_t)out;
 }
 
-void check_cmd_start(struct check_cmd *c, const char *input, const char *const argv[])
+pid_t check_spawn(const char *const argv[], int in, int out, int err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t sa;
 	sigset_t all, none;
-	char words[1024], *const *av;
-	int in = -1, err;
+	pid_t pid;
+	int e;
 
-	memset(c, 0, sizeof(*c));
-	c->out_fd = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
-	c->err_fd = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
 	posix_spawn_file_actions_init(&fa);
-	if (input) {
-		size_t len = strlen(input);
-
-		in = (int)CHECK_SYS(memfd_create("stdin", MFD_CLOEXEC));
-		CHECK((size_t)CHECK_SYS(write(in, input, len)) == len);
-		CHECK_SYS(lseek(in, 0, SEEK_SET));
+	if (in >= 0)
 		posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
-	} else {
+	else
 		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	}
-	posix_spawn_file_actions_adddup2(&fa, c->out_fd, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, c->err_fd, STDERR_FILENO);
+	if (out >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+	if (err >= 0)
+		posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
 	/*
 	 * Every signal at its default and none blocked, whatever the suite inherited: run from a
 	 * script's background job, SIGINT comes ignored, and a test of Ctrl+C would hang.
@@ -97,14 +90,33 @@ void check_cmd_start(struct check_cmd *c, const char *input, const char *const a
 	posix_spawnattr_setsigdefault(&sa, &all);
 	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	av = wrapped(argv, words, sizeof(words));
-	err = posix_spawnp(&c->pid, av[0], &fa, &sa, av, environ);
+	e = posix_spawnp(&pid, argv[0], &fa, &sa, (char *const *)(uintptr_t)argv, environ);
 	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
+	if (e)
+		check_fail(__FILE__, __LINE__, "cannot run %s: %s", argv[0], strerror(e));
+	return pid;
+}
+
+void check_cmd_start(struct check_cmd *c, const char *input, const char *const argv[])
+{
+	char words[1024];
+	int in = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->out_fd = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
+	c->err_fd = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
+	if (input) {
+		size_t len = strlen(input);
+
+		in = (int)CHECK_SYS(memfd_create("stdin", MFD_CLOEXEC));
+		CHECK((size_t)CHECK_SYS(write(in, input, len)) == len);
+		CHECK_SYS(lseek(in, 0, SEEK_SET));
+	}
+	c->pid = check_spawn((const char *const *)wrapped(argv, words, sizeof(words)), in,
+			     c->out_fd, c->err_fd);
 	if (in >= 0)
 		close(in);
-	if (err)
-		check_fail(__FILE__, __LINE__, "cannot run %s: %s", argv[0], strerror(err));
 }
 
 void check_cmd_start_traced(struct check_cmd *c, const char *input, const char *const argv[])

@@ -18,7 +18,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -28,8 +27,6 @@
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
 
-extern char **environ;
-
 static long lines(void)
 {
 	const char *n = getenv("LIPC_PIPELINE_LINES");
@@ -37,25 +34,6 @@ static long lines(void)
 	if (n && atol(n) > 0)
 		return atol(n);
 	return check_wrapped() ? 100000 : CHECK_SANITIZED ? 1000000 : 10000000;
-}
-
-/* lipc with argv, its standard input, output and error as given (-1: /dev/null, inherited). */
-static pid_t spawn_lipc(const char *const argv[], int in, int out, int err)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int null = (int)CHECK_SYS(open("/dev/null", O_RDONLY | O_CLOEXEC));
-
-	CHECK_EQ(posix_spawn_file_actions_init(&fa), 0);
-	CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, in >= 0 ? in : null, 0), 0);
-	if (out >= 0)
-		CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
-	if (err >= 0)
-		CHECK_EQ(posix_spawn_file_actions_adddup2(&fa, err, 2), 0);
-	CHECK_EQ(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(null);
-	return pid;
 }
 
 static int wait_status(pid_t pid)
@@ -208,7 +186,7 @@ static void through(const char *address, bool counted)
 			argv[k++] = count;
 		}
 		argv[k++] = address;
-		rx = spawn_lipc(argv, -1, out[1], sock ? err[1] : -1);
+		rx = check_spawn(argv, -1, out[1], sock ? err[1] : -1);
 	}
 	close(out[1]);
 	close(err[1]);
@@ -223,7 +201,7 @@ static void through(const char *address, bool counted)
 		snprintf(where, sizeof(where), "%s", said + strlen("listening on "));
 	}
 	CHECK_SYS(pipe2(in, O_CLOEXEC));
-	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
+	tx = check_spawn((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
 	close(in[0]);
 	writer = check_fork();
 	if (writer == 0) {
@@ -385,9 +363,9 @@ static void long_and_last_lines(void)
 			struct stat st;
 
 			CHECK_SYS(pipe2(err, O_CLOEXEC));
-			rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", "-v", "-n",
-							       "4", addrs[i], NULL },
-					-1, out, err[1]);
+			rx = check_spawn((const char *const[]){ check_lipc(), "recv", "-v", "-n",
+								"4", addrs[i], NULL },
+					 -1, out, err[1]);
 			close(err[1]);
 			read_line(err[0], line, sizeof(line));
 			CHECK_CONTAINS(line, "listening on");
@@ -473,10 +451,10 @@ static void prompt(const char *address, bool sock)
 	CHECK_SYS(pipe2(out, O_CLOEXEC));
 	CHECK_SYS(pipe2(err, O_CLOEXEC));
 	CHECK_SYS(pipe2(in, O_CLOEXEC));
-	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", sock ? "-v" : "-n",
-					       sock ? "-n" : "3", sock ? "3" : address,
-					       sock ? address : NULL, NULL },
-			-1, out[1], err[1]);
+	rx = check_spawn((const char *const[]){ check_lipc(), "recv", sock ? "-v" : "-n",
+						sock ? "-n" : "3", sock ? "3" : address,
+						sock ? address : NULL, NULL },
+			 -1, out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
 	snprintf(where, sizeof(where), "%s", address);
@@ -485,7 +463,7 @@ static void prompt(const char *address, bool sock)
 		read_line(err[0], line, sizeof(line));
 		CHECK_CONTAINS(line, "listening on");
 	}
-	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
+	tx = check_spawn((const char *const[]){ check_lipc(), "send", where, NULL }, in[0], -1, -1);
 	close(in[0]);
 	for (int i = 0; i < 3; i++) {
 		char want[16];
@@ -538,11 +516,11 @@ static void send_killed_mid_batch(void)
 	path_addr("fifo");
 	CHECK_SYS(pipe2(out, O_CLOEXEC));
 	CHECK_SYS(pipe2(in, O_CLOEXEC));
-	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
+	rx = check_spawn((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
 	close(out[1]);
 	/* recv made the FIFO and removes it: the killed sender must not be its creator. */
 	check_wait_for_path(addr + strlen("fifo:"));
-	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
+	tx = check_spawn((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
 	close(in[0]);
 	writer = check_fork();
 	if (writer == 0) {
@@ -635,7 +613,7 @@ static void recv_killed_keeps_ring_batch(void)
 
 	name_addr("shm");
 	CHECK_SYS(pipe2(in, O_CLOEXEC));
-	tx = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
+	tx = check_spawn((const char *const[]){ check_lipc(), "send", addr, NULL }, in[0], -1, -1);
 	close(in[0]);
 	writer = check_fork();
 	if (writer == 0) {
@@ -653,7 +631,7 @@ static void recv_killed_keeps_ring_batch(void)
 	 * the last, and a pipe of one page that holds a byte is full.)
 	 */
 	CHECK_SYS(fcntl(out[1], F_SETPIPE_SZ, 8192));
-	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
+	rx = check_spawn((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out[1], -1);
 	close(out[1]);
 	/*
 	 * recv is killed once the pipe is half full, wherever it is then (a batch in hand, or all
@@ -675,7 +653,8 @@ static void recv_killed_keeps_ring_batch(void)
 	CHECK(written < n);
 
 	CHECK_SYS(pipe2(out2, O_CLOEXEC));
-	rx = spawn_lipc((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out2[1], -1);
+	rx = check_spawn((const char *const[]){ check_lipc(), "recv", addr, NULL }, -1, out2[1],
+			 -1);
 	close(out2[1]);
 	again = read_run(out2[0], &first, false);
 	close(out2[0]);
@@ -707,15 +686,15 @@ static void two_senders_one_fifo(void)
 	CHECK_SYS(pipe2(out, O_CLOEXEC));
 	/* --keep: one sender done before the other comes is no end; the count is. */
 	snprintf(count, sizeof(count), "%ld", 2 * n);
-	rx = spawn_lipc(
+	rx = check_spawn(
 		(const char *const[]){ check_lipc(), "recv", "--keep", "-n", count, addr, NULL },
 		-1, out[1], -1);
 	close(out[1]);
 	check_wait_for_path(addr + strlen("fifo:"));
 	for (int k = 0; k < 2; k++) {
 		CHECK_SYS(pipe2(in[k], O_CLOEXEC));
-		tx[k] = spawn_lipc((const char *const[]){ check_lipc(), "send", addr, NULL },
-				   in[k][0], -1, -1);
+		tx[k] = check_spawn((const char *const[]){ check_lipc(), "send", addr, NULL },
+				    in[k][0], -1, -1);
 		close(in[k][0]);
 	}
 	for (int k = 0; k < 2; k++) {

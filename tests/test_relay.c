@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -24,40 +23,6 @@
 #include "check.h"
 #include "lipc/msgq.h"
 #include "lipc/ring.h"
-
-extern char **environ;
-
-/* Start argv with the given standard descriptors (-1: /dev/null for 0, inherited for 1 and 2). */
-static pid_t spawn(const char *const argv[], int in, int out, int err)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t sa;
-	sigset_t all, none;
-	pid_t pid;
-	int e;
-
-	posix_spawn_file_actions_init(&fa);
-	if (in >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
-	else
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (out >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	if (err >= 0)
-		posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
-	posix_spawnattr_init(&sa);
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&sa, &all);
-	posix_spawnattr_setsigmask(&sa, &none);
-	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	e = posix_spawnp(&pid, argv[0], &fa, &sa, (char *const *)(uintptr_t)argv, environ);
-	posix_spawnattr_destroy(&sa);
-	posix_spawn_file_actions_destroy(&fa);
-	if (e)
-		check_fail(__FILE__, __LINE__, "cannot run %s: %s", argv[0], strerror(e));
-	return pid;
-}
 
 /* A pipe whose ends the children do not inherit unless given. */
 static void make_pipe(int p[2])
@@ -360,17 +325,18 @@ static void chain_of_relays(void)
 	CHECK(ring != NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	make_pipe(errp);
-	listener = spawn(LIPC_ARGV("relay", "-v", "--framed", "tcp::0", shm), -1, -1, errp[1]);
+	listener =
+		check_spawn(LIPC_ARGV("relay", "-v", "--framed", "tcp::0", shm), -1, -1, errp[1]);
 	close(errp[1]);
 	err = fdopen(errp[0], "r");
 	CHECK(err != NULL);
 	snprintf(tcp, sizeof(tcp), "tcp:127.0.0.1:%u", listening_port(err));
-	tail = spawn(LIPC_ARGV("relay", "--framed", "-n", n, sysv, tcp), -1, -1, -1);
-	head = spawn((const char *const[]){ "sh", "-c",
-					    "\"$0\" relay --framed -n \"$3\" \"$1\" stdio: | "
-					    "\"$0\" relay --framed stdio: \"$2\"",
-					    check_lipc(), mq, sysv, n, NULL },
-		     -1, -1, -1);
+	tail = check_spawn(LIPC_ARGV("relay", "--framed", "-n", n, sysv, tcp), -1, -1, -1);
+	head = check_spawn((const char *const[]){ "sh", "-c",
+						  "\"$0\" relay --framed -n \"$3\" \"$1\" stdio: | "
+						  "\"$0\" relay --framed stdio: \"$2\"",
+						  check_lipc(), mq, sysv, n, NULL },
+			   -1, -1, -1);
 	feeder = check_fork();
 	if (feeder == 0) {
 		feed(mq, count);
@@ -480,11 +446,11 @@ static void ring_consumer_killed_and_restarted(void)
 	addr_of(mq, sizeof(mq), mq_name, sizeof(mq_name), "mq", "rin");
 	addr_of(shm, sizeof(shm), shm_name, sizeof(shm_name), "shm", "rout");
 	snprintf(n, sizeof(n), "%ld", count);
-	relay = spawn(LIPC_ARGV("relay", "-k", "-c", "4K", "-n", n, mq, shm), -1, -1, -1);
+	relay = check_spawn(LIPC_ARGV("relay", "-k", "-c", "4K", "-n", n, mq, shm), -1, -1, -1);
 	feeder = feed_lines(mq, count, -1, -1);
 
 	make_pipe(out);
-	consumer = spawn(LIPC_ARGV("recv", shm), -1, out[1], -1);
+	consumer = check_spawn(LIPC_ARGV("recv", shm), -1, out[1], -1);
 	close(out[1]);
 	f = fdopen(out[0], "r");
 	CHECK(f != NULL);
@@ -498,7 +464,7 @@ static void ring_consumer_killed_and_restarted(void)
 	CHECK_EQ(last1, got1);
 
 	make_pipe(out);
-	consumer = spawn(LIPC_ARGV("recv", shm), -1, out[1], -1);
+	consumer = check_spawn(LIPC_ARGV("recv", shm), -1, out[1], -1);
 	close(out[1]);
 	f = fdopen(out[0], "r");
 	CHECK(f != NULL);
@@ -539,7 +505,7 @@ static void tcp_listener_killed_and_restarted(void)
 	snprintf(n, sizeof(n), "%ld", count);
 	make_pipe(out);
 	make_pipe(errp);
-	listener = spawn(LIPC_ARGV("recv", "-v", "tcp::0"), -1, out[1], errp[1]);
+	listener = check_spawn(LIPC_ARGV("recv", "-v", "tcp::0"), -1, out[1], errp[1]);
 	close(out[1]);
 	close(errp[1]);
 	err = fdopen(errp[0], "r");
@@ -549,7 +515,7 @@ static void tcp_listener_killed_and_restarted(void)
 	snprintf(tcp, sizeof(tcp), "tcp:127.0.0.1:%u", port);
 	snprintf(listen_at, sizeof(listen_at), "tcp::%u", port);
 	rerr = (int)CHECK_SYS(memfd_create("relay-err", MFD_CLOEXEC));
-	relay = spawn(LIPC_ARGV("relay", "-k", "-v", "-n", n, mq, tcp), -1, -1, rerr);
+	relay = check_spawn(LIPC_ARGV("relay", "-k", "-v", "-n", n, mq, tcp), -1, -1, rerr);
 	/* The second half waits for the kill: the relay cannot have handed everything over. */
 	make_pipe(gate);
 	feeder = feed_lines(mq, count, gate[0], gate[1]);
@@ -568,7 +534,7 @@ static void tcp_listener_killed_and_restarted(void)
 	close(gate[1]); /* the feeder goes on */
 
 	make_pipe(out);
-	listener = spawn(LIPC_ARGV("recv", listen_at), -1, out[1], -1);
+	listener = check_spawn(LIPC_ARGV("recv", listen_at), -1, out[1], -1);
 	close(out[1]);
 	f = fdopen(out[0], "r");
 	CHECK(f != NULL);
