@@ -85,6 +85,21 @@ static uint32_t next_rand(uint32_t *s)
 	return *s;
 }
 
+/* Records seq.. seq + n - 1 in recs[], each its own length and bytes, and iov[] over them. */
+static void fill_batch(unsigned char (*recs)[300], struct iovec *iov, uint32_t seq, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		uint32_t s = seq + (uint32_t)k;
+		size_t len = batch_len(s);
+
+		if (len)
+			memcpy(recs[k], &s, 4);
+		for (size_t i = 4; i < len; i++)
+			recs[k][i] = (unsigned char)(s + i);
+		iov[k] = (struct iovec){ .iov_base = recs[k], .iov_len = len };
+	}
+}
+
 static void *produce_batches(void *arg)
 {
 	static unsigned char recs[256][300];
@@ -99,16 +114,7 @@ static void *produce_batches(void *arg)
 
 		if (n > RECORDS - seq)
 			n = RECORDS - seq;
-		for (size_t k = 0; k < n; k++) {
-			uint32_t s = seq + (uint32_t)k;
-			size_t len = batch_len(s);
-
-			if (len)
-				memcpy(recs[k], &s, 4);
-			for (size_t i = 4; i < len; i++)
-				recs[k][i] = (unsigned char)(s + i);
-			iov[k] = (struct iovec){ .iov_base = recs[k], .iov_len = len };
-		}
+		fill_batch(recs, iov, seq, n);
 		while (done < n) {
 			int ret = lipc_ring_push_many(p, iov + done, n - done, -1);
 
@@ -185,16 +191,7 @@ static void *produce_mixed(void *arg)
 
 		if (n > POLL_RECORDS - seq)
 			n = POLL_RECORDS - seq;
-		for (size_t k = 0; k < n; k++) {
-			uint32_t s = seq + (uint32_t)k;
-			size_t len = batch_len(s);
-
-			if (len)
-				memcpy(recs[k], &s, 4);
-			for (size_t i = 4; i < len; i++)
-				recs[k][i] = (unsigned char)(s + i);
-			iov[k] = (struct iovec){ .iov_base = recs[k], .iov_len = len };
-		}
+		fill_batch(recs, iov, seq, n);
 		if (n == 1 || next_rand(&rnd) % 2) {
 			for (size_t k = 0; k < n; k++)
 				CHECK_SYS(lipc_ring_push(p, iov[k].iov_base, iov[k].iov_len, -1));
