@@ -18,9 +18,9 @@
  *
  * The traps: TCP over loopback delivers in its own time (a softirq), so where a TCP descriptor
  * must become readable the test waits for it with a long poll, never a sleep, and a verdict
- * never depends on timing; the shm: row needs the ring's doorbell (lipc_ring_fd(), issue 15's
- * ring branch), and fails until it is there; and stdio: takes the test process's descriptor 0,
- * which each test, a child of its own, may replace.
+ * never depends on timing; and stdio: takes the test process's descriptor 0, which each test, a
+ * child of its own, may replace. Last, the guide's loop with channels in it: a queue, a datagram
+ * socket and a ring beside a signalfd, a pidfd and a timerfd in one epoll set.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -30,6 +30,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1077,9 +1080,140 @@ static void epoll_all(void)
 	       got, SENDERS, N_ALL, wakes, spurious);
 }
 
+/*
+ * The loop of the guide's "Waiting on many at once", with channels in it: a queue, a datagram
+ * socket and a ring (their lipc_chan_fd()) beside a signalfd, a pidfd and a timerfd, in one epoll
+ * set. A child sends KS_MSGS numbered messages to each channel, closes them (the ring's end of
+ * stream), raises SIGUSR1 at its parent and exits; the loop takes every message in order, the
+ * signal through the signalfd, the child's exit through its pidfd and the timer's tick, and ends
+ * only when it has had all of them.
+ */
+#define KS_MSGS	  1000
+#define KS_SIGNAL 3
+#define KS_PIDFD  4
+#define KS_TIMER  5
+
+static void ks_add(int ep, int fd, uint32_t what)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+
+	CHECK_SYS(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+}
+
+/* Take what a channel has now, checking the numbers: true when its stream has ended. */
+static bool ks_take(struct pair *p, long *next)
+{
+	struct lipc_msg msgs[16];
+	char want[32];
+	int r;
+
+	for (size_t i = 0; i < 16; i++)
+		msgs[i] = (struct lipc_msg)LIPC_MSG_INIT;
+	while ((r = lipc_chan_recv_many(p->rx, msgs, 16)) > 0)
+		for (int i = 0; i < r; i++) {
+			int len = snprintf(want, sizeof(want), "%ld", (*next)++);
+
+			CHECK_EQ(msgs[i].len, (size_t)len);
+			CHECK(!memcmp(msgs[i].data, want, (size_t)len));
+		}
+	if (r == 0)
+		return true;
+	CHECK_EQ(errno, EAGAIN);
+	return false;
+}
+
+static void epoll_with_kernel_sources(void)
+{
+	static const enum kind kinds[] = { MQ, DGRAM, SHM };
+	struct itimerspec tick = { .it_value = { .tv_nsec = 1000000 } };
+	struct pair pairs[3];
+	long next[3] = { 0 };
+	bool ended = false, signalled = false, exited = false, ticked = false;
+	sigset_t usr1;
+	int ep, sfd, tfd, pidfd;
+	pid_t child;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	CHECK_SYS(sigprocmask(SIG_BLOCK, &usr1, NULL)); /* before the child can raise it */
+	ep = (int)CHECK_SYS(epoll_create1(EPOLL_CLOEXEC));
+	for (uint32_t i = 0; i < 3; i++) {
+		open_receiver(&pairs[i], transport_of(kinds[i]), 0);
+		ks_add(ep, (int)CHECK_SYS(lipc_chan_fd(pairs[i].rx)), i);
+	}
+	child = check_fork();
+	if (child == 0) {
+		char text[32];
+
+		for (size_t i = 0; i < 3; i++) {
+			open_sender(&pairs[i]);
+			for (long n = 0; n < KS_MSGS; n++)
+				CHECK_SYS(lipc_chan_send(
+					pairs[i].tx, text,
+					(size_t)snprintf(text, sizeof(text), "%ld", n)));
+			CHECK_SYS(lipc_chan_close(pairs[i].tx));
+		}
+		CHECK_SYS(kill(getppid(), SIGUSR1));
+		_exit(0);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0 && errno == ENOSYS)
+		CHECK_SKIP("no pidfd_open() (Linux 5.3)");
+	CHECK_SYS(pidfd);
+	sfd = (int)CHECK_SYS(signalfd(-1, &usr1, SFD_CLOEXEC | SFD_NONBLOCK));
+	tfd = (int)CHECK_SYS(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+	CHECK_SYS(timerfd_settime(tfd, 0, &tick, NULL));
+	ks_add(ep, sfd, KS_SIGNAL);
+	ks_add(ep, pidfd, KS_PIDFD);
+	ks_add(ep, tfd, KS_TIMER);
+	while (!(next[0] == KS_MSGS && next[1] == KS_MSGS && ended && signalled && exited &&
+		 ticked)) {
+		struct epoll_event evs[8];
+		int n = (int)CHECK_SYS(epoll_wait(ep, evs, 8, MUST_MS));
+
+		CHECK(n > 0); /* only a lost wake-up runs MUST_MS out */
+		for (int k = 0; k < n; k++) {
+			uint32_t what = evs[k].data.u32;
+			struct signalfd_siginfo si;
+			uint64_t ticks;
+
+			if (what < 3) {
+				if (ks_take(&pairs[what], &next[what])) {
+					CHECK_EQ(kinds[what], SHM); /* only the ring has an end */
+					ended = true;
+					CHECK_SYS(epoll_ctl(ep, EPOLL_CTL_DEL,
+							    lipc_chan_fd(pairs[what].rx), NULL));
+				}
+			} else if (what == KS_SIGNAL) {
+				CHECK_EQ(read(sfd, &si, sizeof(si)), (ssize_t)sizeof(si));
+				CHECK_EQ(si.ssi_signo, (uint32_t)SIGUSR1);
+				CHECK_EQ(si.ssi_pid, (uint32_t)child);
+				signalled = true;
+			} else if (what == KS_PIDFD) {
+				CHECK_EQ(check_wait(child), 0);
+				CHECK_SYS(epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL));
+				exited = true;
+			} else {
+				CHECK_EQ(read(tfd, &ticks, sizeof(ticks)), (ssize_t)sizeof(ticks));
+				CHECK(ticks >= 1);
+				ticked = true;
+			}
+		}
+	}
+	CHECK_EQ(next[2], KS_MSGS);
+	for (size_t i = 0; i < 3; i++)
+		close_pair(&pairs[i]);
+	CHECK_SYS(close(tfd));
+	CHECK_SYS(close(sfd));
+	CHECK_SYS(close(pidfd));
+	CHECK_SYS(close(ep));
+	CHECK_SYS(sigprocmask(SIG_UNBLOCK, &usr1, NULL));
+}
+
 CHECK_MAIN(TEST(poll_fifo), TEST(poll_pipe), TEST(poll_mq), TEST(poll_sysv_mq), TEST(poll_unix),
 	   TEST(poll_unix_dgram), TEST(poll_unix_seqpacket), TEST(poll_tcp), TEST(poll_shm),
 	   TEST(poll_stdio), TEST(poll_fifo_keep), TEST(poll_partial), TEST(poll_clients_unix),
 	   TEST(poll_clients_seqpacket), TEST(poll_clients_tcp), TEST(poll_cut_unix_dgram),
 	   TEST(poll_cut_seqpacket), TEST(poll_forked_child), TEST(writable_mq),
-	   TEST(writable_unix_dgram), TEST(writable_fifo), TEST(poll_edges), TEST_T(epoll_all, 240))
+	   TEST(writable_unix_dgram), TEST(writable_fifo), TEST(poll_edges), TEST_T(epoll_all, 240),
+	   TEST(epoll_with_kernel_sources))
