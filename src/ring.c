@@ -242,6 +242,11 @@ struct guard;
 struct lipc_ring {
 	int fd;
 	int role;
+	/*
+	 * The process that attached. A forked child's copy of the handle is not a side: its close
+	 * must not tell the consumer that the stream ended, nor disarm the consumer's doorbell.
+	 */
+	pid_t pid;
 	bool spin_only;
 	/*
 	 * Does a call have more to test than the fast path: an error, or a guard? One predictable
@@ -282,7 +287,6 @@ struct lipc_ring {
 	int bell_timer;	  /* a timerfd in the set, when the barrier is missing (bell_arm) */
 	uint32_t pid_gen; /* the producer generation bell_pidfd watches */
 	uint64_t token;	  /* our bell's name */
-	pid_t bell_pid;	  /* the process that made the bell: only it disarms it (bell_close) */
 	bool armed;	  /* we raised consumer_bell, and did not see it taken since */
 	bool rung;	  /* a byte is in the socket, or will be: the producer took the bell */
 };
@@ -1644,7 +1648,6 @@ int lipc_ring_fd(struct lipc_ring *r)
 		goto out_close_ep;
 	r->bell_sock = sock;
 	r->bell_ep = ep;
-	r->bell_pid = getpid();
 	bell_update(r);
 	return ep;
 
@@ -1662,7 +1665,7 @@ static void bell_close(struct lipc_ring *r)
 	 * A forked child that closes its inherited copy of the consumer must leave the bell armed:
 	 * the parent, still asleep in poll(), would otherwise never be rung again.
 	 */
-	if (r->armed && r->sh && r->bell_pid == getpid())
+	if (r->armed && r->sh && r->pid == getpid())
 		atomic_store_explicit(&r->sh->consumer_bell, 0, memory_order_relaxed);
 	bell_unwatch(r);
 	if (r->bell_timer >= 0)
@@ -2112,6 +2115,7 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 		adopt_orphan(r);
 	if (read_peer(r) < 0)
 		goto out_close;
+	r->pid = getpid();
 	/* Count ourselves in; a producer first clears "closed", which was its predecessor's. */
 	if (role == LIPC_SEND) {
 		atomic_store_explicit(&r->sh->producer_closed, 0, memory_order_seq_cst);
@@ -2174,7 +2178,7 @@ int lipc_ring_close(struct lipc_ring *r)
 
 	if (!r)
 		return 0;
-	if (r->role == LIPC_SEND && r->sh) {
+	if (r->role == LIPC_SEND && r->sh && r->pid == getpid()) {
 		/* The consumer's end of stream: it reads what is left, then sees this. */
 		atomic_store_explicit(&r->sh->producer_closed, 1, memory_order_seq_cst);
 		wake_peer(r);

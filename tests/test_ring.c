@@ -1921,10 +1921,11 @@ static void doorbell_descriptor(void)
 }
 
 /*
- * A forked child that closes its inherited copy of an armed consumer leaves the bell armed: the
- * parent, asleep in poll(), is still rung by the next record.
+ * A forked child that closes its inherited copies of both sides changes nothing shared: the
+ * parent's consumer sees no end of stream (the producer is still there), and its doorbell, armed
+ * when the child closed, is still rung by the next record.
  */
-static void doorbell_child_closes(void)
+static void child_closes_inherited(void)
 {
 	unsigned char buf[64] = { 0 };
 	struct lipc_ring *p, *c;
@@ -1939,12 +1940,16 @@ static void doorbell_child_closes(void)
 	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN); /* armed */
 	pid = check_fork();
 	if (pid == 0)
-		_exit(lipc_ring_close(c) == 0 ? 0 : 1);
+		_exit(lipc_ring_close(c) == 0 && lipc_ring_close(p) == 0 ? 0 : 1);
 	CHECK_EQ(check_wait(pid), 0);
+	DUE(fd, false);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN); /* not the end */
 	CHECK_SYS(lipc_ring_push(p, buf, 8, 0));
 	DUE(fd, true);
 	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
 	CHECK_SYS(lipc_ring_close(p));
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0),
+		 0); /* the parent's close is the end */
 	CHECK_SYS(lipc_ring_close(c));
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
@@ -2291,6 +2296,6 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
 	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
 	   TEST_T(channel_batches, 120), TEST(doorbell_is_exact), TEST(doorbell_descriptor),
-	   TEST(doorbell_child_closes), TEST_T(doorbell_alternating, 300),
+	   TEST(child_closes_inherited), TEST_T(doorbell_alternating, 300),
 	   TEST_T(doorbell_producer_killed, 120), TEST(doorbell_hostile_header),
 	   TEST(doorbell_channel))
