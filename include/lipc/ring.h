@@ -11,7 +11,9 @@
  * lipc_ring_unlink(). One producer and one consumer may be attached at a time; each holds a lock
  * for as long as it is attached, so the other side learns that it died (the kernel drops the
  * lock) without any timeout a debugger pause could trip, and a new producer or consumer can
- * take its place. A consumer that waits on other things too polls the ring's doorbell
+ * take its place. A handle a child inherits across fork() stays the parent's side: the child's
+ * lipc_ring_close() frees its copy and tells the other side nothing (no end of stream). A
+ * consumer that waits on other things too polls the ring's doorbell
  * (lipc_ring_fd()), which the producer rings only when the consumer sleeps in such a poll. The
  * consumer never trusts the shared memory: every index and length it reads is checked, and a
  * corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
