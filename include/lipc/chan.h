@@ -30,7 +30,7 @@ enum lipc_scheme {
 	LIPC_SCHEME_UNIX_SEQPACKET = 5, /* unix-seqpacket:PATH or unix-seqpacket:@NAME */
 	LIPC_SCHEME_TCP = 6,		/* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
 	LIPC_SCHEME_SHM = 7,		/* shm:/NAME, the LinuxIPC shared-memory ring */
-	LIPC_SCHEME_STDIO = 8, /* stdio:, standard input (recv) or output (send), since 1.2 */
+	LIPC_SCHEME_STDIO = 8,		/* stdio:, standard input or output (since 1.2) */
 };
 
 /* The room for a TCP host in struct lipc_addr, its NUL included (glibc's NI_MAXHOST). */
@@ -261,9 +261,8 @@ int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n)
  * (unix:, unix-seqpacket:, tcp:) accepts before it has sent anything, or sheds beyond
  * max_clients, or refuses (LIPC_CHAN_ALLOW_UID), a client that leaves while others stay (with
  * LIPC_CHAN_KEEP, the last one too), a datagram the uid check drops, a shm: producer that
- * attaches (lipc_ring_fd()). That receive fails with
- * EAGAIN, having done the work, and the descriptor is then not readable until something new
- * arrives, so a loop never spins.
+ * attaches (lipc_ring_fd()). That receive fails with EAGAIN, having done the work, and the
+ * descriptor is then not readable until something new arrives, so a loop never spins.
  *
  * The descriptor belongs to the channel: never close it, read it or change its flags; it is
  * valid until lipc_chan_close(). Returns the descriptor (the same one at every call), or -1 with

@@ -13,10 +13,10 @@
  * lock) without any timeout a debugger pause could trip, and a new producer or consumer can
  * take its place. A handle a child inherits across fork() stays the parent's side: the child's
  * lipc_ring_close() frees its copy and tells the other side nothing (no end of stream). A
- * consumer that waits on other things too polls the ring's doorbell
- * (lipc_ring_fd()), which the producer rings only when the consumer sleeps in such a poll. The
- * consumer never trusts the shared memory: every index and length it reads is checked, and a
- * corrupt ring is an error (EPROTO, EBADMSG), never a wild access.
+ * consumer that waits on other things too polls the ring's doorbell (lipc_ring_fd()), which the
+ * producer rings only when the consumer sleeps in such a poll. The consumer never trusts the
+ * shared memory: every index and length it reads is checked, and a corrupt ring is an error
+ * (EPROTO, EBADMSG), never a wild access.
  *
  * Another user. A ring that is there already is joined only when it belongs to this user or to
  * root and nobody else may write it (the join policy, lipc/chan.h): another user could have
@@ -206,9 +206,9 @@ int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, in
  * costs nothing while both sides are awake. One wake-up may find nothing (EAGAIN): a producer
  * that attaches rings once, so that the consumer watches its death. A producer in another
  * network namespace cannot ring it (its records and its end are seen at the next receive
- * only), and one in another pid namespace cannot be watched (its death is seen so). The descriptor
- * belongs to the ring: never close or read it; it is valid until lipc_ring_close(). Returns it (the
- * same one at every call), or -1 with errno (EBADF for a producer).
+ * only), and one in another pid namespace cannot be watched (its death is seen so). The
+ * descriptor belongs to the ring: never close or read it; it is valid until lipc_ring_close().
+ * Returns it (the same one at every call), or -1 with errno (EBADF for a producer).
  */
 int lipc_ring_fd(struct lipc_ring *ring);
 
