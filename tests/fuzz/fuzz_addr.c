@@ -66,6 +66,10 @@ static void check_parsed(const struct lipc_addr *a, const char *where)
 		/* The host came from the text, brackets taken off. */
 		FUZZ_ASSERT(strstr(where, a->host) != NULL);
 		break;
+	case LIPC_SCHEME_STDIO:
+		/* "stdio:" names one thing: nothing may follow the colon. */
+		FUZZ_ASSERT(!a->path && where[0] == '\0');
+		break;
 	default:
 		FUZZ_ASSERT(!"an unknown scheme was parsed");
 	}
