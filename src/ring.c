@@ -1794,11 +1794,31 @@ static struct mapping *mappings;
  * ever miss, an overrun faults at once instead of reading a neighbouring mapping. A guarded
  * mapping is in the guard's list before anything reads it; *guard is its slot.
  */
+/*
+ * The descriptor to map the object through: a description of its own, opened again through
+ * /proc/self/fd, never the attaching handle's. A mapping holds its file description for as long
+ * as it lasts, and one mapping serves every handle of this process on the ring (mappings, above);
+ * mapped through the first handle's description, it would keep that handle's lifetime lock (an
+ * OFD lock lives as long as its description) after the handle closed, and a producer closed
+ * while this process's consumer stays would leave its role taken (EBUSY) for good. The fresh
+ * description is closed again once mapped (the mapping keeps it, lockless). Without /proc,
+ * the handle's own, as before.
+ */
+static int map_fd_of(int fd, int *fresh)
+{
+	char proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	*fresh = open(proc, O_RDWR | O_CLOEXEC);
+	return *fresh >= 0 ? *fresh : fd;
+}
+
 static void *map_object(int fd, const struct stat *st, bool guarded, size_t *map_size,
 			struct guard **guard)
 {
 	struct mapping *m;
-	void *base = NULL;
+	void *base = NULL, *mapped;
+	int fresh;
 
 	*map_size = (size_t)st->st_size + DATA_OFFSET;
 	*guard = NULL;
@@ -1826,8 +1846,11 @@ static void *map_object(int fd, const struct stat *st, bool guarded, size_t *map
 		if (!*guard)
 			goto out_unmap;
 	}
-	if (mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-		 0) == MAP_FAILED)
+	mapped = mmap(base, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		      map_fd_of(fd, &fresh), 0);
+	if (fresh >= 0)
+		lipc__close(fresh);
+	if (mapped == MAP_FAILED)
 		goto out_unguard;
 	*m = (struct mapping){ .dev = st->st_dev,
 			       .ino = st->st_ino,

@@ -1954,6 +1954,38 @@ static void child_closes_inherited(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/*
+ * In one process, a side that closes while the other stays leaves its role free: the mapping
+ * both handles share was made through the first one's descriptor, and kept its lifetime lock
+ * (EBUSY for the next producer) until it was made through a description of its own.
+ */
+static void roles_freed_in_one_process(void)
+{
+	unsigned char buf[64] = { 0 };
+	struct lipc_ring *first, *other, *again;
+	size_t len;
+
+	for (int k = 0; k < 2; k++) {
+		enum lipc_role role = k ? LIPC_RECV : LIPC_SEND;
+
+		ring();
+		first = open_ring(role, 4096); /* the mapping is made through this one */
+		other = open_ring(role == LIPC_SEND ? LIPC_RECV : LIPC_SEND, 4096);
+		CHECK_SYS(lipc_ring_close(first));
+		again = open_ring(role, 4096);
+		if (role == LIPC_SEND) {
+			CHECK_SYS(lipc_ring_push(again, buf, 8, 0));
+			CHECK_EQ(lipc_ring_pop(other, buf, sizeof(buf), &len, 0), 1);
+		} else {
+			CHECK_SYS(lipc_ring_push(other, buf, 8, 0));
+			CHECK_EQ(lipc_ring_pop(again, buf, sizeof(buf), &len, 0), 1);
+		}
+		CHECK_SYS(lipc_ring_close(again));
+		CHECK_SYS(lipc_ring_close(other));
+		CHECK_SYS(lipc_ring_unlink(ring_name));
+	}
+}
+
 /* poll() until readable: the test's timeout is what catches a wake-up lost for good. */
 static void wait_readable(int fd)
 {
@@ -2296,6 +2328,6 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
 	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
 	   TEST_T(channel_batches, 120), TEST(doorbell_is_exact), TEST(doorbell_descriptor),
-	   TEST(child_closes_inherited), TEST_T(doorbell_alternating, 300),
-	   TEST_T(doorbell_producer_killed, 120), TEST(doorbell_hostile_header),
-	   TEST(doorbell_channel))
+	   TEST(child_closes_inherited), TEST(roles_freed_in_one_process),
+	   TEST_T(doorbell_alternating, 300), TEST_T(doorbell_producer_killed, 120),
+	   TEST(doorbell_hostile_header), TEST(doorbell_channel))
