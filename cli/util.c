@@ -582,7 +582,8 @@ void chan_address(struct chan_args *ca, const char *text)
 				    scheme_options[i].scheme_name);
 	check_socket_options(ca);
 	if ((ca->opts.flags & LIPC_CHAN_FRAMED) && chan_keeps_boundaries(ca))
-		usage_error("--framed applies to byte streams only (fifo:, unix:, tcp:): %s keeps "
+		usage_error("--framed applies to byte streams only (fifo:, unix:, tcp:, stdio:): "
+			    "%s keeps "
 			    "each message whole and may hold any byte",
 			    text);
 }

@@ -121,9 +121,15 @@ static void stdio_lines_and_closed_stdout(void)
 	check_cmd_run(&c, NULL,
 		      (const char *const[]){ "sh", "-c", "exec \"$0\" relay \"$1\" stdio: >&-",
 					     check_lipc(), mq, NULL });
-	CHECK_FAILURE(&c, "cannot open stdio:: standard input or output is not open");
+	CHECK_FAILURE(&c, "cannot open stdio:: standard output is not open");
 	check_cmd_free(&c);
 	/* stdio: was opened first: the queue was never created. */
+	CHECK_ERR(lipc_msgq_posix_unlink(name), ENOENT);
+	check_cmd_run(&c, NULL,
+		      (const char *const[]){ "sh", "-c", "exec \"$0\" relay stdio: \"$1\" <&-",
+					     check_lipc(), mq, NULL });
+	CHECK_FAILURE(&c, "cannot open stdio:: standard input is not open");
+	check_cmd_free(&c);
 	CHECK_ERR(lipc_msgq_posix_unlink(name), ENOENT);
 }
 

@@ -48,8 +48,11 @@ static int stdio_open(struct lipc_chan *c, const struct lipc_addr *a,
 	bool sock;
 
 	(void)a;
+	if (fd < 0 && errno == EBADF) /* that standard stream is closed: say which */
+		return lipc__fail_why(EBADF, "standard %s is not open",
+				      c->role == LIPC_RECV ? "input" : "output");
 	if (fd < 0)
-		return -1; /* EBADF: that standard stream is closed */
+		return -1;
 	sock = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
 	if (sock && type != SOCK_STREAM) {
 		close(fd);
@@ -217,13 +220,6 @@ static int stdio_close(struct lipc_chan *c)
 	return close(c->st.fd);
 }
 
-static const char *stdio_explain(int err)
-{
-	if (err == EBADF)
-		return "standard input or output is not open";
-	return NULL;
-}
-
 const struct lipc_transport lipc__stdio_transport = {
 	.scheme = "stdio",
 	.id = LIPC_SCHEME_STDIO,
@@ -235,7 +231,6 @@ const struct lipc_transport lipc__stdio_transport = {
 	.recv_many = lipc__stream_recv_many,
 	.set_timeout = stdio_set_timeout,
 	.close = stdio_close,
-	.explain = stdio_explain,
 	.fd = lipc__stream_fd,
 	.pending = lipc__stream_pending,
 };
