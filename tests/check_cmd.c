@@ -98,21 +98,32 @@ pid_t check_spawn(const char *const argv[], int in, int out, int err)
 	return pid;
 }
 
-void check_cmd_start(struct check_cmd *c, const char *input, const char *const argv[])
+/*
+ * Clear c and make its output files (memfds); returns a memfd holding input, read from its start,
+ * or -1 when input is NULL.
+ */
+static int cmd_files(struct check_cmd *c, const char *input)
 {
-	char words[1024];
-	int in = -1;
+	size_t len;
+	int in;
 
 	memset(c, 0, sizeof(*c));
 	c->out_fd = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
 	c->err_fd = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
-	if (input) {
-		size_t len = strlen(input);
+	if (!input)
+		return -1;
+	len = strlen(input);
+	in = (int)CHECK_SYS(memfd_create("stdin", MFD_CLOEXEC));
+	CHECK((size_t)CHECK_SYS(write(in, input, len)) == len);
+	CHECK_SYS(lseek(in, 0, SEEK_SET));
+	return in;
+}
 
-		in = (int)CHECK_SYS(memfd_create("stdin", MFD_CLOEXEC));
-		CHECK((size_t)CHECK_SYS(write(in, input, len)) == len);
-		CHECK_SYS(lseek(in, 0, SEEK_SET));
-	}
+void check_cmd_start(struct check_cmd *c, const char *input, const char *const argv[])
+{
+	char words[1024];
+	int in = cmd_files(c, input);
+
 	c->pid = check_spawn((const char *const *)wrapped(argv, words, sizeof(words)), in,
 			     c->out_fd, c->err_fd);
 	if (in >= 0)
@@ -121,20 +132,11 @@ void check_cmd_start(struct check_cmd *c, const char *input, const char *const a
 
 void check_cmd_start_traced(struct check_cmd *c, const char *input, const char *const argv[])
 {
-	int in = -1, status;
+	int in, status;
 
 	if (check_wrapped())
 		check_skip("a traced command cannot run under LIPC_WRAPPER");
-	memset(c, 0, sizeof(*c));
-	c->out_fd = (int)CHECK_SYS(memfd_create("stdout", MFD_CLOEXEC));
-	c->err_fd = (int)CHECK_SYS(memfd_create("stderr", MFD_CLOEXEC));
-	if (input) {
-		size_t len = strlen(input);
-
-		in = (int)CHECK_SYS(memfd_create("stdin", MFD_CLOEXEC));
-		CHECK((size_t)CHECK_SYS(write(in, input, len)) == len);
-		CHECK_SYS(lseek(in, 0, SEEK_SET));
-	}
+	in = cmd_files(c, input);
 	c->pid = check_fork();
 	if (c->pid == 0) {
 		sigset_t none;
