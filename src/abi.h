@@ -27,6 +27,7 @@
 #define LIPC__LOCK_INFO_1_0    LIPC__END(struct lipc_lock_info, fd)
 #define LIPC__SHM_1_0	       LIPC__END(struct lipc_shm, read_only)
 #define LIPC__RING_STAT_1_0    LIPC__END(struct lipc_ring_stat, consumer)
+#define LIPC__RING_STAT_1_3    LIPC__END(struct lipc_ring_stat, consumers)
 #define LIPC__CHILD_1_0	       LIPC__END(struct lipc_child, from_child)
 #define LIPC__SIGNAL_INFO_1_0  LIPC__END(struct lipc_signal_info, value)
 

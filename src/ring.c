@@ -165,185 +165,7 @@
 #include "internal.h"
 #include "lipc/ring.h"
 
-#define RING_MAGIC 0x474e49524350494cull /* "LIPCRING" */
-/*
- * 3: a waker may skip its fence (the "light" fields): a version 2 process would miss wake-ups.
- * 4: the doorbell (consumer_bell, bell_token, producer_pid): a version 3 producer would never
- * ring it, and a consumer waiting in poll() would sleep through its records and its end.
- */
-#define RING_VERSION	  4
-#define DATA_OFFSET	  4096u
-#define LINE		  128 /* two cache lines: adjacent-line prefetch must not share them */
-#define REC_HDR		  16u /* sizeof(struct rec_hdr); records are 16-byte aligned */
-#define WRAP		  0xffffffffu /* a record length that means: continue at offset 0 */
-#define CAPACITY_MIN	  ((uint64_t)LIPC_RING_CAPACITY_MIN)
-#define CAPACITY_MAX	  ((uint64_t)LIPC_RING_CAPACITY_MAX)
-#define SPIN_NS_MIN	  20000L /* the spin budget's bounds, around the measured cost */
-#define SPIN_NS_MAX	  500000L
-#define SPIN_NS_GUESS	  50000L /* when the cost cannot be measured */
-#define LIGHT_FALLBACK_MS 1
-#define YIELD_START	  4
-#define YIELD_MAX	  8
-#define CHECK_FIRST_MS	  10
-#define CHECK_MAX_MS	  250
-
-struct ring_shared {
-	/*
-	 * Written once, before the object gets its name, and read once by each process that
-	 * attaches, into a struct ring_static of its own that it checks and then keeps.
-	 */
-	_Atomic uint64_t magic;
-	_Atomic uint32_t version;
-	_Atomic uint32_t data_offset;
-	_Atomic uint64_t capacity;
-	_Atomic uint64_t max_record;
-	char pad0[LINE - 32];
-
-	_Atomic uint64_t head;
-	char pad1[LINE - 8];
-	_Atomic uint64_t tail;
-	char pad2[LINE - 8];
-	_Atomic uint32_t consumer_sleeping;
-	_Atomic int32_t consumer_cpu;
-	_Atomic uint32_t consumer_gen;	 /* how many consumers have attached */
-	_Atomic uint32_t consumer_light; /* its wake-ups skip the fence (see Waking) */
-	_Atomic uint32_t consumer_bell;	 /* armed: ring the doorbell (see The doorbell) */
-	uint32_t pad_bell;
-	_Atomic uint64_t bell_token; /* the name of the consumer's doorbell socket */
-	char pad3[LINE - 32];
-	_Atomic uint32_t producer_sleeping;
-	_Atomic int32_t producer_cpu;
-	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
-	_Atomic uint32_t producer_closed; /* the current producer detached cleanly */
-	_Atomic uint32_t producer_light;  /* its wake-ups skip the fence (see Waking) */
-	_Atomic int32_t producer_pid;	  /* its pid, in its own pid namespace (The doorbell) */
-	char pad4[LINE - 24];
-};
-
-_Static_assert(sizeof(struct ring_shared) <= DATA_OFFSET, "the header fits its page");
-
-/* The static header as a process reads it (the same bytes): a private copy, checked once. */
-struct ring_static {
-	uint64_t magic;
-	uint32_t version;
-	uint32_t data_offset;
-	uint64_t capacity;
-	uint64_t max_record;
-};
-
-_Static_assert(sizeof(struct ring_static) == offsetof(struct ring_shared, pad0) &&
-		       offsetof(struct ring_static, max_record) ==
-			       offsetof(struct ring_shared, max_record),
-	       "the static header's copy has its layout");
-_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics work across processes");
-
-struct guard;
-
-struct lipc_ring {
-	int fd;
-	int role;
-	/*
-	 * The process that attached. A forked child's copy of the handle is not a side: its close
-	 * must not tell the consumer that the stream ended, nor disarm the consumer's doorbell.
-	 */
-	pid_t pid;
-	bool spin_only;
-	/*
-	 * Does a call have more to test than the fast path: an error, or a guard? One predictable
-	 * branch for a sound, unguarded ring.
-	 */
-	bool careful;
-	int error;	     /* a corrupt ring stays an error */
-	struct guard *guard; /* a ring others may write: its guard (NULL: none needed) */
-	struct ring_shared *sh;
-	unsigned char *data;
-	size_t map_size;
-	uint64_t cap, mask, max_record; /* private copies: the shared ones could change */
-	uint64_t pos;	   /* producer: head; consumer: tail (the shared one is only published) */
-	uint64_t peer;	   /* the other side's position, as last read */
-	uint64_t held;	   /* producer: bytes reserved; consumer: bytes peeked, not released */
-	uint32_t held_len; /* the length of that record (consumer: of the last one peeked) */
-	size_t held_n;	   /* consumer: how many records those bytes are */
-	/*
-	 * Consumer: which producers' ends are ours to report. A producer that came and went
-	 * before we attached, leaving nothing we read, is none of ours: we wait for the next.
-	 */
-	uint32_t base_gen; /* the producer generation when we attached */
-	uint32_t seen_gen; /* a producer we saw attached, or whose records we read */
-	bool consumed;	   /* records were read since seen_gen was last updated */
-	bool ended;	   /* the end of producer ended_gen was reported */
-	uint32_t ended_gen;
-	int yields;	    /* the same, in sched_yield() calls, when both share a CPU */
-	long spin_ns;	    /* how long to spin before sleeping (see Waking) */
-	int check_ms;	    /* how long a sleeper waits before it tests the peer's lock */
-	int check_first_ms; /* where check_ms starts again after a wake-up */
-	/*
-	 * The doorbell (lipc_ring_fd(), see The doorbell): -1 until the consumer asks for it. The
-	 * producer only has bell_sock, the unbound socket it rings from, made at its first ring.
-	 */
-	int bell_ep;	  /* the epoll set lipc_ring_fd() returns */
-	int bell_sock;	  /* consumer: the bound datagram socket; producer: its sender */
-	int bell_pidfd;	  /* the current producer's pidfd, in the set while it is watched */
-	int bell_timer;	  /* a timerfd in the set, when the barrier is missing (bell_arm) */
-	uint32_t pid_gen; /* the producer generation bell_pidfd watches */
-	uint64_t token;	  /* our bell's name */
-	bool armed;	  /* we raised consumer_bell, and did not see it taken since */
-	bool rung;	  /* a byte is in the socket, or will be: the producer took the bell */
-};
-
-/*
- * A record's header. seq is the record's position plus one, stored last with release order: a
- * record is ready when its seq says so, so a consumer that polls finds readiness and data on the
- * same cache lines and never reads the producer's head while records keep coming. Stale bytes
- * of an earlier lap cannot pass for a ready record: their seq is another position (64 bits).
- */
-struct rec_hdr {
-	_Atomic uint32_t len; /* the record's bytes, or WRAP; relaxed: seq orders it */
-	uint32_t unused;
-	_Atomic uint64_t seq;
-};
-
-_Static_assert(sizeof(struct rec_hdr) == REC_HDR, "a record header is 16 bytes");
-
-static uint64_t record_size(uint64_t len)
-{
-	return (REC_HDR + len + 15) & ~(uint64_t)15;
-}
-
-static struct rec_hdr *rec_at(const struct lipc_ring *r, uint64_t pos)
-{
-	return (struct rec_hdr *)(r->data + (pos & r->mask));
-}
-
-/*
- * Consumer: has the producer published the record at our cursor, after those we hold (r->held is
- * 0 unless a batch is held)? Pairs with the release of its seq in commit and push_many.
- */
-static bool record_ready(const struct lipc_ring *r)
-{
-	uint64_t at = r->pos + r->held;
-
-	return atomic_load_explicit(&rec_at(r, at)->seq, memory_order_acquire) == at + 1;
-}
-
-/* The futex is the low 32 bits of a position: they change whenever the position does. */
-static uint32_t *futex_word(_Atomic uint64_t *pos)
-{
-	return (uint32_t *)(uintptr_t)pos + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-}
-
-/* Shared, not FUTEX_PRIVATE (internal.h): the waker is another process. */
-static int futex_wait(_Atomic uint64_t *pos, uint32_t seen, int timeout_ms)
-{
-	struct timespec ts = lipc__ms_timespec(timeout_ms);
-
-	return lipc__futex_wait(futex_word(pos), seen, &ts);
-}
-
-static void futex_wake(_Atomic uint64_t *pos)
-{
-	lipc__futex_wake(futex_word(pos), 1);
-}
+#include "ring_impl.h"
 
 /*
  * What this process learns once (tune()): whether its wake-ups may skip the fence (it registered
@@ -355,6 +177,7 @@ static pthread_once_t tune_once = PTHREAD_ONCE_INIT;
 static bool light_wake;	   /* our wake-ups skip the fence */
 static bool heavy_barrier; /* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) works for us */
 static long spin_ns_measured = SPIN_NS_GUESS;
+static struct ring_tuning tuning; /* the three, for the modes (lipc__ring_tuned()) */
 
 static long membarrier(int cmd)
 {
@@ -473,6 +296,7 @@ static void tune_child(void)
 
 	if (light_wake && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) < 0)
 		light_wake = false;
+	tuning.light = light_wake;
 	errno = err;
 }
 
@@ -491,7 +315,30 @@ static void tune(void)
 		spin_ns_measured = cost < SPIN_NS_MIN	? SPIN_NS_MIN
 				   : cost > SPIN_NS_MAX ? SPIN_NS_MAX
 							: cost;
+	tuning = (struct ring_tuning){ .light = light_wake,
+				       .heavy = heavy_barrier,
+				       .spin_ns = spin_ns_measured };
 	errno = err;
+}
+
+const struct ring_tuning *lipc__ring_tuned(void)
+{
+	pthread_once(&tune_once, tune);
+	return &tuning;
+}
+
+bool lipc__ring_sleeper_barrier(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	return heavy_barrier && membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
+}
+
+void lipc__ring_waker_barrier(void)
+{
+	if (light_wake)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
 }
 
 /*
@@ -687,6 +534,21 @@ static int corrupt(struct lipc_ring *r, int err)
 	r->careful = true;
 	errno = err;
 	return -1;
+}
+
+int lipc__ring_enter(const struct lipc_ring *r, int role)
+{
+	return enter(r, role);
+}
+
+int lipc__ring_guard_failed(const struct lipc_ring *r)
+{
+	return guard_failed(r);
+}
+
+int lipc__ring_corrupt(struct lipc_ring *r, int err)
+{
+	return corrupt(r, err);
 }
 
 static _Atomic uint64_t *my_pos(struct lipc_ring *r)
@@ -967,8 +829,19 @@ static void wake_peer(struct lipc_ring *r)
 		bell_take(r);
 }
 
+/*
+ * A ring with slots: the call is its mode's, once the role and the guard are checked. One
+ * predictable branch for a point-to-point ring.
+ */
+#define MODE_CALL(r, role, fail, call)                                                             \
+	do {                                                                                       \
+		if (__builtin_expect((r)->ops != NULL, 0))                                         \
+			return enter(r, role) < 0 ? fail : (r)->ops->call;                         \
+	} while (0)
+
 void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 {
+	MODE_CALL(r, LIPC_SEND, NULL, reserve(r, len, timeout_ms));
 	struct lipc__deadline d;
 	uint64_t rec, need, idx;
 	bool started = false;
@@ -1018,6 +891,7 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 
 int lipc_ring_commit(struct lipc_ring *r)
 {
+	MODE_CALL(r, LIPC_SEND, -1, commit(r));
 	uint64_t at;
 
 	if (r->role != LIPC_SEND || !r->held) {
@@ -1044,6 +918,7 @@ int lipc_ring_commit(struct lipc_ring *r)
 
 int lipc_ring_push(struct lipc_ring *r, const void *data, size_t len, int timeout_ms)
 {
+	MODE_CALL(r, LIPC_SEND, -1, push(r, data, len, timeout_ms));
 	void *p = lipc_ring_reserve(r, len, timeout_ms);
 
 	if (!p)
@@ -1086,6 +961,7 @@ static void publish(struct lipc_ring *r, uint64_t *published)
 
 int lipc_ring_push_many(struct lipc_ring *r, const struct iovec *recs, size_t n, int timeout_ms)
 {
+	MODE_CALL(r, LIPC_SEND, -1, push_many(r, recs, n, timeout_ms));
 	struct lipc__deadline d;
 	uint64_t published = r->pos;
 	bool started = false;
@@ -1266,6 +1142,7 @@ static void bell_update(struct lipc_ring *r);
 
 int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
 {
+	MODE_CALL(r, LIPC_RECV, -1, peek(r, data, len, timeout_ms));
 	int ret = peek_record(r, data, len, timeout_ms);
 
 	/* A header read from the zeros of a truncation would be an empty record: not one. */
@@ -1317,6 +1194,7 @@ static int peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int time
 
 int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms)
 {
+	MODE_CALL(r, LIPC_RECV, -1, peek_many(r, recs, n, timeout_ms));
 	int ret = peek_many(r, recs, n, timeout_ms);
 
 	BELL(r);
@@ -1342,6 +1220,7 @@ static int release(struct lipc_ring *r)
 
 int lipc_ring_release(struct lipc_ring *r)
 {
+	MODE_CALL(r, LIPC_RECV, -1, release(r));
 	int ret = release(r);
 
 	BELL(r);
@@ -1371,6 +1250,7 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 
 int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
 {
+	MODE_CALL(r, LIPC_RECV, -1, pop(r, buf, size, len, timeout_ms));
 	int ret = pop(r, buf, size, len, timeout_ms);
 
 	BELL(r);
@@ -1612,6 +1492,7 @@ static void bell_update(struct lipc_ring *r)
 
 int lipc_ring_fd(struct lipc_ring *r)
 {
+	MODE_CALL(r, LIPC_RECV, -1, fd(r));
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_un a;
 	int sock, ep, tries = 0;
@@ -1706,8 +1587,14 @@ static mode_t readable_by_writers(mode_t mode)
  * whole ring, never a half-made one; if two processes create at once, one link wins and the
  * other opens the winner's ring.
  */
-static int create(const char *path, uint64_t cap, mode_t mode, bool *created)
+static uint32_t data_offset_of(uint32_t ring_mode)
 {
+	return ring_mode == LIPC_RING_POINT ? DATA_OFFSET : SLOTS_END;
+}
+
+static int create(const char *path, uint64_t cap, mode_t mode, uint32_t ring_mode, bool *created)
+{
+	uint32_t offset = data_offset_of(ring_mode);
 	struct ring_shared *sh;
 	struct stat st;
 	char proc[64];
@@ -1723,7 +1610,7 @@ static int create(const char *path, uint64_t cap, mode_t mode, bool *created)
 	 */
 	if (fstat(fd, &st) < 0 || fchmod(fd, readable_by_writers(st.st_mode & 07777)) < 0)
 		goto out_close;
-	err = posix_fallocate(fd, 0, (off_t)(DATA_OFFSET + cap));
+	err = posix_fallocate(fd, 0, (off_t)(offset + cap));
 	if (err) {
 		errno = err;
 		goto out_close;
@@ -1733,7 +1620,10 @@ static int create(const char *path, uint64_t cap, mode_t mode, bool *created)
 		goto out_close;
 	/* Relaxed: nobody else can see the file before it is linked. */
 	atomic_store_explicit(&sh->version, RING_VERSION, memory_order_relaxed);
-	atomic_store_explicit(&sh->data_offset, DATA_OFFSET, memory_order_relaxed);
+	atomic_store_explicit(&sh->data_offset, offset, memory_order_relaxed);
+	atomic_store_explicit(&sh->mode, ring_mode, memory_order_relaxed);
+	atomic_store_explicit(&sh->slots, ring_mode == LIPC_RING_POINT ? 0 : LIPC_RING_SLOTS,
+			      memory_order_relaxed);
 	atomic_store_explicit(&sh->capacity, cap, memory_order_relaxed);
 	atomic_store_explicit(&sh->max_record, cap / 2 - REC_HDR, memory_order_relaxed);
 	atomic_store_explicit(&sh->magic, RING_MAGIC, memory_order_relaxed);
@@ -1903,17 +1793,19 @@ static void unmap_object(void *base)
 static bool ring_sized(const struct stat *st)
 {
 	return S_ISREG(st->st_mode) && st->st_size >= (off_t)DATA_OFFSET + (off_t)CAPACITY_MIN &&
-	       st->st_size <= (off_t)(DATA_OFFSET + CAPACITY_MAX);
+	       st->st_size <= (off_t)(SLOTS_END + CAPACITY_MAX);
 }
 
 /* The static header of a ring of this version, consistent with the object's size. */
 static bool header_valid(const struct ring_static *hdr, const struct stat *st)
 {
 	return hdr->magic == RING_MAGIC && hdr->version == RING_VERSION &&
-	       hdr->data_offset == DATA_OFFSET && hdr->capacity >= CAPACITY_MIN &&
+	       hdr->mode <= LIPC_RING_FANOUT_LOSSY &&
+	       hdr->slots == (hdr->mode == LIPC_RING_POINT ? 0 : LIPC_RING_SLOTS) &&
+	       hdr->data_offset == data_offset_of(hdr->mode) && hdr->capacity >= CAPACITY_MIN &&
 	       hdr->capacity <= CAPACITY_MAX && !(hdr->capacity & (hdr->capacity - 1)) &&
 	       hdr->max_record == hdr->capacity / 2 - REC_HDR &&
-	       (uint64_t)st->st_size == DATA_OFFSET + hdr->capacity;
+	       (uint64_t)st->st_size == hdr->data_offset + hdr->capacity;
 }
 
 /*
@@ -1927,6 +1819,8 @@ static void read_static(const struct ring_shared *sh, struct ring_static *hdr)
 	hdr->data_offset = atomic_load_explicit(&sh->data_offset, memory_order_relaxed);
 	hdr->capacity = atomic_load_explicit(&sh->capacity, memory_order_relaxed);
 	hdr->max_record = atomic_load_explicit(&sh->max_record, memory_order_relaxed);
+	hdr->mode = atomic_load_explicit(&sh->mode, memory_order_relaxed);
+	hdr->slots = atomic_load_explicit(&sh->slots, memory_order_relaxed);
 }
 
 /*
@@ -1983,7 +1877,11 @@ static int attach(struct lipc_ring *r, const struct lipc__trust *trust)
 	r->cap = hdr.capacity;
 	r->mask = hdr.capacity - 1;
 	r->max_record = hdr.max_record;
-	r->data = (unsigned char *)r->sh + DATA_OFFSET;
+	r->data = (unsigned char *)r->sh + hdr.data_offset;
+	r->mode = (enum lipc_ring_mode)hdr.mode;
+	r->ops = hdr.mode == LIPC_RING_MANY_WRITERS ? &lipc__ring_multi_ops
+		 : hdr.mode == LIPC_RING_POINT	    ? NULL
+						    : &lipc__ring_pub_ops;
 	return 0;
 }
 
@@ -1992,12 +1890,12 @@ static int attach(struct lipc_ring *r, const struct lipc__trust *trust)
  * peer's write lock does, and anyone who may read the object can take one: a ring made here
  * gives nobody read access without write access (create()), but one made elsewhere may.
  */
-static int lock_role(struct lipc_ring *r)
+int lipc__ring_lock_byte(struct lipc_ring *r, off_t off)
 {
 	struct flock fl = {
 		.l_type = F_WRLCK,
 		.l_whence = SEEK_SET,
-		.l_start = r->role == LIPC_SEND ? 0 : 1,
+		.l_start = off,
 		.l_len = 1,
 	};
 	struct stat st;
@@ -2016,6 +1914,23 @@ static int lock_role(struct lipc_ring *r)
 			(unsigned)(st.st_mode & 07777));
 	errno = EBUSY;
 	return -1;
+}
+
+static int lock_role(struct lipc_ring *r)
+{
+	return lipc__ring_lock_byte(r, r->role == LIPC_SEND ? LOCK_PRODUCER : LOCK_CONSUMER);
+}
+
+int lipc__ring_take_slot(struct lipc_ring *r)
+{
+	for (unsigned i = 0; i < LIPC_RING_SLOTS; i++) {
+		if (lipc__ring_lock_byte(r, SLOT_LOCK(i)) == 0)
+			return (int)i;
+		if (errno != EBUSY)
+			return -1;
+	}
+	return lipc__fail_why(EBUSY, "all %d %s slots of the ring are taken", LIPC_RING_SLOTS,
+			      r->role == LIPC_SEND ? "producer" : "consumer");
 }
 
 /*
@@ -2066,6 +1981,33 @@ static void adopt_orphan(struct lipc_ring *r)
 		atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
 }
 
+static const char *mode_name(uint32_t ring_mode)
+{
+	static const char *const names[] = {
+		[LIPC_RING_POINT] = "point to point",
+		[LIPC_RING_MANY_WRITERS] = "multi-producer",
+		[LIPC_RING_FANOUT] = "publish (lossless)",
+		[LIPC_RING_FANOUT_LOSSY] = "publish (lossy)",
+	};
+
+	return ring_mode < sizeof(names) / sizeof(names[0]) ? names[ring_mode] : "unknown";
+}
+
+/* The mode the flags name (one two-bit field), or -1 when they name none: join any. */
+static int flags_mode(int flags)
+{
+	switch (flags & LIPC_RING_LOSSY) {
+	case LIPC_RING_MULTI:
+		return LIPC_RING_MANY_WRITERS;
+	case LIPC_RING_PUBLISH:
+		return LIPC_RING_FANOUT;
+	case LIPC_RING_LOSSY:
+		return LIPC_RING_FANOUT_LOSSY;
+	default:
+		return -1;
+	}
+}
+
 /* lipc_ring_open() and lipc_ring_join(): a ring that is there already is joined if trust says. */
 static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int flags,
 				   size_t capacity, mode_t mode, const struct lipc__trust *trust)
@@ -2074,9 +2016,10 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	struct lipc_ring *r;
 	bool created = false;
 	uint64_t cap;
+	int want_mode = flags_mode(flags);
 
 	if ((role != LIPC_SEND && role != LIPC_RECV) ||
-	    (flags & ~(LIPC_CREATE | LIPC_EXCL | LIPC_RING_SPIN)) ||
+	    (flags & ~(LIPC_CREATE | LIPC_EXCL | LIPC_RING_SPIN | LIPC_RING_LOSSY)) ||
 	    ((flags & LIPC_EXCL) && !(flags & LIPC_CREATE))) {
 		errno = EINVAL;
 		return NULL;
@@ -2097,7 +2040,8 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	if (!(flags & LIPC_EXCL))
 		r->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (r->fd < 0 && errno == ENOENT && (flags & LIPC_CREATE))
-		r->fd = create(path, cap, mode, &created);
+		r->fd = create(path, cap, mode,
+			       want_mode < 0 ? LIPC_RING_POINT : (uint32_t)want_mode, &created);
 	if (r->fd < 0)
 		goto out_free;
 	if (!created && (flags & LIPC_EXCL)) {
@@ -2106,7 +2050,23 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	}
 	pthread_once(&tune_once, tune);
 	r->spin_ns = spin_ns_measured;
-	if (attach(r, created ? NULL : trust) < 0 || lock_role(r) < 0)
+	if (attach(r, created ? NULL : trust) < 0)
+		goto out_close;
+	if (want_mode >= 0 && (uint32_t)want_mode != r->mode) {
+		lipc__fail_why(EPROTO, "the ring there is a %s ring", mode_name(r->mode));
+		goto out_close;
+	}
+	if (r->ops) {
+		if (r->ops->attach(r, created) < 0)
+			goto out_close;
+		r->pid = getpid();
+		if (guard_failed(r) < 0) {
+			r->ops->detach(r);
+			goto out_close;
+		}
+		return r;
+	}
+	if (lock_role(r) < 0)
 		goto out_close;
 	/*
 	 * Before our first wake-up can skip its fence, tell sleepers: one that cannot issue the
@@ -2201,7 +2161,9 @@ int lipc_ring_close(struct lipc_ring *r)
 
 	if (!r)
 		return 0;
-	if (r->role == LIPC_SEND && r->sh && r->pid == getpid()) {
+	if (r->ops && r->pid == getpid())
+		r->ops->detach(r);
+	if (r->role == LIPC_SEND && !r->ops && r->pid == getpid()) {
 		/* The consumer's end of stream: it reads what is left, then sees this. */
 		atomic_store_explicit(&r->sh->producer_closed, 1, memory_order_seq_cst);
 		wake_peer(r);
@@ -2226,28 +2188,39 @@ int lipc_ring_unlink(const char *name)
  * Is the lock byte at off held by a side (a write lock, through another open file description)?
  * Asked as for a read lock, so that a reader's read locks never show a side that is not there.
  */
-static bool byte_locked(int fd, off_t off)
+bool lipc__ring_byte_locked(int fd, off_t off)
 {
 	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
 
 	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
+/* Bytes a consumer at tail has not read of a ring whose head is head, bounded to make sense. */
+static size_t unread(uint64_t head, uint64_t tail, uint64_t cap, bool lossy)
+{
+	/* tail ahead of head: a record was read whose producer died before storing head. */
+	if (head - tail <= cap || (lossy && (int64_t)(head - tail) > 0))
+		return (size_t)(head - tail);
+	return tail - head <= cap ? 0 : SIZE_MAX;
+}
+
 /*
  * A look from outside, for listings: read with pread(), never mapped, so an object truncated
  * under us is a short read rather than SIGBUS, and every value is checked as attach() checks it.
- * The positions are read while the sides may move them: a snapshot, bounded to make sense.
+ * The positions are read while the sides may move them: a snapshot, bounded to make sense. Fills
+ * *st and up to n lags (lipc_ring_lag()); returns how many consumers are attached, or -1.
  */
-int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
+static int look(const char *name, struct lipc_ring_stat *st, size_t *lag, size_t n)
 {
 	struct ring_static hdr;
 	char path[PATH_MAX];
 	struct stat fs;
 	uint64_t head, tail;
+	unsigned producers = 0, consumers = 0;
+	size_t used = 0;
 	int fd, ret = -1;
 
-	/* Only the 1.0 fields are written below: any initialised struct has them. */
-	if (!lipc__abi_size(st, LIPC__RING_STAT_1_0) || shm_path(path, sizeof(path), name) < 0)
+	if (shm_path(path, sizeof(path), name) < 0)
 		return -1;
 	/* O_NONBLOCK: should a FIFO have been put there, the open must not wait for a writer. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -2261,17 +2234,72 @@ int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
 	    pread(fd, &head, sizeof(head), offsetof(struct ring_shared, head)) != sizeof(head) ||
 	    pread(fd, &tail, sizeof(tail), offsetof(struct ring_shared, tail)) != sizeof(tail))
 		goto out_close;
-	st->capacity = (size_t)hdr.capacity;
-	/* tail ahead of head: a record was read whose producer died before storing head. */
-	st->used = head - tail <= hdr.capacity	 ? (size_t)(head - tail)
-		   : tail - head <= hdr.capacity ? 0
-						 : SIZE_MAX;
-	st->producer = byte_locked(fd, 0);
-	st->consumer = byte_locked(fd, 1);
-	ret = 0;
+	if (hdr.mode == LIPC_RING_FANOUT || hdr.mode == LIPC_RING_FANOUT_LOSSY) {
+		/* Each consumer's cursor starts its slot; the ring's use is the slowest one's. */
+		producers = lipc__ring_byte_locked(fd, LOCK_PRODUCER);
+		for (unsigned i = 0; i < LIPC_RING_SLOTS; i++) {
+			uint64_t cursor;
+			size_t behind;
+
+			if (!lipc__ring_byte_locked(fd, SLOT_LOCK(i)))
+				continue;
+			if (pread(fd, &cursor, sizeof(cursor), DATA_OFFSET + (off_t)i * LINE) !=
+			    sizeof(cursor))
+				goto out_close;
+			behind = unread(head, cursor, hdr.capacity,
+					hdr.mode == LIPC_RING_FANOUT_LOSSY);
+			if (consumers < n)
+				lag[consumers] = behind;
+			consumers++;
+			used = behind > used && behind <= hdr.capacity ? behind : used;
+		}
+	} else {
+		used = unread(head, tail, hdr.capacity, false);
+		consumers = lipc__ring_byte_locked(fd, LOCK_CONSUMER);
+		if (hdr.mode == LIPC_RING_POINT)
+			producers = lipc__ring_byte_locked(fd, LOCK_PRODUCER);
+		for (unsigned i = 0; hdr.mode == LIPC_RING_MANY_WRITERS && i < LIPC_RING_SLOTS; i++)
+			producers += lipc__ring_byte_locked(fd, SLOT_LOCK(i));
+		if (consumers && n)
+			lag[0] = used;
+	}
+	if (st) {
+		st->capacity = (size_t)hdr.capacity;
+		st->used = used;
+		st->producer = producers > 0;
+		st->consumer = consumers > 0;
+		if (st->struct_size >= LIPC__RING_STAT_1_3) {
+			st->mode = (enum lipc_ring_mode)hdr.mode;
+			st->producers = producers;
+			st->consumers = consumers;
+		}
+	}
+	ret = (int)consumers;
 out_close:
 	lipc__close(fd);
 	return ret;
+}
+
+int lipc_ring_stat(const char *name, struct lipc_ring_stat *st)
+{
+	/* Only the fields its struct_size holds are written: any initialised struct has 1.0's. */
+	if (!lipc__abi_size(st, LIPC__RING_STAT_1_0))
+		return -1;
+	return look(name, st, NULL, 0) < 0 ? -1 : 0;
+}
+
+int lipc_ring_lag(const char *name, size_t *lag, size_t n)
+{
+	if (!lag && n) {
+		errno = EINVAL;
+		return -1;
+	}
+	return look(name, NULL, lag, n);
+}
+
+uint64_t lipc_ring_lost(const struct lipc_ring *r)
+{
+	return r && r->role == LIPC_RECV ? r->lost : 0;
 }
 
 void lipc__ring_tune(struct lipc_ring *r, long spin_ns, int check_ms)

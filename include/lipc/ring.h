@@ -52,6 +52,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -62,6 +63,45 @@ struct lipc_ring;
 /* lipc_ring_open() flag, beside LIPC_CREATE and LIPC_EXCL: busy-poll, never sleep (lowest
  * latency, one CPU burnt). */
 #define LIPC_RING_SPIN LIPC_MODULE_FLAG(0)
+
+/*
+ * Many writers, many readers (since 1.3: lipc_version() >= 10300). A ring is created in one of
+ * four modes, chosen by one of these flags beside LIPC_CREATE (they are the values of one
+ * two-bit field, not bits to combine), and keeps it for its life:
+ *
+ *   (none)                  point to point: one producer, one consumer (the ring above);
+ *   LIPC_RING_MULTI         many producers, one consumer: each producer claims its record's
+ *                           space with one atomic operation on the shared head, writes it and
+ *                           commits it; the consumer takes committed records in the order
+ *                           their space was claimed, so one producer's records stay in its
+ *                           order, and a record is never torn or mixed with another;
+ *   LIPC_RING_PUBLISH       one producer, many consumers (publish/subscribe), lossless: every
+ *                           consumer sees every record from the moment it attaches (it starts
+ *                           at the head), and the producer waits for the slowest live one;
+ *   LIPC_RING_LOSSY         the same, lossy: the producer never waits, and a consumer that
+ *                           falls more than the capacity behind loses the oldest records: its
+ *                           next receive fails once with ENOBUFS and lipc_ring_lost() counts
+ *                           them exactly; it never gets a damaged record.
+ *
+ * Up to LIPC_RING_SLOTS producers (multi) or consumers (publish) attach at once; more are EBUSY.
+ * Each holds a lifetime lock of its own, so a peer that dies anywhere is known from the kernel,
+ * without a timeout or a daemon: a producer killed between claiming and committing is stepped
+ * over once its lock is gone, and a dead consumer no longer holds a lossless producer back. A
+ * ring that exists keeps its mode: opening it without a mode flag joins it in its mode, and a
+ * mode flag that names another is EPROTO (lipc_addr_strerror() names the ring's mode).
+ */
+#define LIPC_RING_MULTI	  LIPC_MODULE_FLAG(1)
+#define LIPC_RING_PUBLISH LIPC_MODULE_FLAG(2)
+#define LIPC_RING_LOSSY	  (LIPC_MODULE_FLAG(1) | LIPC_MODULE_FLAG(2))
+#define LIPC_RING_SLOTS	  64
+
+/* A ring's mode, as lipc_ring_stat() reports it. */
+enum lipc_ring_mode {
+	LIPC_RING_POINT = 0,	    /* one producer, one consumer */
+	LIPC_RING_MANY_WRITERS = 1, /* LIPC_RING_MULTI */
+	LIPC_RING_FANOUT = 2,	    /* LIPC_RING_PUBLISH */
+	LIPC_RING_FANOUT_LOSSY = 3, /* LIPC_RING_LOSSY */
+};
 
 /* The capacity lipc_ring_open() gives a ring it creates when asked for 0, and the limits. */
 #define LIPC_RING_CAPACITY_DEFAULT ((size_t)1 << 20)
@@ -115,6 +155,10 @@ struct lipc_ring_stat {
 	size_t used;   /* bytes of records not yet read; SIZE_MAX when the positions are corrupt */
 	bool producer; /* a producer is attached now */
 	bool consumer; /* a consumer is attached now */
+	/* Since 1.3: */
+	enum lipc_ring_mode mode;
+	unsigned producers; /* how many producers are attached now */
+	unsigned consumers; /* how many consumers are attached now */
 };
 
 #define LIPC_RING_STAT_INIT                                                                        \
@@ -129,6 +173,24 @@ struct lipc_ring_stat {
  * object, say), ENOENT, EACCES, EINVAL or ENAMETOOLONG for a bad name.
  */
 int lipc_ring_stat(const char *name, struct lipc_ring_stat *st);
+
+/*
+ * Since 1.3: how far behind each consumer attached to the ring called name is, in bytes of
+ * records it has not read, into lag[0..n) (for a lossy ring, more than the capacity means it has
+ * lost records). Looks as lipc_ring_stat() does. Returns how many consumers are attached (which
+ * may be more than n: only n are written), or -1 with errno as lipc_ring_stat().
+ */
+int lipc_ring_lag(const char *name, size_t *lag, size_t n);
+
+/*
+ * Since 1.3: how many records this consumer of a lossy ring has lost since it attached, because
+ * the producer overwrote them before they were read. A receive that finds records lost fails
+ * once with ENOBUFS, and the next one returns the oldest record still in the ring; a record held
+ * in place (lipc_ring_peek()) that was overwritten while held is lost too, and its
+ * lipc_ring_release() fails with ENOBUFS: what it read may be damaged. 0 for any other ring or
+ * role.
+ */
+uint64_t lipc_ring_lost(const struct lipc_ring *ring);
 
 /* The largest record the ring takes (half its capacity, less a record header). */
 size_t lipc_ring_max_record(const struct lipc_ring *ring);

@@ -12,7 +12,7 @@
 #define LIPC_VERSION_H
 
 #define LIPC_VERSION_MAJOR 1
-#define LIPC_VERSION_MINOR 2
+#define LIPC_VERSION_MINOR 3
 #define LIPC_VERSION_PATCH 0
 
 /* The three as one number that compares in order: 10000 * major + 100 * minor + patch. */
