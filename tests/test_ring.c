@@ -483,6 +483,97 @@ static void other_version_is_refused(void)
 }
 
 /*
+ * A ring keeps the mode it was made in: opened without a mode flag it is joined in that mode,
+ * with another mode's flag it is refused (EPROTO, in a sentence that names its mode), and a
+ * header whose mode or slot count is not one of ours is refused by both roles and by
+ * lipc_ring_stat(). lipc_ring_stat() and lipc_ring_lag() see every mode from outside, and the
+ * join policy is the same for all.
+ */
+static const char *why(int err);
+
+static void modes_are_kept(void)
+{
+	static const struct {
+		int flag;
+		enum lipc_ring_mode mode;
+		const char *name;
+	} m[] = {
+		{ 0, LIPC_RING_POINT, "point to point" },
+		{ LIPC_RING_MULTI, LIPC_RING_MANY_WRITERS, "multi-producer" },
+		{ LIPC_RING_PUBLISH, LIPC_RING_FANOUT, "publish (lossless)" },
+		{ LIPC_RING_LOSSY, LIPC_RING_FANOUT_LOSSY, "publish (lossy)" },
+	};
+	const size_t n = sizeof(m) / sizeof(m[0]);
+	struct lipc_ring_stat st = LIPC_RING_STAT_INIT;
+	char path[PATH_MAX], want[100], buf[16];
+	struct lipc_ring *p, *c;
+	uint32_t field, bad;
+	size_t lag[4], len;
+	int fd;
+
+	for (size_t i = 0; i < n; i++) {
+		ring();
+		p = lipc_ring_open(ring_name, LIPC_SEND, LIPC_CREATE | m[i].flag, 4096, 0);
+		CHECK(p != NULL);
+		CHECK_SYS(lipc_ring_stat(ring_name, &st));
+		CHECK_EQ(st.mode, m[i].mode);
+		CHECK_EQ(st.producers, 1);
+		CHECK_EQ(st.consumers, 0);
+		CHECK_EQ(lipc_ring_lag(ring_name, lag, 4), 0);
+		c = lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0); /* no flag: its mode */
+		CHECK(c != NULL);
+		CHECK_SYS(lipc_ring_push(p, "hello", 5, 0));
+		CHECK_SYS(lipc_ring_stat(ring_name, &st));
+		CHECK(st.producer && st.consumer);
+		CHECK_EQ(st.consumers, 1);
+		CHECK_EQ(st.used, 32); /* a 16-byte header and 5 bytes, padded to 16 */
+		CHECK_EQ(lipc_ring_lag(ring_name, lag, 4), 1);
+		CHECK_EQ(lag[0], 32);
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, 5);
+		CHECK(memcmp(buf, "hello", 5) == 0);
+		CHECK_EQ(lipc_ring_lag(ring_name, lag, 4), 1);
+		CHECK_EQ(lag[0], 0);
+		CHECK_EQ(lipc_ring_lost(c), 0);
+		for (size_t j = 1; j < n; j++) {
+			if (j == i)
+				continue;
+			snprintf(want, sizeof(want), "the ring there is a %s ring", m[i].name);
+			errno = 0;
+			CHECK(!lipc_ring_open(ring_name, LIPC_RECV, m[j].flag, 0, 0) &&
+			      errno == EPROTO);
+			CHECK_CONTAINS(why(EPROTO), want);
+		}
+		CHECK_SYS(lipc_ring_close(c));
+		CHECK_SYS(lipc_ring_close(p));
+		/* The policy is ring.c's, before any mode's: others may write it, not joined. */
+		snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+		CHECK_SYS(chmod(path, 0622));
+		CHECK(!lipc_ring_open(ring_name, LIPC_SEND, m[i].flag, 0, 0) && errno == EPERM);
+		CHECK_SYS(chmod(path, 0600));
+		/* The mode (offset 32) and the slot count (36), each made wrong, then mended. */
+		fd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+		for (off_t off = 32; off <= 36; off += 4) {
+			CHECK_EQ(pread(fd, &field, 4, off), 4);
+			bad = off == 32 ? (m[i].mode == LIPC_RING_POINT ? 1 : 4)
+					: (field ? field - 1 : LIPC_RING_SLOTS);
+			CHECK_EQ(pwrite(fd, &bad, 4, off), 4);
+			errno = 0;
+			CHECK(!lipc_ring_open(ring_name, LIPC_RECV, 0, 0, 0) && errno == EPROTO);
+			CHECK_ERR(lipc_ring_stat(ring_name, &st), EPROTO);
+			CHECK_EQ(pwrite(fd, &field, 4, off), 4);
+		}
+		close(fd);
+		CHECK_SYS(lipc_ring_stat(ring_name, &st));
+		CHECK_EQ(st.mode, m[i].mode);
+		CHECK_SYS(lipc_ring_unlink(ring_name));
+	}
+	/* lipc_ring_lag() with nowhere to write. */
+	CHECK_ERR(lipc_ring_lag("/x", NULL, 1), EINVAL);
+	CHECK_EQ(lipc_ring_lost(NULL), 0);
+}
+
+/*
  * A hostile peer: 100,000 rounds of random bytes written over the ring's positions, record
  * headers and static header. The consumer must answer each with a record that checks out or an
  * error, never a fault or an endless loop (an overrun would hit the guard page and crash). Every
@@ -2320,11 +2411,11 @@ CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
 	   TEST(producer_killed_inside_commit), TEST_T(producer_woken_for_room, 60),
 	   TEST_T(round_trips_never_lose_a_wakeup, 120), TEST(other_version_is_refused),
-	   TEST_T(corruption_is_an_error, 200), TEST(misaligned_position_is_refused),
-	   TEST(full_dev_shm_is_enospc), TEST(channel_traffic), TEST(through_the_cli),
-	   TEST(join_policy), TEST(read_locks_fake_no_peer), TEST(truncated_to_zero),
-	   TEST(truncated_through_the_data), TEST(other_sigbus_is_not_ours),
-	   TEST_T(batches_across_processes, 300), TEST(batch_calls),
+	   TEST(modes_are_kept), TEST_T(corruption_is_an_error, 200),
+	   TEST(misaligned_position_is_refused), TEST(full_dev_shm_is_enospc),
+	   TEST(channel_traffic), TEST(through_the_cli), TEST(join_policy),
+	   TEST(read_locks_fake_no_peer), TEST(truncated_to_zero), TEST(truncated_through_the_data),
+	   TEST(other_sigbus_is_not_ours), TEST_T(batches_across_processes, 300), TEST(batch_calls),
 	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
 	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
 	   TEST_T(channel_batches, 120), TEST(doorbell_is_exact), TEST(doorbell_descriptor),

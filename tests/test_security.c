@@ -876,7 +876,8 @@ struct nobody {
 };
 
 struct nobody_req {
-	char op; /* 'c' create name (mode 0666, capacity a), 't' truncate it to a bytes, 'l' open it
+	char op; /* 'c' create name (mode 0666, capacity a, the ring's mode flag b), 't' truncate
+		    it to a bytes, 'l' open it
 		    read-only and read-lock [a, a + b) (b 0: to the end), 'u' drop that */
 	long long a, b;
 	char name[256];
@@ -898,7 +899,8 @@ static void nobody_serve(int in, int out)
 		snprintf(path, sizeof(path), "/dev/shm%s", q.name);
 		switch (q.op) {
 		case 'c':
-			r = lipc_ring_open(q.name, LIPC_RECV, LIPC_CREATE, (size_t)q.a, 0666);
+			r = lipc_ring_open(q.name, LIPC_RECV, LIPC_CREATE | (int)q.b, (size_t)q.a,
+					   0666);
 			err = r ? 0 : errno;
 			lipc_ring_close(r);
 			break;
@@ -1019,6 +1021,55 @@ static void squatted_ring_is_refused(void)
 	CHECK(r != NULL);
 	CHECK_SYS(lipc_ring_close(r));
 	CHECK_SYS(lipc_ring_unlink(ring));
+}
+
+/*
+ * Squatting, in every mode with slots: nobody makes the ring first, open to everyone, in the
+ * mode root's programs expect. Root refuses to join it with the mode's flag or without, in
+ * either role, until told to trust nobody; joined so, the ring is guarded, and nobody's
+ * truncation is EPROTO for root's consumer and producer, never SIGBUS.
+ */
+static void squatted_modes_are_refused(void)
+{
+	static const int flags[] = { LIPC_RING_MULTI, LIPC_RING_PUBLISH, LIPC_RING_LOSSY };
+	const char *want = "owned by uid 65534 (mode 0666), not by this user or root: not joined";
+	char ring[256], n[200], buf[16];
+	struct lipc_ring *p, *c;
+	struct nobody nb;
+	size_t len;
+
+	if (!check_other_uid())
+		return;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		snprintf(ring, sizeof(ring), "/%s", check_name(n, sizeof(n), "ring"));
+		nobody_start(&nb);
+		CHECK_EQ(nobody_do(&nb, 'c', ring, 4096, flags[i]), 0);
+		for (int f = 0; f < 2; f++) {
+			errno = 0;
+			CHECK(!lipc_ring_open(ring, LIPC_SEND, LIPC_CREATE | (f ? flags[i] : 0), 0,
+					      0) &&
+			      errno == EPERM);
+			CHECK_CONTAINS(ring_why(EPERM), want);
+			errno = 0;
+			CHECK(!lipc_ring_open(ring, LIPC_RECV, f ? flags[i] : 0, 0, 0) &&
+			      errno == EPERM);
+		}
+		c = lipc_ring_join(ring, LIPC_RECV, flags[i], 0, 0, 65534);
+		CHECK(c != NULL);
+		p = lipc_ring_join(ring, LIPC_SEND, 0, 0, 0, 65534);
+		CHECK(p != NULL);
+		CHECK_SYS(lipc_ring_push(p, "hello", 5, 0));
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, 5);
+		CHECK_EQ(nobody_do(&nb, 't', ring, 4096, 0), 0);
+		CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EPROTO);
+		CHECK_CONTAINS(ring_why(EPROTO), "the ring was truncated by another process");
+		CHECK_ERR(lipc_ring_push(p, "again", 5, 0), EPROTO);
+		CHECK_SYS(lipc_ring_close(p));
+		CHECK_SYS(lipc_ring_close(c));
+		nobody_stop(&nb);
+		CHECK_SYS(lipc_ring_unlink(ring));
+	}
 }
 
 #define TRUNC_CAP ((size_t)64 * 1024)
@@ -1879,9 +1930,9 @@ CHECK_MAIN(TEST(default_modes_whatever_the_umask), TEST(exclusive_creation_refus
 	   TEST(tcp_listens_on_loopback_unless_told), TEST(squatted_objects_are_not_joined),
 	   TEST(fifo_removal_stays_in_its_directory), TEST(ls_shows_no_forged_socket),
 	   TEST(lock_status_escapes_command_names), TEST(rm_refuses_planted_links),
-	   TEST(squatted_ring_is_refused), TEST(truncated_ring_is_an_error),
-	   TEST(read_access_cannot_fake_liveness), TEST(sock_dgram_credentials_from_the_start),
-	   TEST(sock_squatted_name_is_refused), TEST(sock_swapped_directory_at_close),
-	   TEST(sock_swapped_directory_at_start), TEST(sock_stale_file_two_servers),
-	   TEST(sock_stale_file_many_servers), TEST(sock_idle_flood),
-	   TEST(sock_unfinished_frames_flood))
+	   TEST(squatted_ring_is_refused), TEST(squatted_modes_are_refused),
+	   TEST(truncated_ring_is_an_error), TEST(read_access_cannot_fake_liveness),
+	   TEST(sock_dgram_credentials_from_the_start), TEST(sock_squatted_name_is_refused),
+	   TEST(sock_swapped_directory_at_close), TEST(sock_swapped_directory_at_start),
+	   TEST(sock_stale_file_two_servers), TEST(sock_stale_file_many_servers),
+	   TEST(sock_idle_flood), TEST(sock_unfinished_frames_flood))
