@@ -161,7 +161,9 @@ struct lipc_ring {
 	enum lipc_ring_mode mode;
 	unsigned slot; /* our slot: a multi ring's producer, a publish ring's consumer */
 	uint64_t lost; /* a lossy consumer: records lost since it attached */
-		       /* ring_multi.c's own: */
+	/* ring_multi.c's own: */
+	uint64_t multi_last;   /* consumer: the offset of the last record held, in the data */
+	uint32_t multi_deaths; /* consumer: the producers' deaths counted at the last end */
 
 	/* ring_pub.c's own: */
 };
