@@ -90,6 +90,16 @@ static int ring_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
 		return -1;
 	}
 	rc->lossy = c->role == LIPC_RECV && joined_lossy(a);
+	if (rc->lossy) {
+		/* Room for a small record; a longer one grows it (lossy_recv()). */
+		rc->buf_size = 4096;
+		rc->buf = malloc(rc->buf_size);
+		if (!rc->buf) {
+			lipc_ring_close(rc->r);
+			free(rc);
+			return -1;
+		}
+	}
 	c->priv = rc;
 	c->max_msg = lipc_ring_max_record(rc->r);
 	return 0;
