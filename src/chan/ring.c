@@ -95,8 +95,11 @@ static int ring_open_chan(struct lipc_chan *c, const struct lipc_addr *a,
 		rc->buf_size = 4096;
 		rc->buf = malloc(rc->buf_size);
 		if (!rc->buf) {
+			int err = errno;
+
 			lipc_ring_close(rc->r);
 			free(rc);
+			errno = err;
 			return -1;
 		}
 	}
