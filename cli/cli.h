@@ -85,7 +85,7 @@ enum {
 	OPT_OWNER,	      /* fifo, mq, sysv-mq, shm; send to unix* */
 	OPT_ALLOW_UID,	      /* recv, unix* */
 	OPT_MAX_CLIENTS,      /* recv, unix, unix-seqpacket, tcp */
-	OPT_CAPACITY,	      /* shm: only a bit in chan_args.given (the option itself is -c) */
+	OPT_CAPACITY,	      /* shm*: only a bit in chan_args.given (the option itself is -c) */
 };
 /* clang-format off */
 #define CHAN_LONGOPTS                                   \
@@ -124,6 +124,14 @@ bool chan_option(struct chan_args *ca, int opt, const char *arg);
 void chan_address(struct chan_args *ca, const char *text);
 /* The mechanism keeps message boundaries itself (a queue): a message may hold any byte. */
 bool chan_keeps_boundaries(const struct chan_args *ca);
+/* A ring, in any mode: shm:, shm-multi:, shm-pub:, shm-lossy:. */
+bool ring_scheme(enum lipc_scheme s);
+/*
+ * A lossy ring's receiver lost messages (ENOBUFS): not an end, and not a failure (the ring was
+ * made to drop what a slow reader cannot take); the caller says so (chan_strerror() tells how
+ * many) and receives on.
+ */
+bool ring_lost(const struct chan_args *ca, int err);
 /* Open the channel at the parsed address, or exit 1 saying why. */
 struct lipc_chan *open_channel(struct chan_args *ca, int role);
 /* Why a send or recv failed: "WHAT: WHY" with the mechanism's meaning of errno. */

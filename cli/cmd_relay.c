@@ -221,10 +221,10 @@ static int recover_to(int err, int *delay, bool *outage)
 {
 	if (relay.verbose && !*outage)
 		warn_msg("%s: %s; %s", relay.to_args.address, chan_strerror(&relay.to_args, err),
-			 relay.to_args.addr.scheme == LIPC_SCHEME_SHM ? "waiting for a consumer"
-								      : "reopening it");
+			 ring_scheme(relay.to_args.addr.scheme) ? "waiting for a consumer"
+								: "reopening it");
 	*outage = true;
-	if (relay.to_args.addr.scheme == LIPC_SCHEME_SHM) {
+	if (ring_scheme(relay.to_args.addr.scheme)) {
 		nap(*delay);
 		*delay = *delay * 2 > BACKOFF_MAX ? BACKOFF_MAX : *delay * 2;
 		return 0;
@@ -254,8 +254,7 @@ static void send_failed(int err, size_t undelivered)
 	if (undelivered > 0)
 		snprintf(lost, sizeof(lost), " (%zu message%s taken from %s not delivered%s)",
 			 undelivered, undelivered == 1 ? "" : "s", relay.from_args.address,
-			 relay.from_args.addr.scheme == LIPC_SCHEME_SHM ? ": the ring keeps them"
-									: "");
+			 ring_scheme(relay.from_args.addr.scheme) ? ": the ring keeps them" : "");
 	if (err == ETIMEDOUT && queue)
 		warn_msg("%s: no room within %s s: %s%s", ca->address, ca->timeout,
 			 chan_strerror(ca, err), lost);
@@ -348,6 +347,9 @@ static bool lost_one(const struct chan_args *ca, int err)
 /* Could FROM and TO be one place? Then every message would come back: a loop. */
 static bool same_place(const struct lipc_addr *a, const struct lipc_addr *b)
 {
+	/* A ring is one place whatever mode its address names (shm:/x joins shm-pub:/x's). */
+	if (ring_scheme(a->scheme) && ring_scheme(b->scheme))
+		return !strcmp(a->path, b->path);
 	if (a->scheme != b->scheme || a->scheme == LIPC_SCHEME_STDIO)
 		return false;
 	if (a->path || b->path)
@@ -374,11 +376,17 @@ static void split_options(struct chan_args *from, struct chan_args *to)
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+		/* The ring's option is every ring mode's. */
+		bool to_uses = t == only[i].scheme ||
+			       (only[i].scheme == LIPC_SCHEME_SHM && ring_scheme(t));
+		bool from_uses = f == only[i].scheme ||
+				 (only[i].scheme == LIPC_SCHEME_SHM && ring_scheme(f));
+
 		if (!(from->given & GIVEN(only[i].opt)))
 			continue;
-		if (t != only[i].scheme)
+		if (!to_uses)
 			to->given &= ~GIVEN(only[i].opt);
-		if (f != only[i].scheme && t == only[i].scheme)
+		if (!from_uses && to_uses)
 			from->given &= ~GIVEN(only[i].opt);
 	}
 	if (from->opts.flags & LIPC_CHAN_FRAMED) {
@@ -521,6 +529,10 @@ int cmd_relay(int argc, char **argv)
 		r = lipc_chan_recv_many(relay.from, msgs, want);
 		if (r == 0)
 			break;
+		if (r < 0 && ring_lost(from, errno)) {
+			warn_msg("%s: %s", from->address, chan_strerror(from, errno));
+			continue;
+		}
 		if (r < 0) {
 			if (!lost_one(from, errno))
 				break;
@@ -532,7 +544,7 @@ int cmd_relay(int argc, char **argv)
 		if (hand_over(msgs, (size_t)r) < 0) {
 			/* A ring keeps what was not delivered if it is not released: leave it so.
 			 */
-			relay.keep_records = from->addr.scheme == LIPC_SCHEME_SHM;
+			relay.keep_records = ring_scheme(from->addr.scheme);
 			release_signals(&relay.held);
 			close_to();
 			return EXIT_FAILURE;

@@ -27,7 +27,7 @@ static const char help[] =
 	"                         instead of lines, so a message may hold newlines (the\n"
 	"                         receiver needs --framed too)\n"
 	"  -m, --mode MODE        permissions of an object lipc creates (octal, default 0600)\n"
-	"  -c, --capacity BYTES   shm: the size of a ring lipc creates (default 1M)\n"
+	"  -c, --capacity BYTES   shm*: the size of a ring lipc creates (default 1M)\n"
 	"  -t, --timeout SECONDS  wait at most SECONDS for a receiver (a FIFO's reader, room\n"
 	"                         in a socket listener's backlog, a TCP handshake), and for\n"
 	"                         room for each message; 0 does not wait (default: for ever)\n"
@@ -50,10 +50,13 @@ static const char help[] =
 	"(shm:/NAME) is created when missing (with --mode, and --max-msgs and --msg-size for\n"
 	"mq:, --capacity for shm:), and stays, with the messages no one has taken yet, until\n"
 	"it is removed; an existing one keeps its own size. Messages to a queue or a ring may\n"
-	"hold any byte. An object that is there already is joined only when it is yours or\n"
-	"root's (a ring only when nobody else may write it), and a unix socket only when its\n"
-	"receiver runs as you or root: another user could have made it first to read your\n"
-	"messages. --owner names a user you trust as well.\n"
+	"hold any byte. Several senders may write to shm-multi:/NAME at once; what is sent to\n"
+	"shm-pub:/NAME or shm-lossy:/NAME reaches every receiver attached (shm-pub: waits\n"
+	"for the slowest, shm-lossy: never waits). A ring of another mode than the address\n"
+	"names is refused (shm: joins any). An object that is there already is joined only\n"
+	"when it is yours or root's (a ring only when nobody else may write it), and a unix\n"
+	"socket only when its receiver runs as you or root: another user could have made it\n"
+	"first to read your messages. --owner names a user you trust as well.\n"
 	"Exit status: 0 sent, 1 failed, 2 usage error.\n";
 
 static const struct option longopts[] = {

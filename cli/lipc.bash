@@ -10,12 +10,12 @@
 # that every command of `lipc --help` and every option of each --help is known here.
 
 _lipc_commands="send recv relay lock signal sem shm ls rm demo tour bench"
-_lipc_schemes="fifo: mq:/ sysv-mq: shm:/ unix: unix-dgram: unix-seqpacket: tcp: stdio:"
+_lipc_schemes="fifo: mq:/ sysv-mq: shm:/ shm-multi:/ shm-pub:/ shm-lossy:/ unix: unix-dgram: unix-seqpacket: tcp: stdio:"
 _lipc_rm_schemes="fifo: mq:/ sysv-mq: sem:/ sysv-sem: / sysv-shm: shm:/ unix: unix-dgram: unix-seqpacket:"
 _lipc_chan_opts="-f --framed -m --mode -c --capacity -t --timeout --type --max-msgs --msg-size --owner"
 _lipc_techniques="lock pipe fifo signal sem mq shm socket"
 _lipc_kinds="lock fifo sem sysv-sem mq sysv-mq shm sysv-shm ring unix unix-dgram unix-seqpacket sysv socket"
-_lipc_columns="type owner perms size count pid command state name uid used key id cpid lpid lspid lrpid lock access start end changed lastop"
+_lipc_columns="type owner perms size count pid command state name uid used mode producers consumers lag key id cpid lpid lspid lrpid lock access start end changed lastop"
 
 # The options of a command (and of its action, for signal, sem and shm).
 _lipc_options()
@@ -84,6 +84,14 @@ _lipc_actions()
 _lipc_names()
 {
 	"$_lipc_bin" ls --mine --no-headings -o name 2>/dev/null
+}
+
+# The same as addresses to send to or receive from: a ring of another mode than point to point
+# also under the scheme of its mode (shm-pub:/NAME), which joins only a ring of that mode.
+_lipc_addresses()
+{
+	"$_lipc_bin" ls --mine --no-headings -o mode,name 2>/dev/null |
+		awk '{ print $2 } $1 ~ /^(multi|pub|lossy)$/ { sub(/^shm:/, "shm-" $1 ":", $2); print $2 }'
 }
 
 # COMPREPLY from the words in $1 that start with $cur.
@@ -182,7 +190,7 @@ _lipc()
 		# ls shows.
 		if ((npos == 0)) || [[ $cmd == recv ]]; then
 			if [[ $cur == *:* ]]; then
-				_lipc_reply "$(_lipc_names) $_lipc_schemes"
+				_lipc_reply "$(_lipc_addresses) $_lipc_schemes"
 			else
 				_lipc_reply "$_lipc_schemes"
 			fi
@@ -192,7 +200,7 @@ _lipc()
 		# FROM and TO: a scheme, then the names lipc ls shows.
 		if ((npos <= 1)); then
 			if [[ $cur == *:* ]]; then
-				_lipc_reply "$(_lipc_names) $_lipc_schemes"
+				_lipc_reply "$(_lipc_addresses) $_lipc_schemes"
 			else
 				_lipc_reply "$_lipc_schemes"
 			fi

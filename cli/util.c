@@ -554,8 +554,29 @@ static const struct {
 	{ OPT_CAPACITY, "--capacity", LIPC_SCHEME_SHM, "shm" },
 };
 
+bool ring_scheme(enum lipc_scheme s)
+{
+	return s == LIPC_SCHEME_SHM || s == LIPC_SCHEME_SHM_MULTI || s == LIPC_SCHEME_SHM_PUB ||
+	       s == LIPC_SCHEME_SHM_LOSSY;
+}
+
+bool ring_lost(const struct chan_args *ca, int err)
+{
+	return err == ENOBUFS && ring_scheme(ca->addr.scheme);
+}
+
+/* Does the option's mechanism take this scheme? The ring's, in each of its modes. */
+static bool option_applies(enum lipc_scheme option_scheme, enum lipc_scheme s)
+{
+	return s == option_scheme || (option_scheme == LIPC_SCHEME_SHM && ring_scheme(s));
+}
+
 void chan_address(struct chan_args *ca, const char *text)
 {
+	/* The schemes of a POSIX name, /NAME, for the usage error of a malformed one. */
+	static const char *const slash_names[] = { "mq", "shm", "shm-multi", "shm-pub",
+						   "shm-lossy" };
+
 	ca->address = text;
 	if (lipc_addr_parse(&ca->addr, text) < 0) {
 		if (errno == EPROTONOSUPPORT)
@@ -565,9 +586,14 @@ void chan_address(struct chan_args *ca, const char *text)
 			usage_error("'%s': %s", text, strerror(errno));
 		if (errno != EINVAL) /* sysv-mq:@PATH names a file that cannot be used */
 			fail("%s: %s", text, strerror(errno));
-		if (!strncmp(text, "mq:", 3))
-			usage_error("'%s' is not an address (mq:/NAME: one slash, then a name)",
-				    text);
+		for (size_t i = 0; i < sizeof(slash_names) / sizeof(slash_names[0]); i++) {
+			size_t n = strlen(slash_names[i]);
+
+			if (!strncmp(text, slash_names[i], n) && text[n] == ':')
+				usage_error("'%s' is not an address (%s:/NAME: one slash, then a "
+					    "name)",
+					    text, slash_names[i]);
+		}
 		if (!strncmp(text, "sysv-mq:", 8))
 			usage_error("'%s' is not an address (sysv-mq:KEY: a number, 0x hex, or "
 				    "@PATH[:PROJ])",
@@ -577,9 +603,12 @@ void chan_address(struct chan_args *ca, const char *text)
 	/* An option the mechanism has no use for would be silently ignored: refuse it. */
 	for (size_t i = 0; i < sizeof(scheme_options) / sizeof(scheme_options[0]); i++)
 		if ((ca->given & GIVEN(scheme_options[i].opt)) &&
-		    ca->addr.scheme != scheme_options[i].scheme)
-			usage_error("%s applies to %s: addresses only", scheme_options[i].name,
-				    scheme_options[i].scheme_name);
+		    !option_applies(scheme_options[i].scheme, ca->addr.scheme))
+			usage_error("%s applies to %s: addresses only%s", scheme_options[i].name,
+				    scheme_options[i].scheme_name,
+				    scheme_options[i].scheme == LIPC_SCHEME_SHM
+					    ? " (and shm-multi:, shm-pub:, shm-lossy:)"
+					    : "");
 	check_socket_options(ca);
 	if ((ca->opts.flags & LIPC_CHAN_FRAMED) && chan_keeps_boundaries(ca))
 		usage_error("--framed applies to byte streams only (fifo:, unix:, tcp:, stdio:): "
@@ -596,6 +625,9 @@ bool chan_keeps_boundaries(const struct chan_args *ca)
 	case LIPC_SCHEME_UNIX_DGRAM:
 	case LIPC_SCHEME_UNIX_SEQPACKET:
 	case LIPC_SCHEME_SHM:
+	case LIPC_SCHEME_SHM_MULTI:
+	case LIPC_SCHEME_SHM_PUB:
+	case LIPC_SCHEME_SHM_LOSSY:
 		return true;
 	default:
 		return false;

@@ -38,7 +38,8 @@
 /*
  * What lipc ls --json prints: {"objects": [{...}, ...], "notes": ["...", ...]}, exactly these two
  * members in this order; each object at most 32 fields, each a string, an integer (lipc ls
- * prints no fractions) or null; each note a string. json.h checks the grammar, strictly.
+ * prints no fractions) or null, but "lag", a ring's, an array of integers (or nulls, for a
+ * consumer's position not known); each note a string. json.h checks the grammar, strictly.
  */
 
 #define MAX_FIELDS 32
@@ -71,6 +72,14 @@ static void jdoc_parse(const char *text, struct jdoc *d)
 			const struct jval *f = &o->items[j];
 
 			CHECK(strlen(o->keys[j]) < 32);
+			if (f->t == J_ARR) {
+				CHECK_STR(o->keys[j], "lag");
+				for (size_t k = 0; k < f->n; k++)
+					CHECK(f->items[k].t == J_NULL ||
+					      (f->items[k].t == J_NUM && f->items[k].integer &&
+					       f->items[k].num_int >= 0));
+				continue;
+			}
 			CHECK(f->t == J_STR || f->t == J_NULL || (f->t == J_NUM && f->integer));
 		}
 	}

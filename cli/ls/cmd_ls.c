@@ -20,12 +20,13 @@
 
 /* How a column's value is written. */
 enum format {
-	F_STR,	 /* text */
-	F_NUM,	 /* a number */
-	F_BYTES, /* bytes: K, M, G in the table, exact in JSON */
-	F_KEY,	 /* a System V key: 0x hex in the table, a number in JSON */
-	F_PERMS, /* permissions: "0600" in both */
-	F_TIME,	 /* ISO 8601 in both */
+	F_STR,	      /* text */
+	F_NUM,	      /* a number */
+	F_BYTES,      /* bytes: K, M, G in the table, exact in JSON */
+	F_KEY,	      /* a System V key: 0x hex in the table, a number in JSON */
+	F_PERMS,      /* permissions: "0600" in both */
+	F_TIME,	      /* ISO 8601 in both */
+	F_BYTES_LIST, /* bytes, one per consumer: "0,1.5K" in the table, an array in JSON */
 };
 
 enum column_id {
@@ -40,6 +41,10 @@ enum column_id {
 	C_NAME,
 	C_UID,
 	C_USED,
+	C_MODE,
+	C_PRODUCERS,
+	C_CONSUMERS,
+	C_LAG,
 	C_KEY,
 	C_ID,
 	C_CPID,
@@ -74,11 +79,17 @@ static const struct column columns[N_COLUMNS] = {
 	[C_PID] = { "pid", "PID", F_NUM, true, "a process that has it: a lock's holder or waiter, a FIFO's or socket's\n"
 		"(the lowest pid), the one an mq: queue will notify" },
 	[C_COMMAND] = { "command", "COMMAND", F_STR, true, "that process's command name" },
-	[C_STATE] = { "state", "STATE", F_STR, true, "a lock's kind, access, range; a socket's state; who is attached to a ring" },
+	[C_STATE] = { "state", "STATE", F_STR, true, "a lock's kind, access, range; a socket's state; who is attached to a ring\n"
+		"(and, but for a point-to-point ring, its mode and how far behind its consumers are)" },
 	[C_NAME] = { "name", "NAME", F_STR, true, "the address 'lipc rm' takes (a lock: its file)" },
 	[C_UID] = { "uid", "UID", F_NUM, false, "the owner's user id" },
 	[C_USED] = { "used", "USED", F_BYTES, false, "bytes it holds now: messages queued, a ring's unread records, a\n"
 		"segment's or object's memory" },
+	[C_MODE] = { "mode", "MODE", F_STR, false, "a ring's mode: point (one producer, one consumer), multi (many producers),\n"
+		"pub (many consumers, lossless), lossy (many consumers, lossy)" },
+	[C_PRODUCERS] = { "producers", "PRODUCERS", F_NUM, false, "a ring's producers attached now" },
+	[C_CONSUMERS] = { "consumers", "CONSUMERS", F_NUM, false, "a ring's consumers attached now" },
+	[C_LAG] = { "lag", "LAG", F_BYTES_LIST, false, "how far behind each consumer of a ring is: the bytes it has not read" },
 	[C_KEY] = { "key", "KEY", F_KEY, false, "System V: the key (0: private)" },
 	[C_ID] = { "id", "ID", F_NUM, false, "System V: the identifier" },
 	[C_CPID] = { "cpid", "CPID", F_NUM, false, "sysv-shm: the creator's pid" },
@@ -281,22 +292,25 @@ struct value {
 	enum {
 		V_NONE,
 		V_NUM,
-		V_STR
+		V_STR,
+		V_LIST /* numbers: list[0..len), -1 for one not known */
 	} type;
 	long long num;
 	const char *str;
 	size_t len;
+	const long long *list;
 };
 
 static struct value num(long long v, bool applies)
 {
-	return applies ? (struct value){ V_NUM, v, NULL, 0 } : (struct value){ V_NONE, 0, NULL, 0 };
+	return applies ? (struct value){ V_NUM, v, NULL, 0, NULL }
+		       : (struct value){ V_NONE, 0, NULL, 0, NULL };
 }
 
 static struct value str(const char *s)
 {
-	return s && *s ? (struct value){ V_STR, 0, s, strlen(s) }
-		       : (struct value){ V_NONE, 0, NULL, 0 };
+	return s && *s ? (struct value){ V_STR, 0, s, strlen(s), NULL }
+		       : (struct value){ V_NONE, 0, NULL, 0, NULL };
 }
 
 /* ISO 8601 in local time with the offset from UTC: 2024-05-01T14:03:09+02:00. */
@@ -318,7 +332,7 @@ static struct value value_of(const struct ls_object *o, int c, char *buf, size_t
 	case C_TYPE:
 		return str(ls_kind_names[o->kind]);
 	case C_NAME:
-		return (struct value){ V_STR, 0, o->name, o->name_len };
+		return (struct value){ V_STR, 0, o->name, o->name_len, NULL };
 	case C_OWNER:
 		return o->has_uid ? str(user_name(o->uid)) : str(NULL);
 	case C_UID:
@@ -334,6 +348,16 @@ static struct value value_of(const struct ls_object *o, int c, char *buf, size_t
 		return num(o->used, o->used >= 0);
 	case C_COUNT:
 		return num(o->count, o->count >= 0);
+	case C_MODE:
+		return str(o->mode);
+	case C_PRODUCERS:
+		return num(o->producers, o->producers >= 0);
+	case C_CONSUMERS:
+		return num(o->consumers, o->consumers >= 0);
+	case C_LAG:
+		if (o->n_lag < 0)
+			return str(NULL);
+		return (struct value){ V_LIST, 0, NULL, (size_t)o->n_lag, o->lag };
 	case C_KEY:
 		return num(o->key, o->has_key);
 	case C_ID:
@@ -370,25 +394,25 @@ static struct value value_of(const struct ls_object *o, int c, char *buf, size_t
 	return str(NULL);
 }
 
-/* 4096 -> "4K", 1536 -> "1.5K", 1048576 -> "1M": as ls -h, in powers of 1024. */
-static void human_bytes(long long v, char *buf, size_t size)
+/* A list of byte counts for the table: "0,1.5K,?" ("-" when empty), in a new string. */
+static char *list_text(const struct value *v)
 {
-	static const char units[] = "KMGTPE";
-	double d = (double)v;
-	int u = -1;
+	size_t size = v->len * 16 + 2, len = 0;
+	char *t = malloc(size);
 
-	if (v < 1024) {
-		snprintf(buf, size, "%lld", v);
-		return;
+	if (!t)
+		fail("%s", strerror(ENOMEM));
+	t[0] = '\0';
+	if (v->len == 0)
+		snprintf(t, size, "-");
+	for (size_t i = 0; i < v->len; i++) {
+		char human[32] = "?";
+
+		if (v->list[i] >= 0)
+			ls_human_bytes(v->list[i], human, sizeof(human));
+		len += (size_t)snprintf(t + len, size - len, "%s%s", i ? "," : "", human);
 	}
-	while (d >= 1024 && u < 5) {
-		d /= 1024;
-		u++;
-	}
-	if (d < 10 && d != (double)(long long)d)
-		snprintf(buf, size, "%.1f%c", d, units[u]);
-	else
-		snprintf(buf, size, "%.0f%c", d, units[u]);
+	return t;
 }
 
 /* The text of a table cell, made safe for a terminal, in a new string. */
@@ -401,8 +425,15 @@ static char *cell_text(const struct ls_object *o, int c)
 		return escape_text("-", 1);
 	if (v.type == V_STR)
 		return escape_text(v.str, v.len);
+	if (v.type == V_LIST) {
+		char *list = list_text(&v);
+		char *t = escape_text(list, strlen(list));
+
+		free(list);
+		return t;
+	}
 	if (columns[c].format == F_BYTES)
-		human_bytes(v.num, human, sizeof(human));
+		ls_human_bytes(v.num, human, sizeof(human));
 	else if (columns[c].format == F_KEY)
 		snprintf(human, sizeof(human), "0x%08llx", v.num);
 	else
@@ -412,7 +443,8 @@ static char *cell_text(const struct ls_object *o, int c)
 
 static bool right_aligned(int c)
 {
-	return columns[c].format == F_NUM || columns[c].format == F_BYTES;
+	return columns[c].format == F_NUM || columns[c].format == F_BYTES ||
+	       columns[c].format == F_BYTES_LIST;
 }
 
 static void print_table(const struct ls_list *l, const int *chosen, size_t n_chosen, bool headings)
@@ -455,6 +487,19 @@ static void print_table(const struct ls_list *l, const int *chosen, size_t n_cho
 	free(cells);
 }
 
+/* [0, 4096, null]: the numbers, null for one not known. */
+static void json_numbers(const long long *list, size_t n)
+{
+	putchar('[');
+	for (size_t k = 0; k < n; k++) {
+		if (list[k] < 0)
+			printf("%snull", k ? ", " : "");
+		else
+			printf("%s%lld", k ? ", " : "", list[k]);
+	}
+	putchar(']');
+}
+
 static void print_json(const struct ls_list *l, const int *chosen, size_t n_chosen)
 {
 	printf("{\n  \"objects\": [");
@@ -469,6 +514,8 @@ static void print_json(const struct ls_list *l, const int *chosen, size_t n_chos
 				fputs("null", stdout);
 			else if (v.type == V_NUM)
 				printf("%lld", v.num);
+			else if (v.type == V_LIST)
+				json_numbers(v.list, v.len);
 			else
 				json_string(stdout, v.str, v.len);
 		}
@@ -545,10 +592,12 @@ int cmd_ls(int argc, char **argv)
 	ls_mqueue(&l);
 
 	for (size_t i = 0; i < l.n; i++) {
-		if (!mine || (l.v[i].has_uid && l.v[i].uid == geteuid()))
+		if (!mine || (l.v[i].has_uid && l.v[i].uid == geteuid())) {
 			l.v[kept++] = l.v[i];
-		else
+		} else {
 			free(l.v[i].name);
+			free(l.v[i].lag);
+		}
 	}
 	l.n = kept;
 	if (l.n > 0)
@@ -564,8 +613,10 @@ int cmd_ls(int argc, char **argv)
 	if (!json)
 		for (size_t i = 0; i < l.n_notes; i++)
 			warn_msg("note: %s", l.notes[i]);
-	for (size_t i = 0; i < l.n; i++)
+	for (size_t i = 0; i < l.n; i++) {
 		free(l.v[i].name);
+		free(l.v[i].lag);
+	}
 	for (size_t i = 0; i < l.n_notes; i++)
 		free(l.notes[i]);
 	free(l.v);

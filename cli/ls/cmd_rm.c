@@ -183,6 +183,9 @@ static void parse_target(struct target *t, const char *text)
 		t->key = a.key;
 		return;
 	case LIPC_SCHEME_SHM:
+	case LIPC_SCHEME_SHM_MULTI: /* a ring of any mode: removed as shm: removes it */
+	case LIPC_SCHEME_SHM_PUB:
+	case LIPC_SCHEME_SHM_LOSSY:
 		t->kind = RING;
 		break;
 	case LIPC_SCHEME_TCP:

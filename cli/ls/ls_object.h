@@ -51,7 +51,12 @@ struct ls_object {
 	char command[64];
 	pid_t cpid, lpid, lspid, lrpid; /* System V: creator, last operation, last send, receive */
 	time_t changed, lastop;
-	char state[64];
+	char state[128];
+	/* Rings: the mode ("point", "multi", "pub", "lossy"), who is attached, how far behind. */
+	const char *mode;
+	long long producers, consumers;
+	long long *lag; /* malloc()ed, n_lag of them: each consumer's unread bytes (-1: corrupt) */
+	int n_lag;	/* -1: not a ring */
 	/* Locks. */
 	const char *lock_kind, *access;
 	long long start, end; /* end -1: to the end of the file */
@@ -76,6 +81,8 @@ void ls_name(struct ls_object *o, const char *fmt, ...) __attribute__((format(pr
 void ls_name_bytes(struct ls_object *o, const char *prefix, const char *bytes, size_t len);
 /* Add a note, once. */
 void ls_note(struct ls_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 4096 -> "4K", 1536 -> "1.5K", 1048576 -> "1M": as ls -h, in powers of 1024. */
+void ls_human_bytes(long long v, char *buf, size_t size);
 /* The command name of pid into buf (empty when it has gone). */
 void ls_command_of(pid_t pid, char *buf, size_t size);
 /* The owner of a process: 0, or -1 when it has gone. */

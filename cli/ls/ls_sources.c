@@ -89,6 +89,9 @@ struct ls_object *ls_add(struct ls_list *l, enum ls_kind kind)
 		.id = -1,
 		.start = -1,
 		.end = -1,
+		.producers = -1,
+		.consumers = -1,
+		.n_lag = -1,
 	};
 	return &l->v[l->n++];
 }
@@ -341,6 +344,112 @@ void ls_sysv(struct ls_list *l)
 
 /* POSIX shared memory, named semaphores and rings: /dev/shm. */
 
+/* 4096 -> "4K", 1536 -> "1.5K", 1048576 -> "1M": as ls -h, in powers of 1024. */
+void ls_human_bytes(long long v, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(buf, size, "%lld", v);
+		return;
+	}
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	if (d < 10 && d != (double)(long long)d)
+		snprintf(buf, size, "%.1f%c", d, units[u]);
+	else
+		snprintf(buf, size, "%.0f%c", d, units[u]);
+}
+
+/* A ring's mode, in the word ls shows (and the scheme that names it: shm-multi:, ...). */
+static const char *ring_mode_word(enum lipc_ring_mode mode)
+{
+	switch (mode) {
+	case LIPC_RING_POINT:
+		return "point";
+	case LIPC_RING_MANY_WRITERS:
+		return "multi";
+	case LIPC_RING_FANOUT:
+		return "pub";
+	case LIPC_RING_FANOUT_LOSSY:
+		return "lossy";
+	}
+	return "unknown";
+}
+
+/* "2 producers" */
+static int counted(char *buf, size_t size, unsigned n, const char *what)
+{
+	return snprintf(buf, size, "%u %s%s", n, what, n == 1 ? "" : "s");
+}
+
+/*
+ * What ls shows of a ring: its mode, who is attached, and how far behind each consumer is
+ * (lipc_ring_lag(), a second look: a snapshot as the first, and its own count of consumers).
+ * A point-to-point ring's state stays what it always was ("producer, consumer"); a ring of
+ * another mode says "pub: 1 producer, 3 consumers (behind 0, 4K, 1M)", the first few lags (the
+ * lag column has them all).
+ */
+static void ring_object(struct ls_object *o, const char *name, const struct lipc_ring_stat *rs)
+{
+	size_t lag[LIPC_RING_SLOTS], len;
+	int n = lipc_ring_lag(name, lag, LIPC_RING_SLOTS);
+	char *st = o->state;
+	const size_t size = sizeof(o->state);
+
+	o->size = (long long)rs->capacity;
+	o->used = rs->used == SIZE_MAX ? -1 : (long long)rs->used;
+	o->mode = ring_mode_word(rs->mode);
+	o->producers = rs->producers;
+	o->consumers = rs->consumers;
+	if (n > LIPC_RING_SLOTS)
+		n = LIPC_RING_SLOTS;
+	if (n >= 0) {
+		o->lag = malloc(((size_t)n + 1) * sizeof(*o->lag));
+		if (!o->lag)
+			out_of_memory();
+		for (int i = 0; i < n; i++)
+			o->lag[i] = lag[i] == SIZE_MAX ? -1 : (long long)lag[i];
+		o->n_lag = n;
+	}
+	if (rs->used == SIZE_MAX) {
+		snprintf(st, size, "corrupt");
+		return;
+	}
+	if (rs->mode == LIPC_RING_POINT) {
+		snprintf(st, size, "%s",
+			 rs->producer && rs->consumer ? "producer, consumer"
+			 : rs->producer		      ? "producer"
+			 : rs->consumer		      ? "consumer"
+						      : "");
+		return;
+	}
+	len = (size_t)snprintf(st, size, "%s: ", o->mode);
+	len += (size_t)counted(st + len, size - len, rs->producers, "producer");
+	len += (size_t)snprintf(st + len, size - len, ", ");
+	len += (size_t)counted(st + len, size - len, rs->consumers, "consumer");
+	for (int i = 0; i < n && len < size; i++) {
+		char human[32];
+
+		if (i == 6) {
+			snprintf(st + len, size - len, ", ...)");
+			return;
+		}
+		if (o->lag[i] < 0)
+			snprintf(human, sizeof(human), "?");
+		else
+			ls_human_bytes(o->lag[i], human, sizeof(human));
+		len += (size_t)snprintf(st + len, size - len, "%s%s", i ? ", " : " (behind ",
+					human);
+	}
+	if (n > 0 && len < size)
+		snprintf(st + len, size - len, ")");
+}
+
 void ls_dev_shm(struct ls_list *l)
 {
 	DIR *d;
@@ -376,14 +485,7 @@ void ls_dev_shm(struct ls_list *l)
 				continue;
 			o = ls_add(l, LS_RING);
 			ls_name(o, "shm:%s", name);
-			o->size = (long long)rs.capacity;
-			o->used = rs.used == SIZE_MAX ? -1 : (long long)rs.used;
-			snprintf(o->state, sizeof(o->state), "%s",
-				 rs.used == SIZE_MAX	      ? "corrupt"
-				 : rs.producer && rs.consumer ? "producer, consumer"
-				 : rs.producer		      ? "producer"
-				 : rs.consumer		      ? "consumer"
-							      : "");
+			ring_object(o, name, &rs);
 		} else {
 			if (!l->want[LS_SHM])
 				continue;

@@ -31,6 +31,15 @@ enum lipc_scheme {
 	LIPC_SCHEME_TCP = 6,		/* tcp:HOST:PORT, tcp:[IPV6]:PORT, tcp::PORT (loopback) */
 	LIPC_SCHEME_SHM = 7,		/* shm:/NAME, the LinuxIPC shared-memory ring */
 	LIPC_SCHEME_STDIO = 8,		/* stdio:, standard input or output (since 1.2) */
+	/*
+	 * Since 1.3, the ring's other modes (lipc/ring.h, "Many writers, many readers"): each
+	 * creates a ring of its mode when there is none, and joins only a ring of its mode
+	 * (another is EPROTO, and lipc_addr_strerror() names the ring's mode); shm:/NAME joins a
+	 * ring of any mode, in that mode, and creates a point-to-point one.
+	 */
+	LIPC_SCHEME_SHM_MULTI = 9,  /* shm-multi:/NAME, many producers, one consumer */
+	LIPC_SCHEME_SHM_PUB = 10,   /* shm-pub:/NAME, one producer, many consumers, lossless */
+	LIPC_SCHEME_SHM_LOSSY = 11, /* shm-lossy:/NAME, one producer, many consumers, lossy */
 };
 
 /* The room for a TCP host in struct lipc_addr, its NUL included (glibc's NI_MAXHOST). */
@@ -44,7 +53,7 @@ enum lipc_scheme {
 struct lipc_addr {
 	size_t struct_size;	       /* sizeof(struct lipc_addr): see LIPC_ADDR_INIT */
 	enum lipc_scheme scheme;       /* the mechanism */
-	const char *path;	       /* fifo, unix*: PATH or @NAME; mq, shm: /NAME; else NULL */
+	const char *path;	       /* fifo, unix*: PATH or @NAME; mq, shm*: /NAME; else NULL */
 	char host[LIPC_ADDR_HOST_MAX]; /* tcp: the host, without brackets; "" is the loopback */
 	unsigned port;		       /* tcp: the port, 0 to 65535 */
 	key_t key;		       /* sysv-mq: the key, as lipc_key_parse() reads it */
@@ -205,7 +214,9 @@ int lipc_chan_sendmsg(struct lipc_chan *chan, const struct lipc_msg *msg);
  * (every sender is gone, unless LIPC_CHAN_KEEP), or -1 with errno: ETIMEDOUT (EAGAIN with a
  * timeout of 0), EMSGSIZE for a message over max_msg, EPROTO for a stream that ends inside a
  * frame. After EMSGSIZE or EPROTO on a byte stream the stream has lost its place and every
- * later call fails the same way.
+ * later call fails the same way. A receiver of a lossy ring (shm-lossy:, or shm: joining one)
+ * that fell too far behind fails once with ENOBUFS: lipc_addr_strerror() says how many messages
+ * it lost, and the next call returns the oldest one still there (it is not an end).
  */
 int lipc_chan_recv(struct lipc_chan *chan, struct lipc_msg *msg);
 
@@ -268,7 +279,9 @@ int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n)
  * valid until lipc_chan_close(). Returns the descriptor (the same one at every call), or -1 with
  * errno: ENOTSUP for a System V queue (sysv-mq:), which has no descriptor at all (the guide's
  * "Waiting on many at once" says what to do instead), and for a shm: sender, which waits on its
- * consumer's futex (send with a timeout instead).
+ * consumer's futex (send with a timeout instead); a receiver of a ring of another mode than
+ * point to point has what the ring's lipc_ring_fd() gives (ENOTSUP where the mode has no
+ * doorbell).
  */
 int lipc_chan_fd(struct lipc_chan *chan);
 

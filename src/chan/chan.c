@@ -48,6 +48,9 @@ static const struct lipc_transport *const transports[] = {
 	&lipc__mq_transport,
 	&lipc__sysv_mq_transport,
 	&lipc__ring_transport,
+	&lipc__ring_multi_transport,
+	&lipc__ring_pub_transport,
+	&lipc__ring_lossy_transport,
 	&lipc__unix_transport,
 	&lipc__unix_dgram_transport,
 	&lipc__unix_seqpacket_transport,
@@ -96,7 +99,7 @@ int lipc_addr_parse(struct lipc_addr *addr, const char *text)
 	return -1;
 }
 
-static char scheme_list[128];
+static char scheme_list[192];
 
 static void list_schemes(void)
 {

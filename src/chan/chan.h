@@ -122,6 +122,9 @@ struct lipc_transport {
 
 extern const struct lipc_transport lipc__fifo_transport;
 extern const struct lipc_transport lipc__ring_transport;
+extern const struct lipc_transport lipc__ring_multi_transport;
+extern const struct lipc_transport lipc__ring_pub_transport;
+extern const struct lipc_transport lipc__ring_lossy_transport;
 extern const struct lipc_transport lipc__fd_transport;
 extern const struct lipc_transport lipc__mq_transport;
 extern const struct lipc_transport lipc__sysv_mq_transport;

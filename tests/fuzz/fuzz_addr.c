@@ -47,6 +47,9 @@ static void check_parsed(const struct lipc_addr *a, const char *where)
 		break;
 	case LIPC_SCHEME_MQ:
 	case LIPC_SCHEME_SHM:
+	case LIPC_SCHEME_SHM_MULTI:
+	case LIPC_SCHEME_SHM_PUB:
+	case LIPC_SCHEME_SHM_LOSSY:
 		check_posix_name(a->path);
 		FUZZ_ASSERT(!strcmp(a->path, where));
 		break;
