@@ -226,10 +226,6 @@ size_t bench_headline_lat(const struct bench_plan *p);
 /* A case's round trip in a placement: at the headline size for messages, sizeless otherwise. */
 const struct bench_figure *bench_lat_of(const struct bench_run *run, const struct bench_result *r,
 					int place);
-/* One cache-line transfer (half the cacheline floor), or 0; what a fan-out consumer more costs
- * its producer (CPU ns per record at size, fewest to most consumers), or 0: table.c. */
-double bench_line_transfer_ns(const struct bench_run *run);
-double bench_fanout_slope(const struct bench_run *run, int pi, size_t size);
 /* Rows, fastest first: those with figures, then n/a only, then skipped, then failed. */
 struct bench_row {
 	const struct bench_result *r;

@@ -429,7 +429,7 @@ static const struct bench_figure *cell(const struct bench_result *r, int pi, enu
 }
 
 /* The cost of one cache-line transfer: half the cache-line floor's round trip, or 0. */
-double bench_line_transfer_ns(const struct bench_run *run)
+static double line_transfer_ns(const struct bench_run *run)
 {
 	for (int pi = 0; pi < run->n_places; pi++)
 		if (run->floor_case[pi] && !strcmp(run->floor_case[pi], "cacheline"))
@@ -441,7 +441,7 @@ double bench_line_transfer_ns(const struct bench_run *run)
  * What a consumer more costs the producer, in each placement: the producer's CPU time per record
  * at size from the fewest consumers to the most, over the consumers added. 0 without two rows.
  */
-double bench_fanout_slope(const struct bench_run *run, int pi, size_t size)
+static double fanout_slope(const struct bench_run *run, int pi, size_t size)
 {
 	const struct bench_figure *lo = NULL, *hi = NULL;
 	int nlo = 0, nhi = 0;
@@ -475,7 +475,7 @@ static void fanout_table(FILE *f, const struct bench_run *run)
 	       tput = headline_tput(&run->plan);
 	struct notes ns = { .n = 0 };
 	char a[32], b[32], c[32], d[32], e[32], sz[3][32];
-	double line = bench_line_transfer_ns(run);
+	double line = line_transfer_ns(run);
 	bool any = false;
 
 	fprintf(f,
@@ -486,7 +486,6 @@ static void fanout_table(FILE *f, const struct bench_run *run)
 		" MB/s per consumer.\n",
 		bench_size_name(cost ? cost : 64, sz[0], sizeof(sz[0])),
 		bench_size_name(tput ? tput : 65536, sz[2], sizeof(sz[2])));
-	(void)lat;
 	fprintf(f, "%-14s %-10s %8s %8s %7s %9s %8s %9s %6s\n", "case", "placement", "rec/s",
 		"ns/rec", "cpu ns", "last p50", "p99", "MB/s", "memcpy");
 	for (size_t i = 0; i < run->n_results; i++) {
@@ -523,7 +522,7 @@ static void fanout_table(FILE *f, const struct bench_run *run)
 	}
 	print_notes(f, &ns);
 	for (int pi = 0; pi < run->n_places && cost; pi++) {
-		double slope = bench_fanout_slope(run, pi, cost);
+		double slope = fanout_slope(run, pi, cost);
 
 		if (slope == 0)
 			continue;
