@@ -226,6 +226,13 @@ size_t bench_headline_lat(const struct bench_plan *p);
 /* A case's round trip in a placement: at the headline size for messages, sizeless otherwise. */
 const struct bench_figure *bench_lat_of(const struct bench_run *run, const struct bench_result *r,
 					int place);
+/*
+ * The crowds' sizes (fanout.c), which their tables show: many writers measure at
+ * bench_crowd_size() only (64 B, or the first streaming size of at least 8 bytes; 0: none), a
+ * fan-out at the sizes bench_fanout_size() says yes to.
+ */
+size_t bench_crowd_size(const struct bench_plan *p);
+bool bench_fanout_size(const struct bench_plan *p, size_t size);
 /* Rows, fastest first: those with figures, then n/a only, then skipped, then failed. */
 struct bench_row {
 	const struct bench_result *r;

@@ -441,10 +441,10 @@ static _Noreturn void fan_consumer(struct side *s, const char *name, struct fan_
 		die(s, "consumer %d: cannot attach to the ring: %s", i, strerror(errno));
 	ctl_send(s, &ready, 1);
 	for (int j = 0; j < p->n_lat; j++)
-		if (p->lat_sizes[j] <= limit)
+		if (p->lat_sizes[j] <= limit && bench_fanout_size(p, p->lat_sizes[j]))
 			fan_consume(s, ring, sh, i, pattern, p->lat_sizes[j], true);
 	for (int j = 0; j < p->n_tput; j++) {
-		if (p->tput_sizes[j] > limit)
+		if (p->tput_sizes[j] > limit || !bench_fanout_size(p, p->tput_sizes[j]))
 			continue;
 		fan_consume(s, ring, sh, i, pattern, p->tput_sizes[j], false); /* warm-up */
 		fan_consume(s, ring, sh, i, pattern, p->tput_sizes[j], false);
@@ -489,6 +489,8 @@ int run_fanout(struct side *s, const struct bench_case *c, const struct bench_ob
 	snprintf(why, sizeof(why), "over half the ring (%zu bytes)", f.limit);
 	samples_init(s, &sm);
 	for (int j = 0; j < p->n_lat; j++) {
+		if (!bench_fanout_size(p, p->lat_sizes[j]))
+			continue;
 		if (p->lat_sizes[j] > f.limit)
 			na(s, TEST_LATENCY, p->lat_sizes[j], why);
 		else
@@ -498,6 +500,8 @@ int run_fanout(struct side *s, const struct bench_case *c, const struct bench_ob
 	for (int j = 0; j < p->n_tput; j++) {
 		struct bench_figure fig = { .size = p->tput_sizes[j] };
 
+		if (!bench_fanout_size(p, p->tput_sizes[j]))
+			continue;
 		if (p->tput_sizes[j] > f.limit) {
 			na(s, TEST_THROUGHPUT, p->tput_sizes[j], why);
 			continue;
@@ -746,6 +750,7 @@ static _Noreturn void writers_producer(struct side *s, struct wend *e, const cha
 {
 	const struct bench_plan *p = s->plan;
 	unsigned char *buf = malloc(p->max_size < 8 ? 8 : p->max_size);
+	size_t size = bench_crowd_size(p);
 	char ready = 1, go;
 
 	if (!buf)
@@ -753,13 +758,11 @@ static _Noreturn void writers_producer(struct side *s, struct wend *e, const cha
 	memcpy(buf, pattern, p->max_size);
 	writers_open_producer(s, e, name, id);
 	ctl_send(s, &ready, 1);
-	for (int j = 0; j < p->n_tput; j++) {
-		if (writers_na(e, p->tput_sizes[j]))
-			continue;
+	if (size && !writers_na(e, size)) {
 		ctl_recv(s, &go, 1);
-		writers_stream(s, e, id, buf, p->tput_sizes[j], p->warmup_ms);
+		writers_stream(s, e, id, buf, size, p->warmup_ms);
 		ctl_recv(s, &go, 1);
-		writers_stream(s, e, id, buf, p->tput_sizes[j], p->duration_ms);
+		writers_stream(s, e, id, buf, size, p->duration_ms);
 	}
 	lipc_ring_close(e->ring);
 	free(buf);
@@ -872,7 +875,7 @@ int run_writers(struct side *s, const struct bench_case *c, const struct bench_o
 	const struct bench_plan *p = s->plan;
 	struct wend e = { .mech = mech_of(c), .fd = -1, .mq = (mqd_t)-1 };
 	struct crowd cr = { .who = "producer" };
-	size_t buf_size;
+	size_t buf_size, size = bench_crowd_size(p);
 	unsigned char *buf;
 	char ready;
 
@@ -880,7 +883,7 @@ int run_writers(struct side *s, const struct bench_case *c, const struct bench_o
 	pin(s, s->place->cpu_b);
 	if (!writers_open_consumer(s, &e, ob->ab))
 		return 0;
-	buf_size = FIFO_BATCH * (p->max_size < 8 ? 8 : p->max_size) + 1;
+	buf_size = FIFO_BATCH * (size < 8 ? 8 : size) + 1;
 	if (e.mech == MECH_MQ && buf_size < e.limit)
 		buf_size = e.limit; /* mq_receive() wants room for the queue's largest */
 	buf = malloc(buf_size);
@@ -891,16 +894,13 @@ int run_writers(struct side *s, const struct bench_case *c, const struct bench_o
 			writers_producer(s, &e, ob->ab, i, pattern);
 	for (int i = 0; i < cr.n; i++)
 		crowd_recv(s, &cr, i, &ready, 1);
-	for (int j = 0; j < p->n_tput; j++) {
-		size_t size = p->tput_sizes[j];
+	/* One size, the table's (64 B): the comparison, in a few seconds for all. */
+	if (size && writers_na(&e, size)) {
+		na(s, TEST_THROUGHPUT, size, writers_na(&e, size));
+	} else if (size) {
 		struct bench_figure fig = { .size = size, .test = TEST_THROUGHPUT };
-		const char *why = writers_na(&e, size);
 		uint64_t t0 = 0, t1 = 0, total = 0;
 
-		if (why) {
-			na(s, TEST_THROUGHPUT, size, why);
-			continue;
-		}
 		phase(s, "many writers streaming", size);
 		for (int round = 0; round < 2; round++) { /* the warm-up, then the measurement */
 			struct take t = { .size = size, .n = cr.n };

@@ -396,7 +396,7 @@ static void tput_table(FILE *f, const struct bench_run *run, struct bench_row *r
  */
 
 /* The streaming size of the crowds' cost and rate: 64 B unless --sizes left it out. */
-static size_t crowd_size(const struct bench_plan *p)
+size_t bench_crowd_size(const struct bench_plan *p)
 {
 	for (int i = 0; i < p->n_tput; i++)
 		if (p->tput_sizes[i] == 64)
@@ -405,6 +405,21 @@ static size_t crowd_size(const struct bench_plan *p)
 		if (p->tput_sizes[i] >= 8)
 			return p->tput_sizes[i];
 	return 0;
+}
+
+/*
+ * Does a fan-out measure at this size? The sizes its table shows, 64 B and 64 KiB, when the
+ * plan has either (the default has both); otherwise every size of --sizes.
+ */
+bool bench_fanout_size(const struct bench_plan *p, size_t size)
+{
+	bool either = false;
+
+	for (int i = 0; i < p->n_lat; i++)
+		either |= p->lat_sizes[i] == 64 || p->lat_sizes[i] == 65536;
+	for (int i = 0; i < p->n_tput; i++)
+		either |= p->tput_sizes[i] == 64 || p->tput_sizes[i] == 65536;
+	return !either || size == 64 || size == 65536;
 }
 
 static bool has_kind(const struct bench_run *run, enum bench_kind kind)
@@ -471,7 +486,7 @@ static double fanout_slope(const struct bench_run *run, int pi, size_t size)
 
 static void fanout_table(FILE *f, const struct bench_run *run)
 {
-	size_t cost = crowd_size(&run->plan), lat = bench_headline_lat(&run->plan),
+	size_t cost = bench_crowd_size(&run->plan), lat = bench_headline_lat(&run->plan),
 	       tput = headline_tput(&run->plan);
 	struct notes ns = { .n = 0 };
 	char a[32], b[32], c[32], d[32], e[32], sz[3][32];
@@ -561,7 +576,7 @@ static double fastest_kernel(const struct bench_run *run, int pi, int n, size_t 
 
 static void writers_table(FILE *f, const struct bench_run *run)
 {
-	size_t size = crowd_size(&run->plan);
+	size_t size = bench_crowd_size(&run->plan);
 	struct notes ns = { .n = 0 };
 	char a[32], b[32], sz[32];
 
