@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "lipc/ring.h"
 #include "json.h"
 #include "xml.h"
 
@@ -55,6 +56,13 @@ static void nothing_left(pid_t pid)
 
 			snprintf(name, sizeof(name), "/%smq-%d-%s", prefix, place,
 				 dir ? "ba" : "ab");
+			CHECK_ERR(mq_unlink(name), ENOENT);
+		}
+		/* The many-writer rows' queues, one a case. */
+		for (int n = 1; n <= 4; n *= 2) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "/%smpsc-mq-%d-%d", prefix, n, place);
 			CHECK_ERR(mq_unlink(name), ENOENT);
 		}
 		/* relay-mq's four. */
@@ -127,6 +135,41 @@ static const char *scheme_of(const char *name)
 	return NULL;
 }
 
+/*
+ * Is this ring mode missing from the library (its calls fail with ENOTSUP)? Then the bench's
+ * rows of it are skipped, and say so; otherwise they must run.
+ */
+static bool ring_mode_missing(int mode)
+{
+	char name[128];
+	struct lipc_ring *r;
+
+	name[0] = '/';
+	check_name(name + 1, sizeof(name) - 1, "mode");
+	r = lipc_ring_open(name, mode == LIPC_RING_PUBLISH ? LIPC_SEND : LIPC_RECV,
+			   LIPC_CREATE | LIPC_EXCL | mode, 0, 0600);
+	if (!r) {
+		int err = errno;
+
+		lipc_ring_unlink(name);
+		CHECK_EQ(err, ENOTSUP);
+		return true;
+	}
+	CHECK_SYS(lipc_ring_close(r));
+	CHECK_SYS(lipc_ring_unlink(name));
+	return false;
+}
+
+/* The mode a fan-out or many-writer row needs, or 0 for none. */
+static int mode_of(const char *name)
+{
+	if (!strncmp(name, "fanout-", 7))
+		return LIPC_RING_PUBLISH;
+	if (!strncmp(name, "mpsc-ring-", 10))
+		return LIPC_RING_MULTI;
+	return 0;
+}
+
 /* A latency result: its percentiles are numbers, in order. */
 static void check_latency(const struct jval *res)
 {
@@ -195,6 +238,11 @@ static void short_run_of_every_case(void)
 		CHECK_STR(name, names[i]);
 		if (scheme && !scheme_known(scheme)) {
 			CHECK_STR(status, "skipped");
+			continue;
+		}
+		if (mode_of(name) && ring_mode_missing(mode_of(name))) {
+			CHECK_STR(status, "skipped");
+			CHECK_CONTAINS(jstr(cs, "reason"), "Operation not supported");
 			continue;
 		}
 		if (strcmp(status, "ok"))
@@ -594,24 +642,13 @@ static void bad_options_are_usage_errors(void)
 	check_cmd_free(&c);
 }
 
-/* SIGINT in the middle of a case: the run dies of it, and its objects and processes are gone. */
-static void interrupted_run_leaves_nothing(void)
+/* No process of this lipc runs "bench" any more. */
+static void no_bench_running(void)
 {
-	struct check_cmd c;
-	char fifo[PATH_MAX], self[PATH_MAX], exe[PATH_MAX];
+	char self[PATH_MAX], exe[PATH_MAX];
 	DIR *d;
 	struct dirent *e;
 
-	bench_env();
-	check_cmd_start(&c, NULL,
-			LIPC_ARGV("bench", "--only", "fifo", "--duration", "30", "--pin", "none"));
-	/* The FIFO from A to B exists once the case runs: its name is predictable. */
-	snprintf(fifo, sizeof(fifo), "%s/lipc-bench-%d-fifo-0-ab", check_test_dir(), (int)c.pid);
-	check_wait_for_path(fifo);
-	CHECK_SYS(kill(c.pid, SIGINT));
-	CHECK_EQ(check_cmd_wait(&c), 128 + SIGINT);
-	nothing_left(c.pid);
-	/* Its pair went with it: no process of this lipc runs "bench" any more. */
 	if (!realpath(check_lipc(), self))
 		snprintf(self, sizeof(self), "%s", check_lipc());
 	d = opendir("/proc");
@@ -640,7 +677,34 @@ static void interrupted_run_leaves_nothing(void)
 				   e->d_name);
 	}
 	closedir(d);
+}
+
+/*
+ * Run `lipc bench --only NAME` for a long time, and SIGINT it once DIR/lipc-bench-PID-SUFFIX
+ * exists: the run dies of it, and its objects and processes are gone.
+ */
+static void interrupt_when(const char *only, const char *dir, const char *suffix)
+{
+	struct check_cmd c;
+	char path[PATH_MAX];
+
+	check_cmd_start(&c, NULL,
+			LIPC_ARGV("bench", "--only", only, "--duration", "30", "--pin", "none"));
+	snprintf(path, sizeof(path), "%s/lipc-bench-%d-%s", dir, (int)c.pid, suffix);
+	check_wait_for_path(path);
+	CHECK_SYS(kill(c.pid, SIGINT));
+	CHECK_EQ(check_cmd_wait(&c), 128 + SIGINT);
+	nothing_left(c.pid);
+	no_bench_running();
 	check_cmd_free(&c);
+}
+
+/* SIGINT in the middle of a case: the run dies of it, and its objects and processes are gone. */
+static void interrupted_run_leaves_nothing(void)
+{
+	bench_env();
+	/* The FIFO from A to B exists once the case runs: its name is predictable. */
+	interrupt_when("fifo", check_test_dir(), "fifo-0-ab");
 }
 
 /*
@@ -766,8 +830,199 @@ static void reasons_are_utf8_and_fit(void)
 	bench_env();
 }
 
+/*
+ * The fan-out and many-writer rows: each runs in every placement and gives well-formed figures
+ * (fan-out: the time until the last consumer has a record, at each size, and streaming with the
+ * producer's CPU time per record; many writers: streaming only, n/a where the mechanism cannot
+ * carry the size), the tables show them, and nothing is left. A row of a ring mode the library
+ * lacks is skipped with the reason.
+ */
+static void crowd_rows(void)
+{
+	struct check_cmd c;
+	struct jval *root;
+	const struct jval *list;
+	size_t places;
+	int seen = 0;
+
+	bench_env();
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only",
+				"fanout-1,fanout-2,fanout-8,mpsc-shm-1,mpsc-ring-2,mpsc-fifo-2,"
+				"mpsc-mq-2,mpsc-dgram-4",
+				"--duration", "0.02", "--sizes", "64,64K", "--json", "-"));
+	if (c.status != 0)
+		fprintf(stderr, "%s%s", c.out, c.err);
+	CHECK_EQ(c.status, 0);
+	CHECK_STR(c.err, "");
+	nothing_left(c.pid);
+	no_bench_running();
+	root = json_parse(c.out);
+	places = jget(root, "placements")->n;
+	list = jget(root, "cases");
+	for (size_t i = 0; i < list->n; i++) {
+		const struct jval *cs = &list->items[i], *results = jget(cs, "results");
+		const char *name = jstr(cs, "name");
+		bool fan = !strncmp(name, "fanout-", 7);
+		size_t lat = 0, tput = 0;
+		int procs = atoi(strrchr(name, '-') ? strrchr(name, '-') + 1 : "0");
+
+		if (!fan && strncmp(name, "mpsc-", 5))
+			continue;
+		seen++;
+		CHECK_STR(jstr(cs, "kind"), fan ? "fan-out" : "writers");
+		CHECK_EQ((int)jget(cs, fan ? "consumers" : "producers")->num, procs);
+		if (mode_of(name) && ring_mode_missing(mode_of(name))) {
+			CHECK_STR(jstr(cs, "status"), "skipped");
+			CHECK_CONTAINS(jstr(cs, "reason"), "Operation not supported");
+			CHECK_EQ(results->n, 0);
+			continue;
+		}
+		if (strcmp(jstr(cs, "status"), "ok"))
+			check_fail(__FILE__, __LINE__, "case %s: %s: %s", name, jstr(cs, "status"),
+				   jget(cs, "reason")->t == J_STR ? jstr(cs, "reason") : "");
+		for (size_t j = 0; j < results->n; j++) {
+			const struct jval *res = &results->items[j];
+			bool is_lat = !strcmp(jstr(res, "test"), "latency");
+			double size = jget(res, "size")->num;
+
+			CHECK_STR(jstr(res, "status"), "ok");
+			/* Many writers measure at the size their table shows only. */
+			CHECK(fan ? size == 64 || size == 65536 : size == 64);
+			if (is_lat) {
+				CHECK(fan);
+				check_latency(res);
+				lat++;
+			} else {
+				check_throughput(res);
+				if (fan)
+					CHECK(jget(res, "producer_cpu_ns")->t == J_NUM &&
+					      jget(res, "producer_cpu_ns")->num > 0);
+				tput++;
+			}
+		}
+		/* Both sizes in every placement (many writers: 64 B). */
+		CHECK_EQ(lat, fan ? 2 * places : 0);
+		CHECK_EQ(tput, fan ? 2 * places : places);
+	}
+	CHECK_EQ(seen, 8);
+	json_free(root);
+	check_cmd_free(&c);
+
+	/*
+	 * Without 64 B in --sizes, the first size: 8 KiB is over what a FIFO writes atomically
+	 * (n/a, saying so) and a datagram carries it; a fan-out runs at every size given.
+	 */
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "mpsc-fifo-2,mpsc-dgram-2,fanout-1",
+				"--duration", "0.02", "--sizes", "8K,16K", "--pin", "none",
+				"--json", "-"));
+	CHECK_EQ(c.status, 0);
+	nothing_left(c.pid);
+	root = json_parse(c.out);
+	list = jget(root, "cases");
+	for (size_t i = 0; i < list->n; i++) {
+		const struct jval *cs = &list->items[i], *results = jget(cs, "results");
+		const char *name = jstr(cs, "name");
+
+		if (!strcmp(name, "fanout-1") && !ring_mode_missing(LIPC_RING_PUBLISH))
+			CHECK_EQ(results->n, 4);
+		if (strncmp(name, "mpsc-", 5))
+			continue;
+		CHECK_EQ(results->n, 1);
+		CHECK_EQ(jget(&results->items[0], "size")->num, 8192);
+		if (strstr(name, "fifo")) {
+			CHECK_STR(jstr(&results->items[0], "status"), "n/a");
+			CHECK_CONTAINS(jstr(&results->items[0], "reason"), "PIPE_BUF");
+		} else {
+			CHECK_STR(jstr(&results->items[0], "status"), "ok");
+			check_throughput(&results->items[0]);
+		}
+	}
+	json_free(root);
+	check_cmd_free(&c);
+
+	/* The tables: a row per case and placement, under their own headings. */
+	check_cmd_run(&c, NULL,
+		      LIPC_ARGV("bench", "--only", "fanout-2,mpsc-ring-2,mpsc-fifo-2,mpsc-mq-2",
+				"--duration", "0.02", "--sizes", "64", "--pin", "none"));
+	CHECK_EQ(c.status, 0);
+	CHECK_CONTAINS(c.out, "\nFan-out: one producer, N consumer processes");
+	CHECK_CONTAINS(c.out, "\nMany writers: N producer processes into one consumer at 64 B");
+	CHECK_CONTAINS(c.out, "\nmpsc-fifo-2    unpinned ");
+	CHECK_CONTAINS(c.out, "\nmpsc-mq-2      unpinned ");
+	if (!ring_mode_missing(LIPC_RING_MULTI))
+		CHECK_CONTAINS(c.out, "\nmpsc-ring-2    unpinned ");
+	if (!ring_mode_missing(LIPC_RING_PUBLISH))
+		CHECK_CONTAINS(c.out, "\nfanout-2       unpinned ");
+	CHECK_FITS_COLUMNS("lipc bench", c.out, 100);
+	nothing_left(c.pid);
+	check_cmd_free(&c);
+}
+
+/* A record lost or damaged on the way fails the row, with no figure, in every crowd. */
+static void crowd_rows_check_their_records(void)
+{
+	static const char *const faults[][2] = {
+		{ "drop", "was lost, duplicated or reordered" },
+		{ "corrupt", "is corrupt" },
+	};
+
+	bench_env();
+	for (size_t k = 0; k < 2; k++) {
+		struct check_cmd c;
+		struct jval *root;
+		const struct jval *list;
+		int failed = 0;
+
+		CHECK_SYS(setenv("LIPC_BENCH_FAULT", faults[k][0], 1));
+		check_cmd_run(&c, NULL,
+			      LIPC_ARGV("bench", "--only",
+					"fanout-2,mpsc-shm-1,mpsc-ring-2,mpsc-fifo-2,mpsc-mq-2,"
+					"mpsc-dgram-2",
+					"--duration", "0.02", "--sizes", "64", "--pin", "none",
+					"--json", "-"));
+		CHECK_SYS(unsetenv("LIPC_BENCH_FAULT"));
+		CHECK_EQ(c.status, 1);
+		CHECK_STR(c.err, "");
+		nothing_left(c.pid);
+		no_bench_running();
+		root = json_parse(c.out);
+		list = jget(root, "cases");
+		for (size_t i = 0; i < list->n; i++) {
+			const struct jval *cs = &list->items[i];
+			const char *name = jstr(cs, "name");
+
+			if (strncmp(name, "fanout-", 7) && strncmp(name, "mpsc-", 5))
+				continue;
+			CHECK_EQ(jget(cs, "results")->n, 0);
+			if (mode_of(name) && ring_mode_missing(mode_of(name))) {
+				CHECK_STR(jstr(cs, "status"), "skipped");
+				continue;
+			}
+			CHECK_STR(jstr(cs, "status"), "failed");
+			CHECK_CONTAINS(jstr(cs, "reason"), faults[k][1]);
+			CHECK_CONTAINS(jstr(cs, "reason"), "record 3 of ");
+			failed++;
+		}
+		CHECK(failed >= 4);
+		json_free(root);
+		check_cmd_free(&c);
+	}
+}
+
+/* SIGINT while a crowd runs: its processes, and its FIFO or ring, are gone. */
+static void interrupted_crowds_leave_nothing(void)
+{
+	bench_env();
+	interrupt_when("mpsc-fifo-4", check_test_dir(), "mpsc-fifo-4-0-w");
+	if (!ring_mode_missing(LIPC_RING_PUBLISH))
+		interrupt_when("fanout-8", "/dev/shm", "fanout-8-0");
+}
+
 CHECK_MAIN(TEST_T(short_run_of_every_case, 120), TEST(round_trips_only), TEST(raw_ring_beside_shm),
 	   TEST(lost_message_fails_the_case), TEST(damaged_message_fails_the_case),
 	   TEST(bad_options_are_usage_errors), TEST(interrupted_run_leaves_nothing),
 	   TEST(ignored_signals_stay_ignored), TEST(reasons_are_utf8_and_fit), TEST(relay_rows),
-	   TEST(interrupted_relays_leave_nothing))
+	   TEST(interrupted_relays_leave_nothing), TEST_T(crowd_rows, 120),
+	   TEST(crowd_rows_check_their_records), TEST(interrupted_crowds_leave_nothing))

@@ -27,6 +27,8 @@ enum bench_kind {
 	BENCH_HANDOFF, /* a lock, semaphore or futex handed between the two processes */
 	BENCH_SIGNAL,  /* a signal and its answer */
 	BENCH_FLOOR,   /* what no mechanism can beat */
+	BENCH_FANOUT,  /* one producer, many consumers (fanout.c) */
+	BENCH_WRITERS, /* many producers, one consumer (fanout.c) */
 };
 
 /* Which code runs a case. */
@@ -46,6 +48,8 @@ enum bench_how {
 	HOW_CACHELINE,
 	HOW_YIELD,
 	HOW_MEMCPY,
+	HOW_FANOUT,  /* a publish ring, procs consumers (fanout.c) */
+	HOW_WRITERS, /* procs producers into one consumer by the mechanism scheme names */
 };
 
 /*
@@ -68,6 +72,7 @@ struct bench_case {
 	const char *scheme;	   /* HOW_CHAN: the address scheme */
 	unsigned flags;		   /* HOW_CHAN: extra LIPC_CHAN_* flags (LIPC_CHAN_SPIN) */
 	enum bench_lock lock_kind; /* HOW_LOCK */
+	int procs;		   /* HOW_FANOUT: consumers; HOW_WRITERS: producers */
 };
 
 /*
@@ -145,6 +150,7 @@ struct bench_figure {
 	double msgs_per_s, bytes_per_s;
 	double seconds; /* the time the figure covers */
 	char note[96];	/* ST_NA: why */
+	double cpu_ns;	/* HOW_FANOUT streaming: the producer's CPU time per message */
 };
 
 /* What A (or B) writes to the command, one record per write (under PIPE_BUF: atomic). */
@@ -152,7 +158,8 @@ enum bench_wire_type {
 	WIRE_FIGURE,
 	WIRE_FAIL,
 	WIRE_PHASE,
-	WIRE_DONE
+	WIRE_DONE,
+	WIRE_SKIP /* the mechanism is not in this build (text: why); no figure follows */
 };
 struct bench_wire {
 	enum bench_wire_type type;
@@ -219,6 +226,13 @@ size_t bench_headline_lat(const struct bench_plan *p);
 /* A case's round trip in a placement: at the headline size for messages, sizeless otherwise. */
 const struct bench_figure *bench_lat_of(const struct bench_run *run, const struct bench_result *r,
 					int place);
+/*
+ * The crowds' sizes (fanout.c), which their tables show: many writers measure at
+ * bench_crowd_size() only (64 B, or the first streaming size of at least 8 bytes; 0: none), a
+ * fan-out at the sizes bench_fanout_size() says yes to.
+ */
+size_t bench_crowd_size(const struct bench_plan *p);
+bool bench_fanout_size(const struct bench_plan *p, size_t size);
 /* Rows, fastest first: those with figures, then n/a only, then skipped, then failed. */
 struct bench_row {
 	const struct bench_result *r;

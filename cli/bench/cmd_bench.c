@@ -41,8 +41,11 @@ static const char help[] =
 	"and streaming of messages through the channel (the code of lipc send and recv), a\n"
 	"bare pipe and a bare ring, lipc relay processes between queues or rings (relay-mq,\n"
 	"relay-shm-tcp), hand-offs of locks, semaphores and a futex, and signals,\n"
-	"each between two processes, beside the floors no mechanism beats: a cache line\n"
-	"bounced between two CPUs, a sched_yield() ping-pong on one, and memcpy. Each case\n"
+	"each between two processes; fan-out from one producer to 1 to 8 consumer\n"
+	"processes (fanout-N) and 1 to 4 producers into one consumer (mpsc-ring-N, beside\n"
+	"the point-to-point ring and a FIFO, a POSIX queue and a datagram socket); and\n"
+	"the floors no mechanism beats: a cache line bounced between two CPUs, a\n"
+	"sched_yield() ping-pong on one, and memcpy. Each case\n"
 	"runs with both processes on one CPU, then (on a machine with two or more) with one\n"
 	"on each of two, and checks its data: a case that loses or damages a message is\n"
 	"reported FAILED, never as a figure.\n"
@@ -98,56 +101,90 @@ static const struct option longopts[] = {
 /* clang-format off */
 const struct bench_case bench_cases[] = {
 	{ "raw-pipe", "a pipe with bare write() and read(): the channel's overhead shows against it",
-	  BENCH_MESSAGE, HOW_RAW_PIPE, NULL, 0, 0 },
+	  BENCH_MESSAGE, HOW_RAW_PIPE, NULL, 0, 0, 0 },
 	{ "pipe", "a pipe through the channel (lipc_chan_open_fd, framed)",
-	  BENCH_MESSAGE, HOW_PIPE_CHAN, NULL, 0, 0 },
-	{ "fifo", "a FIFO (fifo:PATH)", BENCH_MESSAGE, HOW_CHAN, "fifo", 0, 0 },
-	{ "unix", "a Unix stream socket (unix:@NAME)", BENCH_MESSAGE, HOW_CHAN, "unix", 0, 0 },
+	  BENCH_MESSAGE, HOW_PIPE_CHAN, NULL, 0, 0, 0 },
+	{ "fifo", "a FIFO (fifo:PATH)", BENCH_MESSAGE, HOW_CHAN, "fifo", 0, 0, 0 },
+	{ "unix", "a Unix stream socket (unix:@NAME)", BENCH_MESSAGE, HOW_CHAN, "unix", 0, 0, 0 },
 	{ "unix-dgram", "a Unix datagram socket (unix-dgram:@NAME)",
-	  BENCH_MESSAGE, HOW_CHAN, "unix-dgram", 0, 0 },
+	  BENCH_MESSAGE, HOW_CHAN, "unix-dgram", 0, 0, 0 },
 	{ "unix-seqpacket", "a Unix seqpacket socket (unix-seqpacket:@NAME)",
-	  BENCH_MESSAGE, HOW_CHAN, "unix-seqpacket", 0, 0 },
-	{ "tcp", "TCP over the loopback (tcp:127.0.0.1:PORT)", BENCH_MESSAGE, HOW_CHAN, "tcp", 0, 0 },
-	{ "mq", "a POSIX message queue (mq:/NAME)", BENCH_MESSAGE, HOW_CHAN, "mq", 0, 0 },
+	  BENCH_MESSAGE, HOW_CHAN, "unix-seqpacket", 0, 0, 0 },
+	{ "tcp", "TCP over the loopback (tcp:127.0.0.1:PORT)", BENCH_MESSAGE, HOW_CHAN, "tcp", 0, 0, 0 },
+	{ "mq", "a POSIX message queue (mq:/NAME)", BENCH_MESSAGE, HOW_CHAN, "mq", 0, 0, 0 },
 	{ "sysv-mq", "a System V message queue (sysv-mq:KEY)",
-	  BENCH_MESSAGE, HOW_CHAN, "sysv-mq", 0, 0 },
+	  BENCH_MESSAGE, HOW_CHAN, "sysv-mq", 0, 0, 0 },
 	{ "shm", "the LinuxIPC ring, spinning briefly then sleeping (shm:/NAME)",
-	  BENCH_MESSAGE, HOW_CHAN, "shm", 0, 0 },
+	  BENCH_MESSAGE, HOW_CHAN, "shm", 0, 0, 0 },
 	{ "shm-spin", "the LinuxIPC ring, busy-polling (shm:/NAME, LIPC_CHAN_SPIN)",
-	  BENCH_MESSAGE, HOW_CHAN, "shm", LIPC_CHAN_SPIN, 0 },
+	  BENCH_MESSAGE, HOW_CHAN, "shm", LIPC_CHAN_SPIN, 0, 0 },
 	{ "shm-poll", "the LinuxIPC ring, the receiver in poll() on its doorbell (lipc_chan_fd) "
-	  "and receiving with a timeout of 0", BENCH_MESSAGE, HOW_CHAN, "shm", BENCH_CHAN_POLL, 0 },
+	  "and receiving with a timeout of 0", BENCH_MESSAGE, HOW_CHAN, "shm", BENCH_CHAN_POLL, 0, 0 },
 	{ "raw-ring", "a bare ring in shared memory (cached indices, busy-polling, sched_yield() "
-	  "on one CPU): shm's overhead shows against it", BENCH_MESSAGE, HOW_RAW_RING, NULL, 0, 0 },
+	  "on one CPU): shm's overhead shows against it", BENCH_MESSAGE, HOW_RAW_RING, NULL, 0, 0, 0 },
 	{ "relay-mq", "mq -> lipc relay -> mq each way: mq's round trip with a relay hop added "
-	  "each way", BENCH_MESSAGE, HOW_RELAY, "mq", 0, 0 },
+	  "each way", BENCH_MESSAGE, HOW_RELAY, "mq", 0, 0, 0 },
 	{ "relay-shm-tcp", "shm -> lipc relay -> tcp -> lipc relay -> shm each way (framed; four "
-	  "relays per round trip)", BENCH_MESSAGE, HOW_RELAY, "shm", 0, 0 },
+	  "relays per round trip)", BENCH_MESSAGE, HOW_RELAY, "shm", 0, 0, 0 },
+	{ "fanout-1", "one producer to 1 consumer process on a publish ring (LIPC_RING_PUBLISH, "
+	  "lossless)", BENCH_FANOUT, HOW_FANOUT, NULL, 0, 0, 1 },
+	{ "fanout-2", "one producer to 2 consumer processes on a publish ring (lossless)",
+	  BENCH_FANOUT, HOW_FANOUT, NULL, 0, 0, 2 },
+	{ "fanout-4", "one producer to 4 consumer processes on a publish ring (lossless)",
+	  BENCH_FANOUT, HOW_FANOUT, NULL, 0, 0, 4 },
+	{ "fanout-8", "one producer to 8 consumer processes on a publish ring (lossless)",
+	  BENCH_FANOUT, HOW_FANOUT, NULL, 0, 0, 8 },
+	{ "mpsc-shm-1", "1 producer into one consumer on a point-to-point ring: the reference",
+	  BENCH_WRITERS, HOW_WRITERS, "shm", 0, 0, 1 },
+	{ "mpsc-ring-1", "1 producer into one consumer on a multi-producer ring (LIPC_RING_MULTI)",
+	  BENCH_WRITERS, HOW_WRITERS, "ring", 0, 0, 1 },
+	{ "mpsc-ring-2", "2 producer processes into one consumer on a multi-producer ring",
+	  BENCH_WRITERS, HOW_WRITERS, "ring", 0, 0, 2 },
+	{ "mpsc-ring-4", "4 producer processes into one consumer on a multi-producer ring",
+	  BENCH_WRITERS, HOW_WRITERS, "ring", 0, 0, 4 },
+	{ "mpsc-fifo-1", "1 producer into a FIFO, bare write() and read() (a write of at most "
+	  "PIPE_BUF bytes is atomic)", BENCH_WRITERS, HOW_WRITERS, "fifo", 0, 0, 1 },
+	{ "mpsc-fifo-2", "2 producer processes into one FIFO", BENCH_WRITERS, HOW_WRITERS, "fifo",
+	  0, 0, 2 },
+	{ "mpsc-fifo-4", "4 producer processes into one FIFO", BENCH_WRITERS, HOW_WRITERS, "fifo",
+	  0, 0, 4 },
+	{ "mpsc-mq-1", "1 producer into a POSIX message queue, bare mq_send() and mq_receive()",
+	  BENCH_WRITERS, HOW_WRITERS, "mq", 0, 0, 1 },
+	{ "mpsc-mq-2", "2 producer processes into one POSIX message queue", BENCH_WRITERS,
+	  HOW_WRITERS, "mq", 0, 0, 2 },
+	{ "mpsc-mq-4", "4 producer processes into one POSIX message queue", BENCH_WRITERS,
+	  HOW_WRITERS, "mq", 0, 0, 4 },
+	{ "mpsc-dgram-1", "1 producer into a Unix datagram socket, bare send() and recv()",
+	  BENCH_WRITERS, HOW_WRITERS, "dgram", 0, 0, 1 },
+	{ "mpsc-dgram-2", "2 producer processes into one Unix datagram socket", BENCH_WRITERS,
+	  HOW_WRITERS, "dgram", 0, 0, 2 },
+	{ "mpsc-dgram-4", "4 producer processes into one Unix datagram socket", BENCH_WRITERS,
+	  HOW_WRITERS, "dgram", 0, 0, 4 },
 	{ "posix-lock", "POSIX record locks (F_SETLKW), handed over", BENCH_HANDOFF, HOW_LOCK,
-	  NULL, 0, BENCH_LOCK_POSIX },
+	  NULL, 0, BENCH_LOCK_POSIX, 0 },
 	{ "ofd-lock", "open file description locks (F_OFD_SETLKW), handed over",
-	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_OFD },
-	{ "flock", "flock() locks, handed over", BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_FLOCK },
+	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_OFD, 0 },
+	{ "flock", "flock() locks, handed over", BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_FLOCK, 0 },
 	{ "mutex", "robust process-shared mutexes in shared memory, handed over",
-	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_MUTEX },
+	  BENCH_HANDOFF, HOW_LOCK, NULL, 0, BENCH_LOCK_MUTEX, 0 },
 	{ "posix-sem", "POSIX unnamed semaphores in shared memory, posted and awaited",
-	  BENCH_HANDOFF, HOW_SEM_POSIX, NULL, 0, 0 },
+	  BENCH_HANDOFF, HOW_SEM_POSIX, NULL, 0, 0, 0 },
 	{ "sysv-sem", "System V semaphores, posted and awaited",
-	  BENCH_HANDOFF, HOW_SEM_SYSV, NULL, 0, 0 },
+	  BENCH_HANDOFF, HOW_SEM_SYSV, NULL, 0, 0, 0 },
 	{ "futex", "a bare futex pair: each hand-off a FUTEX_WAKE and a FUTEX_WAIT, no spinning",
-	  BENCH_HANDOFF, HOW_FUTEX, NULL, 0, 0 },
+	  BENCH_HANDOFF, HOW_FUTEX, NULL, 0, 0, 0 },
 	{ "kill", "kill() answered by kill(), taken with sigwaitinfo()",
-	  BENCH_SIGNAL, HOW_SIG_KILL, NULL, 0, 0 },
+	  BENCH_SIGNAL, HOW_SIG_KILL, NULL, 0, 0, 0 },
 	{ "sigqueue", "sigqueue() with a value, taken with sigwaitinfo()",
-	  BENCH_SIGNAL, HOW_SIG_QUEUE, NULL, 0, 0 },
+	  BENCH_SIGNAL, HOW_SIG_QUEUE, NULL, 0, 0, 0 },
 	{ "signalfd", "a queued signal with a value, read from a signalfd (lipc/signal.h)",
-	  BENCH_SIGNAL, HOW_SIG_FD, NULL, 0, 0 },
+	  BENCH_SIGNAL, HOW_SIG_FD, NULL, 0, 0, 0 },
 	{ "cacheline", "both processes busy-polling one cache line: the floor on two CPUs",
-	  BENCH_FLOOR, HOW_CACHELINE, NULL, 0, 0 },
+	  BENCH_FLOOR, HOW_CACHELINE, NULL, 0, 0, 0 },
 	{ "yield", "both processes polling one cache line, sched_yield() between looks: the "
-	  "floor on one CPU", BENCH_FLOOR, HOW_YIELD, NULL, 0, 0 },
+	  "floor on one CPU", BENCH_FLOOR, HOW_YIELD, NULL, 0, 0, 0 },
 	{ "memcpy", "one thread copying a buffer twice the size of the last-level cache",
-	  BENCH_FLOOR, HOW_MEMCPY, NULL, 0, 0 },
+	  BENCH_FLOOR, HOW_MEMCPY, NULL, 0, 0, 0 },
 };
 /* clang-format on */
 
@@ -190,7 +227,7 @@ static void parse_only(struct state *st, const char *arg)
 			if (!strcmp(name, bench_cases[i].name))
 				break;
 		if (i == bench_n_cases) {
-			char names[512] = "";
+			char names[1024] = "";
 
 			for (size_t j = 0; j < bench_n_cases; j++) {
 				strcat(names, j ? ", " : "");
@@ -399,6 +436,35 @@ static int relay_objects(struct bench_objects *o, const struct bench_case *c, co
 	return 0;
 }
 
+/*
+ * A fan-out or many-writers case's one object (fanout.c), in ab: a ring or a POSIX queue
+ * ("/NAME", names[0]), a FIFO (its path, files[0]) or an abstract datagram socket ("@NAME",
+ * nothing to remove).
+ */
+static int crowd_objects(struct state *st, struct bench_objects *o, const struct bench_case *c,
+			 const char *prefix)
+{
+	const char *scheme = c->scheme ? c->scheme : "ring";
+
+	if (!strcmp(scheme, "fifo")) {
+		file_object(st, o, prefix, "w");
+		snprintf(o->ab, sizeof(o->ab), "%s", o->files[0]);
+		unlink(o->files[0]); /* left by a run killed with SIGKILL */
+		return 0;
+	}
+	if (!strcmp(scheme, "dgram")) {
+		snprintf(o->ab, sizeof(o->ab), "@%s", prefix);
+		return 0;
+	}
+	o->names_are_mq = !strcmp(scheme, "mq");
+	snprintf(o->names[0], sizeof(o->names[0]), "/%s", prefix);
+	o->n_names = 1;
+	remove_objects(o); /* left by a run killed with SIGKILL */
+	o->n_names = 1;
+	snprintf(o->ab, sizeof(o->ab), "%s", o->names[0]);
+	return 0;
+}
+
 /* Name (and for System V, make) the objects of a run of case c. 0, or -1 with a reason. */
 static int make_objects(struct state *st, struct bench_objects *o, const struct bench_case *c,
 			int place, char *why, size_t why_size)
@@ -438,6 +504,8 @@ static int make_objects(struct state *st, struct bench_objects *o, const struct 
 	}
 	if (c->how == HOW_RELAY)
 		return relay_objects(o, c, prefix);
+	if (c->how == HOW_FANOUT || c->how == HOW_WRITERS)
+		return crowd_objects(st, o, c, prefix);
 	if (c->how != HOW_CHAN)
 		return 0;
 	if (!strcmp(c->scheme, "fifo")) {
@@ -650,6 +718,13 @@ static void run_pair(struct state *st, struct bench_result *r, int pi)
 			progress(st, c, p, w.text);
 		} else if (w.type == WIRE_DONE) {
 			got_done = true;
+		} else if (w.type == WIRE_SKIP) {
+			w.text[sizeof(w.text) - 1] = '\0';
+			if (r->status != ST_FAILED) {
+				r->status = ST_SKIPPED;
+				r->n_figs = 0;
+				snprintf(r->reason, sizeof(r->reason), "%s", w.text);
+			}
 		} else if (w.type == WIRE_FIGURE) {
 			w.fig.place = pi;
 			if (r->status != ST_FAILED)
@@ -699,7 +774,7 @@ static void run_case(struct state *st, struct bench_result *r)
 	for (int pi = 0; pi < st->run.n_places; pi++, st->done++) {
 		const struct bench_place *p = &st->run.places[pi];
 
-		if (r->status == ST_FAILED)
+		if (r->status == ST_FAILED || r->status == ST_SKIPPED)
 			continue;
 		/* memcpy is one thread: once is enough. */
 		if (c->how == HOW_MEMCPY && pi > 0)
@@ -784,7 +859,8 @@ static int write_output(const char *path, int (*write)(FILE *, const struct benc
 
 static void list_cases(void)
 {
-	static const char *const kinds[] = { "message", "hand-off", "signal", "floor" };
+	static const char *const kinds[] = { "message", "hand-off", "signal",
+					     "floor",	"fan-out",  "writers" };
 
 	for (size_t i = 0; i < bench_n_cases; i++)
 		printf("%-15s %-9s %s\n", bench_cases[i].name, kinds[bench_cases[i].kind],

@@ -72,6 +72,17 @@ _Noreturn void die(const struct side *s, const char *fmt, ...)
 	_exit(1);
 }
 
+void skip_case(const struct side *s, const char *fmt, ...)
+{
+	struct bench_wire w = { .type = WIRE_SKIP };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w.text, sizeof(w.text), fmt, ap);
+	va_end(ap);
+	emit(s, &w);
+}
+
 void report(const struct side *s, const struct bench_figure *f)
 {
 	struct bench_wire w = { .type = WIRE_FIGURE, .fig = *f };
@@ -257,6 +268,11 @@ static void samples_stats(struct samples *sm, struct bench_figure *f)
 	f->max = sm->v[sm->n - 1];
 }
 
+void samples_finish(struct samples *sm, struct bench_figure *f)
+{
+	samples_stats(sm, f);
+}
+
 uint64_t latency(const struct side *s, void *ctx, rt_fn rt, rt_fn check, struct samples *sm,
 		 struct bench_figure *f)
 {
@@ -316,7 +332,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_place *p,
 	struct side s = { .is_a = true, .out_fd = out_fd, .plan = plan, .place = p };
 	unsigned char *pattern = NULL;
 
-	if (c->kind == BENCH_MESSAGE)
+	if (c->kind == BENCH_MESSAGE || c->kind == BENCH_FANOUT || c->kind == BENCH_WRITERS)
 		pattern = make_pattern(&s, plan->max_size < 8 ? 8 : plan->max_size);
 	switch (c->how) {
 	case HOW_CHAN:
@@ -343,6 +359,10 @@ int bench_run_case(const struct bench_case *c, const struct bench_place *p,
 		return run_line(&s, c->how == HOW_YIELD);
 	case HOW_MEMCPY:
 		return run_memcpy(&s);
+	case HOW_FANOUT:
+		return run_fanout(&s, c, o, pattern);
+	case HOW_WRITERS:
+		return run_writers(&s, c, o, pattern);
 	}
 	die(&s, "no such case");
 }

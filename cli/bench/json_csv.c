@@ -23,7 +23,9 @@ static void json_num(FILE *f, const char *key, double v, bool have)
 	json_number(f, v, have);
 }
 
-static void json_figure(FILE *f, const struct bench_run *run, const struct bench_figure *fg)
+/* A fan-out's streaming figure also has the producer's own CPU time per record. */
+static void json_figure(FILE *f, const struct bench_run *run, enum bench_kind kind,
+			const struct bench_figure *fg)
 {
 	bool ok = fg->status == ST_OK, lat = fg->test == TEST_LATENCY;
 	double floor = run->floor_ns[fg->place];
@@ -50,6 +52,8 @@ static void json_figure(FILE *f, const struct bench_run *run, const struct bench
 	json_num(f, "mb_per_s", fg->bytes_per_s / 1e6, ok && !lat);
 	json_num(f, "pct_memcpy", 100 * fg->bytes_per_s / run->memcpy_bytes_per_s,
 		 ok && !lat && run->memcpy_bytes_per_s > 0);
+	if (kind == BENCH_FANOUT)
+		json_num(f, "producer_cpu_ns", fg->cpu_ns, ok && !lat);
 	fputc('}', f);
 }
 
@@ -98,6 +102,10 @@ int bench_write_json(FILE *f, const struct bench_run *run)
 		json_cstring(f, bench_kind_name(r->c));
 		fputs(", \"description\": ", f);
 		json_cstring(f, r->c->what);
+		if (r->c->kind == BENCH_FANOUT)
+			fprintf(f, ", \"consumers\": %d", r->c->procs);
+		else if (r->c->kind == BENCH_WRITERS)
+			fprintf(f, ", \"producers\": %d", r->c->procs);
 		fputs(", \"status\": ", f);
 		json_cstring(f, bench_status_name(r->status));
 		fputs(", \"reason\": ", f);
@@ -109,7 +117,7 @@ int bench_write_json(FILE *f, const struct bench_run *run)
 		for (size_t j = 0; r->status == ST_OK && j < r->n_figs; j++) {
 			if (j)
 				fputc(',', f);
-			json_figure(f, run, &r->figs[j]);
+			json_figure(f, run, r->c->kind, &r->figs[j]);
 		}
 		fputs("]}", f);
 	}

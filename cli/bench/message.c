@@ -820,3 +820,13 @@ int run_raw_ring(struct side *s, unsigned char *pattern)
 	reap_b(s);
 	return 0;
 }
+
+uint64_t msg_checksum(const unsigned char *p, size_t n)
+{
+	return checksum(p, n);
+}
+
+size_t msg_ring_capacity(size_t max)
+{
+	return ring_capacity(max);
+}

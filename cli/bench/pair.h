@@ -32,6 +32,11 @@ struct side {
  */
 _Noreturn void die(const struct side *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The mechanism is not in this build (a ring mode that fails with ENOTSUP): the case is
+ * reported skipped with the reason, and sends no figure. The caller returns 0 then.
+ */
+void skip_case(const struct side *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A figure, to the command. */
 void report(const struct side *s, const struct bench_figure *f);
 /* Progress: what runs now. It also tells the command that the case is alive. */
@@ -63,6 +68,9 @@ void samples_free(struct samples *sm);
  * second timestamp). A warm-up first, then round trips for the duration (or until the sample
  * array is full). Returns the number of round trips made, warm-up included.
  */
+/* The percentiles of samples a case took itself (fanout.c), into f. */
+void samples_finish(struct samples *sm, struct bench_figure *f);
+
 typedef void (*rt_fn)(const struct side *s, void *ctx, uint64_t k);
 uint64_t latency(const struct side *s, void *ctx, rt_fn rt, rt_fn check, struct samples *sm,
 		 struct bench_figure *f);
@@ -97,6 +105,14 @@ int run_chan(struct side *s, const struct bench_case *c, const struct bench_obje
 void relays_start(struct side *s, const struct bench_case *c, const struct bench_objects *ob);
 void relays_stop(struct side *s);
 size_t relay_limit(const struct bench_case *c);
+/* message.c's checksum of every byte, and the capacity it gives a ring for messages of max. */
+uint64_t msg_checksum(const unsigned char *p, size_t n);
+size_t msg_ring_capacity(size_t max);
+/* fanout.c: one producer to many consumers, many producers to one consumer */
+int run_fanout(struct side *s, const struct bench_case *c, const struct bench_objects *ob,
+	       const unsigned char *pattern);
+int run_writers(struct side *s, const struct bench_case *c, const struct bench_objects *ob,
+		const unsigned char *pattern);
 /* handoff.c */
 int run_baton(struct side *s, const struct bench_case *c, const struct bench_objects *o);
 int run_sem(struct side *s, const struct bench_case *c, const struct bench_objects *o);

@@ -80,6 +80,10 @@ const char *bench_kind_name(const struct bench_case *c)
 		return "signal";
 	case BENCH_FLOOR:
 		return "floor";
+	case BENCH_FANOUT:
+		return "fan-out";
+	case BENCH_WRITERS:
+		return "writers";
 	default:
 		return c->how == HOW_LOCK ? "lock" : c->how == HOW_FUTEX ? "futex" : "semaphore";
 	}
@@ -148,7 +152,9 @@ size_t bench_sort_rows(const struct bench_run *run, bool lat, struct bench_row *
 		const struct bench_result *r = &run->results[i];
 		struct bench_row *w = &rows[n];
 
-		if (r->c->how == HOW_MEMCPY || (!lat && r->c->kind != BENCH_MESSAGE))
+		/* Fan-out and many writers have tables of their own (crowd_tables). */
+		if (r->c->how == HOW_MEMCPY || (!lat && r->c->kind != BENCH_MESSAGE) ||
+		    r->c->kind == BENCH_FANOUT || r->c->kind == BENCH_WRITERS)
 			continue;
 		*w = (struct bench_row){ .r = r, .rank = 1, .key = INFINITY };
 		if (r->status == ST_SKIPPED)
@@ -384,6 +390,242 @@ static void tput_table(FILE *f, const struct bench_run *run, struct bench_row *r
 	ring_ratios(f, run, false);
 }
 
+/*
+ * The crowds (fanout.c): fan-out and many writers, one row per case and placement, after the
+ * streaming table. Their producers run where A runs and their consumers where B runs.
+ */
+
+/* The streaming size of the crowds' cost and rate: 64 B unless --sizes left it out. */
+size_t bench_crowd_size(const struct bench_plan *p)
+{
+	for (int i = 0; i < p->n_tput; i++)
+		if (p->tput_sizes[i] == 64)
+			return 64;
+	for (int i = 0; i < p->n_tput; i++)
+		if (p->tput_sizes[i] >= 8)
+			return p->tput_sizes[i];
+	return 0;
+}
+
+/*
+ * Does a fan-out measure at this size? The sizes its table shows, 64 B and 64 KiB, when the
+ * plan has either (the default has both); otherwise every size of --sizes.
+ */
+bool bench_fanout_size(const struct bench_plan *p, size_t size)
+{
+	bool either = false;
+
+	for (int i = 0; i < p->n_lat; i++)
+		either |= p->lat_sizes[i] == 64 || p->lat_sizes[i] == 65536;
+	for (int i = 0; i < p->n_tput; i++)
+		either |= p->tput_sizes[i] == 64 || p->tput_sizes[i] == 65536;
+	return !either || size == 64 || size == 65536;
+}
+
+static bool has_kind(const struct bench_run *run, enum bench_kind kind)
+{
+	for (size_t i = 0; i < run->n_results; i++)
+		if (run->results[i].c->kind == kind)
+			return true;
+	return false;
+}
+
+/* A figure's cell: the text, "n/a" (noted), or blank. */
+static const struct bench_figure *cell(const struct bench_result *r, int pi, enum bench_test t,
+				       size_t size, struct notes *ns)
+{
+	const struct bench_figure *fg = size ? bench_find(r, pi, t, size) : NULL;
+
+	if (fg && fg->status != ST_OK) {
+		note(ns, r, fg);
+		return NULL;
+	}
+	return fg;
+}
+
+/* The cost of one cache-line transfer: half the cache-line floor's round trip, or 0. */
+static double line_transfer_ns(const struct bench_run *run)
+{
+	for (int pi = 0; pi < run->n_places; pi++)
+		if (run->floor_case[pi] && !strcmp(run->floor_case[pi], "cacheline"))
+			return run->floor_ns[pi] / 2;
+	return 0;
+}
+
+/*
+ * What a consumer more costs the producer, in each placement: the producer's CPU time per record
+ * at size from the fewest consumers to the most, over the consumers added. 0 without two rows.
+ */
+static double fanout_slope(const struct bench_run *run, int pi, size_t size)
+{
+	const struct bench_figure *lo = NULL, *hi = NULL;
+	int nlo = 0, nhi = 0;
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bench_result *r = &run->results[i];
+		const struct bench_figure *fg;
+
+		if (r->c->kind != BENCH_FANOUT || r->status != ST_OK)
+			continue;
+		fg = bench_find(r, pi, TEST_THROUGHPUT, size);
+		if (!fg || fg->status != ST_OK)
+			continue;
+		if (!lo || r->c->procs < nlo) {
+			lo = fg;
+			nlo = r->c->procs;
+		}
+		if (!hi || r->c->procs > nhi) {
+			hi = fg;
+			nhi = r->c->procs;
+		}
+	}
+	if (!lo || nhi <= nlo)
+		return 0;
+	return (hi->cpu_ns - lo->cpu_ns) / (nhi - nlo);
+}
+
+static void fanout_table(FILE *f, const struct bench_run *run)
+{
+	size_t cost = bench_crowd_size(&run->plan), lat = bench_headline_lat(&run->plan),
+	       tput = headline_tput(&run->plan);
+	struct notes ns = { .n = 0 };
+	char a[32], b[32], c[32], d[32], e[32], sz[3][32];
+	double line = line_transfer_ns(run);
+	bool any = false;
+
+	fprintf(f,
+		"\nFan-out: one producer, N consumer processes, a publish ring (lossless). At %s: "
+		"records/s,\nthe producer's ns per record (wall) and its own CPU ns per record; "
+		"last: p50 and p99\nuntil the last consumer has a record (us, one in flight); at "
+		"%s:"
+		" MB/s per consumer.\n",
+		bench_size_name(cost ? cost : 64, sz[0], sizeof(sz[0])),
+		bench_size_name(tput ? tput : 65536, sz[2], sizeof(sz[2])));
+	fprintf(f, "%-14s %-10s %8s %8s %7s %9s %8s %9s %6s\n", "case", "placement", "rec/s",
+		"ns/rec", "cpu ns", "last p50", "p99", "MB/s", "memcpy");
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bench_result *r = &run->results[i];
+
+		if (r->c->kind != BENCH_FANOUT || status_row(f, r))
+			continue;
+		for (int pi = 0; pi < run->n_places; pi++) {
+			const struct bench_figure *fc = cell(r, pi, TEST_THROUGHPUT, cost, &ns),
+						  *fl = cell(r, pi, TEST_LATENCY, lat, &ns),
+						  *ft = cell(r, pi, TEST_THROUGHPUT, tput, &ns);
+
+			fprintf(f, "%-14s %-10s", r->c->name, run->places[pi].name);
+			if (fc)
+				fprintf(f, " %8s %8.1f %7.1f", rate(fc->msgs_per_s, a, sizeof(a)),
+					1e9 / fc->msgs_per_s, fc->cpu_ns);
+			else
+				fprintf(f, " %8s %8s %7s", "", "", "");
+			if (fl)
+				fprintf(f, " %9s %8s", bench_us(fl->p50, b, sizeof(b)),
+					bench_us(fl->p99, c, sizeof(c)));
+			else
+				fprintf(f, " %9s %8s", "", "");
+			if (ft) {
+				if (run->memcpy_bytes_per_s > 0)
+					snprintf(e, sizeof(e), "%.0f%%",
+						 100 * ft->bytes_per_s / run->memcpy_bytes_per_s);
+				else
+					e[0] = '\0';
+				fprintf(f, " %9s %6s", mbs(ft->bytes_per_s, d, sizeof(d)), e);
+			}
+			fputc('\n', f);
+		}
+	}
+	print_notes(f, &ns);
+	for (int pi = 0; pi < run->n_places && cost; pi++) {
+		double slope = fanout_slope(run, pi, cost);
+
+		if (slope == 0)
+			continue;
+		fprintf(f, "%s %s %+.1f ns",
+			any ? ";" : "  producer's CPU ns per added consumer:", run->places[pi].name,
+			slope);
+		any = true;
+	}
+	if (any && line > 0)
+		fprintf(f, "; one cache-line transfer (half the cacheline floor) %.1f ns", line);
+	if (any)
+		fputc('\n', f);
+}
+
+/* The fastest kernel mechanism with n producers in placement pi: its messages/s, or 0. */
+static double fastest_kernel(const struct bench_run *run, int pi, int n, size_t size,
+			     const char **name)
+{
+	double best = 0;
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bench_result *r = &run->results[i];
+		const struct bench_figure *fg;
+
+		if (r->c->kind != BENCH_WRITERS || r->status != ST_OK || r->c->procs != n ||
+		    !strcmp(r->c->scheme, "ring") || !strcmp(r->c->scheme, "shm"))
+			continue;
+		fg = bench_find(r, pi, TEST_THROUGHPUT, size);
+		if (fg && fg->status == ST_OK && fg->msgs_per_s > best) {
+			best = fg->msgs_per_s;
+			*name = r->c->name;
+		}
+	}
+	return best;
+}
+
+static void writers_table(FILE *f, const struct bench_run *run)
+{
+	size_t size = bench_crowd_size(&run->plan);
+	struct notes ns = { .n = 0 };
+	char a[32], b[32], sz[32];
+
+	fprintf(f,
+		"\nMany writers: N producer processes into one consumer at %s, aggregate "
+		"messages/s;\nx kernel: over the fastest of mpsc-fifo, mpsc-mq and mpsc-dgram with "
+		"as many producers.\n",
+		bench_size_name(size ? size : 64, sz, sizeof(sz)));
+	fprintf(f, "%-14s %-10s %9s %9s  %s\n", "case", "placement", "msg/s", "x kernel",
+		"fastest kernel");
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bench_result *r = &run->results[i];
+
+		if (r->c->kind != BENCH_WRITERS || status_row(f, r))
+			continue;
+		for (int pi = 0; pi < run->n_places; pi++) {
+			const struct bench_figure *fg = cell(r, pi, TEST_THROUGHPUT, size, &ns);
+			const char *kname = NULL;
+			double k;
+
+			fprintf(f, "%-14s %-10s", r->c->name, run->places[pi].name);
+			if (!fg) {
+				fputc('\n', f);
+				continue;
+			}
+			k = fastest_kernel(run, pi, r->c->procs, size, &kname);
+			fprintf(f, " %9s", rate(fg->msgs_per_s, a, sizeof(a)));
+			if (k > 0)
+				fprintf(f, " %9s  %s", ratio(fg->msgs_per_s / k, b, sizeof(b)),
+					kname);
+			fputc('\n', f);
+		}
+	}
+	print_notes(f, &ns);
+}
+
+static void crowd_tables(FILE *f, const struct bench_run *run)
+{
+	if (has_kind(run, BENCH_FANOUT))
+		fanout_table(f, run);
+	if (has_kind(run, BENCH_WRITERS))
+		writers_table(f, run);
+	if (has_kind(run, BENCH_FANOUT) || has_kind(run, BENCH_WRITERS))
+		fputs("  fan-out and many writers: the producers run where A runs, the consumers "
+		      "where B runs\n  (on two CPUs, the consumers of a fan-out share the second, "
+		      "the producers of many\n  writers the first)\n",
+		      f);
+}
+
 static void describe_places(FILE *f, const struct bench_run *run)
 {
 	fputs("placements:", f);
@@ -464,6 +706,7 @@ static void print_table(FILE *f, const struct bench_run *run)
 		fputs(" memcpy none\n", f);
 	lat_table(f, run, rows);
 	tput_table(f, run, rows);
+	crowd_tables(f, run);
 	for (size_t i = 0; i < run->n_results; i++) {
 		failed += run->results[i].status == ST_FAILED;
 		skipped += run->results[i].status == ST_SKIPPED;
