@@ -117,11 +117,16 @@ struct multi_slot {
 
 _Static_assert(sizeof(struct multi_slot) == LINE, "a slot is one LINE");
 
-/* The counts of ends, on a line of their own in the header page (after struct ring_shared). */
+/*
+ * The counts of ends, and where the consumer sleeps, on a line of their own in the header page
+ * (after struct ring_shared): written rarely, read by producers only while the consumer sleeps.
+ */
 #define MULTI_AT 2048
 struct multi_shared {
-	_Atomic uint32_t closes; /* producers that detached cleanly */
-	_Atomic uint32_t deaths; /* producers found dead */
+	_Atomic uint32_t closes;      /* producers that detached cleanly */
+	_Atomic uint32_t deaths;      /* producers found dead */
+	_Atomic uint64_t consumer_at; /* the position whose seq the consumer sleeps on */
+	_Atomic uint32_t sleeps;      /* how many times producers went to sleep for room */
 };
 
 _Static_assert(sizeof(struct ring_shared) <= MULTI_AT &&
@@ -329,18 +334,27 @@ static int attach(struct lipc_ring *r, bool created)
 	return r->role == LIPC_SEND ? producer_attach(r) : consumer_attach(r);
 }
 
-/* The consumer sleeps on the word at pos: wake it if it sleeps (after the waker's barrier). */
-static void wake_consumer(struct lipc_ring *r, uint64_t pos)
+/*
+ * After publishing the record at pos: wake the consumer if it sleeps on that record (after the
+ * waker's barrier, see Waiting and waking). Only the producer of the record it waits for wakes
+ * it: the others' commits, while it wakes up, would each cost a futex call for nothing (a
+ * storm that halved a single producer's rate). Acquire: pairs with the consumer's store of its
+ * flag, which follows its store of consumer_at. any: a closing producer wakes it wherever it
+ * sleeps.
+ */
+static void wake_consumer(struct lipc_ring *r, uint64_t pos, bool any)
 {
 	lipc__ring_waker_barrier();
-	if (atomic_load_explicit(&r->sh->consumer_sleeping, memory_order_relaxed))
-		futex_wake(&rec_at(r, pos)->seq);
+	if (atomic_load_explicit(&r->sh->consumer_sleeping, memory_order_acquire)) {
+		uint64_t at = atomic_load_explicit(&counts(r)->consumer_at, memory_order_relaxed);
+
+		if (at == pos || any)
+			futex_wake(&rec_at(r, at)->seq);
+	}
 }
 
 static void detach(struct lipc_ring *r)
 {
-	struct ring_shared *sh = r->sh;
-
 	if (r->role == LIPC_SEND) {
 		struct multi_slot *s = slot(r, r->slot);
 		uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
@@ -353,8 +367,8 @@ static void detach(struct lipc_ring *r)
 			    &s->state, &st, (st & ~(uint64_t)3) | SLOT_CLOSED, memory_order_acq_rel,
 			    memory_order_relaxed))
 			atomic_fetch_add_explicit(&counts(r)->closes, 1, memory_order_seq_cst);
-		/* A consumer that read everything sleeps at head: it sees the end there. */
-		wake_consumer(r, atomic_load_explicit(&sh->head, memory_order_acquire));
+		/* A sleeping consumer, woken, looks for the end (or steps over our claim). */
+		wake_consumer(r, 0, true);
 	}
 	/* The consumer's lock goes with its descriptor; what it held comes again to the next. */
 }
@@ -450,6 +464,7 @@ static int wait_room(struct lipc_ring *r, struct lipc__deadline *d, bool *starte
 		 */
 		atomic_fetch_add_explicit(&sh->producer_sleeping, 1, memory_order_seq_cst);
 		atomic_store_explicit(&s->sleeping, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&counts(r)->sleeps, 1, memory_order_seq_cst);
 		brief = !lipc__ring_sleeper_barrier() &&
 			atomic_load_explicit(&sh->consumer_light, memory_order_relaxed);
 		moved = atomic_load_explicit(&sh->tail, memory_order_seq_cst) != seen;
@@ -605,7 +620,7 @@ static void publish(struct lipc_ring *r, uint64_t c, uint64_t at)
 	atomic_store_explicit(&rec_at(r, at)->seq, at + 1, memory_order_release);
 	if (at != c)
 		atomic_store_explicit(&rec_at(r, c)->seq, c + 1, memory_order_release);
-	wake_consumer(r, c);
+	wake_consumer(r, c, false);
 }
 
 static int commit(struct lipc_ring *r)
@@ -689,7 +704,13 @@ static uint64_t cursor(const struct lipc_ring *r)
 	return r->pos + r->held;
 }
 
-/* Consumer: store tail for the producers, and wake those that sleep for room. */
+/*
+ * Consumer: store tail for the producers, and wake those that sleep for room: all of them, since
+ * any move of tail is what each waits for, and once only for the sleeps counted so far. Waking
+ * again at every release while they wake up (tens of microseconds) was a storm of futex calls
+ * that cost the consumer most of its time; a producer that goes to sleep later counts its sleep
+ * before its last look at tail, so the consumer sees it (Dekker's pattern again) or it sees tail.
+ */
 static void publish_tail(struct lipc_ring *r)
 {
 	struct ring_shared *sh = r->sh;
@@ -697,8 +718,14 @@ static void publish_tail(struct lipc_ring *r)
 	/* Release: pairs with a producer's acquire of tail; we are done with the bytes. */
 	atomic_store_explicit(&sh->tail, r->pos, memory_order_release);
 	lipc__ring_waker_barrier();
-	if (atomic_load_explicit(&sh->producer_sleeping, memory_order_relaxed))
-		lipc__futex_wake(futex_word(&sh->tail), INT_MAX);
+	if (atomic_load_explicit(&sh->producer_sleeping, memory_order_relaxed)) {
+		uint32_t sleeps = atomic_load_explicit(&counts(r)->sleeps, memory_order_relaxed);
+
+		if (sleeps != r->multi_woke) {
+			r->multi_woke = sleeps;
+			lipc__futex_wake(futex_word(&sh->tail), INT_MAX);
+		}
+	}
 }
 
 /* Consumer: the claim [cursor, e) delivers nothing: pass it (released at once unless held). */
@@ -877,8 +904,7 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 			if (spin(r, ready))
 				return 1;
 			if (r->spin_only) {
-				/* A busy-poller still steps over the dead, sees the end, its
-				 * deadline. */
+				/* A busy-poller steps over the dead, sees the end, its deadline. */
 				if (lipc__remaining_ms(&d) == 0)
 					return lipc__timed_out(timeout_ms);
 				test = true;
@@ -889,6 +915,7 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 		 * Raise the flag, then look once more: a producer stores the seq, then reads the
 		 * flag (wake_consumer()). Dekker's pattern, ring.c's Waking.
 		 */
+		atomic_store_explicit(&counts(r)->consumer_at, cursor(r), memory_order_relaxed);
 		atomic_store_explicit(&sh->consumer_sleeping, 1, memory_order_seq_cst);
 		brief = !lipc__ring_sleeper_barrier() &&
 			atomic_load_explicit(&sh->producer_light, memory_order_relaxed);

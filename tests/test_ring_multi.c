@@ -770,6 +770,54 @@ static void sleepers_are_woken(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/*
+ * A consumer that sleeps (never spinning, never waking on its own: lipc__ring_tune()) is woken
+ * by the commit of the record it waits for, also when another producer's later record was
+ * committed first, and by the last producer's close: a wake-up forgotten hangs the test.
+ */
+static void consumer_woken(void)
+{
+	struct lipc_ring *c;
+	unsigned char buf[64];
+	size_t len;
+	pid_t pid, parent = getpid();
+
+	ring();
+	c = open_multi(LIPC_RECV, 4096);
+	lipc__ring_tune(c, 0, INT_MAX);
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_ring *p = open_as(LIPC_SEND, 0, 0), *q = open_as(LIPC_SEND, 0, 0);
+		unsigned char *rec;
+
+		/* The consumer sleeps on an empty ring: a commit. */
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		push_rec(p, 1, 0, 40);
+		/* It sleeps on p's claim: q's record after it wakes nobody, p's commit does. */
+		rec = lipc_ring_reserve(p, 40, 0);
+		CHECK(rec != NULL);
+		make(rec, 1, 1, 40);
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		push_rec(q, 2, 0, 40);
+		CHECK_SYS(lipc_ring_commit(p));
+		/* It sleeps at head: the last close. */
+		CHECK_SYS(lipc_ring_close(q));
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		CHECK_SYS(lipc_ring_close(p));
+		_exit(0);
+	}
+	pop_rec(c, 1, 0, -1);
+	pop_rec(c, 1, 1, -1);
+	pop_rec(c, 2, 0, -1);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 /* A fresh 4 KiB ring with a consumer and a producer attached, and the test's own mapping. */
 static unsigned char *fresh_ring(struct lipc_ring **c, struct lipc_ring **p, int *fd)
 {
@@ -1190,4 +1238,5 @@ static void killed_anywhere(void)
 
 CHECK_MAIN(TEST_T(four_producers, 240), TEST(claimed_not_committed),
 	   TEST(losers_at_the_same_position), TEST(limits_and_bad_input), TEST(end_of_stream),
-	   TEST(sleepers_are_woken), TEST_T(killed_anywhere, 200), TEST(corrupt_shared_memory))
+	   TEST(sleepers_are_woken), TEST(consumer_woken), TEST_T(killed_anywhere, 200),
+	   TEST(corrupt_shared_memory))
