@@ -9,15 +9,16 @@
  * to-point ring, the bytes the consumer released. A producer reads head (c), lays its record
  * out from there exactly as the point-to-point producer does (a record that would cross the end
  * goes to the next lap's start, behind a WRAP marker at c), checks for room (end - tail <=
- * capacity), writes its intent into its slot (intent_end, then intent = c with release order)
- * and moves head from c to end with one compare-and-swap; when another producer moved it first,
- * it reads head again. Then it stores claimed = c, writes the lengths and the bytes, and commits:
- * the record's seq (position + 1, release), then its marker's seq, exactly as src/ring.c's
- * commit, so the consumer's readiness test (seq == position + 1) is the same. Claims are
- * contiguous, so the consumer takes records in claim order from its cursor; one producer's
- * records are claimed in its program order, so they stay in that order. lipc_ring_push_many()
- * claims the space of as many records of the batch as fit with ONE compare-and-swap, and
- * commits them one by one (the consumer may take each as soon as it is there).
+ * capacity), writes its intent into its slot (intent = c, then intent_end: see claim() for why
+ * in this order) and moves head from c to end with one compare-and-swap, whose release
+ * publishes the intent; when another producer moved head first, it reads head again. Then it stores
+ * claimed = c, writes the lengths and the bytes, and commits: the record's seq (position + 1,
+ * release), then its marker's seq, exactly as src/ring.c's commit, so the consumer's readiness test
+ * (seq == position + 1) is the same. Claims are contiguous, so the consumer takes records in claim
+ * order from its cursor; one producer's records are claimed in its program order, so they stay in
+ * that order. lipc_ring_push_many() claims the space of as many records of the batch as fit with
+ * ONE compare-and-swap, and commits them one by one (the consumer may take each as soon as it is
+ * there).
  *
  * The dead claimer. A record at the consumer's cursor that is not ready while head is past it
  * was claimed and not committed. Each producer holds the lock byte SLOT_LOCK(i) of its slot for
@@ -47,18 +48,21 @@
  *
  * Waiting and waking. The consumer waits as the point-to-point consumer does, but on the futex
  * word of the seq at its cursor (its low 32 bits), which is what changes when the record there
- * is committed: it raises consumer_sleeping, runs the sleeper's barrier
- * (lipc__ring_sleeper_barrier()), looks once more, and sleeps; a producer stores the seq, runs
- * the waker's barrier and wakes that word when the flag is up (Dekker's pattern, as in
- * ring.c's Waking). A producer that closes wakes the word at head, where a consumer that has
- * read everything sleeps. Producers wait for room on the futex word of tail: each counts itself
- * in producer_sleeping (the producer line holds a count here, not a flag), runs the sleeper's
- * barrier and looks at tail once more; the consumer's release stores tail, runs the waker's
- * barrier and wakes them all when the count is not 0. A producer killed while it sleeps leaves
- * its count, which costs the consumer a futex call per release: the slot's "sleeping" flag lets
- * whoever finds it dead take its count back. Light and heavy barriers, the sleeps in short
- * slices when the barrier is missing, and the check intervals (10 ms backing off to 250 ms)
- * are ring.c's.
+ * is committed: it notes its cursor (consumer_at), raises consumer_sleeping, runs the sleeper's
+ * barrier (lipc__ring_sleeper_barrier()), looks once more, and sleeps; a producer stores the
+ * seq, runs the waker's barrier and, when the flag is up and consumer_at is its record, wakes
+ * that word (Dekker's pattern, as in ring.c's Waking). Only that producer: the others' commits
+ * while the consumer wakes up would each cost a futex call for nothing. A producer that closes
+ * wakes the consumer wherever it sleeps (it then looks for the end). Producers wait for room on
+ * the futex word of tail: each counts itself in producer_sleeping (the producer line holds a
+ * count here, not a flag) and in sleeps, runs the sleeper's barrier and looks at tail once
+ * more; the consumer's release stores tail, runs the waker's barrier and, when the count is not
+ * 0, wakes them all, once for the sleeps counted so far. A producer killed while it sleeps
+ * leaves its count: the slot's "sleeping" flag lets whoever finds it dead take it back. Light
+ * and heavy barriers, the sleeps in short slices when the barrier is missing, and the check
+ * intervals (10 ms backing off to 250 ms) are ring.c's; a stale seq whose low word is the one
+ * the commit will store (a lap 2^32 bytes ago) would hide the change from the futex, so the
+ * consumer then sleeps in short slices too.
  *
  * The end. Each slot's state word holds the generation its producer took (producer_gen counts
  * attaches) and whether it is attached, closed cleanly, or reaped (found dead, by the consumer
