@@ -881,10 +881,31 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 	int slept_ms = 0;
 
 	for (;;) {
-		int ret = look(r, test), left, chunk;
+		int ret, left, chunk;
 		uint64_t at, seen;
 		bool brief;
 
+		/*
+		 * Spin first, on the record's seq alone: head is the line the producers'
+		 * compare-and-swap takes, and a consumer that read it whenever it caught up made
+		 * nearly every claim fetch it back (a third of a lone producer's time).
+		 */
+		if (timeout_ms != 0 && (r->spin_only || !spun)) {
+			if (!started) {
+				lipc__deadline_start(&d, timeout_ms);
+				started = true;
+			}
+			spun = true;
+			if (spin(r, ready))
+				return 1;
+			/* A busy-poller steps over the dead, sees the end, its deadline. */
+			if (r->spin_only) {
+				if (lipc__remaining_ms(&d) == 0)
+					return lipc__timed_out(timeout_ms);
+				test = true;
+			}
+		}
+		ret = look(r, test);
 		test = false;
 		if (ret == 1) {
 			if (record_ready(r))
@@ -899,22 +920,8 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 			errno = EAGAIN;
 			return -1;
 		}
-		if (!started) {
-			lipc__deadline_start(&d, timeout_ms);
-			started = true;
-		}
-		if (r->spin_only || !spun) {
-			spun = true;
-			if (spin(r, ready))
-				return 1;
-			if (r->spin_only) {
-				/* A busy-poller steps over the dead, sees the end, its deadline. */
-				if (lipc__remaining_ms(&d) == 0)
-					return lipc__timed_out(timeout_ms);
-				test = true;
-			}
+		if (r->spin_only)
 			continue;
-		}
 		/*
 		 * Raise the flag, then look once more: a producer stores the seq, then reads the
 		 * flag (wake_consumer()). Dekker's pattern, ring.c's Waking.
