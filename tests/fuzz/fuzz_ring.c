@@ -381,9 +381,12 @@ static void multi_produce(const uint8_t *data, size_t size, bool batches)
 	for (size_t i = 0; i < size && i < 8; i++)
 		iov[n++] = (struct iovec){ .iov_base = rec, .iov_len = (size_t)data[i] * 9 };
 	for (size_t done = 0; done < n;) {
-		int ret = batches ? lipc_ring_push_many(r, iov + done, n - done, 0)
-				  : lipc_ring_push(r, rec, iov[done].iov_len, 0) == 0;
+		int ret;
 
+		if (batches)
+			ret = lipc_ring_push_many(r, iov + done, n - done, 0);
+		else
+			ret = lipc_ring_push(r, rec, iov[done].iov_len, 0) < 0 ? -1 : 1;
 		if (ret < 0) {
 			FUZZ_ASSERT(errno == EAGAIN || errno == EMSGSIZE || errno == EPROTO ||
 				    errno == EPIPE);
