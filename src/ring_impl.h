@@ -164,6 +164,7 @@ struct lipc_ring {
 	/* ring_multi.c's own: */
 	uint64_t multi_last;   /* consumer: the offset of the last record held, in the data */
 	uint32_t multi_deaths; /* consumer: the producers' deaths counted at the last end */
+	uint32_t multi_woke;   /* consumer: the producers' sleeps when it last woke them */
 
 	/* ring_pub.c's own: */
 };

@@ -406,6 +406,58 @@ static void push_rec_other(uint64_t seq)
 }
 
 /*
+ * A producer killed inside a batch (one claim for all its records) after it committed the first
+ * two: made by hand, the last three records' seqs erased after the batch went in. The consumer
+ * takes the two, then steps over the rest of the claim (its owner is known: claimed == intent)
+ * to the record another producer committed after it.
+ */
+static void died_inside_a_batch(void)
+{
+	struct lipc_ring *c, *p;
+	unsigned char *m, recs[5][100];
+	uint64_t at, zero = 0;
+	int fd, fds[2];
+	pid_t pid;
+
+	ring();
+	c = open_multi(LIPC_RECV, 4096);
+	m = map_ring(4096, &fd);
+	p = open_as(LIPC_SEND, 0, 0);
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_ring *q = open_as(LIPC_SEND, 0, 0);
+		struct iovec iov[5];
+
+		at = get64(m, HEAD_AT);
+		for (int i = 0; i < 5; i++) {
+			make(recs[i], 5, (uint64_t)i, sizeof(recs[i]));
+			iov[i] = (struct iovec){ .iov_base = recs[i], .iov_len = sizeof(recs[i]) };
+		}
+		CHECK_EQ(lipc_ring_push_many(q, iov, 5, 0), 5);
+		CHECK_EQ(get64(m, HEAD_AT), at + 5 * 128); /* one claim */
+		CHECK_EQ(write(fds[1], &at, sizeof(at)), (ssize_t)sizeof(at));
+		raise(SIGKILL);
+	}
+	CHECK_EQ(read(fds[0], &at, sizeof(at)), (ssize_t)sizeof(at));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	for (uint64_t i = 2; i < 5; i++)
+		put64(m, DATA_AT + (at + i * 128) % 4096 + 8, zero);
+	push_rec(p, 1, 0, 50);
+	pop_rec(c, 5, 0, 0);
+	pop_rec(c, 5, 1, 0);
+	pop_rec(c, 1, 0, 10000);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_ERR(lipc_ring_pop(c, recs[0], sizeof(recs[0]), &(size_t){ 0 }, 0), ECONNRESET);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(m, DATA_AT + 4096);
+	close(fd);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
  * The rare case: producers died at the same position, one the claimer between its
  * compare-and-swap and its note of it, the others having lost the race to it. Made by hand:
  * the claimer's note erased, two losers' intents written into dead slots, one whose end lies
@@ -771,6 +823,191 @@ static void sleepers_are_woken(void)
 }
 
 /*
+ * A consumer that sleeps (never spinning, never waking on its own: lipc__ring_tune()) is woken
+ * by the commit of the record it waits for, also when another producer's later record was
+ * committed first, and by the last producer's close: a wake-up forgotten hangs the test.
+ */
+static void consumer_woken(void)
+{
+	struct lipc_ring *c;
+	unsigned char buf[64];
+	size_t len;
+	pid_t pid, parent = getpid();
+
+	ring();
+	c = open_multi(LIPC_RECV, 4096);
+	lipc__ring_tune(c, 0, INT_MAX);
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_ring *p = open_as(LIPC_SEND, 0, 0), *q = open_as(LIPC_SEND, 0, 0);
+		unsigned char *rec;
+
+		/* The consumer sleeps on an empty ring: a commit. */
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		push_rec(p, 1, 0, 40);
+		/* It sleeps on p's claim: q's record after it wakes nobody, p's commit does. */
+		rec = lipc_ring_reserve(p, 40, 0);
+		CHECK(rec != NULL);
+		make(rec, 1, 1, 40);
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		push_rec(q, 2, 0, 40);
+		CHECK_SYS(lipc_ring_commit(p));
+		/* It sleeps at head: the last close. */
+		CHECK_SYS(lipc_ring_close(q));
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		CHECK_SYS(lipc_ring_close(p));
+		_exit(0);
+	}
+	pop_rec(c, 1, 0, -1);
+	pop_rec(c, 1, 1, -1);
+	pop_rec(c, 2, 0, -1);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 0);
+	CHECK_EQ(check_wait(pid), 0);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/* A fresh 4 KiB ring with a consumer and a producer attached, and the test's own mapping. */
+static unsigned char *fresh_ring(struct lipc_ring **c, struct lipc_ring **p, int *fd)
+{
+	lipc_ring_unlink(ring_name);
+	*c = open_multi(LIPC_RECV, 4096);
+	*p = open_as(LIPC_SEND, 0, 0);
+	return map_ring(4096, fd);
+}
+
+static void done_ring(struct lipc_ring *c, struct lipc_ring *p, unsigned char *m, int fd)
+{
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	munmap(m, DATA_AT + 4096);
+	close(fd);
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+static void put_header(unsigned char *m, uint64_t pos, uint32_t len, uint64_t seq)
+{
+	memcpy(m + DATA_AT + pos % 4096, &len, 4);
+	put64(m, DATA_AT + pos % 4096 + 8, seq);
+}
+
+/*
+ * A hostile writer of the shared page: positions, records and slots that cannot be. Each is an
+ * error (EPROTO, EBADMSG) for the side that meets it, and stays one; none crashes or hangs, and
+ * a slot that stalls the consumer costs it its timeout, no more.
+ */
+static void corrupt_shared_memory(void)
+{
+	struct lipc_ring *c, *p;
+	unsigned char *m, buf[64];
+	size_t len;
+	int fd;
+
+	ring();
+	/* head off a record boundary; head more than a capacity past tail; tail past head. */
+	m = fresh_ring(&c, &p, &fd);
+	put64(m, HEAD_AT, 8);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EPROTO);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EPROTO); /* it stays */
+	CHECK_ERR(lipc_ring_push(p, "x", 1, 0), EPROTO);
+	CHECK(!lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0) && errno == EPROTO);
+	done_ring(c, p, m, fd);
+	m = fresh_ring(&c, &p, &fd);
+	put64(m, HEAD_AT, 8192);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EPROTO);
+	CHECK_ERR(lipc_ring_push(p, "x", 1, 0), EPROTO);
+	done_ring(c, p, m, fd);
+	m = fresh_ring(&c, &p, &fd);
+	while (lipc_ring_push(p, buf, sizeof(buf), 0) == 0)
+		; /* full: the next push reads tail */
+	CHECK_EQ(errno, EAGAIN);
+	put64(m, TAIL_AT, get64(m, HEAD_AT) + 64);
+	CHECK_ERR(lipc_ring_push(p, "x", 1, 0), EPROTO);
+	done_ring(c, p, m, fd);
+
+	/* A record too long; a wrap marker whose record is not there. */
+	m = fresh_ring(&c, &p, &fd);
+	put_header(m, 0, 5000, 1);
+	put64(m, HEAD_AT, 64);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EBADMSG);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EBADMSG);
+	done_ring(c, p, m, fd);
+	m = fresh_ring(&c, &p, &fd);
+	put_header(m, 0, 0xffffffffu, 1);
+	put64(m, HEAD_AT, 64);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EBADMSG);
+	done_ring(c, p, m, fd);
+	/* A ready record that reaches past the end of the data. */
+	m = fresh_ring(&c, &p, &fd);
+	CHECK_SYS(lipc_ring_push(p, "x", 1, 0));
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	put64(m, TAIL_AT, 4096 - 32); /* as the consumer would have released it */
+	put64(m, HEAD_AT, 4096);
+	CHECK_SYS(lipc_ring_close(c));
+	c = open_as(LIPC_RECV, 0, 0);
+	put_header(m, 4096 - 32, 100, 4096 - 32 + 1);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EBADMSG);
+	done_ring(c, p, m, fd);
+
+	/*
+	 * Slots. A dead owner (claimed == intent) of the claim at the cursor whose end is past
+	 * head, or off a record boundary: EPROTO at the consumer's lock test.
+	 */
+	m = fresh_ring(&c, &p, &fd);
+	put64(m, HEAD_AT, 64);
+	put64(m, slot_of(40, INTENT), 0);
+	put64(m, slot_of(40, INTENT_END), 4096);
+	put64(m, slot_of(40, CLAIMED), 0);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EPROTO);
+	done_ring(c, p, m, fd);
+	m = fresh_ring(&c, &p, &fd);
+	put64(m, HEAD_AT, 64);
+	put64(m, slot_of(40, INTENT), 0);
+	put64(m, slot_of(40, INTENT_END), 8);
+	put64(m, slot_of(40, CLAIMED), 0);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), EPROTO);
+	done_ring(c, p, m, fd);
+	/* Two owners of one claim, with other ends. */
+	m = fresh_ring(&c, &p, &fd);
+	put64(m, HEAD_AT, 64);
+	for (unsigned i = 40; i < 42; i++) {
+		put64(m, slot_of(i, INTENT), 0);
+		put64(m, slot_of(i, INTENT_END), i == 40 ? 32 : 48);
+		put64(m, slot_of(i, CLAIMED), 0);
+	}
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EPROTO);
+	done_ring(c, p, m, fd);
+	/*
+	 * Dead candidates that lead nowhere (no end that the chain continues from), and a claim
+	 * nobody holds: the consumer waits, and its timeout ends the wait.
+	 */
+	m = fresh_ring(&c, &p, &fd);
+	put64(m, HEAD_AT, 256);
+	for (unsigned i = 40; i < 43; i++) {
+		put64(m, slot_of(i, INTENT), 0);
+		put64(m, slot_of(i, INTENT_END), 16 * i + (i == 42 ? 1000 : 0));
+		put64(m, slot_of(i, CLAIMED), NO_CLAIM);
+	}
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 50), ETIMEDOUT);
+	done_ring(c, p, m, fd);
+	/* A forged intent in a slot a new producer would take: it takes another. */
+	m = fresh_ring(&c, &p, &fd);
+	for (unsigned i = 1; i < 64; i++) {
+		put64(m, slot_of(i, INTENT), 0);
+		put64(m, slot_of(i, INTENT_END), 64);
+	}
+	put64(m, HEAD_AT, 64);
+	errno = 0;
+	CHECK(!lipc_ring_open(ring_name, LIPC_SEND, 0, 0, 0) && errno == EBUSY);
+	CHECK(strstr(lipc__why(EBUSY), "dead") != NULL);
+	done_ring(c, p, m, fd);
+}
+
+/*
  * Random SIGKILLs: what each producer incarnation says it attempted and committed (in shared
  * memory, stored before and after each call), and what the consumers report through a pipe, one
  * frame per batch peeked, written before the batch is released.
@@ -1051,6 +1288,7 @@ static void killed_anywhere(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
-CHECK_MAIN(TEST_T(four_producers, 240), TEST(claimed_not_committed),
+CHECK_MAIN(TEST_T(four_producers, 240), TEST(claimed_not_committed), TEST(died_inside_a_batch),
 	   TEST(losers_at_the_same_position), TEST(limits_and_bad_input), TEST(end_of_stream),
-	   TEST(sleepers_are_woken), TEST_T(killed_anywhere, 200))
+	   TEST(sleepers_are_woken), TEST(consumer_woken), TEST_T(killed_anywhere, 200),
+	   TEST(corrupt_shared_memory))

@@ -74,7 +74,9 @@ struct lipc_ring;
  *                           space with one atomic operation on the shared head, writes it and
  *                           commits it; the consumer takes committed records in the order
  *                           their space was claimed, so one producer's records stay in its
- *                           order, and a record is never torn or mixed with another;
+ *                           order, and a record is never torn or mixed with another; its
+ *                           end of the stream (0) comes once every producer that came has
+ *                           gone and everything is read, ECONNRESET if one of them died;
  *   LIPC_RING_PUBLISH       one producer, many consumers (publish/subscribe), lossless: every
  *                           consumer sees every record from the moment it attaches (it starts
  *                           at the head), and the producer waits for the slowest live one;
@@ -270,7 +272,8 @@ int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, in
  * network namespace cannot ring it (its records and its end are seen at the next receive
  * only), and one in another pid namespace cannot be watched (its death is seen so). The
  * descriptor belongs to the ring: never close or read it; it is valid until lipc_ring_close().
- * Returns it (the same one at every call), or -1 with errno (EBADF for a producer).
+ * Returns it (the same one at every call), or -1 with errno (EBADF for a producer; ENOTSUP for
+ * a multi-producer ring, which has no doorbell yet: receive with a timeout instead).
  */
 int lipc_ring_fd(struct lipc_ring *ring);
 

@@ -19,6 +19,12 @@
  * whatever the header says. With flag 8 the doorbell's fields are scribbled over first (armed,
  * a token and a pid from the input), which may cost wake-ups, never a crash or a lie.
  *
+ * Inputs that start with "MULT" go to a multi-producer ring (LIPC_RING_MULTI, fuzz_multi()) of
+ * its own instead: its positions, its counts of producers, eight of its producer slots (intent,
+ * end, claimed, state...) and its records come from the input, then a consumer takes records
+ * with a timeout of 0 (its dead-claimer test and its end test run at each call: they decide
+ * what it steps over) and a producer pushes a few; the same promises hold.
+ *
  * Input: byte 0 flags (1: run a producer too, 2: head as given rather than tail plus a small
  * delta, 4: overwrite the static header, 8: scribble over the doorbell's fields, 0x30: producer
  * generation, 0x40: producer closed, 0x80: the batch calls), bytes 1-8 tail, 9-16 head (or its
@@ -56,6 +62,8 @@ static unsigned char *shared; /* our own view of the ring: header page, then the
 static unsigned char pristine[STATIC_BYTES];
 static volatile unsigned touched; /* where the bytes of each record go, so that they are read */
 
+static void multi_init(void);
+
 static void remove_ring(void)
 {
 	lipc_ring_unlink(name);
@@ -82,6 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_ASSERT(shared != MAP_FAILED);
 	close(fd);
 	memcpy(pristine, shared, STATIC_BYTES);
+	multi_init();
 	return 0;
 }
 
@@ -272,8 +281,180 @@ static void produce(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(lipc_ring_close(r) == 0);
 }
 
+/*
+ * The multi-producer ring (LIPC_RING_MULTI): its layout as far as fuzz_multi() writes it
+ * (src/ring_impl.h, src/ring_multi.c). Records start after the 64 producer slots.
+ */
+#define M_SLOTS_AT   4096
+#define M_SLOT_SIZE  128
+#define M_DATA_AT    (M_SLOTS_AT + 64 * M_SLOT_SIZE)
+#define M_COUNTS_AT  2048 /* clean closes, deaths */
+#define M_HEADER     128  /* the static header's line, kept as created */
+#define M_SLOT_BYTES 1024 /* the input writes slots 0 to 7 */
+
+static char multi_name[64];
+static unsigned char *multi; /* our own view: header page, slots, data */
+static unsigned char multi_pristine[M_HEADER];
+
+static void remove_multi(void)
+{
+	lipc_ring_unlink(multi_name);
+}
+
+static void multi_init(void)
+{
+	struct lipc_ring *r;
+	char path[96];
+	int fd;
+
+	snprintf(multi_name, sizeof(multi_name), "/lipc-fuzz-multi-%d", (int)getpid());
+	lipc_ring_unlink(multi_name);
+	r = lipc_ring_open(multi_name, LIPC_RECV, LIPC_CREATE | LIPC_RING_MULTI, CAPACITY, 0600);
+	FUZZ_ASSERT(r != NULL);
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+	atexit(remove_multi);
+	snprintf(path, sizeof(path), "/dev/shm%s", multi_name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	FUZZ_ASSERT(fd >= 0);
+	multi = mmap(NULL, M_DATA_AT + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	FUZZ_ASSERT(multi != MAP_FAILED);
+	close(fd);
+	memcpy(multi_pristine, multi, M_HEADER);
+}
+
+/* The consumer of the multi ring: records in place, one by one or in batches, none waited for. */
+static void multi_consume(unsigned seed, bool batches)
+{
+	struct lipc_ring *r = lipc_ring_open(multi_name, LIPC_RECV, 0, 0, 0);
+
+	if (!r) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return;
+	}
+	FUZZ_ASSERT(lipc_ring_fd(r) == -1 && errno == ENOTSUP);
+	for (int i = 0; i < 300; i++) {
+		struct iovec iov[8];
+		size_t n = 1 + (seed >> (i % 8 * 4) & 7);
+		int ret;
+
+		if (batches) {
+			ret = lipc_ring_peek_many(r, iov, n, 0);
+		} else {
+			const void *one;
+
+			ret = lipc_ring_peek(r, &one, &iov[0].iov_len, 0);
+			iov[0].iov_base = (void *)(uintptr_t)one;
+			n = 1;
+		}
+		if (ret <= 0) {
+			FUZZ_ASSERT(ret == 0 || errno == EAGAIN || errno == EPROTO ||
+				    errno == EBADMSG || errno == ECONNRESET);
+			/* An end or a death is told once; EAGAIN, EPROTO, EBADMSG stay. */
+			if (ret < 0 && errno != ECONNRESET)
+				break;
+			continue;
+		}
+		FUZZ_ASSERT((size_t)ret <= n);
+		for (int k = 0; k < ret; k++) {
+			FUZZ_ASSERT(iov[k].iov_len <= lipc_ring_max_record(r));
+			touch(iov[k].iov_base, iov[k].iov_len);
+		}
+		FUZZ_ASSERT(lipc_ring_release(r) == 0);
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+/* A producer of the multi ring: a few records, pushed one by one or as a batch, none waited for. */
+static void multi_produce(const uint8_t *data, size_t size, bool batches)
+{
+	struct lipc_ring *r = lipc_ring_open(multi_name, LIPC_SEND, 0, 0, 0);
+	static unsigned char rec[CAPACITY];
+	struct iovec iov[8];
+	size_t n = 0;
+
+	if (!r) {
+		/* A corrupt ring, or slots that a dead producer's claim seems to keep. */
+		FUZZ_ASSERT(errno == EPROTO || errno == EBUSY);
+		return;
+	}
+	memset(rec, 0x5a, sizeof(rec));
+	for (size_t i = 0; i < size && i < 8; i++)
+		iov[n++] = (struct iovec){ .iov_base = rec, .iov_len = (size_t)data[i] * 9 };
+	for (size_t done = 0; done < n;) {
+		int ret;
+
+		if (batches)
+			ret = lipc_ring_push_many(r, iov + done, n - done, 0);
+		else
+			ret = lipc_ring_push(r, rec, iov[done].iov_len, 0) < 0 ? -1 : 1;
+		if (ret < 0) {
+			FUZZ_ASSERT(errno == EAGAIN || errno == EMSGSIZE || errno == EPROTO ||
+				    errno == EPIPE);
+			if (errno != EMSGSIZE)
+				break;
+			ret = 1; /* skip the record too big */
+		}
+		done += (size_t)ret;
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+/*
+ * An input for the multi ring ("MULT" stripped): byte 0 flags (1: run a producer too, 2: head as
+ * given rather than tail plus a small delta, 4: the batch calls, 8: a producer attached first,
+ * as a live claimer's slot), bytes 1-8 tail, 9-16 head (or its delta), 17-24 the counts of
+ * attaches, clean closes and deaths (bytes), 25.. slots 0 to 7 (M_SLOT_BYTES), then the data.
+ */
+static void fuzz_multi(const uint8_t *data, size_t size)
+{
+	struct lipc_ring *live = NULL;
+	uint64_t tail, head;
+	uint32_t count;
+	unsigned flags;
+
+	if (size < 25)
+		return;
+	flags = data[0];
+	tail = le64(data + 1);
+	head = flags & 2 ? le64(data + 9) : tail + (le64(data + 9) & 0x3ff0);
+	memcpy(multi, multi_pristine, M_HEADER);
+	memset(multi + M_HEADER, 0, M_DATA_AT + CAPACITY - M_HEADER);
+	memcpy(multi + HEAD_AT, &head, sizeof(head));
+	memcpy(multi + TAIL_AT, &tail, sizeof(tail));
+	count = data[17];
+	memcpy(multi + PRODUCER_GEN, &count, sizeof(count));
+	count = data[18];
+	memcpy(multi + M_COUNTS_AT, &count, sizeof(count));
+	count = data[19];
+	memcpy(multi + M_COUNTS_AT + 4, &count, sizeof(count));
+	if (size > 25) {
+		size_t n = size - 25;
+
+		memcpy(multi + M_SLOTS_AT, data + 25, n < M_SLOT_BYTES ? n : M_SLOT_BYTES);
+		if (n > M_SLOT_BYTES) {
+			n -= M_SLOT_BYTES;
+			memcpy(multi + M_DATA_AT, data + 25 + M_SLOT_BYTES,
+			       n < CAPACITY ? n : CAPACITY);
+		}
+	}
+	/* A live producer in the first slot the input left free: its lock says "alive". */
+	if (flags & 8) {
+		live = lipc_ring_open(multi_name, LIPC_SEND, 0, 0, 0);
+		FUZZ_ASSERT(live || errno == EPROTO || errno == EBUSY);
+	}
+	multi_consume((unsigned)le64(data + 9) ^ (unsigned)(le64(data + 1) >> 32), flags & 4);
+	if (flags & 1)
+		multi_produce(data + 20, size - 20, flags & 4);
+	if (live)
+		FUZZ_ASSERT(lipc_ring_close(live) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (size >= 4 && memcmp(data, "MULT", 4) == 0) {
+		fuzz_multi(data + 4, size - 4);
+		return 0;
+	}
 	uint64_t tail, head;
 	uint32_t gen, shut;
 	unsigned flags;
