@@ -475,8 +475,9 @@ static char *tagged_lines(char tag, int n)
 }
 
 /*
- * Two lipc send into one shm-multi: ring, at once, from their standard input: one lipc recv
- * prints every line of both exactly once, each sender's in its order.
+ * Two lipc send into one shm-multi: ring, at once, from their standard input: one lipc recv -k
+ * -n COUNT prints every line of both exactly once, each sender's in its order, and ends at its
+ * count.
  */
 static void multi_every_sender(void)
 {
@@ -490,7 +491,11 @@ static void multi_every_sender(void)
 	ring_names(name, sizeof(name), addr, sizeof(addr), "shm-multi", "multi");
 	lipc_ring_close(attach(name, LIPC_RECV, LIPC_RING_MULTI, 0));
 	snprintf(count, sizeof(count), "%d", 2 * N);
-	check_cmd_start(&r, NULL, LIPC_ARGV("recv", "-n", count, addr));
+	/*
+	 * -k: the stream ends when the last sender leaves, and one may come and go before the
+	 * other attaches; the count ends it instead.
+	 */
+	check_cmd_start(&r, NULL, LIPC_ARGV("recv", "-k", "-n", count, addr));
 	in[0] = tagged_lines('a', N);
 	in[1] = tagged_lines('b', N);
 	check_cmd_start(&s[0], in[0], LIPC_ARGV("send", addr));
