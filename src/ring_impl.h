@@ -64,7 +64,13 @@ struct ring_shared {
 	char pad0[LINE - 40];
 
 	_Atomic uint64_t head;
-	char pad1[LINE - 8];
+	/*
+	 * A publish ring (ring_pub.c): how many records head counts, stored just before head and
+	 * again just after it, so that a reader who finds both equal around its read of head has
+	 * the pair (a consumer that attaches learns the number of the record at head).
+	 */
+	_Atomic uint64_t head_count, head_count_after;
+	char pad1[LINE - 24];
 	_Atomic uint64_t tail;
 	char pad2[LINE - 8];
 	_Atomic uint32_t consumer_sleeping;
@@ -74,7 +80,8 @@ struct ring_shared {
 	_Atomic uint32_t consumer_bell;	 /* armed: ring the doorbell (see The doorbell) */
 	uint32_t pad_bell;
 	_Atomic uint64_t bell_token; /* the name of the consumer's doorbell socket */
-	char pad3[LINE - 32];
+	_Atomic uint64_t sleepers;   /* publish: a bit per consumer slot asleep on head */
+	char pad3[LINE - 40];
 	_Atomic uint32_t producer_sleeping;
 	_Atomic int32_t producer_cpu;
 	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
@@ -167,6 +174,14 @@ struct lipc_ring {
 	uint32_t multi_woke;   /* consumer: the producers' sleeps when it last woke them */
 
 	/* ring_pub.c's own: */
+	uint64_t pub_count;	/* the number of the record at pos (consumer: when pub_known) */
+	uint64_t pub_limit;	/* producer: the room it may fill, up to this position */
+	uint64_t pub_published; /* producer: head, as last stored */
+	uint64_t pub_tail;	/* producer: its oldest record still whole */
+	uint64_t pub_tail_n;	/* producer: that record's number */
+	uint32_t pub_attached;	/* producer: the consumers' attach counter, as last read */
+	uint32_t pub_active;	/* consumer: our slot's active word */
+	bool pub_known;		/* consumer: pub_count is known (see Attaching) */
 };
 
 /*
