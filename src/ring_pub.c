@@ -514,6 +514,46 @@ static int commit(struct lipc_ring *r)
 	return truncated(r) ? -1 : 0;
 }
 
+/*
+ * The seqlock rule: a lossy consumer copies bytes the producer may be overwriting at the same
+ * moment, and decides afterwards (overrun()) whether the copy counts. The race is by design; it
+ * is confined to this function (the producer's copies on a lossy ring go through it too), which
+ * ThreadSanitizer does not instrument (and which avoids
+ * memcpy() under it, whose interceptor would report it), so that the tool still sees every
+ * access that must synchronise.
+ */
+__attribute__((no_sanitize("thread"))) static void copy_racing(void *dst, const void *src, size_t n)
+{
+#if defined(__SANITIZE_THREAD__)
+#define LIPC_PUB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LIPC_PUB_TSAN 1
+#endif
+#endif
+#ifdef LIPC_PUB_TSAN
+	const volatile unsigned char *s = src;
+	unsigned char *d = dst;
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+#else
+	memcpy(dst, src, n);
+#endif
+}
+
+/*
+ * The producer's copy into the ring: on a lossy ring, over bytes a lapped consumer may be reading
+ * at that moment (the other half of the same race, confined the same way).
+ */
+static void put_bytes(const struct lipc_ring *r, void *dst, const void *src, size_t n)
+{
+	if (lossy(r))
+		copy_racing(dst, src, n);
+	else
+		memcpy(dst, src, n);
+}
+
 static int push(struct lipc_ring *r, const void *data, size_t len, int timeout_ms)
 {
 	unsigned char *p = reserve(r, len, timeout_ms);
@@ -521,7 +561,7 @@ static int push(struct lipc_ring *r, const void *data, size_t len, int timeout_m
 	if (!p)
 		return -1;
 	if (len)
-		memcpy(p, data, len);
+		put_bytes(r, p, data, len);
 	return commit(r);
 }
 
@@ -551,7 +591,7 @@ static int push_many(struct lipc_ring *r, const struct iovec *recs, size_t n, in
 			break;
 		p = start_record(r, need, (uint32_t)len);
 		if (len)
-			memcpy(p, recs[i].iov_base, len);
+			put_bytes(r, p, recs[i].iov_base, len);
 		seal(r, need, (uint32_t)len);
 	}
 	publish(r);
@@ -1201,33 +1241,6 @@ static int release(struct lipc_ring *r)
 		return -1;
 	}
 	return release_held(r);
-}
-
-/*
- * The seqlock rule: a lossy consumer copies bytes the producer may be overwriting at the same
- * moment, and decides afterwards (overrun()) whether the copy counts. The race is by design; it
- * is confined to this function, which ThreadSanitizer does not instrument (and which avoids
- * memcpy() under it, whose interceptor would report it), so that the tool still sees every
- * access that must synchronise.
- */
-__attribute__((no_sanitize("thread"))) static void copy_racing(void *dst, const void *src, size_t n)
-{
-#if defined(__SANITIZE_THREAD__)
-#define LIPC_PUB_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LIPC_PUB_TSAN 1
-#endif
-#endif
-#ifdef LIPC_PUB_TSAN
-	const volatile unsigned char *s = src;
-	unsigned char *d = dst;
-
-	for (size_t i = 0; i < n; i++)
-		d[i] = s[i];
-#else
-	memcpy(dst, src, n);
-#endif
 }
 
 static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
