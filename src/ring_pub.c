@@ -715,8 +715,10 @@ static int attach_consumer(struct lipc_ring *r)
 		uint64_t h = atomic_load_explicit(&sh->head, memory_order_acquire);
 		uint64_t before = atomic_load_explicit(&sh->head_count, memory_order_acquire);
 
-		if (h % REC_HDR)
+		if (h % REC_HDR) {
+			atomic_store_explicit(&s->active, 0, memory_order_seq_cst);
 			return lipc__fail_why(EPROTO, "the publish ring's head is corrupt");
+		}
 		head = h;
 		if (before == after) {
 			r->pub_known = true;
