@@ -182,6 +182,9 @@ struct lipc_ring {
 	uint32_t pub_attached;	/* producer: the consumers' attach counter, as last read */
 	uint32_t pub_active;	/* consumer: our slot's active word */
 	bool pub_known;		/* consumer: pub_count is known (see Attaching) */
+	bool pub_lapped;	/* lossy consumer: jumped to a record not yet counted */
+	uint64_t pub_lost_from; /* ... the number it jumped from */
+	uint64_t pub_lost_pos;	/* ... and its position */
 };
 
 /*
