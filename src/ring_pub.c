@@ -624,7 +624,8 @@ static int recover(struct lipc_ring *r)
 	uint64_t count, pos, size, idx, lap;
 	uint32_t len;
 
-	if (head % REC_HDR || tail % REC_HDR || head - tail > r->cap)
+	/* 2^62 bytes would take a century at 1 GB/s: nearer 2^64, room sums would wrap. */
+	if (head % REC_HDR || tail % REC_HDR || head - tail > r->cap || head >= 1ull << 62)
 		return lipc__fail_why(EPROTO, "the publish ring's positions are corrupt");
 	if (tail == head || before == after) {
 		count = after;
