@@ -64,7 +64,13 @@ struct ring_shared {
 	char pad0[LINE - 40];
 
 	_Atomic uint64_t head;
-	char pad1[LINE - 8];
+	/*
+	 * A publish ring (ring_pub.c): how many records head counts, stored just before head and
+	 * again just after it, so that a reader who finds both equal around its read of head has
+	 * the pair (a consumer that attaches learns the number of the record at head).
+	 */
+	_Atomic uint64_t head_count, head_count_after;
+	char pad1[LINE - 24];
 	_Atomic uint64_t tail;
 	char pad2[LINE - 8];
 	_Atomic uint32_t consumer_sleeping;
@@ -74,7 +80,8 @@ struct ring_shared {
 	_Atomic uint32_t consumer_bell;	 /* armed: ring the doorbell (see The doorbell) */
 	uint32_t pad_bell;
 	_Atomic uint64_t bell_token; /* the name of the consumer's doorbell socket */
-	char pad3[LINE - 32];
+	_Atomic uint64_t sleepers;   /* publish: a bit per consumer slot asleep on head */
+	char pad3[LINE - 40];
 	_Atomic uint32_t producer_sleeping;
 	_Atomic int32_t producer_cpu;
 	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
@@ -161,9 +168,23 @@ struct lipc_ring {
 	enum lipc_ring_mode mode;
 	unsigned slot; /* our slot: a multi ring's producer, a publish ring's consumer */
 	uint64_t lost; /* a lossy consumer: records lost since it attached */
-		       /* ring_multi.c's own: */
+	/* ring_multi.c's own: */
+	uint64_t multi_last;   /* consumer: the offset of the last record held, in the data */
+	uint32_t multi_deaths; /* consumer: the producers' deaths counted at the last end */
+	uint32_t multi_woke;   /* consumer: the producers' sleeps when it last woke them */
 
 	/* ring_pub.c's own: */
+	uint64_t pub_count;	/* the number of the record at pos (consumer: when pub_known) */
+	uint64_t pub_limit;	/* producer: the room it may fill, up to this position */
+	uint64_t pub_published; /* producer: head, as last stored */
+	uint64_t pub_tail;	/* producer: its oldest record still whole */
+	uint64_t pub_tail_n;	/* producer: that record's number */
+	uint32_t pub_attached;	/* producer: the consumers' attach counter, as last read */
+	uint32_t pub_active;	/* consumer: our slot's active word */
+	bool pub_known;		/* consumer: pub_count is known (see Attaching) */
+	bool pub_lapped;	/* lossy consumer: jumped to a record not yet counted */
+	uint64_t pub_lost_from; /* ... the number it jumped from */
+	uint64_t pub_lost_pos;	/* ... and its position */
 };
 
 /*
