@@ -171,6 +171,7 @@ struct lipc_ring {
 	/* ring_multi.c's own: */
 	uint64_t multi_last;   /* consumer: the offset of the last record held, in the data */
 	uint32_t multi_deaths; /* consumer: the producers' deaths counted at the last end */
+	uint32_t multi_woke;   /* consumer: the producers' sleeps when it last woke them */
 
 	/* ring_pub.c's own: */
 	uint64_t pub_count;	/* the number of the record at pos (consumer: when pub_known) */
@@ -181,6 +182,9 @@ struct lipc_ring {
 	uint32_t pub_attached;	/* producer: the consumers' attach counter, as last read */
 	uint32_t pub_active;	/* consumer: our slot's active word */
 	bool pub_known;		/* consumer: pub_count is known (see Attaching) */
+	bool pub_lapped;	/* lossy consumer: jumped to a record not yet counted */
+	uint64_t pub_lost_from; /* ... the number it jumped from */
+	uint64_t pub_lost_pos;	/* ... and its position */
 };
 
 /*

@@ -9,15 +9,16 @@
  * to-point ring, the bytes the consumer released. A producer reads head (c), lays its record
  * out from there exactly as the point-to-point producer does (a record that would cross the end
  * goes to the next lap's start, behind a WRAP marker at c), checks for room (end - tail <=
- * capacity), writes its intent into its slot (intent_end, then intent = c with release order)
- * and moves head from c to end with one compare-and-swap; when another producer moved it first,
- * it reads head again. Then it stores claimed = c, writes the lengths and the bytes, and commits:
- * the record's seq (position + 1, release), then its marker's seq, exactly as src/ring.c's
- * commit, so the consumer's readiness test (seq == position + 1) is the same. Claims are
- * contiguous, so the consumer takes records in claim order from its cursor; one producer's
- * records are claimed in its program order, so they stay in that order. lipc_ring_push_many()
- * claims the space of as many records of the batch as fit with ONE compare-and-swap, and
- * commits them one by one (the consumer may take each as soon as it is there).
+ * capacity), writes its intent into its slot (intent = c, then intent_end: see claim() for why
+ * in this order) and moves head from c to end with one compare-and-swap, whose release
+ * publishes the intent; when another producer moved head first, it reads head again. Then it stores
+ * claimed = c, writes the lengths and the bytes, and commits: the record's seq (position + 1,
+ * release), then its marker's seq, exactly as src/ring.c's commit, so the consumer's readiness test
+ * (seq == position + 1) is the same. Claims are contiguous, so the consumer takes records in claim
+ * order from its cursor; one producer's records are claimed in its program order, so they stay in
+ * that order. lipc_ring_push_many() claims the space of as many records of the batch as fit with
+ * ONE compare-and-swap, and commits them one by one (the consumer may take each as soon as it is
+ * there).
  *
  * The dead claimer. A record at the consumer's cursor that is not ready while head is past it
  * was claimed and not committed. Each producer holds the lock byte SLOT_LOCK(i) of its slot for
@@ -47,18 +48,21 @@
  *
  * Waiting and waking. The consumer waits as the point-to-point consumer does, but on the futex
  * word of the seq at its cursor (its low 32 bits), which is what changes when the record there
- * is committed: it raises consumer_sleeping, runs the sleeper's barrier
- * (lipc__ring_sleeper_barrier()), looks once more, and sleeps; a producer stores the seq, runs
- * the waker's barrier and wakes that word when the flag is up (Dekker's pattern, as in
- * ring.c's Waking). A producer that closes wakes the word at head, where a consumer that has
- * read everything sleeps. Producers wait for room on the futex word of tail: each counts itself
- * in producer_sleeping (the producer line holds a count here, not a flag), runs the sleeper's
- * barrier and looks at tail once more; the consumer's release stores tail, runs the waker's
- * barrier and wakes them all when the count is not 0. A producer killed while it sleeps leaves
- * its count, which costs the consumer a futex call per release: the slot's "sleeping" flag lets
- * whoever finds it dead take its count back. Light and heavy barriers, the sleeps in short
- * slices when the barrier is missing, and the check intervals (10 ms backing off to 250 ms)
- * are ring.c's.
+ * is committed: it notes its cursor (consumer_at), raises consumer_sleeping, runs the sleeper's
+ * barrier (lipc__ring_sleeper_barrier()), looks once more, and sleeps; a producer stores the
+ * seq, runs the waker's barrier and, when the flag is up and consumer_at is its record, wakes
+ * that word (Dekker's pattern, as in ring.c's Waking). Only that producer: the others' commits
+ * while the consumer wakes up would each cost a futex call for nothing. A producer that closes
+ * wakes the consumer wherever it sleeps (it then looks for the end). Producers wait for room on
+ * the futex word of tail: each counts itself in producer_sleeping (the producer line holds a
+ * count here, not a flag) and in sleeps, runs the sleeper's barrier and looks at tail once
+ * more; the consumer's release stores tail, runs the waker's barrier and, when the count is not
+ * 0, wakes them all, once for the sleeps counted so far. A producer killed while it sleeps
+ * leaves its count: the slot's "sleeping" flag lets whoever finds it dead take it back. Light
+ * and heavy barriers, the sleeps in short slices when the barrier is missing, and the check
+ * intervals (10 ms backing off to 250 ms) are ring.c's; a stale seq whose low word is the one
+ * the commit will store (a lap 2^32 bytes ago) would hide the change from the futex, so the
+ * consumer then sleeps in short slices too.
  *
  * The end. Each slot's state word holds the generation its producer took (producer_gen counts
  * attaches) and whether it is attached, closed cleanly, or reaped (found dead, by the consumer
@@ -117,11 +121,16 @@ struct multi_slot {
 
 _Static_assert(sizeof(struct multi_slot) == LINE, "a slot is one LINE");
 
-/* The counts of ends, on a line of their own in the header page (after struct ring_shared). */
+/*
+ * The counts of ends, and where the consumer sleeps, on a line of their own in the header page
+ * (after struct ring_shared): written rarely, read by producers only while the consumer sleeps.
+ */
 #define MULTI_AT 2048
 struct multi_shared {
-	_Atomic uint32_t closes; /* producers that detached cleanly */
-	_Atomic uint32_t deaths; /* producers found dead */
+	_Atomic uint32_t closes;      /* producers that detached cleanly */
+	_Atomic uint32_t deaths;      /* producers found dead */
+	_Atomic uint64_t consumer_at; /* the position whose seq the consumer sleeps on */
+	_Atomic uint32_t sleeps;      /* how many times producers went to sleep for room */
 };
 
 _Static_assert(sizeof(struct ring_shared) <= MULTI_AT &&
@@ -329,18 +338,27 @@ static int attach(struct lipc_ring *r, bool created)
 	return r->role == LIPC_SEND ? producer_attach(r) : consumer_attach(r);
 }
 
-/* The consumer sleeps on the word at pos: wake it if it sleeps (after the waker's barrier). */
-static void wake_consumer(struct lipc_ring *r, uint64_t pos)
+/*
+ * After publishing the record at pos: wake the consumer if it sleeps on that record (after the
+ * waker's barrier, see Waiting and waking). Only the producer of the record it waits for wakes
+ * it: the others' commits, while it wakes up, would each cost a futex call for nothing (a
+ * storm that halved a single producer's rate). Acquire: pairs with the consumer's store of its
+ * flag, which follows its store of consumer_at. any: a closing producer wakes it wherever it
+ * sleeps.
+ */
+static void wake_consumer(struct lipc_ring *r, uint64_t pos, bool any)
 {
 	lipc__ring_waker_barrier();
-	if (atomic_load_explicit(&r->sh->consumer_sleeping, memory_order_relaxed))
-		futex_wake(&rec_at(r, pos)->seq);
+	if (atomic_load_explicit(&r->sh->consumer_sleeping, memory_order_acquire)) {
+		uint64_t at = atomic_load_explicit(&counts(r)->consumer_at, memory_order_relaxed);
+
+		if (at == pos || any)
+			futex_wake(&rec_at(r, at)->seq);
+	}
 }
 
 static void detach(struct lipc_ring *r)
 {
-	struct ring_shared *sh = r->sh;
-
 	if (r->role == LIPC_SEND) {
 		struct multi_slot *s = slot(r, r->slot);
 		uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
@@ -353,8 +371,8 @@ static void detach(struct lipc_ring *r)
 			    &s->state, &st, (st & ~(uint64_t)3) | SLOT_CLOSED, memory_order_acq_rel,
 			    memory_order_relaxed))
 			atomic_fetch_add_explicit(&counts(r)->closes, 1, memory_order_seq_cst);
-		/* A consumer that read everything sleeps at head: it sees the end there. */
-		wake_consumer(r, atomic_load_explicit(&sh->head, memory_order_acquire));
+		/* A sleeping consumer, woken, looks for the end (or steps over our claim). */
+		wake_consumer(r, 0, true);
 	}
 	/* The consumer's lock goes with its descriptor; what it held comes again to the next. */
 }
@@ -450,6 +468,7 @@ static int wait_room(struct lipc_ring *r, struct lipc__deadline *d, bool *starte
 		 */
 		atomic_fetch_add_explicit(&sh->producer_sleeping, 1, memory_order_seq_cst);
 		atomic_store_explicit(&s->sleeping, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&counts(r)->sleeps, 1, memory_order_seq_cst);
 		brief = !lipc__ring_sleeper_barrier() &&
 			atomic_load_explicit(&sh->consumer_light, memory_order_relaxed);
 		moved = atomic_load_explicit(&sh->tail, memory_order_seq_cst) != seen;
@@ -605,7 +624,7 @@ static void publish(struct lipc_ring *r, uint64_t c, uint64_t at)
 	atomic_store_explicit(&rec_at(r, at)->seq, at + 1, memory_order_release);
 	if (at != c)
 		atomic_store_explicit(&rec_at(r, c)->seq, c + 1, memory_order_release);
-	wake_consumer(r, c);
+	wake_consumer(r, c, false);
 }
 
 static int commit(struct lipc_ring *r)
@@ -689,7 +708,13 @@ static uint64_t cursor(const struct lipc_ring *r)
 	return r->pos + r->held;
 }
 
-/* Consumer: store tail for the producers, and wake those that sleep for room. */
+/*
+ * Consumer: store tail for the producers, and wake those that sleep for room: all of them, since
+ * any move of tail is what each waits for, and once only for the sleeps counted so far. Waking
+ * again at every release while they wake up (tens of microseconds) was a storm of futex calls
+ * that cost the consumer most of its time; a producer that goes to sleep later counts its sleep
+ * before its last look at tail, so the consumer sees it (Dekker's pattern again) or it sees tail.
+ */
 static void publish_tail(struct lipc_ring *r)
 {
 	struct ring_shared *sh = r->sh;
@@ -697,8 +722,14 @@ static void publish_tail(struct lipc_ring *r)
 	/* Release: pairs with a producer's acquire of tail; we are done with the bytes. */
 	atomic_store_explicit(&sh->tail, r->pos, memory_order_release);
 	lipc__ring_waker_barrier();
-	if (atomic_load_explicit(&sh->producer_sleeping, memory_order_relaxed))
-		lipc__futex_wake(futex_word(&sh->tail), INT_MAX);
+	if (atomic_load_explicit(&sh->producer_sleeping, memory_order_relaxed)) {
+		uint32_t sleeps = atomic_load_explicit(&counts(r)->sleeps, memory_order_relaxed);
+
+		if (sleeps != r->multi_woke) {
+			r->multi_woke = sleeps;
+			lipc__futex_wake(futex_word(&sh->tail), INT_MAX);
+		}
+	}
 }
 
 /* Consumer: the claim [cursor, e) delivers nothing: pass it (released at once unless held). */
@@ -850,10 +881,31 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 	int slept_ms = 0;
 
 	for (;;) {
-		int ret = look(r, test), left, chunk;
+		int ret, left, chunk;
 		uint64_t at, seen;
 		bool brief;
 
+		/*
+		 * Spin first, on the record's seq alone: head is the line the producers'
+		 * compare-and-swap takes, and a consumer that read it whenever it caught up made
+		 * nearly every claim fetch it back (a third of a lone producer's time).
+		 */
+		if (timeout_ms != 0 && (r->spin_only || !spun)) {
+			if (!started) {
+				lipc__deadline_start(&d, timeout_ms);
+				started = true;
+			}
+			spun = true;
+			if (spin(r, ready))
+				return 1;
+			/* A busy-poller steps over the dead, sees the end, its deadline. */
+			if (r->spin_only) {
+				if (lipc__remaining_ms(&d) == 0)
+					return lipc__timed_out(timeout_ms);
+				test = true;
+			}
+		}
+		ret = look(r, test);
 		test = false;
 		if (ret == 1) {
 			if (record_ready(r))
@@ -868,27 +920,13 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 			errno = EAGAIN;
 			return -1;
 		}
-		if (!started) {
-			lipc__deadline_start(&d, timeout_ms);
-			started = true;
-		}
-		if (r->spin_only || !spun) {
-			spun = true;
-			if (spin(r, ready))
-				return 1;
-			if (r->spin_only) {
-				/* A busy-poller still steps over the dead, sees the end, its
-				 * deadline. */
-				if (lipc__remaining_ms(&d) == 0)
-					return lipc__timed_out(timeout_ms);
-				test = true;
-			}
+		if (r->spin_only)
 			continue;
-		}
 		/*
 		 * Raise the flag, then look once more: a producer stores the seq, then reads the
 		 * flag (wake_consumer()). Dekker's pattern, ring.c's Waking.
 		 */
+		atomic_store_explicit(&counts(r)->consumer_at, cursor(r), memory_order_relaxed);
 		atomic_store_explicit(&sh->consumer_sleeping, 1, memory_order_seq_cst);
 		brief = !lipc__ring_sleeper_barrier() &&
 			atomic_load_explicit(&sh->producer_light, memory_order_relaxed);

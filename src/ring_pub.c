@@ -238,13 +238,13 @@ static int find_room(struct lipc_ring *r, int *slowest, uint64_t *cur, uint32_t 
 		struct pub_slot *s = slot(r, i);
 		/* Acquire: pairs with the consumer's seq_cst store of it, after its cursor. */
 		uint32_t a = atomic_load_explicit(&s->active, memory_order_acquire);
-		uint64_t c;
+		uint64_t c, raw;
 
 		if (!(a & 1))
 			continue;
 		/* Acquire: pairs with the consumer's release of its cursor (done with the bytes).
 		 */
-		c = atomic_load_explicit(&s->cursor, memory_order_acquire);
+		c = raw = atomic_load_explicit(&s->cursor, memory_order_acquire);
 		/*
 		 * Out of range: a consumer between the two stores of its cursor as it attaches,
 		 * which we outran meanwhile, or a hostile slot. No room until it moves (or its
@@ -255,7 +255,7 @@ static int find_room(struct lipc_ring *r, int *slowest, uint64_t *cur, uint32_t 
 		if ((int64_t)(c - min) < 0) {
 			min = c;
 			*slowest = (int)i;
-			*cur = c;
+			*cur = raw; /* what wait_slot() sees move */
 			*act = a;
 		}
 	}
@@ -514,6 +514,46 @@ static int commit(struct lipc_ring *r)
 	return truncated(r) ? -1 : 0;
 }
 
+/*
+ * The seqlock rule: a lossy consumer copies bytes the producer may be overwriting at the same
+ * moment, and decides afterwards (overrun()) whether the copy counts. The race is by design; it
+ * is confined to this function (the producer's copies on a lossy ring go through it too), which
+ * ThreadSanitizer does not instrument (and which avoids
+ * memcpy() under it, whose interceptor would report it), so that the tool still sees every
+ * access that must synchronise.
+ */
+__attribute__((no_sanitize("thread"))) static void copy_racing(void *dst, const void *src, size_t n)
+{
+#if defined(__SANITIZE_THREAD__)
+#define LIPC_PUB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LIPC_PUB_TSAN 1
+#endif
+#endif
+#ifdef LIPC_PUB_TSAN
+	const volatile unsigned char *s = src;
+	unsigned char *d = dst;
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+#else
+	memcpy(dst, src, n);
+#endif
+}
+
+/*
+ * The producer's copy into the ring: on a lossy ring, over bytes a lapped consumer may be reading
+ * at that moment (the other half of the same race, confined the same way).
+ */
+static void put_bytes(const struct lipc_ring *r, void *dst, const void *src, size_t n)
+{
+	if (lossy(r))
+		copy_racing(dst, src, n);
+	else
+		memcpy(dst, src, n);
+}
+
 static int push(struct lipc_ring *r, const void *data, size_t len, int timeout_ms)
 {
 	unsigned char *p = reserve(r, len, timeout_ms);
@@ -521,7 +561,7 @@ static int push(struct lipc_ring *r, const void *data, size_t len, int timeout_m
 	if (!p)
 		return -1;
 	if (len)
-		memcpy(p, data, len);
+		put_bytes(r, p, data, len);
 	return commit(r);
 }
 
@@ -551,7 +591,7 @@ static int push_many(struct lipc_ring *r, const struct iovec *recs, size_t n, in
 			break;
 		p = start_record(r, need, (uint32_t)len);
 		if (len)
-			memcpy(p, recs[i].iov_base, len);
+			put_bytes(r, p, recs[i].iov_base, len);
 		seal(r, need, (uint32_t)len);
 	}
 	publish(r);
@@ -675,8 +715,10 @@ static int attach_consumer(struct lipc_ring *r)
 		uint64_t h = atomic_load_explicit(&sh->head, memory_order_acquire);
 		uint64_t before = atomic_load_explicit(&sh->head_count, memory_order_acquire);
 
-		if (h % REC_HDR)
+		if (h % REC_HDR) {
+			atomic_store_explicit(&s->active, 0, memory_order_seq_cst);
 			return lipc__fail_why(EPROTO, "the publish ring's head is corrupt");
+		}
 		head = h;
 		if (before == after) {
 			r->pub_known = true;
@@ -749,11 +791,42 @@ static bool overrun(const struct lipc_ring *r, uint64_t at)
 }
 
 /*
+ * Lossy: we land at position t, whose record is number m: count what we lost since the number
+ * we knew (at our cursor, or where an earlier jump left us before it could count), which no
+ * producer makes more than the records that fit between the two positions. Returns -1 with
+ * ENOBUFS (the next receive returns the record there), or with EBADMSG for numbers that do not
+ * follow. One that never knew its number (see Attaching) counts nothing, and says ENOBUFS all
+ * the same: records were skipped.
+ */
+static int landed(struct lipc_ring *r, uint64_t t, uint64_t m)
+{
+	bool counted = r->pub_known || r->pub_lapped;
+	uint64_t from = r->pub_known ? r->pub_count : r->pub_lost_from;
+	uint64_t from_pos = r->pub_known ? r->pos : r->pub_lost_pos;
+
+	if (counted && (m <= from || m - from > (t - from_pos) / REC_HDR))
+		return lipc__ring_corrupt(r, EBADMSG);
+	if (counted)
+		r->lost += m - from;
+	r->pub_count = m;
+	r->pub_known = true;
+	r->pub_lapped = false;
+	r->pos = t;
+	r->held = 0;
+	r->held_n = 0;
+	/* Release: for lipc_ring_lag(); a lossy producer reads no cursor. */
+	atomic_store_explicit(&slot(r, r->slot)->cursor, t, memory_order_release);
+	errno = ENOBUFS;
+	return -1;
+}
+
+/*
  * Lossy, overrun: jump to the producer's tail, the oldest record still whole, and count what we
- * lost by its number. Records held are given up (counted in the jump). Returns -1 with ENOBUFS
- * when we jumped (the next receive returns the record there), 0 when tail has not passed us
- * after all (the caller decides), 1 when tail's record is not counted in head yet (wait for
- * head), or -1 with EBADMSG or EPROTO for values no producer writes.
+ * lost by its number (landed()). Records held are given up (counted there). Returns -1 with
+ * errno (ENOBUFS when we jumped: the next receive returns the record there), 0 when tail has
+ * not passed us after all (the caller decides), 1 when we moved to tail but its record is not
+ * counted in head yet: its number is learnt, and the loss counted, once head passes it (wait
+ * for head, see learn()).
  */
 static int jump(struct lipc_ring *r)
 {
@@ -772,25 +845,22 @@ static int jump(struct lipc_ring *r)
 			return lipc__ring_corrupt(r, EPROTO);
 		if ((int64_t)(t - r->pos) <= 0)
 			return 0;
-		if (h - t - 1 >= r->cap)
+		if (h - t - 1 >= r->cap) {
+			if (r->pub_known) {
+				r->pub_lapped = true;
+				r->pub_lost_from = r->pub_count;
+				r->pub_lost_pos = r->pos;
+			}
+			r->pub_known = false;
+			r->pos = t;
+			atomic_store_explicit(&slot(r, r->slot)->cursor, t, memory_order_release);
 			return 1;
+		}
 		/* Acquire: pairs with the seq's release; then tail again (the seqlock's reader). */
 		m = atomic_load_explicit(&rec_at(r, t)->seq, memory_order_acquire) - 1;
 		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&sh->tail, memory_order_relaxed) == t) {
-			if (r->pub_known &&
-			    (m <= r->pub_count || m - r->pub_count > (t - r->pos) / REC_HDR))
-				return lipc__ring_corrupt(r, EBADMSG);
-			if (r->pub_known)
-				r->lost += m - r->pub_count;
-			r->pub_count = m;
-			r->pub_known = true;
-			r->pos = t;
-			/* Release: for lipc_ring_lag(); a lossy producer reads no cursor. */
-			atomic_store_explicit(&slot(r, r->slot)->cursor, t, memory_order_release);
-			errno = ENOBUFS;
-			return -1;
-		}
+		if (atomic_load_explicit(&sh->tail, memory_order_relaxed) == t)
+			return landed(r, t, m);
 	}
 	errno = EAGAIN; /* tail kept moving under us: the next receive looks again */
 	return -1;
@@ -817,10 +887,13 @@ static int learn(struct lipc_ring *r, uint64_t head)
 	/* Acquire: pairs with the seq's release (head passed it: it is published). */
 	s = atomic_load_explicit(&rec_at(r, at)->seq, memory_order_acquire);
 	if (lossy(r) && overrun(r, at))
-		return 0; /* the next look jumps */
+		return 1; /* overrun as we looked: the next look jumps */
 	if (!is_record(r, at, s - 1))
 		return lipc__ring_corrupt(r, EBADMSG);
-	r->pub_count = s - 1 - r->held_n;
+	/* A jump that landed before its record was counted counts its loss now. */
+	if (r->pub_lapped)
+		return landed(r, at, s - 1);
+	r->pub_count = s - 1;
 	r->pub_known = true;
 	return 1;
 }
@@ -849,7 +922,7 @@ static int not_ready(struct lipc_ring *r, uint64_t *seen)
 		ret = jump(r);
 		if (ret == 0 && head_past(r, head, at))
 			return lipc__ring_corrupt(r, EBADMSG); /* published, whole, and not it */
-		return ret;
+		return ret < 0 ? -1 : 0; /* or wait for head: tail's record is not counted yet */
 	}
 	/* Published (head passed it) and not the record we expect: corrupt. */
 	if (head_past(r, head, at))
@@ -1170,33 +1243,6 @@ static int release(struct lipc_ring *r)
 		return -1;
 	}
 	return release_held(r);
-}
-
-/*
- * The seqlock rule: a lossy consumer copies bytes the producer may be overwriting at the same
- * moment, and decides afterwards (overrun()) whether the copy counts. The race is by design; it
- * is confined to this function, which ThreadSanitizer does not instrument (and which avoids
- * memcpy() under it, whose interceptor would report it), so that the tool still sees every
- * access that must synchronise.
- */
-__attribute__((no_sanitize("thread"))) static void copy_racing(void *dst, const void *src, size_t n)
-{
-#if defined(__SANITIZE_THREAD__)
-#define LIPC_PUB_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LIPC_PUB_TSAN 1
-#endif
-#endif
-#ifdef LIPC_PUB_TSAN
-	const volatile unsigned char *s = src;
-	unsigned char *d = dst;
-
-	for (size_t i = 0; i < n; i++)
-		d[i] = s[i];
-#else
-	memcpy(dst, src, n);
-#endif
 }
 
 static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)

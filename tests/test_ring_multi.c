@@ -406,6 +406,58 @@ static void push_rec_other(uint64_t seq)
 }
 
 /*
+ * A producer killed inside a batch (one claim for all its records) after it committed the first
+ * two: made by hand, the last three records' seqs erased after the batch went in. The consumer
+ * takes the two, then steps over the rest of the claim (its owner is known: claimed == intent)
+ * to the record another producer committed after it.
+ */
+static void died_inside_a_batch(void)
+{
+	struct lipc_ring *c, *p;
+	unsigned char *m, recs[5][100];
+	uint64_t at, zero = 0;
+	int fd, fds[2];
+	pid_t pid;
+
+	ring();
+	c = open_multi(LIPC_RECV, 4096);
+	m = map_ring(4096, &fd);
+	p = open_as(LIPC_SEND, 0, 0);
+	CHECK_SYS(pipe2(fds, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_ring *q = open_as(LIPC_SEND, 0, 0);
+		struct iovec iov[5];
+
+		at = get64(m, HEAD_AT);
+		for (int i = 0; i < 5; i++) {
+			make(recs[i], 5, (uint64_t)i, sizeof(recs[i]));
+			iov[i] = (struct iovec){ .iov_base = recs[i], .iov_len = sizeof(recs[i]) };
+		}
+		CHECK_EQ(lipc_ring_push_many(q, iov, 5, 0), 5);
+		CHECK_EQ(get64(m, HEAD_AT), at + 5 * 128); /* one claim */
+		CHECK_EQ(write(fds[1], &at, sizeof(at)), (ssize_t)sizeof(at));
+		raise(SIGKILL);
+	}
+	CHECK_EQ(read(fds[0], &at, sizeof(at)), (ssize_t)sizeof(at));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	for (uint64_t i = 2; i < 5; i++)
+		put64(m, DATA_AT + (at + i * 128) % 4096 + 8, zero);
+	push_rec(p, 1, 0, 50);
+	pop_rec(c, 5, 0, 0);
+	pop_rec(c, 5, 1, 0);
+	pop_rec(c, 1, 0, 10000);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_ERR(lipc_ring_pop(c, recs[0], sizeof(recs[0]), &(size_t){ 0 }, 0), ECONNRESET);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(m, DATA_AT + 4096);
+	close(fd);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
  * The rare case: producers died at the same position, one the claimer between its
  * compare-and-swap and its note of it, the others having lost the race to it. Made by hand:
  * the claimer's note erased, two losers' intents written into dead slots, one whose end lies
@@ -766,6 +818,54 @@ static void sleepers_are_woken(void)
 	CHECK_EQ(check_wait(pid[1]), 0);
 	close(ready[0]);
 	close(ready[1]);
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
+ * A consumer that sleeps (never spinning, never waking on its own: lipc__ring_tune()) is woken
+ * by the commit of the record it waits for, also when another producer's later record was
+ * committed first, and by the last producer's close: a wake-up forgotten hangs the test.
+ */
+static void consumer_woken(void)
+{
+	struct lipc_ring *c;
+	unsigned char buf[64];
+	size_t len;
+	pid_t pid, parent = getpid();
+
+	ring();
+	c = open_multi(LIPC_RECV, 4096);
+	lipc__ring_tune(c, 0, INT_MAX);
+	pid = check_fork();
+	if (pid == 0) {
+		struct lipc_ring *p = open_as(LIPC_SEND, 0, 0), *q = open_as(LIPC_SEND, 0, 0);
+		unsigned char *rec;
+
+		/* The consumer sleeps on an empty ring: a commit. */
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		push_rec(p, 1, 0, 40);
+		/* It sleeps on p's claim: q's record after it wakes nobody, p's commit does. */
+		rec = lipc_ring_reserve(p, 40, 0);
+		CHECK(rec != NULL);
+		make(rec, 1, 1, 40);
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		push_rec(q, 2, 0, 40);
+		CHECK_SYS(lipc_ring_commit(p));
+		/* It sleeps at head: the last close. */
+		CHECK_SYS(lipc_ring_close(q));
+		while (!check_asleep_in(parent, SYS_futex, NULL))
+			sched_yield();
+		CHECK_SYS(lipc_ring_close(p));
+		_exit(0);
+	}
+	pop_rec(c, 1, 0, -1);
+	pop_rec(c, 1, 1, -1);
+	pop_rec(c, 2, 0, -1);
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, -1), 0);
+	CHECK_EQ(check_wait(pid), 0);
 	CHECK_SYS(lipc_ring_close(c));
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
@@ -1188,6 +1288,7 @@ static void killed_anywhere(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
-CHECK_MAIN(TEST_T(four_producers, 240), TEST(claimed_not_committed),
+CHECK_MAIN(TEST_T(four_producers, 240), TEST(claimed_not_committed), TEST(died_inside_a_batch),
 	   TEST(losers_at_the_same_position), TEST(limits_and_bad_input), TEST(end_of_stream),
-	   TEST(sleepers_are_woken), TEST_T(killed_anywhere, 200), TEST(corrupt_shared_memory))
+	   TEST(sleepers_are_woken), TEST(consumer_woken), TEST_T(killed_anywhere, 200),
+	   TEST(corrupt_shared_memory))

@@ -828,8 +828,10 @@ static void corruption_is_an_error(void)
 					if (i % 3 == 2) {
 						for (int k = 0; k < ret; k++)
 							CHECK(v[k].iov_len < cap / 2);
+						/* The error a batch ended on is the next call's. */
 						if (lipc_ring_release(r) < 0)
-							CHECK(errno == ENOBUFS || errno == EPROTO);
+							CHECK(errno == ENOBUFS || errno == EPROTO ||
+							      errno == EBADMSG);
 					} else {
 						CHECK(len < cap / 2);
 					}

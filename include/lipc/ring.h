@@ -74,7 +74,9 @@ struct lipc_ring;
  *                           space with one atomic operation on the shared head, writes it and
  *                           commits it; the consumer takes committed records in the order
  *                           their space was claimed, so one producer's records stay in its
- *                           order, and a record is never torn or mixed with another;
+ *                           order, and a record is never torn or mixed with another; its
+ *                           end of the stream (0) comes once every producer that came has
+ *                           gone and everything is read, ECONNRESET if one of them died;
  *   LIPC_RING_PUBLISH       one producer, many consumers (publish/subscribe), lossless: every
  *                           consumer sees every record from the moment it attaches (it starts
  *                           at the head), and the producer waits for the slowest live one;
@@ -89,6 +91,11 @@ struct lipc_ring;
  * over once its lock is gone, and a dead consumer no longer holds a lossless producer back. A
  * ring that exists keeps its mode: opening it without a mode flag joins it in its mode, and a
  * mode flag that names another is EPROTO (lipc_addr_strerror() names the ring's mode).
+ *
+ * A publish ring's producer never gets EPIPE (consumers come and go; with none attached its
+ * records go to nobody), and its consumers have no doorbell yet: lipc_ring_fd() is ENOTSUP. A
+ * lossy consumer's receive that fails with ENOBUFS gives up the records it held (its
+ * lipc_ring_release() is then EINVAL). A hostile consumer slot can stall a lossless producer.
  */
 #define LIPC_RING_MULTI	  LIPC_MODULE_FLAG(1)
 #define LIPC_RING_PUBLISH LIPC_MODULE_FLAG(2)
@@ -187,8 +194,10 @@ int lipc_ring_lag(const char *name, size_t *lag, size_t n);
  * the producer overwrote them before they were read. A receive that finds records lost fails
  * once with ENOBUFS, and the next one returns the oldest record still in the ring; a record held
  * in place (lipc_ring_peek()) that was overwritten while held is lost too, and its
- * lipc_ring_release() fails with ENOBUFS: what it read may be damaged. 0 for any other ring or
- * role.
+ * lipc_ring_release() fails with ENOBUFS: what it read may be damaged (after
+ * lipc_ring_peek_many(), every record of the batch counts as lost, since which of them were
+ * whole cannot be told). Every record published after the consumer attached is either delivered
+ * whole or counted here. 0 for any other ring or role.
  */
 uint64_t lipc_ring_lost(const struct lipc_ring *ring);
 
@@ -270,7 +279,8 @@ int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, in
  * network namespace cannot ring it (its records and its end are seen at the next receive
  * only), and one in another pid namespace cannot be watched (its death is seen so). The
  * descriptor belongs to the ring: never close or read it; it is valid until lipc_ring_close().
- * Returns it (the same one at every call), or -1 with errno (EBADF for a producer).
+ * Returns it (the same one at every call), or -1 with errno (EBADF for a producer; ENOTSUP for
+ * a multi-producer or publish ring, which has no doorbell yet: receive with a timeout instead).
  */
 int lipc_ring_fd(struct lipc_ring *ring);
 

@@ -19,6 +19,15 @@
  * whatever the header says. With flag 8 the doorbell's fields are scribbled over first (armed,
  * a token and a pid from the input), which may cost wake-ups, never a crash or a lie.
  *
+ * Inputs that start with "MULT" go to a multi-producer ring (LIPC_RING_MULTI, fuzz_multi()) of
+ * its own instead: its positions, its counts of producers, eight of its producer slots (intent,
+ * end, claimed, state...) and its records come from the input, then a consumer takes records
+ * with a timeout of 0 (its dead-claimer test and its end test run at each call: they decide
+ * what it steps over) and a producer pushes a few; the same promises hold.
+ *
+ * An input that starts with "pub" drives a publish ring instead (fuzz_publish(), below, says
+ * its layout).
+ *
  * Input: byte 0 flags (1: run a producer too, 2: head as given rather than tail plus a small
  * delta, 4: overwrite the static header, 8: scribble over the doorbell's fields, 0x30: producer
  * generation, 0x40: producer closed, 0x80: the batch calls), bytes 1-8 tail, 9-16 head (or its
@@ -56,6 +65,8 @@ static unsigned char *shared; /* our own view of the ring: header page, then the
 static unsigned char pristine[STATIC_BYTES];
 static volatile unsigned touched; /* where the bytes of each record go, so that they are read */
 
+static void multi_init(void);
+
 static void remove_ring(void)
 {
 	lipc_ring_unlink(name);
@@ -82,6 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_ASSERT(shared != MAP_FAILED);
 	close(fd);
 	memcpy(pristine, shared, STATIC_BYTES);
+	multi_init();
 	return 0;
 }
 
@@ -272,8 +284,363 @@ static void produce(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(lipc_ring_close(r) == 0);
 }
 
+/*
+ * The multi-producer ring (LIPC_RING_MULTI): its layout as far as fuzz_multi() writes it
+ * (src/ring_impl.h, src/ring_multi.c). Records start after the 64 producer slots.
+ */
+#define M_SLOTS_AT   4096
+#define M_SLOT_SIZE  128
+#define M_DATA_AT    (M_SLOTS_AT + 64 * M_SLOT_SIZE)
+#define M_COUNTS_AT  2048 /* clean closes, deaths */
+#define M_HEADER     128  /* the static header's line, kept as created */
+#define M_SLOT_BYTES 1024 /* the input writes slots 0 to 7 */
+
+static char multi_name[64];
+static unsigned char *multi; /* our own view: header page, slots, data */
+static unsigned char multi_pristine[M_HEADER];
+
+static void remove_multi(void)
+{
+	lipc_ring_unlink(multi_name);
+}
+
+static void multi_init(void)
+{
+	struct lipc_ring *r;
+	char path[96];
+	int fd;
+
+	snprintf(multi_name, sizeof(multi_name), "/lipc-fuzz-multi-%d", (int)getpid());
+	lipc_ring_unlink(multi_name);
+	r = lipc_ring_open(multi_name, LIPC_RECV, LIPC_CREATE | LIPC_RING_MULTI, CAPACITY, 0600);
+	FUZZ_ASSERT(r != NULL);
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+	atexit(remove_multi);
+	snprintf(path, sizeof(path), "/dev/shm%s", multi_name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	FUZZ_ASSERT(fd >= 0);
+	multi = mmap(NULL, M_DATA_AT + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	FUZZ_ASSERT(multi != MAP_FAILED);
+	close(fd);
+	memcpy(multi_pristine, multi, M_HEADER);
+}
+
+/* The consumer of the multi ring: records in place, one by one or in batches, none waited for. */
+static void multi_consume(unsigned seed, bool batches)
+{
+	struct lipc_ring *r = lipc_ring_open(multi_name, LIPC_RECV, 0, 0, 0);
+
+	if (!r) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return;
+	}
+	FUZZ_ASSERT(lipc_ring_fd(r) == -1 && errno == ENOTSUP);
+	for (int i = 0; i < 300; i++) {
+		struct iovec iov[8];
+		size_t n = 1 + (seed >> (i % 8 * 4) & 7);
+		int ret;
+
+		if (batches) {
+			ret = lipc_ring_peek_many(r, iov, n, 0);
+		} else {
+			const void *one;
+
+			ret = lipc_ring_peek(r, &one, &iov[0].iov_len, 0);
+			iov[0].iov_base = (void *)(uintptr_t)one;
+			n = 1;
+		}
+		if (ret <= 0) {
+			FUZZ_ASSERT(ret == 0 || errno == EAGAIN || errno == EPROTO ||
+				    errno == EBADMSG || errno == ECONNRESET);
+			/* An end or a death is told once; EAGAIN, EPROTO, EBADMSG stay. */
+			if (ret < 0 && errno != ECONNRESET)
+				break;
+			continue;
+		}
+		FUZZ_ASSERT((size_t)ret <= n);
+		for (int k = 0; k < ret; k++) {
+			FUZZ_ASSERT(iov[k].iov_len <= lipc_ring_max_record(r));
+			touch(iov[k].iov_base, iov[k].iov_len);
+		}
+		FUZZ_ASSERT(lipc_ring_release(r) == 0);
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+/* A producer of the multi ring: a few records, pushed one by one or as a batch, none waited for. */
+static void multi_produce(const uint8_t *data, size_t size, bool batches)
+{
+	struct lipc_ring *r = lipc_ring_open(multi_name, LIPC_SEND, 0, 0, 0);
+	static unsigned char rec[CAPACITY];
+	struct iovec iov[8];
+	size_t n = 0;
+
+	if (!r) {
+		/* A corrupt ring, or slots that a dead producer's claim seems to keep. */
+		FUZZ_ASSERT(errno == EPROTO || errno == EBUSY);
+		return;
+	}
+	memset(rec, 0x5a, sizeof(rec));
+	for (size_t i = 0; i < size && i < 8; i++)
+		iov[n++] = (struct iovec){ .iov_base = rec, .iov_len = (size_t)data[i] * 9 };
+	for (size_t done = 0; done < n;) {
+		int ret;
+
+		if (batches)
+			ret = lipc_ring_push_many(r, iov + done, n - done, 0);
+		else
+			ret = lipc_ring_push(r, rec, iov[done].iov_len, 0) < 0 ? -1 : 1;
+		if (ret < 0) {
+			FUZZ_ASSERT(errno == EAGAIN || errno == EMSGSIZE || errno == EPROTO ||
+				    errno == EPIPE);
+			if (errno != EMSGSIZE)
+				break;
+			ret = 1; /* skip the record too big */
+		}
+		done += (size_t)ret;
+	}
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+}
+
+/*
+ * An input for the multi ring ("MULT" stripped): byte 0 flags (1: run a producer too, 2: head as
+ * given rather than tail plus a small delta, 4: the batch calls, 8: a producer attached first,
+ * as a live claimer's slot), bytes 1-8 tail, 9-16 head (or its delta), 17-24 the counts of
+ * attaches, clean closes and deaths (bytes), 25.. slots 0 to 7 (M_SLOT_BYTES), then the data.
+ */
+static void fuzz_multi(const uint8_t *data, size_t size)
+{
+	struct lipc_ring *live = NULL;
+	uint64_t tail, head;
+	uint32_t count;
+	unsigned flags;
+
+	if (size < 25)
+		return;
+	flags = data[0];
+	tail = le64(data + 1);
+	head = flags & 2 ? le64(data + 9) : tail + (le64(data + 9) & 0x3ff0);
+	memcpy(multi, multi_pristine, M_HEADER);
+	memset(multi + M_HEADER, 0, M_DATA_AT + CAPACITY - M_HEADER);
+	memcpy(multi + HEAD_AT, &head, sizeof(head));
+	memcpy(multi + TAIL_AT, &tail, sizeof(tail));
+	count = data[17];
+	memcpy(multi + PRODUCER_GEN, &count, sizeof(count));
+	count = data[18];
+	memcpy(multi + M_COUNTS_AT, &count, sizeof(count));
+	count = data[19];
+	memcpy(multi + M_COUNTS_AT + 4, &count, sizeof(count));
+	if (size > 25) {
+		size_t n = size - 25;
+
+		memcpy(multi + M_SLOTS_AT, data + 25, n < M_SLOT_BYTES ? n : M_SLOT_BYTES);
+		if (n > M_SLOT_BYTES) {
+			n -= M_SLOT_BYTES;
+			memcpy(multi + M_DATA_AT, data + 25 + M_SLOT_BYTES,
+			       n < CAPACITY ? n : CAPACITY);
+		}
+	}
+	/* A live producer in the first slot the input left free: its lock says "alive". */
+	if (flags & 8) {
+		live = lipc_ring_open(multi_name, LIPC_SEND, 0, 0, 0);
+		FUZZ_ASSERT(live || errno == EPROTO || errno == EBUSY);
+	}
+	multi_consume((unsigned)le64(data + 9) ^ (unsigned)(le64(data + 1) >> 32), flags & 4);
+	if (flags & 1)
+		multi_produce(data + 20, size - 20, flags & 4);
+	if (live)
+		FUZZ_ASSERT(lipc_ring_close(live) == 0);
+}
+
+/*
+ * Publish rings (LIPC_RING_PUBLISH and LIPC_RING_LOSSY, one of each, made at the first such
+ * input): the fuzzer writes head, its two counts, tail, the producer's generation and "closed",
+ * the sleepers mask, consumer slots 1 and 2 (slot 0 is the attaching consumer's) and the records;
+ * then a consumer attaches and takes records (pop, peek, peek_many by turns) with a timeout of 0
+ * until the ring says it is empty, ended or corrupt, a producer attaches and pushes, and the
+ * consumer, still attached, reads again. Whatever the memory holds, every call returns a record
+ * inside the ring or an error it may give, never a wild access or an endless loop.
+ *
+ * Input after "pub": byte 0 flags (1: lossy, 2: run a producer, 4: batches, 0x30: producer
+ * generation, 0x40: producer closed), bytes 1-8 head, 9-16 tail, 17-24 head's count, 25-32 its
+ * second count (with flag 0x80: the first count again), 33-40 sleepers, 41-104 the first 32 bytes
+ * of slots 1 and 2, then the records.
+ */
+#define PUB_HEAD     128
+#define PUB_COUNT    136
+#define PUB_COUNT2   144
+#define PUB_SLEEPERS 416
+#define PUB_SLOTS    4096
+#define PUB_SLOT     128
+#define PUB_DATA     (4096 + 64 * 128)
+
+static char pub_names[2][64];
+static unsigned char *pub_shared[2];
+
+static void remove_pub_rings(void)
+{
+	lipc_ring_unlink(pub_names[0]);
+	lipc_ring_unlink(pub_names[1]);
+}
+
+static void pub_init(void)
+{
+	static const int modes[2] = { LIPC_RING_PUBLISH, LIPC_RING_LOSSY };
+
+	for (int i = 0; i < 2; i++) {
+		struct lipc_ring *r;
+		char path[96];
+		int fd;
+
+		snprintf(pub_names[i], sizeof(pub_names[i]), "/lipc-fuzz-pub%d-%d", i,
+			 (int)getpid());
+		lipc_ring_unlink(pub_names[i]);
+		r = lipc_ring_open(pub_names[i], LIPC_RECV, LIPC_CREATE | modes[i], CAPACITY, 0600);
+		FUZZ_ASSERT(r != NULL);
+		FUZZ_ASSERT(lipc_ring_close(r) == 0);
+		snprintf(path, sizeof(path), "/dev/shm%s", pub_names[i]);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		FUZZ_ASSERT(fd >= 0);
+		pub_shared[i] =
+			mmap(NULL, PUB_DATA + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		FUZZ_ASSERT(pub_shared[i] != MAP_FAILED);
+		close(fd);
+	}
+	atexit(remove_pub_rings);
+}
+
+static bool pub_error(int err)
+{
+	return err == EAGAIN || err == EPROTO || err == EBADMSG || err == ECONNRESET ||
+	       err == ENOBUFS;
+}
+
+/* Take records with a timeout of 0, by turns, until none comes: each inside the ring. */
+static void pub_consume(struct lipc_ring *r, unsigned seed)
+{
+	for (int i = 0; i < 300; i++) {
+		unsigned char buf[CAPACITY];
+		struct iovec iov[8];
+		const void *data;
+		size_t len;
+		int ret;
+
+		switch ((seed >> (i % 16 * 2)) & 3) {
+		case 0:
+			ret = lipc_ring_pop(r, buf, sizeof(buf), &len, 0);
+			FUZZ_ASSERT(ret != 1 || len <= lipc_ring_max_record(r));
+			break;
+		case 1:
+			ret = lipc_ring_peek(r, &data, &len, 0);
+			if (ret == 1) {
+				FUZZ_ASSERT(len <= lipc_ring_max_record(r));
+				touch(data, len);
+				if (lipc_ring_release(r) < 0)
+					FUZZ_ASSERT(pub_error(errno));
+			}
+			break;
+		default:
+			ret = lipc_ring_peek_many(r, iov, 1 + (size_t)(i % 8), 0);
+			for (int k = 0; k < ret; k++) {
+				FUZZ_ASSERT(iov[k].iov_len <= lipc_ring_max_record(r));
+				touch(iov[k].iov_base, iov[k].iov_len);
+			}
+			if (ret > 0 && lipc_ring_release(r) < 0)
+				FUZZ_ASSERT(pub_error(errno));
+			break;
+		}
+		if (ret < 0 && errno == ENOBUFS)
+			continue; /* lossy: lapped, and told; the next call goes on */
+		if (ret <= 0) {
+			FUZZ_ASSERT(ret == 0 || pub_error(errno));
+			break;
+		}
+	}
+}
+
+static void pub_produce(struct lipc_ring *r, const uint8_t *data, size_t size, bool batches)
+{
+	static unsigned char rec[CAPACITY];
+	struct iovec iov[16];
+	size_t n = 0;
+
+	memset(rec, 0x5a, sizeof(rec));
+	for (size_t i = 0; i < size && i < 16; i++)
+		iov[n++] = (struct iovec){ .iov_base = rec, .iov_len = (size_t)data[i] * 9 };
+	for (size_t done = 0; done < n;) {
+		int ret = batches ? lipc_ring_push_many(r, iov + done, n - done, 0)
+				  : lipc_ring_push(r, rec, iov[done].iov_len, 0) == 0;
+
+		if (ret <= 0) {
+			FUZZ_ASSERT(errno == EAGAIN || errno == EMSGSIZE || errno == EPROTO);
+			if (errno != EMSGSIZE)
+				break;
+			ret = 1; /* skip the record too big */
+		}
+		done += (size_t)ret;
+	}
+}
+
+static int fuzz_publish(const uint8_t *data, size_t size)
+{
+	unsigned char *m;
+	struct lipc_ring *c, *p;
+	unsigned flags;
+	uint32_t gen, shut;
+	uint64_t count;
+
+	if (size < 105)
+		return 0;
+	if (!pub_shared[0])
+		pub_init();
+	flags = data[0];
+	m = pub_shared[flags & 1];
+	gen = flags >> 4 & 3;
+	shut = flags >> 6 & 1;
+	memcpy(m + PUB_HEAD, data + 1, 8);
+	memcpy(m + TAIL_AT, data + 9, 8);
+	memcpy(m + PUB_COUNT, data + 17, 8);
+	memcpy(m + PUB_COUNT2, data + (flags & 0x80 ? 17 : 25), 8);
+	memcpy(m + PUB_SLEEPERS, data + 33, 8);
+	memcpy(m + PRODUCER_GEN, &gen, sizeof(gen));
+	memcpy(m + PRODUCER_SHUT, &shut, sizeof(shut));
+	memset(m + PUB_SLOTS, 0, 64 * PUB_SLOT);
+	memcpy(m + PUB_SLOTS + PUB_SLOT, data + 41, 32);
+	memcpy(m + PUB_SLOTS + 2 * PUB_SLOT, data + 73, 32);
+	memset(m + PUB_DATA, 0, CAPACITY);
+	memcpy(m + PUB_DATA, data + 105, size - 105 < CAPACITY ? size - 105 : CAPACITY);
+	memcpy(&count, data + 17, 8);
+
+	c = lipc_ring_open(pub_names[flags & 1], LIPC_RECV, 0, 0, 0);
+	if (!c) {
+		FUZZ_ASSERT(errno == EPROTO);
+		return 0;
+	}
+	FUZZ_ASSERT(lipc_ring_fd(c) == -1 && errno == ENOTSUP);
+	pub_consume(c, (unsigned)count);
+	if (flags & 2) {
+		p = lipc_ring_open(pub_names[flags & 1], LIPC_SEND, 0, 0, 0);
+		if (p) {
+			pub_produce(p, data + 105, size - 105, flags & 4);
+			pub_consume(c, (unsigned)(count >> 32));
+			FUZZ_ASSERT(lipc_ring_close(p) == 0);
+			pub_consume(c, (unsigned)count ^ 0x5555);
+		} else {
+			FUZZ_ASSERT(errno == EPROTO);
+		}
+	}
+	FUZZ_ASSERT(lipc_ring_close(c) == 0);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (size >= 3 && !memcmp(data, "pub", 3))
+		return fuzz_publish(data + 3, size - 3);
+	if (size >= 4 && memcmp(data, "MULT", 4) == 0) {
+		fuzz_multi(data + 4, size - 4);
+		return 0;
+	}
 	uint64_t tail, head;
 	uint32_t gen, shut;
 	unsigned flags;
