@@ -64,15 +64,18 @@
  * (release), then head. A consumer copies a record, issues an acquire fence and loads tail: if
  * tail passed the record's position the copy may be torn, and the record is lost. A consumer
  * finds itself lapped when tail passed its cursor (looked at when head has passed the cursor and
- * the record is not ready, when a copy was torn, or when the seq there is larger than expected):
- * it jumps to tail, reads the number there, checks that tail has not moved (seqlock again), and
- * adds the difference of the numbers to r->lost (lipc_ring_lost()); that receive fails once
- * with ENOBUFS, and the next returns the oldest record still there. Records held in place
- * (peek, peek_many) are checked again at lipc_ring_release(): if tail passed the first of them,
- * the release fails with ENOBUFS and all of them count as lost (which of them were whole the
- * caller could not tell apart). So every record published after a consumer attached is either
- * delivered whole or counted lost: delivered + lost == published, exactly. The racing copy is a
- * data race by design, done in copy_racing(), which ThreadSanitizer does not instrument.
+ * the record is not ready, when a record is taken or a copy was torn, or when the seq there is
+ * larger than expected): it jumps to tail, reads the number there, checks that tail has not
+ * moved (seqlock again), and adds the difference of the numbers to r->lost (lipc_ring_lost());
+ * that receive fails once with ENOBUFS, and the next returns the oldest record still there
+ * (when tail's record is not yet counted in head, it moves there and counts once head passes
+ * it). Records held in place (peek, peek_many) are checked again at lipc_ring_release(): if
+ * tail passed the first of them, the release fails with ENOBUFS and releases nothing (their
+ * lengths may be torn); the next receive jumps as above, so the records overwritten are counted
+ * by number and those still whole come again. So every record published after a consumer
+ * attached is either delivered whole (a receive, or a release that succeeded) or counted lost:
+ * delivered + lost == published, exactly. The racing copy is a data race by design, done in
+ * copy_racing(), which ThreadSanitizer does not instrument.
  *
  * The end. A producer's clean close sets producer_closed and wakes the sleepers: each consumer
  * reads what is left, then gets 0. A dead producer is ECONNRESET, found through its lock at the
@@ -621,7 +624,8 @@ static int recover(struct lipc_ring *r)
 	uint64_t count, pos, size, idx, lap;
 	uint32_t len;
 
-	if (head % REC_HDR || tail % REC_HDR || head - tail > r->cap)
+	/* 2^62 bytes would take a century at 1 GB/s: nearer 2^64, room sums would wrap. */
+	if (head % REC_HDR || tail % REC_HDR || head - tail > r->cap || head >= 1ull << 62)
 		return lipc__fail_why(EPROTO, "the publish ring's positions are corrupt");
 	if (tail == head || before == after) {
 		count = after;
@@ -873,10 +877,31 @@ static int jump(struct lipc_ring *r)
 static int learn(struct lipc_ring *r, uint64_t head)
 {
 	uint64_t at = r->pos + r->held, s;
+	bool whole;
 
 	if (!head_past(r, head, at)) {
 		if (!lossy(r) && head - at > r->cap && at - head > r->cap)
 			return lipc__ring_corrupt(r, EPROTO);
+		if (head == at) {
+			/*
+			 * At head: the pair says the number of the next record, when it agrees
+			 * (acquire each, as attach_consumer()). A jump that landed here on a
+			 * producer that then died counts its loss now, before the end.
+			 */
+			uint64_t after = atomic_load_explicit(&r->sh->head_count_after,
+							      memory_order_acquire);
+			uint64_t h = atomic_load_explicit(&r->sh->head, memory_order_acquire);
+			uint64_t before =
+				atomic_load_explicit(&r->sh->head_count, memory_order_acquire);
+
+			if (before == after && h == at) {
+				if (r->pub_lapped)
+					return landed(r, at, after);
+				r->pub_count = after;
+				r->pub_known = true;
+				return 1;
+			}
+		}
 		return 0;
 	}
 	if (lossy(r) && (head - at > r->cap || overrun(r, at))) {
@@ -886,9 +911,10 @@ static int learn(struct lipc_ring *r, uint64_t head)
 	}
 	/* Acquire: pairs with the seq's release (head passed it: it is published). */
 	s = atomic_load_explicit(&rec_at(r, at)->seq, memory_order_acquire);
+	whole = is_record(r, at, s - 1);
 	if (lossy(r) && overrun(r, at))
 		return 1; /* overrun as we looked: the next look jumps */
-	if (!is_record(r, at, s - 1))
+	if (!whole)
 		return lipc__ring_corrupt(r, EBADMSG);
 	/* A jump that landed before its record was counted counts its loss now. */
 	if (r->pub_lapped)
@@ -1125,6 +1151,9 @@ static int take(struct lipc_ring *r, const void **data, uint32_t *len)
 			return 0;
 		return lipc__ring_corrupt(r, EBADMSG);
 	}
+	/* Lossy: never hand out what is overrun already (those held: the release says). */
+	if (lossy(r) && overrun(r, r->pos))
+		return 0;
 	r->held += size;
 	r->held_len = *len;
 	r->held_n++;
@@ -1211,13 +1240,21 @@ static int peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int time
  * producer's acquire in find_room()), and a producer that waits on us is woken. Lossy: records
  * the producer overran while we held them are lost, and the release says so (ENOBUFS).
  */
-static int release_held(struct lipc_ring *r)
+static int release_held(struct lipc_ring *r, bool verified)
 {
 	struct pub_slot *s = slot(r, r->slot);
-	bool lost = lossy(r) && overrun(r, r->pos);
 
-	if (lost)
-		r->lost += r->held_n;
+	/*
+	 * Overrun while held: what was read may be damaged, and the lengths that make up r->held
+	 * may be torn, so the cursor stays. The next receive jumps (jump()): it counts the records
+	 * overwritten by their numbers and returns the oldest still whole, perhaps one of these.
+	 */
+	if (lossy(r) && !verified && overrun(r, r->pos)) {
+		r->held = 0;
+		r->held_n = 0;
+		errno = ENOBUFS;
+		return -1;
+	}
 	r->pos += r->held;
 	r->pub_count += r->held_n;
 	r->held = 0;
@@ -1229,10 +1266,6 @@ static int release_held(struct lipc_ring *r)
 		    r->slot + 1)
 			futex_wake(&s->cursor);
 	}
-	if (lost) {
-		errno = ENOBUFS;
-		return -1;
-	}
 	return truncated(r) ? -1 : 0;
 }
 
@@ -1242,7 +1275,7 @@ static int release(struct lipc_ring *r)
 		errno = EINVAL;
 		return -1;
 	}
-	return release_held(r);
+	return release_held(r, false);
 }
 
 static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
@@ -1275,11 +1308,12 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 			}
 		} else if (lossy(r)) {
 			copy_racing(buf, p, n);
+			/* Whole as copied: released as it is (a later overrun is the next's). */
 			if (!overrun(r, r->pos))
-				return release_held(r) < 0 ? -1 : 1;
+				return release_held(r, true) < 0 ? -1 : 1;
 		} else {
 			memcpy(buf, p, n);
-			return release_held(r) < 0 ? -1 : 1;
+			return release_held(r, true) < 0 ? -1 : 1;
 		}
 		/* Overrun while we copied: lost, with those after it (ENOBUFS), or wait. */
 		if (overrun_jump(r) < 0)

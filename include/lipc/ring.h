@@ -193,11 +193,12 @@ int lipc_ring_lag(const char *name, size_t *lag, size_t n);
  * Since 1.3: how many records this consumer of a lossy ring has lost since it attached, because
  * the producer overwrote them before they were read. A receive that finds records lost fails
  * once with ENOBUFS, and the next one returns the oldest record still in the ring; a record held
- * in place (lipc_ring_peek()) that was overwritten while held is lost too, and its
- * lipc_ring_release() fails with ENOBUFS: what it read may be damaged (after
- * lipc_ring_peek_many(), every record of the batch counts as lost, since which of them were
- * whole cannot be told). Every record published after the consumer attached is either delivered
- * whole or counted here. 0 for any other ring or role.
+ * in place (lipc_ring_peek(), lipc_ring_peek_many()) that was overwritten while held makes
+ * lipc_ring_release() fail with ENOBUFS: what was read may be damaged, and nothing is released;
+ * the next receive counts the records overwritten (ENOBUFS) and then returns the oldest one
+ * still whole, which may be one of those held. Every record published after the consumer
+ * attached is either delivered whole (received, or released without error) or counted here.
+ * 0 for any other ring or role.
  */
 uint64_t lipc_ring_lost(const struct lipc_ring *ring);
 

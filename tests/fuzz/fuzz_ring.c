@@ -492,7 +492,7 @@ static void pub_init(void)
 		char path[96];
 		int fd;
 
-		snprintf(pub_names[i], sizeof(pub_names[i]), "/lipc-fuzz-pub%d-%d", i,
+		snprintf(pub_names[i], sizeof(pub_names[i]), "/lipc-fuzz-ring-pub%d-%d", i,
 			 (int)getpid());
 		lipc_ring_unlink(pub_names[i]);
 		r = lipc_ring_open(pub_names[i], LIPC_RECV, LIPC_CREATE | modes[i], CAPACITY, 0600);
