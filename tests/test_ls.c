@@ -676,7 +676,11 @@ static void no_netlink(void)
 	CHECK_ERR(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), EAFNOSUPPORT);
 }
 
-/* The lines of text that hold tag, in order, in a new string. */
+/*
+ * The lines of text that hold tag, in order, in a new string, each run of spaces made one: a
+ * table's columns are as wide as the widest row of the whole listing, and other processes' rows
+ * (another test's sockets, at the same time) may come and go between two listings.
+ */
 static char *lines_with(const char *text, const char *tag)
 {
 	char *out = calloc(strlen(text) + 1, 1), *w = out;
@@ -687,8 +691,9 @@ static char *lines_with(const char *text, const char *tag)
 		size_t len = end ? (size_t)(end - p + 1) : strlen(p);
 
 		if (memmem(p, len, tag, strlen(tag))) {
-			memcpy(w, p, len);
-			w += len;
+			for (size_t i = 0; i < len; i++)
+				if (p[i] != ' ' || w == out || w[-1] != ' ')
+					*w++ = p[i];
 		}
 		p += len;
 	}
