@@ -190,14 +190,6 @@ struct probe {
 	_Atomic uint32_t ping, pong;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * LIPC__NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 /* Sleep while *word is below want. Pairs with the release store before the other's wake. */
 static void probe_wait(_Atomic uint32_t *word, uint32_t want)
 {
@@ -784,14 +776,8 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 			guard_failed(r); /* a truncation is EPROTO, not EFAULT */
 			return -1;
 		}
-		if (errno == ETIMEDOUT && (slept_ms += chunk) >= r->check_ms) {
-			/* Slept a whole check interval: test the peer's lock, then back off. */
-			slept_ms = 0;
-			test_lock = true;
-			if (r->check_ms < CHECK_MAX_MS)
-				r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS
-									     : r->check_ms * 2;
-		}
+		if (errno == ETIMEDOUT && check_due(r, chunk, &slept_ms))
+			test_lock = true; /* a whole check interval slept: test the peer's lock */
 	}
 
 out_awake:
@@ -1030,7 +1016,7 @@ int lipc_ring_push_many(struct lipc_ring *r, const struct iovec *recs, size_t n,
  * fetch it again between the check and the use. Returns 0 with its bytes in the ring (the
  * marker's skip with the record) and its length, or -1 (EBADMSG) for a corrupt record.
  */
-static int take_record(struct lipc_ring *r, uint64_t at, uint64_t *size, uint32_t *len)
+int lipc__ring_take_record(struct lipc_ring *r, uint64_t at, uint64_t *size, uint32_t *len)
 {
 	uint64_t idx = at & r->mask, skip = 0, rec;
 	uint32_t n = atomic_load_explicit(&rec_at(r, at)->len, memory_order_relaxed);
@@ -1119,7 +1105,7 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
 	ret = wait_record(r, timeout_ms);
 	if (ret <= 0)
 		return ret;
-	if (take_record(r, r->pos, &size, &n) < 0)
+	if (lipc__ring_take_record(r, r->pos, &size, &n) < 0)
 		return -1;
 	hold_record(r, size, n, data);
 	*len = n;
@@ -1179,7 +1165,7 @@ static int peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int time
 		uint64_t size;
 		uint32_t len;
 
-		if (take_record(r, r->pos + r->held, &size, &len) < 0)
+		if (lipc__ring_take_record(r, r->pos + r->held, &size, &len) < 0)
 			break;
 		hold_record(r, size, len, &data);
 		recs[got].iov_base = (void *)(uintptr_t)data;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "internal.h"
 #include "lipc/ring.h"
@@ -241,6 +242,30 @@ static inline void futex_wake(_Atomic uint64_t *pos)
 	lipc__futex_wake(futex_word(pos), 1);
 }
 
+/* CLOCK_MONOTONIC in ns: how long a side has spun (see Waking in ring.c). */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * LIPC__NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A sleeper's sleep of chunk ms timed out: has it slept a whole check interval (r->check_ms)
+ * since it last tested its peer's lock? Then the test is due, and the interval doubles, up to
+ * CHECK_MAX_MS (a wake-up puts it back to r->check_first_ms).
+ */
+static inline bool check_due(struct lipc_ring *r, int chunk, int *slept_ms)
+{
+	if ((*slept_ms += chunk) < r->check_ms)
+		return false;
+	*slept_ms = 0;
+	if (r->check_ms < CHECK_MAX_MS)
+		r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS : r->check_ms * 2;
+	return true;
+}
+
 /* The slots of a ring with many writers or many readers (see the top of this file). */
 #define SLOTS_END     (DATA_OFFSET + LIPC_RING_SLOTS * LINE)
 #define SLOT_LOCK(i)  (64 + (off_t)(i))
@@ -300,6 +325,13 @@ int lipc__ring_enter(const struct lipc_ring *r, int role);
 int lipc__ring_guard_failed(const struct lipc_ring *r);
 /* The ring is corrupt: it stays an error (err: EPROTO, EBADMSG); returns -1. */
 int lipc__ring_corrupt(struct lipc_ring *r, int err);
+/*
+ * The record at position at, whose seq said it is ready (seq = position + 1): each field read
+ * once and checked (a wrap marker's record published at offset 0, the length at most the largest
+ * record, within the data and, with those held, within a capacity). Returns 0 with its bytes in
+ * the ring (the marker's skip with the record) and its length, or -1 with EBADMSG (corrupt).
+ */
+int lipc__ring_take_record(struct lipc_ring *r, uint64_t at, uint64_t *size, uint32_t *len);
 /* Is the lock byte at off held by a side (a write lock, through another description)? */
 bool lipc__ring_byte_locked(int fd, off_t off);
 /*

@@ -147,21 +147,6 @@ static struct multi_shared *counts(const struct lipc_ring *r)
 	return (struct multi_shared *)(void *)((unsigned char *)r->sh + MULTI_AT);
 }
 
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * LIPC__NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-/* A check interval slept through: back off (ring.c's wait_peer()). */
-static void back_off(struct lipc_ring *r)
-{
-	if (r->check_ms < CHECK_MAX_MS)
-		r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS : r->check_ms * 2;
-}
-
 /* The bytes a record of len bytes takes at position p, with its wrap marker. */
 static uint64_t need_at(const struct lipc_ring *r, uint64_t p, size_t len)
 {
@@ -401,8 +386,8 @@ static bool spin(struct lipc_ring *r, bool (*done)(struct lipc_ring *r))
 		if (r->spin_only || (i & 15))
 			continue;
 		if (i == 16)
-			start = clock_ns();
-		else if (clock_ns() - start >= (uint64_t)r->spin_ns)
+			start = now_ns();
+		else if (now_ns() - start >= (uint64_t)r->spin_ns)
 			break;
 	}
 	return false;
@@ -492,12 +477,8 @@ static int wait_room(struct lipc_ring *r, struct lipc__deadline *d, bool *starte
 			lipc__ring_guard_failed(r); /* a truncation is EPROTO, not EFAULT */
 			return -1;
 		}
-		if ((slept_ms += chunk) >= r->check_ms) {
-			/* Slept a whole check interval: test the consumer's lock, then back off. */
-			slept_ms = 0;
-			test = true;
-			back_off(r);
-		}
+		if (check_due(r, chunk, &slept_ms))
+			test = true; /* a whole check interval slept: test the consumer's lock */
 	}
 	r->check_ms = r->check_first_ms;
 	return 0;
@@ -960,40 +941,25 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 			lipc__ring_guard_failed(r); /* a truncation is EPROTO, not EFAULT */
 			return -1;
 		}
-		if ((slept_ms += chunk) >= r->check_ms) {
-			/* Slept a whole check interval: the tests with system calls, then back off.
-			 */
-			slept_ms = 0;
-			test = true;
-			back_off(r);
-		}
+		if (check_due(r, chunk, &slept_ms))
+			test = true; /* a whole check interval slept: the tests with system calls */
 	}
 }
 
 /*
- * Consumer: hold the ready record at the cursor (a wrap marker leads to the record at offset 0).
- * Each field is read once, then checked (ring.c's take_record()). Returns 0, or -1 with EBADMSG.
+ * Consumer: hold the ready record at the cursor (a wrap marker leads to the record at offset 0),
+ * read and checked as the point-to-point consumer does (lipc__ring_take_record()). Returns 0, or
+ * -1 with EBADMSG.
  */
 static int take(struct lipc_ring *r, const void **data, size_t *len)
 {
-	uint64_t at = cursor(r), idx = at & r->mask, skip = 0, rec;
-	uint32_t n = atomic_load_explicit(&rec_at(r, at)->len, memory_order_relaxed);
+	uint64_t at = cursor(r), size, idx;
+	uint32_t n;
 
-	if (n == WRAP) {
-		skip = r->cap - idx;
-		/* The record follows its marker at offset 0, and was published first. */
-		if (atomic_load_explicit(&rec_at(r, at + skip)->seq, memory_order_acquire) !=
-		    at + skip + 1)
-			return lipc__ring_corrupt(r, EBADMSG);
-		idx = 0;
-		n = atomic_load_explicit(&rec_at(r, at + skip)->len, memory_order_relaxed);
-	}
-	if (n > r->max_record)
-		return lipc__ring_corrupt(r, EBADMSG);
-	rec = record_size(n);
-	if (idx + rec > r->cap || r->held + skip + rec > r->cap)
-		return lipc__ring_corrupt(r, EBADMSG);
-	r->held += skip + rec;
+	if (lipc__ring_take_record(r, at, &size, &n) < 0)
+		return -1;
+	idx = (at + size - record_size(n)) & r->mask;
+	r->held += size;
 	r->held_n++;
 	r->held_len = n;
 	r->multi_last = idx + REC_HDR;

@@ -139,14 +139,6 @@ static bool truncated(const struct lipc_ring *r)
 	return __builtin_expect(r->careful, 0) && lipc__ring_guard_failed(r) < 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * LIPC__NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 /* The tag of a record at position at: the low 32 bits of its position / 16. */
 static uint32_t tag_of(uint64_t at)
 {
@@ -361,13 +353,8 @@ static int wait_slot(struct lipc_ring *r, unsigned i, uint64_t cur, uint32_t act
 			return lipc__ring_guard_failed(r) < 0 ? -1 : lipc__ring_corrupt(r, EPROTO);
 		if (errno != ETIMEDOUT && errno != EINTR)
 			return -1;
-		if (errno == ETIMEDOUT && (slept_ms += chunk) >= r->check_ms) {
-			slept_ms = 0;
+		if (errno == ETIMEDOUT && check_due(r, chunk, &slept_ms))
 			test_lock = true;
-			if (r->check_ms < CHECK_MAX_MS)
-				r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS
-									     : r->check_ms * 2;
-		}
 	}
 out_moved:
 	r->check_ms = r->check_first_ms;
@@ -1094,13 +1081,8 @@ static int wait_head(struct lipc_ring *r, uint64_t seen, const struct lipc__dead
 			return lipc__ring_guard_failed(r) < 0 ? -1 : lipc__ring_corrupt(r, EPROTO);
 		if (errno != ETIMEDOUT && errno != EINTR)
 			return -1;
-		if (errno == ETIMEDOUT && (slept_ms += chunk) >= r->check_ms) {
-			slept_ms = 0;
+		if (errno == ETIMEDOUT && check_due(r, chunk, &slept_ms))
 			test_lock = true;
-			if (r->check_ms < CHECK_MAX_MS)
-				r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS
-									     : r->check_ms * 2;
-		}
 	}
 out_clear:
 	atomic_fetch_and_explicit(&sh->sleepers, ~bit, memory_order_relaxed);
