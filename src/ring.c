@@ -815,6 +815,8 @@ static void wake_peer(struct lipc_ring *r)
 		bell_take(r);
 }
 
+static const char *mode_name(uint32_t ring_mode);
+
 /*
  * A ring with slots: the call is its mode's, once the role and the guard are checked. One
  * predictable branch for a point-to-point ring.
@@ -1478,10 +1480,19 @@ static void bell_update(struct lipc_ring *r)
 
 int lipc_ring_fd(struct lipc_ring *r)
 {
-	MODE_CALL(r, LIPC_RECV, -1, fd(r));
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_un a;
 	int sock, ep, tries = 0;
+
+	/* The doorbell is the point-to-point ring's (see The doorbell): not yet the modes'. */
+	if (r->ops) {
+		if (enter(r, LIPC_RECV) < 0)
+			return -1;
+		return lipc__fail_why(ENOTSUP,
+				      "a %s ring has no doorbell yet: wait in lipc_ring_peek() or "
+				      "lipc_ring_pop(), with a timeout",
+				      mode_name(r->mode));
+	}
 
 	if (r->role != LIPC_RECV) {
 		errno = EBADF;

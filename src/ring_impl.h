@@ -296,7 +296,6 @@ struct ring_ops {
 	int (*peek_many)(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms);
 	int (*release)(struct lipc_ring *r);
 	int (*pop)(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms);
-	int (*fd)(struct lipc_ring *r);
 };
 
 extern const struct ring_ops lipc__ring_multi_ops; /* ring_multi.c */

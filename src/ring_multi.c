@@ -1060,13 +1060,6 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 	return release(r) < 0 ? -1 : 1;
 }
 
-static int fd(struct lipc_ring *r)
-{
-	(void)r;
-	return lipc__fail_why(ENOTSUP, "a multi-producer ring has no doorbell yet: receive with a "
-				       "timeout instead of polling");
-}
-
 const struct ring_ops lipc__ring_multi_ops = {
 	.attach = attach,
 	.detach = detach,
@@ -1078,5 +1071,4 @@ const struct ring_ops lipc__ring_multi_ops = {
 	.peek_many = peek_many,
 	.release = release,
 	.pop = pop,
-	.fd = fd,
 };

@@ -1303,13 +1303,6 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 	}
 }
 
-static int fd(struct lipc_ring *r)
-{
-	(void)r;
-	return lipc__fail_why(ENOTSUP, "a publish ring has no doorbell yet: wait in "
-				       "lipc_ring_peek() or lipc_ring_pop()");
-}
-
 const struct ring_ops lipc__ring_pub_ops = {
 	.attach = attach,
 	.detach = detach,
@@ -1321,5 +1314,4 @@ const struct ring_ops lipc__ring_pub_ops = {
 	.peek_many = peek_many,
 	.release = release,
 	.pop = pop,
-	.fd = fd,
 };
