@@ -161,7 +161,11 @@ static pid_t producer(uint32_t id, uint64_t count, size_t max)
 					iov[i] = (struct iovec){ .iov_base = bufs[i],
 								 .iov_len = len };
 				}
-				k = (int)CHECK_SYS(lipc_ring_push_many(p, iov, n, -1));
+				while ((k = lipc_ring_push_many(p, iov, n, -1)) < 0 &&
+				       errno == EPIPE)
+					sched_yield(); /* a consumer killed, its successor to come
+							*/
+				CHECK_SYS(k);
 				CHECK(k >= 1);
 				seq += (uint64_t)k;
 			} else if (id % 3 == 1) {
@@ -1051,10 +1055,10 @@ static pid_t kill_producer(struct story *st, uint32_t id)
 
 		for (uint64_t seq = 0;;) {
 			uint32_t how = next_rand(&rnd) % 64;
+			int k;
 
 			if (how < 20) {
 				size_t n = 1 + next_rand(&rnd) % 8;
-				int k;
 
 				for (size_t i = 0; i < n; i++) {
 					size_t len = size_for(id, seq + i, sizeof(bufs[0]));
@@ -1064,7 +1068,11 @@ static pid_t kill_producer(struct story *st, uint32_t id)
 								 .iov_len = len };
 				}
 				atomic_store(&st->attempted[id], seq + n);
-				k = (int)CHECK_SYS(lipc_ring_push_many(p, iov, n, -1));
+				while ((k = lipc_ring_push_many(p, iov, n, -1)) < 0 &&
+				       errno == EPIPE)
+					sched_yield(); /* a consumer killed, its successor to come
+							*/
+				CHECK_SYS(k);
 				seq += (uint64_t)k;
 				atomic_store(&st->committed[id], seq);
 				atomic_store(&st->attempted[id], seq);
@@ -1073,7 +1081,8 @@ static pid_t kill_producer(struct story *st, uint32_t id)
 				unsigned char *rec;
 
 				atomic_store(&st->attempted[id], seq + 1);
-				rec = lipc_ring_reserve(p, len, -1);
+				while (!(rec = lipc_ring_reserve(p, len, -1)) && errno == EPIPE)
+					sched_yield();
 				CHECK(rec != NULL);
 				make(rec, id, seq, len);
 				if (next_rand(&rnd) % 500 == 0)
@@ -1085,7 +1094,10 @@ static pid_t kill_producer(struct story *st, uint32_t id)
 
 				make(bufs[0], id, seq, len);
 				atomic_store(&st->attempted[id], seq + 1);
-				CHECK_SYS(lipc_ring_push(p, bufs[0], len, -1));
+				while ((k = lipc_ring_push(p, bufs[0], len, -1)) < 0 &&
+				       errno == EPIPE)
+					sched_yield();
+				CHECK_SYS(k);
 				atomic_store(&st->committed[id], ++seq);
 			}
 		}

@@ -180,41 +180,7 @@ static unsigned poll_spins(const struct side *s)
 
 /* Fan-out. */
 
-/*
- * Record k of a fan-out measurement, as message.c's: its sequence number in the first 8 bytes
- * (the first byte, modulo 255, when it is shorter), then the pattern; the end marker's header is
- * all ones.
- */
-static size_t hdr_len(size_t size)
-{
-	return size < 8 ? 1 : 8;
-}
-
-static void put_seq(unsigned char *buf, size_t size, uint64_t seq)
-{
-	if (size >= 8)
-		memcpy(buf, &seq, 8);
-	else
-		buf[0] = (unsigned char)(seq % 255);
-}
-
-static uint64_t get_seq(const unsigned char *p, size_t size)
-{
-	uint64_t seq;
-
-	if (size < 8)
-		return p[0];
-	memcpy(&seq, p, 8);
-	return seq;
-}
-
-static bool is_marker(const unsigned char *p, size_t size)
-{
-	for (size_t i = 0; i < hdr_len(size); i++)
-		if (p[i] != 0xff)
-			return false;
-	return true;
-}
+/* Record k of a fan-out measurement is message.c's message k (msg_put_seq(), pair.h). */
 
 /* What the producer and its consumers share: the acknowledgements of a ping, each on a line. */
 struct fan_shared {
@@ -239,7 +205,7 @@ struct fan {
 static void fan_begin(struct fan *f, size_t size)
 {
 	f->size = size;
-	f->hdr = hdr_len(size);
+	f->hdr = msg_hdr_len(size);
 	memcpy(f->buf, f->pattern, size);
 	f->sum = msg_checksum(f->pattern + f->hdr, size - f->hdr);
 	f->skip = 0;
@@ -259,7 +225,7 @@ static void fan_send(struct fan *f, uint64_t k)
 
 	if (fault == FAULT_DROP && k == FAULT_AT)
 		f->skip++; /* record k is never sent: k + 1 goes in its place */
-	put_seq(f->buf, f->size, k + f->skip);
+	msg_put_seq(f->buf, f->size, k + f->skip);
 	if (damage)
 		f->buf[f->size - 1] ^= 0x5a;
 	fan_push(f, f->buf);
@@ -380,13 +346,13 @@ static void fan_check(const struct side *s, int i, const unsigned char *p, size_
 	if (len != size)
 		die(s, "consumer %d: record %llu of %s came with %zu bytes", i,
 		    (unsigned long long)want, sz, len);
-	if (get_seq(p, size) != (size < 8 ? want % 255 : want))
+	if (msg_get_seq(p, size) != (size < 8 ? want % 255 : want))
 		die(s,
 		    "consumer %d: record %llu of %s was lost, duplicated or reordered: %llu came "
 		    "in its place%s",
-		    i, (unsigned long long)want, sz, (unsigned long long)get_seq(p, size),
+		    i, (unsigned long long)want, sz, (unsigned long long)msg_get_seq(p, size),
 		    size < 8 ? " (numbers modulo 255)" : "");
-	if (msg_checksum(p + hdr_len(size), size - hdr_len(size)) != sum)
+	if (msg_checksum(p + msg_hdr_len(size), size - msg_hdr_len(size)) != sum)
 		die(s,
 		    "consumer %d: record %llu of %s is corrupt: its bytes differ from those sent",
 		    i, (unsigned long long)want, sz);
@@ -399,7 +365,7 @@ static void fan_check(const struct side *s, int i, const unsigned char *p, size_
 static void fan_consume(const struct side *s, struct lipc_ring *ring, struct fan_shared *sh, int i,
 			const unsigned char *pattern, size_t size, bool ping)
 {
-	uint64_t sum = msg_checksum(pattern + hdr_len(size), size - hdr_len(size));
+	uint64_t sum = msg_checksum(pattern + msg_hdr_len(size), size - msg_hdr_len(size));
 
 	for (uint64_t k = 0;; k++) {
 		const void *data;
@@ -412,7 +378,7 @@ static void fan_consume(const struct side *s, struct lipc_ring *ring, struct fan
 			die(s, "consumer %d: the ring ended in the middle of the measurement", i);
 		if (r < 0)
 			die(s, "consumer %d: receive: %s", i, strerror(errno));
-		marker = len == size && is_marker(data, size);
+		marker = len == size && msg_is_marker(data, size);
 		if (ping)
 			atomic_store_explicit(&sh->at[i].t, t, memory_order_relaxed);
 		if (!marker)

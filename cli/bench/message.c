@@ -37,12 +37,12 @@
  * modulo 255, when it is shorter than 8), then the fixed pattern. The end of a measurement is a
  * message of the same size whose header is all ones, which no sequence number is.
  */
-static size_t hdr_len(size_t size)
+size_t msg_hdr_len(size_t size)
 {
 	return size < 8 ? 1 : 8;
 }
 
-static void put_seq(unsigned char *buf, size_t size, uint64_t seq)
+void msg_put_seq(unsigned char *buf, size_t size, uint64_t seq)
 {
 	if (size >= 8)
 		memcpy(buf, &seq, 8);
@@ -50,15 +50,15 @@ static void put_seq(unsigned char *buf, size_t size, uint64_t seq)
 		buf[0] = (unsigned char)(seq % 255);
 }
 
-static bool is_marker(const unsigned char *p, size_t size)
+bool msg_is_marker(const unsigned char *p, size_t size)
 {
-	for (size_t i = 0; i < hdr_len(size); i++)
+	for (size_t i = 0; i < msg_hdr_len(size); i++)
 		if (p[i] != 0xff)
 			return false;
 	return true;
 }
 
-static uint64_t get_seq(const unsigned char *p, size_t size)
+uint64_t msg_get_seq(const unsigned char *p, size_t size)
 {
 	uint64_t seq;
 
@@ -258,7 +258,7 @@ struct msg_end {
 static void msg_begin(struct msg_end *e, size_t size)
 {
 	e->size = size;
-	e->hdr = hdr_len(size);
+	e->hdr = msg_hdr_len(size);
 	memcpy(e->sbuf, e->pattern, 8);
 	e->sum = checksum(e->pattern + e->hdr, size - e->hdr);
 	e->skip = 0;
@@ -341,10 +341,10 @@ static void msg_check(const struct side *s, const struct msg_end *e, uint64_t wa
 	if (e->got_len != e->size)
 		die(s, "%s %llu of %s came with %zu bytes", what, (unsigned long long)want, sz,
 		    e->got_len);
-	if (get_seq(e->got, e->size) != (e->size < 8 ? want % 255 : want))
+	if (msg_get_seq(e->got, e->size) != (e->size < 8 ? want % 255 : want))
 		die(s, "%s %llu of %s was lost, duplicated or reordered: %llu came in its place%s",
 		    what, (unsigned long long)want, sz,
-		    (unsigned long long)get_seq(e->got, e->size),
+		    (unsigned long long)msg_get_seq(e->got, e->size),
 		    e->size < 8 ? " (numbers modulo 255)" : "");
 	if (checksum(e->got + e->hdr, e->size - e->hdr) != e->sum)
 		die(s, "%s %llu of %s is corrupt: its bytes differ from those sent", what,
@@ -359,7 +359,7 @@ static void a_send(const struct side *s, struct msg_end *e, uint64_t k)
 	if (e->fault == FAULT_DROP && k == FAULT_AT)
 		e->skip++; /* message k is never sent: k + 1 goes in its place */
 	e->sent = k + e->skip;
-	put_seq(e->sbuf, e->size, e->sent);
+	msg_put_seq(e->sbuf, e->size, e->sent);
 	if (e->fault == FAULT_CORRUPT && k == FAULT_AT) {
 		e->sbuf[e->size - 1] ^= 0x5a;
 		damage = true;
@@ -394,7 +394,7 @@ static uint64_t a_finish(const struct side *s, struct msg_end *e)
 	msg_send(s, e, e->sbuf);
 	msg_recv(s, e);
 	memcpy(e->sbuf, e->pattern, 8);
-	if (e->got_len != e->size || !is_marker(e->got, e->size))
+	if (e->got_len != e->size || !msg_is_marker(e->got, e->size))
 		die(s, "the end of the measurement came back as something else");
 	ctl_recv(s, &count, sizeof(count));
 	return count;
@@ -433,7 +433,7 @@ static void b_phase(const struct side *s, struct msg_end *e, size_t size, bool e
 		bool marker;
 
 		msg_recv(s, e);
-		marker = e->got_len == size && is_marker(e->got, size);
+		marker = e->got_len == size && msg_is_marker(e->got, size);
 		if (echo || marker) {
 			/* Reply first, check after: the check is not part of the round trip. */
 			if (e->got_len >= e->hdr)

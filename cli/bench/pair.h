@@ -106,6 +106,15 @@ void relays_start(struct side *s, const struct bench_case *c, const struct bench
 void relays_stop(struct side *s);
 size_t relay_limit(const struct bench_case *c);
 /* message.c's checksum of every byte, and the capacity it gives a ring for messages of max. */
+/*
+ * Message k of a measurement (message.c): its sequence number in the first 8 bytes (in the
+ * first byte, modulo 255, when it is shorter), then a fixed pattern; the end of a measurement is
+ * a message whose header is all ones. msg_hdr_len() is that header's length.
+ */
+size_t msg_hdr_len(size_t size);
+void msg_put_seq(unsigned char *buf, size_t size, uint64_t seq);
+uint64_t msg_get_seq(const unsigned char *p, size_t size);
+bool msg_is_marker(const unsigned char *p, size_t size);
 uint64_t msg_checksum(const unsigned char *p, size_t n);
 size_t msg_ring_capacity(size_t max);
 /* fanout.c: one producer to many consumers, many producers to one consumer */
