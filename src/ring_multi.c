@@ -71,9 +71,10 @@
  * attaches - closes - deaths is how many producers may be attached, read in that order
  * (deaths and closes before attaches, so that a count read is never too low). When it is 0,
  * every claimed record has been read and a producer came since the last end was reported (or
- * was attached when the consumer attached), the consumer reports the end: 0, or ECONNRESET
- * when a producer died since the last end. It then waits for new producers. A new consumer
- * starts at tail: records a dead consumer peeked and did not release are delivered again.
+ * was attached when the consumer attached, or left records it read), the consumer reports the
+ * end: 0, or ECONNRESET when a producer died since the last end. It then waits for new
+ * producers. A new consumer starts at tail: records a dead consumer peeked and did not release
+ * are delivered again.
  *
  * A hostile writer (whoever may write the ring) can do what it can to a point-to-point ring:
  * read or forge records, stall either side, fake an end. Here it can also write the slots: a
@@ -803,13 +804,19 @@ static int stream_end(struct lipc_ring *r, bool test)
 	closes = atomic_load_explicit(&counts(r)->closes, memory_order_acquire);
 	deaths = atomic_load_explicit(&counts(r)->deaths, memory_order_acquire);
 	gen = atomic_load_explicit(&sh->producer_gen, memory_order_acquire);
-	if (gen - closes - deaths != 0 || (r->ended && gen == r->ended_gen))
+	/*
+	 * Producers counted when we attached are ours too once we read their records: our lock
+	 * is taken before the counts are read, and a slow consumer (under valgrind, say) can read
+	 * them after those producers came, wrote and left, and wait for their end for ever.
+	 */
+	if (gen - closes - deaths != 0 || (r->ended && gen == r->ended_gen && !r->consumed))
 		return 2;
 	head = atomic_load_explicit(&sh->head, memory_order_acquire);
 	if (head != cursor(r) || record_ready(r))
 		return 1;
 	r->ended = true;
 	r->ended_gen = gen;
+	r->consumed = false;
 	if (deaths != r->multi_deaths) {
 		r->multi_deaths = deaths;
 		errno = ECONNRESET;
@@ -962,6 +969,7 @@ static int take(struct lipc_ring *r, const void **data, size_t *len)
 	r->held += size;
 	r->held_n++;
 	r->held_len = n;
+	r->consumed = true;
 	r->multi_last = idx + REC_HDR;
 	*data = r->data + idx + REC_HDR;
 	*len = n;
