@@ -72,26 +72,37 @@ static void remove_ring(void)
 	lipc_ring_unlink(name);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/*
+ * Create the ring called ring_name (flags: its mode) afresh, with nobody attached, and map its
+ * whole object (size bytes) for the harness to write as it likes.
+ */
+static unsigned char *map_new_ring(const char *ring_name, int flags, size_t size)
 {
 	struct lipc_ring *r;
+	unsigned char *m;
 	char path[96];
 	int fd;
 
+	lipc_ring_unlink(ring_name);
+	r = lipc_ring_open(ring_name, LIPC_RECV, LIPC_CREATE | flags, CAPACITY, 0600);
+	FUZZ_ASSERT(r != NULL);
+	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	FUZZ_ASSERT(fd >= 0);
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	FUZZ_ASSERT(m != MAP_FAILED);
+	close(fd);
+	return m;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
 	(void)argc;
 	(void)argv;
 	snprintf(name, sizeof(name), "/lipc-fuzz-ring-%d", (int)getpid());
-	lipc_ring_unlink(name);
-	r = lipc_ring_open(name, LIPC_RECV, LIPC_CREATE, CAPACITY, 0600);
-	FUZZ_ASSERT(r != NULL);
-	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+	shared = map_new_ring(name, 0, DATA_OFFSET + CAPACITY);
 	atexit(remove_ring);
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	FUZZ_ASSERT(fd >= 0);
-	shared = mmap(NULL, DATA_OFFSET + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	FUZZ_ASSERT(shared != MAP_FAILED);
-	close(fd);
 	memcpy(pristine, shared, STATIC_BYTES);
 	multi_init();
 	return 0;
@@ -320,23 +331,9 @@ static void pub_init(void)
 	static const int modes[2] = { LIPC_RING_PUBLISH, LIPC_RING_LOSSY };
 
 	for (int i = 0; i < 2; i++) {
-		struct lipc_ring *r;
-		char path[96];
-		int fd;
-
 		snprintf(pub_names[i], sizeof(pub_names[i]), "/lipc-fuzz-ring-pub%d-%d", i,
 			 (int)getpid());
-		lipc_ring_unlink(pub_names[i]);
-		r = lipc_ring_open(pub_names[i], LIPC_RECV, LIPC_CREATE | modes[i], CAPACITY, 0600);
-		FUZZ_ASSERT(r != NULL);
-		FUZZ_ASSERT(lipc_ring_close(r) == 0);
-		snprintf(path, sizeof(path), "/dev/shm%s", pub_names[i]);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		FUZZ_ASSERT(fd >= 0);
-		pub_shared[i] =
-			mmap(NULL, PUB_DATA + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		FUZZ_ASSERT(pub_shared[i] != MAP_FAILED);
-		close(fd);
+		pub_shared[i] = map_new_ring(pub_names[i], modes[i], PUB_DATA + CAPACITY);
 	}
 	atexit(remove_pub_rings);
 }
@@ -487,22 +484,9 @@ static void remove_multi(void)
 
 static void multi_init(void)
 {
-	struct lipc_ring *r;
-	char path[96];
-	int fd;
-
 	snprintf(multi_name, sizeof(multi_name), "/lipc-fuzz-multi-%d", (int)getpid());
-	lipc_ring_unlink(multi_name);
-	r = lipc_ring_open(multi_name, LIPC_RECV, LIPC_CREATE | LIPC_RING_MULTI, CAPACITY, 0600);
-	FUZZ_ASSERT(r != NULL);
-	FUZZ_ASSERT(lipc_ring_close(r) == 0);
+	multi = map_new_ring(multi_name, LIPC_RING_MULTI, M_DATA_AT + CAPACITY);
 	atexit(remove_multi);
-	snprintf(path, sizeof(path), "/dev/shm%s", multi_name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	FUZZ_ASSERT(fd >= 0);
-	multi = mmap(NULL, M_DATA_AT + CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	FUZZ_ASSERT(multi != MAP_FAILED);
-	close(fd);
 	memcpy(multi_pristine, multi, M_HEADER);
 }
 
