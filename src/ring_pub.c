@@ -987,6 +987,26 @@ static int producer_gone(struct lipc_ring *r, bool test_lock)
 }
 
 /*
+ * Consumer: does another process of the ring run on our CPU, the producer or another consumer?
+ * Then spinning would take the CPU from the one we wait for, or from a consumer the producer waits
+ * for (eight consumers sharing a CPU would each spin its budget in turn): yield instead. Relaxed:
+ * a stale CPU only chooses the other way to wait.
+ */
+static bool crowded(const struct lipc_ring *r, int me)
+{
+	if (atomic_load_explicit(&r->sh->producer_cpu, memory_order_relaxed) == me)
+		return true;
+	for (unsigned i = 0; i < LIPC_RING_SLOTS; i++) {
+		const struct pub_slot *s = slot(r, i);
+
+		if (i != r->slot && atomic_load_explicit(&s->active, memory_order_relaxed) & 1 &&
+		    atomic_load_explicit(&s->cpu, memory_order_relaxed) == me)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Wait until head moves from seen or the record after those held is ready. Returns 1 (look
  * again), 0 at the end of the stream, -1 with errno. Spins, then sleeps on head's futex with
  * our bit in sleepers (Dekker's pattern with wake_consumers()), testing the producer's lock at
@@ -1014,7 +1034,7 @@ static int wait_head(struct lipc_ring *r, uint64_t seen, const struct lipc__dead
 	me = sched_getcpu();
 	if (atomic_load_explicit(&slot(r, r->slot)->cpu, memory_order_relaxed) != me)
 		atomic_store_explicit(&slot(r, r->slot)->cpu, me, memory_order_relaxed);
-	if (r->spin_only || me != atomic_load_explicit(&sh->producer_cpu, memory_order_relaxed)) {
+	if (r->spin_only || !crowded(r, me)) {
 		uint64_t start = 0;
 
 		for (unsigned long k = 1;; k++) {
