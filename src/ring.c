@@ -174,10 +174,7 @@
  * under tune_once and read after it (pthread_once orders them).
  */
 static pthread_once_t tune_once = PTHREAD_ONCE_INIT;
-static bool light_wake;	   /* our wake-ups skip the fence */
-static bool heavy_barrier; /* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) works for us */
-static long spin_ns_measured = SPIN_NS_GUESS;
-static struct ring_tuning tuning; /* the three, for the modes (lipc__ring_tuned()) */
+static struct ring_tuning tuning = { .spin_ns = SPIN_NS_GUESS }; /* see lipc__ring_tuned() */
 
 static long membarrier(int cmd)
 {
@@ -280,15 +277,14 @@ static long measure_wakeup(void)
 /*
  * A child of fork() is a new process to membarrier: the kernel copies the registration with the
  * memory map, as far as we know, but we do not stake lost wake-ups on it, and register again. In
- * the child only its forking thread runs, so nobody reads light_wake meanwhile.
+ * the child only its forking thread runs, so nobody reads tuning.light meanwhile.
  */
 static void tune_child(void)
 {
 	int err = errno;
 
-	if (light_wake && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) < 0)
-		light_wake = false;
-	tuning.light = light_wake;
+	if (tuning.light && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) < 0)
+		tuning.light = false;
 	errno = err;
 }
 
@@ -298,18 +294,15 @@ static void tune(void)
 	int err = errno;
 
 	/* Registered, our wake-ups rely on a sleeper's global barrier, not on a fence of ours. */
-	heavy_barrier = membarrier(MEMBARRIER_CMD_QUERY) > 0 &&
-			(membarrier(MEMBARRIER_CMD_QUERY) & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
-	light_wake = heavy_barrier && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0 &&
-		     pthread_atfork(NULL, NULL, tune_child) == 0;
+	tuning.heavy = membarrier(MEMBARRIER_CMD_QUERY) > 0 &&
+		       (membarrier(MEMBARRIER_CMD_QUERY) & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+	tuning.light = tuning.heavy && membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0 &&
+		       pthread_atfork(NULL, NULL, tune_child) == 0;
 	cost = measure_wakeup();
 	if (cost > 0)
-		spin_ns_measured = cost < SPIN_NS_MIN	? SPIN_NS_MIN
-				   : cost > SPIN_NS_MAX ? SPIN_NS_MAX
-							: cost;
-	tuning = (struct ring_tuning){ .light = light_wake,
-				       .heavy = heavy_barrier,
-				       .spin_ns = spin_ns_measured };
+		tuning.spin_ns = cost < SPIN_NS_MIN   ? SPIN_NS_MIN
+				 : cost > SPIN_NS_MAX ? SPIN_NS_MAX
+						      : cost;
 	errno = err;
 }
 
@@ -322,12 +315,12 @@ const struct ring_tuning *lipc__ring_tuned(void)
 bool lipc__ring_sleeper_barrier(void)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	return heavy_barrier && membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
+	return tuning.heavy && membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
 }
 
 void lipc__ring_waker_barrier(void)
 {
-	if (light_wake)
+	if (tuning.light)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
 		atomic_thread_fence(memory_order_seq_cst);
@@ -735,7 +728,7 @@ static int wait_peer(struct lipc_ring *r, const struct lipc__deadline *d, int ti
 		atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
 		atomic_thread_fence(memory_order_seq_cst);
 		brief = false;
-		if (!heavy_barrier || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
+		if (!tuning.heavy || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
 			brief = atomic_load_explicit(peer_light, memory_order_relaxed) != 0;
 		if (atomic_load_explicit(peer_pos(r), memory_order_seq_cst) != seen)
 			goto out_awake;
@@ -793,17 +786,17 @@ static void bell_close(struct lipc_ring *r);
 /*
  * After publishing our position: wake the other side if it sleeps on it. The other half of the
  * sleeper's store, fence, load in wait_peer(): our store of the position, then this barrier, then
- * the load of its flag. A light process (light_wake, see Waking) orders them for the compiler only,
- * and the sleeper's membarrier() orders them on the CPU; the flag is on a line the sleeper writes
- * only when it sleeps, so the load hits our cache while it is awake. No fence, no shared line taken
- * from the peer: a record costs its own lines, and the position's.
+ * the load of its flag. A light process (tuning.light, see Waking) orders them for the compiler
+ * only, and the sleeper's membarrier() orders them on the CPU; the flag is on a line the sleeper
+ * writes only when it sleeps, so the load hits our cache while it is awake. No fence, no shared
+ * line taken from the peer: a record costs its own lines, and the position's.
  */
 static void wake_peer(struct lipc_ring *r)
 {
 	_Atomic uint32_t *sleeping =
 		r->role == LIPC_SEND ? &r->sh->consumer_sleeping : &r->sh->producer_sleeping;
 
-	if (light_wake)
+	if (tuning.light)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
 		atomic_thread_fence(memory_order_seq_cst);
@@ -1455,7 +1448,7 @@ static void bell_quiet(struct lipc_ring *r)
 		atomic_store_explicit(&r->sh->bell_token, r->token, memory_order_relaxed);
 		atomic_store_explicit(&r->sh->consumer_bell, 1, memory_order_seq_cst);
 		atomic_thread_fence(memory_order_seq_cst);
-		if (!heavy_barrier || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
+		if (!tuning.heavy || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
 			brief = atomic_load_explicit(&r->sh->producer_light, memory_order_relaxed);
 		r->armed = true;
 	}
@@ -2046,7 +2039,7 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 		goto out_close_fd;
 	}
 	pthread_once(&tune_once, tune);
-	r->spin_ns = spin_ns_measured;
+	r->spin_ns = tuning.spin_ns;
 	if (attach(r, created ? NULL : trust) < 0)
 		goto out_close;
 	if (want_mode >= 0 && (uint32_t)want_mode != r->mode) {
@@ -2070,7 +2063,7 @@ static struct lipc_ring *ring_open(const char *name, enum lipc_role role, int fl
 	 * global barrier then sleeps briefly. Ours alone writes the field while we hold the role.
 	 */
 	atomic_store_explicit(role == LIPC_SEND ? &r->sh->producer_light : &r->sh->consumer_light,
-			      light_wake, memory_order_seq_cst);
+			      tuning.light, memory_order_seq_cst);
 	/*
 	 * Where we run, for a peer that waits before we ever do: a side that never waited on this
 	 * ring (the producer of a reply ring, say) left its cpu field 0, or its predecessor's, and
@@ -2301,7 +2294,7 @@ uint64_t lipc_ring_lost(const struct lipc_ring *r)
 
 void lipc__ring_tune(struct lipc_ring *r, long spin_ns, int check_ms)
 {
-	r->spin_ns = spin_ns < 0 ? spin_ns_measured : spin_ns;
+	r->spin_ns = spin_ns < 0 ? tuning.spin_ns : spin_ns;
 	r->check_first_ms = check_ms;
 	r->check_ms = check_ms;
 }
