@@ -4,10 +4,11 @@
  * producers into one consumer (mpsc-MECH-N), on a multi-producer ring, on the point-to-point ring
  * (one producer: the reference), and on the kernel's many-writer mechanisms with bare system
  * calls, their best case: a FIFO (a write of at most PIPE_BUF bytes is atomic, so writers'
- * messages never mix; the reader takes up to 64 in one read()), a POSIX message queue and a Unix
- * datagram socket. A, the measuring process, is the producer of a fan-out and the consumer of
- * many writers; it forks the others, each with a control pipe of its own (never timed), and
- * walks the plan's sizes with them as message.c does with B.
+ * messages never mix; the reader takes up to 64 in one read(), as a ring's consumer takes up to
+ * 64 in place in one lipc_ring_peek_many()), a POSIX message queue and a Unix datagram socket. A,
+ * the measuring process, is the producer of a fan-out and the consumer of many writers; it forks
+ * the others, each with a control pipe of its own (never timed), and walks the plan's sizes with
+ * them as message.c does with B.
  *
  * The traps. A fast and wrong figure: every consumer checks every record, its sequence (per
  * producer, for many writers: one producer's records stay in its order) and the checksum of its
