@@ -820,6 +820,19 @@ static const char *mode_name(uint32_t ring_mode);
 			return enter(r, role) < 0 ? fail : (r)->ops->call;                         \
 	} while (0)
 
+/* A consumer's call: its mode's, then the doorbell made to say the truth (see BELL()). */
+static void bell_update(struct lipc_ring *r);
+#define MODE_RECV(r, call)                                                                         \
+	do {                                                                                       \
+		if (__builtin_expect((r)->ops != NULL, 0)) {                                       \
+			int ret_ = enter(r, LIPC_RECV) < 0 ? -1 : (r)->ops->call;                  \
+                                                                                                   \
+			if ((r)->bell_ep >= 0)                                                     \
+				bell_update(r);                                                    \
+			return ret_;                                                               \
+		}                                                                                  \
+	} while (0)
+
 void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 {
 	MODE_CALL(r, LIPC_SEND, NULL, reserve(r, len, timeout_ms));
@@ -1113,7 +1126,6 @@ static int peek_record(struct lipc_ring *r, const void **data, size_t *len, int 
  * while records keep coming (rung, not armed, the next record ready: nothing to change), one
  * load of the line the next call reads anyway.
  */
-static void bell_update(struct lipc_ring *r);
 #define BELL(r)                                                                                    \
 	do {                                                                                       \
 		if (__builtin_expect((r)->bell_ep >= 0, 0) &&                                      \
@@ -1123,7 +1135,7 @@ static void bell_update(struct lipc_ring *r);
 
 int lipc_ring_peek(struct lipc_ring *r, const void **data, size_t *len, int timeout_ms)
 {
-	MODE_CALL(r, LIPC_RECV, -1, peek(r, data, len, timeout_ms));
+	MODE_RECV(r, peek(r, data, len, timeout_ms));
 	int ret = peek_record(r, data, len, timeout_ms);
 
 	/* A header read from the zeros of a truncation would be an empty record: not one. */
@@ -1175,7 +1187,7 @@ static int peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int time
 
 int lipc_ring_peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms)
 {
-	MODE_CALL(r, LIPC_RECV, -1, peek_many(r, recs, n, timeout_ms));
+	MODE_RECV(r, peek_many(r, recs, n, timeout_ms));
 	int ret = peek_many(r, recs, n, timeout_ms);
 
 	BELL(r);
@@ -1201,7 +1213,7 @@ static int release(struct lipc_ring *r)
 
 int lipc_ring_release(struct lipc_ring *r)
 {
-	MODE_CALL(r, LIPC_RECV, -1, release(r));
+	MODE_RECV(r, release(r));
 	int ret = release(r);
 
 	BELL(r);
@@ -1231,7 +1243,7 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 
 int lipc_ring_pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms)
 {
-	MODE_CALL(r, LIPC_RECV, -1, pop(r, buf, size, len, timeout_ms));
+	MODE_RECV(r, pop(r, buf, size, len, timeout_ms));
 	int ret = pop(r, buf, size, len, timeout_ms);
 
 	BELL(r);
@@ -1253,10 +1265,11 @@ static socklen_t bell_address(struct sockaddr_un *a, uint64_t token)
 }
 
 /*
- * Producer: take the armed bell (one arming, one datagram) and ring it. A consumer that is gone,
- * a full socket (EAGAIN: rung already) or another network namespace: nothing to do.
+ * Producer: take the bell armed at flag (one arming, one datagram) and ring the consumer named by
+ * token. A consumer that is gone, a full socket (EAGAIN: rung already) or another network
+ * namespace: nothing to do.
  */
-static void bell_take(struct lipc_ring *r)
+void lipc__ring_bell_take(struct lipc_ring *r, _Atomic uint32_t *flag, _Atomic uint64_t *name)
 {
 	struct sockaddr_un a;
 	socklen_t alen;
@@ -1264,9 +1277,9 @@ static void bell_take(struct lipc_ring *r)
 	int err = errno;
 
 	/* Acquire: pairs with the consumer's seq_cst store that armed it, after the token. */
-	if (!atomic_exchange_explicit(&r->sh->consumer_bell, 0, memory_order_acquire))
+	if (!atomic_exchange_explicit(flag, 0, memory_order_acquire))
 		return;
-	token = atomic_load_explicit(&r->sh->bell_token, memory_order_relaxed);
+	token = atomic_load_explicit(name, memory_order_relaxed);
 	if (r->bell_sock < 0)
 		r->bell_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (r->bell_sock >= 0) {
@@ -1277,32 +1290,57 @@ static void bell_take(struct lipc_ring *r)
 	errno = err;
 }
 
+static void bell_take(struct lipc_ring *r)
+{
+	lipc__ring_bell_take(r, &r->sh->consumer_bell, &r->sh->bell_token);
+}
+
+/* The word a consumer's bell is armed in: the header's, or its mode's (a publish slot's). */
+static _Atomic uint32_t *bell_flag(const struct lipc_ring *r)
+{
+	return r->ops ? r->ops->bell_flag(r) : &r->sh->consumer_bell;
+}
+
+/*
+ * Would a receive report the producer's end or death now? Its lock is tested only with
+ * test_lock (a system call). peer_gone() without its side effects; a publish consumer's too.
+ */
+bool lipc__ring_producer_due(struct lipc_ring *r, bool test_lock)
+{
+	struct ring_shared *sh = r->sh;
+	uint32_t gen = atomic_load_explicit(&sh->producer_gen, memory_order_seq_cst);
+	uint32_t seen = r->consumed ? gen : r->seen_gen;
+
+	if (gen == 0 || (r->ended && gen == r->ended_gen) || (gen == r->base_gen && gen != seen))
+		return false;
+	if (atomic_load_explicit(&sh->producer_closed, memory_order_seq_cst))
+		return true;
+	return test_lock && peer_attached(r) != 1;
+}
+
 /*
  * Consumer, changing nothing: would the next peek (after the records held) return without
  * waiting? A record, the end of the stream, a dead producer or an error: peer_gone() and
  * read_peer() without their side effects. The producer's lock is only tested with test_lock (a
  * system call).
  */
-static bool bell_due(struct lipc_ring *r, bool test_lock)
+static bool bell_due(struct lipc_ring *r, bool test_lock, bool *watch)
 {
-	struct ring_shared *sh = r->sh;
 	uint64_t at = r->pos + r->held, head;
-	uint32_t gen, seen;
 
-	if (r->error || guard_failed(r) < 0 || record_ready(r))
+	*watch = false;
+	if (r->error || guard_failed(r) < 0)
+		return true;
+	if (r->ops)
+		return r->ops->due(r, test_lock, watch);
+	if (record_ready(r))
 		return true;
 	/* seq_cst: after the consumer's barrier in bell_quiet(), as in wait_peer(). */
-	head = atomic_load_explicit(&sh->head, memory_order_seq_cst);
+	head = atomic_load_explicit(&r->sh->head, memory_order_seq_cst);
 	/* Past us: the record (it was just published), or EBADMSG. Too far either way: EPROTO. */
 	if (head - at - 1 < r->cap || (head - r->pos > r->cap && r->pos - head > r->cap))
 		return true;
-	gen = atomic_load_explicit(&sh->producer_gen, memory_order_seq_cst);
-	seen = r->consumed ? gen : r->seen_gen;
-	if (gen == 0 || (r->ended && gen == r->ended_gen) || (gen == r->base_gen && gen != seen))
-		return false;
-	if (atomic_load_explicit(&sh->producer_closed, memory_order_seq_cst))
-		return true;
-	return test_lock && peer_attached(r) != 1;
+	return lipc__ring_producer_due(r, test_lock);
 }
 
 /* Consumer: a byte to our own socket, which is now readable. EAGAIN: it was full already. */
@@ -1322,7 +1360,7 @@ static void bell_keep_rung(struct lipc_ring *r)
 	if (r->armed) {
 		r->armed = false;
 		/* Taken by the producer: its datagram is on the way, and costs us nothing. */
-		if (!atomic_exchange_explicit(&r->sh->consumer_bell, 0, memory_order_relaxed)) {
+		if (!atomic_exchange_explicit(bell_flag(r), 0, memory_order_relaxed)) {
 			r->rung = true;
 			return;
 		}
@@ -1362,7 +1400,8 @@ static void bell_watch(struct lipc_ring *r)
 	int32_t pid;
 	int pfd;
 
-	if (r->bell_pidfd >= 0 && r->pid_gen == gen)
+	/* Many producers: the mode watches them by the clock (bell_timer()). */
+	if (r->mode == LIPC_RING_MANY_WRITERS || (r->bell_pidfd >= 0 && r->pid_gen == gen))
 		return;
 	bell_unwatch(r);
 	if (gen == 0 || (r->ended && gen == r->ended_gen) ||
@@ -1387,14 +1426,18 @@ static void bell_watch(struct lipc_ring *r)
 }
 
 /*
- * Consumer: without the global barrier, while the producer skips its fence (see Waking), an
- * arming can be missed by a record published at the same moment. A one-shot timer in the set
- * makes the descriptor readable once, shortly after: the program receives, finds the ring as it
- * is, and the arming, visible everywhere by then, holds (one spurious wake-up an arming).
+ * Consumer: a one-shot timer in the set, which makes the descriptor readable once, ms from now.
+ * Without the global barrier, while the producer skips its fence (see Waking), an arming can be
+ * missed by a record published at the same moment: shortly after (LIGHT_FALLBACK_MS), the
+ * program receives, finds the ring as it is, and the arming, visible everywhere by then, holds
+ * (one spurious wake-up an arming). And where no ring and no pidfd tells a producer's death (a
+ * multi-producer ring: *watch in the mode's due()), at the check interval, backing off as a
+ * sleeper's does: the look after it tests the locks.
  */
-static void bell_brief(struct lipc_ring *r)
+static void bell_timer(struct lipc_ring *r, int ms)
 {
-	struct itimerspec its = { .it_value.tv_nsec = LIGHT_FALLBACK_MS * 1000000L };
+	struct itimerspec its = { .it_value.tv_sec = ms / 1000,
+				  .it_value.tv_nsec = ms % 1000 * 1000000L };
 	struct epoll_event ev = { .events = EPOLLIN };
 
 	if (r->bell_timer < 0) {
@@ -1420,9 +1463,10 @@ static void bell_brief(struct lipc_ring *r)
  */
 static void bell_quiet(struct lipc_ring *r)
 {
+	_Atomic uint32_t *flag = bell_flag(r);
 	struct epoll_event ev[4];
+	bool brief = false, ticked = false, watch;
 	char buf[64];
-	bool brief = false;
 	int n;
 
 	n = epoll_wait(r->bell_ep, ev, 4, 0);
@@ -1437,37 +1481,55 @@ static void bell_quiet(struct lipc_ring *r)
 			uint64_t ticks;
 
 			(void)!read(r->bell_timer, &ticks, sizeof(ticks));
+			ticked = true;
 		} else if (ev[i].data.fd == r->bell_pidfd) {
 			/* Died, and nothing is due: ended, or not the producer after all. */
 			bell_unwatch(r);
 		}
 	}
 	r->rung = false;
-	if (!r->armed || !atomic_load_explicit(&r->sh->consumer_bell, memory_order_relaxed)) {
+	/* A multi-producer ring's arming names our cursor, which moves: armed again each time. */
+	if (!r->armed || !atomic_load_explicit(flag, memory_order_relaxed) ||
+	    r->mode == LIPC_RING_MANY_WRITERS) {
 		/* Written at every arming: a token a peer scribbled over is ours again. */
-		atomic_store_explicit(&r->sh->bell_token, r->token, memory_order_relaxed);
-		atomic_store_explicit(&r->sh->consumer_bell, 1, memory_order_seq_cst);
+		if (r->ops) {
+			r->ops->arm(r);
+		} else {
+			atomic_store_explicit(&r->sh->bell_token, r->token, memory_order_relaxed);
+			atomic_store_explicit(flag, 1, memory_order_seq_cst);
+		}
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!tuning.heavy || membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
 			brief = atomic_load_explicit(&r->sh->producer_light, memory_order_relaxed);
 		r->armed = true;
 	}
 	bell_watch(r);
-	/* A producer watched tells its death itself: its lock is asked only when it is not. */
-	if (bell_due(r, r->bell_pidfd < 0))
+	/*
+	 * A producer watched tells its death itself: its lock is asked only when it is not, or,
+	 * where a mode watches by the clock, when the check interval has passed.
+	 */
+	if (ticked)
+		r->check_ms = r->check_ms > CHECK_MAX_MS / 2 ? CHECK_MAX_MS : r->check_ms * 2;
+	if (bell_due(r, r->mode == LIPC_RING_MANY_WRITERS ? ticked : r->bell_pidfd < 0, &watch)) {
 		bell_keep_rung(r);
-	else if (brief)
-		bell_brief(r);
+	} else if (brief || watch) {
+		bell_timer(r, brief ? LIGHT_FALLBACK_MS : r->check_ms);
+	} else if (r->bell_timer >= 0) {
+		bell_timer(r, 0); /* nothing to look at again: disarmed */
+	}
 }
 
 static void bell_update(struct lipc_ring *r)
 {
 	int err = errno;
+	bool watch;
 
-	if (bell_due(r, false))
+	if (bell_due(r, false, &watch)) {
+		r->check_ms = r->check_first_ms;
 		bell_keep_rung(r);
-	else
+	} else {
 		bell_quiet(r);
+	}
 	errno = err;
 }
 
@@ -1476,16 +1538,6 @@ int lipc_ring_fd(struct lipc_ring *r)
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_un a;
 	int sock, ep, tries = 0;
-
-	/* The doorbell is the point-to-point ring's (see The doorbell): not yet the modes'. */
-	if (r->ops) {
-		if (enter(r, LIPC_RECV) < 0)
-			return -1;
-		return lipc__fail_why(ENOTSUP,
-				      "a %s ring has no doorbell yet: wait in lipc_ring_peek() or "
-				      "lipc_ring_pop(), with a timeout",
-				      mode_name(r->mode));
-	}
 
 	if (r->role != LIPC_RECV) {
 		errno = EBADF;
@@ -1537,7 +1589,7 @@ static void bell_close(struct lipc_ring *r)
 	 * the parent, still asleep in poll(), would otherwise never be rung again.
 	 */
 	if (r->armed && r->sh && r->pid == getpid())
-		atomic_store_explicit(&r->sh->consumer_bell, 0, memory_order_relaxed);
+		atomic_store_explicit(bell_flag(r), 0, memory_order_relaxed);
 	bell_unwatch(r);
 	if (r->bell_timer >= 0)
 		close(r->bell_timer);

@@ -33,8 +33,10 @@
  * ring it, and a consumer waiting in poll() would sleep through its records and its end.
  * 5: the mode and the slots (many writers, many readers): a version 4 process would take a
  * multi-producer or publish ring for a point-to-point one.
+ * 6: the modes' doorbells (bells, a publish slot's bell and token): a version 5 producer would
+ * never ring them.
  */
-#define RING_VERSION	  5
+#define RING_VERSION	  6
 #define DATA_OFFSET	  4096u /* a point-to-point ring's records; a ring with slots: SLOTS_END */
 #define LINE		  128	/* two cache lines: adjacent-line prefetch must not share them */
 #define REC_HDR		  16u	/* sizeof(struct rec_hdr); records are 16-byte aligned */
@@ -82,7 +84,8 @@ struct ring_shared {
 	uint32_t pad_bell;
 	_Atomic uint64_t bell_token; /* the name of the consumer's doorbell socket */
 	_Atomic uint64_t sleepers;   /* publish: a bit per consumer slot asleep on head */
-	char pad3[LINE - 40];
+	_Atomic uint64_t bells;	     /* publish: a bit per consumer slot whose doorbell is armed */
+	char pad3[LINE - 48];
 	_Atomic uint32_t producer_sleeping;
 	_Atomic int32_t producer_cpu;
 	_Atomic uint32_t producer_gen;	  /* how many producers have attached */
@@ -296,6 +299,19 @@ struct ring_ops {
 	int (*peek_many)(struct lipc_ring *r, struct iovec *recs, size_t n, int timeout_ms);
 	int (*release)(struct lipc_ring *r);
 	int (*pop)(struct lipc_ring *r, void *buf, size_t size, size_t *len, int timeout_ms);
+	/*
+	 * The doorbell (ring.c's The doorbell), for a consumer that asked for it. bell_flag: the
+	 * word the producers take the bell from (ring.c exchanges it, and clears it at close).
+	 * arm: store the token and raise the flag where the producers look (seq_cst), with what
+	 * they need to know who to ring; ring.c then issues the sleeper's barrier. due: would the
+	 * next receive return without waiting, changing nothing (a receive's side effects are the
+	 * receive's)? test: the tests that cost system calls too, at a check interval. *watch: a
+	 * producer's death could make something due that no ring of ours announces; ring.c then
+	 * looks again at the check interval (a timer in the set), with test.
+	 */
+	_Atomic uint32_t *(*bell_flag)(const struct lipc_ring *r);
+	void (*arm)(struct lipc_ring *r);
+	bool (*due)(struct lipc_ring *r, bool test, bool *watch);
 };
 
 extern const struct ring_ops lipc__ring_multi_ops; /* ring_multi.c */
@@ -344,5 +360,13 @@ int lipc__ring_lock_byte(struct lipc_ring *r, off_t off);
  * ("all 64 slots are taken") when there is none.
  */
 int lipc__ring_take_slot(struct lipc_ring *r);
+/*
+ * The doorbell. lipc__ring_bell_take(): a producer takes the bell armed at flag (one arming, one
+ * datagram) and rings the consumer named by token. lipc__ring_producer_due(): for a mode with one
+ * producer (its generation, pid, "closed" and lock byte 0 in the header, as the point-to-point
+ * ring's): would a receive report its end or its death now (its lock tested only with test)?
+ */
+void lipc__ring_bell_take(struct lipc_ring *r, _Atomic uint32_t *flag, _Atomic uint64_t *token);
+bool lipc__ring_producer_due(struct lipc_ring *r, bool test);
 
 #endif

@@ -132,6 +132,7 @@ struct multi_shared {
 	_Atomic uint32_t deaths;      /* producers found dead */
 	_Atomic uint64_t consumer_at; /* the position whose seq the consumer sleeps on */
 	_Atomic uint32_t sleeps;      /* how many times producers went to sleep for room */
+	_Atomic uint64_t bell_at;     /* the position whose commit rings the doorbell */
 };
 
 _Static_assert(sizeof(struct ring_shared) <= MULTI_AT &&
@@ -280,6 +281,12 @@ static int producer_attach(struct lipc_ring *r)
 	gen = atomic_fetch_add_explicit(&sh->producer_gen, 1, memory_order_seq_cst) + 1;
 	/* Release: pairs with the acquire of reap_dead(); the fields above come first. */
 	atomic_store_explicit(&s->state, (uint64_t)gen << 32 | SLOT_ATTACHED, memory_order_release);
+	/*
+	 * A consumer waiting in poll() with no producer left to watch: woken once, it watches us
+	 * (by the clock: see due()). seq_cst: after our count, as its arming is before its look.
+	 */
+	if (atomic_load_explicit(&sh->consumer_bell, memory_order_seq_cst))
+		lipc__ring_bell_take(r, &sh->consumer_bell, &sh->bell_token);
 	return 0;
 }
 
@@ -325,6 +332,18 @@ static int attach(struct lipc_ring *r, bool created)
 }
 
 /*
+ * How many producers may be attached: attaches less clean closes and deaths, read in that order
+ * (deaths and closes first, so that the count read is never too low; see The end).
+ */
+static uint32_t attached(const struct lipc_ring *r)
+{
+	uint32_t closes = atomic_load_explicit(&counts(r)->closes, memory_order_acquire);
+	uint32_t deaths = atomic_load_explicit(&counts(r)->deaths, memory_order_acquire);
+
+	return atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire) - closes - deaths;
+}
+
+/*
  * After publishing the record at pos: wake the consumer if it sleeps on that record (after the
  * waker's barrier, see Waiting and waking). Only the producer of the record it waits for wakes
  * it: the others' commits, while it wakes up, would each cost a futex call for nothing (a
@@ -334,13 +353,19 @@ static int attach(struct lipc_ring *r, bool created)
  */
 static void wake_consumer(struct lipc_ring *r, uint64_t pos, bool any)
 {
+	struct ring_shared *sh = r->sh;
+
 	lipc__ring_waker_barrier();
-	if (atomic_load_explicit(&r->sh->consumer_sleeping, memory_order_acquire)) {
+	if (atomic_load_explicit(&sh->consumer_sleeping, memory_order_acquire)) {
 		uint64_t at = atomic_load_explicit(&counts(r)->consumer_at, memory_order_relaxed);
 
 		if (at == pos || any)
 			futex_wake(&rec_at(r, at)->seq);
 	}
+	/* The doorbell likewise (see due()): for the record it waits for only. */
+	if (!any && atomic_load_explicit(&sh->consumer_bell, memory_order_acquire) &&
+	    atomic_load_explicit(&counts(r)->bell_at, memory_order_relaxed) == pos)
+		lipc__ring_bell_take(r, &sh->consumer_bell, &sh->bell_token);
 }
 
 static void detach(struct lipc_ring *r)
@@ -359,6 +384,10 @@ static void detach(struct lipc_ring *r)
 			atomic_fetch_add_explicit(&counts(r)->closes, 1, memory_order_seq_cst);
 		/* A sleeping consumer, woken, looks for the end (or steps over our claim). */
 		wake_consumer(r, 0, true);
+		/* Its doorbell, when we were the last: the end is due (a claim left: see due()). */
+		if (atomic_load_explicit(&r->sh->consumer_bell, memory_order_acquire) &&
+		    attached(r) == 0)
+			lipc__ring_bell_take(r, &r->sh->consumer_bell, &r->sh->bell_token);
 	}
 	/* The consumer's lock goes with its descriptor; what it held comes again to the next. */
 }
@@ -1068,6 +1097,54 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 	return release(r) < 0 ? -1 : 1;
 }
 
+/* ---- The doorbell ---- */
+
+static _Atomic uint32_t *bell_flag(const struct lipc_ring *r)
+{
+	return &r->sh->consumer_bell;
+}
+
+/* The position first, then the flag: a producer that sees the flag sees where we wait. */
+static void arm(struct lipc_ring *r)
+{
+	atomic_store_explicit(&counts(r)->bell_at, cursor(r), memory_order_relaxed);
+	atomic_store_explicit(&r->sh->bell_token, r->token, memory_order_relaxed);
+	atomic_store_explicit(&r->sh->consumer_bell, 1, memory_order_seq_cst);
+}
+
+/*
+ * Would the next receive return without waiting? look(), dry. What no producer rings for is a
+ * death: a claim at the cursor that will never be committed, or the last producer's end. So
+ * while a claim is pending or producers are attached, *watch asks ring.c to look again at the
+ * check interval, with test: then a receive steps over a dead claim, or finds a live claimer and
+ * says EAGAIN (a spurious wake-up a check interval, backing off to CHECK_MAX_MS).
+ */
+static bool due(struct lipc_ring *r, bool test, bool *watch)
+{
+	uint64_t head;
+	uint32_t gen;
+
+	if (record_ready(r))
+		return true;
+	/* seq_cst: after the barrier of ring.c's arming. */
+	head = atomic_load_explicit(&r->sh->head, memory_order_seq_cst);
+	if (head % REC_HDR || head - r->pos > r->cap || head - r->pos < r->held)
+		return true; /* corrupt: EPROTO */
+	if (head != cursor(r)) {
+		*watch = true;
+		return test;
+	}
+	if (test)
+		reap_dead(r);
+	if (attached(r) != 0) {
+		*watch = true;
+		return false;
+	}
+	/* The end, unless it was reported and no producer came since (stream_end()). */
+	gen = atomic_load_explicit(&r->sh->producer_gen, memory_order_acquire);
+	return !(r->ended && gen == r->ended_gen && !r->consumed);
+}
+
 const struct ring_ops lipc__ring_multi_ops = {
 	.attach = attach,
 	.detach = detach,
@@ -1079,4 +1156,7 @@ const struct ring_ops lipc__ring_multi_ops = {
 	.peek_many = peek_many,
 	.release = release,
 	.pop = pop,
+	.bell_flag = bell_flag,
+	.arm = arm,
+	.due = due,
 };

@@ -113,7 +113,9 @@ struct pub_slot {
 	_Atomic int32_t pid;
 	_Atomic uint32_t light; /* its wake-ups skip the fence (ring.c's Waking) */
 	_Atomic int32_t cpu;
-	char pad[LINE - 28];
+	_Atomic uint32_t bell;	/* its doorbell is armed (see The doorbells) */
+	_Atomic uint64_t token; /* its doorbell's name */
+	char pad[LINE - 40];
 };
 
 _Static_assert(sizeof(struct pub_slot) == LINE, "a consumer slot is one LINE");
@@ -187,13 +189,31 @@ static int record_at(const struct lipc_ring *r, uint64_t at, uint64_t num, uint6
 
 /* ---- The producer ---- */
 
-/* After storing head or closed: wake the consumers that sleep on head (see The shared values). */
+/* Ring every doorbell armed (see The doorbells). */
+static void ring_bells(struct lipc_ring *r)
+{
+	/* Acquire: pairs with the arming consumers' seq_cst bits, after their tokens. */
+	uint64_t armed = atomic_exchange_explicit(&r->sh->bells, 0, memory_order_acquire);
+
+	for (; armed; armed &= armed - 1) {
+		struct pub_slot *s = slot(r, (unsigned)__builtin_ctzll(armed));
+
+		lipc__ring_bell_take(r, &s->bell, &s->token);
+	}
+}
+
+/*
+ * After storing head or closed: wake the consumers that sleep on head (see The shared values),
+ * and ring the doorbells armed.
+ */
 static void wake_consumers(struct lipc_ring *r)
 {
 	lipc__ring_waker_barrier();
-	/* Relaxed: the barrier orders it after our store (Dekker's pattern with the sleeper). */
+	/* Relaxed: the barrier orders them after our store (Dekker's pattern with the sleeper). */
 	if (atomic_load_explicit(&r->sh->sleepers, memory_order_relaxed))
 		lipc__futex_wake(futex_word(&r->sh->head), INT_MAX);
+	if (atomic_load_explicit(&r->sh->bells, memory_order_relaxed))
+		ring_bells(r);
 }
 
 /* Store the (head_count, head, head_count_after) triple for what we wrote, and wake sleepers. */
@@ -665,6 +685,9 @@ static int attach_producer(struct lipc_ring *r)
 	atomic_store_explicit(&sh->producer_closed, 0, memory_order_seq_cst);
 	atomic_store_explicit(&sh->producer_pid, (int32_t)getpid(), memory_order_relaxed);
 	atomic_fetch_add_explicit(&sh->producer_gen, 1, memory_order_seq_cst);
+	/* Consumers waiting in poll() watch no process: woken once, they watch ours. */
+	if (atomic_load_explicit(&sh->bells, memory_order_seq_cst))
+		ring_bells(r);
 	return 0;
 }
 
@@ -686,8 +709,9 @@ static int attach_consumer(struct lipc_ring *r)
 	atomic_store_explicit(&s->pid, (int32_t)getpid(), memory_order_relaxed);
 	atomic_store_explicit(&s->light, lipc__ring_tuned()->light, memory_order_seq_cst);
 	atomic_store_explicit(&s->cpu, sched_getcpu(), memory_order_relaxed);
-	/* A consumer killed asleep in this slot left its bit: the slot is ours now. */
+	/* A consumer killed asleep or armed in this slot left its bits: the slot is ours now. */
 	atomic_fetch_and_explicit(&sh->sleepers, ~(1ull << r->slot), memory_order_relaxed);
+	atomic_store_explicit(&s->bell, 0, memory_order_relaxed);
 	/* Acquire: pairs with the producer's release of head. */
 	head = atomic_load_explicit(&sh->head, memory_order_acquire);
 	if (head % REC_HDR)
@@ -1323,6 +1347,38 @@ static int pop(struct lipc_ring *r, void *buf, size_t size, size_t *len, int tim
 	}
 }
 
+/* ---- The doorbells ---- */
+
+static _Atomic uint32_t *bell_flag(const struct lipc_ring *r)
+{
+	return &slot(r, r->slot)->bell;
+}
+
+static void arm(struct lipc_ring *r)
+{
+	struct pub_slot *s = slot(r, r->slot);
+
+	atomic_store_explicit(&s->token, r->token, memory_order_relaxed);
+	atomic_store_explicit(&s->bell, 1, memory_order_seq_cst);
+	atomic_fetch_or_explicit(&r->sh->bells, 1ull << r->slot, memory_order_seq_cst);
+}
+
+/* Would the next receive return without waiting? not_ready() and producer_gone(), dry. */
+static bool due(struct lipc_ring *r, bool test, bool *watch)
+{
+	uint64_t at = r->pos + r->held, head;
+
+	(void)watch; /* the producer's death: ring.c watches its pid, as a point-to-point one's */
+	if (ready_now(r))
+		return true;
+	/* seq_cst: after the barrier of ring.c's arming. */
+	head = atomic_load_explicit(&r->sh->head, memory_order_seq_cst);
+	/* A record, a lap (lossy), or corrupt (EBADMSG, EPROTO). */
+	if (head_past(r, head, at) || (!lossy(r) && head - at > r->cap && at - head > r->cap))
+		return true;
+	return lipc__ring_producer_due(r, test);
+}
+
 const struct ring_ops lipc__ring_pub_ops = {
 	.attach = attach,
 	.detach = detach,
@@ -1334,4 +1390,7 @@ const struct ring_ops lipc__ring_pub_ops = {
 	.peek_many = peek_many,
 	.release = release,
 	.pop = pop,
+	.bell_flag = bell_flag,
+	.arm = arm,
+	.due = due,
 };

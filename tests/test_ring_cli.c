@@ -644,6 +644,50 @@ static void lossy_recv_tells_lost(void)
 	CHECK_SYS(lipc_ring_unlink(name));
 }
 
+/* Where line (a whole line) starts in text; fails the test when it is not there. */
+static size_t line_at(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; *p; p = strchr(p, '\n') + 1) {
+		if (!strncmp(p, line, n) && p[n] == '\n')
+			return (size_t)(p - text);
+		if (!strchr(p, '\n'))
+			break;
+	}
+	check_fail(__FILE__, __LINE__, "no line \"%s\" in \"%s\"", line, text);
+}
+
+/*
+ * One lipc recv on a publish ring and a multi-producer ring at once (their doorbells in one
+ * poll()): every line sent to each is printed, each ring's in its order, and it ends at its count.
+ */
+static void recv_from_both_modes(void)
+{
+	char pname[96], paddr[256], mname[96], maddr[256];
+	struct check_cmd r, s;
+
+	ring_names(pname, sizeof(pname), paddr, sizeof(paddr), "shm-pub", "pub");
+	ring_names(mname, sizeof(mname), maddr, sizeof(maddr), "shm-multi", "multi");
+	lipc_ring_close(attach(pname, LIPC_RECV, LIPC_RING_PUBLISH, 0));
+	lipc_ring_close(attach(mname, LIPC_RECV, LIPC_RING_MULTI, 0));
+	check_cmd_start(&r, NULL, LIPC_ARGV("recv", "-n", "4", paddr, maddr));
+	wait_consumers(pname, 1, &r, 1);
+	CHECK_EQ(check_cmd_run(&s, NULL, LIPC_ARGV("send", maddr, "three", "four")), 0);
+	check_cmd_free(&s);
+	CHECK_EQ(check_cmd_run(&s, NULL, LIPC_ARGV("send", paddr, "one", "two")), 0);
+	check_cmd_free(&s);
+	CHECK_EQ(check_cmd_wait(&r), 0);
+	CHECK_STR(r.err, "");
+	/* Four lines, each once; the rings' turns may interleave them. */
+	CHECK_EQ(strlen(r.out), strlen("one\ntwo\nthree\nfour\n"));
+	CHECK(line_at(r.out, "one") < line_at(r.out, "two"));
+	CHECK(line_at(r.out, "three") < line_at(r.out, "four"));
+	check_cmd_free(&r);
+	CHECK_SYS(lipc_ring_unlink(pname));
+	CHECK_SYS(lipc_ring_unlink(mname));
+}
+
 CHECK_MAIN(TEST(schemes_parse), TEST(bad_uses), TEST(ls_shows_modes), TEST(ls_lag_pub),
 	   TEST(ls_lag_multi), TEST(pub_every_receiver), TEST(multi_every_sender),
-	   TEST(multi_end_of_stream), TEST(lossy_recv_tells_lost))
+	   TEST(multi_end_of_stream), TEST(lossy_recv_tells_lost), TEST(recv_from_both_modes))
