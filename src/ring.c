@@ -106,7 +106,11 @@
  * own token back at every arming), or arm the bell (a datagram to nobody). Anyone in the
  * network namespace sees the name in /proc/net/unix and may send to it: a spurious wake-up,
  * drained at the next receive. The token and the pid are only ever used to send one byte and
- * to watch a process.
+ * to watch a process. The modes with slots use the same bell, through three calls of their
+ * struct ring_ops: where the flag is (bell_flag), how to arm it (arm: a publish consumer's flag
+ * and token are in its slot, a multi-producer consumer's arming also names the record it waits
+ * for), and what is due (due), with a timer in the set at the check interval where a mode has
+ * no single producer to watch through a pidfd (see ring_multi.c's due()).
  *
  * Liveness: each side holds an open-file-description write lock on one byte of the object for
  * as long as it is attached (byte 0 the producer, byte 1 the consumer). The kernel drops the

@@ -83,7 +83,15 @@
  * reused. Every value read from the shared memory is checked before it is used as a position
  * or a length (aligned, within one capacity of the consumer's cursor, not past head), so it
  * cannot make us touch memory outside the ring or loop for ever: a corrupt ring is EPROTO or
- * EBADMSG. lipc_ring_fd() is ENOTSUP: no doorbell for a multi-producer ring yet.
+ * EBADMSG.
+ *
+ * The doorbell (ring.c's The doorbell, for a consumer in a poll). Arming names the position the
+ * consumer waits for (bell_at, on this file's line) before the flag, and is done again at every
+ * quiet call, since the cursor moves; the producer of that very record rings, after its commit
+ * and the waker's barrier, as it wakes a futex sleeper; the last producer to close rings too. A
+ * death cannot ring: while producers are attached or a claim is pending, due() asks ring.c for a
+ * timer at the check interval, after which the receive tests the slots' locks (a hostile slot
+ * can make that a wake-up every check interval, no more).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -279,9 +279,8 @@ int lipc_chan_recv_many(struct lipc_chan *chan, struct lipc_msg *msgs, size_t n)
  * valid until lipc_chan_close(). Returns the descriptor (the same one at every call), or -1 with
  * errno: ENOTSUP for a System V queue (sysv-mq:), which has no descriptor at all (the guide's
  * "Waiting on many at once" says what to do instead), and for a shm: sender, which waits on its
- * consumer's futex (send with a timeout instead); a receiver of a ring of another mode than
- * point to point has what the ring's lipc_ring_fd() gives (ENOTSUP where the mode has no
- * doorbell).
+ * consumer's futex (send with a timeout instead); a receiver of a ring of any mode (shm-multi:,
+ * shm-pub:, shm-lossy:) has the ring's doorbell, with what lipc_ring_fd() says of its mode.
  */
 int lipc_chan_fd(struct lipc_chan *chan);
 

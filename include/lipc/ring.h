@@ -280,8 +280,14 @@ int lipc_ring_peek_many(struct lipc_ring *ring, struct iovec *recs, size_t n, in
  * network namespace cannot ring it (its records and its end are seen at the next receive
  * only), and one in another pid namespace cannot be watched (its death is seen so). The
  * descriptor belongs to the ring: never close or read it; it is valid until lipc_ring_close().
- * Returns it (the same one at every call), or -1 with errno (EBADF for a producer; ENOTSUP for
- * a multi-producer or a publish ring, which have no doorbell yet: receive with a timeout).
+ * Returns it (the same one at every call), or -1 with errno (EBADF for a producer). Every mode
+ * has one (since 1.3.1; 1.3.0 said ENOTSUP for a multi-producer or a publish ring): a publish
+ * ring's consumers each their own, rung by the producer, which watches their flags on one word
+ * of the header. A multi-producer ring's consumer is rung by the producer of the record it
+ * waits for, and by the last producer to close; the death of a producer (a claim it will never
+ * commit, or the last one's end) no producer can ring, so while producers are attached its
+ * descriptor also becomes readable at the ring's check interval (10 ms, backing off to 250 ms
+ * while nothing happens), a spurious wake-up when no one died.
  */
 int lipc_ring_fd(struct lipc_ring *ring);
 

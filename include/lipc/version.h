@@ -5,7 +5,8 @@
  * (liblipc.so.1 keeps every 1.x binary working). The major number is the soname's: it changes
  * only when a binary built before could break. A minor release adds functions (each listed under
  * a new version node of the symbol map) or fields at the end of the structs that carry a
- * struct_size, and never moves or removes anything; a patch release changes no interface.
+ * struct_size, and never moves or removes anything; a patch release changes no interface, though
+ * a call may then do what it refused before with ENOTSUP (1.3.1: lipc_ring_fd() on every mode).
  * CMakeLists.txt states the same version in project(): configuring fails when the two disagree.
  */
 #ifndef LIPC_VERSION_H
@@ -13,7 +14,7 @@
 
 #define LIPC_VERSION_MAJOR 1
 #define LIPC_VERSION_MINOR 3
-#define LIPC_VERSION_PATCH 0
+#define LIPC_VERSION_PATCH 1
 
 /* The three as one number that compares in order: 10000 * major + 100 * minor + patch. */
 #define LIPC_VERSION_NUMBER                                                                        \
