@@ -1385,6 +1385,10 @@ static bool due(struct lipc_ring *r, bool test, bool *watch)
 	/* A record, a lap (lossy), or corrupt (EBADMSG, EPROTO). */
 	if (head_past(r, head, at) || (!lossy(r) && head - at > r->cap && at - head > r->cap))
 		return true;
+	/* Lossy: a later lap's record at our cursor, not yet under head, makes it jump. */
+	if (lossy(r) && r->pub_known && !r->held &&
+	    atomic_load_explicit(&rec_at(r, at)->seq, memory_order_relaxed) > next_n(r) + 1)
+		return true;
 	return lipc__ring_producer_due(r, test);
 }
 

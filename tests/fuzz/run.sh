@@ -28,8 +28,9 @@ for name in "${names[@]}"; do
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
 		-print_final_stats=1 -artifact_prefix="$build/fuzz-work/$name-" \
 		"$work" "$src/corpus/$name" >"$log" 2>&1 || status=$?
-	# A harness that crashed could not remove its scratch ring: remove those of dead processes.
-	for f in /dev/shm/lipc-fuzz-ring-*; do
+	# A harness that crashed or was stopped could not remove its scratch rings (point to point,
+	# multi-producer, publish): remove those of dead processes.
+	for f in /dev/shm/lipc-fuzz-*; do
 		[ -e "$f" ] && ! kill -0 "${f##*-}" 2>/dev/null && rm -f "$f"
 	done
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
