@@ -678,7 +678,9 @@ static void recv_from_both_modes(void)
 	CHECK_EQ(check_cmd_run(&s, NULL, LIPC_ARGV("send", paddr, "one", "two")), 0);
 	check_cmd_free(&s);
 	CHECK_EQ(check_cmd_wait(&r), 0);
-	CHECK_STR(r.err, "");
+	/* Under make valgrind: valgrind 3.19 knows no pidfd_open(), and warns of the bell's. */
+	if (!check_wrapped())
+		CHECK_STR(r.err, "");
 	/* Four lines, each once; the rings' turns may interleave them. */
 	CHECK_EQ(strlen(r.out), strlen("one\ntwo\nthree\nfour\n"));
 	CHECK(line_at(r.out, "one") < line_at(r.out, "two"));
