@@ -887,6 +887,22 @@ void *lipc_ring_reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 	return r->data + idx + REC_HDR;
 }
 
+/*
+ * Before a record's seq is released: clear the seq of the header after it, where the next record
+ * goes. That word keeps what was last written there, often an older header's seq whose low bytes
+ * a later payload overwrote; positions differ only in their high bits, so such a mixture can
+ * spell the next position + 1 (one time in 65,536 in a 4 KiB ring, when a payload's last two
+ * bytes land there), and a consumer would take it for a record published, which nobody wrote.
+ * Cleared before our release, it reads 0 to a consumer that acquired our record, until the next
+ * record's seq. Not when the ring is full as far as we know (end a capacity past our copy of
+ * tail): that header is then the oldest record's, whole, which the consumer reads before it.
+ */
+static void clear_next(struct lipc_ring *r, uint64_t end)
+{
+	if (end - r->peer < r->cap)
+		atomic_store_explicit(&rec_at(r, end)->seq, 0, memory_order_relaxed);
+}
+
 int lipc_ring_commit(struct lipc_ring *r)
 {
 	MODE_CALL(r, LIPC_SEND, -1, commit(r));
@@ -901,8 +917,9 @@ int lipc_ring_commit(struct lipc_ring *r)
 	/*
 	 * Publish: the record, then its wrap marker if it has one (a consumer that sees the
 	 * marker ready finds the record ready too), then head for a consumer that sleeps. Each
-	 * release pairs with the consumer's acquire of the same word.
+	 * release pairs with the consumer's acquire of the same word, and orders clear_next() too.
 	 */
+	clear_next(r, r->pos + r->held);
 	atomic_store_explicit(&rec_at(r, at)->seq, at + 1, memory_order_release);
 	if (at != r->pos)
 		atomic_store_explicit(&rec_at(r, r->pos)->seq, r->pos + 1, memory_order_release);
@@ -938,6 +955,7 @@ static void put_record(struct lipc_ring *r, uint64_t need, const void *data, uin
 	if (len)
 		memcpy((unsigned char *)h + REC_HDR, data, len);
 	/* The record, then its marker: as in lipc_ring_commit(). */
+	clear_next(r, r->pos + need);
 	atomic_store_explicit(&h->seq, at + 1, memory_order_release);
 	if (at != r->pos) {
 		h = rec_at(r, r->pos);

@@ -2406,16 +2406,78 @@ static void doorbell_channel(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/*
+ * A header's seq word that nobody rewrote since an earlier lap: lap 0 leaves a header at offset
+ * 1024 (seq 1025, 0x401); lap 1 writes a record across it whose payload's last two bytes are the
+ * low bytes of 9216 + 1, so the word reads 0x2401; lap 2 brings the consumer to 9216 with nothing
+ * after it. The word spells a record published there, which no producer wrote: the consumer
+ * must see nothing (EAGAIN), by one record and by a batch, then the next record pushed, whole.
+ */
+static void stale_seq_is_not_ready(void)
+{
+	const uint64_t o = 1024, x = 2 * 4096 + o;
+	static unsigned char buf[4096];
+	struct lipc_ring *p, *c;
+	struct iovec iov[2];
+	size_t len;
+
+	for (int batch = 0; batch < 2; batch++) {
+		size_t lens[256], n = 0, span;
+
+		ring();
+		c = open_ring(LIPC_RECV, 4096);
+		p = open_ring(LIPC_SEND, 0);
+		for (uint64_t at = 0; at < 4096; at += 64)
+			lens[n++] = 48; /* lap 0: records of 64 bytes, a header at o */
+		for (uint64_t at = 0; at + 64 < o; at += 64)
+			lens[n++] = 48;
+		span = n;
+		lens[n++] = 64 + 10 - 16; /* across o: its payload ends 10 bytes past it */
+		for (uint64_t at = o + 16; at + 64 <= 4096; at += 64)
+			lens[n++] = 48;
+		lens[n++] = 32; /* the end of lap 1 */
+		for (uint64_t at = 0; at < o; at += 64)
+			lens[n++] = 48; /* lap 2, up to o */
+		for (size_t i = 0; i < n; i++) {
+			memset(buf, 0, lens[i]);
+			if (i == span) {
+				buf[lens[i] - 2] = (unsigned char)(x + 1);
+				buf[lens[i] - 1] = (unsigned char)((x + 1) >> 8);
+			}
+			if (batch) {
+				iov[0] = (struct iovec){ .iov_base = buf, .iov_len = lens[i] };
+				CHECK_EQ(lipc_ring_push_many(p, iov, 1, 0), 1);
+			} else {
+				CHECK_SYS(lipc_ring_push(p, buf, lens[i], 0));
+			}
+			CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+			CHECK_EQ(len, lens[i]);
+		}
+		CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+		CHECK_ERR(lipc_ring_peek_many(c, iov, 2, 0), EAGAIN);
+		memset(buf, 7, 100);
+		CHECK_SYS(lipc_ring_push(p, buf, 100, 0));
+		memset(buf, 0, 100);
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, 100);
+		CHECK(buf[0] == 7 && buf[99] == 7);
+		CHECK_SYS(lipc_ring_close(p));
+		CHECK_SYS(lipc_ring_close(c));
+		CHECK_SYS(lipc_ring_unlink(ring_name));
+	}
+}
+
 CHECK_MAIN(TEST(round_trip_across_processes), TEST_T(ten_million_records, 200),
 	   TEST(limits_and_timeouts), TEST(bad_arguments), TEST(not_a_ring),
 	   TEST_T(producer_killed_anywhere, 120), TEST(consumer_killed),
 	   TEST(producer_killed_inside_commit), TEST_T(producer_woken_for_room, 60),
 	   TEST_T(round_trips_never_lose_a_wakeup, 120), TEST(other_version_is_refused),
 	   TEST(modes_are_kept), TEST_T(corruption_is_an_error, 200),
-	   TEST(misaligned_position_is_refused), TEST(full_dev_shm_is_enospc),
-	   TEST(channel_traffic), TEST(through_the_cli), TEST(join_policy),
-	   TEST(read_locks_fake_no_peer), TEST(truncated_to_zero), TEST(truncated_through_the_data),
-	   TEST(other_sigbus_is_not_ours), TEST_T(batches_across_processes, 300), TEST(batch_calls),
+	   TEST(misaligned_position_is_refused), TEST(stale_seq_is_not_ready),
+	   TEST(full_dev_shm_is_enospc), TEST(channel_traffic), TEST(through_the_cli),
+	   TEST(join_policy), TEST(read_locks_fake_no_peer), TEST(truncated_to_zero),
+	   TEST(truncated_through_the_data), TEST(other_sigbus_is_not_ours),
+	   TEST_T(batches_across_processes, 300), TEST(batch_calls),
 	   TEST(consumer_killed_holding_a_batch), TEST_T(producer_killed_in_a_batch, 120),
 	   TEST(producer_killed_before_head), TEST(corrupt_record_in_a_batch),
 	   TEST_T(channel_batches, 120), TEST(doorbell_is_exact), TEST(doorbell_descriptor),
