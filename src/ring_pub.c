@@ -1152,8 +1152,13 @@ static int take(struct lipc_ring *r, const void **data, uint32_t *len)
 	uint64_t at = r->pos + r->held, size;
 
 	if (record_at(r, at, next_n(r), &size, len) || r->held + size > r->cap) {
-		/* A length torn by the producer's next lap is not corruption. */
-		if (lossy(r) && overrun(r, at))
+		/*
+		 * Not corruption when the producer lapped us: a length torn by its next lap, or a
+		 * batch held across calls (peek_many takes those after the ones held) that it
+		 * passed, whose next record lies more than a capacity past our cursor. That tail
+		 * passed the cursor, not this record: test the cursor.
+		 */
+		if (lossy(r) && overrun(r, r->pos))
 			return 0;
 		return lipc__ring_corrupt(r, EBADMSG);
 	}

@@ -850,6 +850,47 @@ static void stale_seq_is_not_ready(void)
 }
 
 /*
+ * Lossy: a consumer that holds a whole capacity of records (peek_many takes those after the
+ * ones held) and asks for more after the producer lapped the first of them: the next record
+ * is whole but lies more than a capacity past the cursor. That is an overrun (ENOBUFS, the
+ * first record counted lost, the rest delivered again), not corruption (it was EBADMSG).
+ */
+static void lapped_batch_is_an_overrun(void)
+{
+	unsigned char rec[48], buf[4096];
+	struct lipc_ring *p, *c;
+	struct iovec v[64];
+	size_t len;
+
+	ring();
+	c = open_pub(LIPC_RECV, LIPC_RING_LOSSY, 4096);
+	p = open_pub(LIPC_SEND, LIPC_RING_LOSSY, 0);
+	/* 64 records of 64 bytes: exactly a capacity, none overwritten yet. */
+	for (int i = 0; i < 64; i++) {
+		memset(rec, i, sizeof(rec));
+		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+	}
+	CHECK_EQ(lipc_ring_peek_many(c, v, 64, 0), 64);
+	/* The 65th overwrites the first, held. */
+	memset(rec, 64, sizeof(rec));
+	CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+	CHECK_ERR(lipc_ring_peek_many(c, v, 1, 0), ENOBUFS);
+	CHECK_EQ(lipc_ring_lost(c), 1);
+	CHECK_ERR(lipc_ring_release(c), EINVAL); /* the ENOBUFS gave up what was held */
+	for (int i = 1; i <= 64; i++) {
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, sizeof(rec));
+		for (size_t k = 0; k < len; k++)
+			CHECK_EQ(buf[k], i);
+	}
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	CHECK_EQ(lipc_ring_lost(c), 1);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
  * A hostile writer of the mapping: random bytes over head and its counts, tail, the consumers'
  * line, the slots and the first records, 20,000 rounds in each mode. Every call answers with a
  * record that checks out, or an error it may give, never a fault or an endless loop (every call
@@ -955,4 +996,4 @@ CHECK_MAIN(TEST_T(lossless_eight_consumers, 120), TEST_T(lossy_slow_consumer, 12
 	   TEST(late_joiner_starts_at_head), TEST(dead_consumer_released),
 	   TEST(slots_roles_and_modes), TEST(end_and_reset), TEST_T(killed_anywhere_lossless, 200),
 	   TEST_T(killed_anywhere_lossy, 200), TEST(stale_seq_is_not_ready),
-	   TEST_T(corruption_is_an_error, 200))
+	   TEST(lapped_batch_is_an_overrun), TEST_T(corruption_is_an_error, 200))
