@@ -16,8 +16,9 @@
  * which sits at the next offset 0 with the same seq and is published first. A consumer knows
  * the number n of the record it expects next: the record at its cursor is ready when its seq is
  * n + 1 and its tag says its position (stale bytes of an earlier lap carry a smaller number or
- * another position, and a payload that mimics both would have to guess the two). Numbers are
- * what make a lossy consumer's loss count exact: where it lands, the number says how many went.
+ * another position, and a payload that mimics both would have to guess the two; the producer
+ * clears a seq before it writes the tag beside it, see start_record()). Numbers are what make
+ * a lossy consumer's loss count exact: where it lands, the number says how many went.
  *
  * The shared values. head (bytes published) is stored with release order after each commit or
  * batch, with head_count (the records it counts) stored just before it and head_count_after
@@ -157,16 +158,19 @@ static uint32_t tag_of(uint64_t at)
 }
 
 /*
- * Is the record at position at number num, published? Acquire: pairs with the release of its seq
- * (seal()); its tag and length, stored before, are then visible.
+ * Is the record at position at number num, published? The tag first, then the seq: see
+ * start_record() for why that order. Acquire on the tag: pairs with the release fence in
+ * start_record(), so that a tag of this record comes with the seq it cleared (or the seq
+ * stored since). Acquire on the seq: pairs with its release in seal(); the length and the
+ * bytes, stored before, are then visible.
  */
 static bool is_record(const struct lipc_ring *r, uint64_t at, uint64_t num)
 {
 	struct rec_hdr *h = rec_at(r, at);
 
 	/* The tag: a plain field of the header, read and written as an atomic all the same. */
-	return atomic_load_explicit(&h->seq, memory_order_acquire) == num + 1 &&
-	       __atomic_load_n(&h->unused, __ATOMIC_RELAXED) == tag_of(at);
+	return __atomic_load_n(&h->unused, __ATOMIC_ACQUIRE) == tag_of(at) &&
+	       atomic_load_explicit(&h->seq, memory_order_acquire) == num + 1;
 }
 
 /*
@@ -468,12 +472,32 @@ static uint64_t need_for(const struct lipc_ring *r, uint64_t rec)
 	return idx + rec > r->cap ? r->cap - idx + rec : rec;
 }
 
-/* Write the header(s) of a record of len bytes taking need bytes at pos; returns its bytes. */
+/*
+ * Write the header(s) of a record of len bytes taking need bytes at pos; returns its bytes.
+ *
+ * Each header's seq is cleared, then a release fence, before its tag is written. A seq word
+ * keeps what was last written there: often the seq of a header a lap or two back, its low
+ * bytes overwritten by the end of a later lap's payload (a payload ends where its length says;
+ * the padding after it is never written). Numbers are small and close (a lap holds a few
+ * hundred records), so that mixture can read as the number + 1 of the very record about to
+ * land there: one time in 256 when the payload's last byte is the word's low byte. Our tag
+ * over such a word made the record look published until our seal: a consumer took a wrap
+ * marker whose record was not there yet (EBADMSG, the rare failure of killed_anywhere_lossy),
+ * or copied bytes we had not written yet, and no tail had passed them to tell it. With seq 0
+ * first, a consumer that sees our tag (acquire: is_record() reads the tag before the seq)
+ * sees 0 or our seal.
+ */
 static unsigned char *start_record(struct lipc_ring *r, uint64_t need, uint32_t len)
 {
 	uint64_t at = r->pos + need - record_size(len);
 	struct rec_hdr *h = rec_at(r, at);
 
+	/* Relaxed: the fence orders them before the tags; seal()'s release stores the real ones. */
+	atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
+	if (at != r->pos)
+		atomic_store_explicit(&rec_at(r, r->pos)->seq, 0, memory_order_relaxed);
+	/* Pairs with the acquire of the tag in is_record(). */
+	atomic_thread_fence(memory_order_release);
 	/* Relaxed: the release of the seq in seal() publishes them. */
 	if (at != r->pos) {
 		atomic_store_explicit(&rec_at(r, r->pos)->len, WRAP, memory_order_relaxed);
@@ -1181,8 +1205,13 @@ static int take(struct lipc_ring *r, const void **data, uint32_t *len)
 	uint64_t at = r->pos + r->held, size;
 
 	if (record_at(r, at, next_n(r), &size, len) || r->held + size > r->cap) {
-		/* A length torn by the producer's next lap is not corruption. */
-		if (lossy(r) && overrun(r, at))
+		/*
+		 * Not corruption when the producer lapped us: a length torn by its next lap, or a
+		 * batch held across calls (peek_many takes those after the ones held) that it
+		 * passed, whose next record lies more than a capacity past our cursor. That tail
+		 * passed the cursor, not this record: test the cursor.
+		 */
+		if (lossy(r) && overrun(r, r->pos))
 			return 0;
 		return lipc__ring_corrupt(r, EBADMSG);
 	}

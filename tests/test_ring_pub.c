@@ -758,6 +758,139 @@ static void killed_anywhere_lossy(void)
 }
 
 /*
+ * A record reserved and not committed is never ready, whatever its header's seq word held
+ * before. The word is not written between laps: a later lap's payload can cover its low bytes
+ * and leave the rest, which spells the small number of the record that lands there next (the
+ * CI run's EBADMSG in killed_anywhere_lossy: a consumer saw a wrap marker "published" before
+ * the record after it; or it copied a record before its bytes were written). Built here on
+ * purpose in a 4 KiB ring of zero-filled records, the layout the ring's rules give (a 16-byte
+ * header, records on 16 bytes, a marker before a record that would cross the end): lap 0 puts
+ * a header at offset o, lap 1 a record whose payload's last byte is the seq word's low byte
+ * (the number + 1 of the record that will be at o on lap 2; the zeros above it are lap 0's
+ * number's), and lap 2 reserves that record, plain (o = 1024) or behind a wrap marker
+ * (o = 4032). The test reads the ring file to check that it built the stale word. The
+ * consumer must wait (EAGAIN) until the commit, then get the record whole, in both modes.
+ */
+#define STALE_CAP 4096
+static void stale_seq_in_mode(int mode, uint64_t o, size_t target_len)
+{
+	const size_t data = 4096 + LIPC_RING_SLOTS * 128;
+	static unsigned char zeros[STALE_CAP], buf[STALE_CAP];
+	size_t lens[3 * STALE_CAP / 48], n = 0, target, span = 0, len;
+	char path[PATH_MAX];
+	struct lipc_ring *p, *c;
+	unsigned char *map, *rec;
+	uint64_t word;
+	int fd;
+
+	/* Lap 0: 64-byte records (a header at every 64th byte, o among them). */
+	for (uint64_t at = 0; at < STALE_CAP; at += 64)
+		lens[n++] = 48;
+	/* Lap 1: up to o - 64, then one whose last payload byte is o + 8, then up to the end. */
+	for (uint64_t at = 0; at < o - 64; at += 64)
+		lens[n++] = 48;
+	span = n;
+	lens[n++] = 64 + 9 - 16; /* [o - 64, o + 16): its payload ends at o + 9 */
+	for (uint64_t at = o + 16; at + 64 <= STALE_CAP; at += 64)
+		lens[n++] = 48;
+	lens[n++] = 32; /* the 48 bytes left: the lap ends on a record, no marker */
+	/* Lap 2: up to o, then the record reserved there. */
+	for (uint64_t at = 0; at < o; at += 64)
+		lens[n++] = 48;
+	target = n;
+	CHECK(target + 1 < 256); /* the number fits the one byte the payload wrote */
+
+	ring();
+	c = open_pub(LIPC_RECV, mode, STALE_CAP);
+	p = open_pub(LIPC_SEND, mode, 0);
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	fd = (int)CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
+	map = mmap(NULL, data + STALE_CAP, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED);
+	for (size_t i = 0; i < target; i++) {
+		memset(buf, 0, lens[i]);
+		if (i == span)
+			buf[lens[i] - 1] = (unsigned char)(target + 1);
+		CHECK_SYS(lipc_ring_push(p, buf, lens[i], 0));
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, lens[i]);
+		CHECK(memcmp(buf, zeros, len - (i == span)) == 0);
+	}
+	/* The stale word: the seq of the record about to land at o, and nothing wrote it. */
+	memcpy(&word, map + data + o + 8, sizeof(word));
+	CHECK_EQ(word, target + 1);
+
+	rec = lipc_ring_reserve(p, target_len, 0);
+	CHECK(rec != NULL);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	memset(rec, 'r', target_len);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	CHECK_SYS(lipc_ring_commit(p));
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+	CHECK_EQ(len, target_len);
+	for (size_t i = 0; i < len; i++)
+		CHECK_EQ(buf[i], 'r');
+	CHECK_EQ(lipc_ring_lost(c), 0);
+
+	munmap(map, data + STALE_CAP);
+	close(fd);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+static void stale_seq_is_not_ready(void)
+{
+	static const int modes[] = { LIPC_RING_PUBLISH, LIPC_RING_LOSSY };
+
+	for (int m = 0; m < 2; m++) {
+		stale_seq_in_mode(modes[m], 1024, 48);	/* a plain record */
+		stale_seq_in_mode(modes[m], 4032, 100); /* 128 bytes from 4032: a wrap marker */
+	}
+}
+
+/*
+ * Lossy: a consumer that holds a whole capacity of records (peek_many takes those after the
+ * ones held) and asks for more after the producer lapped the first of them: the next record
+ * is whole but lies more than a capacity past the cursor. That is an overrun (ENOBUFS, the
+ * first record counted lost, the rest delivered again), not corruption (it was EBADMSG).
+ */
+static void lapped_batch_is_an_overrun(void)
+{
+	unsigned char rec[48], buf[4096];
+	struct lipc_ring *p, *c;
+	struct iovec v[64];
+	size_t len;
+
+	ring();
+	c = open_pub(LIPC_RECV, LIPC_RING_LOSSY, 4096);
+	p = open_pub(LIPC_SEND, LIPC_RING_LOSSY, 0);
+	/* 64 records of 64 bytes: exactly a capacity, none overwritten yet. */
+	for (int i = 0; i < 64; i++) {
+		memset(rec, i, sizeof(rec));
+		CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+	}
+	CHECK_EQ(lipc_ring_peek_many(c, v, 64, 0), 64);
+	/* The 65th overwrites the first, held. */
+	memset(rec, 64, sizeof(rec));
+	CHECK_SYS(lipc_ring_push(p, rec, sizeof(rec), 0));
+	CHECK_ERR(lipc_ring_peek_many(c, v, 1, 0), ENOBUFS);
+	CHECK_EQ(lipc_ring_lost(c), 1);
+	CHECK_ERR(lipc_ring_release(c), EINVAL); /* the ENOBUFS gave up what was held */
+	for (int i = 1; i <= 64; i++) {
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, sizeof(rec));
+		for (size_t k = 0; k < len; k++)
+			CHECK_EQ(buf[k], i);
+	}
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	CHECK_EQ(lipc_ring_lost(c), 1);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
+/*
  * A hostile writer of the mapping: random bytes over head and its counts, tail, the consumers'
  * line, the slots and the first records, 20,000 rounds in each mode. Every call answers with a
  * record that checks out, or an error it may give, never a fault or an endless loop (every call
@@ -862,4 +995,5 @@ static void corruption_is_an_error(void)
 CHECK_MAIN(TEST_T(lossless_eight_consumers, 120), TEST_T(lossy_slow_consumer, 120),
 	   TEST(late_joiner_starts_at_head), TEST(dead_consumer_released),
 	   TEST(slots_roles_and_modes), TEST(end_and_reset), TEST_T(killed_anywhere_lossless, 200),
-	   TEST_T(killed_anywhere_lossy, 200), TEST_T(corruption_is_an_error, 200))
+	   TEST_T(killed_anywhere_lossy, 200), TEST(stale_seq_is_not_ready),
+	   TEST(lapped_batch_is_an_overrun), TEST_T(corruption_is_an_error, 200))
