@@ -12,28 +12,30 @@
  * capacity), writes its intent into its slot (intent = c, then intent_end: see claim() for why
  * in this order) and moves head from c to end with one compare-and-swap, whose release
  * publishes the intent; when another producer moved head first, it reads head again. Then it stores
- * claimed = c, writes the lengths and the bytes, and commits: the record's seq (position + 1,
- * release), then its marker's seq, exactly as src/ring.c's commit, so the consumer's readiness test
- * (seq == position + 1) is the same. Claims are contiguous, so the consumer takes records in claim
- * order from its cursor; one producer's records are claimed in its program order, so they stay in
- * that order. lipc_ring_push_many() claims the space of as many records of the batch as fit with
- * ONE compare-and-swap, and commits them one by one (the consumer may take each as soon as it is
- * there).
+ * claimed = c, lays out the headers (each one's seq cleared, then its tag: see start_record()),
+ * writes the lengths and the bytes, and commits: the record's seq (position + 1, release), then
+ * its marker's seq, as src/ring.c's commit; a header is ready when its tag names its position
+ * and its seq is position + 1 (ready_at()). Claims are contiguous, so the consumer takes records
+ * in claim order from its cursor; one producer's records are claimed in its program order, so
+ * they stay in that order. lipc_ring_push_many() claims the space of as many records of the
+ * batch as fit with ONE compare-and-swap, and commits them one by one (the consumer may take
+ * each as soon as it is there).
  *
  * The dead claimer. A record at the consumer's cursor that is not ready while head is past it
- * was claimed and not committed. Each producer holds the lock byte SLOT_LOCK(i) of its slot for
- * its life, so after the spin budget, at the sleeper's check interval (never per record: the
- * test costs a system call per slot it asks about), the consumer looks at the slots whose claim
- * range [intent, intent_end) holds the cursor: a live one (its lock held) is the claimer, or
- * will have given up in a moment (a compare-and-swap that failed): wait. When all of them are
- * dead, the claimer is dead: the dead slot whose claimed == intent owns the claim (it stored
- * claimed after its compare-and-swap succeeded); failing that, the claimer died between its
+ * was claimed and not committed (a claimer killed between its header's tag and its commit
+ * leaves the right tag over seq 0: not ready either). Each producer holds the lock byte
+ * SLOT_LOCK(i) of its slot for its life, so after the spin budget, at the sleeper's check interval
+ * (never per record: the test costs a system call per slot it asks about), the consumer looks at
+ * the slots whose claim range [intent, intent_end) holds the cursor: a live one (its lock held) is
+ * the claimer, or will have given up in a moment (a compare-and-swap that failed): wait. When all
+ * of them are dead, the claimer is dead: the dead slot whose claimed == intent owns the claim (it
+ * stored claimed after its compare-and-swap succeeded); failing that, the claimer died between its
  * compare-and-swap and that store, and the dead slots with intent == cursor are the claimer and
  * producers that lost the race to it and died before they moved on. The claimer's end E* is
  * where head went next, so the chain of claims continues from E*: head == E*, or a claim starts
  * there (its record is ready, or a slot's intent is E*, since a claimer writes its intent
  * before it claims). A loser's end e lies elsewhere: below E* it is inside the claimer's
- * record, where no header of position e can be (a stale header names an earlier lap's
+ * record, where no header of position e can be (a stale header's tag names an earlier lap's
  * position, and head never was e, so no slot could have an intent of e) unless the claimer's
  * own bytes forge one; above E*, the chain may continue there too, by coincidence of sizes. So
  * the smallest such end is E*. The consumer steps over [cursor, E): the cursor moves past it
@@ -61,8 +63,11 @@
  * leaves its count: the slot's "sleeping" flag lets whoever finds it dead take it back. Light
  * and heavy barriers, the sleeps in short slices when the barrier is missing, and the check
  * intervals (10 ms backing off to 250 ms) are ring.c's; a stale seq whose low word is the one
- * the commit will store (a lap 2^32 bytes ago) would hide the change from the futex, so the
- * consumer then sleeps in short slices too.
+ * the commit will store (a lap 2^32 bytes ago, or a stale word that spells position + 1 under
+ * another tag) would hide the change from the futex, so the consumer then sleeps in short
+ * slices too. The producer's clearing of the seq (before its tag) is a change too: a consumer
+ * whose futex call comes after it returns at once and sleeps on 0, which the commit changes
+ * (position + 1 is odd) before it wakes.
  *
  * The end. Each slot's state word holds the generation its producer took (producer_gen counts
  * attaches) and whether it is attached, closed cleanly, or reaped (found dead, by the consumer
