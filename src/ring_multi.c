@@ -12,28 +12,30 @@
  * capacity), writes its intent into its slot (intent = c, then intent_end: see claim() for why
  * in this order) and moves head from c to end with one compare-and-swap, whose release
  * publishes the intent; when another producer moved head first, it reads head again. Then it stores
- * claimed = c, writes the lengths and the bytes, and commits: the record's seq (position + 1,
- * release), then its marker's seq, exactly as src/ring.c's commit, so the consumer's readiness test
- * (seq == position + 1) is the same. Claims are contiguous, so the consumer takes records in claim
- * order from its cursor; one producer's records are claimed in its program order, so they stay in
- * that order. lipc_ring_push_many() claims the space of as many records of the batch as fit with
- * ONE compare-and-swap, and commits them one by one (the consumer may take each as soon as it is
- * there).
+ * claimed = c, lays out the headers (each one's seq cleared, then its tag: see start_record()),
+ * writes the lengths and the bytes, and commits: the record's seq (position + 1, release), then
+ * its marker's seq, as src/ring.c's commit; a header is ready when its tag names its position
+ * and its seq is position + 1 (ready_at()). Claims are contiguous, so the consumer takes records
+ * in claim order from its cursor; one producer's records are claimed in its program order, so
+ * they stay in that order. lipc_ring_push_many() claims the space of as many records of the
+ * batch as fit with ONE compare-and-swap, and commits them one by one (the consumer may take
+ * each as soon as it is there).
  *
  * The dead claimer. A record at the consumer's cursor that is not ready while head is past it
- * was claimed and not committed. Each producer holds the lock byte SLOT_LOCK(i) of its slot for
- * its life, so after the spin budget, at the sleeper's check interval (never per record: the
- * test costs a system call per slot it asks about), the consumer looks at the slots whose claim
- * range [intent, intent_end) holds the cursor: a live one (its lock held) is the claimer, or
- * will have given up in a moment (a compare-and-swap that failed): wait. When all of them are
- * dead, the claimer is dead: the dead slot whose claimed == intent owns the claim (it stored
- * claimed after its compare-and-swap succeeded); failing that, the claimer died between its
+ * was claimed and not committed (a claimer killed between its header's tag and its commit
+ * leaves the right tag over seq 0: not ready either). Each producer holds the lock byte
+ * SLOT_LOCK(i) of its slot for its life, so after the spin budget, at the sleeper's check interval
+ * (never per record: the test costs a system call per slot it asks about), the consumer looks at
+ * the slots whose claim range [intent, intent_end) holds the cursor: a live one (its lock held) is
+ * the claimer, or will have given up in a moment (a compare-and-swap that failed): wait. When all
+ * of them are dead, the claimer is dead: the dead slot whose claimed == intent owns the claim (it
+ * stored claimed after its compare-and-swap succeeded); failing that, the claimer died between its
  * compare-and-swap and that store, and the dead slots with intent == cursor are the claimer and
  * producers that lost the race to it and died before they moved on. The claimer's end E* is
  * where head went next, so the chain of claims continues from E*: head == E*, or a claim starts
  * there (its record is ready, or a slot's intent is E*, since a claimer writes its intent
  * before it claims). A loser's end e lies elsewhere: below E* it is inside the claimer's
- * record, where no header of position e can be (a stale header names an earlier lap's
+ * record, where no header of position e can be (a stale header's tag names an earlier lap's
  * position, and head never was e, so no slot could have an intent of e) unless the claimer's
  * own bytes forge one; above E*, the chain may continue there too, by coincidence of sizes. So
  * the smallest such end is E*. The consumer steps over [cursor, E): the cursor moves past it
@@ -61,8 +63,11 @@
  * leaves its count: the slot's "sleeping" flag lets whoever finds it dead take it back. Light
  * and heavy barriers, the sleeps in short slices when the barrier is missing, and the check
  * intervals (10 ms backing off to 250 ms) are ring.c's; a stale seq whose low word is the one
- * the commit will store (a lap 2^32 bytes ago) would hide the change from the futex, so the
- * consumer then sleeps in short slices too.
+ * the commit will store (a lap 2^32 bytes ago, or a stale word that spells position + 1 under
+ * another tag) would hide the change from the futex, so the consumer then sleeps in short
+ * slices too. The producer's clearing of the seq (before its tag) is a change too: a consumer
+ * whose futex call comes after it returns at once and sleeps on 0, which the commit changes
+ * (position + 1 is odd) before it wakes.
  *
  * The end. Each slot's state word holds the generation its producer took (producer_gen counts
  * attaches) and whether it is attached, closed cleanly, or reaped (found dead, by the consumer
@@ -163,6 +168,35 @@ static uint64_t need_at(const struct lipc_ring *r, uint64_t p, size_t len)
 	uint64_t rec = record_size(len), idx = p & r->mask;
 
 	return idx + rec > r->cap ? r->cap - idx + rec : rec;
+}
+
+/* The tag of a header at position at: the low 32 bits of its position / 16 (as ring_pub.c's). */
+static uint32_t tag_of(uint64_t at)
+{
+	return (uint32_t)(at >> 4);
+}
+
+/*
+ * Consumer: is the record (or wrap marker) at position at committed? Its tag, then its seq (see
+ * start_record()): a stale seq word that spells at + 1 has the tag of an earlier lap's position.
+ * Acquire on the tag: pairs with the release fence in start_record(), so that with our tag
+ * comes the seq it cleared, or the one committed since. Acquire on the seq: pairs with its
+ * release in publish(); the length and the bytes, written before, are then visible.
+ * record_ready() (ring_impl.h) stays the point-to-point ring's, whose producer clears instead.
+ */
+static bool ready_at(const struct lipc_ring *r, uint64_t at)
+{
+	struct rec_hdr *h = rec_at(r, at);
+
+	/* The tag: a plain field of the header, read and written as an atomic all the same. */
+	return __atomic_load_n(&h->unused, __ATOMIC_ACQUIRE) == tag_of(at) &&
+	       atomic_load_explicit(&h->seq, memory_order_acquire) == at + 1;
+}
+
+/* Consumer: is the record at the cursor (after those held) committed? */
+static bool ready(struct lipc_ring *r)
+{
+	return ready_at(r, r->pos + r->held);
 }
 
 /*
@@ -608,6 +642,40 @@ static int claim(struct lipc_ring *r, const struct iovec *recs, size_t n, struct
 	return (int)k;
 }
 
+/*
+ * Lay out the header of the record of len bytes at at, and its wrap marker's at c when it has
+ * one (at != c), inside our claim: seq 0, a release fence, then the tag and the length.
+ *
+ * A seq word keeps what was last written there, often the seq of a header a lap or more back
+ * whose low bytes the end of a later lap's payload overwrote (a payload ends where its length
+ * says; the padding after it is never written). Positions differ only in their high bits, so
+ * that mixture can spell the position + 1 of the very record about to land there, and the
+ * consumer took a record nobody wrote (a phantom, EBADMSG, or bytes not written yet). ring.c's
+ * single producer clears the seq of the header after each record (clear_next()); here the
+ * position after a record may be another producer's claim, already committed. So each header
+ * carries its tag (its position, see tag_of()) and the consumer checks both (ready_at()): stale
+ * bytes would have to hold the right tag and the right seq. We write only inside our claim, so
+ * no other producer writes these headers. The seq is cleared before the tag, with the fence
+ * between: a consumer that sees our tag (acquire) sees 0 or our commit, never the stale word.
+ * Relaxed: publish()'s release of each seq publishes the rest.
+ */
+static void start_record(struct lipc_ring *r, uint64_t c, uint64_t at, uint32_t len)
+{
+	struct rec_hdr *h = rec_at(r, at);
+
+	atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
+	if (at != c)
+		atomic_store_explicit(&rec_at(r, c)->seq, 0, memory_order_relaxed);
+	/* Pairs with the acquire of the tag in ready_at(). */
+	atomic_thread_fence(memory_order_release);
+	if (at != c) {
+		atomic_store_explicit(&rec_at(r, c)->len, WRAP, memory_order_relaxed);
+		__atomic_store_n(&rec_at(r, c)->unused, tag_of(c), __ATOMIC_RELAXED);
+	}
+	atomic_store_explicit(&h->len, len, memory_order_relaxed);
+	__atomic_store_n(&h->unused, tag_of(at), __ATOMIC_RELAXED);
+}
+
 static void *reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 {
 	struct iovec one = { .iov_len = len };
@@ -626,10 +694,7 @@ static void *reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 	if (claim(r, &one, 1, &d, &started, timeout_ms, &c, &end) < 0)
 		return NULL;
 	at = end - record_size(len);
-	/* Relaxed: the release of each header's seq in commit() publishes them. */
-	if (at != c)
-		atomic_store_explicit(&rec_at(r, c)->len, WRAP, memory_order_relaxed);
-	atomic_store_explicit(&rec_at(r, at)->len, (uint32_t)len, memory_order_relaxed);
+	start_record(r, c, at, (uint32_t)len);
 	r->pos = c;
 	r->held = end - c;
 	r->held_len = (uint32_t)len;
@@ -637,7 +702,7 @@ static void *reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 }
 
 /* Publish the record at at, then its marker at c when it has one; each release pairs with the
- * consumer's acquire of the same seq. */
+ * consumer's acquire of the same seq (ready_at()). */
 static void publish(struct lipc_ring *r, uint64_t c, uint64_t at)
 {
 	atomic_store_explicit(&rec_at(r, at)->seq, at + 1, memory_order_release);
@@ -666,9 +731,7 @@ static void put_records(struct lipc_ring *r, const struct iovec *recs, size_t k,
 		uint64_t need = need_at(r, c, len), at = c + need - record_size(len);
 		struct rec_hdr *h = rec_at(r, at);
 
-		if (at != c)
-			atomic_store_explicit(&rec_at(r, c)->len, WRAP, memory_order_relaxed);
-		atomic_store_explicit(&h->len, (uint32_t)len, memory_order_relaxed);
+		start_record(r, c, at, (uint32_t)len);
 		if (len)
 			memcpy((unsigned char *)h + REC_HDR, recs[i].iov_base, len);
 		/* Each record wakes the consumer that sleeps on it, as commit does. */
@@ -765,7 +828,7 @@ static void step_over(struct lipc_ring *r, uint64_t e)
 /* Is position e where the chain of claims goes on (see The dead claimer)? */
 static bool chain_continues(const struct lipc_ring *r, uint64_t e, uint64_t head)
 {
-	if (e == head || atomic_load_explicit(&rec_at(r, e)->seq, memory_order_acquire) == e + 1)
+	if (e == head || ready_at(r, e))
 		return true;
 	for (unsigned i = 0; i < LIPC_RING_SLOTS; i++)
 		if (atomic_load_explicit(&slot(r, i)->intent, memory_order_acquire) == e)
@@ -849,7 +912,7 @@ static int stream_end(struct lipc_ring *r, bool test)
 	if (gen - closes - deaths != 0 || (r->ended && gen == r->ended_gen && !r->consumed))
 		return 2;
 	head = atomic_load_explicit(&sh->head, memory_order_acquire);
-	if (head != cursor(r) || record_ready(r))
+	if (head != cursor(r) || ready(r))
 		return 1;
 	r->ended = true;
 	r->ended_gen = gen;
@@ -872,14 +935,14 @@ static int look(struct lipc_ring *r, bool test)
 	uint64_t head;
 	int ret;
 
-	if (record_ready(r))
+	if (ready(r))
 		return 1;
 	/* Acquire: pairs with the producers' compare-and-swap (their intents come with it). */
 	head = atomic_load_explicit(&r->sh->head, memory_order_acquire);
 	if (head % REC_HDR || head - r->pos > r->cap || head - r->pos < r->held)
 		return lipc__ring_corrupt(r, EPROTO);
 	if (head != cursor(r)) {
-		if (record_ready(r))
+		if (ready(r))
 			return 1;
 		if (!test)
 			return 2;
@@ -887,11 +950,6 @@ static int look(struct lipc_ring *r, bool test)
 		return ret == 0 ? 2 : ret;
 	}
 	return stream_end(r, test);
-}
-
-static bool ready(struct lipc_ring *r)
-{
-	return record_ready(r);
 }
 
 /*
@@ -908,10 +966,10 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 	for (;;) {
 		int ret, left, chunk;
 		uint64_t at, seen;
-		bool brief;
+		bool brief, is_ready;
 
 		/*
-		 * Spin first, on the record's seq alone: head is the line the producers'
+		 * Spin first, on the record's header alone: head is the line the producers'
 		 * compare-and-swap takes, and a consumer that read it whenever it caught up made
 		 * nearly every claim fetch it back (a third of a lone producer's time).
 		 */
@@ -933,7 +991,7 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 		ret = look(r, test);
 		test = false;
 		if (ret == 1) {
-			if (record_ready(r))
+			if (ready(r))
 				return 1;
 			continue; /* stepped over a dead claim: look at the next */
 		}
@@ -957,20 +1015,30 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 			atomic_load_explicit(&sh->producer_light, memory_order_relaxed);
 		ret = look(r, false);
 		at = cursor(r);
+		/*
+		 * The seq after the barrier (Dekker's pattern); at + 1 is ready only with our tag,
+		 * which ready_at() reads again before the seq: a commit's seq comes after its tag,
+		 * so a seen that is the commit finds the tag; a stale word that spells at + 1 has
+		 * another tag, and we sleep on it (in short slices, below). A producer that claims
+		 * at stores 0 there first: a futex call on the stale value then returns at once
+		 * (EAGAIN), and we sleep on 0, which its commit changes (at + 1 is odd) and wakes.
+		 */
 		seen = atomic_load_explicit(&rec_at(r, at)->seq, memory_order_seq_cst);
+		is_ready = seen == at + 1 && ready_at(r, at);
 		left = lipc__remaining_ms(&d);
-		if (ret != 2 || seen == at + 1 || left == 0) {
+		if (ret != 2 || is_ready || left == 0) {
 			atomic_store_explicit(&sh->consumer_sleeping, 0, memory_order_relaxed);
 			if (ret == 0 || ret == -1)
 				return ret;
-			if (ret == 2 && seen != at + 1)
+			if (ret == 2 && !is_ready)
 				return lipc__timed_out(timeout_ms);
 			continue;
 		}
 		chunk = left < 0 || left > r->check_ms ? r->check_ms : left;
 		/*
 		 * Short sleeps when a wake-up may be missed: no barrier while the producers skip
-		 * their fence, or a stale seq whose low word is the one the commit will store.
+		 * their fence, or a stale seq whose low word is the one the commit will store (the
+		 * commit may store it and wake before our futex call compares it).
 		 */
 		if ((brief || (uint32_t)seen == (uint32_t)(at + 1)) && chunk > LIGHT_FALLBACK_MS)
 			chunk = LIGHT_FALLBACK_MS;
@@ -993,7 +1061,10 @@ static int wait_record(struct lipc_ring *r, int timeout_ms)
 /*
  * Consumer: hold the ready record at the cursor (a wrap marker leads to the record at offset 0),
  * read and checked as the point-to-point consumer does (lipc__ring_take_record()). Returns 0, or
- * -1 with EBADMSG.
+ * -1 with EBADMSG. That function checks a marker's record at offset 0 by its seq alone, not its
+ * tag: sound here, since we take a marker only once ready_at() found its own tag and seq, and
+ * its producer committed the record (release) before the marker's seq, so the acquire of the
+ * marker's seq makes the record's committed seq the one we read, not a stale word.
  */
 static int take(struct lipc_ring *r, const void **data, size_t *len)
 {
@@ -1063,7 +1134,7 @@ static int peek_many(struct lipc_ring *r, struct iovec *recs, size_t n, int time
 		recs[got].iov_base = (void *)(uintptr_t)data;
 		recs[got].iov_len = len;
 		got++;
-	} while (got < n && record_ready(r));
+	} while (got < n && ready(r));
 	if (r->careful && lipc__ring_guard_failed(r) < 0)
 		return -1;
 	return got ? (int)got : -1;
@@ -1132,7 +1203,7 @@ static bool due(struct lipc_ring *r, bool test, bool *watch)
 	uint64_t head;
 	uint32_t gen;
 
-	if (record_ready(r))
+	if (ready(r))
 		return true;
 	/* seq_cst: after the barrier of ring.c's arming. */
 	head = atomic_load_explicit(&r->sh->head, memory_order_seq_cst);

@@ -890,9 +890,13 @@ static void done_ring(struct lipc_ring *c, struct lipc_ring *p, unsigned char *m
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/* A header that reads as committed: its length, its tag (its position / 16, low 32 bits), seq. */
 static void put_header(unsigned char *m, uint64_t pos, uint32_t len, uint64_t seq)
 {
+	uint32_t tag = (uint32_t)(pos >> 4);
+
 	memcpy(m + DATA_AT + pos % 4096, &len, 4);
+	memcpy(m + DATA_AT + pos % 4096 + 4, &tag, 4);
 	put64(m, DATA_AT + pos % 4096 + 8, seq);
 }
 
@@ -1298,7 +1302,118 @@ static void killed_anywhere(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/*
+ * A record nobody committed is never ready, whatever its header's seq word held before. The word
+ * is not written between laps: a later lap's payload can cover its low bytes and leave the rest,
+ * and positions differ only in their high bits, so the mixture can spell the position + 1 of the
+ * record that lands there next. Built here in a 4 KiB ring of zero-filled records: lap 0 puts a
+ * header at offset o (seq o + 1), lap 1 a record across it whose payload's last two bytes are
+ * the low bytes of x + 1, x = 2 * 4096 + o (the higher bytes are lap 0's zeros), and lap 2
+ * brings the consumer to x with nothing after it. The test reads the ring file to check that it
+ * built the word. The consumer must see nothing (EAGAIN, or its timeout), by one record and by a
+ * batch. Then, how == RESERVED: a record reserved at x, plain (o = 1024) or behind a wrap marker
+ * (o = 4032), is not ready before its commit; PUSHED, BATCHED: a consumer asleep at x is woken
+ * by a record pushed there (by push, by push_many; the laps were written the same way). Each
+ * time the record comes whole.
+ */
+enum {
+	RESERVED,
+	PUSHED,
+	BATCHED
+};
+
+static void put_one(struct lipc_ring *p, int how, const void *data, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)data, .iov_len = len };
+
+	if (how == BATCHED)
+		CHECK_EQ(lipc_ring_push_many(p, &iov, 1, 0), 1);
+	else
+		CHECK_SYS(lipc_ring_push(p, data, len, 0));
+}
+
+static void stale_seq_in(int how, uint64_t o, size_t target_len)
+{
+	const uint64_t x = 2 * 4096 + o;
+	static unsigned char buf[4096];
+	size_t lens[256], n = 0, span, len;
+	struct lipc_ring *p, *c;
+	struct iovec iov[2];
+	unsigned char *m, *rec;
+	pid_t pid = 0, parent = getpid();
+	int fd;
+
+	for (uint64_t at = 0; at < 4096; at += 64)
+		lens[n++] = 48; /* lap 0: records of 64 bytes, a header at o */
+	for (uint64_t at = 0; at + 64 < o; at += 64)
+		lens[n++] = 48;
+	span = n;
+	lens[n++] = 64 + 10 - 16; /* [o - 64, o + 16): its payload ends 10 bytes past o */
+	for (uint64_t at = o + 16; at + 64 <= 4096; at += 64)
+		lens[n++] = 48;
+	lens[n++] = 32; /* the 48 bytes left: lap 1 ends on a record */
+	for (uint64_t at = 0; at < o; at += 64)
+		lens[n++] = 48; /* lap 2, up to o */
+
+	ring();
+	m = fresh_ring(&c, &p, &fd);
+	for (size_t i = 0; i < n; i++) {
+		memset(buf, 0, lens[i]);
+		if (i == span) {
+			buf[lens[i] - 2] = (unsigned char)(x + 1);
+			buf[lens[i] - 1] = (unsigned char)((x + 1) >> 8);
+		}
+		put_one(p, how, buf, lens[i]);
+		CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), 1);
+		CHECK_EQ(len, lens[i]);
+	}
+	/* The stale word: the seq of a record at x, which nobody wrote. */
+	CHECK_EQ(get64(m, DATA_AT + o + 8), x + 1);
+	CHECK_EQ(get64(m, HEAD_AT), x);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	CHECK_ERR(lipc_ring_peek_many(c, iov, 2, 0), EAGAIN);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 20), ETIMEDOUT);
+
+	if (how == RESERVED) {
+		rec = lipc_ring_reserve(p, target_len, 0);
+		CHECK(rec != NULL);
+		CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+		memset(rec, 'r', target_len);
+		CHECK_ERR(lipc_ring_peek_many(c, iov, 2, 0), EAGAIN);
+		CHECK_SYS(lipc_ring_commit(p));
+	} else {
+		pid = check_fork();
+		if (pid == 0) {
+			struct lipc_ring *q = open_as(LIPC_SEND, 0, 0);
+
+			/* It sleeps on the stale word: our claim clears it, our commit wakes it. */
+			while (!check_asleep_in(parent, SYS_futex, NULL))
+				sched_yield();
+			memset(buf, 'r', target_len);
+			put_one(q, how, buf, target_len);
+			CHECK_SYS(lipc_ring_close(q));
+			_exit(0);
+		}
+	}
+	CHECK_EQ(lipc_ring_pop(c, buf, sizeof(buf), &len, how == RESERVED ? 0 : -1), 1);
+	CHECK_EQ(len, target_len);
+	for (size_t i = 0; i < len; i++)
+		CHECK_EQ(buf[i], 'r');
+	if (how != RESERVED)
+		CHECK_EQ(check_wait(pid), 0);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	done_ring(c, p, m, fd);
+}
+
+static void stale_seq_is_not_ready(void)
+{
+	for (int how = RESERVED; how <= BATCHED; how++) {
+		stale_seq_in(how, 1024, 48);  /* a plain record */
+		stale_seq_in(how, 4032, 100); /* 128 bytes from 4032: behind a wrap marker */
+	}
+}
+
 CHECK_MAIN(TEST_T(four_producers, 240), TEST(claimed_not_committed), TEST(died_inside_a_batch),
 	   TEST(losers_at_the_same_position), TEST(limits_and_bad_input), TEST(end_of_stream),
 	   TEST(sleepers_are_woken), TEST(consumer_woken), TEST_T(killed_anywhere, 200),
-	   TEST(corrupt_shared_memory))
+	   TEST(corrupt_shared_memory), TEST(stale_seq_is_not_ready))

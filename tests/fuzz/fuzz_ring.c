@@ -21,7 +21,8 @@
  *
  * Inputs that start with "MULT" go to a multi-producer ring (LIPC_RING_MULTI, fuzz_multi()) of
  * its own instead: its positions, its counts of producers, eight of its producer slots (intent,
- * end, claimed, state...) and its records come from the input, then a consumer takes records
+ * end, claimed, state...) and its records come from the input (the harness writes the tags of
+ * the headers the records lay out, unless the input says not to), then a consumer takes records
  * with a timeout of 0 (its dead-claimer test and its end test run at each call: they decide
  * what it steps over) and a producer pushes a few; the same promises hold.
  *
@@ -582,10 +583,37 @@ static void multi_produce(const uint8_t *data, size_t size, bool batches)
 }
 
 /*
+ * Write the tag of each header the records from tail to head lay out (its position / 16, low 32
+ * bits, in the header's second word: src/ring_multi.c's start_record()), following the lengths
+ * the input wrote as the consumer reads them (a wrap marker leads to offset 0), at most one
+ * header per 16 bytes of the ring. Without its tag no header is ready, and the seeds would reach
+ * no record.
+ */
+static void multi_tag(uint64_t tail, uint64_t head)
+{
+	uint64_t p = tail;
+
+	for (unsigned i = 0; i < CAPACITY / 16 && (int64_t)(head - p) > 0; i++) {
+		unsigned char *h = multi + M_DATA_AT + (p & (CAPACITY - 1));
+		uint32_t len, tag = (uint32_t)(p >> 4);
+
+		memcpy(&len, h, sizeof(len));
+		memcpy(h + 4, &tag, sizeof(tag));
+		if (len == 0xffffffffu)
+			p += CAPACITY - (p & (CAPACITY - 1)); /* the record at the next offset 0 */
+		else if (len <= CAPACITY)
+			p += (16 + (uint64_t)len + 15) & ~(uint64_t)15;
+		else
+			break;
+	}
+}
+
+/*
  * An input for the multi ring ("MULT" stripped): byte 0 flags (1: run a producer too, 2: head as
  * given rather than tail plus a small delta, 4: the batch calls, 8: a producer attached first,
- * as a live claimer's slot), bytes 1-8 tail, 9-16 head (or its delta), 17-24 the counts of
- * attaches, clean closes and deaths (bytes), 25.. slots 0 to 7 (M_SLOT_BYTES), then the data.
+ * as a live claimer's slot, 0x10: the headers' tags as the input wrote them, not multi_tag()'s),
+ * bytes 1-8 tail, 9-16 head (or its delta), 17-24 the counts of attaches, clean closes and
+ * deaths (bytes), 25.. slots 0 to 7 (M_SLOT_BYTES), then the data.
  */
 static void fuzz_multi(const uint8_t *data, size_t size)
 {
@@ -619,6 +647,8 @@ static void fuzz_multi(const uint8_t *data, size_t size)
 			       n < CAPACITY ? n : CAPACITY);
 		}
 	}
+	if (!(flags & 0x10))
+		multi_tag(tail, head);
 	/* A live producer in the first slot the input left free: its lock says "alive". */
 	if (flags & 8) {
 		live = lipc_ring_open(multi_name, LIPC_SEND, 0, 0, 0);
