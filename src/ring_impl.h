@@ -195,12 +195,16 @@ struct lipc_ring {
 /*
  * A record's header. seq is the record's position plus one, stored last with release order: a
  * record is ready when its seq says so, so a consumer that polls finds readiness and data on the
- * same cache lines and never reads the producer's head while records keep coming. Stale bytes
- * of an earlier lap cannot pass for a ready record: their seq is another position (64 bits).
+ * same cache lines and never reads the producer's head while records keep coming. A whole header
+ * of an earlier lap cannot pass for a ready record: its seq is another position (64 bits). But
+ * a later payload may overwrite the low bytes of an old seq, and positions differ in their high
+ * bits: so the point-to-point producer clears the seq after each record before it publishes it
+ * (ring.c's clear_next()), and the modes, whose next header may be another producer's, tag
+ * each header with its position and clear its seq before the tag (ring_multi.c, ring_pub.c).
  */
 struct rec_hdr {
 	_Atomic uint32_t len; /* the record's bytes, or WRAP; relaxed: seq orders it */
-	uint32_t unused;
+	uint32_t unused;      /* the point-to-point ring's: 0; the modes': the header's tag */
 	_Atomic uint64_t seq;
 };
 
