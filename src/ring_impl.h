@@ -198,9 +198,10 @@ struct lipc_ring {
  * same cache lines and never reads the producer's head while records keep coming. A whole header
  * of an earlier lap cannot pass for a ready record: its seq is another position (64 bits). But
  * a later payload may overwrite the low bytes of an old seq, and positions differ in their high
- * bits: so the point-to-point producer clears the seq after each record before it publishes it
- * (ring.c's clear_next()), and the modes, whose next header may be another producer's, tag
- * each header with its position and clear its seq before the tag (ring_multi.c, ring_pub.c).
+ * bits: so the point-to-point producer clears the seq of the header after each record before
+ * it publishes the record (ring.c's clear_next()), and the modes, whose next header may be
+ * another producer's, tag each header with its position and clear its seq before the tag
+ * (ring_multi.c, ring_pub.c).
  */
 struct rec_hdr {
 	_Atomic uint32_t len; /* the record's bytes, or WRAP; relaxed: seq orders it */
