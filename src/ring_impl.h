@@ -232,6 +232,47 @@ static inline bool record_ready(const struct lipc_ring *r)
 	return atomic_load_explicit(&rec_at(r, at)->seq, memory_order_acquire) == at + 1;
 }
 
+/*
+ * The modes' headers (ring_multi.c, ring_pub.c) carry a tag, the low 32 bits of their position /
+ * 16, in the field the point-to-point ring leaves 0, because a stale seq word alone could pass
+ * for theirs (see struct rec_hdr). lay_headers(): a producer lays out, inside space it owns, the
+ * header of a record of len bytes at at and its wrap marker's at c when it has one (at != c):
+ * each seq 0, then a release fence, then the lengths and the tags; its commit's release of each
+ * seq publishes them. tagged_ready(): is the header at at tagged for at, with this seq? The tag
+ * first (acquire: pairs with that fence), then the seq (acquire: pairs with the commit's
+ * release, after the bytes): a consumer that sees our tag sees 0 or our commit, never the stale
+ * word. Stale bytes would have to hold both the right tag and the right seq. The tag is a plain
+ * field of the header, read and written as an atomic all the same.
+ */
+static inline uint32_t tag_of(uint64_t at)
+{
+	return (uint32_t)(at >> 4);
+}
+
+static inline void lay_headers(const struct lipc_ring *r, uint64_t c, uint64_t at, uint32_t len)
+{
+	struct rec_hdr *h = rec_at(r, at);
+
+	atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
+	if (at != c)
+		atomic_store_explicit(&rec_at(r, c)->seq, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	if (at != c) {
+		atomic_store_explicit(&rec_at(r, c)->len, WRAP, memory_order_relaxed);
+		__atomic_store_n(&rec_at(r, c)->unused, tag_of(c), __ATOMIC_RELAXED);
+	}
+	atomic_store_explicit(&h->len, len, memory_order_relaxed);
+	__atomic_store_n(&h->unused, tag_of(at), __ATOMIC_RELAXED);
+}
+
+static inline bool tagged_ready(const struct lipc_ring *r, uint64_t at, uint64_t seq)
+{
+	const struct rec_hdr *h = rec_at(r, at);
+
+	return __atomic_load_n(&h->unused, __ATOMIC_ACQUIRE) == tag_of(at) &&
+	       atomic_load_explicit(&h->seq, memory_order_acquire) == seq;
+}
+
 /* The futex is the low 32 bits of a position: they change whenever the position does. */
 static inline uint32_t *futex_word(_Atomic uint64_t *pos)
 {

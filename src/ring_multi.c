@@ -12,14 +12,14 @@
  * capacity), writes its intent into its slot (intent = c, then intent_end: see claim() for why
  * in this order) and moves head from c to end with one compare-and-swap, whose release
  * publishes the intent; when another producer moved head first, it reads head again. Then it stores
- * claimed = c, lays out the headers (each one's seq cleared, then its tag: see start_record()),
- * writes the lengths and the bytes, and commits: the record's seq (position + 1, release), then
- * its marker's seq, as src/ring.c's commit; a header is ready when its tag names its position
- * and its seq is position + 1 (ready_at()). Claims are contiguous, so the consumer takes records
- * in claim order from its cursor; one producer's records are claimed in its program order, so
- * they stay in that order. lipc_ring_push_many() claims the space of as many records of the
- * batch as fit with ONE compare-and-swap, and commits them one by one (the consumer may take
- * each as soon as it is there).
+ * claimed = c, lays out the headers (each one's seq cleared, then its tag: see The headers a
+ * producer lays out), writes the lengths and the bytes, and commits: the record's seq
+ * (position + 1, release), then its marker's seq, as src/ring.c's commit; a header is ready when
+ * its tag names its position and its seq is position + 1 (ready_at()). Claims are contiguous, so
+ * the consumer takes records in claim order from its cursor; one producer's records are claimed in
+ * its program order, so they stay in that order. lipc_ring_push_many() claims the space of as many
+ * records of the batch as fit with ONE compare-and-swap, and commits them one by one (the consumer
+ * may take each as soon as it is there).
  *
  * The dead claimer. A record at the consumer's cursor that is not ready while head is past it
  * was claimed and not committed (a claimer killed between its header's tag and its commit
@@ -170,27 +170,16 @@ static uint64_t need_at(const struct lipc_ring *r, uint64_t p, size_t len)
 	return idx + rec > r->cap ? r->cap - idx + rec : rec;
 }
 
-/* The tag of a header at position at: the low 32 bits of its position / 16 (as ring_pub.c's). */
-static uint32_t tag_of(uint64_t at)
-{
-	return (uint32_t)(at >> 4);
-}
-
 /*
- * Consumer: is the record (or wrap marker) at position at committed? Its tag, then its seq (see
- * start_record()): a stale seq word that spells at + 1 has the tag of an earlier lap's position.
- * Acquire on the tag: pairs with the release fence in start_record(), so that with our tag
- * comes the seq it cleared, or the one committed since. Acquire on the seq: pairs with its
- * release in publish(); the length and the bytes, written before, are then visible.
- * record_ready() (ring_impl.h) stays the point-to-point ring's, whose producer clears instead.
+ * Consumer: is the record (or wrap marker) at position at committed? Its tag, then its seq
+ * (ring_impl.h's tagged_ready(); see The headers a producer lays out): a stale seq word that spells
+ * at + 1 has the tag of an earlier lap's position. The seq pairs with its release in publish(); the
+ * length and the bytes are then visible. record_ready() (ring_impl.h) stays the point-to-point
+ * ring's, whose producer clears the next seq instead.
  */
 static bool ready_at(const struct lipc_ring *r, uint64_t at)
 {
-	struct rec_hdr *h = rec_at(r, at);
-
-	/* The tag: a plain field of the header, read and written as an atomic all the same. */
-	return __atomic_load_n(&h->unused, __ATOMIC_ACQUIRE) == tag_of(at) &&
-	       atomic_load_explicit(&h->seq, memory_order_acquire) == at + 1;
+	return tagged_ready(r, at, at + 1);
 }
 
 /* Consumer: is the record at the cursor (after those held) committed? */
@@ -643,38 +632,21 @@ static int claim(struct lipc_ring *r, const struct iovec *recs, size_t n, struct
 }
 
 /*
- * Lay out the header of the record of len bytes at at, and its wrap marker's at c when it has
- * one (at != c), inside our claim: seq 0, a release fence, then the tag and the length.
- *
- * A seq word keeps what was last written there, often the seq of a header a lap or more back
- * whose low bytes the end of a later lap's payload overwrote (a payload ends where its length
- * says; the padding after it is never written). Positions differ only in their high bits, so
- * that mixture can spell the position + 1 of the very record about to land there, and the
- * consumer took a record nobody wrote (a phantom, EBADMSG, or bytes not written yet). ring.c's
- * single producer clears the seq of the header after each record (clear_next()); here the
- * position after a record may be another producer's claim, already committed. So each header
- * carries its tag (its position, see tag_of()) and the consumer checks both (ready_at()): stale
- * bytes would have to hold the right tag and the right seq. We write only inside our claim, so
- * no other producer writes these headers. The seq is cleared before the tag, with the fence
- * between: a consumer that sees our tag (acquire) sees 0 or our commit, never the stale word.
- * Relaxed: publish()'s release of each seq publishes the rest.
+ * The headers a producer lays out (reserve(), put_records()): ring_impl.h's lay_headers(), inside
+ * our claim, seq 0, a release fence, then the tag and the length. Why the tags: a seq word keeps
+ * what was last written there, often the seq of a header a lap or more back whose low bytes the end
+ * of a later lap's payload overwrote (a payload ends where its length says; the padding after it is
+ * never written). Positions differ only in their high bits, so that mixture can spell the position
+ * + 1 of the very record about to land there, and the consumer took a record nobody wrote (a
+ * phantom, EBADMSG, or bytes not written yet). ring.c's single producer clears the seq of the
+ * header after each record (clear_next()); here the position after a record may be another
+ * producer's claim, already committed. So each header carries its tag (its position, see tag_of())
+ * and the consumer checks both (ready_at()): stale bytes would have to hold the right tag and the
+ * right seq. We write only inside our claim, so no other producer writes these headers. The seq is
+ * cleared before the tag, with a fence between (ring_impl.h's lay_headers()): a consumer that sees
+ * our tag sees 0 or our commit, never the stale word. publish()'s release of each seq publishes the
+ * rest.
  */
-static void start_record(struct lipc_ring *r, uint64_t c, uint64_t at, uint32_t len)
-{
-	struct rec_hdr *h = rec_at(r, at);
-
-	atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
-	if (at != c)
-		atomic_store_explicit(&rec_at(r, c)->seq, 0, memory_order_relaxed);
-	/* Pairs with the acquire of the tag in ready_at(). */
-	atomic_thread_fence(memory_order_release);
-	if (at != c) {
-		atomic_store_explicit(&rec_at(r, c)->len, WRAP, memory_order_relaxed);
-		__atomic_store_n(&rec_at(r, c)->unused, tag_of(c), __ATOMIC_RELAXED);
-	}
-	atomic_store_explicit(&h->len, len, memory_order_relaxed);
-	__atomic_store_n(&h->unused, tag_of(at), __ATOMIC_RELAXED);
-}
 
 static void *reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 {
@@ -694,7 +666,7 @@ static void *reserve(struct lipc_ring *r, size_t len, int timeout_ms)
 	if (claim(r, &one, 1, &d, &started, timeout_ms, &c, &end) < 0)
 		return NULL;
 	at = end - record_size(len);
-	start_record(r, c, at, (uint32_t)len);
+	lay_headers(r, c, at, (uint32_t)len);
 	r->pos = c;
 	r->held = end - c;
 	r->held_len = (uint32_t)len;
@@ -731,7 +703,7 @@ static void put_records(struct lipc_ring *r, const struct iovec *recs, size_t k,
 		uint64_t need = need_at(r, c, len), at = c + need - record_size(len);
 		struct rec_hdr *h = rec_at(r, at);
 
-		start_record(r, c, at, (uint32_t)len);
+		lay_headers(r, c, at, (uint32_t)len);
 		if (len)
 			memcpy((unsigned char *)h + REC_HDR, recs[i].iov_base, len);
 		/* Each record wakes the consumer that sleeps on it, as commit does. */

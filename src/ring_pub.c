@@ -151,26 +151,13 @@ static bool truncated(const struct lipc_ring *r)
 	return __builtin_expect(r->careful, 0) && lipc__ring_guard_failed(r) < 0;
 }
 
-/* The tag of a record at position at: the low 32 bits of its position / 16. */
-static uint32_t tag_of(uint64_t at)
-{
-	return (uint32_t)(at >> 4);
-}
-
 /*
- * Is the record at position at number num, published? The tag first, then the seq: see
- * start_record() for why that order. Acquire on the tag: pairs with the release fence in
- * start_record(), so that a tag of this record comes with the seq it cleared (or the seq
- * stored since). Acquire on the seq: pairs with its release in seal(); the length and the
- * bytes, stored before, are then visible.
+ * Is the record at position at number num, published? Its tag, then its seq (ring_impl.h's
+ * tagged_ready(), see start_record()); the length and the bytes are then visible.
  */
 static bool is_record(const struct lipc_ring *r, uint64_t at, uint64_t num)
 {
-	struct rec_hdr *h = rec_at(r, at);
-
-	/* The tag: a plain field of the header, read and written as an atomic all the same. */
-	return __atomic_load_n(&h->unused, __ATOMIC_ACQUIRE) == tag_of(at) &&
-	       atomic_load_explicit(&h->seq, memory_order_acquire) == num + 1;
+	return tagged_ready(r, at, num + 1);
 }
 
 /*
@@ -484,28 +471,15 @@ static uint64_t need_for(const struct lipc_ring *r, uint64_t rec)
  * over such a word made the record look published until our seal: a consumer took a wrap
  * marker whose record was not there yet (EBADMSG, the rare failure of killed_anywhere_lossy),
  * or copied bytes we had not written yet, and no tail had passed them to tell it. With seq 0
- * first, a consumer that sees our tag (acquire: is_record() reads the tag before the seq)
- * sees 0 or our seal.
+ * first (ring_impl.h's lay_headers()), a consumer that sees our tag (is_record() reads the tag
+ * before the seq) sees 0 or our seal.
  */
 static unsigned char *start_record(struct lipc_ring *r, uint64_t need, uint32_t len)
 {
 	uint64_t at = r->pos + need - record_size(len);
-	struct rec_hdr *h = rec_at(r, at);
 
-	/* Relaxed: the fence orders them before the tags; seal()'s release stores the real ones. */
-	atomic_store_explicit(&h->seq, 0, memory_order_relaxed);
-	if (at != r->pos)
-		atomic_store_explicit(&rec_at(r, r->pos)->seq, 0, memory_order_relaxed);
-	/* Pairs with the acquire of the tag in is_record(). */
-	atomic_thread_fence(memory_order_release);
-	/* Relaxed: the release of the seq in seal() publishes them. */
-	if (at != r->pos) {
-		atomic_store_explicit(&rec_at(r, r->pos)->len, WRAP, memory_order_relaxed);
-		__atomic_store_n(&rec_at(r, r->pos)->unused, tag_of(r->pos), __ATOMIC_RELAXED);
-	}
-	atomic_store_explicit(&h->len, len, memory_order_relaxed);
-	__atomic_store_n(&h->unused, tag_of(at), __ATOMIC_RELAXED);
-	return (unsigned char *)h + REC_HDR;
+	lay_headers(r, r->pos, at, len); /* seal()'s releases of the seqs publish them */
+	return (unsigned char *)rec_at(r, at) + REC_HDR;
 }
 
 /* Publish the record of len bytes taking need bytes at pos: its seq, then its marker's. */
