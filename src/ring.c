@@ -1510,9 +1510,12 @@ static void bell_quiet(struct lipc_ring *r)
 		}
 	}
 	r->rung = false;
-	/* A multi-producer ring's arming names our cursor, which moves: armed again each time. */
-	if (!r->armed || !atomic_load_explicit(flag, memory_order_relaxed) ||
-	    r->mode == LIPC_RING_MANY_WRITERS) {
+	/*
+	 * A mode's bell is armed again at each quiet call: a multi-producer ring's arming names
+	 * our cursor, which moves, and a publish producer killed between taking our bit and our
+	 * flag leaves the flag up with no bit to find it by.
+	 */
+	if (!r->armed || !atomic_load_explicit(flag, memory_order_relaxed) || r->ops) {
 		/* Written at every arming: a token a peer scribbled over is ours again. */
 		if (r->ops) {
 			r->ops->arm(r);

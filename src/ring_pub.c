@@ -92,10 +92,10 @@
  * are in its slot, and its arming also sets its bit in bells, beside sleepers on the line the
  * producer reads after each publication: one load while nobody polls. When bits are set, the
  * producer takes them all (an exchange), then each consumer's flag (an exchange, so one arming
- * costs one datagram), and rings. A consumer that re-arms between the two exchanges finds its
- * flag still up and leaves it: the producer takes it next. A new producer rings every armed
- * consumer once, so that it watches the new pid (ring.c's bell_watch()), as a point-to-point
- * producer does.
+ * costs one datagram), and rings. A consumer arms again (flag, then bit) at each quiet call, so
+ * a producer killed between the two exchanges leaves no flag that no bit points to for long. A
+ * new producer rings every armed consumer once, so that it watches the new pid (ring.c's
+ * bell_watch()), as a point-to-point producer does.
  *
  * What a hostile writer of the ring can do (whoever may write it: see lipc/ring.h). Every value
  * read from the shared memory is checked before use: cursors within a capacity of the
