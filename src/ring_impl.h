@@ -34,7 +34,7 @@
  * 5: the mode and the slots (many writers, many readers): a version 4 process would take a
  * multi-producer or publish ring for a point-to-point one.
  * 6: the modes' doorbells (bells, a publish slot's bell and token): a version 5 producer would
- * never ring them. 6 also means the multi-producer headers' tags (ring_multi.c's start_record()):
+ * never ring them. 6 also means the multi-producer headers' tags (lay_headers(), below):
  * a version 5 producer would write none, and its records would never look ready.
  */
 #define RING_VERSION	  6

@@ -584,7 +584,7 @@ static void multi_produce(const uint8_t *data, size_t size, bool batches)
 
 /*
  * Write the tag of each header the records from tail to head lay out (its position / 16, low 32
- * bits, in the header's second word: src/ring_multi.c's start_record()), following the lengths
+ * bits, in the header's second word: src/ring_impl.h's lay_headers()), following the lengths
  * the input wrote as the consumer reads them (a wrap marker leads to offset 0), at most one
  * header per 16 bytes of the ring. Without its tag no header is ready, and the seeds would reach
  * no record.
