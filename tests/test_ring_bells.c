@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -357,6 +359,68 @@ static void pub_producer_killed(void)
 	CHECK_SYS(lipc_ring_unlink(ring_name));
 }
 
+/* Where the publish consumers' bits are in the header (struct ring_shared, src/ring_impl.h). */
+#define BELLS_AT 424
+
+/*
+ * A publish producer killed between taking a consumer's bit (the header's bells word) and its
+ * flag leaves the flag up with no bit to find it by. Here the bit is cleared by hand, then the
+ * producer is killed: woken by its death, the consumer arms again, so that the next producer's
+ * record rings it (a consumer that trusted its raised flag would sleep through it).
+ */
+static void pub_half_taken_bell(void)
+{
+	unsigned char buf[4096];
+	char path[400], x;
+	_Atomic uint64_t *bells;
+	struct lipc_ring *c, *p;
+	unsigned char *map;
+	int fd, mfd, go[2];
+	size_t len;
+	pid_t pid;
+
+	ring();
+	c = open_mode(LIPC_RECV, LIPC_RING_PUBLISH, 4096);
+	fd = (int)CHECK_SYS(lipc_ring_fd(c));
+	CHECK_SYS(pipe2(go, O_CLOEXEC));
+	pid = check_fork();
+	if (pid == 0) {
+		p = open_mode(LIPC_SEND, 0, 0);
+		close(go[0]);
+		CHECK_EQ(write(go[1], "a", 1), 1);
+		for (;;)
+			pause();
+	}
+	close(go[1]);
+	CHECK_EQ(read(go[0], &x, 1), 1);
+	close(go[0]);
+	/* Its attach rang once: we watch it now, armed again. */
+	wait_readable(fd);
+	CHECK_ERR(lipc_ring_pop(c, buf, sizeof(buf), &len, 0), EAGAIN);
+	snprintf(path, sizeof(path), "/dev/shm%s", ring_name);
+	mfd = (int)CHECK_SYS(open(path, O_RDWR | O_CLOEXEC));
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	CHECK(map != MAP_FAILED);
+	bells = (_Atomic uint64_t *)(void *)(map + BELLS_AT);
+	CHECK(atomic_load(bells) != 0);
+	atomic_store(bells, 0); /* the bit taken, the flag left up */
+	CHECK_SYS(kill(pid, SIGKILL));
+	CHECK_EQ(check_wait(pid), 128 + SIGKILL);
+	CHECK_EQ(poll_pop(c, fd, buf, sizeof(buf), &len), -1);
+	CHECK_EQ(errno, ECONNRESET);
+	/* The next producer's record rings us. */
+	p = open_mode(LIPC_SEND, 0, 0);
+	CHECK_SYS(lipc_ring_push(p, buf, make(buf, 2, 0), 0));
+	DUE(fd, true);
+	CHECK_EQ(poll_pop(c, fd, buf, sizeof(buf), &len), 1);
+	check_rec(buf, len, 2, 0);
+	munmap(map, 4096);
+	close(mfd);
+	CHECK_SYS(lipc_ring_close(p));
+	CHECK_SYS(lipc_ring_close(c));
+	CHECK_SYS(lipc_ring_unlink(ring_name));
+}
+
 #define STREAM_N 200000
 
 /*
@@ -443,4 +507,4 @@ static void streams_through_poll(void)
 }
 
 CHECK_MAIN(TEST(multi_is_exact), TEST(multi_dead_claimer), TEST(pub_is_exact),
-	   TEST(pub_producer_killed), TEST_T(streams_through_poll, 120))
+	   TEST(pub_producer_killed), TEST(pub_half_taken_bell), TEST_T(streams_through_poll, 120))
